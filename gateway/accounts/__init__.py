@@ -1,0 +1,1 @@
+"""Accounts: their configuration and the registry owning their connections."""

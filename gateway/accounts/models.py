@@ -1,0 +1,121 @@
+"""The account as the domain sees it (secrets included; never serialised to clients)."""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+from enum import StrEnum
+from typing import Annotated, Literal
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, SecretStr
+
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+_HOST = re.compile(r"^[A-Za-z0-9._:\-\[\]]+$")
+ACCOUNT_ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$"
+
+PROTOCOLS = ("imap", "smtp", "pop3")
+Protocol = Literal["imap", "smtp", "pop3"]
+
+
+def _no_control_chars(value: str) -> str:
+    if _CONTROL.search(value):
+        raise ValueError("must not contain control characters (CR, LF, NUL, ...)")
+    return value
+
+
+def _hostname(value: str) -> str:
+    if not _HOST.match(value):
+        raise ValueError("must be a host name or IP address")
+    return value
+
+
+def _secret_no_control(value: SecretStr | None) -> SecretStr | None:
+    if value is not None and _CONTROL.search(value.get_secret_value()):
+        raise ValueError("must not contain control characters (CR, LF, NUL, ...)")
+    return value
+
+
+SafeStr = Annotated[str, AfterValidator(_no_control_chars)]
+HostName = Annotated[str, Field(min_length=1, max_length=255), AfterValidator(_hostname)]
+SafeSecret = Annotated[SecretStr, AfterValidator(_secret_no_control)]
+
+
+class Security(StrEnum):
+    TLS = "tls"
+    STARTTLS = "starttls"
+    NONE = "none"
+
+
+class OAuth2Config(BaseModel):
+    """XOAUTH2 credentials: an access token, optionally refreshed at a token endpoint."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    access_token: SafeSecret | None = None
+    refresh_token: SafeSecret | None = None
+    token_url: Annotated[str, Field(max_length=2048)] | None = None
+    client_id: Annotated[SafeStr, Field(max_length=512)] | None = None
+    client_secret: SafeSecret | None = None
+    expires_at: datetime | None = None
+
+
+class ServerConfig(BaseModel):
+    """How to reach and log in to one mail server."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    host: HostName
+    port: int = Field(ge=1, le=65535)
+    security: Security = Security.TLS
+    username: Annotated[SafeStr, Field(min_length=1, max_length=512)]
+    password: Annotated[SafeSecret, Field(max_length=4096)] | None = None
+    oauth2: OAuth2Config | None = None
+    tls_verify: bool = True
+    ca_file: Annotated[SafeStr, Field(max_length=4096)] | None = None
+
+    def secret_dump(self) -> dict:
+        """The secrets of this block, for encryption at rest."""
+        out: dict = {}
+        if self.password is not None:
+            out["password"] = self.password.get_secret_value()
+        if self.oauth2 is not None:
+            out["oauth2"] = {
+                key: value.get_secret_value() if isinstance(value, SecretStr) else value
+                for key, value in self.oauth2.model_dump(mode="python").items()
+                if value is not None
+            }
+            if self.oauth2.expires_at is not None:
+                out["oauth2"]["expires_at"] = self.oauth2.expires_at.isoformat()
+        return out
+
+    def public_dump(self) -> dict:
+        """The block without secrets."""
+        return self.model_dump(mode="json", exclude={"password", "oauth2"})
+
+
+class AccountSpec(BaseModel):
+    """What a client (or the static accounts file) says an account is."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    id: Annotated[str, Field(pattern=ACCOUNT_ID_PATTERN)] | None = None
+    name: Annotated[SafeStr, Field(min_length=1, max_length=256)]
+    email: Annotated[SafeStr, Field(min_length=3, max_length=320, pattern=r"^[^@\s]+@[^@\s]+$")]
+    imap: ServerConfig | None = None
+    smtp: ServerConfig | None = None
+    pop3: ServerConfig | None = None
+    watch_mailboxes: list[Annotated[SafeStr, Field(max_length=1024)]] = Field(
+        default_factory=list, max_length=100
+    )
+
+
+class Account(AccountSpec):
+    """A stored account."""
+
+    id: str
+    source: Literal["api", "file"] = "api"
+    created_at: datetime
+    updated_at: datetime
+
+    def server(self, protocol: str) -> ServerConfig | None:
+        return getattr(self, protocol)

@@ -1,0 +1,192 @@
+"""The one owner of every account and of each account's connection managers."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from ..errors import AccountNotFound, InvalidInput, InvalidState, ProtocolNotConfigured
+from ..settings import Settings
+from ..store.accounts import AccountRepo
+from ..store.schema import utcnow
+from .manager import ProtocolManager, ProtocolStatus, verify_manager
+from .models import PROTOCOLS, Account, AccountSpec, ServerConfig
+
+log = logging.getLogger(__name__)
+
+ManagerFactory = Callable[[Account, ServerConfig, Settings], ProtocolManager]
+_REVALIDATE_AFTER = 2.0  # seconds a cached account is trusted before re-reading the store
+
+
+class _Entry:
+    __slots__ = ("account", "managers", "checked_at")
+
+    def __init__(self, account: Account) -> None:
+        self.account = account
+        self.managers: dict[str, ProtocolManager] = {}
+        self.checked_at = time.monotonic()
+
+
+class AccountRegistry:
+    """Accounts (cached from the store) and their lazily created connection managers."""
+
+    def __init__(
+        self, repo: AccountRepo, settings: Settings, factories: dict[str, ManagerFactory]
+    ) -> None:
+        self._repo = repo
+        self._settings = settings
+        self._factories = factories
+        self._entries: dict[str, _Entry] = {}
+        self._lock = asyncio.Lock()
+
+    async def start(self) -> None:
+        if self._settings.accounts_file is not None:
+            for spec in load_accounts_file(self._settings.accounts_file):
+                now = utcnow()
+                account = Account(**spec.model_dump(), source="file", created_at=now, updated_at=now)
+                await self._repo.upsert(account)
+                log.info("static account %s loaded from %s", account.id,
+                         self._settings.accounts_file)
+
+    async def stop(self) -> None:
+        entries, self._entries = list(self._entries.values()), {}
+        await asyncio.gather(*(self._close(e) for e in entries), return_exceptions=True)
+
+    async def _close(self, entry: _Entry) -> None:
+        managers, entry.managers = list(entry.managers.values()), {}
+        await asyncio.gather(*(m.close() for m in managers), return_exceptions=True)
+
+    # -- accounts ----------------------------------------------------------------------------
+
+    async def list(self) -> list[Account]:
+        return await self._repo.list()
+
+    async def get(self, account_id: str) -> Account:
+        return (await self._entry(account_id)).account
+
+    async def _entry(self, account_id: str) -> _Entry:
+        entry = self._entries.get(account_id)
+        if entry is not None and time.monotonic() - entry.checked_at < _REVALIDATE_AFTER:
+            return entry
+        account = await self._repo.get(account_id)
+        if account is None:
+            if entry is not None:
+                self._entries.pop(account_id, None)
+                await self._close(entry)
+            raise AccountNotFound(f"no account {account_id!r}")
+        if entry is None or entry.account.updated_at != account.updated_at:
+            # New, or changed by this or another instance: fresh managers for the new config.
+            if entry is not None:
+                await self._close(entry)
+            entry = self._entries[account_id] = _Entry(account)
+        entry.checked_at = time.monotonic()
+        return entry
+
+    async def create(self, spec: AccountSpec) -> Account:
+        now = utcnow()
+        data = spec.model_dump()
+        data["id"] = spec.id or _account_id_from(spec.email)
+        account = Account(**data, created_at=now, updated_at=now)
+        await self._repo.insert(account)
+        return account
+
+    async def update(self, account_id: str, changes: dict[str, Any]) -> Account:
+        """Apply a partial change. A server block without a password keeps the stored one."""
+        current = await self.get(account_id)
+        if current.source == "file":
+            raise InvalidState(f"account {account_id!r} comes from the accounts file; edit it there")
+        data = current.model_dump()
+        for key, value in changes.items():
+            if key in PROTOCOLS and value is not None:
+                old = getattr(current, key)
+                if old is not None and "password" not in value and "oauth2" not in value:
+                    value = {**value, "password": old.password, "oauth2": old.oauth2}
+            data[key] = value
+        data["updated_at"] = max(utcnow(), current.updated_at)
+        try:
+            account = Account.model_validate(data)
+        except ValueError as exc:
+            raise InvalidInput(str(exc)) from exc
+        await self._repo.update(account)
+        await self._drop(account_id)
+        return account
+
+    async def delete(self, account_id: str) -> None:
+        current = await self.get(account_id)
+        if current.source == "file":
+            raise InvalidState(f"account {account_id!r} comes from the accounts file; edit it there")
+        await self._repo.delete(account_id)
+        await self._drop(account_id)
+
+    async def _drop(self, account_id: str) -> None:
+        entry = self._entries.pop(account_id, None)
+        if entry is not None:
+            await self._close(entry)
+
+    # -- connections -------------------------------------------------------------------------
+
+    async def manager(self, account_id: str, protocol: str) -> ProtocolManager:
+        """The account's manager for ``protocol``, created on first use."""
+        entry = await self._entry(account_id)
+        manager = entry.managers.get(protocol)
+        if manager is None:
+            server = entry.account.server(protocol)
+            if server is None:
+                raise ProtocolNotConfigured(f"account {account_id!r} has no {protocol} server")
+            factory = self._factories.get(protocol)
+            if factory is None:
+                raise ProtocolNotConfigured(f"{protocol} is not supported by this gateway")
+            manager = entry.managers[protocol] = factory(entry.account, server, self._settings)
+        return manager
+
+    def active_managers(self, protocol: str) -> list[ProtocolManager]:
+        return [e.managers[protocol] for e in self._entries.values() if protocol in e.managers]
+
+    async def status(self, account_id: str) -> dict[str, ProtocolStatus | None]:
+        account = await self.get(account_id)
+        out: dict[str, ProtocolStatus | None] = {}
+        for proto in PROTOCOLS:
+            if account.server(proto) is None:
+                out[proto] = None
+            else:
+                out[proto] = (await self.manager(account_id, proto)).status
+        return out
+
+    async def verify(self, account_id: str) -> dict[str, tuple[bool, str] | None]:
+        """Log in to every configured server now, concurrently."""
+        account = await self.get(account_id)
+        protos = [p for p in PROTOCOLS if account.server(p) is not None]
+        timeout = self._settings.connect_timeout + self._settings.command_timeout
+        managers = [await self.manager(account_id, p) for p in protos]
+        results = await asyncio.gather(*(verify_manager(m, timeout) for m in managers))
+        out: dict[str, tuple[bool, str] | None] = dict.fromkeys(PROTOCOLS)
+        out.update(zip(protos, results, strict=True))
+        return out
+
+
+def _account_id_from(email: str) -> str:
+    import re
+    import secrets
+
+    local = re.sub(r"[^A-Za-z0-9._-]", "-", email.split("@", 1)[0]).strip("-._")[:40] or "acct"
+    return f"{local}-{secrets.token_hex(3)}"
+
+
+def load_accounts_file(path: Path) -> list[AccountSpec]:
+    """Read static accounts: a YAML or JSON list (or ``{accounts: [...]}``) of account specs."""
+    text = path.read_text()
+    data = json.loads(text) if path.suffix == ".json" else yaml.safe_load(text)
+    if isinstance(data, dict):
+        data = data.get("accounts", [])
+    specs = [AccountSpec.model_validate(item) for item in data or []]
+    for spec in specs:
+        if spec.id is None:
+            raise InvalidInput(f"{path}: every static account needs an id")
+    return specs

@@ -1,0 +1,1 @@
+"""The HTTP layer: routes, auth, schemas and the mapping of errors to problem+json."""

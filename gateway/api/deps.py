@@ -1,0 +1,108 @@
+"""Request dependencies: the services, the caller's token and the account it names."""
+
+from __future__ import annotations
+
+import hmac
+from dataclasses import dataclass
+from typing import Annotated, Literal
+
+from fastapi import Depends, Path, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+
+from ..accounts.models import ACCOUNT_ID_PATTERN, Account
+from ..errors import AccountNotFound, Forbidden, Unauthenticated
+from ..services import Services
+from ..store.tokens import hash_token
+
+Scope = Literal["read", "write", "send", "admin", "metrics"]
+ALL_SCOPES: tuple[Scope, ...] = ("read", "write", "send", "admin", "metrics")
+
+
+@dataclass(frozen=True)
+class Principal:
+    """Who is calling: a token's id, scopes and the accounts it may touch (None: all)."""
+
+    token_id: str
+    scopes: frozenset[str]
+    accounts: frozenset[str] | None
+
+    def has(self, scope: str) -> bool:
+        return scope in self.scopes or "admin" in self.scopes
+
+    def can_see(self, account_id: str) -> bool:
+        return self.accounts is None or account_id in self.accounts
+
+
+def get_services(request: Request) -> Services:
+    return request.app.state.services
+
+
+ServicesDep = Annotated[Services, Depends(get_services)]
+
+_bearer = HTTPBearer(auto_error=False, description="An API token (`mgt_...`)")
+
+
+async def get_principal(
+    request: Request,
+    services: ServicesDep,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+) -> Principal:
+    cached = getattr(request.state, "principal", None)
+    if cached is not None:
+        return cached
+    if credentials is None or credentials.scheme.lower() != "bearer" or not credentials.credentials:
+        raise Unauthenticated("send 'Authorization: Bearer <token>'")
+    token = credentials.credentials
+    admin = services.settings.admin_token
+    if admin is not None and hmac.compare_digest(
+        hash_token(token), hash_token(admin.get_secret_value())
+    ):
+        principal = Principal("admin-env", frozenset(ALL_SCOPES), None)
+    else:
+        record = await services.tokens.lookup(token)
+        if record is None:
+            raise Unauthenticated("unknown or revoked token")
+        principal = Principal(
+            record.id,
+            frozenset(record.scopes),
+            None if record.accounts is None else frozenset(record.accounts),
+        )
+    request.state.principal = principal
+    return principal
+
+
+PrincipalDep = Annotated[Principal, Depends(get_principal)]
+
+
+class Requires:
+    """Route dependency: the token must carry ``scope`` (``admin`` carries every scope)."""
+
+    def __init__(self, scope: Scope) -> None:
+        self.scope = scope
+
+    async def __call__(self, principal: PrincipalDep) -> Principal:
+        if not principal.has(self.scope):
+            raise Forbidden(f"this token lacks the '{self.scope}' scope")
+        return principal
+
+    def __repr__(self) -> str:
+        return f"Requires({self.scope!r})"
+
+
+def requires(scope: Scope) -> list:
+    """``dependencies=requires("read")`` on a route."""
+    return [Depends(Requires(scope))]
+
+
+async def get_account(
+    account: Annotated[str, Path(pattern=ACCOUNT_ID_PATTERN, description="Account id")],
+    principal: PrincipalDep,
+    services: ServicesDep,
+) -> Account:
+    if not principal.can_see(account):
+        # Another tenant's account: do not even confirm it exists.
+        raise AccountNotFound(f"no account {account!r}")
+    return await services.accounts.get(account)
+
+
+AccountDep = Annotated[Account, Depends(get_account)]

@@ -1,0 +1,127 @@
+"""The only place where gateway errors become HTTP statuses (RFC 9457 problem+json)."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from .. import errors as e
+
+log = logging.getLogger(__name__)
+
+PROBLEM_TYPE = "application/problem+json"
+
+_STATUS: list[tuple[type[e.GatewayError], int]] = [
+    # most specific first
+    (e.PayloadTooLarge, 413),
+    (e.InvalidInput, 422),
+    (e.ProtocolNotConfigured, 404),
+    (e.NotFound, 404),
+    (e.AccountBusy, 409),
+    (e.Conflict, 409),
+    (e.Unauthenticated, 401),
+    (e.AccessDenied, 403),
+    (e.UpstreamTimeout, 504),
+    (e.UpstreamUnavailable, 503),
+    (e.UpstreamError, 502),
+]
+
+_TITLES = {
+    400: "Bad request", 401: "Unauthorized", 403: "Forbidden", 404: "Not found",
+    405: "Method not allowed", 406: "Not acceptable", 409: "Conflict", 413: "Payload too large",
+    415: "Unsupported media type", 422: "Validation error", 429: "Too many requests",
+    500: "Internal server error", 502: "Bad gateway", 503: "Service unavailable",
+    504: "Gateway timeout",
+}
+
+_HTTP_CODES = {400: "bad_request", 404: "not_found", 405: "method_not_allowed",
+               406: "not_acceptable", 415: "unsupported_media_type", 429: "rate_limited"}
+
+
+class Problem(BaseModel):
+    """An error (RFC 9457). ``code`` is a stable machine string."""
+
+    type: str
+    title: str
+    status: int
+    detail: str
+    code: str
+    errors: list[dict[str, Any]] | None = None
+
+
+def status_of(exc: e.GatewayError) -> int:
+    for cls, status in _STATUS:
+        if isinstance(exc, cls):
+            return status
+    return 500
+
+
+def problem(status: int, code: str, detail: str, *, title: str | None = None,
+            headers: dict[str, str] | None = None, **extra: Any) -> JSONResponse:
+    body = {
+        "type": f"urn:mailgate:problem:{code}",
+        "title": title or _TITLES.get(status, "Error"),
+        "status": status,
+        "detail": detail,
+        "code": code,
+        **{k: v for k, v in extra.items() if v is not None},
+    }
+    return JSONResponse(body, status_code=status, media_type=PROBLEM_TYPE, headers=headers)
+
+
+def problem_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    """The ``responses=`` of a route: each listed status documented as problem+json."""
+    statuses = tuple(sorted({401, 422, *statuses}))
+    return {
+        s: {"model": Problem, "description": _TITLES.get(s, "Error"),
+            "content": {PROBLEM_TYPE: {"schema": {"$ref": "#/components/schemas/Problem"}}}}
+        for s in statuses
+    }
+
+
+async def _gateway_error(_request: Request, exc: e.GatewayError) -> JSONResponse:
+    status = status_of(exc)
+    headers = None
+    if isinstance(exc, e.UpstreamUnavailable):
+        headers = {"Retry-After": str(exc.retry_after)}
+    elif isinstance(exc, e.AccountBusy):
+        headers = {"Retry-After": "1"}
+    if status >= 500:
+        log.warning("%s: %s", exc.code, exc.detail)
+    return problem(status, exc.code, exc.detail, title=exc.title, headers=headers,
+                   **exc.extra)
+
+
+async def _validation_error(_request: Request, exc: RequestValidationError) -> JSONResponse:
+    # Never echo the input back: it may hold a password.
+    errors = [
+        {"loc": list(err.get("loc", ())), "msg": err.get("msg", ""), "type": err.get("type", "")}
+        for err in exc.errors()
+    ]
+    summary = "; ".join(
+        f"{'.'.join(str(p) for p in err['loc'])}: {err['msg']}" for err in errors[:5]
+    )
+    return problem(422, "validation_error", summary or "invalid request", errors=errors)
+
+
+async def _http_error(_request: Request, exc: StarletteHTTPException) -> JSONResponse:
+    code = _HTTP_CODES.get(exc.status_code, f"http_{exc.status_code}")
+    return problem(exc.status_code, code, str(exc.detail), headers=getattr(exc, "headers", None))
+
+
+async def _unexpected(_request: Request, exc: Exception) -> JSONResponse:
+    log.exception("unhandled error", exc_info=exc)
+    return problem(500, "internal_error", "an unexpected error occurred; see the gateway log")
+
+
+def install(app: FastAPI) -> None:
+    app.add_exception_handler(e.GatewayError, _gateway_error)
+    app.add_exception_handler(RequestValidationError, _validation_error)
+    app.add_exception_handler(StarletteHTTPException, _http_error)
+    app.add_exception_handler(Exception, _unexpected)

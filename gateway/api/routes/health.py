@@ -1,0 +1,38 @@
+"""Liveness, readiness and Prometheus metrics."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Response
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from pydantic import BaseModel
+
+from ...errors import UpstreamUnavailable
+from ..deps import ServicesDep, requires
+from ..errors import problem_responses
+
+router = APIRouter(tags=["operations"])
+
+
+class Health(BaseModel):
+    status: str
+
+
+@router.get("/healthz", response_model=Health, status_code=200)
+async def healthz() -> Health:
+    return Health(status="ok")
+
+
+@router.get("/readyz", response_model=Health, status_code=200, responses=problem_responses(503))
+async def readyz(services: ServicesDep) -> Health:
+    try:
+        await services.store.ping()
+    except Exception as exc:  # any driver error means "not ready"
+        raise UpstreamUnavailable(f"store unreachable: {type(exc).__name__}",
+                                  code="store_unavailable") from exc
+    return Health(status="ready")
+
+
+@router.get("/metrics", status_code=200, response_class=Response, dependencies=requires("metrics"),
+            responses={**problem_responses(403), 200: {"content": {"text/plain": {}}}})
+async def metrics() -> Response:
+    return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)

@@ -1,0 +1,59 @@
+"""/v1/tokens: API tokens with scopes and optional account limits."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Response
+
+from ...errors import Forbidden
+from ...store.tokens import TokenRecord
+from ..deps import PrincipalDep, ServicesDep, requires
+from ..errors import problem_responses
+from ..schemas.tokens import TokenCreate, TokenCreated, TokenList, TokenOut
+
+router = APIRouter(prefix="/v1/tokens", tags=["tokens"])
+
+
+def _out(record: TokenRecord) -> dict:
+    return {
+        "id": record.id, "description": record.description, "scopes": record.scopes,
+        "accounts": record.accounts, "prefix": record.prefix, "created_at": record.created_at,
+        "last_used_at": record.last_used_at,
+    }
+
+
+@router.post("", response_model=TokenCreated, status_code=201, dependencies=requires("admin"),
+             responses=problem_responses(403))
+async def create_token(body: TokenCreate, services: ServicesDep,
+                       principal: PrincipalDep) -> TokenCreated:
+    accounts = body.accounts
+    if principal.accounts is not None:
+        # A limited admin hands out at most what it has.
+        if accounts is None or not set(accounts) <= principal.accounts:
+            raise Forbidden("a token limited to some accounts can only create tokens for those")
+    record, token = await services.tokens.create(
+        description=body.description, scopes=list(body.scopes), accounts=accounts
+    )
+    return TokenCreated(**_out(record), token=token)
+
+
+@router.get("", response_model=TokenList, status_code=200, dependencies=requires("admin"),
+            responses=problem_responses(403))
+async def list_tokens(services: ServicesDep, principal: PrincipalDep) -> TokenList:
+    records = [
+        r for r in await services.tokens.list()
+        if principal.accounts is None
+        or (r.accounts is not None and set(r.accounts) <= principal.accounts)
+    ]
+    return TokenList(items=[TokenOut(**_out(r)) for r in records], total=len(records))
+
+
+@router.delete("/{token_id}", status_code=204, response_class=Response,
+               dependencies=requires("admin"), responses=problem_responses(403, 404))
+async def delete_token(token_id: str, services: ServicesDep, principal: PrincipalDep) -> Response:
+    record = await services.tokens.get(token_id)
+    if principal.accounts is not None and (
+        record.accounts is None or not set(record.accounts) <= principal.accounts
+    ):
+        raise Forbidden("this token may not revoke that token")
+    await services.tokens.delete(token_id)
+    return Response(status_code=204)

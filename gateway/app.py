@@ -1,0 +1,50 @@
+"""The app factory: ``create_app(settings)`` builds everything, its lifespan runs it."""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+from collections.abc import AsyncIterator
+
+from fastapi import FastAPI
+
+from . import __version__
+from .api import errors as api_errors
+from .api.limits import BodyLimitMiddleware
+from .api.routes import accounts, health, tokens
+from .services import build_services, running
+from .settings import Settings
+
+log = logging.getLogger(__name__)
+
+DESCRIPTION = """\
+Send mail (SMTP), read and organise mailboxes (IMAP) and retrieve mail in bulk (POP3)
+through a JSON API. Every `/v1` route takes `Authorization: Bearer <token>`.
+Errors are `application/problem+json` with a stable `code`.
+"""
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    """Build the application; nothing connects until the lifespan starts."""
+    settings = settings or Settings()
+    services = build_services(settings)
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        async with running(services):
+            yield
+
+    app = FastAPI(
+        title="mailgate",
+        version=__version__,
+        description=DESCRIPTION,
+        lifespan=lifespan,
+        license_info={"name": "GPL-3.0-or-later",
+                      "identifier": "GPL-3.0-or-later"},
+    )
+    app.state.services = services
+    api_errors.install(app)
+    for module in (health, accounts, tokens):
+        app.include_router(module.router)
+    app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_request_bytes)
+    return app

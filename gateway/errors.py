@@ -1,0 +1,184 @@
+"""The gateway's one exception tree.
+
+Every layer below the API raises these; only ``gateway.api.errors`` maps them
+to HTTP statuses (problem+json). Each class carries a stable machine ``code``.
+
+    GatewayError
+    ├── InvalidInput                      validation_error
+    │   └── PayloadTooLarge               payload_too_large
+    ├── NotFound                          not_found
+    │   ├── AccountNotFound               account_not_found
+    │   ├── MailboxNotFound               mailbox_not_found
+    │   ├── MessageNotFound               message_not_found
+    │   ├── AttachmentNotFound            attachment_not_found
+    │   ├── OutboxItemNotFound            queue_item_not_found
+    │   ├── WebhookNotFound               webhook_not_found
+    │   ├── TokenNotFound                 token_not_found
+    │   └── ProtocolNotConfigured         protocol_not_configured
+    ├── Conflict                          conflict
+    │   ├── AlreadyExists                 already_exists
+    │   ├── InvalidState                  invalid_state
+    │   └── AccountBusy                   account_busy
+    ├── AccessDenied
+    │   ├── Unauthenticated               unauthenticated
+    │   └── Forbidden                     forbidden
+    └── UpstreamError                     upstream_error (the server answered an error)
+        ├── UpstreamRejected              <protocol>_rejected / smtp_rejected
+        ├── UpstreamAuthFailed            auth_failed
+        ├── UpstreamUnavailable (ConnectionError)   <protocol>_unavailable
+        └── UpstreamTimeout (TimeoutError)          upstream_timeout
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+class GatewayError(Exception):
+    """Base of every error the gateway raises on purpose."""
+
+    code = "internal_error"
+    title = "Internal error"
+
+    def __init__(self, detail: str = "", *, code: str | None = None, **extra: Any) -> None:
+        super().__init__(detail or self.title)
+        self.detail = detail or self.title
+        if code is not None:
+            self.code = code
+        self.extra = extra
+
+
+class InvalidInput(GatewayError):
+    code = "validation_error"
+    title = "Invalid input"
+
+
+class PayloadTooLarge(InvalidInput):
+    code = "payload_too_large"
+    title = "Payload too large"
+
+
+class NotFound(GatewayError):
+    code = "not_found"
+    title = "Not found"
+
+
+class AccountNotFound(NotFound):
+    code = "account_not_found"
+    title = "Account not found"
+
+
+class MailboxNotFound(NotFound):
+    code = "mailbox_not_found"
+    title = "Mailbox not found"
+
+
+class MessageNotFound(NotFound):
+    code = "message_not_found"
+    title = "Message not found"
+
+
+class AttachmentNotFound(NotFound):
+    code = "attachment_not_found"
+    title = "Attachment not found"
+
+
+class OutboxItemNotFound(NotFound):
+    code = "queue_item_not_found"
+    title = "Queued message not found"
+
+
+class WebhookNotFound(NotFound):
+    code = "webhook_not_found"
+    title = "Webhook not found"
+
+
+class TokenNotFound(NotFound):
+    code = "token_not_found"
+    title = "Token not found"
+
+
+class ProtocolNotConfigured(NotFound):
+    code = "protocol_not_configured"
+    title = "Protocol not configured for this account"
+
+
+class Conflict(GatewayError):
+    code = "conflict"
+    title = "Conflict"
+
+
+class AlreadyExists(Conflict):
+    code = "already_exists"
+    title = "Already exists"
+
+
+class InvalidState(Conflict):
+    code = "invalid_state"
+    title = "Not possible in the current state"
+
+
+class AccountBusy(Conflict):
+    """The account's session is taken (e.g. the POP3 maildrop lock) for too long."""
+
+    code = "account_busy"
+    title = "Account busy"
+
+
+class AccessDenied(GatewayError):
+    code = "forbidden"
+    title = "Access denied"
+
+
+class Unauthenticated(AccessDenied):
+    code = "unauthenticated"
+    title = "Missing or invalid token"
+
+
+class Forbidden(AccessDenied):
+    code = "forbidden"
+    title = "Token lacks the permission"
+
+
+class UpstreamError(GatewayError):
+    """A mail server answered with an error; ``detail`` holds its reply."""
+
+    code = "upstream_error"
+    title = "Mail server error"
+
+    def __init__(
+        self, detail: str = "", *, code: str | None = None, protocol: str | None = None, **extra: Any
+    ) -> None:
+        super().__init__(detail, code=code, **extra)
+        self.protocol = protocol
+
+
+class UpstreamRejected(UpstreamError):
+    code = "upstream_rejected"
+    title = "Mail server rejected the command"
+
+
+class UpstreamAuthFailed(UpstreamError):
+    code = "auth_failed"
+    title = "Mail server rejected the credentials"
+
+
+class UpstreamUnavailable(UpstreamError, ConnectionError):
+    """The mail server is down, unreachable or dropped the connection."""
+
+    code = "upstream_unavailable"
+    title = "Mail server unavailable"
+
+    def __init__(
+        self, detail: str = "", *, code: str | None = None, protocol: str | None = None,
+        retry_after: int = 5, **extra: Any,
+    ) -> None:
+        if code is None and protocol:
+            code = f"{protocol}_unavailable"
+        super().__init__(detail, code=code, protocol=protocol, **extra)
+        self.retry_after = retry_after
+
+
+class UpstreamTimeout(UpstreamError, TimeoutError):
+    code = "upstream_timeout"
+    title = "Mail server did not answer in time"

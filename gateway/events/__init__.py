@@ -1,0 +1,1 @@
+"""Events: the bus every producer publishes to; SSE and webhooks consume it."""

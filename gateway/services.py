@@ -1,0 +1,84 @@
+"""The service container: built by the app factory, started and stopped by its lifespan."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+from typing import Protocol
+
+from .accounts.imap_pool import ImapPool
+from .accounts.pop3_session import Pop3Manager
+from .accounts.registry import AccountRegistry
+from .accounts.smtp_pool import SmtpPool
+from .events.bus import EventBus
+from .secrets import SecretBox, load_or_create_key
+from .settings import Settings
+from .store.accounts import AccountRepo
+from .store.db import Store
+from .store.tokens import TokenRepo
+
+log = logging.getLogger(__name__)
+
+
+class BackgroundService(Protocol):
+    """Long-running work (outbox worker, watchers, webhook dispatcher)."""
+
+    async def run(self, stop: asyncio.Event) -> None: ...
+
+
+@dataclass
+class Services:
+    settings: Settings
+    store: Store
+    box: SecretBox
+    accounts: AccountRegistry
+    tokens: TokenRepo
+    events: EventBus
+    background: list[BackgroundService] = field(default_factory=list)
+
+
+def build_services(settings: Settings) -> Services:
+    """Wire every service; nothing touches the network or the disk's database yet."""
+    store = Store(settings.database_url)
+    box = SecretBox(
+        load_or_create_key(
+            settings.secret_key.get_secret_value() if settings.secret_key else None,
+            settings.sqlite_path(),
+        )
+    )
+    accounts = AccountRegistry(
+        AccountRepo(store, box),
+        settings,
+        {"imap": ImapPool, "smtp": SmtpPool, "pop3": Pop3Manager},
+    )
+    services = Services(
+        settings=settings,
+        store=store,
+        box=box,
+        accounts=accounts,
+        tokens=TokenRepo(store),
+        events=EventBus(store),
+    )
+    return services
+
+
+@contextlib.asynccontextmanager
+async def running(services: Services) -> AsyncIterator[Services]:
+    """Open the store, start the accounts and every background service; undo it all on exit."""
+    await services.store.open()
+    try:
+        await services.accounts.start()
+        stop = asyncio.Event()
+        async with asyncio.TaskGroup() as tasks:
+            for service in services.background:
+                tasks.create_task(service.run(stop), name=type(service).__name__)
+            try:
+                yield services
+            finally:
+                stop.set()
+        await services.accounts.stop()
+    finally:
+        await services.store.close()

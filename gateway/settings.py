@@ -1,0 +1,64 @@
+"""Settings, read from ``GATEWAY_*`` environment variables (or passed in by tests)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    """Everything configurable; nothing here is read at import time."""
+
+    model_config = SettingsConfigDict(env_prefix="GATEWAY_", extra="ignore")
+
+    database_url: str = "sqlite+aiosqlite:///./mailgate.db"
+    admin_token: SecretStr | None = None
+    secret_key: SecretStr | None = None
+    accounts_file: Path | None = None
+    host: str = "127.0.0.1"
+    port: int = 8025
+    log_level: str = "info"
+    instance_id: str = ""
+
+    # HTTP
+    max_request_bytes: int = Field(default=50 * 1024 * 1024, ge=1024)
+
+    # Upstream connections
+    connect_timeout: float = Field(default=10.0, gt=0)
+    command_timeout: float = Field(default=30.0, gt=0)
+    imap_pool_size: int = Field(default=3, ge=1, le=32)
+    imap_idle_check_after: float = Field(default=30.0, ge=0)
+    imap_session_max_idle: float = Field(default=300.0, gt=0)
+    smtp_pool_size: int = Field(default=3, ge=1, le=32)
+    pop3_lock_timeout: float = Field(default=30.0, ge=0)
+    reconnect_base_delay: float = Field(default=1.0, gt=0)
+    reconnect_max_delay: float = Field(default=60.0, gt=0)
+
+    # Outbox
+    outbox_workers: int = Field(default=4, ge=0, le=64)
+    outbox_poll_interval: float = Field(default=1.0, gt=0)
+    outbox_lease_seconds: float = Field(default=120.0, gt=0)
+    outbox_max_attempts: int = Field(default=10, ge=1)
+    outbox_retry_base_delay: float = Field(default=30.0, gt=0)
+    outbox_retry_max_delay: float = Field(default=3600.0, gt=0)
+    idempotency_ttl_seconds: int = Field(default=24 * 3600, gt=0)
+
+    # Events
+    webhook_timeout: float = Field(default=10.0, gt=0)
+    webhook_allow_private: bool = False
+    watch_poll_interval: float = Field(default=60.0, gt=0)
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")
+
+    def sqlite_path(self) -> Path | None:
+        """The SQLite database file, or None for in-memory or another database."""
+        if not self.is_sqlite:
+            return None
+        path = self.database_url.split("///", 1)[-1]
+        if not path or path == ":memory:" or "mode=memory" in path:
+            return None
+        return Path(path.split("?", 1)[0])

@@ -1,0 +1,104 @@
+"""Accounts at rest: configuration in the clear, secrets encrypted."""
+
+from __future__ import annotations
+
+import json
+
+import sqlalchemy as sa
+from sqlalchemy.exc import IntegrityError
+
+from ..accounts.models import PROTOCOLS, Account
+from ..errors import AccountNotFound, AlreadyExists
+from ..secrets import SecretBox
+from .db import Store
+from .schema import accounts
+
+
+class AccountRepo:
+    def __init__(self, store: Store, box: SecretBox) -> None:
+        self._store = store
+        self._box = box
+
+    def _to_row(self, account: Account) -> dict:
+        config: dict = {"watch_mailboxes": account.watch_mailboxes}
+        secrets: dict = {}
+        for proto in PROTOCOLS:
+            server = account.server(proto)
+            if server is not None:
+                config[proto] = server.public_dump()
+                secrets[proto] = server.secret_dump()
+        return {
+            "id": account.id,
+            "name": account.name,
+            "email": account.email,
+            "config": config,
+            "secrets": self._box.encrypt(json.dumps(secrets)),
+            "source": account.source,
+            "created_at": account.created_at,
+            "updated_at": account.updated_at,
+        }
+
+    def _from_row(self, row) -> Account:
+        secrets = json.loads(self._box.decrypt(row.secrets))
+        data = {
+            "id": row.id,
+            "name": row.name,
+            "email": row.email,
+            "source": row.source,
+            "created_at": row.created_at,
+            "updated_at": row.updated_at,
+            "watch_mailboxes": row.config.get("watch_mailboxes", []),
+        }
+        for proto in PROTOCOLS:
+            block = row.config.get(proto)
+            if block is not None:
+                data[proto] = {**block, **secrets.get(proto, {})}
+        return Account.model_validate(data)
+
+    async def insert(self, account: Account) -> None:
+        try:
+            async with self._store.engine.begin() as conn:
+                await conn.execute(accounts.insert().values(**self._to_row(account)))
+        except IntegrityError as exc:
+            raise AlreadyExists(f"account {account.id!r} already exists") from exc
+
+    async def upsert(self, account: Account) -> None:
+        row = self._to_row(account)
+        async with self._store.engine.begin() as conn:
+            existing = await conn.execute(
+                sa.select(accounts.c.created_at).where(accounts.c.id == account.id)
+            )
+            created = existing.scalar_one_or_none()
+            if created is None:
+                await conn.execute(accounts.insert().values(**row))
+            else:
+                row["created_at"] = created
+                await conn.execute(
+                    accounts.update().where(accounts.c.id == account.id).values(**row)
+                )
+
+    async def update(self, account: Account) -> None:
+        async with self._store.engine.begin() as conn:
+            result = await conn.execute(
+                accounts.update().where(accounts.c.id == account.id).values(**self._to_row(account))
+            )
+        if result.rowcount == 0:
+            raise AccountNotFound(f"no account {account.id!r}")
+
+    async def delete(self, account_id: str) -> None:
+        async with self._store.engine.begin() as conn:
+            result = await conn.execute(accounts.delete().where(accounts.c.id == account_id))
+        if result.rowcount == 0:
+            raise AccountNotFound(f"no account {account_id!r}")
+
+    async def get(self, account_id: str) -> Account | None:
+        async with self._store.engine.connect() as conn:
+            row = (
+                await conn.execute(sa.select(accounts).where(accounts.c.id == account_id))
+            ).first()
+        return None if row is None else self._from_row(row)
+
+    async def list(self) -> list[Account]:
+        async with self._store.engine.connect() as conn:
+            rows = (await conn.execute(sa.select(accounts).order_by(accounts.c.id))).all()
+        return [self._from_row(row) for row in rows]

@@ -1,0 +1,111 @@
+"""API tokens at rest: only their SHA-256 is kept."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from dataclasses import dataclass
+from datetime import datetime
+
+import sqlalchemy as sa
+
+from ..errors import TokenNotFound
+from .db import Store
+from .schema import api_tokens, utcnow
+
+TOKEN_PREFIX = "mgt_"
+
+
+def hash_token(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+@dataclass(frozen=True)
+class TokenRecord:
+    id: str
+    description: str
+    scopes: list[str]
+    accounts: list[str] | None
+    prefix: str
+    created_at: datetime
+    last_used_at: datetime | None
+
+
+class TokenRepo:
+    def __init__(self, store: Store) -> None:
+        self._store = store
+
+    async def create(
+        self, *, description: str, scopes: list[str], accounts: list[str] | None
+    ) -> tuple[TokenRecord, str]:
+        """Make a token; the clear token is returned once and never stored."""
+        token = TOKEN_PREFIX + secrets.token_urlsafe(32)
+        record = TokenRecord(
+            id="tok_" + secrets.token_hex(8),
+            description=description,
+            scopes=sorted(set(scopes)),
+            accounts=None if accounts is None else sorted(set(accounts)),
+            prefix=token[: len(TOKEN_PREFIX) + 4],
+            created_at=utcnow(),
+            last_used_at=None,
+        )
+        async with self._store.engine.begin() as conn:
+            await conn.execute(
+                api_tokens.insert().values(
+                    id=record.id,
+                    token_hash=hash_token(token),
+                    prefix=record.prefix,
+                    description=record.description,
+                    scopes=record.scopes,
+                    accounts=record.accounts,
+                    created_at=record.created_at,
+                )
+            )
+        return record, token
+
+    async def lookup(self, token: str) -> TokenRecord | None:
+        async with self._store.engine.connect() as conn:
+            row = (
+                await conn.execute(
+                    sa.select(api_tokens).where(api_tokens.c.token_hash == hash_token(token))
+                )
+            ).first()
+        return None if row is None else _record(row)
+
+    async def touch(self, token_id: str) -> None:
+        async with self._store.engine.begin() as conn:
+            await conn.execute(
+                api_tokens.update().where(api_tokens.c.id == token_id).values(last_used_at=utcnow())
+            )
+
+    async def list(self) -> list[TokenRecord]:
+        async with self._store.engine.connect() as conn:
+            rows = (await conn.execute(sa.select(api_tokens).order_by(api_tokens.c.created_at))).all()
+        return [_record(row) for row in rows]
+
+    async def get(self, token_id: str) -> TokenRecord:
+        async with self._store.engine.connect() as conn:
+            row = (
+                await conn.execute(sa.select(api_tokens).where(api_tokens.c.id == token_id))
+            ).first()
+        if row is None:
+            raise TokenNotFound(f"no token {token_id!r}")
+        return _record(row)
+
+    async def delete(self, token_id: str) -> None:
+        async with self._store.engine.begin() as conn:
+            result = await conn.execute(api_tokens.delete().where(api_tokens.c.id == token_id))
+        if result.rowcount == 0:
+            raise TokenNotFound(f"no token {token_id!r}")
+
+
+def _record(row) -> TokenRecord:
+    return TokenRecord(
+        id=row.id,
+        description=row.description,
+        scopes=list(row.scopes),
+        accounts=None if row.accounts is None else list(row.accounts),
+        prefix=row.prefix,
+        created_at=row.created_at,
+        last_used_at=row.last_used_at,
+    )

@@ -1,0 +1,102 @@
+"""Shared fixtures: one real Dovecot + Postfix per test session, a fresh app per test."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import secrets
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from gateway.app import create_app
+from gateway.settings import Settings
+
+from .mailstack import MailStack, start_mailstack
+
+ADMIN_TOKEN = "test-admin-" + secrets.token_hex(8)
+
+
+@pytest.fixture(scope="session")
+def mailstack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[MailStack]:
+    """A real Dovecot (IMAP, POP3, LMTP) and Postfix on 127.0.0.1, for the whole session."""
+    stack = start_mailstack(tmp_path_factory.mktemp("mailstack"))
+    try:
+        yield stack
+    finally:
+        stack.stop()
+
+
+@pytest.fixture
+def settings(tmp_path: Path) -> Settings:
+    """Settings of a fresh gateway: its own SQLite file, short timeouts."""
+    return Settings(
+        database_url=f"sqlite+aiosqlite:///{tmp_path / 'gateway.db'}",
+        admin_token=ADMIN_TOKEN,
+        secret_key="test-secret-key",
+        connect_timeout=5,
+        command_timeout=10,
+        max_request_bytes=2 * 1024 * 1024,
+        outbox_retry_base_delay=0.5,
+        outbox_retry_max_delay=2,
+        outbox_poll_interval=0.1,
+        instance_id="test-" + secrets.token_hex(3),
+    )
+
+
+@contextlib.asynccontextmanager
+async def running_client(settings: Settings) -> AsyncIterator[httpx.AsyncClient]:
+    """An app with its lifespan running, and an admin client talking to it in-process."""
+    app = create_app(settings)
+    async with app.router.lifespan_context(app):
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(
+            transport=transport, base_url="http://gateway.test",
+            headers={"Authorization": f"Bearer {ADMIN_TOKEN}"}, timeout=60,
+        ) as client:
+            client.app = app  # type: ignore[attr-defined]
+            yield client
+
+
+@pytest.fixture
+async def client(settings: Settings) -> AsyncIterator[httpx.AsyncClient]:
+    async with running_client(settings) as c:
+        yield c
+
+
+def server_block(stack: MailStack, user: str, protocol: str, *, security: str = "starttls",
+                 password: str | None = None) -> dict:
+    """An account's server block pointing at the test mail stack (TLS verified with its CA)."""
+    ports = {
+        ("imap", "starttls"): stack.imap, ("imap", "none"): stack.imap, ("imap", "tls"): stack.imaps,
+        ("pop3", "starttls"): stack.pop3, ("pop3", "none"): stack.pop3, ("pop3", "tls"): stack.pop3s,
+        ("smtp", "starttls"): stack.submission, ("smtp", "none"): stack.submission,
+        ("smtp", "tls"): stack.smtps,
+    }
+    return {
+        "host": stack.host, "port": ports[(protocol, security)], "security": security,
+        "username": user, "password": password or stack.password, "ca_file": str(stack.cert),
+    }
+
+
+def account_spec(stack: MailStack, user: str, *, protocols=("imap", "smtp", "pop3"),
+                 security: str = "starttls", **extra) -> dict:
+    spec = {"id": user.split("@")[0], "name": f"Test {user}", "email": user, **extra}
+    for proto in protocols:
+        spec[proto] = server_block(stack, user, proto, security=security)
+    return spec
+
+
+@pytest.fixture
+async def account(client: httpx.AsyncClient, mailstack: MailStack) -> dict:
+    """A fresh mail user with IMAP, SMTP and POP3 configured in the gateway; its JSON."""
+    user = mailstack.new_user("t")
+    resp = await client.post("/v1/accounts", json=account_spec(mailstack, user))
+    assert resp.status_code == 201, resp.text
+    return resp.json()
+
+
+def pytest_report_header(config) -> str:
+    return f"CI={os.environ.get('CI', '')}"
