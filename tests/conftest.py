@@ -7,6 +7,7 @@ import os
 import secrets
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import httpx
 import pytest
@@ -14,14 +15,18 @@ import pytest
 from gateway.app import create_app
 from gateway.settings import Settings
 
-from .mailstack import MailStack, start_mailstack
+
+if TYPE_CHECKING:
+    from .mailstack import MailStack
 
 ADMIN_TOKEN = "test-admin-" + secrets.token_hex(8)
 
 
 @pytest.fixture(scope="session")
-def mailstack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[MailStack]:
+def mailstack(tmp_path_factory: pytest.TempPathFactory) -> Iterator["MailStack"]:
     """A real Dovecot (IMAP, POP3, LMTP) and Postfix on 127.0.0.1, for the whole session."""
+    from .mailstack import start_mailstack
+
     stack = start_mailstack(tmp_path_factory.mktemp("mailstack"))
     try:
         yield stack

@@ -30,17 +30,30 @@ class BodyLimitMiddleware:
                     return
         seen = 0
         limit = self.max_bytes
+        exceeded = False
+        answered = False
 
         async def counting_receive() -> Message:
-            nonlocal seen
+            nonlocal seen, exceeded
             message = await receive()
             if message["type"] == "http.request":
                 seen += len(message.get("body", b""))
                 if seen > limit:
+                    exceeded = True
                     raise PayloadTooLarge(f"request body over {limit} bytes")
             return message
 
-        await self.app(scope, counting_receive, send)
+        async def guarded_send(message: Message) -> None:
+            # Whatever the app answers once the body ran over (a parse error, say), the
+            # client gets the 413 it deserves.
+            nonlocal answered
+            if not exceeded:
+                await send(message)
+            elif not answered and message["type"] == "http.response.start":
+                answered = True
+                await _too_large(send, limit)
+
+        await self.app(scope, counting_receive, guarded_send)
 
 
 async def _too_large(send: Send, limit: int) -> None:

@@ -1,0 +1,68 @@
+#!/usr/bin/env bash
+# `make run`: a local demo mail server (Dovecot + Postfix on 127.0.0.1:11100-11107) with the
+# users alice@example.test and bob@example.test (password "secret"), and the gateway on
+# 127.0.0.1:8025 with both configured as accounts. Ctrl-C stops everything.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/bootstrap.sh
+
+demo=$PWD/.demo
+mkdir -p "$demo"
+bash scripts/mailstack.sh start "$demo/mailstack" 11100
+# shellcheck disable=SC1091
+source "$demo/mailstack/mailstack.env"
+trap 'bash scripts/mailstack.sh stop "$demo/mailstack"' EXIT
+
+[ -f "$demo/admin-token" ] || .venv/bin/python -c \
+    'import secrets; print("mgt_demo_" + secrets.token_urlsafe(24))' > "$demo/admin-token"
+token=$(cat "$demo/admin-token")
+
+account() {  # id email
+    cat <<YAML
+  - id: $1
+    name: ${1^}
+    email: $2
+    imap: {host: 127.0.0.1, port: $IMAP_PORT, security: starttls, username: $2, password: secret, ca_file: $CERT}
+    smtp: {host: 127.0.0.1, port: $SUBMISSION_PORT, security: starttls, username: $2, password: secret, ca_file: $CERT}
+    pop3: {host: 127.0.0.1, port: $POP3_PORT, security: starttls, username: $2, password: secret, ca_file: $CERT}
+YAML
+}
+{ echo "accounts:"; account alice alice@example.test; account bob bob@example.test; } \
+    > "$demo/accounts.yaml"
+
+# A first message, so that alice's inbox is not empty.
+if [ ! -f "$demo/welcomed" ]; then
+    .venv/bin/python - "$SMTP_PORT" <<'PY'
+import smtplib, sys
+from email.message import EmailMessage
+msg = EmailMessage()
+msg["From"] = "Bob <bob@example.test>"
+msg["To"] = "Alice <alice@example.test>"
+msg["Subject"] = "Welcome to mailgate"
+msg.set_content("Hello Alice,\n\nthis message came through the local demo mail server.\n")
+with smtplib.SMTP("127.0.0.1", int(sys.argv[1])) as smtp:
+    smtp.send_message(msg)
+PY
+    touch "$demo/welcomed"
+fi
+
+cat <<TXT
+
+mailgate demo
+  mail server: IMAP 127.0.0.1:$IMAP_PORT  POP3 127.0.0.1:$POP3_PORT  SMTP 127.0.0.1:$SUBMISSION_PORT
+  users:       alice@example.test, bob@example.test (password: secret)
+  admin token: $token
+
+Try:
+  export TOKEN=$token
+  curl -H "Authorization: Bearer \$TOKEN" 127.0.0.1:8025/v1/accounts
+  curl -X POST -H "Authorization: Bearer \$TOKEN" 127.0.0.1:8025/v1/accounts/alice/verify
+  open http://127.0.0.1:8025/docs
+
+TXT
+
+export GATEWAY_DATABASE_URL="sqlite+aiosqlite:///$demo/gateway.db"
+export GATEWAY_ACCOUNTS_FILE="$demo/accounts.yaml"
+export GATEWAY_ADMIN_TOKEN="$token"
+export GATEWAY_HOST="${GATEWAY_HOST:-127.0.0.1}" GATEWAY_PORT="${GATEWAY_PORT:-8025}"
+.venv/bin/mailgate serve

@@ -1,0 +1,7 @@
+#!/usr/bin/env bash
+# The whole test suite against real Dovecot, Postfix and PostgreSQL (installed when missing).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/bootstrap.sh
+export GATEWAY_TEST_POSTGRES_URL="${GATEWAY_TEST_POSTGRES_URL:-$(bash scripts/postgres.sh)}"
+exec .venv/bin/python -m pytest -q "$@"
