@@ -1,0 +1,18 @@
+# mailgate: the REST/HTTP email gateway.
+FROM python:3.11-slim
+
+ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 PIP_NO_CACHE_DIR=1 \
+    GATEWAY_HOST=0.0.0.0 GATEWAY_PORT=8025 \
+    GATEWAY_DATABASE_URL=sqlite+aiosqlite:////data/mailgate.db
+
+WORKDIR /app
+COPY pyproject.toml README.md ./
+COPY gateway ./gateway
+RUN pip install . && useradd --system --uid 10001 --home-dir /data --create-home mailgate
+
+USER mailgate
+VOLUME ["/data"]
+EXPOSE 8025
+HEALTHCHECK --interval=30s --timeout=3s --start-period=10s --retries=3 \
+    CMD python -c "import urllib.request,sys; sys.exit(urllib.request.urlopen('http://127.0.0.1:8025/healthz', timeout=2).status != 200)"
+CMD ["mailgate", "serve"]
