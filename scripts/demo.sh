@@ -2,16 +2,20 @@
 # `make run`: a local demo mail server (Dovecot + Postfix on 127.0.0.1:11100-11107) with the
 # users alice@example.test and bob@example.test (password "secret"), and the gateway on
 # 127.0.0.1:8025 with both configured as accounts. Ctrl-C stops everything.
+# DEMO_DIR, DEMO_MAIL_DIR, DEMO_MAIL_BASE_PORT, GATEWAY_HOST and GATEWAY_PORT move it elsewhere.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/bootstrap.sh
 
-demo=$PWD/.demo
+demo=${DEMO_DIR:-$PWD/.demo}
 mkdir -p "$demo"
-bash scripts/mailstack.sh start "$demo/mailstack" 11100
+# The mail servers' users must reach their directory: keep it out of /root-like homes.
+maildir=${DEMO_MAIL_DIR:-/tmp/mailgate-demo}
+bash scripts/mailstack.sh start "$maildir" "${DEMO_MAIL_BASE_PORT:-11100}"
 # shellcheck disable=SC1091
-source "$demo/mailstack/mailstack.env"
-trap 'bash scripts/mailstack.sh stop "$demo/mailstack"' EXIT
+source "$maildir/mailstack.env"
+trap 'bash scripts/mailstack.sh stop "$maildir"' EXIT
+trap 'exit 130' INT TERM
 
 [ -f "$demo/admin-token" ] || .venv/bin/python -c \
     'import secrets; print("mgt_demo_" + secrets.token_urlsafe(24))' > "$demo/admin-token"
@@ -46,6 +50,8 @@ PY
     touch "$demo/welcomed"
 fi
 
+export GATEWAY_HOST="${GATEWAY_HOST:-127.0.0.1}" GATEWAY_PORT="${GATEWAY_PORT:-8025}"
+api=$GATEWAY_HOST:$GATEWAY_PORT
 cat <<TXT
 
 mailgate demo
@@ -55,14 +61,13 @@ mailgate demo
 
 Try:
   export TOKEN=$token
-  curl -H "Authorization: Bearer \$TOKEN" 127.0.0.1:8025/v1/accounts
-  curl -X POST -H "Authorization: Bearer \$TOKEN" 127.0.0.1:8025/v1/accounts/alice/verify
-  open http://127.0.0.1:8025/docs
+  curl -H "Authorization: Bearer \$TOKEN" $api/v1/accounts
+  curl -X POST -H "Authorization: Bearer \$TOKEN" $api/v1/accounts/alice/verify
+  open http://$api/docs
 
 TXT
 
 export GATEWAY_DATABASE_URL="sqlite+aiosqlite:///$demo/gateway.db"
 export GATEWAY_ACCOUNTS_FILE="$demo/accounts.yaml"
 export GATEWAY_ADMIN_TOKEN="$token"
-export GATEWAY_HOST="${GATEWAY_HOST:-127.0.0.1}" GATEWAY_PORT="${GATEWAY_PORT:-8025}"
 .venv/bin/mailgate serve

@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import os
 import secrets
+import shutil
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -23,15 +24,17 @@ ADMIN_TOKEN = "test-admin-" + secrets.token_hex(8)
 
 
 @pytest.fixture(scope="session")
-def mailstack(tmp_path_factory: pytest.TempPathFactory) -> Iterator["MailStack"]:
+def mailstack() -> Iterator["MailStack"]:
     """A real Dovecot (IMAP, POP3, LMTP) and Postfix on 127.0.0.1, for the whole session."""
-    from .mailstack import start_mailstack
+    from .mailstack import make_stack_dir, start_mailstack
 
-    stack = start_mailstack(tmp_path_factory.mktemp("mailstack"))
+    directory = make_stack_dir("mailgate-tests-")
+    stack = start_mailstack(directory)
     try:
         yield stack
     finally:
         stack.stop()
+        shutil.rmtree(directory, ignore_errors=True)
 
 
 @pytest.fixture
