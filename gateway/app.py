@@ -11,7 +11,8 @@ from fastapi import FastAPI
 from . import __version__
 from .api import errors as api_errors
 from .api.limits import BodyLimitMiddleware
-from .api.routes import accounts, health, tokens
+from .api.metrics import Metrics, MetricsMiddleware
+from .api.routes import accounts, events, health, tokens, webhooks
 from .services import build_services, running
 from .settings import Settings
 
@@ -44,7 +45,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.services = services
     api_errors.install(app)
-    for module in (health, accounts, tokens):
+    for module in (health, accounts, tokens, events, webhooks):
         app.include_router(module.router)
+    app.state.metrics = metrics = Metrics(services.accounts)
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_request_bytes)
+    app.add_middleware(MetricsMiddleware, metrics=metrics)
     return app

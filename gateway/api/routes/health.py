@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Response
+from fastapi import APIRouter, Request, Response
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from pydantic import BaseModel
 
@@ -34,5 +34,6 @@ async def readyz(services: ServicesDep) -> Health:
 
 @router.get("/metrics", status_code=200, response_class=Response, dependencies=requires("metrics"),
             responses={**problem_responses(403), 200: {"content": {"text/plain": {}}}})
-async def metrics() -> Response:
-    return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
+async def metrics(request: Request) -> Response:
+    registry = request.app.state.metrics.registry
+    return Response(generate_latest(registry), media_type=CONTENT_TYPE_LATEST)
