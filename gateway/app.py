@@ -11,6 +11,7 @@ from fastapi import FastAPI
 from . import __version__
 from .api import errors as api_errors
 from .api.limits import BodyLimitMiddleware
+from .api.ratelimit import RateLimiter
 from .api.metrics import Metrics, MetricsMiddleware
 from .api.routes import accounts, events, health, tokens, webhooks
 from .services import build_services, running
@@ -44,6 +45,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                       "identifier": "GPL-3.0-or-later"},
     )
     app.state.services = services
+    app.state.rate_limiter = (
+        RateLimiter(settings.rate_limit_per_minute, settings.rate_limit_burst)
+        if settings.rate_limit_per_minute else None
+    )
     api_errors.install(app)
     for module in (health, accounts, tokens, events, webhooks):
         app.include_router(module.router)

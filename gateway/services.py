@@ -14,11 +14,14 @@ from .accounts.pop3_session import Pop3Manager
 from .accounts.registry import AccountRegistry
 from .accounts.smtp_pool import SmtpPool
 from .events.bus import EventBus
+from .events.dispatcher import WebhookDispatcher
+from .events.webhooks import WebhookService
 from .secrets import SecretBox, load_or_create_key
 from .settings import Settings
 from .store.accounts import AccountRepo
 from .store.db import Store
 from .store.tokens import TokenRepo
+from .store.webhooks import WebhookRepo
 
 log = logging.getLogger(__name__)
 
@@ -38,6 +41,7 @@ class Services:
     tokens: TokenRepo
     events: EventBus
     background: list[BackgroundService] = field(default_factory=list)
+    webhooks: WebhookService | None = None
 
 
 def build_services(settings: Settings) -> Services:
@@ -60,8 +64,12 @@ def build_services(settings: Settings) -> Services:
         box=box,
         accounts=accounts,
         tokens=TokenRepo(store),
-        events=EventBus(store),
+        events=EventBus(store, settings.instance_id),
     )
+    webhook_repo = WebhookRepo(store, box)
+    services.webhooks = WebhookService(webhook_repo, settings)
+    services.background += [services.events,
+                            WebhookDispatcher(webhook_repo, services.events, settings)]
     return services
 
 

@@ -24,6 +24,8 @@ class Settings(BaseSettings):
 
     # HTTP
     max_request_bytes: int = Field(default=50 * 1024 * 1024, ge=1024)
+    rate_limit_per_minute: int = Field(default=6000, ge=0)  # per API token; 0 turns it off
+    rate_limit_burst: int = Field(default=200, ge=1)
 
     # Upstream connections
     connect_timeout: float = Field(default=10.0, gt=0)
@@ -49,6 +51,16 @@ class Settings(BaseSettings):
     webhook_timeout: float = Field(default=10.0, gt=0)
     webhook_allow_private: bool = False
     watch_poll_interval: float = Field(default=60.0, gt=0)
+    webhook_retry_base_delay: float = Field(default=10.0, gt=0)
+    webhook_retry_max_delay: float = Field(default=900.0, gt=0)
+    webhook_retry_window: float = Field(default=24 * 3600.0, ge=3600)  # keep retrying this long
+    webhook_concurrency: int = Field(default=4, ge=1, le=64)  # in-flight POSTs per webhook
+    sse_heartbeat: float = Field(default=15.0, gt=0)
+    watch_enabled: bool = True
+    watch_idle_renew: float = Field(default=25 * 60.0, gt=0)  # re-issue IDLE (RFC 2177: 29 min)
+    watch_lease_seconds: float = Field(default=60.0, gt=1)
+    pop3_poll_interval: float = Field(default=60.0, gt=0)
+    events_retention_days: int = Field(default=7, ge=1)
 
     @property
     def is_sqlite(self) -> bool:

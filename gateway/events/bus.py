@@ -1,18 +1,36 @@
-"""The event bus: every event is stored, then handed to in-process subscribers."""
+"""The event bus: every event is stored (with its webhook deliveries), then fanned out.
+
+An event and the deliveries of the webhooks that want it are written in one
+transaction, together with whatever the producer writes alongside (a watcher's
+new sync state), so a crash never loses an event nor reports it twice. After
+the commit the event goes to in-process subscribers (SSE streams) and wakes
+the webhook dispatcher. With PostgreSQL, ``NOTIFY`` tells the other instances,
+which read the event back by ``seq`` and fan it out to their own subscribers.
+"""
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import secrets
+from collections import OrderedDict
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncConnection
+
 from ..store.db import Store
-from ..store.schema import events, utcnow
+from ..store.events import EventRepo, insert_event
+from ..store.schema import utcnow
+from ..store.webhooks import WebhookRepo
 
 log = logging.getLogger(__name__)
+
+NOTIFY_CHANNEL = "mailgate_events"
 
 
 @dataclass(frozen=True)
@@ -22,6 +40,7 @@ class Event:
     account: str | None
     created_at: datetime
     data: dict[str, Any] = field(default_factory=dict)
+    seq: int = 0
 
     def envelope(self) -> dict[str, Any]:
         return {
@@ -33,35 +52,167 @@ class Event:
         }
 
 
-class EventBus:
-    """Stores events (for replay) and fans them out to subscriber queues."""
+class Subscription:
+    """An in-process subscriber's queue. When it overflows, ``lagged`` is set and the
+    subscriber must catch up from the store (SSE does, by ``seq``)."""
 
-    def __init__(self, store: Store) -> None:
-        self._store = store
-        self._subscribers: set[asyncio.Queue[Event]] = set()
+    def __init__(self, maxsize: int) -> None:
+        self.queue: asyncio.Queue[Event] = asyncio.Queue(maxsize=maxsize)
+        self.lagged = False
 
-    async def publish(self, type_: str, account: str | None, data: dict[str, Any]) -> Event:
-        event = Event(id="evt_" + secrets.token_hex(10), type=type_, account=account,
-                      created_at=utcnow(), data=data)
-        async with self._store.engine.begin() as conn:
-            await conn.execute(
-                events.insert().values(id=event.id, type=event.type, account_id=account,
-                                       data=data, created_at=event.created_at)
-            )
-        self.fan_out(event)
+    def offer(self, event: Event) -> None:
+        try:
+            self.queue.put_nowait(event)
+        except asyncio.QueueFull:
+            self.lagged = True
+
+    async def get(self) -> Event:
+        return await self.queue.get()
+
+
+class EventBatch:
+    """Events added inside one store transaction (``conn``); fanned out after the commit."""
+
+    def __init__(self, conn: AsyncConnection, dialect: str, instance: str) -> None:
+        self.conn = conn
+        self.events: list[Event] = []
+        self._dialect = dialect
+        self._instance = instance
+
+    async def add(self, type_: str, account: str | None, data: dict[str, Any]) -> Event:
+        now = utcnow()
+        event_id = "evt_" + secrets.token_hex(10)
+        seq = await insert_event(self.conn, id=event_id, type=type_, account_id=account,
+                                 data=data, created_at=now)
+        await WebhookRepo.enqueue(self.conn, event_id=event_id, event_type=type_,
+                                  account_id=account, now=now)
+        if self._dialect == "postgresql":
+            await self.conn.execute(text("SELECT pg_notify(:ch, :payload)"),
+                                    {"ch": NOTIFY_CHANNEL, "payload": f"{self._instance}:{seq}"})
+        event = Event(id=event_id, type=type_, account=account, created_at=now, data=data,
+                      seq=seq)
+        self.events.append(event)
         return event
 
+
+class EventBus:
+    """Stores events (for replay and webhooks) and fans them out to subscribers."""
+
+    def __init__(self, store: Store, instance_id: str = "") -> None:
+        self._store = store
+        self.instance = instance_id or secrets.token_hex(6)
+        self.repo = EventRepo(store)
+        self._subscribers: set[Subscription] = set()
+        self._listeners: list[Callable[[Event], None]] = []
+        self._own: OrderedDict[str, None] = OrderedDict()  # ids we fanned out (PostgreSQL)
+        self._soon: asyncio.Queue[tuple[str, str | None, dict[str, Any]]] = asyncio.Queue(10000)
+
+    # -- producing ---------------------------------------------------------------------------
+
+    async def publish(self, type_: str, account: str | None, data: dict[str, Any]) -> Event:
+        async with self.transaction() as batch:
+            return await batch.add(type_, account, data)
+
+    @contextlib.asynccontextmanager
+    async def transaction(self) -> AsyncIterator[EventBatch]:
+        """Add events and write other rows (``batch.conn``) atomically; fan out after commit."""
+        async with self._store.engine.begin() as conn:
+            batch = EventBatch(conn, self._store.dialect, self.instance)
+            yield batch
+        for event in batch.events:
+            if self._store.dialect == "postgresql":
+                self._own[event.id] = None
+                while len(self._own) > 10000:
+                    self._own.popitem(last=False)
+            self.fan_out(event)
+
+    def publish_soon(self, type_: str, account: str | None, data: dict[str, Any]) -> None:
+        """From synchronous code (a state-change callback): published by ``run``."""
+        try:
+            self._soon.put_nowait((type_, account, data))
+        except asyncio.QueueFull:
+            log.warning("event backlog full; dropping %s for %s", type_, account)
+
+    # -- consuming ---------------------------------------------------------------------------
+
     def fan_out(self, event: Event) -> None:
-        for queue in list(self._subscribers):
+        for sub in list(self._subscribers):
+            sub.offer(event)
+        for listener in list(self._listeners):
             try:
-                queue.put_nowait(event)
-            except asyncio.QueueFull:
-                log.warning("event subscriber too slow; dropping event %s for it", event.id)
+                listener(event)
+            except Exception:  # a listener must never break publishing
+                log.exception("event listener failed")
 
-    def subscribe(self, maxsize: int = 1000) -> asyncio.Queue[Event]:
-        queue: asyncio.Queue[Event] = asyncio.Queue(maxsize=maxsize)
-        self._subscribers.add(queue)
-        return queue
+    def subscribe(self, maxsize: int = 1000) -> Subscription:
+        sub = Subscription(maxsize)
+        self._subscribers.add(sub)
+        return sub
 
-    def unsubscribe(self, queue: asyncio.Queue[Event]) -> None:
-        self._subscribers.discard(queue)
+    def unsubscribe(self, sub: Subscription) -> None:
+        self._subscribers.discard(sub)
+
+    def add_listener(self, listener: Callable[[Event], None]) -> None:
+        self._listeners.append(listener)
+
+    # -- background --------------------------------------------------------------------------
+
+    async def run(self, stop: asyncio.Event) -> None:
+        """Publish what ``publish_soon`` queued; with PostgreSQL, relay other instances' events."""
+        async with asyncio.TaskGroup() as tasks:
+            tasks.create_task(self._drain_soon(stop))
+            if self._store.dialect == "postgresql":
+                tasks.create_task(self._listen(stop))
+
+    async def _drain_soon(self, stop: asyncio.Event) -> None:
+        while not stop.is_set():
+            getter = asyncio.ensure_future(self._soon.get())
+            stopper = asyncio.ensure_future(stop.wait())
+            await asyncio.wait({getter, stopper}, return_when=asyncio.FIRST_COMPLETED)
+            stopper.cancel()
+            if not getter.done():
+                getter.cancel()
+                break
+            try:
+                await self.publish(*getter.result())
+            except Exception:
+                log.exception("could not publish a queued event")
+
+    async def _listen(self, stop: asyncio.Event) -> None:
+        """LISTEN on PostgreSQL; reconnect with a pause when the connection drops."""
+        import asyncpg
+
+        dsn = self._store.url.replace("postgresql+asyncpg://", "postgresql://", 1)
+        while not stop.is_set():
+            notified: asyncio.Queue[str] = asyncio.Queue()
+            try:
+                conn = await asyncpg.connect(dsn, timeout=10)
+            except Exception as exc:
+                log.warning("LISTEN connection failed: %s", exc)
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(stop.wait(), 5)
+                continue
+            try:
+                await conn.add_listener(NOTIFY_CHANNEL, lambda *a, q=notified: q.put_nowait(a[-1]))
+                last = await self.repo.last_seq()
+                while not stop.is_set() and not conn.is_closed():
+                    with contextlib.suppress(TimeoutError):
+                        payload = await asyncio.wait_for(notified.get(), 1.0)
+                        if payload.split(":", 1)[0] == self.instance:
+                            continue
+                    last = await self._relay_after(last)
+            except Exception as exc:
+                log.warning("LISTEN loop failed: %s", exc)
+            finally:
+                with contextlib.suppress(Exception):
+                    await conn.close()
+
+    async def _relay_after(self, last: int) -> int:
+        """Fan out the events other instances stored after ``last``; returns the new mark."""
+        for row in await self.repo.after(last):
+            last = row.seq
+            if row.id in self._own:
+                continue  # fanned out at our own commit already
+            self.fan_out(Event(id=row.id, type=row.type, account=row.account_id,
+                               created_at=row.created_at, data=row.data, seq=row.seq))
+        return last

@@ -129,6 +129,7 @@ webhook_deliveries = sa.Table(
     sa.Column("id", sa.String(40), primary_key=True),
     sa.Column("webhook_id", sa.String(40), nullable=False, index=True),
     sa.Column("event_id", sa.String(40), nullable=False),
+    sa.Column("event_type", sa.String(64), nullable=True),
     sa.Column("status", sa.String(16), nullable=False),  # pending|delivered|failed
     sa.Column("attempts", sa.Integer, nullable=False, server_default="0"),
     sa.Column("next_attempt_at", UTCDateTime, nullable=False),
@@ -142,6 +143,7 @@ mailbox_state = sa.Table(
     "mailbox_state",
     metadata,
     sa.Column("account_id", sa.String(64), primary_key=True),
+    sa.Column("protocol", sa.String(8), primary_key=True, server_default="imap"),  # imap|pop3
     sa.Column("mailbox", sa.String(1024), primary_key=True),
     sa.Column("uidvalidity", sa.BigInteger, nullable=True),
     sa.Column("uidnext", sa.BigInteger, nullable=True),

@@ -1,0 +1,43 @@
+"""/v1/events: Server-Sent Events, resumable with ``Last-Event-ID``."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Header, Query
+from fastapi.responses import StreamingResponse
+
+from ...accounts.models import ACCOUNT_ID_PATTERN
+from ...errors import AccountNotFound
+from ...events.sse import EventFilter, EventStream, parse_types
+from ...events.types import EVENT_TYPES
+from ..deps import PrincipalDep, ServicesDep, requires
+from ..errors import problem_responses
+
+router = APIRouter(prefix="/v1/events", tags=["events"])
+
+_SSE_DOC = {200: {"content": {"text/event-stream": {"schema": {"type": "string"}}},
+                  "description": "`id:`, `event:` and `data:` (the event envelope, "
+                                 "see EventOut) per event; `: heartbeat` comments"}}
+
+
+@router.get("", response_class=StreamingResponse, status_code=200,
+            dependencies=requires("read"), responses={**_SSE_DOC, **problem_responses(403, 404)})
+async def stream_events(
+    services: ServicesDep, principal: PrincipalDep,
+    account: Annotated[str | None, Query(pattern=ACCOUNT_ID_PATTERN)] = None,
+    types: Annotated[str | None, Query(max_length=1000,
+                                       description="Comma-separated; `message.*` works")] = None,
+    last_event_id: Annotated[str | None, Header(max_length=64)] = None,
+) -> StreamingResponse:
+    if account is not None:
+        if not principal.can_see(account):
+            raise AccountNotFound(f"no account {account!r}")
+        await services.accounts.get(account)
+    accounts = frozenset({account}) if account else principal.accounts
+    filter_ = EventFilter(accounts=accounts, types=parse_types(types, EVENT_TYPES),
+                          include_global=account is None and principal.accounts is None)
+    stream = EventStream(services.events, filter_, heartbeat=services.settings.sse_heartbeat)
+    start = await stream.start_seq(last_event_id)
+    return StreamingResponse(stream.messages(start), media_type="text/event-stream",
+                             headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"})

@@ -1,0 +1,70 @@
+"""/v1/webhooks: subscriptions to events, signed POSTs, and their delivery log."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Response
+
+from ...store.webhooks import WebhookRecord
+from ..deps import PrincipalDep, ServicesDep, requires
+from ..errors import problem_responses
+from ..schemas.events import (
+    DeliveryList,
+    DeliveryOut,
+    WebhookCreate,
+    WebhookCreated,
+    WebhookList,
+    WebhookOut,
+)
+
+router = APIRouter(prefix="/v1/webhooks", tags=["events"])
+
+
+def _out(record: WebhookRecord) -> dict:
+    return {"id": record.id, "url": record.url, "events": record.events,
+            "accounts": record.accounts, "created_at": record.created_at}
+
+
+@router.post("", response_model=WebhookCreated, status_code=201, dependencies=requires("admin"),
+             responses=problem_responses(403, 413))
+async def create_webhook(body: WebhookCreate, services: ServicesDep,
+                         principal: PrincipalDep) -> WebhookCreated:
+    record, secret = await services.webhooks.create(
+        url=body.url, events=body.events, accounts=body.accounts, secret=body.secret,
+        token_id=principal.token_id, token_accounts=principal.accounts)
+    return WebhookCreated(**_out(record), secret=secret)
+
+
+@router.get("", response_model=WebhookList, status_code=200, dependencies=requires("admin"),
+            responses=problem_responses(403))
+async def list_webhooks(services: ServicesDep, principal: PrincipalDep) -> WebhookList:
+    records = await services.webhooks.list(principal.accounts)
+    return WebhookList(items=[WebhookOut(**_out(r)) for r in records], total=len(records))
+
+
+@router.get("/{webhook_id}", response_model=WebhookOut, status_code=200,
+            dependencies=requires("admin"), responses=problem_responses(403, 404))
+async def get_webhook(webhook_id: str, services: ServicesDep,
+                      principal: PrincipalDep) -> WebhookOut:
+    return WebhookOut(**_out(await services.webhooks.get(webhook_id, principal.accounts)))
+
+
+@router.delete("/{webhook_id}", status_code=204, response_class=Response,
+               dependencies=requires("admin"), responses=problem_responses(403, 404))
+async def delete_webhook(webhook_id: str, services: ServicesDep,
+                         principal: PrincipalDep) -> Response:
+    await services.webhooks.delete(webhook_id, principal.accounts)
+    return Response(status_code=204)
+
+
+@router.get("/{webhook_id}/deliveries", response_model=DeliveryList, status_code=200,
+            dependencies=requires("admin"), responses=problem_responses(403, 404))
+async def list_deliveries(
+    webhook_id: str, services: ServicesDep, principal: PrincipalDep,
+    limit: Annotated[int, Query(ge=1, le=500)] = 50,
+    cursor: Annotated[str | None, Query(max_length=512)] = None,
+) -> DeliveryList:
+    rows, next_cursor = await services.webhooks.deliveries(
+        webhook_id, principal.accounts, limit=limit, cursor=cursor)
+    return DeliveryList(items=[DeliveryOut.of(r) for r in rows], next_cursor=next_cursor)

@@ -1,0 +1,92 @@
+"""Events (SSE envelope) and webhooks with their deliveries."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any
+
+from pydantic import BaseModel, Field
+
+from ...accounts.models import ACCOUNT_ID_PATTERN, SafeStr
+from .common import StrictModel
+
+
+class EventOut(BaseModel):
+    """The envelope of every event (SSE ``data:`` and webhook POST bodies)."""
+
+    id: str
+    type: str = Field(examples=["message.new"])
+    account: str | None
+    created_at: datetime
+    data: dict[str, Any]
+
+
+class WebhookCreate(StrictModel):
+    url: Annotated[SafeStr, Field(min_length=8, max_length=2048,
+                                  examples=["https://example.com/hooks/mail"])]
+    events: Annotated[list[Annotated[str, Field(max_length=64)]],
+                      Field(min_length=1, max_length=50,
+                            description="Event types, `*`, or a family like `message.*`")]
+    accounts: list[Annotated[str, Field(pattern=ACCOUNT_ID_PATTERN)]] | None = Field(
+        default=None, max_length=1000, description="Only these accounts' events (default: all)")
+    secret: Annotated[SafeStr, Field(min_length=16, max_length=256)] | None = Field(
+        default=None, description="HMAC-SHA256 signing secret; generated when omitted")
+
+
+class WebhookOut(BaseModel):
+    id: str
+    url: str
+    events: list[str]
+    accounts: list[str] | None
+    created_at: datetime
+
+
+class WebhookCreated(WebhookOut):
+    secret: str = Field(description="The signing secret; shown this once")
+
+
+class WebhookList(BaseModel):
+    items: list[WebhookOut]
+    next_cursor: str | None = None
+    total: int
+
+
+class DeliveryAttempt(BaseModel):
+    at: datetime
+    attempt: int
+    status_code: int | None
+    latency_ms: float
+    error: str | None
+
+
+class DeliveryOut(BaseModel):
+    id: str
+    webhook_id: str
+    event_id: str
+    event_type: str | None
+    status: str = Field(description="pending | delivered | failed")
+    attempts: int
+    next_attempt_at: datetime | None
+    created_at: datetime
+    status_code: int | None = Field(description="Of the last attempt")
+    latency_ms: float | None = Field(description="Of the last attempt")
+    error: str | None = Field(description="Of the last attempt")
+    history: list[DeliveryAttempt]
+
+    @classmethod
+    def of(cls, row: Any) -> DeliveryOut:
+        history = list(row.history or [])
+        last = history[-1] if history else {}
+        return cls(
+            id=row.id, webhook_id=row.webhook_id, event_id=row.event_id,
+            event_type=row.event_type, status=row.status, attempts=row.attempts,
+            next_attempt_at=row.next_attempt_at if row.status == "pending" else None,
+            created_at=row.created_at, status_code=last.get("status_code"),
+            latency_ms=last.get("latency_ms"), error=last.get("error"),
+            history=[DeliveryAttempt(**h) for h in history],
+        )
+
+
+class DeliveryList(BaseModel):
+    items: list[DeliveryOut]
+    next_cursor: str | None = None

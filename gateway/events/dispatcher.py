@@ -1,0 +1,158 @@
+"""Webhook delivery: claim due deliveries, POST them signed, retry with backoff.
+
+Every POST runs in its own task with a timeout, and each webhook has at most
+``webhook_concurrency`` POSTs in flight (its other deliveries are not even
+claimed meanwhile), so a slow or dead endpoint delays neither other webhooks
+nor the producers (which only insert rows). Deliveries are claimed under a
+lease: after a crash they are claimed again when it expires.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections import Counter
+from datetime import timedelta
+
+import httpx
+import orjson
+
+from ..backoff import backoff_delay
+from ..settings import Settings
+from ..store.schema import utcnow
+from ..store.webhooks import Delivery, WebhookRepo
+from .bus import EventBus
+from .signing import EVENT_ID_HEADER, SIGNATURE_HEADER, sign
+from .url_policy import check_url
+
+log = logging.getLogger(__name__)
+
+_CLAIM_BATCH = 100
+_POLL_INTERVAL = 1.0  # catches other instances' events and due retries
+_HISTORY_KEEP = 50
+
+
+class WebhookDispatcher:
+    """Background service delivering stored webhook deliveries."""
+
+    def __init__(self, repo: WebhookRepo, bus: EventBus, settings: Settings) -> None:
+        self._repo = repo
+        self._settings = settings
+        self._wake = asyncio.Event()
+        self._in_flight: Counter[str] = Counter()
+        self._next_retry: float | None = None  # monotonic time of the soonest local retry
+        bus.add_listener(lambda _event: self._wake.set())
+
+    async def run(self, stop: asyncio.Event) -> None:
+        timeout = httpx.Timeout(self._settings.webhook_timeout)
+        limits = httpx.Limits(max_connections=None, max_keepalive_connections=20)
+        async with httpx.AsyncClient(timeout=timeout, limits=limits, follow_redirects=False,
+                                     trust_env=False) as client:
+            tasks: set[asyncio.Task] = set()
+            try:
+                while not stop.is_set():
+                    try:
+                        claimed = await self._claim()
+                    except Exception:
+                        log.exception("claiming webhook deliveries failed")
+                        claimed = []
+                    for delivery in claimed:
+                        self._in_flight[delivery.webhook_id] += 1
+                        task = asyncio.create_task(self._deliver(client, delivery))
+                        tasks.add(task)
+                        task.add_done_callback(tasks.discard)
+                    if len(claimed) >= _CLAIM_BATCH:
+                        continue
+                    await self._sleep(stop)
+            finally:
+                # Unfinished POSTs keep their lease and are retried when it expires.
+                for task in tasks:
+                    task.cancel()
+                await asyncio.gather(*tasks, return_exceptions=True)
+
+    async def _claim(self) -> list[Delivery]:
+        limit = self._settings.webhook_concurrency
+        busy = {hook for hook, n in self._in_flight.items() if n >= limit}
+        lease = self._settings.webhook_timeout + 30
+        return await self._repo.claim_due(limit=_CLAIM_BATCH, lease=lease, exclude=busy)
+
+    async def _sleep(self, stop: asyncio.Event) -> None:
+        delay = _POLL_INTERVAL
+        if self._next_retry is not None:
+            delay = max(0.0, min(delay, self._next_retry - time.monotonic()))
+            self._next_retry = None
+        waiters = [asyncio.ensure_future(self._wake.wait()), asyncio.ensure_future(stop.wait())]
+        try:
+            await asyncio.wait(waiters, timeout=delay, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            for waiter in waiters:
+                waiter.cancel()
+        self._wake.clear()
+
+    async def _deliver(self, client: httpx.AsyncClient, delivery: Delivery) -> None:
+        try:
+            await self._attempt(client, delivery)
+        except asyncio.CancelledError:
+            raise
+        except Exception:
+            log.exception("webhook delivery %s failed unexpectedly", delivery.id)
+        finally:
+            self._in_flight[delivery.webhook_id] -= 1
+            if self._in_flight[delivery.webhook_id] <= 0:
+                del self._in_flight[delivery.webhook_id]
+            self._wake.set()  # the webhook may have more waiting
+
+    async def _attempt(self, client: httpx.AsyncClient, delivery: Delivery) -> None:
+        body = orjson.dumps(delivery.body)
+        headers = {
+            "Content-Type": "application/json",
+            "User-Agent": "mailgate-webhooks/1",
+            EVENT_ID_HEADER: delivery.event_id,
+            "X-Gateway-Event-Type": str(delivery.body.get("type", "")),
+            "X-Gateway-Delivery-Id": delivery.id,
+            "X-Gateway-Webhook-Id": delivery.webhook_id,
+        }
+        if delivery.secret:
+            headers[SIGNATURE_HEADER] = sign(delivery.secret, body)
+        status_code: int | None = None
+        error: str | None = None
+        started = time.perf_counter()
+        try:
+            # Checked again at each attempt: DNS may point somewhere else by now.
+            await check_url(delivery.url, allow_private=self._settings.webhook_allow_private,
+                            own_host=self._settings.host, own_port=self._settings.port)
+            async with asyncio.timeout(self._settings.webhook_timeout):
+                response = await client.post(delivery.url, content=body, headers=headers)
+            status_code = response.status_code
+            if not 200 <= status_code < 300:
+                error = f"HTTP {status_code}"
+        except TimeoutError:
+            error = f"no answer within {self._settings.webhook_timeout:g} s"
+        except (httpx.HTTPError, OSError) as exc:
+            error = f"{type(exc).__name__}: {exc}"[:500]
+        except Exception as exc:  # InvalidInput from the URL check, and anything unexpected
+            error = str(exc)[:500]
+        latency_ms = round((time.perf_counter() - started) * 1000, 1)
+        attempts = delivery.attempts + 1
+        now = utcnow()
+        history = [*delivery.history, {
+            "at": now.isoformat().replace("+00:00", "Z"), "attempt": attempts,
+            "status_code": status_code, "latency_ms": latency_ms, "error": error,
+        }][-_HISTORY_KEEP:]
+        if error is None:
+            await self._repo.finish(delivery.id, status="delivered", history=history,
+                                    attempts=attempts)
+            return
+        age = (now - delivery.created_at).total_seconds()
+        if age >= self._settings.webhook_retry_window:
+            log.warning("webhook delivery %s given up after %d attempts", delivery.id, attempts)
+            await self._repo.finish(delivery.id, status="failed", history=history,
+                                    attempts=attempts)
+            return
+        delay = backoff_delay(attempts, base=self._settings.webhook_retry_base_delay,
+                              cap=self._settings.webhook_retry_max_delay)
+        await self._repo.finish(delivery.id, status="pending", history=history,
+                                attempts=attempts, next_attempt_at=now + timedelta(seconds=delay))
+        due = time.monotonic() + delay
+        self._next_retry = due if self._next_retry is None else min(self._next_retry, due)
