@@ -21,9 +21,11 @@ to HTTP statuses (problem+json). Each class carries a stable machine ``code``.
     │   └── AccountBusy                   account_busy
     ├── AccessDenied
     │   ├── Unauthenticated               unauthenticated
-    │   └── Forbidden                     forbidden
+    │   ├── Forbidden                     forbidden
+    │   └── RateLimited                   rate_limited
     └── UpstreamError                     upstream_error (the server answered an error)
         ├── UpstreamRejected              <protocol>_rejected / smtp_rejected
+        │   └── UpstreamTransient         smtp_deferred (a 4xx: may succeed later)
         ├── UpstreamAuthFailed            auth_failed
         ├── UpstreamUnavailable (ConnectionError)   <protocol>_unavailable
         └── UpstreamTimeout (TimeoutError)          upstream_timeout
@@ -140,6 +142,15 @@ class Forbidden(AccessDenied):
     title = "Token lacks the permission"
 
 
+class RateLimited(AccessDenied):
+    code = "rate_limited"
+    title = "Too many requests"
+
+    def __init__(self, detail: str = "", *, retry_after: float = 1.0, **extra: Any) -> None:
+        super().__init__(detail, **extra)
+        self.retry_after = retry_after
+
+
 class UpstreamError(GatewayError):
     """A mail server answered with an error; ``detail`` holds its reply."""
 
@@ -156,6 +167,13 @@ class UpstreamError(GatewayError):
 class UpstreamRejected(UpstreamError):
     code = "upstream_rejected"
     title = "Mail server rejected the command"
+
+
+class UpstreamTransient(UpstreamRejected):
+    """The server refused for now (SMTP 4xx); the same request may succeed later."""
+
+    code = "upstream_transient"
+    title = "Mail server refused for now; retry later"
 
 
 class UpstreamAuthFailed(UpstreamError):

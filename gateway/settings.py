@@ -24,7 +24,7 @@ class Settings(BaseSettings):
 
     # HTTP
     max_request_bytes: int = Field(default=50 * 1024 * 1024, ge=1024)
-    rate_limit_per_minute: int = Field(default=6000, ge=0)  # per API token; 0 turns it off
+    rate_limit_per_minute: int = Field(default=0, ge=0)  # per API token; 0: no limit
     rate_limit_burst: int = Field(default=200, ge=1)
 
     # Upstream connections

@@ -10,7 +10,7 @@ from fastapi import Depends, Path, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from ..accounts.models import ACCOUNT_ID_PATTERN, Account
-from ..errors import AccountNotFound, Forbidden, Unauthenticated
+from ..errors import AccountNotFound, Forbidden, RateLimited, Unauthenticated
 from ..services import Services
 from ..store.tokens import hash_token
 
@@ -67,6 +67,12 @@ async def get_principal(
             frozenset(record.scopes),
             None if record.accounts is None else frozenset(record.accounts),
         )
+    limiter = request.app.state.rate_limiter
+    if limiter is not None:
+        wait = limiter.check(principal.token_id)
+        if wait > 0:
+            raise RateLimited(f"over {services.settings.rate_limit_per_minute} requests a minute "
+                              "for this token", retry_after=wait)
     request.state.principal = principal
     return principal
 

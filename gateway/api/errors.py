@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import math
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -26,6 +27,7 @@ _STATUS: list[tuple[type[e.GatewayError], int]] = [
     (e.AccountBusy, 409),
     (e.Conflict, 409),
     (e.Unauthenticated, 401),
+    (e.RateLimited, 429),
     (e.AccessDenied, 403),
     (e.UpstreamTimeout, 504),
     (e.UpstreamUnavailable, 503),
@@ -90,6 +92,8 @@ async def _gateway_error(_request: Request, exc: e.GatewayError) -> JSONResponse
     headers = None
     if isinstance(exc, e.UpstreamUnavailable):
         headers = {"Retry-After": str(exc.retry_after)}
+    elif isinstance(exc, e.RateLimited):
+        headers = {"Retry-After": str(max(1, math.ceil(exc.retry_after)))}
     elif isinstance(exc, e.AccountBusy):
         headers = {"Retry-After": "1"}
     if status >= 500:
