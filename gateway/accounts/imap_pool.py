@@ -1,13 +1,212 @@
-"""IMAP connection manager for one account (placeholder until implemented)."""
+"""IMAP connection manager for one account: a small pool of authenticated sessions.
+
+Sessions are handed out one request at a time (``async with pool.session(...)``),
+so a slow download never blocks a listing on another session. Each session
+remembers its selected mailbox; the pool prefers one that already has the
+wanted mailbox selected. A session idle for a while gets a NOOP before reuse;
+one idle too long is closed. After a failed connect, new connects wait for an
+exponential backoff with jitter (requests meanwhile get a prompt 503 with
+``Retry-After``) and a reviver task reconnects in the background, so the pool
+recovers by itself when the server comes back.
+"""
 
 from __future__ import annotations
 
-from ..errors import ProtocolNotConfigured
-from .manager import ProtocolManager
+import asyncio
+import contextlib
+import logging
+import math
+import time
+from collections.abc import AsyncIterator
+
+from ..backoff import backoff_delay
+from ..errors import GatewayError, UpstreamAuthFailed, UpstreamError, UpstreamUnavailable
+from ..protocols.imap import ImapSession
+from ..protocols.tls import client_ssl_context
+from .manager import ConnState, ProtocolManager
+
+log = logging.getLogger(__name__)
 
 
 class ImapPool(ProtocolManager):
     protocol = "imap"
 
+    def __init__(self, account, server, settings) -> None:  # noqa: ANN001 - base signature
+        super().__init__(account, server, settings)
+        self.size = settings.imap_pool_size
+        self._slots = asyncio.Semaphore(self.size)
+        # Long transfers may hold at most size-1 sessions: one is always left for the rest.
+        self._bulk = asyncio.Semaphore(max(1, self.size - 1))
+        self._idle: list[ImapSession] = []
+        self._failures = 0
+        self._retry_at = 0.0
+        self._last_exc: GatewayError | None = None
+        self._reviver: asyncio.Task | None = None
+        self._closed = False
+
+    # -- sessions ------------------------------------------------------------------------------
+
+    def new_session(self) -> ImapSession:
+        """A not yet connected session with this account's server settings."""
+        server = self.server
+        return ImapSession(
+            server.host, server.port, security=str(server.security.value),
+            ssl_context=client_ssl_context(verify=server.tls_verify, ca_file=server.ca_file),
+            connect_timeout=self.settings.connect_timeout,
+            command_timeout=self.settings.command_timeout,
+        )
+
+    async def open_session(self) -> ImapSession:
+        """Connect and log in a fresh session (not pooled; the caller closes it)."""
+        session = self.new_session()
+        await session.connect()
+        try:
+            server = self.server
+            if server.oauth2 is not None and server.oauth2.access_token is not None:
+                await session.authenticate_xoauth2(
+                    server.username, server.oauth2.access_token.get_secret_value())
+            elif server.password is not None:
+                await session.login(server.username, server.password.get_secret_value())
+            else:
+                raise UpstreamAuthFailed("no password or OAuth2 token configured",
+                                         protocol="imap")
+        except BaseException:
+            session.close()
+            raise
+        return session
+
+    @contextlib.asynccontextmanager
+    async def session(self, mailbox: str | None = None, *,
+                      bulk: bool = False) -> AsyncIterator[ImapSession]:
+        """Borrow a logged-in session (preferring one with ``mailbox`` selected).
+
+        A session that failed (timeout, dropped socket) is discarded, never returned.
+        ``bulk=True`` for long transfers: they never take the last free session.
+        """
+        if self._closed:
+            raise UpstreamUnavailable("account connections are closed", protocol="imap")
+        async with contextlib.AsyncExitStack() as stack:
+            if bulk:
+                await stack.enter_async_context(self._bulk)
+            await stack.enter_async_context(self._slots)
+            session = await self._acquire(mailbox)
+            try:
+                yield session
+            finally:
+                # A session closes itself on a timeout, a dropped socket or a cancelled
+                # command; one that merely got a NO (or a 404 upstairs) is fine to reuse.
+                if session.alive and not self._closed:
+                    self._idle.append(session)
+                else:
+                    session.close()
+                    if not self._closed:
+                        self._connection_dropped()
+
+    async def _acquire(self, mailbox: str | None) -> ImapSession:
+        now = time.monotonic()
+        max_idle = self.settings.imap_session_max_idle
+        for stale in [s for s in self._idle if not s.alive or now - s.last_used > max_idle]:
+            self._idle.remove(stale)
+            stale.close()
+        session = None
+        if mailbox is not None:
+            session = next((s for s in reversed(self._idle)
+                            if s.selected is not None and s.selected.name == mailbox), None)
+        if session is None and self._idle:
+            session = self._idle[-1]
+        if session is not None:
+            self._idle.remove(session)
+            if now - session.last_used > self.settings.imap_idle_check_after:
+                try:
+                    await session.noop()
+                except UpstreamError:
+                    session.close()
+                    session = None
+            if session is not None:
+                return session
+        return await self._connect()
+
+    async def _connect(self) -> ImapSession:
+        wait = self._retry_at - time.monotonic()
+        if wait > 0 and self._last_exc is not None:
+            exc = self._last_exc
+            if isinstance(exc, UpstreamAuthFailed):
+                raise UpstreamAuthFailed(exc.detail, protocol="imap")
+            raise UpstreamUnavailable(f"{exc.detail} (next attempt in {wait:.1f} s)",
+                                      protocol="imap", retry_after=max(1, math.ceil(wait)))
+        if self.status.state != ConnState.CONNECTED:
+            self.mark(ConnState.CONNECTING)
+        try:
+            session = await self.open_session()
+        except GatewayError as exc:
+            self._failed(exc)
+            raise
+        except OSError as exc:
+            err = UpstreamUnavailable(str(exc), protocol="imap")
+            self._failed(err)
+            raise err from exc
+        self._failures = 0
+        self._retry_at = 0.0
+        self._last_exc = None
+        self.mark(ConnState.CONNECTED)
+        return session
+
+    def _failed(self, exc: GatewayError) -> None:
+        self._failures += 1
+        self._last_exc = exc
+        settings = self.settings
+        cap = settings.reconnect_max_delay
+        if isinstance(exc, UpstreamAuthFailed):
+            delay = cap  # never hammer a server with bad credentials
+        else:
+            delay = backoff_delay(self._failures, base=settings.reconnect_base_delay, cap=cap)
+        self._retry_at = time.monotonic() + delay
+        self.mark_failure(exc)
+        log.info("imap %s: connect failed (%s); retry in %.1f s", self.account.id,
+                 exc.code, delay)
+        self._start_reviver()
+
+    def _connection_dropped(self) -> None:
+        """A session died while in use: check the others lazily, reconnect in the background."""
+        if not any(s.alive for s in self._idle):
+            self.mark(ConnState.DISCONNECTED, "connection lost")
+            self._start_reviver()
+
+    def _start_reviver(self) -> None:
+        if self._closed or (self._reviver is not None and not self._reviver.done()):
+            return
+        with contextlib.suppress(RuntimeError):
+            self._reviver = asyncio.get_running_loop().create_task(
+                self._revive(), name=f"imap-revive-{self.account.id}")
+
+    async def _revive(self) -> None:
+        """Reconnect one session after the backoff delay, until it works or the pool closes."""
+        while not self._closed and not any(s.alive for s in self._idle):
+            await asyncio.sleep(max(0.05, self._retry_at - time.monotonic()))
+            if self._closed or isinstance(self._last_exc, UpstreamAuthFailed):
+                return
+            try:
+                session = await self._connect()
+            except (GatewayError, OSError):
+                continue
+            if self._closed:
+                session.close()
+                return
+            self._idle.append(session)
+
+    # -- ProtocolManager -----------------------------------------------------------------------
+
     async def verify(self) -> None:
-        raise ProtocolNotConfigured("imap support is not implemented yet")
+        session = await self.open_session()
+        self.mark(ConnState.CONNECTED)
+        await session.logout()
+
+    async def close(self) -> None:
+        self._closed = True
+        if self._reviver is not None:
+            self._reviver.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await self._reviver
+        idle, self._idle = self._idle, []
+        await asyncio.gather(*(s.logout() for s in idle), return_exceptions=True)
+        self.mark(ConnState.DISCONNECTED)

@@ -1,0 +1,170 @@
+"""Parsing IMAP responses with imapclient's ``response_parser`` (a real tokenizer, no regexes).
+
+Input is what ``wire`` produces: untagged responses as lists of pieces in
+imaplib's shape, which imapclient's lexer reads directly.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from imapclient.response_parser import parse_fetch_response, parse_response
+
+from .encoding import decode_mailbox, parse_sequence_set
+from .wire import Piece, Untagged
+
+__all__ = [
+    "ListEntry", "parse_fetch", "parse_list", "parse_status", "parse_esearch", "parse_search",
+    "parse_capabilities", "response_code",
+]
+
+
+def _words(pieces: list[Piece], skip: int) -> list[Piece]:
+    """The pieces with the first ``skip`` words of the first text segment removed."""
+    first = pieces[0]
+    text = first if isinstance(first, bytes) else first[0]
+    rest = text.split(b" ", skip)[skip] if text.count(b" ") >= skip else b""
+    head: Piece = rest if isinstance(first, bytes) else (rest, first[1])
+    return [head, *pieces[1:]]
+
+
+def parse_fetch(responses: Iterable[Untagged]) -> dict[int, dict[bytes, Any]]:
+    """FETCH responses keyed by UID; responses without a UID (unsolicited) are left out.
+
+    Values as imapclient gives them: ``FLAGS`` a tuple of bytes, ``ENVELOPE`` an
+    ``Envelope``, ``BODYSTRUCTURE`` a ``BodyData``, ``BODY[...]`` bytes, ...
+    """
+    pieces: list[Piece] = []
+    for response in responses:
+        if response.kind == b"FETCH":
+            # "12 FETCH (...)" -> imapclient expects "12 (...)"
+            first = response.pieces[0]
+            text = first if isinstance(first, bytes) else first[0]
+            number, _, rest = text.partition(b" ")
+            rest = number + b" " + rest[6:]
+            pieces.append(rest if isinstance(first, bytes) else (rest, first[1]))
+            pieces.extend(response.pieces[1:])
+    if not pieces:
+        return {}
+    out: dict[int, dict[bytes, Any]] = {}
+    for data in parse_fetch_response(pieces, normalise_times=False, uid_is_key=False).values():
+        uid = data.get(b"UID")
+        if isinstance(uid, int):
+            out.setdefault(uid, {}).update(data)
+    return out
+
+
+@dataclass(slots=True)
+class ListEntry:
+    """One ``* LIST`` line (RFC 3501 section 7.2.2, RFC 6154 special-use flags)."""
+
+    name: str
+    raw_name: bytes
+    delimiter: str | None
+    flags: list[str] = field(default_factory=list)
+
+
+def parse_list(responses: Iterable[Untagged], kind: bytes = b"LIST") -> list[ListEntry]:
+    out = []
+    for response in responses:
+        if response.kind != kind:
+            continue
+        parsed = parse_response(_words(response.pieces, 1))
+        if len(parsed) < 3:
+            continue
+        flags, delimiter, name = parsed[0], parsed[1], parsed[2]
+        raw = name if isinstance(name, bytes) else str(name).encode()
+        out.append(ListEntry(
+            name=decode_mailbox(raw),
+            raw_name=raw,
+            delimiter=(delimiter.decode("utf-8", "replace")
+                       if isinstance(delimiter, bytes) else None),
+            flags=[f.decode("utf-8", "replace") for f in flags or () if isinstance(f, bytes)],
+        ))
+    return out
+
+
+def parse_status(responses: Iterable[Untagged]) -> dict[bytes, dict[str, int]]:
+    """``* STATUS name (MESSAGES 3 UNSEEN 1)`` -> ``{raw_name: {"MESSAGES": 3, ...}}``."""
+    out: dict[bytes, dict[str, int]] = {}
+    for response in responses:
+        if response.kind != b"STATUS":
+            continue
+        parsed = parse_response(_words(response.pieces, 1))
+        if len(parsed) < 2 or not isinstance(parsed[1], tuple):
+            continue
+        name = parsed[0] if isinstance(parsed[0], bytes) else str(parsed[0]).encode()
+        items = parsed[1]
+        out[name] = {
+            items[i].decode().upper(): items[i + 1]
+            for i in range(0, len(items) - 1, 2)
+            if isinstance(items[i], bytes) and isinstance(items[i + 1], int)
+        }
+    return out
+
+
+def parse_esearch(responses: Iterable[Untagged]) -> tuple[list[tuple[int, int]], int | None]:
+    """``* ESEARCH (TAG "x") UID ALL 1:5,9 COUNT 6`` (RFC 4731) -> (ranges, count)."""
+    ranges: list[tuple[int, int]] = []
+    count: int | None = None
+    for response in responses:
+        if response.kind != b"ESEARCH":
+            continue
+        parsed = parse_response(_words(response.pieces, 1))
+        i = 0
+        while i < len(parsed):
+            item = parsed[i]
+            key = item.upper() if isinstance(item, bytes) else None
+            if key == b"ALL" and i + 1 < len(parsed):
+                value = parsed[i + 1]
+                ranges = parse_sequence_set(str(value) if isinstance(value, int) else value)
+                i += 2
+            elif key == b"COUNT" and i + 1 < len(parsed):
+                count = int(parsed[i + 1])
+                i += 2
+            else:
+                i += 1
+    if count is None:
+        count = sum(hi - lo + 1 for lo, hi in ranges)
+    return ranges, count
+
+
+def parse_search(responses: Iterable[Untagged]) -> list[int]:
+    """``* SEARCH 1 2 3`` (RFC 3501 section 7.2.5) -> UIDs, ascending."""
+    out: list[int] = []
+    for response in responses:
+        if response.kind == b"SEARCH":
+            out.extend(int(w) for w in response.text.split()[1:] if w.isdigit())
+    out.sort()
+    return out
+
+
+def parse_capabilities(responses: Iterable[Untagged], tagged_text: bytes = b"") -> set[str] | None:
+    """Capabilities from ``* CAPABILITY`` or an ``[CAPABILITY ...]`` response code."""
+    for response in responses:
+        if response.kind == b"CAPABILITY":
+            return {w.decode("ascii", "replace").upper() for w in response.text.split()[1:]}
+        code = response_code(response.text.split(b" ", 1)[1] if b" " in response.text else b"")
+        if code and code[0] == "CAPABILITY":
+            return {c.upper() for c in code[1:]}
+    code = response_code(tagged_text)
+    if code and code[0] == "CAPABILITY":
+        return {c.upper() for c in code[1:]}
+    return None
+
+
+def response_code(text: bytes) -> list[str] | None:
+    """The response code of a status text (RFC 3501 section 7.1): ``[APPENDUID 3 7] ...``
+    -> ``["APPENDUID", "3", "7"]``; None when there is none."""
+    if not text.startswith(b"["):
+        return None
+    end = text.find(b"]")
+    if end < 0:
+        return None
+    inner = text[1:end].decode("utf-8", "replace")
+    words = inner.replace("(", " ").replace(")", " ").split()
+    if not words:
+        return None
+    return [words[0].upper(), *words[1:]]
