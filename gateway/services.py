@@ -16,6 +16,7 @@ from .accounts.smtp_pool import SmtpPool
 from .events.bus import EventBus
 from .events.dispatcher import WebhookDispatcher
 from .events.webhooks import WebhookService
+from .mail.service import MailService
 from .secrets import SecretBox, load_or_create_key
 from .settings import Settings
 from .store.accounts import AccountRepo
@@ -42,6 +43,7 @@ class Services:
     events: EventBus
     background: list[BackgroundService] = field(default_factory=list)
     webhooks: WebhookService | None = None
+    mail: MailService | None = None
 
 
 def build_services(settings: Settings) -> Services:
@@ -66,6 +68,7 @@ def build_services(settings: Settings) -> Services:
         tokens=TokenRepo(store),
         events=EventBus(store, settings.instance_id),
     )
+    services.mail = MailService(accounts, settings)
     webhook_repo = WebhookRepo(store, box)
     services.webhooks = WebhookService(webhook_repo, settings)
     services.background += [services.events,

@@ -33,7 +33,10 @@ class Settings(BaseSettings):
     imap_pool_size: int = Field(default=3, ge=1, le=32)
     imap_idle_check_after: float = Field(default=30.0, ge=0)
     imap_session_max_idle: float = Field(default=300.0, gt=0)
+    imap_summary_cache_entries: int = Field(default=100_000, ge=0)
     smtp_pool_size: int = Field(default=3, ge=1, le=32)
+    smtp_helo_name: str = Field(default="localhost", pattern=r"^[A-Za-z0-9.\[\]:-]{1,255}$")
+    max_message_bytes: int = Field(default=25 * 1024 * 1024, ge=1024)  # built or raw message
     pop3_lock_timeout: float = Field(default=30.0, ge=0)
     reconnect_base_delay: float = Field(default=1.0, gt=0)
     reconnect_max_delay: float = Field(default=60.0, gt=0)

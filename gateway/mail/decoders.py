@@ -1,0 +1,74 @@
+"""Incremental Content-Transfer-Encoding decoders (RFC 2045 section 6), for streaming parts.
+
+Each takes chunks cut anywhere and returns the decoded bytes available so far,
+keeping what cannot be decoded yet (a partial base64 quantum, a partial line).
+"""
+
+from __future__ import annotations
+
+import binascii
+import re
+
+_NOT_B64 = re.compile(rb"[^A-Za-z0-9+/]")
+
+
+class Base64Decoder:
+    """Ignores line breaks and junk characters, as RFC 2045 section 6.8 asks."""
+
+    def __init__(self) -> None:
+        self._rest = b""
+        self._ended = False  # padding seen: the rest is not part of the data
+
+    def feed(self, chunk: bytes) -> bytes:
+        if self._ended:
+            return b""
+        pad = chunk.find(b"=")
+        if pad >= 0:
+            chunk = chunk[:pad]
+            self._ended = True
+        data = self._rest + _NOT_B64.sub(b"", chunk)
+        usable = len(data) - len(data) % 4
+        self._rest = data[usable:]
+        return binascii.a2b_base64(data[:usable]) if usable else b""
+
+    def finish(self) -> bytes:
+        rest, self._rest = self._rest, b""
+        if len(rest) % 4 == 1:
+            rest = rest[:-1]  # a lone sextet carries no whole byte
+        if not rest:
+            return b""
+        return binascii.a2b_base64(rest + b"=" * (-len(rest) % 4))
+
+
+class QuotedPrintableDecoder:
+    """Decodes whole lines only, so a soft line break or ``=XX`` is never split."""
+
+    def __init__(self) -> None:
+        self._rest = b""
+
+    def feed(self, chunk: bytes) -> bytes:
+        data = self._rest + chunk
+        cut = data.rfind(b"\n") + 1
+        self._rest = data[cut:]
+        return binascii.a2b_qp(data[:cut]) if cut else b""
+
+    def finish(self) -> bytes:
+        rest, self._rest = self._rest, b""
+        return binascii.a2b_qp(rest) if rest else b""
+
+
+class IdentityDecoder:
+    def feed(self, chunk: bytes) -> bytes:
+        return chunk
+
+    def finish(self) -> bytes:
+        return b""
+
+
+def decoder_for(encoding: str) -> Base64Decoder | QuotedPrintableDecoder | IdentityDecoder:
+    encoding = encoding.lower()
+    if encoding == "base64":
+        return Base64Decoder()
+    if encoding == "quoted-printable":
+        return QuotedPrintableDecoder()
+    return IdentityDecoder()

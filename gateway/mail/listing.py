@@ -1,0 +1,142 @@
+"""Message listings: newest first, filters as IMAP SEARCH keys, cursors stable under new mail."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from ..errors import InvalidInput
+from ..protocols.imap import ImapSession
+from ..protocols.imap.encoding import Arg, astring, search_date, sequence_set
+from .cache import SummaryCache
+from .ids import decode_cursor, encode_cursor, encode_message_id
+from .structure import SUMMARY_ITEMS, summary_from_fetch
+
+FETCH_BATCH = 250  # aioimaplib-style readers are quadratic in lines; ours is not, but stay modest
+
+
+@dataclass(frozen=True, slots=True)
+class ListQuery:
+    """The filters of ``GET .../messages`` (each maps to one RFC 3501 section 6.4.4 key)."""
+
+    unseen: bool | None = None
+    flagged: bool | None = None
+    from_: str | None = None
+    to: str | None = None
+    subject: str | None = None
+    text: str | None = None
+    since: date | None = None
+    before: date | None = None
+
+    def criteria(self) -> tuple[list[Arg], bool]:
+        """SEARCH keys, and whether CHARSET UTF-8 is needed."""
+        keys: list[Arg] = []
+        utf8 = False
+        if self.unseen is not None:
+            keys.append(b"UNSEEN" if self.unseen else b"SEEN")
+        if self.flagged is not None:
+            keys.append(b"FLAGGED" if self.flagged else b"UNFLAGGED")
+        for key, value in ((b"FROM", self.from_), (b"TO", self.to),
+                           (b"SUBJECT", self.subject), (b"TEXT", self.text)):
+            if value is not None:
+                if not value:
+                    raise InvalidInput(f"empty {key.decode().lower()} filter")
+                utf8 = utf8 or not value.isascii()
+                keys += [key, astring(value)]  # quoted or literal: never pasted in
+        if self.since is not None:
+            keys += [b"SINCE", search_date(self.since)]
+        if self.before is not None:
+            keys += [b"BEFORE", search_date(self.before)]
+        return keys or [b"ALL"], utf8
+
+    def key(self) -> str:
+        """A short fingerprint of the filters, bound into cursors."""
+        text = repr((self.unseen, self.flagged, self.from_, self.to, self.subject, self.text,
+                     self.since, self.before))
+        return hashlib.blake2s(text.encode(), digest_size=6).hexdigest()
+
+
+def _newest_below(ranges: list[tuple[int, int]], before: int | None, limit: int) -> list[int]:
+    """The ``limit`` highest UIDs under ``before`` from ascending ranges, highest first."""
+    out: list[int] = []
+    for lo, hi in reversed(ranges):
+        if before is not None:
+            hi = min(hi, before - 1)
+        uid = hi
+        while uid >= lo and len(out) < limit:
+            out.append(uid)
+            uid -= 1
+        if len(out) >= limit:
+            break
+    return out
+
+
+async def list_messages(
+    session: ImapSession, cache: SummaryCache, account_id: str, mailbox: str, mailbox_id: str,
+    query: ListQuery, *, limit: int, cursor: str | None,
+) -> dict[str, Any]:
+    selected = await session.select(mailbox)
+    qkey = query.key()
+    before: int | None = None
+    if cursor:
+        validity, before = decode_cursor(cursor, qkey)
+        if validity != selected.uidvalidity:
+            raise InvalidInput("the mailbox was recreated since this cursor was issued; "
+                               "start again without a cursor")
+    criteria, utf8 = query.criteria()
+    ranges, total = await session.uid_search(criteria, charset=utf8)
+    uids = _newest_below(ranges, before, limit + 1)
+    more = len(uids) > limit
+    uids = uids[:limit]
+    validity = selected.uidvalidity
+    fetched = await fetch_summaries(session, cache, account_id, mailbox, validity, uids)
+    items = []
+    for uid in uids:
+        entry = fetched.get(uid)
+        if entry is None:
+            continue  # expunged meanwhile
+        base, flags = entry
+        item = {"id": encode_message_id(mailbox, validity, uid), "uid": uid,
+                "mailbox": mailbox_id}
+        item.update(base)
+        del item["_structure"]
+        item["flags"] = flags
+        items.append(item)
+    next_cursor = encode_cursor(validity, uids[-1], qkey) if more and uids else None
+    return {"items": items, "next_cursor": next_cursor, "total": total}
+
+
+async def fetch_summaries(
+    session: ImapSession, cache: SummaryCache, account_id: str, mailbox: str, validity: int,
+    uids: list[int],
+) -> dict[int, tuple[dict[str, Any], list[str]]]:
+    """Summaries and current flags; only FLAGS travel for messages already in the cache."""
+    out: dict[int, tuple[dict[str, Any], list[str]]] = {}
+    cached: dict[int, dict[str, Any]] = {}
+    missing: list[int] = []
+    for uid in uids:
+        hit = cache.get((account_id, mailbox, validity, uid))
+        if hit is None:
+            missing.append(uid)
+        else:
+            cached[uid] = hit
+    for start in range(0, len(missing), FETCH_BATCH):
+        batch = missing[start:start + FETCH_BATCH]
+        for uid, data in (await session.uid_fetch(sequence_set(batch), SUMMARY_ITEMS)).items():
+            summary = summary_from_fetch(data)
+            cache.put((account_id, mailbox, validity, uid), summary)
+            out[uid] = summary, _flags(data)
+    known = list(cached)
+    for start in range(0, len(known), FETCH_BATCH):
+        batch = known[start:start + FETCH_BATCH]
+        for uid, data in (await session.uid_fetch(sequence_set(batch), b"(UID FLAGS)")).items():
+            if uid in cached:
+                out[uid] = cached[uid], _flags(data)
+    return out
+
+
+def _flags(data: dict[bytes, Any]) -> list[str]:
+    return [f.decode("utf-8", "replace") for f in data.get(b"FLAGS", ())
+            if isinstance(f, bytes) and f.lower() != b"\\recent"]

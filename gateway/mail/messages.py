@@ -1,0 +1,124 @@
+"""Operations on single messages and batches: read, flags, move, copy, delete, append."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..errors import InvalidInput, MessageNotFound
+from ..protocols.imap import ImapSession
+from ..protocols.imap.encoding import flag_atom, parse_sequence_set, sequence_set
+from ..protocols.mime_parse import ParsedMessage, parse_message
+from .ids import MessageRef, encode_message_id
+from .listing import _flags
+
+
+async def select_for(session: ImapSession, ref: MessageRef) -> None:
+    """Select the message's mailbox; a changed UIDVALIDITY means the id is stale (404)."""
+    selected = await session.select(ref.mailbox)
+    if selected.uidvalidity != ref.uidvalidity:
+        raise MessageNotFound("this message id is stale: the mailbox was recreated")
+
+
+async def fetch_one(session: ImapSession, ref: MessageRef, items: bytes) -> dict[bytes, Any]:
+    await select_for(session, ref)
+    data = (await session.uid_fetch(str(ref.uid).encode(), items)).get(ref.uid)
+    if data is None:
+        raise MessageNotFound("no such message (deleted or moved)")
+    return data
+
+
+async def get_message(session: ImapSession, ref: MessageRef) -> tuple[ParsedMessage, dict]:
+    """The whole message, parsed, without setting \\Seen (BODY.PEEK, RFC 3501 6.4.5)."""
+    data = await fetch_one(session, ref, b"(UID FLAGS RFC822.SIZE BODY.PEEK[])")
+    raw = data.get(b"BODY[]") or b""
+    parsed = parse_message(raw)
+    return parsed, {"flags": _flags(data), "size": data.get(b"RFC822.SIZE") or len(raw)}
+
+
+async def header_fields(session: ImapSession, ref: MessageRef) -> ParsedMessage:
+    data = await fetch_one(
+        session, ref, b"(UID BODY.PEEK[HEADER.FIELDS (MESSAGE-ID REFERENCES IN-REPLY-TO)])")
+    raw = next((v for k, v in data.items() if k.startswith(b"BODY[HEADER")), b"")
+    return parse_message(raw or b"", headers_only=True)
+
+
+def _check_flags(flags: list[str]) -> list[str]:
+    for flag in flags:
+        flag_atom(flag)
+    return flags
+
+
+async def store_flags(session: ImapSession, refs: list[MessageRef], *, add: list[str],
+                      remove: list[str], set_: list[str] | None) -> dict[int, list[str]]:
+    """Change flags of messages of one mailbox; returns the flags after, per UID."""
+    _check_flags(add)
+    _check_flags(remove)
+    if set_ is not None:
+        _check_flags(set_)
+    await select_for(session, refs[0])
+    uids = sequence_set(r.uid for r in refs)
+    if set_ is not None:
+        final = [f for f in dict.fromkeys(set_ + add) if f not in remove]
+        await session.uid_store(uids, b"FLAGS", final)
+    else:
+        if add:
+            await session.uid_store(uids, b"+FLAGS", add)
+        if remove:
+            await session.uid_store(uids, b"-FLAGS", remove)
+    data = await session.uid_fetch(uids, b"(UID FLAGS)")
+    return {uid: _flags(d) for uid, d in data.items()}
+
+
+async def existing(session: ImapSession, refs: list[MessageRef]) -> set[int]:
+    await select_for(session, refs[0])
+    data = await session.uid_fetch(sequence_set(r.uid for r in refs), b"(UID)")
+    return set(data)
+
+
+def _map_copyuid(copyuid: list[str] | None, dest: str) -> dict[int, str]:
+    """COPYUID (RFC 4315): source set and destination set, in the same order."""
+    if not copyuid:
+        return {}
+    validity = int(copyuid[0])
+    src = [u for lo, hi in parse_sequence_set(copyuid[1]) for u in range(lo, hi + 1)]
+    dst = [u for lo, hi in parse_sequence_set(copyuid[2]) for u in range(lo, hi + 1)]
+    return {s: encode_message_id(dest, validity, d) for s, d in zip(src, dst, strict=False)}
+
+
+async def copy_messages(session: ImapSession, refs: list[MessageRef], dest: str, *,
+                        move: bool) -> dict[int, str | None]:
+    """COPY or MOVE messages of one mailbox to ``dest``; new ids by source UID."""
+    present = await existing(session, refs)
+    if not present:
+        return {}
+    uids = sequence_set(present)
+    if move and session.has("MOVE"):
+        copyuid = await session.uid_move(uids, dest)
+    else:
+        copyuid = await session.uid_copy(uids, dest)
+        if move:
+            await session.uid_store(uids, b"+FLAGS.SILENT", ["\\Deleted"])
+            await session.uid_expunge(uids)
+    mapping = _map_copyuid(copyuid, dest)
+    return {uid: mapping.get(uid) for uid in present}
+
+
+async def expunge_messages(session: ImapSession, refs: list[MessageRef]) -> set[int]:
+    """Delete permanently: \\Deleted then UID EXPUNGE of just these (RFC 4315)."""
+    present = await existing(session, refs)
+    if present:
+        uids = sequence_set(present)
+        await session.uid_store(uids, b"+FLAGS.SILENT", ["\\Deleted"])
+        await session.uid_expunge(uids)
+    return present
+
+
+async def append_message(session: ImapSession, mailbox: str, raw: bytes,
+                         flags: list[str]) -> str | None:
+    _check_flags(flags)
+    if not raw.strip():
+        raise InvalidInput("the message is empty")
+    result = await session.append(mailbox, raw, flags=flags)
+    if result is None:
+        return None
+    return encode_message_id(mailbox, result[0], result[1])
