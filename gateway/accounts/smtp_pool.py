@@ -1,13 +1,164 @@
-"""SMTP connection manager for one account (placeholder until implemented)."""
+"""SMTP connection manager for one account: a few reusable, authenticated sessions.
+
+A message takes one session for its transaction. After a transaction the session goes
+back to the pool (an unfinished one gets RSET first); a session idle for a while gets a
+NOOP before reuse and one idle too long is closed, because servers drop idle clients
+(Postfix after ``smtpd_timeout``, 300 s). A session found dead before DATA (421, dropped
+socket) is replaced and the message tried once more on a fresh one: nothing was sent yet.
+After a failed connect, new connects wait for an exponential backoff with jitter and
+callers get the last error promptly, so a wrong password is not retried in a hot loop.
+"""
 
 from __future__ import annotations
 
-from ..errors import ProtocolNotConfigured
-from .manager import ProtocolManager
+import asyncio
+import contextlib
+import logging
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable
+
+from ..backoff import backoff_delay
+from ..errors import GatewayError, UpstreamAuthFailed, UpstreamUnavailable
+from ..protocols.smtp import SendResult, SmtpSession, SmtpTarget
+from ..protocols.tls import client_ssl_context
+from .manager import ConnState, ProtocolManager
+
+log = logging.getLogger(__name__)
+
+NOOP_AFTER = 20.0  # seconds idle before a session is checked with NOOP
+MAX_IDLE = 120.0  # seconds idle before a session is closed instead of reused
 
 
 class SmtpPool(ProtocolManager):
     protocol = "smtp"
 
+    def __init__(self, account, server, settings) -> None:  # noqa: ANN001 - base signature
+        super().__init__(account, server, settings)
+        self.size = settings.smtp_pool_size
+        self._slots = asyncio.Semaphore(self.size)
+        self._idle: list[SmtpSession] = []
+        self._failures = 0
+        self._retry_at = 0.0
+        self._last_exc: GatewayError | None = None
+        self._closed = False
+
+    def target(self) -> SmtpTarget:
+        server = self.server
+        oauth = server.oauth2.access_token if server.oauth2 is not None else None
+        return SmtpTarget(
+            host=server.host, port=server.port, security=str(server.security.value),
+            username=server.username,
+            password=server.password.get_secret_value() if server.password else None,
+            oauth2_token=oauth.get_secret_value() if oauth is not None else None,
+            ssl_context=(client_ssl_context(verify=server.tls_verify, ca_file=server.ca_file)
+                         if server.security.value != "none" else None),
+            connect_timeout=self.settings.connect_timeout,
+            command_timeout=self.settings.command_timeout,
+            local_hostname=self.settings.smtp_helo_name,
+        )
+
+    async def open_session(self) -> SmtpSession:
+        """Connect and log in a fresh session (not pooled)."""
+        if self.server.password is None and self.server.oauth2 is None:
+            raise UpstreamAuthFailed("no password or OAuth2 token configured", protocol="smtp")
+        session = SmtpSession(self.target())
+        await session.connect()
+        return session
+
     async def verify(self) -> None:
-        raise ProtocolNotConfigured("smtp support is not implemented yet")
+        self.mark(ConnState.CONNECTING)
+        try:
+            session = await self.open_session()
+        except GatewayError as exc:
+            self.mark_failure(exc)
+            raise
+        await session.quit()
+        self._failures = 0
+        self.mark(ConnState.CONNECTED)
+
+    # -- pool ----------------------------------------------------------------------------------
+
+    async def _connect(self) -> SmtpSession:
+        now = time.monotonic()
+        if self._last_exc is not None and now < self._retry_at:
+            exc = self._last_exc
+            if isinstance(exc, UpstreamUnavailable):
+                exc = UpstreamUnavailable(exc.detail, protocol="smtp",
+                                          retry_after=max(1, round(self._retry_at - now)))
+            raise exc
+        self.mark(ConnState.CONNECTING)
+        try:
+            session = await self.open_session()
+        except GatewayError as exc:
+            self._failures += 1
+            self._last_exc = exc
+            self._retry_at = time.monotonic() + backoff_delay(
+                self._failures, base=self.settings.reconnect_base_delay,
+                cap=self.settings.reconnect_max_delay)
+            self.mark_failure(exc)
+            raise
+        self._failures = 0
+        self._last_exc = None
+        self.mark(ConnState.CONNECTED)
+        return session
+
+    async def _checkout(self) -> SmtpSession:
+        while self._idle:
+            session = self._idle.pop()
+            idle = time.monotonic() - session.last_used
+            if not session.connected or idle > MAX_IDLE:
+                await session.quit()
+                continue
+            try:
+                if not session.clean:
+                    await session.rset()
+                elif idle > NOOP_AFTER:
+                    await session.noop()
+            except GatewayError:
+                session.close()
+                continue
+            return session
+        return await self._connect()
+
+    def _checkin(self, session: SmtpSession) -> None:
+        if self._closed or not session.connected:
+            session.close()
+        else:
+            self._idle.append(session)
+
+    @contextlib.asynccontextmanager
+    async def session(self) -> AsyncIterator[SmtpSession]:
+        """A pooled session for one transaction."""
+        async with self._slots:
+            session = await self._checkout()
+            try:
+                yield session
+            finally:
+                self._checkin(session)
+
+    async def send(
+        self, mail_from: str, rcpt_to: list[str], message: bytes, *,
+        before_end_of_data: Callable[[], Awaitable[None]] | None = None,
+    ) -> SendResult:
+        """Submit one message; a stale pooled session is replaced once, before any DATA."""
+        for attempt in (1, 2):
+            async with self.session() as session:
+                fresh = time.monotonic() - session.created < 1.0
+                try:
+                    return await session.send(mail_from, rcpt_to, message,
+                                              before_end_of_data=before_end_of_data)
+                except UpstreamUnavailable as exc:
+                    # The server hung up on a reused session (idle timeout, 421 at MAIL):
+                    # no message data went out, so one more try on a new session is safe.
+                    if attempt == 2 or fresh or getattr(exc, "stage", None) != "MAIL":
+                        self.mark_failure(exc)
+                        raise
+                    log.info("smtp session of %s was stale (%s); reconnecting",
+                             self.account.id, exc.detail)
+        raise AssertionError("unreachable")
+
+    async def close(self) -> None:
+        self._closed = True
+        idle, self._idle = self._idle, []
+        await asyncio.gather(*(s.quit() for s in idle), return_exceptions=True)
+        self.mark(ConnState.DISCONNECTED)

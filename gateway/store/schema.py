@@ -91,12 +91,16 @@ outbox = sa.Table(
     sa.Column("lease_until", UTCDateTime, nullable=True),
     sa.Column("last_error", sa.Text, nullable=True),
     sa.Column("smtp_response", sa.Text, nullable=True),
+    # Set just before the final "." of DATA goes out: a crash after it means "maybe sent",
+    # so the job is not sent again (see gateway/outbox/worker.py).
+    sa.Column("data_sent_at", UTCDateTime, nullable=True),
     sa.Column("accepted", sa.JSON, nullable=True),
     sa.Column("rejected", sa.JSON, nullable=True),
     sa.Column("history", sa.JSON, nullable=False),  # every attempt: {at, ok, error, code}
     sa.Column("created_at", UTCDateTime, nullable=False),
     sa.Column("updated_at", UTCDateTime, nullable=False),
     sa.Index("ix_outbox_due", "status", "next_attempt_at"),
+    sa.Index("ix_outbox_created", "created_at", "id"),
 )
 
 events = sa.Table(

@@ -1,0 +1,368 @@
+"""Build RFC 5322 messages from drafts, and normalise raw ones, for SMTP (pure: no I/O).
+
+Structure of a built message (RFC 2046 §5.1, RFC 2387 for multipart/related)::
+
+    multipart/mixed                      only with attachments
+    ├── multipart/alternative            only with both text and html
+    │   ├── text/plain
+    │   └── multipart/related            only with inline images (by Content-ID)
+    │       ├── text/html
+    │       └── image/png  Content-ID: <cid>, Content-Disposition: inline
+    └── application/pdf  Content-Disposition: attachment
+"""
+
+from __future__ import annotations
+
+import re
+import secrets
+import time
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from email import policy
+from email.headerregistry import Address as _HeaderAddress
+from email.message import EmailMessage
+from email.parser import BytesHeaderParser
+from email.utils import format_datetime, getaddresses
+
+from ..errors import InvalidInput, PayloadTooLarge
+
+# RFC 5322 §3.2.3 atext, §3.4.1 addr-spec; RFC 5321 §4.5.3.1 length limits.
+_ATEXT = r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]"
+_LOCAL = rf"(?:{_ATEXT}+(?:\.{_ATEXT}+)*|\"(?:[^\"\\\x00-\x1f\x7f]|\\[\x20-\x7e])*\")"
+_LABEL = r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
+_DOMAIN = rf"(?:{_LABEL}(?:\.{_LABEL})*|\[[0-9A-Fa-f:.]+\]|\[IPv6:[0-9A-Fa-f:.]+\])"
+_ADDR_SPEC = re.compile(rf"^({_LOCAL})@({_DOMAIN})$")
+_NAME_ADDR = re.compile(r"^\s*(.*?)\s*<([^<>]*)>\s*$", re.S)
+_CONTROL = re.compile(r"[\x00-\x08\x0a-\x1f\x7f]")  # every C0 control but TAB, and DEL
+# RFC 5322 §2.2 / §3.6.8: a field name is printable US-ASCII except the colon.
+_FIELD_NAME = re.compile(r"^[!-9;-~]{1,76}$")
+_TOKEN = r"[A-Za-z0-9][A-Za-z0-9!#$&^_.+-]{0,126}"
+_MIME_TYPE = re.compile(rf"^{_TOKEN}/{_TOKEN}$")  # RFC 6838 §4.2
+_MSG_ID = re.compile(r"^<[^<>\s]+@[^<>\s]+>$")
+_LINE_END = re.compile(rb"\r\n|\r|\n")
+
+# Headers the builder writes itself: a custom header may not replace them.
+RESERVED_HEADERS = frozenset({
+    "from", "to", "cc", "bcc", "reply-to", "subject", "date", "message-id", "in-reply-to",
+    "references", "mime-version", "content-type", "content-transfer-encoding",
+    "content-disposition", "content-id", "sender", "return-path", "received",
+})
+MAX_RECIPIENTS = 1000
+
+
+@dataclass(frozen=True)
+class Address:
+    """A mailbox: an addr-spec and an optional display name."""
+
+    address: str
+    name: str | None = None
+
+    def header(self) -> str:
+        """The mailbox as a header value, RFC 2047-encoded when the name is not ASCII."""
+        local, domain = self.address.rsplit("@", 1)
+        return str(_HeaderAddress(display_name=self.name or "", username=_unquote(local),
+                                  domain=domain))
+
+
+@dataclass(frozen=True)
+class Attachment:
+    filename: str | None
+    content_type: str
+    content: bytes
+    content_id: str | None = None
+    inline: bool = False
+
+
+@dataclass
+class Draft:
+    """What a client asked to send, already decoded (attachments are bytes)."""
+
+    sender: Address
+    to: list[Address] = field(default_factory=list)
+    cc: list[Address] = field(default_factory=list)
+    bcc: list[Address] = field(default_factory=list)
+    reply_to: list[Address] = field(default_factory=list)
+    subject: str = ""
+    text: str | None = None
+    html: str | None = None
+    attachments: list[Attachment] = field(default_factory=list)
+    headers: dict[str, str] = field(default_factory=dict)
+    in_reply_to: str | None = None  # the parent's Message-ID header value
+    references: list[str] = field(default_factory=list)  # the parent's References, in order
+    message_id: str | None = None
+    date: datetime | None = None
+
+
+@dataclass(frozen=True)
+class BuiltMessage:
+    """A message ready for SMTP: CRLF line endings, its Message-ID and its envelope."""
+
+    raw: bytes
+    message_id: str
+    mail_from: str
+    rcpt_to: list[str]
+
+
+# -- addresses ---------------------------------------------------------------------------------
+
+
+def parse_address(value: str | Address, *, where: str = "address") -> Address:
+    """Validate ``a@b``, ``Name <a@b>`` or an :class:`Address`; raise InvalidInput if bad.
+
+    The domain is turned into its IDNA (punycode) form; a non-ASCII local part would need
+    SMTPUTF8 (RFC 6531), which the gateway does not use, so it is refused.
+    """
+    if isinstance(value, Address):
+        name, addr = value.name, value.address
+    else:
+        if not isinstance(value, str):
+            raise InvalidInput(f"{where}: not an address")
+        match = _NAME_ADDR.match(value)
+        if match:
+            name, addr = match.group(1).strip().strip('"') or None, match.group(2)
+        else:
+            name, addr = None, value
+    if name is not None:
+        check_header_value(name, where=f"{where}.name")
+        if len(name) > 256:
+            raise InvalidInput(f"{where}.name: longer than 256 characters")
+    return Address(address=validate_addr_spec(addr, where=where), name=name or None)
+
+
+def validate_addr_spec(addr: str, *, where: str = "address") -> str:
+    """The addr-spec itself (``local@domain``), IDNA-encoding the domain."""
+    if not isinstance(addr, str) or _CONTROL.search(addr) or "\t" in addr:
+        raise InvalidInput(f"{where}: control characters (CR, LF, ...) are not allowed")
+    addr = addr.strip()
+    if "@" not in addr:
+        raise InvalidInput(f"{where}: {addr[:100]!r} is not an email address")
+    local, domain = addr.rsplit("@", 1)
+    if not domain.isascii():
+        try:
+            domain = domain.encode("idna").decode("ascii")
+        except UnicodeError as exc:
+            raise InvalidInput(f"{where}: invalid domain in {addr[:100]!r}") from exc
+    addr = f"{local}@{domain}"
+    if not local.isascii():
+        raise InvalidInput(f"{where}: non-ASCII local parts (SMTPUTF8) are not supported")
+    if not _ADDR_SPEC.match(addr) or len(local) > 64 or len(addr) > 254:
+        raise InvalidInput(f"{where}: {addr[:100]!r} is not a valid email address")
+    return addr
+
+
+def _unquote(local: str) -> str:
+    if len(local) >= 2 and local[0] == local[-1] == '"':
+        return re.sub(r"\\(.)", r"\1", local[1:-1])
+    return local
+
+
+def check_header_value(value: str, *, where: str) -> str:
+    """Refuse CR, LF and other controls in anything that becomes a header (header injection)."""
+    if not isinstance(value, str) or _CONTROL.search(value):
+        raise InvalidInput(f"{where}: CR, LF and other control characters are not allowed")
+    return value
+
+
+def new_message_id(domain: str) -> str:
+    """A fresh Message-ID (RFC 5322 §3.6.4) on the sender's domain."""
+    domain = domain if re.fullmatch(_DOMAIN, domain or "") else "mailgate.invalid"
+    return f"<{int(time.time() * 1000):x}.{secrets.token_hex(10)}@{domain}>"
+
+
+def domain_of(address: str) -> str:
+    return address.rsplit("@", 1)[-1]
+
+
+# -- building ----------------------------------------------------------------------------------
+
+
+def build_message(draft: Draft, *, max_bytes: int | None = None) -> BuiltMessage:
+    """Turn a draft into a message with CRLF line endings; raise InvalidInput when it is bad."""
+    rcpts = _recipients(draft)
+    subject = check_header_value(draft.subject or "", where="subject")
+    message_id = draft.message_id or new_message_id(domain_of(draft.sender.address))
+    if not _MSG_ID.match(message_id):
+        raise InvalidInput("message_id: must look like <local@domain>")
+    if max_bytes is not None:
+        size = sum(len(a.content) for a in draft.attachments)
+        size += len((draft.text or "").encode()) + len((draft.html or "").encode())
+        if size > max_bytes:
+            raise PayloadTooLarge(f"the message is over the limit of {max_bytes} bytes")
+
+    msg = EmailMessage(policy=policy.SMTP)
+    msg["From"] = draft.sender.header()
+    if draft.to:
+        msg["To"] = ", ".join(a.header() for a in draft.to)
+    if draft.cc:
+        msg["Cc"] = ", ".join(a.header() for a in draft.cc)
+    if draft.reply_to:
+        msg["Reply-To"] = ", ".join(a.header() for a in draft.reply_to)
+    msg["Subject"] = subject
+    msg["Date"] = format_datetime(draft.date or datetime.now(UTC))
+    msg["Message-ID"] = message_id
+    if draft.in_reply_to:
+        parent = _check_msg_id(draft.in_reply_to, where="in_reply_to")
+        refs = [_check_msg_id(r, where="references") for r in draft.references if r]
+        # RFC 5322 §3.6.4: References = the parent's References (or In-Reply-To) + its id.
+        msg["In-Reply-To"] = parent
+        msg["References"] = " ".join([*[r for r in refs if r != parent], parent])
+    for name, value in draft.headers.items():
+        _add_custom_header(msg, name, value)
+    msg["MIME-Version"] = "1.0"
+
+    _set_body(msg, draft)
+    raw = msg.as_bytes()
+    if max_bytes is not None and len(raw) > max_bytes:
+        raise PayloadTooLarge(f"the message is {len(raw)} bytes, over the limit of {max_bytes}")
+    return BuiltMessage(raw=raw, message_id=message_id, mail_from=draft.sender.address,
+                        rcpt_to=rcpts)
+
+
+def _recipients(draft: Draft) -> list[str]:
+    seen: dict[str, str] = {}
+    for addr in (*draft.to, *draft.cc, *draft.bcc):
+        seen.setdefault(addr.address.lower(), addr.address)
+    if not seen:
+        raise InvalidInput("at least one recipient (to, cc or bcc) is required")
+    if len(seen) > MAX_RECIPIENTS:
+        raise InvalidInput(f"at most {MAX_RECIPIENTS} recipients per message")
+    return list(seen.values())
+
+
+def _check_msg_id(value: str, *, where: str) -> str:
+    check_header_value(value, where=where)
+    value = value.strip()
+    if not _MSG_ID.match(value):
+        raise InvalidInput(f"{where}: {value[:100]!r} is not a Message-ID")
+    return value
+
+
+def _add_custom_header(msg: EmailMessage, name: str, value: str) -> None:
+    if not isinstance(name, str) or not _FIELD_NAME.match(name):
+        raise InvalidInput(f"headers: {str(name)[:80]!r} is not a valid header name")
+    if name.lower() in RESERVED_HEADERS:
+        raise InvalidInput(f"headers: {name!r} is set by the gateway; use the matching field")
+    check_header_value(value, where=f"headers.{name}")
+    if len(value) > 4096:
+        raise InvalidInput(f"headers.{name}: longer than 4096 characters")
+    try:
+        msg[name] = value
+    except (ValueError, TypeError, IndexError) as exc:
+        raise InvalidInput(f"headers.{name}: {exc}") from exc
+
+
+def _set_body(msg: EmailMessage, draft: Draft) -> None:
+    related = [a for a in draft.attachments if a.content_id and draft.html is not None]
+    others = [a for a in draft.attachments if not (a.content_id and draft.html is not None)]
+    if draft.text is not None:
+        msg.set_content(draft.text)
+    if draft.html is not None:
+        if draft.text is not None:
+            msg.add_alternative(draft.html, subtype="html")
+            html_part = msg.get_payload()[-1]
+        else:
+            msg.set_content(draft.html, subtype="html")
+            html_part = msg
+    elif draft.text is None:
+        msg.set_content("")
+    for index, att in enumerate(related):
+        # RFC 2387: the html and the images it references by cid: share a multipart/related.
+        _attach(html_part.add_related, att, index, disposition="inline")
+    for index, att in enumerate(others):
+        _attach(msg.add_attachment, att, index,
+                disposition="inline" if att.inline else "attachment")
+
+
+def _attach(add, att: Attachment, index: int, *, disposition: str) -> None:
+    where = f"attachments[{index}]"
+    if not _MIME_TYPE.match(att.content_type or ""):
+        raise InvalidInput(f"{where}.content_type: {att.content_type[:80]!r} is not a MIME type")
+    maintype, subtype = att.content_type.lower().split("/", 1)
+    if maintype == "multipart":
+        raise InvalidInput(f"{where}.content_type: multipart types cannot be attached")
+    if maintype == "message":
+        maintype, subtype = "application", "octet-stream"  # keep the bytes as they are (base64)
+    filename = None
+    if att.filename is not None:
+        filename = check_header_value(att.filename, where=f"{where}.filename")[:255] or None
+    cid = None
+    if att.content_id is not None:
+        cid = check_header_value(att.content_id, where=f"{where}.content_id").strip("<> ")
+        if not cid or not re.fullmatch(r"[^\s<>\"]+", cid):
+            raise InvalidInput(f"{where}.content_id: not a valid Content-ID")
+        cid = f"<{cid}>"
+    add(att.content, maintype, subtype, filename=filename, cid=cid, disposition=disposition)
+
+
+# -- raw messages -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RawMessage:
+    """A client's raw message after normalisation, with the envelope its headers name."""
+
+    raw: bytes
+    message_id: str
+    header_from: str | None
+    header_rcpts: list[str]
+
+
+def normalise_raw(raw: bytes, *, default_domain: str, max_bytes: int | None = None) -> RawMessage:
+    """CRLF line endings, a Message-ID and a Date when missing, Bcc removed (it is envelope only).
+
+    RFC 5321 §2.3.8: lines end in CRLF on the wire; a bare CR or LF is not allowed.
+    """
+    if max_bytes is not None and len(raw) > max_bytes:
+        raise PayloadTooLarge(f"the message is {len(raw)} bytes, over the limit of {max_bytes}")
+    if not raw.strip():
+        raise InvalidInput("the message is empty")
+    data = _LINE_END.sub(b"\r\n", raw)
+    if not data.endswith(b"\r\n"):
+        data += b"\r\n"
+    head, sep, body = data.partition(b"\r\n\r\n")
+    if not sep:
+        head, body = data[:-2], b""
+    lines = head.split(b"\r\n")
+    if not lines or lines[0][:1] in (b" ", b"\t"):
+        raise InvalidInput("the message does not start with a header")
+    for line in lines:
+        if line[:1] not in (b" ", b"\t") and not re.match(rb"^[!-9;-~]+:", line):
+            raise InvalidInput(f"not a header line: {line[:80]!r}")
+    headers = BytesHeaderParser(policy=policy.compat32).parsebytes(head + b"\r\n\r\n")
+
+    kept = _drop_fields(lines, b"bcc")
+    extra: list[bytes] = []
+    message_id = (headers.get("Message-ID") or "").strip()
+    if not _MSG_ID.match(message_id):
+        from_addrs = [a for _n, a in getaddresses(headers.get_all("From", [])) if "@" in a]
+        message_id = new_message_id(domain_of(from_addrs[0]) if from_addrs else default_domain)
+        kept = _drop_fields(kept, b"message-id")
+        extra.append(b"Message-ID: " + message_id.encode())
+    if headers.get("Date") is None:
+        extra.append(b"Date: " + format_datetime(datetime.now(UTC)).encode())
+    new_head = b"\r\n".join([*extra, *kept])
+    out = new_head + b"\r\n\r\n" + body
+
+    senders = [a for _n, a in getaddresses(headers.get_all("Sender", []) or
+                                            headers.get_all("From", [])) if a]
+    rcpts = [a for _n, a in getaddresses(
+        [*headers.get_all("To", []), *headers.get_all("Cc", []), *headers.get_all("Bcc", [])]
+    ) if a]
+    return RawMessage(raw=out, message_id=message_id,
+                      header_from=senders[0] if senders else None, header_rcpts=rcpts)
+
+
+def _drop_fields(lines: list[bytes], name: bytes) -> list[bytes]:
+    """The header lines without field ``name`` (and its folded continuation lines)."""
+    out: list[bytes] = []
+    dropping = False
+    for line in lines:
+        if line[:1] in (b" ", b"\t"):
+            if not dropping:
+                out.append(line)
+            continue
+        field_name = line.split(b":", 1)[0].rstrip().lower()
+        dropping = field_name == name
+        if not dropping:
+            out.append(line)
+    return out

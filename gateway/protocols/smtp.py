@@ -1,0 +1,332 @@
+"""SMTP submission over aiosmtplib: one session as an async context manager.
+
+Every library error is translated here, once, into the gateway's tree:
+
+    5xx reply               -> UpstreamRejected(code="smtp_rejected"), the reply in detail
+    4xx reply               -> UpstreamTransient(code="smtp_deferred")   (retry later)
+    421 / dropped socket    -> UpstreamUnavailable(protocol="smtp")      (reconnect, retry)
+    535 and friends         -> UpstreamAuthFailed
+    no answer in time       -> UpstreamTimeout
+
+The mail transaction (RFC 5321 §3.3) is driven command by command instead of with
+``sendmail`` so that each recipient gets its own result and the caller can run a hook
+between the message content and the final ``.`` (the outbox records "end of data sent"
+there, see ``gateway.outbox.worker``).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+import ssl
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+
+import aiosmtplib
+from aiosmtplib.errors import (
+    SMTPAuthenticationError,
+    SMTPException,
+    SMTPResponseException,
+    SMTPServerDisconnected,
+    SMTPTimeoutError,
+)
+
+from ..errors import (
+    GatewayError,
+    UpstreamAuthFailed,
+    UpstreamRejected,
+    UpstreamTimeout,
+    UpstreamTransient,
+    UpstreamUnavailable,
+)
+from .smtp_replies import Category, classify, describe
+
+_LINE_END = re.compile(rb"\r\n|\r|\n")
+_LEADING_DOT = re.compile(rb"(?m)^\.")
+
+
+@dataclass(frozen=True)
+class SmtpTarget:
+    """Where and how to submit: server, security, credentials and timeouts."""
+
+    host: str
+    port: int
+    security: str  # "tls" | "starttls" | "none"
+    username: str | None = None
+    password: str | None = None
+    oauth2_token: str | None = None
+    ssl_context: ssl.SSLContext | None = None
+    connect_timeout: float = 10.0
+    command_timeout: float = 30.0
+    local_hostname: str = "localhost"
+
+
+@dataclass(frozen=True)
+class RecipientResult:
+    address: str
+    code: int
+    message: str
+
+
+@dataclass
+class SendResult:
+    """The server's verdict on one message."""
+
+    accepted: list[str]
+    rejected: list[RecipientResult]
+    code: int
+    message: str
+    timings: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def response(self) -> str:
+        return describe(self.code, self.message)
+
+
+class RecipientsRefused(UpstreamRejected):
+    """Every recipient was refused; ``rejected`` holds each reply."""
+
+    def __init__(self, rejected: list[RecipientResult], *, transient: bool) -> None:
+        detail = "; ".join(f"{r.address}: {describe(r.code, r.message)}" for r in rejected[:10])
+        super().__init__(f"all recipients refused: {detail}",
+                         code="smtp_deferred" if transient else "smtp_rejected", protocol="smtp")
+        self.rejected = rejected
+        self.transient = transient
+
+
+def reply_error(code: int, message: str, *, stage: str) -> GatewayError:
+    """The gateway error for an error reply ``code`` to ``stage`` (MAIL, RCPT, DATA, ...)."""
+    verdict = classify(code, message)
+    detail = f"{stage}: {describe(code, message)}"
+    if verdict.category is Category.AUTH and stage == "AUTH":
+        return UpstreamAuthFailed(detail, protocol="smtp", smtp_code=code)
+    if verdict.category is Category.SERVICE:
+        return UpstreamUnavailable(detail, protocol="smtp")
+    if verdict.permanent:
+        return UpstreamRejected(detail, code="smtp_rejected", protocol="smtp", smtp_code=code)
+    return UpstreamTransient(detail, code="smtp_deferred", protocol="smtp", smtp_code=code)
+
+
+def is_retryable(exc: BaseException) -> bool:
+    """Worth trying again later: a 4xx, a dropped connection or no answer in time."""
+    if isinstance(exc, RecipientsRefused):
+        return exc.transient
+    return isinstance(exc, UpstreamTransient | UpstreamUnavailable | UpstreamTimeout)
+
+
+def translate(exc: BaseException, *, stage: str) -> GatewayError:
+    """Map an aiosmtplib / OS error to the gateway's tree (called once, at this boundary)."""
+    if isinstance(exc, GatewayError):
+        return exc
+    if isinstance(exc, SMTPAuthenticationError):
+        return UpstreamAuthFailed(f"AUTH: {describe(exc.code, exc.message)}", protocol="smtp")
+    if isinstance(exc, SMTPResponseException):
+        if exc.code == -1:  # aiosmtplib's "malformed reply"
+            return UpstreamUnavailable(f"{stage}: {exc.message}", protocol="smtp")
+        return reply_error(exc.code, exc.message, stage=stage)
+    if isinstance(exc, SMTPTimeoutError | TimeoutError):
+        return UpstreamTimeout(f"smtp {stage}: no answer in time", protocol="smtp")
+    if isinstance(exc, SMTPServerDisconnected):
+        return UpstreamUnavailable(f"smtp {stage}: connection lost", protocol="smtp")
+    if isinstance(exc, ssl.SSLError):
+        return UpstreamUnavailable(f"smtp {stage}: TLS failed: {exc.reason or exc}",
+                                   protocol="smtp")
+    if isinstance(exc, OSError):
+        return UpstreamUnavailable(f"smtp {stage}: {exc.strerror or exc}", protocol="smtp")
+    if isinstance(exc, SMTPException):
+        return UpstreamRejected(f"smtp {stage}: {exc}", code="smtp_rejected", protocol="smtp")
+    raise exc
+
+
+class SmtpSession:
+    """One authenticated SMTP connection. ``async with SmtpSession(target) as s: ...``"""
+
+    def __init__(self, target: SmtpTarget) -> None:
+        self.target = target
+        self._smtp: aiosmtplib.SMTP | None = None
+        self.created = time.monotonic()
+        self.last_used = self.created
+        self.clean = True  # False after a transaction that did not finish: RSET before reuse
+        self.dot_sent = False  # the last transaction's final "." went out (it may be delivered)
+
+    async def __aenter__(self) -> SmtpSession:
+        await self.connect()
+        return self
+
+    async def __aexit__(self, *_exc: object) -> None:
+        await self.quit()
+
+    @property
+    def connected(self) -> bool:
+        return self._smtp is not None and self._smtp.is_connected
+
+    async def connect(self) -> None:
+        """Connect, greet (EHLO), secure (implicit TLS or STARTTLS) and log in."""
+        t = self.target
+        smtp = aiosmtplib.SMTP(
+            hostname=t.host, port=t.port, local_hostname=t.local_hostname,
+            timeout=t.command_timeout, use_tls=t.security == "tls",
+            # STARTTLS is mandatory for "starttls" accounts: the library default (None) would
+            # silently stay in plain text if the server (or a MITM) hides the capability.
+            start_tls=t.security == "starttls", tls_context=t.ssl_context,
+            validate_certs=t.ssl_context is not None,
+        )
+        stage = "connect"
+        try:
+            async with asyncio.timeout(t.connect_timeout + t.command_timeout):
+                await smtp.connect(timeout=t.connect_timeout)
+                stage = "EHLO"
+                if smtp.is_ehlo_or_helo_needed:
+                    await smtp.ehlo()
+                stage = "AUTH"
+                if t.oauth2_token:
+                    await smtp.auth_xoauth2(t.username or "", t.oauth2_token)
+                elif t.username and t.password is not None:
+                    await smtp.login(t.username, t.password)
+        except BaseException as exc:
+            smtp.close()
+            if isinstance(exc, asyncio.CancelledError):
+                raise
+            if isinstance(exc, SMTPException) and not isinstance(
+                exc, SMTPResponseException | SMTPServerDisconnected | SMTPTimeoutError
+            ) and stage == "AUTH":
+                raise UpstreamAuthFailed(f"AUTH: {exc}", protocol="smtp") from exc
+            raise translate(exc, stage=stage) from exc
+        self._smtp = smtp
+
+    async def quit(self) -> None:
+        """Say QUIT (best effort, short timeout) and close the socket."""
+        smtp, self._smtp = self._smtp, None
+        if smtp is None:
+            return
+        try:
+            if smtp.is_connected:
+                await smtp.quit(timeout=2)
+        except (SMTPException, OSError, TimeoutError):
+            pass
+        finally:
+            smtp.close()
+
+    def close(self) -> None:
+        smtp, self._smtp = self._smtp, None
+        if smtp is not None:
+            smtp.close()
+
+    async def noop(self) -> None:
+        await self._simple(b"NOOP")
+
+    async def rset(self) -> None:
+        await self._simple(b"RSET")
+        self.clean = True
+
+    async def _simple(self, verb: bytes) -> None:
+        smtp = self._require()
+        try:
+            reply = await smtp.execute_command(verb, timeout=self.target.command_timeout)
+        except (SMTPException, OSError, TimeoutError) as exc:
+            self.close()
+            raise translate(exc, stage=verb.decode()) from exc
+        if reply.code != 250:
+            self.close()
+            raise reply_error(reply.code, reply.message, stage=verb.decode())
+
+    def _require(self) -> aiosmtplib.SMTP:
+        if self._smtp is None or not self._smtp.is_connected:
+            self._smtp = None
+            raise UpstreamUnavailable("smtp: connection lost", protocol="smtp")
+        return self._smtp
+
+    def supports(self, extension: str) -> bool:
+        return self._smtp is not None and self._smtp.supports_extension(extension)
+
+    async def send(
+        self, mail_from: str, rcpt_to: list[str], message: bytes, *,
+        before_end_of_data: Callable[[], Awaitable[None]] | None = None,
+    ) -> SendResult:
+        """One mail transaction. Raises RecipientsRefused when nobody was accepted.
+
+        ``message`` must already have CRLF line endings. ``before_end_of_data`` runs after
+        the content and before the final ``.``: a crash before it means the server never
+        saw a complete message and discards it (RFC 5321 §4.1.1.4, §3.3).
+        """
+        smtp = self._require()
+        timeout = self.target.command_timeout
+        self.clean = False
+        self.dot_sent = False
+        self.last_used = time.monotonic()
+        stage = "MAIL"
+        try:
+            options: list[bytes] = []
+            if self.supports("size"):
+                options.append(b"SIZE=%d" % len(message))  # RFC 1870
+            if self.supports("8bitmime") and not message.isascii():
+                options.append(b"BODY=8BITMIME")  # RFC 6152
+            reply = await smtp.execute_command(
+                b"MAIL", b"FROM:<" + mail_from.encode("ascii") + b">", *options, timeout=timeout)
+            if reply.code != 250:
+                raise reply_error(reply.code, reply.message, stage="MAIL")
+            stage = "RCPT"
+            accepted: list[str] = []
+            rejected: list[RecipientResult] = []
+            for rcpt in rcpt_to:
+                reply = await smtp.execute_command(
+                    b"RCPT", b"TO:<" + rcpt.encode("ascii") + b">", timeout=timeout)
+                if reply.code in (250, 251):
+                    accepted.append(rcpt)
+                elif reply.code == 421:
+                    raise reply_error(reply.code, reply.message, stage="RCPT")
+                else:
+                    rejected.append(RecipientResult(rcpt, reply.code, reply.message))
+            if not accepted:
+                await self._reset_quietly()
+                raise RecipientsRefused(rejected, transient=all(
+                    not classify(r.code, r.message).permanent for r in rejected))
+            stage = "DATA"
+            reply = await smtp.execute_command(b"DATA", timeout=timeout)
+            if reply.code != 354:
+                raise reply_error(reply.code, reply.message, stage="DATA")
+            reply = await self._data(smtp, message, before_end_of_data, timeout)
+            if reply.code != 250:
+                raise reply_error(reply.code, reply.message, stage="end of DATA")
+        except (SMTPException, OSError, TimeoutError) as exc:
+            self.close()
+            error = translate(exc, stage=stage)
+            error.stage, error.dot_sent = stage, self.dot_sent
+            raise error from exc
+        except GatewayError as exc:
+            exc.stage, exc.dot_sent = stage, self.dot_sent
+            if isinstance(exc, UpstreamUnavailable):
+                self.close()
+            elif not isinstance(exc, RecipientsRefused):
+                await self._reset_quietly()
+            raise
+        self.clean = True
+        self.last_used = time.monotonic()
+        return SendResult(accepted=accepted, rejected=rejected, code=reply.code,
+                          message=reply.message)
+
+    async def _data(self, smtp: aiosmtplib.SMTP, message: bytes,
+                    hook: Callable[[], Awaitable[None]] | None, wait: float):
+        """Send the content, run ``hook``, then the terminating ``.`` and read the reply."""
+        protocol = smtp.protocol
+        if protocol is None:
+            raise SMTPServerDisconnected("connection lost")
+        # RFC 5321 §4.5.2: a line starting with "." gets one more "." (dot-stuffing).
+        body = _LEADING_DOT.sub(b"..", _LINE_END.sub(b"\r\n", message))
+        if not body.endswith(b"\r\n"):
+            body += b"\r\n"
+        protocol.write(body)
+        await protocol._drain_helper()  # flow control: large messages must not pile up
+        if hook is not None:
+            await hook()
+        protocol._response_pending = True  # aiosmtplib drops replies it does not expect
+        protocol.write(b".\r\n")
+        self.dot_sent = True
+        return await protocol.read_response(timeout=wait)
+
+    async def _reset_quietly(self) -> None:
+        try:
+            await self.rset()
+        except GatewayError:
+            self.close()
