@@ -16,7 +16,6 @@ import pytest
 from gateway.app import create_app
 from gateway.settings import Settings
 
-
 if TYPE_CHECKING:
     from .mailstack import MailStack
 
@@ -24,7 +23,7 @@ ADMIN_TOKEN = "test-admin-" + secrets.token_hex(8)
 
 
 @pytest.fixture(scope="session")
-def mailstack() -> Iterator["MailStack"]:
+def mailstack() -> Iterator[MailStack]:
     """A real Dovecot (IMAP, POP3, LMTP) and Postfix on 127.0.0.1, for the whole session."""
     from .mailstack import make_stack_dir, start_mailstack
 
