@@ -77,8 +77,10 @@ def server_block(stack: MailStack, user: str, protocol: str, *, security: str = 
                  password: str | None = None) -> dict:
     """An account's server block pointing at the test mail stack (TLS verified with its CA)."""
     ports = {
-        ("imap", "starttls"): stack.imap, ("imap", "none"): stack.imap, ("imap", "tls"): stack.imaps,
-        ("pop3", "starttls"): stack.pop3, ("pop3", "none"): stack.pop3, ("pop3", "tls"): stack.pop3s,
+        ("imap", "starttls"): stack.imap, ("imap", "none"): stack.imap,
+        ("imap", "tls"): stack.imaps,
+        ("pop3", "starttls"): stack.pop3, ("pop3", "none"): stack.pop3,
+        ("pop3", "tls"): stack.pop3s,
         ("smtp", "starttls"): stack.submission, ("smtp", "none"): stack.submission,
         ("smtp", "tls"): stack.smtps,
     }
