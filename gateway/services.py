@@ -17,12 +17,21 @@ from .events.bus import EventBus
 from .events.dispatcher import WebhookDispatcher
 from .events.webhooks import WebhookService
 from .mail.service import MailService
+from .outbox.after_send import AfterSend
+from .outbox.idempotency import IdempotencyGuard
+from .outbox.service import SendService
+from .outbox.worker import OutboxWorker
+from .pop3 import Pop3Service
 from .secrets import SecretBox, load_or_create_key
 from .settings import Settings
 from .store.accounts import AccountRepo
 from .store.db import Store
+from .store.idempotency import IdempotencyRepo
+from .store.outbox import OutboxRepo
+from .store.pop3 import Pop3SeenRepo
 from .store.tokens import TokenRepo
 from .store.webhooks import WebhookRepo
+from .sync.service import SyncService
 
 log = logging.getLogger(__name__)
 
@@ -43,7 +52,11 @@ class Services:
     events: EventBus
     background: list[BackgroundService] = field(default_factory=list)
     webhooks: WebhookService | None = None
+    pop3: Pop3Service | None = None
+    sync: SyncService | None = None
     mail: MailService | None = None
+    outbox: SendService | None = None
+    outbox_worker: OutboxWorker | None = None
 
 
 def build_services(settings: Settings) -> Services:
@@ -71,9 +84,33 @@ def build_services(settings: Settings) -> Services:
     services.mail = MailService(accounts, settings)
     webhook_repo = WebhookRepo(store, box)
     services.webhooks = WebhookService(webhook_repo, settings)
+    services.pop3 = Pop3Service(accounts, Pop3SeenRepo(store), settings)
     services.background += [services.events,
                             WebhookDispatcher(webhook_repo, services.events, settings)]
+    services.sync = SyncService(accounts, services.events, store, settings)
+    services.background.append(services.sync)
+    _build_outbox(services)
     return services
+
+
+def _build_outbox(services: Services) -> None:
+    """Sending, the outbox and its worker (a background service when outbox_workers > 0)."""
+    settings = services.settings
+    idempotency = IdempotencyRepo(services.store)
+    upstream = settings.connect_timeout + settings.command_timeout
+    after = AfterSend(lambda: services.mail, services.events, timeout=upstream)
+    services.outbox = SendService(
+        settings=settings, store=services.store, accounts=services.accounts,
+        repo=OutboxRepo(services.store), after=after, mail=lambda: services.mail,
+        guard=IdempotencyGuard(idempotency, ttl=settings.idempotency_ttl_seconds,
+                               wait=upstream + 5, abandon_after=3 * upstream + 60),
+    )
+    if settings.outbox_workers > 0:
+        services.outbox_worker = OutboxWorker(
+            settings=settings, repo=services.outbox.repo, accounts=services.accounts,
+            events=services.events, after=after, idempotency=idempotency)
+        services.outbox.on_enqueue(services.outbox_worker.wake)
+        services.background.append(services.outbox_worker)
 
 
 @contextlib.asynccontextmanager

@@ -1,0 +1,119 @@
+"""What the watchers last saw per mailbox (and per POP3 maildrop), and watcher leases.
+
+IMAP rows keep UIDVALIDITY, UIDNEXT, HIGHESTMODSEQ and the UID -> flags map;
+the POP3 row (protocol ``pop3``, mailbox ``""``) keeps the UIDL list in ``uids``.
+State is written in the same transaction as the events it explains (see
+``EventBus.transaction``), so a restart neither repeats nor skips a change.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from .db import Store
+from .schema import leases, mailbox_state, utcnow
+
+
+@dataclass
+class MailboxState:
+    mailbox: str
+    uidvalidity: int | None = None
+    uidnext: int | None = None
+    highestmodseq: int | None = None
+    flags: dict[int, tuple[str, ...]] = field(default_factory=dict)  # uid -> flags
+
+    def to_json(self) -> dict[str, Any]:
+        return {str(uid): list(flags) for uid, flags in self.flags.items()}
+
+
+class SyncStateRepo:
+    def __init__(self, store: Store) -> None:
+        self._store = store
+
+    async def load(self, account_id: str, protocol: str = "imap") -> dict[str, MailboxState]:
+        m = mailbox_state
+        async with self._store.engine.connect() as conn:
+            rows = (await conn.execute(sa.select(m).where(
+                m.c.account_id == account_id, m.c.protocol == protocol))).all()
+        return {row.mailbox: MailboxState(
+            mailbox=row.mailbox, uidvalidity=row.uidvalidity, uidnext=row.uidnext,
+            highestmodseq=row.highestmodseq,
+            flags={int(uid): tuple(flags) for uid, flags in (row.uids or {}).items()},
+        ) for row in rows}
+
+    @staticmethod
+    async def save(conn: AsyncConnection, account_id: str, state: MailboxState,
+                   protocol: str = "imap") -> None:
+        """Upsert inside the caller's transaction (the watcher holds the account's lease)."""
+        m = mailbox_state
+        values = {"uidvalidity": state.uidvalidity, "uidnext": state.uidnext,
+                  "highestmodseq": state.highestmodseq, "uids": state.to_json(),
+                  "updated_at": utcnow()}
+        key = (m.c.account_id == account_id, m.c.protocol == protocol,
+               m.c.mailbox == state.mailbox)
+        result = await conn.execute(m.update().where(*key).values(**values))
+        if result.rowcount == 0:
+            await conn.execute(m.insert().values(account_id=account_id, protocol=protocol,
+                                                 mailbox=state.mailbox, **values))
+
+    @staticmethod
+    async def remove(conn: AsyncConnection, account_id: str, mailbox: str,
+                     protocol: str = "imap") -> None:
+        m = mailbox_state
+        await conn.execute(m.delete().where(m.c.account_id == account_id,
+                                            m.c.protocol == protocol, m.c.mailbox == mailbox))
+
+    async def load_snapshot(self, account_id: str, kind: str) -> dict[str, Any] | None:
+        """A keyed snapshot (``list``: mailbox names; ``pop3``: UIDL -> size); None: never."""
+        m = mailbox_state
+        async with self._store.engine.connect() as conn:
+            row = (await conn.execute(sa.select(m.c.uids).where(
+                m.c.account_id == account_id, m.c.protocol == kind, m.c.mailbox == ""))).first()
+        return None if row is None else dict(row.uids or {})
+
+    @staticmethod
+    async def save_snapshot(conn: AsyncConnection, account_id: str, kind: str,
+                            data: dict[str, Any]) -> None:
+        m = mailbox_state
+        key = (m.c.account_id == account_id, m.c.protocol == kind, m.c.mailbox == "")
+        result = await conn.execute(m.update().where(*key).values(uids=data, updated_at=utcnow()))
+        if result.rowcount == 0:
+            await conn.execute(m.insert().values(account_id=account_id, protocol=kind, mailbox="",
+                                                 uids=data, updated_at=utcnow()))
+
+    async def forget_account(self, account_id: str) -> None:
+        async with self._store.engine.begin() as conn:
+            await conn.execute(mailbox_state.delete().where(
+                mailbox_state.c.account_id == account_id))
+
+    # -- leases: one instance watches an account ---------------------------------------------
+
+    async def acquire_lease(self, name: str, owner: str, ttl: float) -> bool:
+        """Take or renew ``name`` for ``owner``; False while another owner's lease runs."""
+        now = utcnow()
+        until = now + timedelta(seconds=ttl)
+        async with self._store.engine.begin() as conn:
+            result = await conn.execute(
+                leases.update()
+                .where(leases.c.name == name,
+                       sa.or_(leases.c.owner == owner, leases.c.until < now))
+                .values(owner=owner, until=until))
+            if result.rowcount:
+                return True
+            insert = (pg_insert if self._store.dialect == "postgresql" else sqlite_insert)(leases)
+            result = await conn.execute(
+                insert.values(name=name, owner=owner, until=until)
+                .on_conflict_do_nothing(index_elements=["name"]))
+            return bool(result.rowcount)  # 0: another owner holds it
+
+    async def release_lease(self, name: str, owner: str) -> None:
+        async with self._store.engine.begin() as conn:
+            await conn.execute(leases.delete().where(leases.c.name == name,
+                                                     leases.c.owner == owner))

@@ -1,0 +1,245 @@
+"""The IMAP watcher of one account: IDLE sessions and a poller, each on its own connection.
+
+INBOX and the account's ``watch_mailboxes`` each get a dedicated session in
+IDLE (RFC 2177), separate from the request pool and re-issued well before the
+server's 30-minute limit. Any push ends IDLE and the mailbox is synced
+(``MailboxSyncer``). One more session polls at ``watch_poll_interval``: LIST
+for created/deleted mailboxes, STATUS of every other mailbox, and a sync of
+those that changed. A dropped connection is re-opened with backoff; the sync
+after it catches up from the stored state.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from collections.abc import Awaitable, Callable
+
+from ..accounts.models import Account
+from ..backoff import backoff_delay
+from ..errors import GatewayError, MailboxNotFound, UpstreamUnavailable
+from ..events.bus import EventBus
+from ..events.types import ACCOUNT_CONNECTED, ACCOUNT_ERROR, MAILBOX_CREATED, MAILBOX_DELETED
+from ..mail.ids import encode_mailbox_id
+from ..protocols.imap import ImapSession
+from ..settings import Settings
+from ..store.sync_state import MailboxState, SyncStateRepo
+from .changes import diff_names
+from .mailbox_sync import MailboxSyncer, enable_condstore
+
+log = logging.getLogger(__name__)
+
+SessionOpener = Callable[[], Awaitable[ImapSession]]
+_PUSH_SETTLE = 0.02  # Dovecot sends EXISTS then RECENT: take both before syncing
+_ALIVE_CHECK = 1.0
+_STATUS_ITEMS = ("MESSAGES", "UIDNEXT", "UIDVALIDITY")
+
+
+class ImapWatcher:
+    """Runs until ``stop``; never raises (errors are reported as ``account.error``)."""
+
+    def __init__(self, account: Account, open_session: SessionOpener, bus: EventBus,
+                 repo: SyncStateRepo, settings: Settings) -> None:
+        self.account = account
+        self._open = open_session
+        self._bus = bus
+        self._repo = repo
+        self._settings = settings
+        self._syncer: MailboxSyncer | None = None
+        self._failing: str | None = None  # the error last reported, until connected again
+        self._created: set[str] = set()  # mailboxes seen appearing: their messages are new
+        self.ready = asyncio.Event()  # set once INBOX is synced and in IDLE
+
+    @property
+    def idle_mailboxes(self) -> list[str]:
+        out = ["INBOX"]
+        for name in self.account.watch_mailboxes:
+            if name.upper() != "INBOX" and name not in out:
+                out.append(name)
+        return out
+
+    async def run(self, stop: asyncio.Event) -> None:
+        states = await self._repo.load(self.account.id)
+        self._syncer = MailboxSyncer(self.account.id, self._bus, self._repo, states)
+        async with asyncio.TaskGroup() as tasks:
+            for mailbox in self.idle_mailboxes:
+                tasks.create_task(self._reconnecting(stop, lambda s, m=mailbox: self._idle(s, m)))
+            tasks.create_task(self._reconnecting(stop, self._poll))
+
+    # -- connection loop -----------------------------------------------------------------------
+
+    async def _reconnecting(self, stop: asyncio.Event,
+                            body: Callable[[asyncio.Event], Awaitable[None]]) -> None:
+        attempt = 0
+        while not stop.is_set():
+            started = time.monotonic()
+            try:
+                await body(stop)
+                return
+            except (GatewayError, OSError) as exc:
+                if isinstance(exc, MailboxNotFound):
+                    log.info("watcher %s: %s", self.account.id, exc)
+                else:
+                    await self._report_error(exc)
+            except Exception as exc:  # never let one account's watcher die for good
+                log.exception("watcher %s failed", self.account.id)
+                await self._report_error(exc)
+            attempt = 1 if time.monotonic() - started > 60 else attempt + 1
+            delay = backoff_delay(attempt, base=self._settings.reconnect_base_delay,
+                                  cap=self._settings.reconnect_max_delay)
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), delay)
+
+    @contextlib.asynccontextmanager
+    async def _session(self):
+        session = await self._open()
+        try:
+            yield session
+        finally:
+            with contextlib.suppress(Exception):
+                await asyncio.wait_for(session.logout(), 2)
+
+    async def _report_error(self, exc: BaseException) -> None:
+        text = str(exc)[:500] or type(exc).__name__
+        log.warning("watcher %s: %s", self.account.id, text)
+        if self._failing is None:
+            self._failing = text
+            with contextlib.suppress(Exception):
+                await self._bus.publish(ACCOUNT_ERROR, self.account.id, {
+                    "protocol": "imap", "source": "watcher",
+                    "code": getattr(exc, "code", "error"), "error": text})
+
+    async def _report_connected(self) -> None:
+        if self._failing is not None or not self.ready.is_set():
+            self._failing = None
+            await self._bus.publish(ACCOUNT_CONNECTED, self.account.id, {
+                "protocol": "imap", "source": "watcher", "mailboxes": self.idle_mailboxes})
+
+    # -- IDLE ----------------------------------------------------------------------------------
+
+    async def _idle(self, stop: asyncio.Event, mailbox: str) -> None:
+        assert self._syncer is not None
+        async with self._session() as session:
+            condstore = await enable_condstore(session)
+            info = await session.select(mailbox, readonly=True)
+            await self._syncer.sync(session, info, condstore=condstore)
+            if mailbox == "INBOX":
+                await self._report_connected()
+                self.ready.set()
+            while not stop.is_set():
+                await session.idle_start()
+                pushed = await self._wait_push(session, stop)
+                if pushed:
+                    await asyncio.sleep(_PUSH_SETTLE)
+                await session.idle_done()
+                while not session.pushed.empty():
+                    session.pushed.get_nowait()
+                if stop.is_set():
+                    return
+                # Also after a renewal without a push: a cheap safety net.
+                await self._syncer.sync(session, info, condstore=condstore)
+
+    async def _wait_push(self, session: ImapSession, stop: asyncio.Event) -> bool:
+        """Until a push, ``stop``, or the renewal time; raises when the connection drops."""
+        deadline = time.monotonic() + self._settings.watch_idle_renew
+        while not stop.is_set():
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                return False
+            getter = asyncio.ensure_future(session.pushed.get())
+            stopper = asyncio.ensure_future(stop.wait())
+            try:
+                done, _ = await asyncio.wait({getter, stopper},
+                                             timeout=min(_ALIVE_CHECK, remaining),
+                                             return_when=asyncio.FIRST_COMPLETED)
+            finally:
+                stopper.cancel()
+                if not getter.done():
+                    getter.cancel()
+            if getter in done and not getter.cancelled():
+                response = getter.result()
+                if response.kind == b"BYE":
+                    raise UpstreamUnavailable(f"server said BYE: {response.text!r}",
+                                              protocol="imap")
+                return True
+            if not session.alive:
+                raise UpstreamUnavailable("IDLE connection lost", protocol="imap")
+        return False
+
+    # -- polling -------------------------------------------------------------------------------
+
+    async def _poll(self, stop: asyncio.Event) -> None:
+        async with self._session() as session:
+            condstore = await enable_condstore(session)
+            while not stop.is_set():
+                await self.poll_once(session, condstore=condstore)
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(stop.wait(), self._settings.watch_poll_interval)
+
+    async def poll_once(self, session: ImapSession, *, condstore: bool) -> None:
+        """LIST (created/deleted mailboxes), then sync every non-IDLE mailbox that changed."""
+        assert self._syncer is not None
+        items = _STATUS_ITEMS + (("HIGHESTMODSEQ",) if condstore else ())
+        entries, statuses = await session.list(status_items=items)
+        selectable = {e.name: statuses.get(e.raw_name) for e in entries
+                      if not {f.lower() for f in e.flags} & {"\\noselect", "\\nonexistent"}}
+        await self._mailbox_changes(sorted(selectable))
+        idle = {m.upper() if m.upper() == "INBOX" else m for m in self.idle_mailboxes}
+        for name, status in selectable.items():
+            if (name.upper() if name.upper() == "INBOX" else name) in idle:
+                continue
+            if status is None:
+                with contextlib.suppress(MailboxNotFound):
+                    status = await session.status(name, items)
+            if status is not None and not self._changed(name, status):
+                continue
+            try:
+                info = await session.select(name, readonly=True)
+            except MailboxNotFound:
+                continue  # deleted meanwhile; the next LIST reports it
+            if name in self._created and name not in self._syncer.states:
+                # Created after we started watching: everything in it is new mail.
+                self._syncer.states[name] = MailboxState(name, info.uidvalidity, 1,
+                                                         info.highestmodseq, {})
+            self._created.discard(name)
+            try:
+                await self._syncer.sync(session, info, condstore=condstore)
+            finally:
+                await session.unselect()
+
+    def _changed(self, name: str, status: dict[str, int]) -> bool:
+        state = self._syncer.states.get(name) if self._syncer else None
+        if state is None:
+            return True
+        return (status.get("UIDVALIDITY") != state.uidvalidity
+                or status.get("UIDNEXT") != state.uidnext
+                or status.get("MESSAGES") != len(state.flags)
+                or ("HIGHESTMODSEQ" in status and state.highestmodseq is not None
+                    and status["HIGHESTMODSEQ"] > state.highestmodseq))
+
+    async def _mailbox_changes(self, names: list[str]) -> None:
+        known = await self._repo.load_snapshot(self.account.id, "list")
+        snapshot = dict.fromkeys(names, 1)
+        if known is None:
+            async with self._bus.transaction() as tx:
+                await self._repo.save_snapshot(tx.conn, self.account.id, "list", snapshot)
+            return
+        created, deleted = diff_names(known, names)
+        if not created and not deleted:
+            return
+        async with self._bus.transaction() as tx:
+            for name in created:
+                await tx.add(MAILBOX_CREATED, self.account.id,
+                             {"mailbox": name, "mailbox_id": encode_mailbox_id(name)})
+            for name in deleted:
+                await tx.add(MAILBOX_DELETED, self.account.id,
+                             {"mailbox": name, "mailbox_id": encode_mailbox_id(name)})
+                await self._repo.remove(tx.conn, self.account.id, name)
+            await self._repo.save_snapshot(tx.conn, self.account.id, "list", snapshot)
+        self._created.update(created)
+        for name in deleted:
+            self._created.discard(name)
+            if self._syncer is not None:
+                self._syncer.states.pop(name, None)

@@ -1,0 +1,151 @@
+"""Starts, restarts and stops the watchers of every account; one instance per account (lease).
+
+Each account is watched by the instance holding the lease ``watch:<account>``
+(renewed at a third of its duration). When an instance dies, its leases run
+out and another instance takes the accounts over, catching up from the stored
+sync state. A changed account (``updated_at``) gets a fresh watcher.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from dataclasses import dataclass
+from datetime import datetime
+
+from ..accounts.imap_pool import ImapPool
+from ..accounts.models import Account
+from ..accounts.registry import AccountRegistry
+from ..events.bus import EventBus
+from ..settings import Settings
+from ..store.db import Store
+from ..store.sync_state import SyncStateRepo
+from .imap_watcher import ImapWatcher
+from .pop3_poller import Pop3Poller, UidlLister
+
+log = logging.getLogger(__name__)
+
+_REFRESH = 1.0  # how often the account list is re-read (new accounts get watched quickly)
+
+
+@dataclass
+class _Running:
+    updated_at: datetime
+    watchers: list[ImapWatcher | Pop3Poller]
+    stop: asyncio.Event
+    task: asyncio.Task
+
+
+class SyncService:
+    """Background service: ``run(stop)`` keeps one watcher per account that has IMAP or POP3."""
+
+    def __init__(self, registry: AccountRegistry, bus: EventBus, store: Store,
+                 settings: Settings) -> None:
+        self._registry = registry
+        self._bus = bus
+        self._settings = settings
+        self.repo = SyncStateRepo(store)
+        self.list_uidls: UidlLister | None = None  # set by the POP3 service when present
+        self._running: dict[str, _Running] = {}
+        self._owner = bus.instance
+        self._started = asyncio.Event()
+
+    def watchers(self, account_id: str) -> list[ImapWatcher | Pop3Poller]:
+        entry = self._running.get(account_id)
+        return [] if entry is None else list(entry.watchers)
+
+    async def wait_ready(self, account_id: str) -> None:
+        """For tests and tools: until the account's watchers have taken their first look
+        (wrap it in ``asyncio.timeout``)."""
+        while not self.watchers(account_id):
+            self._started.clear()
+            await self._started.wait()
+        for watcher in self.watchers(account_id):
+            await watcher.ready.wait()
+
+    async def run(self, stop: asyncio.Event) -> None:
+        if not self._settings.watch_enabled:
+            await stop.wait()
+            return
+        lease_renewed = 0.0
+        try:
+            while not stop.is_set():
+                try:
+                    renew_every = self._settings.watch_lease_seconds / 3
+                    renew = time.monotonic() - lease_renewed > renew_every
+                    await self._reconcile(renew_leases=renew)
+                    if renew:
+                        lease_renewed = time.monotonic()
+                except Exception:
+                    log.exception("watcher supervision failed")
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(stop.wait(), _REFRESH)
+        finally:
+            await asyncio.gather(*(self._stop(a) for a in list(self._running)),
+                                 return_exceptions=True)
+
+    async def _reconcile(self, *, renew_leases: bool) -> None:
+        accounts = {a.id: a for a in await self._registry.list()
+                    if a.imap is not None or (a.pop3 is not None and self.list_uidls)}
+        for account_id in [a for a in self._running if a not in accounts]:
+            await self._stop(account_id)
+        for account in accounts.values():
+            entry = self._running.get(account.id)
+            if entry is not None and entry.task.done():
+                await self._stop(account.id)
+                entry = None
+            if entry is not None and not renew_leases and entry.updated_at == account.updated_at:
+                continue
+            lease = f"watch:{account.id}"
+            if not await self.repo.acquire_lease(lease, self._owner,
+                                                 self._settings.watch_lease_seconds):
+                if entry is not None:
+                    await self._stop(account.id)  # another instance took it over
+                continue
+            if entry is not None and entry.updated_at != account.updated_at:
+                await self._stop(account.id, release=False)
+                entry = None
+            if entry is None:
+                self._start(account)
+
+    def _start(self, account: Account) -> None:
+        stop = asyncio.Event()
+        watchers: list[ImapWatcher | Pop3Poller] = []
+        if account.imap is not None:
+            watchers.append(ImapWatcher(account, lambda a=account.id: self._open_imap(a),
+                                        self._bus, self.repo, self._settings))
+        elif account.pop3 is not None and self.list_uidls is not None:
+            watchers.append(Pop3Poller(account.id, self.list_uidls, self._bus, self.repo,
+                                       self._settings))
+
+        async def run_all() -> None:
+            async with asyncio.TaskGroup() as tasks:
+                for watcher in watchers:
+                    tasks.create_task(watcher.run(stop))
+
+        task = asyncio.create_task(run_all(), name=f"watch:{account.id}")
+        self._running[account.id] = _Running(account.updated_at, watchers, stop, task)
+        self._started.set()
+        log.info("watching account %s", account.id)
+
+    async def _open_imap(self, account_id: str):
+        pool = await self._registry.manager(account_id, "imap")
+        assert isinstance(pool, ImapPool)
+        return await pool.open_session()
+
+    async def _stop(self, account_id: str, *, release: bool = True) -> None:
+        entry = self._running.pop(account_id, None)
+        if entry is None:
+            return
+        entry.stop.set()
+        try:
+            await asyncio.wait_for(asyncio.shield(entry.task), 5)
+        except (TimeoutError, Exception):
+            entry.task.cancel()
+            with contextlib.suppress(BaseException):
+                await entry.task
+        if release:
+            with contextlib.suppress(Exception):
+                await self.repo.release_lease(f"watch:{account_id}", self._owner)

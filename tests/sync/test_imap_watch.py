@@ -1,0 +1,126 @@
+"""IMAP watchers against the real Dovecot: new mail, flags, expunges, each reported once."""
+
+from __future__ import annotations
+
+import asyncio
+import imaplib
+import smtplib
+from email.message import EmailMessage
+
+import httpx
+import pytest
+
+from gateway.app import create_app
+from gateway.events.signing import verify
+from gateway.settings import Settings
+from tests.conftest import ADMIN_TOKEN, account_spec
+from tests.events.receiver import receiver
+from tests.events.server import serving
+from tests.events.sse_client import open_sse
+from tests.mailstack import MailStack
+
+
+def _message(to: str, subject: str) -> EmailMessage:
+    msg = EmailMessage()
+    msg["From"] = "Sender Name <sender@example.test>"
+    msg["To"] = to
+    msg["Subject"] = subject
+    msg.set_content("hello\n")
+    return msg
+
+
+def smtp_send(stack: MailStack, to: str, subject: str) -> None:
+    """Through Postfix (submission, STARTTLS, AUTH), like any mail client."""
+    with smtplib.SMTP(stack.host, stack.submission, timeout=30) as smtp:
+        smtp.starttls(context=stack.ssl_context())
+        smtp.login(to, stack.password)
+        smtp.send_message(_message(to, subject))
+
+
+def imap_client(stack: MailStack, user: str) -> imaplib.IMAP4:
+    imap = imaplib.IMAP4(stack.host, stack.imap, timeout=30)
+    imap.starttls(ssl_context=stack.ssl_context())
+    imap.login(user, stack.password)
+    return imap
+
+
+@pytest.fixture
+async def live(settings: Settings):
+    app = create_app(settings)
+    async with serving(app) as url, httpx.AsyncClient(
+        base_url=url, headers={"Authorization": f"Bearer {ADMIN_TOKEN}"}, timeout=30
+    ) as client:
+        client.app = app  # type: ignore[attr-defined]
+        yield client
+
+
+async def _watched_account(client: httpx.AsyncClient, stack: MailStack, **extra) -> str:
+    user = stack.new_user("w")
+    resp = await client.post("/v1/accounts", json=account_spec(stack, user, **extra))
+    assert resp.status_code == 201, resp.text
+    async with asyncio.timeout(20):
+        await client.app.state.services.sync.wait_ready(resp.json()["id"])
+    return user
+
+
+async def test_smtp_delivery_gives_one_sse_event_and_one_signed_webhook(
+    live: httpx.AsyncClient, mailstack: MailStack
+) -> None:
+    async with receiver() as rec:
+        user = await _watched_account(live, mailstack)
+        account = user.split("@")[0]
+        hook = (await live.post("/v1/webhooks", json={
+            "url": rec.url, "events": ["message.new"], "accounts": [account]})).json()
+        async with open_sse(live, {"account": account, "types": "message.new"}) as sse:
+            await sse.wait_for(lambda _e: "connected" in sse.comments)
+            await asyncio.to_thread(smtp_send, mailstack, user, "Über news")
+            (event,) = await sse.wait_for(lambda ev: len(ev) >= 1)
+            (posted,) = await rec.wait_for(1)
+            await asyncio.sleep(1.0)  # nothing else may follow
+            assert len(sse.events) == 1 and len(rec.requests) == 1
+
+        data = event["data"]
+        assert event["type"] == "message.new" and event["account"] == account
+        assert data["subject"] == "Über news" and data["mailbox"] == "INBOX"
+        assert data["from"] == {"name": "Sender Name", "address": "sender@example.test"}
+        assert data["to"][0]["address"] == user and data["size"] > 0 and data["uid"] == 1
+        assert "\\Recent" not in data["flags"] and data["date"]
+        assert posted.headers["x-gateway-event-id"] == event["id"]
+        assert verify(hook["secret"], posted.body, posted.headers["x-gateway-signature"])
+        assert posted.json()["data"] == data
+
+
+async def test_flag_change_and_expunge_by_another_client(
+    live: httpx.AsyncClient, mailstack: MailStack
+) -> None:
+    user = await _watched_account(live, mailstack)
+    account = user.split("@")[0]
+    async with open_sse(live, {"account": account}) as sse:
+        await sse.wait_for(lambda _e: "connected" in sse.comments)
+        await asyncio.to_thread(mailstack.deliver, user, bytes(_message(user, "one")))
+        await asyncio.to_thread(mailstack.deliver, user, bytes(_message(user, "two")))
+        await sse.wait_for(lambda _e: len(sse.of_type("message.new")) >= 2)
+
+        def other_client() -> None:
+            imap = imap_client(mailstack, user)
+            imap.select("INBOX")
+            imap.uid("STORE", "1", "+FLAGS", "(\\Flagged $Important)")
+            imap.uid("STORE", "2", "+FLAGS", "(\\Deleted)")
+            imap.expunge()
+            imap.logout()
+
+        await asyncio.to_thread(other_client)
+        await sse.wait_for(lambda _e: sse.of_type("message.deleted")
+                           and any("\\Flagged" in e["data"]["flags"]
+                                   for e in sse.of_type("message.flags")))
+        await asyncio.sleep(0.8)
+    new = {e["data"]["uid"]: e["data"]["id"] for e in sse.of_type("message.new")}
+    assert sorted(new) == [1, 2]
+    (deleted,) = sse.of_type("message.deleted")
+    assert deleted["data"]["uid"] == 2 and deleted["data"]["id"] == new[2]
+    flagged = [e for e in sse.of_type("message.flags") if e["data"]["uid"] == 1]
+    assert flagged and flagged[-1]["data"]["id"] == new[1]
+    assert {"\\Flagged", "$Important"} <= set(flagged[-1]["data"]["flags"])
+    assert {"\\Flagged", "$Important"} <= set(flagged[-1]["data"]["added"])
+    # The message being expunged may first get \Deleted as a flag change; never a new one.
+    assert len(sse.of_type("message.new")) == 2
