@@ -13,7 +13,16 @@ from .api import errors as api_errors
 from .api.limits import BodyLimitMiddleware
 from .api.ratelimit import RateLimiter
 from .api.metrics import Metrics, MetricsMiddleware
-from .api.routes import accounts, events, health, tokens, webhooks
+from .api.routes import (
+    accounts,
+    events,
+    health,
+    mailboxes,
+    messages,
+    pop3,
+    tokens,
+    webhooks,
+)
 from .services import build_services, running
 from .settings import Settings
 
@@ -50,7 +59,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         if settings.rate_limit_per_minute else None
     )
     api_errors.install(app)
-    for module in (health, accounts, tokens, events, webhooks):
+    for module in (health, accounts, tokens, events, webhooks, mailboxes, messages, pop3):
         app.include_router(module.router)
     app.state.metrics = metrics = Metrics(services.accounts)
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_request_bytes)

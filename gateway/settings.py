@@ -38,6 +38,10 @@ class Settings(BaseSettings):
     smtp_helo_name: str = Field(default="localhost", pattern=r"^[A-Za-z0-9.\[\]:-]{1,255}$")
     max_message_bytes: int = Field(default=25 * 1024 * 1024, ge=1024)  # built or raw message
     pop3_lock_timeout: float = Field(default=30.0, ge=0)
+    # A streamed item counts as delivered (marked seen, DELE'd) only once this many bytes
+    # were written after it: socket buffers may still hold that much when a client dies.
+    pop3_unconfirmed_bytes: int = Field(default=64 * 1024 * 1024, ge=0)
+    pop3_max_message_bytes: int = Field(default=256 * 1024 * 1024, ge=1024)
     reconnect_base_delay: float = Field(default=1.0, gt=0)
     reconnect_max_delay: float = Field(default=60.0, gt=0)
 

@@ -1,13 +1,98 @@
-"""POP3 connection manager for one account (placeholder until implemented)."""
+"""POP3 connection manager for one account: one session at a time (RFC 1939 section 8)."""
 
 from __future__ import annotations
 
-from ..errors import ProtocolNotConfigured
-from .manager import ProtocolManager
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator
+
+from ..errors import AccountBusy, GatewayError, InvalidInput
+from ..protocols.pop3 import Pop3Client
+from ..protocols.tls import client_ssl_context
+from .manager import ConnState, ProtocolManager
 
 
 class Pop3Manager(ProtocolManager):
+    """Opens a fresh POP3 session per use, behind a per-account lock.
+
+    A POP3 session sees the maildrop as it was at login, and servers lock the maildrop
+    for the session, so sessions are short-lived and never shared: a concurrent request
+    waits up to ``pop3_lock_timeout`` seconds, then gets ``AccountBusy`` (409).
+    """
+
     protocol = "pop3"
 
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self._lock = asyncio.Lock()
+
+    async def connect(self) -> Pop3Client:
+        """A new logged-in session (not behind the lock: callers use ``session()``)."""
+        server = self.server
+        self.mark(ConnState.CONNECTING)
+        try:
+            client = await Pop3Client.connect(
+                server.host, server.port, security=server.security.value,
+                ssl_context=None if server.security.value == "none" else client_ssl_context(
+                    verify=server.tls_verify, ca_file=server.ca_file),
+                connect_timeout=self.settings.connect_timeout,
+                command_timeout=self.settings.command_timeout,
+                max_message_bytes=self.settings.pop3_max_message_bytes,
+            )
+            try:
+                await self._login(client)
+            except BaseException:
+                client.abort()
+                raise
+        except GatewayError as exc:
+            self.mark_failure(exc)
+            raise
+        self.mark(ConnState.CONNECTED)
+        return client
+
+    async def _login(self, client: Pop3Client) -> None:
+        server = self.server
+        oauth = server.oauth2
+        if oauth is not None and oauth.access_token is not None:
+            await client.auth_xoauth2(server.username, oauth.access_token.get_secret_value())
+        elif server.password is not None:
+            await client.login(server.username, server.password.get_secret_value())
+        else:
+            raise InvalidInput("the account's pop3 block has neither a password nor an "
+                               "OAuth2 access token")
+
+    @contextlib.asynccontextmanager
+    async def session(self) -> AsyncIterator[Pop3Client]:
+        """The account's one session: QUIT on a clean exit, dropped (no QUIT) on an error."""
+        async with self.locked():
+            client = await self.connect()
+            try:
+                yield client
+            except BaseException:
+                client.abort()  # without QUIT the server deletes nothing (RFC 1939 section 6)
+                raise
+            if not client.closed:
+                await client.quit()
+
+    @contextlib.asynccontextmanager
+    async def locked(self) -> AsyncIterator[None]:
+        """Hold the account's POP3 lock, waiting at most ``pop3_lock_timeout`` seconds."""
+        try:
+            async with asyncio.timeout(self.settings.pop3_lock_timeout):
+                await self._lock.acquire()
+        except TimeoutError:
+            raise AccountBusy(
+                "another POP3 session of this account is running (the server locks the "
+                f"maildrop per session); still busy after {self.settings.pop3_lock_timeout:g} s"
+            ) from None
+        try:
+            yield
+        finally:
+            self._lock.release()
+
     async def verify(self) -> None:
-        raise ProtocolNotConfigured("pop3 support is not implemented yet")
+        client = await self.connect()
+        await client.quit()
+
+    async def close(self) -> None:
+        self.mark(ConnState.DISCONNECTED)

@@ -318,14 +318,15 @@ def _disposition(part: Message) -> str | None:
 
 
 def _attachment_info(number: str, part: Message, parent: str | None,
-                     filename: str | None, disposition: str | None) -> AttachmentInfo:
+                     filename: str | None, disposition: str | None,
+                     payload: bytes) -> AttachmentInfo:
     content_id = _content_id(part)
     inline = disposition == "inline" or (
         disposition is None and content_id is not None and parent == "related"
     )
     return AttachmentInfo(
         id=number, filename=filename, content_type=part.get_content_type(),
-        size=len(_payload_bytes(part)), content_id=content_id, inline=inline,
+        size=len(payload), content_id=content_id, inline=inline,
     )
 
 
@@ -351,6 +352,17 @@ def _parse(raw: bytes, headers_only: bool) -> Message:
 
 def parse_message(raw: bytes, *, headers_only: bool = False) -> ParsedMessage:
     """Parse a whole message (or just its header block); never raises on broken input."""
+    return _parse_message(raw, headers_only, None)
+
+
+def parse_message_with_content(raw: bytes) -> tuple[ParsedMessage, dict[str, bytes]]:
+    """``parse_message`` plus every attachment's decoded content, keyed by attachment id."""
+    contents: dict[str, bytes] = {}
+    return _parse_message(raw, False, contents), contents
+
+
+def _parse_message(raw: bytes, headers_only: bool,
+                   contents: dict[str, bytes] | None) -> ParsedMessage:
     msg = _parse(raw, headers_only)
     headers = [(str(name), decode_header(value) or "") for name, value in msg.raw_items()]
     first: dict[str, str] = {}
@@ -388,7 +400,11 @@ def parse_message(raw: bytes, *, headers_only: bool = False) -> ParsedMessage:
         elif is_body and ctype != "text/html" and out.text is None:
             out.text = _part_text(part)
         else:
-            out.attachments.append(_attachment_info(number, part, parent, filename, disposition))
+            payload = _payload_bytes(part)
+            out.attachments.append(
+                _attachment_info(number, part, parent, filename, disposition, payload))
+            if contents is not None:
+                contents[number] = payload
     out.has_attachments = bool(out.attachments)
     out.preview = _make_preview(out.text, out.html)
     return out
@@ -399,6 +415,8 @@ def attachment_content(raw: bytes, attachment_id: str) -> tuple[AttachmentInfo, 
     msg = _parse(raw, False)
     for number, part, parent in _leaves(msg):
         if number == attachment_id:
-            info = _attachment_info(number, part, parent, _filename(part), _disposition(part))
-            return info, _payload_bytes(part)
+            payload = _payload_bytes(part)
+            info = _attachment_info(number, part, parent, _filename(part), _disposition(part),
+                                    payload)
+            return info, payload
     raise AttachmentNotFound(f"no attachment {attachment_id!r} in this message")

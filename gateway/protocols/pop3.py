@@ -397,6 +397,23 @@ class Pop3Client:
         reply = await self.command("UIDL", multiline=True)
         return [(int(a), b) for a, b, *_ in _rows(reply.body)]
 
+    async def scan(self) -> list[tuple[int, str, int]]:
+        """(number, UIDL, size) of every message: UIDL and LIST in one round trip if allowed."""
+        if not self.pipelining:
+            sizes = dict(await self.list())
+            return [(n, u, sizes.get(n, 0)) for n, u in await self.uidl()]
+        self._write("UIDL", multiline=True)
+        self._write("LIST", multiline=True)
+        await self._drain()
+        await self.sync(upto=2)
+        replies = [await self._next(), await self._next()]
+        for reply in replies:
+            if not reply.ok:
+                raise reply_error(reply)
+        uidls = [(int(a), b) for a, b, *_ in _rows(replies[0].body)]
+        sizes = {int(a): int(b) for a, b, *_ in _rows(replies[1].body)}
+        return [(n, u, sizes.get(n, 0)) for n, u in uidls]
+
     async def retr(self, number: int) -> bytes:
         return (await self.command("RETR", number, multiline=True, arg=number)).body or b""
 

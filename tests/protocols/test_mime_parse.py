@@ -259,3 +259,12 @@ def test_date_without_zone_is_utc():
     parsed = parse_message(b"Date: Tue, 3 Mar 2026 10:00:00 -0000\r\n\r\n")
     assert parsed.date == datetime(2026, 3, 3, 10, 0, tzinfo=UTC)
     assert parsed.date.tzinfo is not None
+
+
+def test_parse_with_content_collects_every_attachment():
+    from gateway.protocols.mime_parse import parse_message_with_content
+
+    parsed, contents = parse_message_with_content(MULTI)
+    assert sorted(contents) == sorted(a.id for a in parsed.attachments)
+    assert contents["2"] == b"%PDF-1.4\n"
+    assert all(len(contents[a.id]) == a.size for a in parsed.attachments)

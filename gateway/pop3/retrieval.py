@@ -1,0 +1,149 @@
+"""One bulk retrieval: stream messages out, and only then mark them seen and DELE them.
+
+"Nothing lost" rules (API.md, POP3):
+- an item counts as delivered once the consumer asked for the next one (it was written
+  out) AND ``unconfirmed_bytes`` more were written after it: socket buffers between
+  us and a client that dies can hold that much, and an item still in a buffer is not
+  delivered;
+- only delivered items are marked seen (``pop3_seen``) and DELE'd; the QUIT that
+  commits the DELEs (RFC 1939 section 6) is sent at the end, or after an interruption
+  only when some delivered item was DELE'd; otherwise the connection is dropped
+  without QUIT and the server deletes nothing;
+- an interrupted retrieval therefore deletes and marks nothing that was not delivered,
+  and the next ``only_new`` retrieval resumes from the first undelivered message.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+from collections import deque
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+
+from ..errors import GatewayError
+from ..protocols.pop3 import Pop3Client
+from ..store.pop3 import Pop3SeenRepo
+
+log = logging.getLogger(__name__)
+
+_SEEN_FLUSH = 200
+
+
+@dataclass(slots=True)
+class RetrievedItem:
+    number: int
+    uidl: str
+    size: int  # octets on the server (LIST)
+    raw: bytes  # the message, or only its header block with headers_only
+    seen: bool  # already delivered before this retrieval
+
+
+@dataclass(slots=True)
+class _Planned:
+    number: int
+    uidl: str
+    size: int
+    seen: bool
+
+
+class Retrieval:
+    """Created by ``Pop3Service.start_retrieval`` with the session open and the plan made.
+
+    Iterate ``items()`` once, then always ``await aclose()`` (it ends the session and
+    releases the account's lock, also when ``items()`` was never started).
+    """
+
+    def __init__(self, *, client: Pop3Client, exit_stack: contextlib.AsyncExitStack,
+                 seen_repo: Pop3SeenRepo, account_id: str, plan: list[_Planned],
+                 remaining: int, delete: bool, headers_only: bool,
+                 unconfirmed_bytes: int) -> None:
+        self._client = client
+        self._exit = exit_stack
+        self._seen_repo = seen_repo
+        self._account_id = account_id
+        self.plan = plan
+        self.remaining = remaining
+        self.delete = delete
+        self.headers_only = headers_only
+        self._lag = unconfirmed_bytes
+        self._handed: deque[tuple[_Planned, int]] = deque()
+        self._handed_bytes = 0
+        self._seen_batch: list[str] = []
+        self._deleted = 0
+        self.delivered = 0
+        self.completed = False
+        self._closed = False
+        self._gen: AsyncIterator[RetrievedItem] | None = None
+
+    @property
+    def count(self) -> int:
+        return len(self.plan)
+
+    def items(self) -> AsyncIterator[RetrievedItem]:
+        if self._gen is None:
+            self._gen = self._items()
+        return self._gen
+
+    async def _items(self) -> AsyncIterator[RetrievedItem]:
+        by_number = {p.number: p for p in self.plan}
+        top = 0 if self.headers_only else None
+        async for number, raw in self._client.retrieve_many(list(by_number), top_lines=top):
+            planned = by_number[number]
+            yield RetrievedItem(planned.number, planned.uidl, planned.size, raw, planned.seen)
+            # Resumed: the consumer wrote the item out and wants the next one.
+            self._handed.append((planned, len(raw)))
+            self._handed_bytes += len(raw)
+            await self._confirm(final=False)
+        self.completed = True
+
+    async def _confirm(self, *, final: bool) -> None:
+        """Treat handed-out items as delivered once enough bytes followed them."""
+        while self._handed:
+            planned, size = self._handed[0]
+            if not final and self._handed_bytes - size < self._lag:
+                break
+            self._handed.popleft()
+            self._handed_bytes -= size
+            self.delivered += 1
+            if self.headers_only:
+                continue  # headers alone are not a delivered message
+            self._seen_batch.append(planned.uidl)
+            if self.delete:
+                await self._client.dele(planned.number)
+                self._deleted += 1
+        if len(self._seen_batch) >= _SEEN_FLUSH or (final and self._seen_batch):
+            await self._flush_seen()
+
+    async def _flush_seen(self) -> None:
+        batch, self._seen_batch = self._seen_batch, []
+        if batch:
+            await self._seen_repo.mark_seen(self._account_id, batch)
+
+    async def aclose(self) -> None:
+        """End the retrieval: commit what was delivered, release the session and the lock."""
+        if self._closed:
+            return
+        self._closed = True
+        client = self._client
+        try:
+            if self._gen is not None:
+                with contextlib.suppress(Exception):
+                    await self._gen.aclose()  # type: ignore[attr-defined]
+            if self.completed:
+                await self._confirm(final=True)
+            await self._flush_seen()
+            if client.closed:
+                pass
+            elif self.completed or self._deleted:
+                await client.quit()  # commits exactly the DELEs of delivered items
+            else:
+                client.abort()  # nothing to commit: no QUIT, the server deletes nothing
+        except GatewayError as exc:
+            log.warning("pop3 retrieval for %s ended with an error: %s", self._account_id, exc)
+            client.abort()
+        except BaseException:
+            client.abort()
+            raise
+        finally:
+            await self._exit.aclose()
