@@ -17,7 +17,8 @@ import contextlib
 import logging
 import math
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
+from typing import TypeVar
 
 from ..backoff import backoff_delay
 from ..errors import GatewayError, UpstreamAuthFailed, UpstreamError, UpstreamUnavailable
@@ -26,6 +27,7 @@ from ..protocols.tls import client_ssl_context
 from .manager import ConnState, ProtocolManager
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 
 class ImapPool(ProtocolManager):
@@ -102,6 +104,23 @@ class ImapPool(ProtocolManager):
                     if not self._closed:
                         self._connection_dropped()
 
+    async def run(self, operation: Callable[[ImapSession], Awaitable[T]],
+                  mailbox: str | None = None, *, bulk: bool = False, retry: bool = True) -> T:
+        """Run ``operation`` on a borrowed session; retry it on another session when a
+        *reused* one turns out dead (e.g. Dovecot says BYE to sessions whose selected
+        mailbox was deleted). Only for operations that are safe to repeat."""
+        attempts = self.size + 1 if retry else 1
+        for attempt in range(attempts):
+            async with self.session(mailbox, bulk=bulk) as session:
+                try:
+                    return await operation(session)
+                except UpstreamUnavailable:
+                    if not session.reused or attempt == attempts - 1:
+                        raise
+                    log.info("imap %s: reused session died; retrying on another",
+                             self.account.id)
+        raise AssertionError("unreachable")
+
     async def _acquire(self, mailbox: str | None) -> ImapSession:
         now = time.monotonic()
         max_idle = self.settings.imap_session_max_idle
@@ -123,8 +142,11 @@ class ImapPool(ProtocolManager):
                     session.close()
                     session = None
             if session is not None:
+                session.reused = True
                 return session
-        return await self._connect()
+        session = await self._connect()
+        session.reused = False
+        return session
 
     async def _connect(self) -> ImapSession:
         wait = self._retry_at - time.monotonic()

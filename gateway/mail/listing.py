@@ -45,10 +45,12 @@ class ListQuery:
                     raise InvalidInput(f"empty {key.decode().lower()} filter")
                 utf8 = utf8 or not value.isascii()
                 keys += [key, astring(value)]  # quoted or literal: never pasted in
+        # SENTSINCE/SENTBEFORE compare the Date header, which is the ``date`` a listing shows
+        # (SINCE/BEFORE would compare the internal date, i.e. when the server stored it).
         if self.since is not None:
-            keys += [b"SINCE", search_date(self.since)]
+            keys += [b"SENTSINCE", search_date(self.since)]
         if self.before is not None:
-            keys += [b"BEFORE", search_date(self.before)]
+            keys += [b"SENTBEFORE", search_date(self.before)]
         return keys or [b"ALL"], utf8
 
     def key(self) -> str:

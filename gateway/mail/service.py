@@ -25,6 +25,7 @@ from ..errors import (
     MailboxNotFound,
     MessageNotFound,
 )
+from ..protocols.imap import ImapSession
 from ..protocols.mime_parse import ParsedMessage
 from ..settings import Settings
 from . import mailboxes as mb
@@ -58,8 +59,7 @@ class MailService:
 
     async def list_mailboxes(self, account_id: str) -> list[dict[str, Any]]:
         pool = await self.pool(account_id)
-        async with pool.session() as session:
-            items = await mb.list_mailboxes(session)
+        items = await pool.run(mb.list_mailboxes)
         self._remember_special(account_id, items)
         return items
 
@@ -103,17 +103,17 @@ class MailService:
                             limit: int = 50, cursor: str | None = None) -> dict[str, Any]:
         path = decode_mailbox_id(mailbox_id)
         pool = await self.pool(account_id)
-        async with pool.session(path) as session:
-            return await list_messages(session, self.cache, account_id, path,
-                                       encode_mailbox_id(path), query,
-                                       limit=limit, cursor=cursor)
+        return await pool.run(
+            lambda session: list_messages(session, self.cache, account_id, path,
+                                          encode_mailbox_id(path), query,
+                                          limit=limit, cursor=cursor), path)
 
     async def get_message(self, account_id: str, message_id: str
                           ) -> tuple[MessageRef, ParsedMessage, dict[str, Any]]:
         ref = decode_message_id(message_id)
         pool = await self.pool(account_id)
-        async with pool.session(ref.mailbox) as session:
-            parsed, meta = await msgs.get_message(session, ref)
+        parsed, meta = await pool.run(lambda s: msgs.get_message(s, ref), ref.mailbox)
+        meta["mailbox"] = encode_mailbox_id(ref.mailbox)
         return ref, parsed, meta
 
     async def thread_headers(self, account_id: str, message_id: str
@@ -121,8 +121,7 @@ class MailService:
         """The original's Message-ID and References, for a reply."""
         ref = decode_message_id(message_id)
         pool = await self.pool(account_id)
-        async with pool.session(ref.mailbox) as session:
-            parsed = await msgs.header_fields(session, ref)
+        parsed = await pool.run(lambda s: msgs.header_fields(s, ref), ref.mailbox)
         return parsed.message_id, list(parsed.references)
 
     async def _summary(self, account_id: str, ref: MessageRef) -> dict[str, Any]:
@@ -131,9 +130,8 @@ class MailService:
         if hit is not None:
             return hit
         pool = await self.pool(account_id)
-        async with pool.session(ref.mailbox) as session:
-            data = await msgs.fetch_one(
-                session, ref, b"(UID ENVELOPE BODYSTRUCTURE RFC822.SIZE INTERNALDATE)")
+        data = await pool.run(lambda s: msgs.fetch_one(
+            s, ref, b"(UID ENVELOPE BODYSTRUCTURE RFC822.SIZE INTERNALDATE)"), ref.mailbox)
         summary = summary_from_fetch(data)
         self.cache.put(key, summary)
         return summary
@@ -167,8 +165,8 @@ class MailService:
 
     async def _chunk(self, pool: ImapPool, ref: MessageRef, section: str, offset: int) -> bytes:
         spec = b"BODY.PEEK[%s]<%d.%d>" % (section.encode(), offset, STREAM_CHUNK)
-        async with pool.session(ref.mailbox, bulk=True) as session:
-            data = await msgs.fetch_one(session, ref, b"(UID " + spec + b")")
+        data = await pool.run(lambda s: msgs.fetch_one(s, ref, b"(UID " + spec + b")"),
+                              ref.mailbox, bulk=True)
         return next((v for k, v in data.items() if k.startswith(b"BODY[")), None) or b""
 
     async def _chunks(self, pool: ImapPool, ref: MessageRef, section: str, first: bytes,
@@ -193,8 +191,8 @@ class MailService:
                            remove: list[str], set_: list[str] | None) -> list[str]:
         ref = decode_message_id(message_id)
         pool = await self.pool(account_id)
-        async with pool.session(ref.mailbox) as session:
-            result = await msgs.store_flags(session, [ref], add=add, remove=remove, set_=set_)
+        result = await pool.run(
+            lambda s: msgs.store_flags(s, [ref], add=add, remove=remove, set_=set_), ref.mailbox)
         if ref.uid not in result:
             raise MessageNotFound("no such message (deleted or moved)")
         return result[ref.uid]
@@ -213,8 +211,9 @@ class MailService:
         ref = decode_message_id(message_id)
         dest = decode_mailbox_id(mailbox_id)
         pool = await self.pool(account_id)
-        async with pool.session(ref.mailbox) as session:
-            result = await self._copy_checked(session, [ref], dest, move=move)
+        # A MOVE is safe to repeat (the second finds nothing to move); a COPY is not.
+        result = await pool.run(lambda s: self._copy_checked(s, [ref], dest, move=move),
+                                ref.mailbox, retry=move)
         if ref.uid not in result:
             raise MessageNotFound("no such message (deleted or moved)")
         return result[ref.uid]
@@ -239,10 +238,13 @@ class MailService:
         if not permanent and trash is None:
             raise InvalidState("this account has no Trash mailbox; use permanent=true")
         pool = await self.pool(account_id)
-        async with pool.session(refs[0].mailbox) as session:
+
+        async def operation(session: ImapSession) -> dict[int, str | None]:
             if permanent or refs[0].mailbox == trash:
                 return dict.fromkeys(await msgs.expunge_messages(session, refs))
             return await msgs.copy_messages(session, refs, trash, move=True)
+
+        return await pool.run(operation, refs[0].mailbox)
 
     async def batch(self, account_id: str, ids: list[str], action: str, *,
                     flags: dict[str, list[str] | None] | None = None,

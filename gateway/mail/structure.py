@@ -83,6 +83,15 @@ class PartInfo:
     filename: str | None
     charset: str | None
 
+    def disposition_header(self) -> str:
+        """``Content-Disposition`` for a download (RFC 6266; RFC 8187 for non-ASCII names)."""
+        if not self.filename:
+            return "attachment"
+        name = "".join(c for c in self.filename if c >= " " and c != "\x7f")
+        ascii_name = name.encode("ascii", "replace").decode().replace('"', "'").replace("\\", "_")
+        quoted = urllib.parse.quote(name, safe="")
+        return f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quoted}"
+
 
 def _is_multipart(part: Any) -> bool:
     return isinstance(part, (list, tuple)) and len(part) > 0 and isinstance(part[0], list)

@@ -77,6 +77,7 @@ class ImapSession:
         self.capabilities: frozenset[str] = frozenset()
         self.selected: SelectedMailbox | None = None
         self.last_used = time.monotonic()
+        self.reused = False  # set by a pool: True when handed out again after earlier use
         self._proto: ImapWireProtocol | None = None
         self._tagnum = 0
         self._lock = asyncio.Lock()
@@ -312,8 +313,12 @@ class ImapSession:
         result = await self._run(*parts)
         return parse_list(result.untagged), parse_status(result.untagged)
 
-    async def lsub(self, reference: str = "", pattern: str = "*") -> list[ListEntry]:
-        result = await self._run(b"LSUB", astring(reference), astring(pattern))
+    async def list_subscribed(self) -> list[ListEntry]:
+        """Subscribed mailboxes: LIST (SUBSCRIBED) (RFC 5258), else LSUB."""
+        if self.has("LIST-EXTENDED"):
+            result = await self._run(b"LIST", b"(SUBSCRIBED)", b'""', b'"*"')
+            return parse_list(result.untagged)
+        result = await self._run(b"LSUB", b'""', b'"*"')
         return parse_list(result.untagged, b"LSUB")
 
     async def status(self, mailbox: str, items: tuple[str, ...]) -> dict[str, int]:

@@ -1,0 +1,180 @@
+"""Messages (IMAP): list, append, read, stream, flags, move, copy, delete, batch."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated
+
+import orjson
+from fastapi import APIRouter, Path, Query, Request, Response
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import StreamingResponse
+from pydantic import ValidationError
+
+from ...errors import InvalidInput
+from ...mail.service import ListQuery
+from ...protocols.mime_build import build_message
+from ..deps import AccountDep, ServicesDep, requires
+from ..errors import problem_responses
+from ..schemas.messages import (
+    BatchItem,
+    BatchRequest,
+    BatchResult,
+    DraftIn,
+    FlagsOut,
+    FlagsUpdate,
+    MailboxTarget,
+    MessageIdOut,
+    MessageList,
+    MessageOut,
+)
+
+router = APIRouter(prefix="/v1/accounts/{account}", tags=["messages"])
+
+MailboxId = Annotated[str, Path(min_length=1, max_length=2048,
+                                description="Mailbox id from the list, or 'INBOX'")]
+MessageId = Annotated[str, Path(min_length=1, max_length=4096, description="Message id")]
+_UPSTREAM = (502, 503, 504)
+
+
+def _inlined(schema: dict) -> dict:
+    """A model's JSON schema with its ``$defs`` inlined (it is not in the components)."""
+    defs = schema.pop("$defs", {})
+
+    def walk(node):  # noqa: ANN001, ANN202
+        if isinstance(node, dict):
+            ref = node.get("$ref", "")
+            if ref.startswith("#/$defs/"):
+                return walk(dict(defs[ref.rsplit("/", 1)[1]]))
+            return {k: walk(v) for k, v in node.items()}
+        if isinstance(node, list):
+            return [walk(v) for v in node]
+        return node
+
+    return walk(schema)
+
+
+_APPEND_BODY = {"requestBody": {"required": True, "content": {
+    "message/rfc822": {"schema": {"type": "string", "format": "binary"}},
+    "application/json": {"schema": _inlined(DraftIn.model_json_schema(by_alias=True))},
+}}}
+
+
+@router.get("/mailboxes/{mailbox}/messages", response_model=MessageList, status_code=200,
+            dependencies=requires("read"), responses=problem_responses(403, 404, *_UPSTREAM))
+async def list_messages(
+    account: AccountDep, mailbox: MailboxId, services: ServicesDep,
+    unseen: bool | None = None, flagged: bool | None = None,
+    from_: Annotated[str | None, Query(alias="from", max_length=1000)] = None,
+    to: Annotated[str | None, Query(max_length=1000)] = None,
+    subject: Annotated[str | None, Query(max_length=1000)] = None,
+    text: Annotated[str | None, Query(max_length=1000)] = None,
+    since: date | None = None, before: date | None = None,
+    limit: Annotated[int, Query(ge=1, le=500)] = 50,
+    cursor: Annotated[str | None, Query(max_length=512)] = None,
+) -> Response:
+    query = ListQuery(unseen, flagged, from_, to, subject, text, since, before)
+    page = await services.mail.list_messages(account.id, mailbox, query, limit=limit,
+                                             cursor=cursor)
+    # Built from plain dicts and serialised by orjson: validating 500 items is measurable.
+    return Response(orjson.dumps(page), media_type="application/json")
+
+
+@router.post("/mailboxes/{mailbox}/messages", response_model=MessageIdOut, status_code=201,
+             dependencies=requires("write"), openapi_extra=_APPEND_BODY,
+             responses=problem_responses(403, 404, 413, *_UPSTREAM))
+async def append_message(
+    account: AccountDep, mailbox: MailboxId, request: Request, services: ServicesDep,
+    flags: Annotated[list[str] | None, Query(description="Flags, repeated or comma-separated")]
+    = None,
+) -> MessageIdOut:
+    ctype = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    body = await request.body()
+    if ctype == "application/json":
+        try:
+            draft = DraftIn.model_validate_json(body).to_draft(account.email)
+        except ValidationError as exc:
+            raise RequestValidationError(exc.errors(include_input=False)) from None
+        body = build_message(draft, max_bytes=services.settings.max_request_bytes).raw
+    elif ctype not in ("message/rfc822", "application/octet-stream"):
+        raise InvalidInput("send message/rfc822 or an application/json draft")
+    flag_list = [f.strip() for item in flags or [] for f in item.split(",") if f.strip()]
+    return MessageIdOut(id=await services.mail.append(account.id, mailbox, body, flag_list))
+
+
+@router.post("/messages/batch", response_model=BatchResult, status_code=200,
+             dependencies=requires("write"),
+             responses=problem_responses(403, 404, 409, *_UPSTREAM))
+async def batch(account: AccountDep, body: BatchRequest, services: ServicesDep) -> BatchResult:
+    flags = body.flags.model_dump() if body.flags else None
+    items = await services.mail.batch(account.id, body.ids, body.action, flags=flags,
+                                      mailbox_id=body.mailbox, permanent=body.permanent)
+    return BatchResult(items=[BatchItem(**i) for i in items])
+
+
+@router.get("/messages/{message}", response_model=MessageOut, status_code=200,
+            dependencies=requires("read"), responses=problem_responses(403, 404, *_UPSTREAM))
+async def get_message(account: AccountDep, message: MessageId,
+                      services: ServicesDep) -> MessageOut:
+    ref, parsed, meta = await services.mail.get_message(account.id, message)
+    return MessageOut.from_parsed(parsed, id=message, uid=ref.uid, mailbox=meta["mailbox"],
+                                  flags=meta["flags"], size=meta["size"],
+                                  preview=parsed.preview)
+
+
+@router.get("/messages/{message}/raw", response_class=StreamingResponse, status_code=200,
+            dependencies=requires("read"), responses={
+                **problem_responses(403, 404, *_UPSTREAM),
+                200: {"content": {"message/rfc822": {}}, "description": "The RFC 822 source"}})
+async def get_raw(account: AccountDep, message: MessageId,
+                  services: ServicesDep) -> StreamingResponse:
+    size, chunks = await services.mail.open_raw(account.id, message)
+    return StreamingResponse(chunks, media_type="message/rfc822",
+                             headers={"Content-Length": str(size)})
+
+
+@router.get("/messages/{message}/attachments/{attachment}", response_class=StreamingResponse,
+            status_code=200, dependencies=requires("read"), responses={
+                **problem_responses(403, 404, *_UPSTREAM),
+                200: {"content": {"application/octet-stream": {}},
+                      "description": "The decoded part, with its own content type"}})
+async def get_attachment(
+    account: AccountDep, message: MessageId, services: ServicesDep,
+    attachment: Annotated[str, Path(max_length=128, description="IMAP part number")],
+) -> StreamingResponse:
+    part, chunks = await services.mail.open_attachment(account.id, message, attachment)
+    return StreamingResponse(chunks, media_type=part.content_type,
+                             headers={"Content-Disposition": part.disposition_header()})
+
+
+@router.patch("/messages/{message}", response_model=FlagsOut, status_code=200,
+              dependencies=requires("write"), responses=problem_responses(403, 404, *_UPSTREAM))
+async def update_flags(account: AccountDep, message: MessageId, body: FlagsUpdate,
+                       services: ServicesDep) -> FlagsOut:
+    changes = body.flags
+    flags = await services.mail.update_flags(account.id, message, add=changes.add,
+                                             remove=changes.remove, set_=changes.set)
+    return FlagsOut(id=message, flags=flags)
+
+
+@router.post("/messages/{message}/move", response_model=MessageIdOut, status_code=200,
+             dependencies=requires("write"), responses=problem_responses(403, 404, *_UPSTREAM))
+async def move_message(account: AccountDep, message: MessageId, body: MailboxTarget,
+                       services: ServicesDep) -> MessageIdOut:
+    return MessageIdOut(id=await services.mail.move(account.id, message, body.mailbox))
+
+
+@router.post("/messages/{message}/copy", response_model=MessageIdOut, status_code=200,
+             dependencies=requires("write"), responses=problem_responses(403, 404, *_UPSTREAM))
+async def copy_message(account: AccountDep, message: MessageId, body: MailboxTarget,
+                       services: ServicesDep) -> MessageIdOut:
+    return MessageIdOut(id=await services.mail.copy(account.id, message, body.mailbox))
+
+
+@router.delete("/messages/{message}", status_code=204, response_class=Response,
+               dependencies=requires("write"),
+               responses=problem_responses(403, 404, 409, *_UPSTREAM))
+async def delete_message(account: AccountDep, message: MessageId, services: ServicesDep,
+                         permanent: bool = False) -> Response:
+    await services.mail.delete(account.id, message, permanent=permanent)
+    return Response(status_code=204)

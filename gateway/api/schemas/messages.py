@@ -1,0 +1,150 @@
+"""Messages (IMAP) as clients see them: summaries, full messages, flag and batch requests."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from ...errors import InvalidInput
+from ...protocols.mime_build import Address, Attachment, Draft, parse_address
+from .common import StrictModel
+from .mime import AddressOut, ParsedFields
+
+Flag = Annotated[str, Field(min_length=1, max_length=128,
+                            examples=["\\Seen", "\\Flagged", "$Forwarded"])]
+
+
+class MessageSummary(BaseModel):
+    model_config = ConfigDict(populate_by_name=True, serialize_by_alias=True)
+
+    id: str = Field(description="Opaque; encodes mailbox, UIDVALIDITY and UID")
+    uid: int
+    mailbox: str = Field(description="The mailbox id")
+    message_id: str | None = None
+    subject: str | None = None
+    from_: list[AddressOut] = Field(default_factory=list, alias="from")
+    to: list[AddressOut] = Field(default_factory=list)
+    cc: list[AddressOut] = Field(default_factory=list)
+    date: str | None = Field(default=None, description="RFC 3339, UTC")
+    size: int
+    flags: list[str]
+    has_attachments: bool
+    preview: str | None = None
+
+
+class MessageList(BaseModel):
+    items: list[MessageSummary]
+    next_cursor: str | None = None
+    total: int | None = None
+
+
+class MessageOut(ParsedFields):
+    """A whole message, parsed; reading it does not set \\Seen."""
+
+    id: str
+    uid: int
+    mailbox: str = Field(description="The mailbox id")
+    flags: list[str]
+    size: int
+    preview: str | None = None
+
+
+class FlagChanges(StrictModel):
+    add: list[Flag] = Field(default_factory=list, max_length=100)
+    remove: list[Flag] = Field(default_factory=list, max_length=100)
+    set: list[Flag] | None = Field(default=None, max_length=100,
+                                   description="Replace all flags (then add/remove apply)")
+
+
+class FlagsUpdate(StrictModel):
+    flags: FlagChanges
+
+
+class FlagsOut(BaseModel):
+    id: str
+    flags: list[str]
+
+
+class MailboxTarget(StrictModel):
+    mailbox: Annotated[str, Field(min_length=1, max_length=2048,
+                                  description="A mailbox id (or 'INBOX')")]
+
+
+class MessageIdOut(BaseModel):
+    id: str | None = Field(description="The new message id; null when the server has no UIDPLUS")
+
+
+class BatchRequest(StrictModel):
+    ids: list[Annotated[str, Field(min_length=1, max_length=4096)]] = Field(
+        min_length=1, max_length=500)
+    action: Literal["flag", "move", "copy", "delete"]
+    flags: FlagChanges | None = None
+    mailbox: Annotated[str, Field(min_length=1, max_length=2048)] | None = None
+    permanent: bool = False
+
+
+class BatchItem(BaseModel):
+    id: str
+    ok: bool
+    error: str | None = None
+    new_id: str | None = None
+    flags: list[str] | None = None
+
+
+class BatchResult(BaseModel):
+    items: list[BatchItem]
+
+
+AddressIn = Annotated[str, Field(max_length=998)] | AddressOut
+
+
+class DraftAttachment(StrictModel):
+    filename: Annotated[str, Field(max_length=255)] | None = None
+    content_type: Annotated[str, Field(max_length=255)] = "application/octet-stream"
+    content: str = Field(description="base64")
+    content_id: Annotated[str, Field(max_length=998)] | None = None
+    inline: bool = False
+
+
+class DraftIn(StrictModel):
+    """A JSON draft to append (built like a message to send, but not sent)."""
+
+    model_config = ConfigDict(populate_by_name=True, extra="forbid")
+
+    from_: AddressIn | None = Field(default=None, alias="from")
+    to: list[AddressIn] = Field(default_factory=list, max_length=500)
+    cc: list[AddressIn] = Field(default_factory=list, max_length=500)
+    bcc: list[AddressIn] = Field(default_factory=list, max_length=500)
+    reply_to: list[AddressIn] = Field(default_factory=list, max_length=50)
+    subject: Annotated[str, Field(max_length=998)] = ""
+    text: str | None = None
+    html: str | None = None
+    attachments: list[DraftAttachment] = Field(default_factory=list, max_length=100)
+    headers: dict[str, str] = Field(default_factory=dict, max_length=100)
+
+    def to_draft(self, default_from: str) -> Draft:
+        """The builder's draft; addresses validated, attachments decoded."""
+        def addr(value: str | AddressOut, where: str) -> Address:
+            if isinstance(value, AddressOut):
+                value = Address(value.address, value.name)
+            return parse_address(value, where=where)
+
+        attachments = []
+        for index, att in enumerate(self.attachments):
+            try:
+                content = base64.b64decode(att.content, validate=True)
+            except (binascii.Error, ValueError):
+                raise InvalidInput(f"attachments[{index}].content: not base64") from None
+            attachments.append(Attachment(att.filename, att.content_type, content,
+                                          att.content_id, att.inline))
+        return Draft(
+            sender=addr(self.from_ or default_from, "from"),
+            to=[addr(a, "to") for a in self.to], cc=[addr(a, "cc") for a in self.cc],
+            bcc=[addr(a, "bcc") for a in self.bcc],
+            reply_to=[addr(a, "reply_to") for a in self.reply_to],
+            subject=self.subject, text=self.text, html=self.html, attachments=attachments,
+            headers=dict(self.headers),
+        )

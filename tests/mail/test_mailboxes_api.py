@@ -1,0 +1,105 @@
+"""Mailboxes over HTTP against the real Dovecot: list, create, rename, delete."""
+
+from __future__ import annotations
+
+import imaplib
+
+import httpx
+
+from tests.mailstack import MailStack
+
+ODD_NAME = 'Tëst "quoted" \\ {3}'
+
+
+def _base(account: dict) -> str:
+    return f"/v1/accounts/{account['id']}/mailboxes"
+
+
+async def test_list_shows_special_use_status_and_subscription(client: httpx.AsyncClient,
+                                                              account: dict,
+                                                              mailstack: MailStack) -> None:
+    mailstack.deliver(account["email"], b"Subject: one\r\n\r\nhello\r\n")
+    resp = await client.get(_base(account))
+    assert resp.status_code == 200, resp.text
+    body = resp.json()
+    by_path = {m["path"]: m for m in body["items"]}
+    assert body["total"] == len(body["items"])
+    assert body["items"][0]["path"] == "INBOX"
+    inbox = by_path["INBOX"]
+    assert inbox["id"] == "INBOX"
+    assert inbox["total"] == 1 and inbox["unseen"] == 1
+    assert inbox["uidvalidity"] > 0 and inbox["uidnext"] == 2
+    assert by_path["Sent"]["special_use"] == "\\Sent"
+    assert by_path["Trash"]["special_use"] == "\\Trash"
+    assert by_path["Sent"]["subscribed"] is True
+    assert inbox["special_use"] is None
+
+
+async def test_odd_name_created_listed_used_and_deleted(client: httpx.AsyncClient,
+                                                        account: dict,
+                                                        mailstack: MailStack) -> None:
+    resp = await client.post(_base(account), json={"path": ODD_NAME})
+    assert resp.status_code == 201, resp.text
+    created = resp.json()
+    assert created["path"] == ODD_NAME and created["name"] == ODD_NAME
+    assert created["total"] == 0 and created["subscribed"] is True
+
+    listed = {m["path"]: m for m in (await client.get(_base(account))).json()["items"]}
+    assert listed[ODD_NAME]["id"] == created["id"]
+
+    # Use it: append a message, list it, read it back.
+    resp = await client.post(f"{_base(account)}/{created['id']}/messages",
+                             content=b"Subject: in odd box\r\n\r\nbody\r\n",
+                             headers={"Content-Type": "message/rfc822"})
+    assert resp.status_code == 201, resp.text
+    msgs = (await client.get(f"{_base(account)}/{created['id']}/messages")).json()
+    assert [m["subject"] for m in msgs["items"]] == ["in odd box"]
+
+    # The server holds it under its modified UTF-7 name (RFC 3501 5.1.3).
+    imap = imaplib.IMAP4(mailstack.host, mailstack.imap)
+    try:
+        imap.login(account["email"], mailstack.password)
+        typ, data = imap.list()
+        assert any(b'T&AOs-st \\"quoted\\" \\\\ {3}' in line or b"T&AOs-st" in line
+                   for line in data if isinstance(line, bytes)), data
+    finally:
+        imap.logout()
+
+    resp = await client.delete(f"{_base(account)}/{created['id']}")
+    assert resp.status_code == 204, resp.text
+    listed = {m["path"] for m in (await client.get(_base(account))).json()["items"]}
+    assert ODD_NAME not in listed
+    resp = await client.delete(f"{_base(account)}/{created['id']}")
+    assert resp.status_code == 404
+    assert resp.json()["code"] == "mailbox_not_found"
+
+
+async def test_rename_and_conflicts(client: httpx.AsyncClient, account: dict) -> None:
+    resp = await client.post(_base(account), json={"path": "Projects/Alpha"})
+    assert resp.status_code == 201, resp.text
+    alpha = resp.json()
+    assert alpha["name"] == "Alpha" and alpha["delimiter"] == "/"
+    resp = await client.post(_base(account), json={"path": "Projects/Alpha"})
+    assert resp.status_code == 409
+    assert resp.json()["code"] == "already_exists"
+
+    resp = await client.patch(f"{_base(account)}/{alpha['id']}", json={"path": "Projects/Beta"})
+    assert resp.status_code == 200, resp.text
+    assert resp.json()["path"] == "Projects/Beta"
+    paths = {m["path"] for m in (await client.get(_base(account))).json()["items"]}
+    assert "Projects/Beta" in paths and "Projects/Alpha" not in paths
+    resp = await client.patch(f"{_base(account)}/{alpha['id']}", json={"path": "X"})
+    assert resp.status_code == 404
+
+
+async def test_bad_names_are_422_not_injection(client: httpx.AsyncClient, account: dict) -> None:
+    for bad in ("a\r\nG1 LOGOUT", "x\x00y"):
+        resp = await client.post(_base(account), json={"path": bad})
+        assert resp.status_code == 422, resp.text
+        assert resp.headers["content-type"].startswith("application/problem+json")
+    resp = await client.delete(f"{_base(account)}/INBOX")
+    assert resp.status_code == 422
+    resp = await client.get(f"{_base(account)}/%25%25%25/messages")
+    assert resp.status_code == 404
+    # The session survived all of it.
+    assert (await client.get(_base(account))).status_code == 200
