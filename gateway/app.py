@@ -19,7 +19,9 @@ from .api.routes import (
     health,
     mailboxes,
     messages,
+    outbox,
     pop3,
+    send,
     tokens,
     webhooks,
 )
@@ -59,7 +61,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         if settings.rate_limit_per_minute else None
     )
     api_errors.install(app)
-    for module in (health, accounts, tokens, events, webhooks, mailboxes, messages, pop3):
+    for module in (health, accounts, tokens, events, webhooks, mailboxes, messages, pop3, send,
+                   outbox):
         app.include_router(module.router)
     app.state.metrics = metrics = Metrics(services.accounts)
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_request_bytes)

@@ -90,7 +90,9 @@ class RecipientsRefused(UpstreamRejected):
     def __init__(self, rejected: list[RecipientResult], *, transient: bool) -> None:
         detail = "; ".join(f"{r.address}: {describe(r.code, r.message)}" for r in rejected[:10])
         super().__init__(f"all recipients refused: {detail}",
-                         code="smtp_deferred" if transient else "smtp_rejected", protocol="smtp")
+                         code="smtp_deferred" if transient else "smtp_rejected", protocol="smtp",
+                         rejected=[{"address": r.address, "code": r.code, "message": r.message}
+                                   for r in rejected])
         self.rejected = rejected
         self.transient = transient
 
@@ -300,6 +302,11 @@ class SmtpSession:
                 self.close()
             elif not isinstance(exc, RecipientsRefused):
                 await self._reset_quietly()
+            raise
+        except BaseException:
+            # The caller's hook failed or we were cancelled, maybe in the middle of DATA:
+            # drop the connection so that the server discards the unfinished message.
+            self.close()
             raise
         self.clean = True
         self.last_used = time.monotonic()

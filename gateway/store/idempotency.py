@@ -1,6 +1,6 @@
 """Idempotency keys at rest: the first request with a key reserves it, later ones replay.
 
-A reservation is a row whose ``status_code`` is still null. The primary key (account,
+A reservation is a row whose ``outcome`` is still null. The primary key (account,
 key) makes two racing requests agree on one winner; the loser waits for the winner's
 response. A reservation left behind by a crashed process is taken over after
 ``abandon_after`` seconds.
@@ -23,7 +23,7 @@ from .schema import idempotency_keys, utcnow
 @dataclass(frozen=True)
 class StoredResponse:
     request_hash: str
-    status_code: int | None  # None: the first request is still running
+    outcome: str | None  # None: the first request is still running
     body: dict[str, Any] | None
     created_at: datetime
 
@@ -44,14 +44,14 @@ class IdempotencyRepo:
                         _key(account_id, key),
                         sa.or_(
                             idempotency_keys.c.expires_at < now,
-                            sa.and_(idempotency_keys.c.status_code.is_(None),
+                            sa.and_(idempotency_keys.c.outcome.is_(None),
                                     idempotency_keys.c.created_at
                                     < now - timedelta(seconds=abandon_after)),
                         ),
                     ))
                     await conn.execute(idempotency_keys.insert().values(
                         account_id=account_id, key=key, request_hash=request_hash,
-                        status_code=None, response=None, created_at=now,
+                        outcome=None, response=None, created_at=now,
                         expires_at=now + timedelta(seconds=ttl),
                     ))
                 return None
@@ -68,13 +68,13 @@ class IdempotencyRepo:
                 sa.select(idempotency_keys).where(_key(account_id, key)))).first()
         if row is None:
             return None
-        return StoredResponse(row.request_hash, row.status_code, row.response, row.created_at)
+        return StoredResponse(row.request_hash, row.outcome, row.response, row.created_at)
 
-    async def complete(self, account_id: str, key: str, status_code: int, body: dict[str, Any],
+    async def complete(self, account_id: str, key: str, outcome: str, body: dict[str, Any],
                        *, conn: AsyncConnection | None = None) -> None:
         """Store the response (inside the caller's transaction when ``conn`` is given)."""
         stmt = idempotency_keys.update().where(_key(account_id, key)).values(
-            status_code=status_code, response=body)
+            outcome=outcome, response=body)
         if conn is not None:
             await conn.execute(stmt)
             return
@@ -85,7 +85,7 @@ class IdempotencyRepo:
         """Forget a reservation whose request failed before doing anything."""
         async with self._store.engine.begin() as conn:
             await conn.execute(idempotency_keys.delete().where(
-                _key(account_id, key), idempotency_keys.c.status_code.is_(None)))
+                _key(account_id, key), idempotency_keys.c.outcome.is_(None)))
 
     async def purge_expired(self) -> int:
         async with self._store.engine.begin() as conn:

@@ -114,8 +114,12 @@ class OutboxRepo:
         return result.rowcount == 1
 
     async def finish(self, job: OutboxJob, *, status: str, entry: dict[str, Any],
-                     next_attempt_at: datetime | None = None, **values: Any) -> OutboxJob:
-        """Record an attempt's outcome: ``sent``, ``failed`` or ``queued`` (retry later)."""
+                     next_attempt_at: datetime | None = None,
+                     conn: AsyncConnection | None = None, **values: Any) -> OutboxJob:
+        """Record an attempt's outcome: ``sent``, ``failed`` or ``queued`` (retry later).
+
+        With ``conn`` the update joins the caller's transaction (e.g. with its event).
+        """
         now = utcnow()
         history = [*job.history, entry][-_HISTORY_KEEP:]
         changes: dict[str, Any] = dict(status=status, lease_owner=None, lease_until=None,
@@ -124,8 +128,12 @@ class OutboxRepo:
             changes["next_attempt_at"] = next_attempt_at
         if status == "queued":
             changes["data_sent_at"] = None
-        async with self.engine.begin() as conn:
-            await conn.execute(outbox.update().where(outbox.c.id == job.id).values(**changes))
+        stmt = outbox.update().where(outbox.c.id == job.id).values(**changes)
+        if conn is not None:
+            await conn.execute(stmt)
+        else:
+            async with self.engine.begin() as own:
+                await own.execute(stmt)
         for key, value in changes.items():
             setattr(job, key, value)
         return job

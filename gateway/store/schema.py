@@ -68,7 +68,8 @@ idempotency_keys = sa.Table(
     sa.Column("account_id", sa.String(64), primary_key=True),
     sa.Column("key", sa.String(256), primary_key=True),
     sa.Column("request_hash", sa.String(64), nullable=False),
-    sa.Column("status_code", sa.Integer, nullable=True),  # null while the first request runs
+    # sent|queued|error; null while the first request runs (HTTP statuses stay in the API layer)
+    sa.Column("outcome", sa.String(16), nullable=True),
     sa.Column("response", sa.JSON, nullable=True),
     sa.Column("created_at", UTCDateTime, nullable=False),
     sa.Column("expires_at", UTCDateTime, nullable=False, index=True),

@@ -1,0 +1,125 @@
+"""Sending (JSON and raw) and the outbox, as clients see them."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from .common import StrictModel
+
+MAX_RECIPIENTS = 1000
+
+
+class AddressIn(StrictModel):
+    name: Annotated[str, Field(max_length=256)] | None = None
+    address: Annotated[str, Field(max_length=320)]
+
+
+AddressLike = AddressIn | Annotated[str, Field(max_length=600)]
+
+
+class AttachmentIn(StrictModel):
+    filename: Annotated[str, Field(max_length=255)] | None = None
+    content_type: Annotated[str, Field(max_length=255)] = "application/octet-stream"
+    content: str = Field(description="The file, base64-encoded")
+    content_id: Annotated[str, Field(max_length=255)] | None = Field(
+        default=None, description="Set to reference the part from the html as `cid:<content_id>`")
+    inline: bool = False
+
+
+class SendRequest(StrictModel):
+    """A message to send. An address is `"a@b"`, `"Name <a@b>"` or `{name, address}`."""
+
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
+    from_: AddressLike | None = Field(default=None, alias="from",
+                                      description="Defaults to the account's address")
+    to: list[AddressLike] = Field(default_factory=list, max_length=MAX_RECIPIENTS)
+    cc: list[AddressLike] = Field(default_factory=list, max_length=MAX_RECIPIENTS)
+    bcc: list[AddressLike] = Field(default_factory=list, max_length=MAX_RECIPIENTS)
+    reply_to: AddressLike | list[AddressLike] | None = None
+    subject: Annotated[str, Field(max_length=2000)] = ""
+    text: str | None = None
+    html: str | None = None
+    attachments: list[AttachmentIn] = Field(default_factory=list, max_length=100)
+    headers: dict[str, str] = Field(default_factory=dict, max_length=50)
+    in_reply_to: Annotated[str, Field(max_length=1024)] | None = Field(
+        default=None, description="A message id of this API: threads the reply and flags "
+        "the original \\Answered after the send")
+    save_to_sent: bool | None = Field(
+        default=None, description="Copy to the Sent mailbox (default: when the account has IMAP)")
+    send_at: datetime | None = Field(default=None, description="Queue until this time")
+    mode: Literal["sync", "queue"] = "sync"
+
+
+class RejectedRecipient(BaseModel):
+    address: str
+    code: int
+    message: str
+
+
+class SendResult(BaseModel):
+    """`mode=sync`: the SMTP server took the message."""
+
+    message_id: str
+    accepted: list[str]
+    rejected: list[RejectedRecipient]
+    queue_id: str | None = Field(description="null: sync sends do not go through the outbox")
+    smtp_response: str
+    saved_to_sent: bool | None = Field(
+        default=None, description="null: not requested; false: the copy failed (see sent_error)")
+    sent_error: str | None = None
+
+
+class SendQueued(BaseModel):
+    """`mode=queue` or `send_at`: the message is in the durable outbox."""
+
+    queue_id: str
+    status_url: str
+    message_id: str
+    send_at: datetime | None = None
+
+
+class OutboxAttempt(BaseModel):
+    model_config = ConfigDict(extra="allow")
+
+    at: datetime
+    ok: bool
+    error: str | None = None
+    code: int | None = None
+
+
+class OutboxItem(BaseModel):
+    queue_id: str
+    account: str
+    status: Literal["queued", "sending", "sent", "failed", "cancelled"]
+    attempts: int
+    next_attempt_at: datetime | None
+    last_error: str | None
+    message_id: str
+    smtp_response: str | None
+    mail_from: str
+    rcpt_to: list[str]
+    accepted: list[str] | None = None
+    rejected: list[RejectedRecipient] | None = None
+    history: list[OutboxAttempt] = Field(default_factory=list)
+    created_at: datetime
+    updated_at: datetime
+
+    @classmethod
+    def of(cls, job: Any) -> OutboxItem:
+        return cls(
+            queue_id=job.id, account=job.account_id, status=job.status, attempts=job.attempts,
+            next_attempt_at=job.next_attempt_at if job.status == "queued" else None,
+            last_error=job.last_error, message_id=job.message_id,
+            smtp_response=job.smtp_response, mail_from=job.mail_from, rcpt_to=job.rcpt_to,
+            accepted=job.accepted, rejected=job.rejected, history=job.history,
+            created_at=job.created_at, updated_at=job.updated_at,
+        )
+
+
+class OutboxList(BaseModel):
+    items: list[OutboxItem]
+    next_cursor: str | None = None

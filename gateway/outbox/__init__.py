@@ -1,0 +1,1 @@
+"""Sending: composing, sending now or through the durable outbox, idempotency keys."""

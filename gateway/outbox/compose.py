@@ -1,0 +1,134 @@
+"""From a send request (JSON or raw) to a message ready for SMTP, with its envelope."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from ..accounts.models import Account
+from ..errors import InvalidInput, PayloadTooLarge
+from ..protocols.mime_build import (
+    Address,
+    Attachment,
+    BuiltMessage,
+    Draft,
+    build_message,
+    check_header_value,
+    domain_of,
+    normalise_raw,
+    parse_address,
+    validate_addr_spec,
+)
+
+_WHITESPACE = re.compile(r"\s+")
+
+
+@dataclass(frozen=True)
+class Composed:
+    """A message ready for SMTP and what to do after it was accepted."""
+
+    message: BuiltMessage
+    save_to_sent: bool
+    in_reply_to: str | None  # the API id of the message replied to (flag it \\Answered)
+
+    def options(self) -> dict[str, Any]:
+        return {"save_to_sent": self.save_to_sent, "in_reply_to": self.in_reply_to}
+
+
+async def compose_json(
+    account: Account, request: dict[str, Any], *, mail: Any | None, max_bytes: int,
+) -> Composed:
+    """Validate and build a JSON send request (``SendRequest.model_dump()``)."""
+    sender = parse_address(_address_arg(request.get("from_") or request.get("from")
+                                        or account.email), where="from")
+    to = [parse_address(_address_arg(v), where=f"to[{i}]") for i, v in enumerate(request["to"])]
+    cc = [parse_address(_address_arg(v), where=f"cc[{i}]") for i, v in enumerate(request["cc"])]
+    bcc = [parse_address(_address_arg(v), where=f"bcc[{i}]")
+           for i, v in enumerate(request["bcc"])]
+    reply_to_raw = request.get("reply_to")
+    if reply_to_raw is None:
+        reply_to_raw = []
+    elif not isinstance(reply_to_raw, list):
+        reply_to_raw = [reply_to_raw]
+    reply_to = [parse_address(_address_arg(v), where=f"reply_to[{i}]")
+                for i, v in enumerate(reply_to_raw)]
+    attachments = [_attachment(a, i) for i, a in enumerate(request.get("attachments") or [])]
+    if sum(len(a.content) for a in attachments) > max_bytes:
+        raise PayloadTooLarge(f"the attachments are over the limit of {max_bytes} bytes")
+
+    in_reply_to = request.get("in_reply_to")
+    parent_id, references = None, []
+    if in_reply_to:
+        parent_id, references = await _thread(account, in_reply_to, mail)
+    draft = Draft(
+        sender=sender, to=to, cc=cc, bcc=bcc, reply_to=reply_to,
+        subject=request.get("subject") or "", text=request.get("text"),
+        html=request.get("html"), attachments=attachments,
+        headers=dict(request.get("headers") or {}),
+        in_reply_to=parent_id, references=references,
+    )
+    built = build_message(draft, max_bytes=max_bytes)
+    return Composed(built, _save_to_sent(account, request.get("save_to_sent"), mail),
+                    in_reply_to or None)
+
+
+async def compose_raw(
+    account: Account, raw: bytes, *, mail_from: str | None, rcpt_to: list[str] | None,
+    save_to_sent: bool | None, mail: Any | None, max_bytes: int,
+) -> Composed:
+    """Normalise a raw message; the envelope comes from the query or else from its headers."""
+    normalised = normalise_raw(raw, default_domain=domain_of(account.email), max_bytes=max_bytes)
+    sender = mail_from or normalised.header_from or account.email
+    sender = validate_addr_spec(sender, where="mail_from")
+    rcpts_in = rcpt_to if rcpt_to else normalised.header_rcpts
+    where = "rcpt_to" if rcpt_to else "To/Cc/Bcc"
+    rcpts: dict[str, str] = {}
+    for i, value in enumerate(rcpts_in):
+        addr = validate_addr_spec(value, where=f"{where}[{i}]")
+        rcpts.setdefault(addr.lower(), addr)
+    if not rcpts:
+        raise InvalidInput("no recipients: give rcpt_to or To/Cc/Bcc headers")
+    built = BuiltMessage(raw=normalised.raw, message_id=normalised.message_id,
+                         mail_from=sender, rcpt_to=list(rcpts.values()))
+    return Composed(built, _save_to_sent(account, save_to_sent, mail), None)
+
+
+def _address_arg(value: Any) -> str | Address:
+    if isinstance(value, dict):
+        name = value.get("name")
+        if name is not None:
+            check_header_value(name, where="name")
+        return Address(address=str(value.get("address", "")), name=name or None)
+    return value
+
+
+def _attachment(data: dict[str, Any], index: int) -> Attachment:
+    where = f"attachments[{index}]"
+    try:
+        content = base64.b64decode(_WHITESPACE.sub("", data["content"]), validate=True)
+    except (binascii.Error, ValueError) as exc:
+        raise InvalidInput(f"{where}.content: not valid base64") from exc
+    return Attachment(filename=data.get("filename"),
+                      content_type=data.get("content_type") or "application/octet-stream",
+                      content=content, content_id=data.get("content_id"),
+                      inline=bool(data.get("inline")))
+
+
+def _save_to_sent(account: Account, requested: bool | None, mail: Any | None) -> bool:
+    if requested is False or account.imap is None:
+        return False
+    return mail is not None
+
+
+async def _thread(account: Account, message_id: str, mail: Any | None) -> tuple[str, list[str]]:
+    """The parent's Message-ID and References, read over IMAP."""
+    if account.imap is None or mail is None:
+        raise InvalidInput("in_reply_to needs an IMAP server on the account")
+    parent, references = await mail.thread_headers(account.id, message_id)
+    if not parent:
+        raise InvalidInput("in_reply_to: the original message has no Message-ID header")
+    refs = references.split() if isinstance(references, str) else list(references or [])
+    return parent, refs

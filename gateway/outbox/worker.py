@@ -1,0 +1,220 @@
+"""The outbox worker: claims due jobs with a lease and sends each one once.
+
+Several slots run concurrently in one process (``outbox_workers``); several processes
+share the table (SKIP LOCKED on PostgreSQL). A job's life::
+
+    queued --claim--> sending --250--> sent
+                         |--4xx / connection error--> queued (backoff) ... --> failed
+                         '--5xx, or attempts used up--> failed
+
+Nothing lost, nothing twice. SMTP has no way to ask a server "did you take message
+X?", so the one unavoidable gap is between the server taking the message (when it
+reads the final "." of DATA) and the store recording it (RFC 1047 describes it).
+The worker closes that gap from the other side: just before the final "." it records
+``data_sent_at`` (fenced by its lease: a worker that lost its lease aborts the DATA
+instead, and an aborted DATA is discarded by the server, RFC 5321 §4.1.1.4). After a
+crash, a job found "sending" with an expired lease is
+
+* sent again when ``data_sent_at`` is empty: the server never saw a complete message;
+* marked sent (``smtp_response`` says "unconfirmed") when it is set: the "." was
+  written to the socket, and the kernel delivers it even when the process is killed.
+
+So a crash can cause a duplicate never, and a loss only if the process dies in the
+microseconds between that commit and the write of the "." (or if the server refused
+the message after the "." in the same instant). That is the documented trade-off:
+at-most-once for one socket write, exactly-once otherwise. A connection that drops
+*while waiting* for the reply to "." (the process alive) is different: the outcome is
+unknown, and the job is retried (RFC 5321 §6.1 prefers a duplicate to a loss).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import secrets
+from datetime import timedelta
+from typing import Any
+
+from ..accounts.registry import AccountRegistry
+from ..backoff import backoff_delay
+from ..errors import AccountNotFound, GatewayError, ProtocolNotConfigured
+from ..events.bus import EventBus
+from ..events.types import MESSAGE_FAILED, MESSAGE_SENT
+from ..protocols.smtp import RecipientsRefused, is_retryable
+from ..settings import Settings
+from ..store.idempotency import IdempotencyRepo
+from ..store.outbox import OutboxJob, OutboxRepo
+from ..store.schema import utcnow
+from .after_send import AfterSend
+
+log = logging.getLogger(__name__)
+
+_HOUSEKEEPING_EVERY = 600.0  # seconds between purges of expired idempotency keys
+
+
+class LeaseLost(Exception):
+    """Another worker took the job over (our lease expired): do not finish the DATA."""
+
+
+class OutboxWorker:
+    """Background service: ``await worker.run(stop)`` until ``stop`` is set."""
+
+    def __init__(self, *, settings: Settings, repo: OutboxRepo, accounts: AccountRegistry,
+                 events: EventBus, after: AfterSend, idempotency: IdempotencyRepo) -> None:
+        self.settings = settings
+        self.repo = repo
+        self.accounts = accounts
+        self.events = events
+        self.after = after
+        self.idempotency = idempotency
+        self._wake = asyncio.Event()
+        self._instance = settings.instance_id or secrets.token_hex(4)
+
+    def wake(self) -> None:
+        self._wake.set()
+
+    async def run(self, stop: asyncio.Event) -> None:
+        async with asyncio.TaskGroup() as tasks:
+            for slot in range(self.settings.outbox_workers):
+                tasks.create_task(self._slot(stop, slot), name=f"outbox-{slot}")
+            tasks.create_task(self._housekeeping(stop), name="outbox-housekeeping")
+
+    async def _slot(self, stop: asyncio.Event, slot: int) -> None:
+        owner = f"{self._instance}:{slot}:{secrets.token_hex(3)}"
+        while not stop.is_set():
+            try:
+                jobs = await self.repo.claim(owner,
+                                             lease_seconds=self.settings.outbox_lease_seconds)
+            except Exception:
+                log.exception("outbox: claiming jobs failed")
+                jobs = []
+            if not jobs:
+                await self._idle(stop)
+                continue
+            for job in jobs:
+                try:
+                    await self.process(job, owner)
+                except Exception:
+                    # The lease expires and the job is claimed again: nothing is lost.
+                    log.exception("outbox: job %s failed unexpectedly", job.id)
+
+    async def _idle(self, stop: asyncio.Event) -> None:
+        self._wake.clear()
+        waiters = [asyncio.ensure_future(stop.wait()), asyncio.ensure_future(self._wake.wait())]
+        try:
+            await asyncio.wait(waiters, timeout=self.settings.outbox_poll_interval,
+                               return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            for waiter in waiters:
+                waiter.cancel()
+
+    async def _housekeeping(self, stop: asyncio.Event) -> None:
+        while not stop.is_set():
+            try:
+                purged = await self.idempotency.purge_expired()
+                if purged:
+                    log.info("purged %d expired idempotency keys", purged)
+            except Exception:
+                log.exception("outbox: purging idempotency keys failed")
+            try:
+                await asyncio.wait_for(stop.wait(), _HOUSEKEEPING_EVERY)
+            except TimeoutError:
+                pass
+
+    # -- one job -------------------------------------------------------------------------------
+
+    async def process(self, job: OutboxJob, owner: str) -> None:
+        entry: dict[str, Any] = {"at": utcnow().isoformat(), "ok": False}
+        if job.data_sent_at is not None:
+            # A worker died after writing the final "." (see the module docstring).
+            note = ("unconfirmed: the gateway stopped after the end of DATA was sent; "
+                    "not sent again")
+            await self._mark_sent(job, {**entry, "ok": True, "error": note},
+                                  accepted=job.rcpt_to, rejected=[], smtp_response=note)
+            return
+        if len(job.history) < job.attempts - 1:
+            job.history.append({**entry, "error": "interrupted: the gateway stopped"})
+
+        async def end_of_data() -> None:
+            if not await self.repo.mark_data_sent(job.id, owner):
+                raise LeaseLost(job.id)
+
+        try:
+            pool = await self.accounts.manager(job.account_id, "smtp")
+            result = await pool.send(job.mail_from, job.rcpt_to, job.raw,
+                                     before_end_of_data=end_of_data)
+        except LeaseLost:
+            log.warning("outbox: lost the lease of %s; another worker has it", job.id)
+            return
+        except (AccountNotFound, ProtocolNotConfigured) as exc:
+            await self._fail(job, entry, exc)
+            return
+        except GatewayError as exc:
+            if is_retryable(exc) and job.attempts < self.settings.outbox_max_attempts:
+                await self._retry(job, entry, exc)
+            else:
+                await self._fail(job, entry, exc)
+            return
+        rejected = [{"address": r.address, "code": r.code, "message": r.message}
+                    for r in result.rejected]
+        await self._mark_sent(job, {**entry, "ok": True, "code": result.code},
+                              accepted=result.accepted, rejected=rejected,
+                              smtp_response=result.response)
+        await self._after_send(job)
+
+    async def _mark_sent(self, job: OutboxJob, entry: dict[str, Any], *, accepted: list[str],
+                         rejected: list[dict[str, Any]], smtp_response: str) -> None:
+        # The status and its event in one transaction, right after the 250.
+        async with self.events.transaction() as batch:
+            await self.repo.finish(job, status="sent", entry=entry, conn=batch.conn,
+                                   accepted=accepted, rejected=rejected,
+                                   smtp_response=smtp_response, last_error=None)
+            await batch.add(MESSAGE_SENT, job.account_id, {
+                "queue_id": job.id, "message_id": job.message_id, "accepted": accepted,
+                "rejected": rejected})
+
+    async def _after_send(self, job: OutboxJob) -> None:
+        options = job.options
+        report = await self.after.run(job.account_id, job.raw,
+                                      save_to_sent=bool(options.get("save_to_sent")),
+                                      in_reply_to=options.get("in_reply_to"))
+        problems = [p for p in (report.sent_error and f"copy to Sent failed: {report.sent_error}",
+                                report.answered_error and f"\\Answered failed: "
+                                f"{report.answered_error}") if p]
+        if problems:
+            await self.repo.finish(job, status="sent", entry={
+                "at": utcnow().isoformat(), "ok": True, "error": "; ".join(problems)},
+                last_error="sent; " + "; ".join(problems))
+
+    async def _retry(self, job: OutboxJob, entry: dict[str, Any], exc: GatewayError) -> None:
+        delay = backoff_delay(job.attempts, base=self.settings.outbox_retry_base_delay,
+                              cap=self.settings.outbox_retry_max_delay)
+        next_at = utcnow() + timedelta(seconds=delay)
+        log.info("outbox: %s attempt %d failed (%s); retry in %.1f s", job.id, job.attempts,
+                 exc.detail, delay)
+        await self.repo.finish(job, status="queued", next_attempt_at=next_at,
+                               entry={**entry, **_error_entry(exc)}, last_error=_text(exc))
+
+    async def _fail(self, job: OutboxJob, entry: dict[str, Any], exc: GatewayError) -> None:
+        log.warning("outbox: %s failed after %d attempt(s): %s", job.id, job.attempts,
+                    exc.detail)
+        rejected = exc.extra.get("rejected") if isinstance(exc, RecipientsRefused) else None
+        async with self.events.transaction() as batch:
+            await self.repo.finish(job, status="failed", entry={**entry, **_error_entry(exc)},
+                                   conn=batch.conn, last_error=_text(exc), rejected=rejected)
+            await batch.add(MESSAGE_FAILED, job.account_id, {
+                "queue_id": job.id, "message_id": job.message_id, "error": _text(exc),
+                "code": exc.code, "rejected": rejected})
+
+
+def _error_entry(exc: GatewayError) -> dict[str, Any]:
+    out: dict[str, Any] = {"error": _text(exc)}
+    if "smtp_code" in exc.extra:
+        out["code"] = exc.extra["smtp_code"]
+    elif isinstance(exc, RecipientsRefused) and exc.rejected:
+        out["code"] = exc.rejected[0].code
+    return out
+
+
+def _text(exc: GatewayError) -> str:
+    return f"{exc.code}: {exc.detail}"
