@@ -23,10 +23,11 @@ __all__ = [
 ]
 
 _MAX_QUOTED = 1000  # longer strings go as literals: some servers cap quoted strings
-_QUOTED_SAFE = re.compile(rb"^[\x01-\x09\x0b\x0c\x0e-\x7f]*$")
+# \Z, not $: "$" also matches before a final "\n", which would let a LF through.
+_QUOTED_SAFE = re.compile(rb"[\x01-\x09\x0b\x0c\x0e-\x7f]*\Z")
 # RFC 3501 section 9: atom-char is any CHAR except atom-specials
 # ( "(" / ")" / "{" / SP / CTL / "%" / "*" / DQUOTE / "\" / "]" ).
-_ATOM = re.compile(r"^[^\x00-\x20\x7f-\uffff(){%*\"\\\]]+$")
+_ATOM = re.compile(r"[^\x00-\x20\x7f-\U0010ffff(){%*\"\\\]]+\Z")
 _MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 
 

@@ -27,7 +27,7 @@ import aioimaplib
 log = logging.getLogger(__name__)
 
 Piece = bytes | tuple[bytes, bytes]
-_LITERAL_AT_END = re.compile(rb"\{(\d+)\+?\}$")
+_LITERAL_AT_END = re.compile(rb"\{(\d+)\+?\}\Z")
 MAX_LINE = 8 * 1024 * 1024  # a single response line without literals never gets near this
 MAX_LITERAL = 512 * 1024 * 1024
 

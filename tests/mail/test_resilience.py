@@ -1,0 +1,138 @@
+"""The account's IMAP pool when the server freezes, dies mid-request and comes back.
+
+Uses a private mail stack: the shared one must never be stopped.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import time
+from collections.abc import Iterator
+
+import pytest
+
+from tests.conftest import account_spec, running_client
+from tests.mail.conftest import make_message
+from tests.mailstack import MailStack, make_stack_dir, start_mailstack
+
+COMMAND_TIMEOUT = 2.0
+
+
+@pytest.fixture(scope="module")
+def private_stack() -> Iterator[MailStack]:
+    stack = start_mailstack(make_stack_dir("mailgate-imap-resilience-"))
+    try:
+        yield stack
+    finally:
+        stack.stop()
+
+
+def _signal_dovecot(stack: MailStack, sig: int) -> None:
+    for pid, cmdline in stack.processes():
+        if "dovecot" in cmdline:
+            try:
+                os.kill(pid, sig)
+            except ProcessLookupError:
+                pass
+
+
+async def _wait_connected(client, account_id: str, within: float) -> dict:
+    deadline = time.monotonic() + within
+    while True:
+        status = (await client.get(f"/v1/accounts/{account_id}/status")).json()["imap"]
+        if status["state"] == "connected" or time.monotonic() > deadline:
+            return status
+        await asyncio.sleep(0.1)
+
+
+async def test_killed_mid_request_then_recovers_by_itself(private_stack: MailStack,
+                                                          settings) -> None:
+    settings = settings.model_copy(update={
+        "command_timeout": COMMAND_TIMEOUT, "connect_timeout": COMMAND_TIMEOUT,
+        "reconnect_base_delay": 0.2, "reconnect_max_delay": 1.0})
+    user = private_stack.new_user("res")
+    private_stack.seed_maildir(user, [make_message(f"r{i}") for i in range(3)])
+    async with running_client(settings) as client:
+        spec = account_spec(private_stack, user, protocols=("imap",))
+        assert (await client.post("/v1/accounts", json=spec)).status_code == 201
+        url = f"/v1/accounts/{spec['id']}/mailboxes/INBOX/messages"
+        assert (await client.get(url)).status_code == 200
+
+        # A request is waiting on a frozen server when the server is killed: it fails
+        # as soon as the socket drops, not after the command timeout.
+        _signal_dovecot(private_stack, signal.SIGSTOP)
+        pending = asyncio.create_task(client.get(url))
+        await asyncio.sleep(0.5)
+        started = time.monotonic()
+        await asyncio.to_thread(private_stack.kill_dovecot)
+        resp = await pending
+        assert resp.status_code == 503, resp.text
+        assert resp.json()["code"] == "imap_unavailable"
+        assert time.monotonic() - started < COMMAND_TIMEOUT
+
+        # While it is down: prompt 503 with Retry-After, status says so.
+        started = time.monotonic()
+        resp = await client.get(url)
+        assert resp.status_code == 503 and int(resp.headers["retry-after"]) >= 1
+        assert time.monotonic() - started < COMMAND_TIMEOUT
+        status = (await client.get(f"/v1/accounts/{spec['id']}/status")).json()["imap"]
+        assert status["state"] in ("error", "disconnected", "connecting")
+        assert status["last_error"]
+
+        # Back up: the pool reconnects by itself (no request needed), then serves.
+        await asyncio.to_thread(private_stack.start_dovecot)
+        status = await _wait_connected(client, spec["id"], within=10)
+        assert status["state"] == "connected", status
+        resp = await client.get(url)
+        assert resp.status_code == 200 and len(resp.json()["items"]) == 3
+
+
+async def test_frozen_server_gives_504_within_timeout(private_stack: MailStack,
+                                                      settings) -> None:
+    settings = settings.model_copy(update={
+        "command_timeout": COMMAND_TIMEOUT, "connect_timeout": COMMAND_TIMEOUT,
+        "reconnect_base_delay": 0.2, "reconnect_max_delay": 1.0})
+    user = private_stack.new_user("frz")
+    private_stack.seed_maildir(user, [make_message("f")])
+    async with running_client(settings) as client:
+        spec = account_spec(private_stack, user, protocols=("imap",), security="tls")
+        assert (await client.post("/v1/accounts", json=spec)).status_code == 201
+        url = f"/v1/accounts/{spec['id']}/mailboxes/INBOX/messages"
+        assert (await client.get(url)).status_code == 200
+        _signal_dovecot(private_stack, signal.SIGSTOP)
+        try:
+            started = time.monotonic()
+            resp = await client.get(url)
+            elapsed = time.monotonic() - started
+        finally:
+            _signal_dovecot(private_stack, signal.SIGCONT)
+        assert resp.status_code == 504, resp.text
+        assert resp.json()["code"] == "upstream_timeout"
+        assert COMMAND_TIMEOUT * 0.9 < elapsed < COMMAND_TIMEOUT + 1.5
+        # Thawed: the pool drops the timed-out session and serves again.
+        deadline = time.monotonic() + 10
+        while (resp := await client.get(url)).status_code != 200:
+            assert time.monotonic() < deadline, resp.text
+            await asyncio.sleep(0.2)
+        assert resp.json()["items"][0]["subject"] == "f"
+
+
+async def test_wrong_password_is_auth_failed_and_not_hammered(private_stack: MailStack,
+                                                              settings) -> None:
+    user = private_stack.new_user("bad")
+    async with running_client(settings) as client:
+        spec = account_spec(private_stack, user, protocols=("imap",))
+        spec["imap"]["password"] = "wrong"
+        assert (await client.post("/v1/accounts", json=spec)).status_code == 201
+        url = f"/v1/accounts/{spec['id']}/mailboxes"
+        resp = await client.get(url)
+        assert resp.status_code == 502 and resp.json()["code"] == "auth_failed"
+        started = time.monotonic()
+        resp = await client.get(url)  # no second login attempt during the backoff
+        assert resp.status_code == 502 and time.monotonic() - started < 0.3
+        status = (await client.get(f"/v1/accounts/{spec['id']}/status")).json()["imap"]
+        assert status["state"] == "auth_failed"
+        verify = (await client.post(f"/v1/accounts/{spec['id']}/verify")).json()
+        assert verify["imap"]["ok"] is False

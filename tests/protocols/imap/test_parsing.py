@@ -1,0 +1,66 @@
+"""Response parsing through imapclient's parser, on the reader's output."""
+
+from __future__ import annotations
+
+from gateway.protocols.imap.parsing import (
+    parse_capabilities,
+    parse_esearch,
+    parse_fetch,
+    parse_list,
+    parse_search,
+    parse_status,
+    response_code,
+)
+from gateway.protocols.imap.wire import ResponseReader, _classify
+
+
+def _untagged(raw: bytes):
+    return [_classify(p) for p in ResponseReader().feed(raw)]
+
+
+def test_fetch_keyed_by_uid_ignoring_unsolicited() -> None:
+    resp = _untagged(
+        b'* 4 FETCH (UID 10 FLAGS (\\Seen $Forwarded) RFC822.SIZE 120 ENVELOPE '
+        b'("Mon, 1 Jan 2024 10:00:00 +0000" "=?utf-8?q?Gr=C3=BC=C3=9Fe?=" '
+        b'(("Ann" NIL "ann" "example.test")) NIL NIL ((NIL NIL "bob" "example.test")) '
+        b'NIL NIL NIL "<id@x>"))\r\n'
+        b"* 5 FETCH (FLAGS (\\Deleted))\r\n"
+        b"* 6 FETCH (UID 12 BODY[] {3}\r\nabc)\r\n"
+    )
+    data = parse_fetch(resp)
+    assert set(data) == {10, 12}
+    assert data[10][b"FLAGS"] == (b"\\Seen", b"$Forwarded")
+    assert data[10][b"RFC822.SIZE"] == 120
+    assert data[10][b"ENVELOPE"].subject == b"=?utf-8?q?Gr=C3=BC=C3=9Fe?="
+    assert data[12][b"BODY[]"] == b"abc"
+
+
+def test_list_with_quoted_literal_and_utf7_names() -> None:
+    resp = _untagged(
+        b'* LIST (\\HasNoChildren \\Sent) "/" Sent\r\n'
+        b'* LIST (\\HasNoChildren) "/" "T&AOs-st \\"quoted\\" \\\\ {3}"\r\n'
+        b'* LIST (\\Noselect) "/" {5}\r\na\r\nbc\r\n'
+        b'* STATUS "Sent" (MESSAGES 3 UNSEEN 1 UIDVALIDITY 7 UIDNEXT 4)\r\n'
+    )
+    entries = parse_list(resp)
+    assert [e.name for e in entries] == ["Sent", 'Tëst "quoted" \\ {3}', "a\r\nbc"]
+    assert entries[0].flags == ["\\HasNoChildren", "\\Sent"] and entries[0].delimiter == "/"
+    assert parse_status(resp) == {b"Sent": {"MESSAGES": 3, "UNSEEN": 1, "UIDVALIDITY": 7,
+                                           "UIDNEXT": 4}}
+
+
+def test_search_esearch_capabilities_and_codes() -> None:
+    assert parse_search(_untagged(b"* SEARCH 5 3 9\r\n")) == [3, 5, 9]
+    ranges, count = parse_esearch(_untagged(b'* ESEARCH (TAG "G1") UID ALL 1:3,7 COUNT 4\r\n'))
+    assert ranges == [(1, 3), (7, 7)] and count == 4
+    assert parse_esearch(_untagged(b'* ESEARCH (TAG "G1") UID COUNT 0\r\n')) == ([], 0)
+    assert parse_esearch(_untagged(b'* ESEARCH (TAG "G1") UID ALL 8 COUNT 1\r\n')) == (
+        [(8, 8)], 1)
+    caps = parse_capabilities(_untagged(b"* CAPABILITY IMAP4rev1 MOVE uidplus\r\n"))
+    assert caps == {"IMAP4REV1", "MOVE", "UIDPLUS"}
+    assert parse_capabilities([], b"[CAPABILITY IMAP4rev1 IDLE] Logged in") == {
+        "IMAP4REV1", "IDLE"}
+    assert response_code(b"[APPENDUID 38505 3955] APPEND completed") == [
+        "APPENDUID", "38505", "3955"]
+    assert response_code(b"[COPYUID 7 1:3 10:12] Done") == ["COPYUID", "7", "1:3", "10:12"]
+    assert response_code(b"no code") is None

@@ -1,0 +1,66 @@
+"""The linear response reader: any split of the input gives the same responses."""
+
+from __future__ import annotations
+
+import random
+import time
+
+import pytest
+
+from gateway.protocols.imap.wire import ResponseReader, WireError
+
+STREAM = (
+    b"* 1 FETCH (UID 5 BODY[] {5}\r\nhello FLAGS (\\Seen))\r\n"
+    b"* 2 EXISTS\r\n"
+    b"* 3 FETCH (BODY[HEADER] {0}\r\n BODY[1] {3}\r\n{1})\r\n"
+    b'* LIST () "/" {4}\r\na\r\nb\r\n'
+    b"G1 OK done\r\n"
+)
+
+
+def test_literals_are_kept_whole_in_imaplib_shape() -> None:
+    out = ResponseReader().feed(STREAM)
+    assert out[0] == [(b"* 1 FETCH (UID 5 BODY[] {5}", b"hello"), b" FLAGS (\\Seen))"]
+    assert out[1] == [b"* 2 EXISTS"]
+    assert out[2] == [(b"* 3 FETCH (BODY[HEADER] {0}", b""), (b" BODY[1] {3}", b"{1}"), b")"]
+    assert out[3] == [(b'* LIST () "/" {4}', b"a\r\nb"), b""]
+    assert out[4] == [b"G1 OK done"]
+
+
+@pytest.mark.parametrize("seed", range(20))
+def test_any_split_gives_the_same_result(seed: int) -> None:
+    rng = random.Random(seed)
+    reader = ResponseReader()
+    out, pos = [], 0
+    while pos < len(STREAM):
+        step = rng.randint(1, 12)
+        out += reader.feed(STREAM[pos:pos + step])
+        pos += step
+    assert out == ResponseReader().feed(STREAM)
+
+
+def test_many_lines_in_one_read_are_linear_and_never_recurse() -> None:
+    # aioimaplib recursed per line (RecursionError near 1,000) and rescanned per line.
+    lines = b"".join(b"* %d FETCH (UID %d FLAGS (\\Seen))\r\n" % (i, i) for i in range(1, 50_001))
+    started = time.process_time()
+    out = ResponseReader().feed(lines + b"G1 OK\r\n")
+    elapsed = time.process_time() - started
+    assert len(out) == 50_001
+    assert elapsed < 5  # generous: the point is "not quadratic", measured in bench/
+
+
+def test_large_literal_in_small_chunks() -> None:
+    body = bytes(range(256)) * 4096  # 1 MiB, with CR/LF bytes inside
+    data = b"* 1 FETCH (BODY[] {%d}\r\n" % len(body) + body + b")\r\n"
+    reader = ResponseReader()
+    out = []
+    for i in range(0, len(data), 65536):
+        out += reader.feed(data[i:i + 65536])
+    assert out == [[(b"* 1 FETCH (BODY[] {%d}" % len(body), body), b")"]]
+
+
+def test_endless_line_is_refused() -> None:
+    reader = ResponseReader()
+    with pytest.raises(WireError):
+        for _ in range(200):
+            reader.feed(b"x" * 65536)
