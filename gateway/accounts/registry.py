@@ -45,6 +45,7 @@ class AccountRegistry:
         self._factories = factories
         self._entries: dict[str, _Entry] = {}
         self._lock = asyncio.Lock()
+        self.on_state_change: Callable[[ProtocolManager], None] | None = None  # for events
 
     async def start(self) -> None:
         if self._settings.accounts_file is not None:
@@ -76,6 +77,9 @@ class AccountRegistry:
         if entry is not None and time.monotonic() - entry.checked_at < _REVALIDATE_AFTER:
             return entry
         account = await self._repo.get(account_id)
+        # Concurrent callers may have created the entry while we awaited the store: reuse
+        # it, or two requests would get two managers (and two POP3 locks) for one account.
+        entry = self._entries.get(account_id)
         if account is None:
             if entry is not None:
                 self._entries.pop(account_id, None)
@@ -144,6 +148,7 @@ class AccountRegistry:
             if factory is None:
                 raise ProtocolNotConfigured(f"{protocol} is not supported by this gateway")
             manager = entry.managers[protocol] = factory(entry.account, server, self._settings)
+            manager.on_state = self.on_state_change
         return manager
 
     def active_managers(self, protocol: str) -> list[ProtocolManager]:

@@ -73,6 +73,9 @@ class RetrievalResponse(StreamingResponse):
                 if gone.is_set():
                     break
             else:
+                # Commit (mark seen, QUIT) before the terminating chunk: a client that saw
+                # the end of the response can rely on the deletions having happened.
+                await self.retrieval.aclose()
                 await send({"type": "http.response.body", "body": b"", "more_body": False})
         finally:
             watcher.cancel()
@@ -80,9 +83,8 @@ class RetrievalResponse(StreamingResponse):
             await self.retrieval.aclose()
 
 
-def _error_json(exc: GatewayError) -> bytes:
-    return orjson.dumps({"error": {"status": status_of(exc), "code": exc.code,
-                                   "detail": exc.detail}})
+def _error(exc: GatewayError) -> bytes:
+    return orjson.dumps({"status": status_of(exc), "code": exc.code, "detail": exc.detail})
 
 
 async def _chunks(retrieval: Retrieval, fmt: Pop3Format, ndjson: bool) -> AsyncIterator[bytes]:
@@ -102,8 +104,8 @@ async def _chunks(retrieval: Retrieval, fmt: Pop3Format, ndjson: bool) -> AsyncI
             yield data + sep if ndjson else (data if first else sep + data)
             first = False
     except GatewayError as exc:
-        yield _error_json(exc) + b"\n" if ndjson else (
-            b'],"remaining":%d,"error":%s}' % (retrieval.remaining, _error_json(exc)[9:-1]))
+        yield (b'{"error":%s}\n' % _error(exc)) if ndjson else (
+            b'],"remaining":%d,"error":%s}' % (retrieval.remaining, _error(exc)))
         return
     if not ndjson:
         yield b'],"remaining":%d}' % retrieval.remaining
