@@ -13,6 +13,7 @@ from .accounts.imap_pool import ImapPool
 from .accounts.pop3_session import Pop3Manager
 from .accounts.registry import AccountRegistry
 from .accounts.smtp_pool import SmtpPool
+from .events.account_state import state_change_publisher
 from .events.bus import EventBus
 from .events.dispatcher import WebhookDispatcher
 from .events.webhooks import WebhookService
@@ -87,6 +88,7 @@ def build_services(settings: Settings) -> Services:
     services.pop3 = Pop3Service(accounts, Pop3SeenRepo(store), settings)
     services.background += [services.events,
                             WebhookDispatcher(webhook_repo, services.events, settings)]
+    accounts.on_state_change = state_change_publisher(services.events)
     services.sync = SyncService(accounts, services.events, store, settings)
     services.background.append(services.sync)
     _build_outbox(services)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
@@ -41,6 +42,8 @@ class ProtocolManager:
         self.server = server
         self.settings = settings
         self.status = ProtocolStatus(ConnState.DISCONNECTED, None, utcnow())
+        # Set by the registry: told of every state change (account.connected / account.error).
+        self.on_state: Callable[[ProtocolManager], None] | None = None
 
     def mark(self, state: ConnState, error: BaseException | str | None = None) -> None:
         """Record a state change (``since`` moves only when the state does)."""
@@ -49,6 +52,8 @@ class ProtocolManager:
         if state != self.status.state:
             self.status.state = state
             self.status.since = utcnow()
+            if self.on_state is not None:
+                self.on_state(self)
 
     def mark_failure(self, exc: BaseException) -> None:
         self.mark(ConnState.AUTH_FAILED if isinstance(exc, UpstreamAuthFailed) else ConnState.ERROR,

@@ -40,6 +40,12 @@ class Receiver:
             await self._arrived.wait_for(lambda: len(self.requests) >= count)
         return list(self.requests)
 
+    async def wait_until(self, predicate, within: float = 10.0) -> list[Received]:
+        """Until ``predicate(requests)`` holds."""
+        async with asyncio.timeout(within), self._arrived:
+            await self._arrived.wait_for(lambda: predicate(self.requests))
+        return list(self.requests)
+
     async def _handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         try:
             while True:

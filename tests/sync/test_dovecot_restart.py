@@ -1,0 +1,63 @@
+"""The watcher survives its IMAP server going away: reconnects with backoff and catches up.
+
+Uses a private mail stack: the shared one must never be stopped.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections import Counter
+from collections.abc import Iterator
+
+import pytest
+
+from gateway.settings import Settings
+from tests.conftest import account_spec, running_client
+from tests.events.receiver import receiver
+from tests.mailstack import MailStack, make_stack_dir, start_mailstack
+
+from .test_imap_watch import _message
+
+
+@pytest.fixture(scope="module")
+def private_stack() -> Iterator[MailStack]:
+    stack = start_mailstack(make_stack_dir("events-restart-"))
+    try:
+        yield stack
+    finally:
+        stack.stop()
+
+
+async def test_watcher_reconnects_and_catches_up(settings: Settings,
+                                                 private_stack: MailStack) -> None:
+    stack = private_stack
+    settings = settings.model_copy(update={"reconnect_base_delay": 0.3,
+                                           "reconnect_max_delay": 1.0})
+    user = stack.new_user("d")
+    account = user.split("@")[0]
+    async with receiver() as rec, running_client(settings) as client:
+        assert (await client.post("/v1/accounts",
+                                  json=account_spec(stack, user))).status_code == 201
+        await client.post("/v1/webhooks", json={"url": rec.url, "events": [
+            "message.new", "account.error", "account.connected"]})
+        async with asyncio.timeout(20):
+            await client.app.state.services.sync.wait_ready(account)
+        await asyncio.to_thread(stack.deliver, user, bytes(_message(user, "first")))
+        await rec.wait_for(2)  # account.connected, message.new
+
+        await asyncio.to_thread(stack.kill_dovecot)
+        await asyncio.sleep(1.5)  # the watcher notices and fails to reconnect meanwhile
+        await asyncio.to_thread(stack.start_dovecot)
+        for subject in ("second", "third"):  # maybe before the watcher is back
+            await asyncio.to_thread(stack.deliver, user, bytes(_message(user, subject)))
+
+        await rec.wait_until(
+            lambda reqs: sum(r.json()["type"] == "message.new" for r in reqs) >= 3, within=20)
+        await asyncio.sleep(1.0)
+    events = [r.json() for r in rec.requests]
+    subjects = Counter(e["data"]["subject"] for e in events if e["type"] == "message.new")
+    assert subjects == {"first": 1, "second": 1, "third": 1}
+    types = [e["type"] for e in events]
+    assert "account.error" in types
+    err = types.index("account.error")
+    assert "account.connected" in types[err:]  # reconnected after the error
