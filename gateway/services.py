@@ -90,6 +90,7 @@ def build_services(settings: Settings) -> Services:
                             WebhookDispatcher(webhook_repo, services.events, settings)]
     accounts.on_state_change = state_change_publisher(services.events)
     services.sync = SyncService(accounts, services.events, store, settings)
+    services.sync.list_uidls = services.pop3.list_uidls  # pop3.new for POP3-only accounts
     services.background.append(services.sync)
     _build_outbox(services)
     return services

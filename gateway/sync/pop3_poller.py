@@ -8,6 +8,7 @@ import logging
 from collections.abc import Awaitable, Callable
 
 from ..backoff import backoff_delay
+from ..errors import AccountBusy
 from ..events.bus import EventBus
 from ..events.types import ACCOUNT_CONNECTED, ACCOUNT_ERROR, POP3_NEW
 from ..settings import Settings
@@ -40,6 +41,8 @@ class Pop3Poller:
                 await self.poll_once()
                 attempt = 0
                 self.ready.set()
+            except AccountBusy:
+                pass  # a retrieval holds the maildrop lock (RFC 1939 section 8): next time
             except Exception as exc:  # reported, then retried with backoff
                 attempt += 1
                 delay = max(delay, backoff_delay(attempt, base=self._settings.reconnect_base_delay,
