@@ -1,0 +1,74 @@
+"""Several instances on one PostgreSQL: events reach every instance's SSE clients
+(LISTEN/NOTIFY), each webhook delivery is made once, and one instance watches an account."""
+
+from __future__ import annotations
+
+import asyncio
+import secrets
+
+import httpx
+from pydantic import SecretStr
+
+from gateway.app import create_app
+from gateway.settings import Settings
+from tests.conftest import ADMIN_TOKEN, account_spec, running_client
+from tests.mailstack import MailStack
+from tests.store.test_postgres import pg_database  # noqa: F401 - fixture
+from tests.sync.test_imap_watch import _message
+
+from .receiver import receiver
+from .server import serving
+from .sse_client import open_sse
+
+
+def _settings(url: str, base: Settings) -> Settings:
+    return base.model_copy(update={"database_url": url, "secret_key": SecretStr("shared-key"),
+                                   "instance_id": "pg-" + secrets.token_hex(3)})
+
+
+async def test_events_and_webhooks_across_instances(pg_database: str,  # noqa: F811
+                                                    settings: Settings) -> None:
+    two_app = create_app(_settings(pg_database, settings))
+    async with receiver() as rec, running_client(_settings(pg_database, settings)) as one, \
+            serving(two_app) as url, httpx.AsyncClient(
+                base_url=url, headers={"Authorization": f"Bearer {ADMIN_TOKEN}"}) as two:
+        await one.post("/v1/webhooks", json={"url": rec.url, "events": ["*"]})
+        async with open_sse(two) as sse:
+            await sse.wait_for(lambda _e: "connected" in sse.comments)
+            bus = one.app.state.services.events
+            sent = [await bus.publish("message.new", "acct", {"i": i}) for i in range(20)]
+            events = await sse.wait_for(lambda ev: len(ev) >= 20)
+            await rec.wait_for(20)
+            await asyncio.sleep(1.2)  # both dispatchers polled again: nothing twice
+        assert [e["id"] for e in events] == [e.id for e in sent]
+        ids = [r.headers["x-gateway-event-id"] for r in rec.requests]
+        assert sorted(ids) == sorted(e.id for e in sent)
+
+
+async def test_one_instance_watches_an_account(pg_database: str,  # noqa: F811
+                                               settings: Settings, mailstack: MailStack) -> None:
+    user = mailstack.new_user("pg")
+    account = user.split("@")[0]
+    async with receiver() as rec, \
+            running_client(_settings(pg_database, settings)) as one, \
+            running_client(_settings(pg_database, settings)) as two:
+        assert (await one.post("/v1/accounts",
+                               json=account_spec(mailstack, user))).status_code == 201
+        await one.post("/v1/webhooks", json={"url": rec.url, "events": ["message.new"]})
+
+        async def ready(client: httpx.AsyncClient) -> None:
+            await client.app.state.services.sync.wait_ready(account)
+
+        tasks = [asyncio.create_task(ready(c)) for c in (one, two)]
+        done, pending = await asyncio.wait(tasks, timeout=20,
+                                           return_when=asyncio.FIRST_COMPLETED)
+        assert len(done) == 1  # the other instance does not hold the lease
+        await asyncio.sleep(1.5)
+        assert all(not t.done() for t in pending)
+        for task in pending:
+            task.cancel()
+        for subject in ("a", "b"):
+            await asyncio.to_thread(mailstack.deliver, user, bytes(_message(user, subject)))
+        await rec.wait_for(2)
+        await asyncio.sleep(1.0)
+    assert sorted(r.json()["data"]["subject"] for r in rec.requests) == ["a", "b"]
