@@ -20,6 +20,7 @@ from .events.webhooks import WebhookService
 from .mail.service import MailService
 from .outbox.after_send import AfterSend
 from .outbox.idempotency import IdempotencyGuard
+from .outbox.journal import EndOfDataJournal
 from .outbox.service import SendService
 from .outbox.worker import OutboxWorker
 from .pop3 import Pop3Service
@@ -109,9 +110,12 @@ def _build_outbox(services: Services) -> None:
                                wait=upstream + 5, abandon_after=3 * upstream + 60),
     )
     if settings.outbox_workers > 0:
+        db_file = settings.sqlite_path()
         services.outbox_worker = OutboxWorker(
             settings=settings, repo=services.outbox.repo, accounts=services.accounts,
-            events=services.events, after=after, idempotency=idempotency)
+            events=services.events, after=after, idempotency=idempotency,
+            journal=EndOfDataJournal(db_file.with_name(db_file.name + ".outbox-journal"))
+            if db_file is not None else None)
         services.outbox.on_enqueue(services.outbox_worker.wake)
         services.background.append(services.outbox_worker)
 

@@ -19,10 +19,12 @@ crash, a job found "sending" with an expired lease is
 * marked sent (``smtp_response`` says "unconfirmed") when it is set: the "." was
   written to the socket, and the kernel delivers it even when the process is killed.
 
-So a crash can cause a duplicate never, and a loss only if the process dies in the
-microseconds between that commit and the write of the "." (or if the server refused
-the message after the "." in the same instant). That is the documented trade-off:
-at-most-once for one socket write, exactly-once otherwise. A connection that drops
+So a crash can cause a duplicate never, and a loss only if the process dies between
+recording the marker and writing the ".". With SQLite that gap is a few microseconds:
+the marker that decides is a line in a local journal (``journal.py``) written in the
+same event-loop step as the "."; with PostgreSQL it is the commit of ``data_sent_at``,
+one database round trip. That is the documented trade-off: at-most-once for that gap,
+exactly-once otherwise. A connection that drops
 *while waiting* for the reply to "." (the process alive) is different: the outcome is
 unknown, and the job is retried (RFC 5321 §6.1 prefers a duplicate to a loss).
 """
@@ -46,6 +48,7 @@ from ..store.idempotency import IdempotencyRepo
 from ..store.outbox import OutboxJob, OutboxRepo
 from ..store.schema import utcnow
 from .after_send import AfterSend
+from .journal import EndOfDataJournal
 
 log = logging.getLogger(__name__)
 
@@ -60,13 +63,15 @@ class OutboxWorker:
     """Background service: ``await worker.run(stop)`` until ``stop`` is set."""
 
     def __init__(self, *, settings: Settings, repo: OutboxRepo, accounts: AccountRegistry,
-                 events: EventBus, after: AfterSend, idempotency: IdempotencyRepo) -> None:
+                 events: EventBus, after: AfterSend, idempotency: IdempotencyRepo,
+                 journal: EndOfDataJournal | None = None) -> None:
         self.settings = settings
         self.repo = repo
         self.accounts = accounts
         self.events = events
         self.after = after
         self.idempotency = idempotency
+        self.journal = journal
         self._wake = asyncio.Event()
         self._instance = settings.instance_id or secrets.token_hex(4)
 
@@ -74,10 +79,16 @@ class OutboxWorker:
         self._wake.set()
 
     async def run(self, stop: asyncio.Event) -> None:
-        async with asyncio.TaskGroup() as tasks:
-            for slot in range(self.settings.outbox_workers):
-                tasks.create_task(self._slot(stop, slot), name=f"outbox-{slot}")
-            tasks.create_task(self._housekeeping(stop), name="outbox-housekeeping")
+        if self.journal is not None:
+            self.journal.open()
+        try:
+            async with asyncio.TaskGroup() as tasks:
+                for slot in range(self.settings.outbox_workers):
+                    tasks.create_task(self._slot(stop, slot), name=f"outbox-{slot}")
+                tasks.create_task(self._housekeeping(stop), name="outbox-housekeeping")
+        finally:
+            if self.journal is not None:
+                self.journal.close()
 
     async def _slot(self, stop: asyncio.Event, slot: int) -> None:
         owner = f"{self._instance}:{slot}:{secrets.token_hex(3)}"
@@ -124,8 +135,23 @@ class OutboxWorker:
     # -- one job -------------------------------------------------------------------------------
 
     async def process(self, job: OutboxJob, owner: str) -> None:
+        try:
+            await self._process(job, owner)
+        finally:
+            if self.journal is not None and job.status != "sending":
+                self.journal.forget(job.id)
+
+    def _maybe_sent(self, job: OutboxJob) -> bool:
+        """Did an interrupted earlier attempt of this job write its final "."?"""
+        if job.data_sent_at is None:
+            return False
+        if self.journal is None:
+            return True
+        return self.journal.maybe_sent(job.id, job.attempts - 1)
+
+    async def _process(self, job: OutboxJob, owner: str) -> None:
         entry: dict[str, Any] = {"at": utcnow().isoformat(), "ok": False}
-        if job.data_sent_at is not None:
+        if self._maybe_sent(job):
             # A worker died after writing the final "." (see the module docstring).
             note = ("unconfirmed: the gateway stopped after the end of DATA was sent; "
                     "not sent again")
@@ -138,6 +164,9 @@ class OutboxWorker:
         async def end_of_data() -> None:
             if not await self.repo.mark_data_sent(job.id, owner):
                 raise LeaseLost(job.id)
+            if self.journal is not None:
+                # No await from here to the write of "." (SmtpSession._data).
+                self.journal.record(job.id, job.attempts)
 
         try:
             pool = await self.accounts.manager(job.account_id, "smtp")
