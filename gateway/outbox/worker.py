@@ -150,7 +150,7 @@ class OutboxWorker:
         return self.journal.maybe_sent(job.id, job.attempts - 1)
 
     async def _process(self, job: OutboxJob, owner: str) -> None:
-        entry: dict[str, Any] = {"at": utcnow().isoformat(), "ok": False}
+        entry: dict[str, Any] = {"at": utcnow().isoformat(), "ok": False, "worker": owner}
         if self._maybe_sent(job):
             # A worker died after writing the final "." (see the module docstring).
             note = ("unconfirmed: the gateway stopped after the end of DATA was sent; "
