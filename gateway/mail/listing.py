@@ -8,7 +8,7 @@ from datetime import date
 from typing import Any
 
 from ..errors import InvalidInput
-from ..protocols.imap import ImapSession
+from ..protocols.imap import ImapRejected, ImapSession
 from ..protocols.imap.encoding import Arg, astring, search_date, sequence_set
 from .cache import SummaryCache
 from .ids import decode_cursor, encode_cursor, encode_message_id
@@ -79,6 +79,7 @@ async def list_messages(
     session: ImapSession, cache: SummaryCache, account_id: str, mailbox: str, mailbox_id: str,
     query: ListQuery, *, limit: int, cursor: str | None,
 ) -> dict[str, Any]:
+    was_selected = session.selected is not None and session.selected.name == mailbox
     selected = await session.select(mailbox)
     qkey = query.key()
     before: int | None = None
@@ -88,23 +89,50 @@ async def list_messages(
             raise InvalidInput("the mailbox was recreated since this cursor was issued; "
                                "start again without a cursor")
     criteria, utf8 = query.criteria()
-    ranges, total = await session.uid_search(criteria, charset=utf8)
-    uids = _newest_below(ranges, before, limit + 1)
+    flags: dict[int, list[str]] | None = None
+    if criteria == [b"ALL"] and before is None:
+        # The newest page of an unfiltered listing: by message numbers, no SEARCH, one
+        # round trip. "n:*" reaches messages that arrived since the last EXISTS we saw (the
+        # server reports them in this very command); expunges are never reported during a
+        # FETCH (RFC 3501 section 7.4.1), so the numbers keep meaning what we think.
+        data: dict[int, dict[bytes, Any]] = {}
+        if was_selected:
+            # NOOP and FETCH in one round trip: expunges by others are applied first.
+            before_count = selected.exists
+            first = max(1, before_count - limit)  # one more than asked: a next page?
+            try:
+                data = await session.noop_fetch(b"%d:*" % first, b"(UID FLAGS)")
+            except ImapRejected:
+                if selected.exists:  # "1:*" of an emptied mailbox is refused; else a real error
+                    raise
+            if selected.exists < before_count and len(data) < min(limit + 1, selected.exists):
+                first = max(1, selected.exists - limit)  # renumbered: fetch again
+                data = await session.fetch(b"%d:*" % first, b"(UID FLAGS)")
+        elif selected.exists:
+            first = max(1, selected.exists - limit)
+            data = await session.fetch(b"%d:*" % first, b"(UID FLAGS)")
+        total = selected.exists
+        uids = sorted(data, reverse=True)
+        flags = {uid: _flags(d) for uid, d in data.items()}
+    else:
+        ranges, total = await session.uid_search(criteria, charset=utf8)
+        uids = _newest_below(ranges, before, limit + 1)
     more = len(uids) > limit
     uids = uids[:limit]
     validity = selected.uidvalidity
-    fetched = await fetch_summaries(session, cache, account_id, mailbox, validity, uids)
+    fetched = await fetch_summaries(session, cache, account_id, mailbox, validity, uids,
+                                    known_flags=flags)
     items = []
     for uid in uids:
         entry = fetched.get(uid)
         if entry is None:
             continue  # expunged meanwhile
-        base, flags = entry
+        base, flag_list = entry
         item = {"id": encode_message_id(mailbox, validity, uid), "uid": uid,
                 "mailbox": mailbox_id}
         item.update(base)
         del item["_structure"]
-        item["flags"] = flags
+        item["flags"] = flag_list
         items.append(item)
     next_cursor = encode_cursor(validity, uids[-1], qkey) if more and uids else None
     return {"items": items, "next_cursor": next_cursor, "total": total}
@@ -112,9 +140,10 @@ async def list_messages(
 
 async def fetch_summaries(
     session: ImapSession, cache: SummaryCache, account_id: str, mailbox: str, validity: int,
-    uids: list[int],
+    uids: list[int], *, known_flags: dict[int, list[str]] | None = None,
 ) -> dict[int, tuple[dict[str, Any], list[str]]]:
-    """Summaries and current flags; only FLAGS travel for messages already in the cache."""
+    """Summaries and current flags; only FLAGS travel for messages already in the cache
+    (and nothing at all when the caller already has their flags)."""
     out: dict[int, tuple[dict[str, Any], list[str]]] = {}
     cached: dict[int, dict[str, Any]] = {}
     missing: list[int] = []
@@ -122,6 +151,8 @@ async def fetch_summaries(
         hit = cache.get((account_id, mailbox, validity, uid))
         if hit is None:
             missing.append(uid)
+        elif known_flags is not None and uid in known_flags:
+            out[uid] = hit, known_flags[uid]
         else:
             cached[uid] = hit
     for start in range(0, len(missing), FETCH_BATCH):

@@ -298,3 +298,23 @@ async def test_reads_run_in_parallel_sessions(client, account, acct_url, mailsta
     assert all(len(p["items"]) == 5 for p in pages)
     resp = await client.get(f"/v1/accounts/{account['id']}/status")
     assert resp.json()["imap"]["state"] == "connected"
+
+
+async def test_listing_sees_other_clients_changes_at_once(client, account, acct_url,
+                                                          mailstack: MailStack) -> None:
+    mailstack.seed_maildir(account["email"], [make_message(f"x{i}") for i in range(6)])
+    assert (await _list(client, acct_url, limit=3))["total"] == 6
+    conn = _imap(mailstack, account["email"])
+    try:
+        conn.select("INBOX")
+        conn.uid("STORE", "5:6", "+FLAGS", "(\\Deleted)")
+        conn.expunge()
+    finally:
+        conn.logout()
+    page = await _list(client, acct_url, limit=3)
+    assert page["total"] == 4
+    assert [m["subject"] for m in page["items"]] == ["x3", "x2", "x1"]
+    mailstack.deliver(account["email"], make_message("later"))
+    page = await _list(client, acct_url, limit=3)
+    assert page["total"] == 5 and page["items"][0]["subject"] == "later"
+    assert page["next_cursor"] is not None

@@ -10,9 +10,12 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from imapclient.response_parser import parse_fetch_response, parse_response
+from imapclient.exceptions import ProtocolError
+from imapclient.response_parser import _convert_ENVELOPE, _convert_INTERNALDATE, parse_response
+from imapclient.response_types import BodyData
 
 from .encoding import decode_mailbox, parse_sequence_set
+from .tokens import parse_pieces
 from .wire import Piece, Untagged
 
 __all__ = [
@@ -34,22 +37,28 @@ def parse_fetch(responses: Iterable[Untagged]) -> dict[int, dict[bytes, Any]]:
     """FETCH responses keyed by UID; responses without a UID (unsolicited) are left out.
 
     Values as imapclient gives them: ``FLAGS`` a tuple of bytes, ``ENVELOPE`` an
-    ``Envelope``, ``BODYSTRUCTURE`` a ``BodyData``, ``BODY[...]`` bytes, ...
+    ``Envelope``, ``BODYSTRUCTURE`` a ``BodyData``, ``BODY[...]`` bytes, ... The
+    tokens come from ``tokens.parse_pieces`` (fast); imapclient converts the values.
     """
-    pieces: list[Piece] = []
-    for response in responses:
-        if response.kind == b"FETCH":
-            # "12 FETCH (...)" -> imapclient expects "12 (...)"
-            first = response.pieces[0]
-            text = first if isinstance(first, bytes) else first[0]
-            number, _, rest = text.partition(b" ")
-            rest = number + b" " + rest[6:]
-            pieces.append(rest if isinstance(first, bytes) else (rest, first[1]))
-            pieces.extend(response.pieces[1:])
-    if not pieces:
-        return {}
     out: dict[int, dict[bytes, Any]] = {}
-    for data in parse_fetch_response(pieces, normalise_times=False, uid_is_key=False).values():
+    for response in responses:
+        if response.kind != b"FETCH":
+            continue
+        values = parse_pieces(response.pieces)
+        if len(values) < 3 or not isinstance(values[2], tuple) or len(values[2]) % 2:
+            raise ProtocolError(f"malformed FETCH response: {response.text[:60]!r}")
+        items = values[2]
+        data: dict[bytes, Any] = {b"SEQ": values[0]}
+        for i in range(0, len(items), 2):
+            key = items[i].upper() if isinstance(items[i], bytes) else items[i]
+            value = items[i + 1]
+            if key == b"ENVELOPE" and isinstance(value, tuple):
+                value = _convert_ENVELOPE(value, normalise_times=False)
+            elif key in (b"BODYSTRUCTURE", b"BODY") and isinstance(value, tuple):
+                value = BodyData.create(value)
+            elif key == b"INTERNALDATE":
+                value = _convert_INTERNALDATE(value, normalise_times=False)
+            data[key] = value
         uid = data.get(b"UID")
         if isinstance(uid, int):
             out.setdefault(uid, {}).update(data)

@@ -15,10 +15,13 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
+from imapclient.exceptions import ProtocolError
+
 from ...errors import (
     InvalidInput,
     MailboxNotFound,
     UpstreamAuthFailed,
+    UpstreamError,
     UpstreamRejected,
     UpstreamTimeout,
     UpstreamUnavailable,
@@ -201,9 +204,56 @@ class ImapSession:
                 self.close()
                 raise
         self.last_used = time.monotonic()
+        self._track_selected(result)
         if check and result.status != "OK":
             raise _rejected(parts, result)
         return result
+
+    async def _pipeline(self, *commands: tuple[bytes, ...]) -> list[Completion]:
+        """Send commands of atoms only in one write and wait for all their tagged
+        responses (RFC 3501 section 5.5); their untagged responses come back together."""
+        proto = self._proto
+        if proto is None or not self.alive:
+            raise UpstreamUnavailable("IMAP connection is closed", protocol="imap")
+        async with self._lock:
+            tags = []
+            for _ in commands:
+                self._tagnum += 1
+                tags.append(b"G%d" % self._tagnum)
+            pending = proto.pending = Pending(tags[0], asyncio.get_running_loop(),
+                                              more_tags=tuple(tags[1:]))
+            try:
+                async with asyncio.timeout(self.command_timeout):
+                    proto.write(b"".join(tag + b" " + b" ".join(parts) + b"\r\n"
+                                         for tag, parts in zip(tags, commands, strict=True)))
+                    await pending.future
+            except TimeoutError as exc:
+                self.close()
+                raise UpstreamTimeout(
+                    f"IMAP server did not answer within {self.command_timeout:g} s",
+                    protocol="imap") from exc
+            except (ConnectionError, OSError) as exc:
+                self.close()
+                raise UpstreamUnavailable(f"IMAP connection lost: {exc}", protocol="imap") from exc
+            except asyncio.CancelledError:
+                self.close()
+                raise
+        self.last_used = time.monotonic()
+        results = [pending.results[tag] for tag in tags]
+        self._track_selected(results[-1])
+        for parts, result in zip(commands, results, strict=True):
+            if result.status != "OK":
+                raise _rejected(parts, result)
+        return results
+
+    def _track_selected(self, result: Completion) -> None:
+        selected = self.selected
+        if selected is not None:
+            for untagged in result.untagged:  # RFC 3501 sections 7.3.1 and 7.4.1
+                if untagged.kind == b"EXISTS" and untagged.number is not None:
+                    selected.exists = untagged.number
+                elif untagged.kind == b"EXPUNGE":
+                    selected.exists = max(0, selected.exists - 1)
 
     async def _send(self, proto: ImapWireProtocol, tag: bytes, parts: tuple[Arg, ...],
                     pending: Pending) -> None:
@@ -377,12 +427,33 @@ class ImapSession:
                         time_limit: float | None = None) -> dict[int, dict[bytes, Any]]:
         """UID FETCH (RFC 3501 section 6.4.8), parsed; keyed by UID."""
         result = await self._run(b"UID", b"FETCH", uids, items, time_limit=time_limit)
-        return parse_fetch(result.untagged)
+        return self._parsed(parse_fetch, result.untagged)
+
+    async def fetch(self, messages: bytes, items: bytes) -> dict[int, dict[bytes, Any]]:
+        """FETCH by message sequence numbers (RFC 3501 section 6.4.5), keyed by UID (ask
+        for UID in ``items``). The server sends no EXPUNGE during it (section 7.4.1), so
+        the numbers mean what the last EXISTS/EXPUNGE said."""
+        result = await self._run(b"FETCH", messages, items)
+        return self._parsed(parse_fetch, result.untagged)
+
+    async def noop_fetch(self, messages: bytes, items: bytes) -> dict[int, dict[bytes, Any]]:
+        """NOOP and FETCH pipelined: the NOOP brings EXISTS/EXPUNGE news (RFC 3501 section
+        6.1.2) in the same round trip. ``messages`` may refer to numbers from before it."""
+        results = await self._pipeline((b"NOOP",), (b"FETCH", messages, items))
+        return self._parsed(parse_fetch, results[-1].untagged)
+
+    def _parsed(self, parser: Any, untagged: list[Untagged]) -> Any:
+        try:
+            return parser(untagged)
+        except (ProtocolError, ValueError, IndexError, TypeError) as exc:
+            raise UpstreamError(f"malformed IMAP response: {exc}", code="imap_protocol_error",
+                                protocol="imap") from None
 
     async def uid_store(self, uids: bytes, action: bytes, flags: list[str]) -> dict[int, Any]:
         """UID STORE ``+FLAGS``/``-FLAGS``/``FLAGS`` -> new flags per UID."""
         result = await self._run(b"UID", b"STORE", uids, action, flag_list(flags))
-        return {uid: data.get(b"FLAGS", ()) for uid, data in parse_fetch(result.untagged).items()}
+        parsed = self._parsed(parse_fetch, result.untagged)
+        return {uid: data.get(b"FLAGS", ()) for uid, data in parsed.items()}
 
     async def uid_copy(self, uids: bytes, mailbox: str) -> list[str] | None:
         """UID COPY; the COPYUID response code (RFC 4315) when the server sends one."""

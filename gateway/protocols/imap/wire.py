@@ -124,12 +124,16 @@ def _classify(pieces: list[Piece]) -> Untagged:
 
 
 class Pending:
-    """The command in flight on a connection (one at a time per connection)."""
+    """The command(s) in flight on a connection: one, or a few pipelined ones
+    (RFC 3501 section 5.5) whose untagged responses are collected together."""
 
-    __slots__ = ("tag", "future", "untagged", "continuation", "idle")
+    __slots__ = ("tag", "tags", "results", "future", "untagged", "continuation", "idle")
 
-    def __init__(self, tag: bytes, loop: asyncio.AbstractEventLoop, *, idle: bool = False) -> None:
+    def __init__(self, tag: bytes, loop: asyncio.AbstractEventLoop, *, idle: bool = False,
+                 more_tags: tuple[bytes, ...] = ()) -> None:
         self.tag = tag
+        self.tags = (tag, *more_tags)
+        self.results: dict[bytes, Completion] = {}
         self.future: asyncio.Future[Completion] = loop.create_future()
         self.untagged: list[Untagged] = []
         self.continuation: asyncio.Future[bytes] = loop.create_future()
@@ -212,15 +216,18 @@ class ImapWireProtocol(aioimaplib.IMAP4ClientProtocol):
         else:
             tag, _, rest = head.partition(b" ")
             pending = self.pending
-            if pending is None or tag != pending.tag:
+            if pending is None or tag not in pending.tags:
                 log.warning("IMAP: response for an unknown tag %r", tag[:20])
                 return
             status, _, text = rest.partition(b" ")
+            result = Completion(status.decode("ascii", "replace").upper(), text,
+                                pending.untagged)
+            pending.results[tag] = result
+            if len(pending.results) < len(pending.tags):
+                return
             self.pending = None
             if not pending.future.done():
-                pending.future.set_result(
-                    Completion(status.decode("ascii", "replace").upper(), text, pending.untagged)
-                )
+                pending.future.set_result(result)
 
     def write(self, data: bytes) -> None:
         if self.transport is None or self.transport.is_closing():
