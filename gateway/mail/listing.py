@@ -8,7 +8,7 @@ from datetime import date
 from typing import Any
 
 from ..errors import InvalidInput
-from ..protocols.imap import ImapRejected, ImapSession
+from ..protocols.imap import ImapSession
 from ..protocols.imap.encoding import Arg, astring, search_date, sequence_set
 from .cache import SummaryCache
 from .ids import decode_cursor, encode_cursor, encode_message_id
@@ -91,26 +91,15 @@ async def list_messages(
     criteria, utf8 = query.criteria()
     flags: dict[int, list[str]] | None = None
     if criteria == [b"ALL"] and before is None:
-        # The newest page of an unfiltered listing: by message numbers, no SEARCH, one
-        # round trip. "n:*" reaches messages that arrived since the last EXISTS we saw (the
-        # server reports them in this very command); expunges are never reported during a
-        # FETCH (RFC 3501 section 7.4.1), so the numbers keep meaning what we think.
-        data: dict[int, dict[bytes, Any]] = {}
+        # The newest page of an unfiltered listing: by message numbers, no SEARCH.
+        # Dovecot makes new mail and expunges visible only between commands (and not
+        # between pipelined ones), so a NOOP first when the mailbox was already selected.
         if was_selected:
-            # NOOP and FETCH in one round trip: expunges by others are applied first.
-            before_count = selected.exists
-            first = max(1, before_count - limit)  # one more than asked: a next page?
-            try:
-                data = await session.noop_fetch(b"%d:*" % first, b"(UID FLAGS)")
-            except ImapRejected:
-                if selected.exists:  # "1:*" of an emptied mailbox is refused; else a real error
-                    raise
-            if selected.exists < before_count and len(data) < min(limit + 1, selected.exists):
-                first = max(1, selected.exists - limit)  # renumbered: fetch again
-                data = await session.fetch(b"%d:*" % first, b"(UID FLAGS)")
-        elif selected.exists:
-            first = max(1, selected.exists - limit)
-            data = await session.fetch(b"%d:*" % first, b"(UID FLAGS)")
+            await session.noop()
+        data: dict[int, dict[bytes, Any]] = {}
+        if selected.exists:
+            first = max(1, selected.exists - limit)  # one more than asked: a next page?
+            data = await session.fetch(b"%d:%d" % (first, selected.exists), b"(UID FLAGS)")
         total = selected.exists
         uids = sorted(data, reverse=True)
         flags = {uid: _flags(d) for uid, d in data.items()}

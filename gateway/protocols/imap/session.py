@@ -209,43 +209,6 @@ class ImapSession:
             raise _rejected(parts, result)
         return result
 
-    async def _pipeline(self, *commands: tuple[bytes, ...]) -> list[Completion]:
-        """Send commands of atoms only in one write and wait for all their tagged
-        responses (RFC 3501 section 5.5); their untagged responses come back together."""
-        proto = self._proto
-        if proto is None or not self.alive:
-            raise UpstreamUnavailable("IMAP connection is closed", protocol="imap")
-        async with self._lock:
-            tags = []
-            for _ in commands:
-                self._tagnum += 1
-                tags.append(b"G%d" % self._tagnum)
-            pending = proto.pending = Pending(tags[0], asyncio.get_running_loop(),
-                                              more_tags=tuple(tags[1:]))
-            try:
-                async with asyncio.timeout(self.command_timeout):
-                    proto.write(b"".join(tag + b" " + b" ".join(parts) + b"\r\n"
-                                         for tag, parts in zip(tags, commands, strict=True)))
-                    await pending.future
-            except TimeoutError as exc:
-                self.close()
-                raise UpstreamTimeout(
-                    f"IMAP server did not answer within {self.command_timeout:g} s",
-                    protocol="imap") from exc
-            except (ConnectionError, OSError) as exc:
-                self.close()
-                raise UpstreamUnavailable(f"IMAP connection lost: {exc}", protocol="imap") from exc
-            except asyncio.CancelledError:
-                self.close()
-                raise
-        self.last_used = time.monotonic()
-        results = [pending.results[tag] for tag in tags]
-        self._track_selected(results[-1])
-        for parts, result in zip(commands, results, strict=True):
-            if result.status != "OK":
-                raise _rejected(parts, result)
-        return results
-
     def _track_selected(self, result: Completion) -> None:
         selected = self.selected
         if selected is not None:
@@ -435,12 +398,6 @@ class ImapSession:
         the numbers mean what the last EXISTS/EXPUNGE said."""
         result = await self._run(b"FETCH", messages, items)
         return self._parsed(parse_fetch, result.untagged)
-
-    async def noop_fetch(self, messages: bytes, items: bytes) -> dict[int, dict[bytes, Any]]:
-        """NOOP and FETCH pipelined: the NOOP brings EXISTS/EXPUNGE news (RFC 3501 section
-        6.1.2) in the same round trip. ``messages`` may refer to numbers from before it."""
-        results = await self._pipeline((b"NOOP",), (b"FETCH", messages, items))
-        return self._parsed(parse_fetch, results[-1].untagged)
 
     def _parsed(self, parser: Any, untagged: list[Untagged]) -> Any:
         try:

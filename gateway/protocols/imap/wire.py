@@ -124,8 +124,8 @@ def _classify(pieces: list[Piece]) -> Untagged:
 
 
 class Pending:
-    """The command(s) in flight on a connection: one, or a few pipelined ones
-    (RFC 3501 section 5.5) whose untagged responses are collected together."""
+    """The command in flight on a connection (one at a time per connection; ``more_tags``
+    would let a few pipelined ones, RFC 3501 section 5.5, share it)."""
 
     __slots__ = ("tag", "tags", "results", "future", "untagged", "continuation", "idle")
 
