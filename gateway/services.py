@@ -81,7 +81,7 @@ def build_services(settings: Settings) -> Services:
         box=box,
         accounts=accounts,
         tokens=TokenRepo(store),
-        events=EventBus(store, settings.instance_id),
+        events=EventBus(store, settings.instance_id, settings.events_retention_days),
     )
     services.mail = MailService(accounts, settings)
     webhook_repo = WebhookRepo(store, box)

@@ -17,7 +17,7 @@ import secrets
 from collections import OrderedDict
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import text
@@ -31,6 +31,7 @@ from ..store.webhooks import WebhookRepo
 log = logging.getLogger(__name__)
 
 NOTIFY_CHANNEL = "mailgate_events"
+_PRUNE_EVERY = 3600.0
 
 
 @dataclass(frozen=True)
@@ -98,8 +99,9 @@ class EventBatch:
 class EventBus:
     """Stores events (for replay and webhooks) and fans them out to subscribers."""
 
-    def __init__(self, store: Store, instance_id: str = "") -> None:
+    def __init__(self, store: Store, instance_id: str = "", retention_days: int = 7) -> None:
         self._store = store
+        self._retention = timedelta(days=retention_days)
         self.instance = instance_id or secrets.token_hex(6)
         self.repo = EventRepo(store)
         self._subscribers: set[Subscription] = set()
@@ -161,6 +163,7 @@ class EventBus:
         """Publish what ``publish_soon`` queued; with PostgreSQL, relay other instances' events."""
         async with asyncio.TaskGroup() as tasks:
             tasks.create_task(self._drain_soon(stop))
+            tasks.create_task(self._prune(stop))
             if self._store.dialect == "postgresql":
                 tasks.create_task(self._listen(stop))
 
@@ -177,6 +180,18 @@ class EventBus:
                 await self.publish(*getter.result())
             except Exception:
                 log.exception("could not publish a queued event")
+
+    async def _prune(self, stop: asyncio.Event) -> None:
+        """Drop events older than the retention (replay reaches back that far), hourly."""
+        while not stop.is_set():
+            try:
+                dropped = await self.repo.prune(utcnow() - self._retention)
+                if dropped:
+                    log.info("pruned %d old events", dropped)
+            except Exception:
+                log.exception("pruning events failed")
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), _PRUNE_EVERY)
 
     async def _listen(self, stop: asyncio.Event) -> None:
         """LISTEN on PostgreSQL; reconnect with a pause when the connection drops."""

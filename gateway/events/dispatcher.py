@@ -31,6 +31,7 @@ log = logging.getLogger(__name__)
 _CLAIM_BATCH = 100
 _POLL_INTERVAL = 1.0  # catches other instances' events and due retries
 _HISTORY_KEEP = 50
+_PRUNE_EVERY = 3600.0
 
 
 class WebhookDispatcher:
@@ -42,6 +43,7 @@ class WebhookDispatcher:
         self._wake = asyncio.Event()
         self._in_flight: Counter[str] = Counter()
         self._next_retry: float | None = None  # monotonic time of the soonest local retry
+        self._pruned_at = -_PRUNE_EVERY
         bus.add_listener(lambda _event: self._wake.set())
 
     async def run(self, stop: asyncio.Event) -> None:
@@ -52,6 +54,7 @@ class WebhookDispatcher:
             tasks: set[asyncio.Task] = set()
             try:
                 while not stop.is_set():
+                    await self._prune()
                     try:
                         claimed = await self._claim()
                     except Exception:
@@ -70,6 +73,16 @@ class WebhookDispatcher:
                 for task in tasks:
                     task.cancel()
                 await asyncio.gather(*tasks, return_exceptions=True)
+
+    async def _prune(self) -> None:
+        if time.monotonic() < self._pruned_at + _PRUNE_EVERY:
+            return
+        self._pruned_at = time.monotonic()
+        try:
+            days = self._settings.events_retention_days
+            await self._repo.prune(utcnow() - timedelta(days=days))
+        except Exception:
+            log.exception("pruning webhook deliveries failed")
 
     async def _claim(self) -> list[Delivery]:
         limit = self._settings.webhook_concurrency

@@ -172,6 +172,14 @@ class WebhookRepo:
             await conn.execute(webhook_deliveries.update()
                                .where(webhook_deliveries.c.id == delivery_id).values(**values))
 
+    async def prune(self, older_than: datetime) -> int:
+        """Forget finished deliveries created before ``older_than``."""
+        d = webhook_deliveries
+        async with self._store.engine.begin() as conn:
+            result = await conn.execute(d.delete().where(
+                d.c.status != "pending", d.c.created_at < older_than))
+        return result.rowcount or 0
+
     async def next_due_at(self) -> datetime | None:
         d = webhook_deliveries
         async with self._store.engine.connect() as conn:

@@ -18,6 +18,7 @@ from datetime import datetime
 from ..accounts.imap_pool import ImapPool
 from ..accounts.models import Account
 from ..accounts.registry import AccountRegistry
+from ..errors import AccountNotFound
 from ..events.bus import EventBus
 from ..settings import Settings
 from ..store.db import Store
@@ -91,6 +92,8 @@ class SyncService:
                     if a.imap is not None or (a.pop3 is not None and self.list_uidls)}
         for account_id in [a for a in self._running if a not in accounts]:
             await self._stop(account_id)
+            if not await self._registry_has(account_id):
+                await self.repo.forget_account(account_id)  # deleted: its state goes too
         for account in accounts.values():
             entry = self._running.get(account.id)
             if entry is not None and entry.task.done():
@@ -109,6 +112,13 @@ class SyncService:
                 entry = None
             if entry is None:
                 self._start(account)
+
+    async def _registry_has(self, account_id: str) -> bool:
+        try:
+            await self._registry.get(account_id)
+        except AccountNotFound:
+            return False
+        return True
 
     def _start(self, account: Account) -> None:
         stop = asyncio.Event()

@@ -13,7 +13,7 @@ import pytest
 from gateway.app import create_app
 from gateway.events.signing import verify
 from gateway.settings import Settings
-from tests.conftest import ADMIN_TOKEN, account_spec
+from tests.conftest import ADMIN_TOKEN, account_spec, running_client
 from tests.events.receiver import receiver
 from tests.events.server import serving
 from tests.events.sse_client import open_sse
@@ -124,3 +124,44 @@ async def test_flag_change_and_expunge_by_another_client(
     assert {"\\Flagged", "$Important"} <= set(flagged[-1]["data"]["added"])
     # The message being expunged may first get \Deleted as a flag change; never a new one.
     assert len(sse.of_type("message.new")) == 2
+
+
+async def test_watched_mailbox_is_idled_and_a_deleted_account_is_forgotten(
+    settings: Settings, mailstack: MailStack
+) -> None:
+    settings = settings.model_copy(update={"watch_poll_interval": 3600.0})  # no polling help
+    user = mailstack.new_user("wm")
+
+    def make_work() -> None:
+        imap = imap_client(mailstack, user)
+        assert imap.create("Work")[0] == "OK"
+        imap.logout()
+
+    await asyncio.to_thread(make_work)
+    async with receiver() as rec, running_client(settings) as client:
+        spec = account_spec(mailstack, user, watch_mailboxes=["Work"])
+        account = (await client.post("/v1/accounts", json=spec)).json()["id"]
+        await client.post("/v1/webhooks", json={"url": rec.url, "events": ["message.new"]})
+        services = client.app.state.services
+        async with asyncio.timeout(20):
+            await services.sync.wait_ready(account)
+        await asyncio.sleep(0.3)  # Work's own IDLE session has its baseline too
+
+        def append_to_work() -> None:
+            imap = imap_client(mailstack, user)
+            imap.append("Work", None, None, bytes(_message(user, "into work")))
+            imap.logout()
+
+        await asyncio.to_thread(append_to_work)
+        (got,) = await rec.wait_for(1, within=5)
+        assert got.json()["data"]["mailbox"] == "Work"
+        assert got.json()["data"]["subject"] == "into work"
+
+        assert (await client.delete(f"/v1/accounts/{account}")).status_code == 204
+        async with asyncio.timeout(10):
+            # polling the service's own state: there is no event for "stopped watching"
+            while services.sync.watchers(account) or await services.sync.repo.load(account):  # noqa: ASYNC110, E501
+                await asyncio.sleep(0.1)
+        await asyncio.to_thread(mailstack.deliver, user, bytes(_message(user, "after")))
+        await asyncio.sleep(1.5)
+        assert len(rec.requests) == 1
