@@ -76,6 +76,14 @@ class Retrieval:
         self._closed = False
         self._gen: AsyncIterator[RetrievedItem] | None = None
 
+    def hold_back(self, extra_bytes: int) -> None:
+        """A consumer that buffers up to ``extra_bytes`` before writing: delay confirmation."""
+        self._lag += extra_bytes
+
+    def abandon(self) -> None:
+        """The consumer did not write everything out: only confirmed items count."""
+        self.completed = False
+
     @property
     def count(self) -> int:
         return len(self.plan)
@@ -108,7 +116,8 @@ class Retrieval:
             self.delivered += 1
             if self.headers_only:
                 continue  # headers alone are not a delivered message
-            self._seen_batch.append(planned.uidl)
+            if not planned.seen:
+                self._seen_batch.append(planned.uidl)
             if self.delete:
                 await self._client.dele(planned.number)
                 self._deleted += 1

@@ -145,6 +145,7 @@ class Pop3Client:
         self.timeout = timeout
         self._buf = ResponseBuffer(max_body=max_message_bytes)
         self._pending: deque[tuple[str, int | None, bool]] = deque()
+        self._out: list[bytes] = []
         self.capabilities: dict[str, list[str]] = {}
         self.greeting = ""
         self.closed = False
@@ -238,10 +239,18 @@ class Pop3Client:
         if self.closed:
             raise UpstreamUnavailable("the POP3 session is closed", protocol=PROTOCOL)
         line = raw if raw is not None else " ".join([verb, *(_check_arg(str(a)) for a in args)])
-        self._writer.write(line.encode("utf-8") + b"\r\n")
+        # Buffered: pipelined commands leave in one segment (flushed by _drain or _fill).
+        self._out.append(line.encode("utf-8") + b"\r\n")
         self._pending.append((verb, arg, multiline))
 
+    def _flush(self) -> None:
+        if self._out:
+            data = b"".join(self._out)
+            self._out.clear()
+            self._writer.write(data)
+
     async def _drain(self) -> None:
+        self._flush()
         try:
             async with asyncio.timeout(self.timeout):
                 await self._writer.drain()
@@ -253,6 +262,7 @@ class Pop3Client:
             raise UpstreamUnavailable(f"connection lost: {exc}", protocol=PROTOCOL) from None
 
     async def _fill(self) -> None:
+        self._flush()  # never wait for a reply to a command still in our buffer
         try:
             async with asyncio.timeout(self.timeout):
                 data = await self._reader.read(READ_CHUNK)
@@ -447,6 +457,8 @@ class Pop3Client:
 
         def fill() -> None:
             nonlocal exhausted
+            if len(self._pending) > window // 2:
+                return  # refill in batches: fewer, larger writes
             while not exhausted and len(self._pending) < window:
                 number = next(todo, None)
                 if number is None:

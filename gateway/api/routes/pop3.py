@@ -34,6 +34,7 @@ router = APIRouter(prefix="/v1/accounts/{account}/pop3", tags=["pop3"])
 
 NDJSON = "application/x-ndjson"
 JSON_DEFAULT_LIMIT = 100
+COALESCE_BYTES = 64 * 1024  # join small items into writes of about this size
 UidlPath = Annotated[str, Path(pattern=UIDL_PATTERN, description="The message's UIDL")]
 _UPSTREAM = (409, 502, 503, 504)
 
@@ -53,6 +54,7 @@ class RetrievalResponse(StreamingResponse):
     def __init__(self, retrieval: Retrieval, chunks: AsyncIterator[bytes], media_type: str):
         super().__init__(chunks, media_type=media_type)
         self.retrieval = retrieval
+        retrieval.hold_back(COALESCE_BYTES)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         gone = asyncio.Event()
@@ -63,23 +65,40 @@ class RetrievalResponse(StreamingResponse):
             gone.set()
 
         watcher = asyncio.ensure_future(watch())
+        written_all = False
         try:
             await send({"type": "http.response.start", "status": self.status_code,
                         "headers": self.raw_headers})
+            pending: list[bytes] = []
+            size = 0
             async for chunk in self.body_iterator:
                 if gone.is_set():
                     break
-                await send({"type": "http.response.body", "body": chunk, "more_body": True})
+                pending.append(chunk)
+                size += len(chunk)
+                if size < COALESCE_BYTES:
+                    continue  # fewer, larger writes; the retrieval holds back this much more
+                await send({"type": "http.response.body", "body": b"".join(pending),
+                            "more_body": True})
+                pending.clear()
+                size = 0
                 if gone.is_set():
                     break
             else:
-                # Commit (mark seen, QUIT) before the terminating chunk: a client that saw
-                # the end of the response can rely on the deletions having happened.
-                await self.retrieval.aclose()
-                await send({"type": "http.response.body", "body": b"", "more_body": False})
+                if pending:
+                    await send({"type": "http.response.body", "body": b"".join(pending),
+                                "more_body": True})
+                if not gone.is_set():
+                    written_all = True
+                    # Commit (mark seen, QUIT) before the terminating chunk: a client that
+                    # saw the end of the response can rely on the deletions having happened.
+                    await self.retrieval.aclose()
+                    await send({"type": "http.response.body", "body": b"", "more_body": False})
         finally:
             watcher.cancel()
             await self.body_iterator.aclose()  # type: ignore[attr-defined]
+            if not written_all:
+                self.retrieval.abandon()
             await self.retrieval.aclose()
 
 
