@@ -37,8 +37,9 @@ class ImapPool(ProtocolManager):
         super().__init__(account, server, settings)
         self.size = settings.imap_pool_size
         self._slots = asyncio.Semaphore(self.size)
-        # Long transfers may hold at most size-1 sessions: one is always left for the rest.
-        self._bulk = asyncio.Semaphore(max(1, self.size - 1))
+        # Long transfers take turns on at most size-2 sessions (at least one), chunk by
+        # chunk: the other sessions, and the event loop, stay free for everything else.
+        self._bulk = asyncio.Semaphore(max(1, self.size - 2))
         self._idle: list[ImapSession] = []
         self._failures = 0
         self._retry_at = 0.0

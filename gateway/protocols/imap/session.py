@@ -246,6 +246,15 @@ class ImapSession:
         chunk += b"\r\n"
         proto.write(bytes(chunk))
 
+    async def command(self, *parts: Arg, check: bool = True) -> Completion:
+        """Run any command and get every untagged response back (EXISTS, VANISHED, ...).
+
+        ``parts`` are atoms the caller controls or values from ``encoding`` (``astring``,
+        ``mailbox_arg``, ``sequence_set``, ...): never raw user input. With ``check`` a
+        NO/BAD raises ``ImapRejected``.
+        """
+        return await self._run(*parts, check=check)
+
     async def capability(self) -> set[str]:
         result = await self._run(b"CAPABILITY")
         return parse_capabilities(result.untagged) or set()

@@ -69,6 +69,18 @@ class ResponseReader:
         self._chunks: list[bytes] = []
 
     def feed(self, data: bytes) -> list[list[Piece]]:
+        if self._need and not self._buf:
+            # Inside a big literal: keep the read as it is, no copy through the buffer.
+            take = min(self._need, len(data))
+            self._chunks.append(data if take == len(data) else data[:take])
+            self._need -= take
+            if self._need:
+                return []
+            self._pieces.append((self._prefix, b"".join(self._chunks)))
+            self._chunks = []
+            data = data[take:]
+            if not data:
+                return []
         buf = self._buf
         buf += data
         out: list[list[Piece]] = []
@@ -77,7 +89,8 @@ class ResponseReader:
         while pos < end_of_buf:
             if self._need:
                 take = min(self._need, end_of_buf - pos)
-                self._chunks.append(bytes(buf[pos:pos + take]))
+                with memoryview(buf) as view:
+                    self._chunks.append(bytes(view[pos:pos + take]))
                 pos += take
                 self._need -= take
                 if self._need:
