@@ -154,6 +154,10 @@ class EventBus:
     def unsubscribe(self, sub: Subscription) -> None:
         self._subscribers.discard(sub)
 
+    @property
+    def subscriber_count(self) -> int:
+        return len(self._subscribers)
+
     def add_listener(self, listener: Callable[[Event], None]) -> None:
         self._listeners.append(listener)
 

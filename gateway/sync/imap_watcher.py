@@ -35,6 +35,7 @@ SessionOpener = Callable[[], Awaitable[ImapSession]]
 _PUSH_SETTLE = 0.02  # Dovecot sends EXISTS then RECENT: take both before syncing
 _ALIVE_CHECK = 1.0
 _STATUS_ITEMS = ("MESSAGES", "UIDNEXT", "UIDVALIDITY")
+_CHANGE_PUSHES = {b"EXISTS", b"EXPUNGE", b"FETCH", b"VANISHED"}
 
 
 class ImapWatcher:
@@ -163,7 +164,9 @@ class ImapWatcher:
                 if response.kind == b"BYE":
                     raise UpstreamUnavailable(f"server said BYE: {response.text!r}",
                                               protocol="imap")
-                return True
+                if response.kind in _CHANGE_PUSHES:
+                    return True
+                continue  # "* OK Still here" keepalives and the like
             if not session.alive:
                 raise UpstreamUnavailable("IDLE connection lost", protocol="imap")
         return False

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 import httpx
 import pytest
 
@@ -83,3 +85,7 @@ async def test_a_slow_subscriber_catches_up_from_the_store(live: httpx.AsyncClie
             sent = [await tx.add("message.new", "a", {"i": i}) for i in range(1500)]
         events = await sse.wait_for(lambda ev: len(ev) >= 1500, within=30)
         assert [e["id"] for e in events] == [e.id for e in sent]
+    # The client went away: its subscription is gone with it.
+    async with asyncio.timeout(5):
+        while bus.subscriber_count:  # noqa: ASYNC110 - no event for "unsubscribed"
+            await asyncio.sleep(0.05)
