@@ -8,6 +8,7 @@ parts are numbered the same way (message/rfc822 is a leaf).
 
 from __future__ import annotations
 
+import re
 import urllib.parse
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -162,14 +163,20 @@ def _rfc2231(params: dict[str, bytes], name: str) -> str | None:
     return raw
 
 
+_MEDIA_TYPE = re.compile(r"[a-z0-9][a-z0-9!#$&^_.+-]{0,126}/[a-z0-9][a-z0-9!#$&^_.+-]{0,126}\Z")
+
+
 def part_info(number: str, leaf: Any) -> PartInfo:
     params = _params(leaf[2]) if len(leaf) > 2 else {}
     _, disp_params = _disposition(leaf)
     filename = _rfc2231(disp_params, "filename") or _rfc2231(params, "name")
     charset = params.get("charset")
+    content_type = f"{_s(leaf[0]) or 'application'}/{_s(leaf[1]) or 'octet-stream'}"
+    if not _MEDIA_TYPE.match(content_type):  # the sender wrote it: it goes into a header
+        content_type = "application/octet-stream"
     return PartInfo(
         number=number,
-        content_type=f"{_s(leaf[0]) or 'application'}/{_s(leaf[1]) or 'octet-stream'}",
+        content_type=content_type,
         encoding=_s(leaf[5]) if len(leaf) > 5 else "7bit",
         size=leaf[6] if len(leaf) > 6 and isinstance(leaf[6], int) else 0,
         filename=filename,

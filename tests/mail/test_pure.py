@@ -116,6 +116,11 @@ def test_body_structure_parts_and_filenames() -> None:
     assert [n for n, _ in leaf_parts(single)] == ["1"]
     summary = summary_from_fetch({b"BODYSTRUCTURE": MIXED, b"RFC822.SIZE": 9})
     assert summary["has_attachments"] is True and summary["subject"] is None
+    evil = (b"text", b"html\r\nSet-Cookie: x", None, None, None, b"7bit", 5, 1, None,
+            (b"attachment", (b"filename", b"a\r\nb.html")), None, None)
+    part = find_part(evil, "1")
+    assert part.content_type == "application/octet-stream"
+    assert "\r" not in part.disposition_header() and "\n" not in part.disposition_header()
     summary = summary_from_fetch({b"BODYSTRUCTURE": single})
     assert summary["has_attachments"] is False
 

@@ -143,8 +143,8 @@ async def get_attachment(
     attachment: Annotated[str, Path(max_length=128, description="IMAP part number")],
 ) -> StreamingResponse:
     part, chunks = await services.mail.open_attachment(account.id, message, attachment)
-    return StreamingResponse(chunks, media_type=part.content_type,
-                             headers={"Content-Disposition": part.disposition_header()})
+    return StreamingResponse(chunks, media_type=part.content_type, headers={
+        "Content-Disposition": part.disposition_header(), "X-Content-Type-Options": "nosniff"})
 
 
 @router.patch("/messages/{message}", response_model=FlagsOut, status_code=200,
