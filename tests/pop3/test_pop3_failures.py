@@ -1,0 +1,93 @@
+"""POP3 failure modes: unreachable or silent servers, and Dovecot dying mid-stream."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import shutil
+import socket
+
+import pytest
+
+from tests.conftest import account_spec
+from tests.mailstack import make_stack_dir, start_mailstack
+
+from .test_pop3_stream import NDJSON, live_gateway, msg, subject
+
+
+@pytest.fixture(scope="module")
+def private_stack():
+    """Our own Dovecot: these tests kill it."""
+    directory = make_stack_dir("pop3-failures-")
+    stack = start_mailstack(directory)
+    try:
+        yield stack
+    finally:
+        stack.stop()
+        shutil.rmtree(directory, ignore_errors=True)
+
+
+async def test_unreachable_server_is_503_with_retry_after(client, mailstack):
+    user = mailstack.new_user("p3x")
+    spec = account_spec(mailstack, user, protocols=("pop3",))
+    with socket.socket() as s:  # a port nobody listens on
+        s.bind(("127.0.0.1", 0))
+        spec["pop3"]["port"] = s.getsockname()[1]
+    acc = (await client.post("/v1/accounts", json=spec)).json()["id"]
+    resp = await client.post(f"/v1/accounts/{acc}/pop3/retrieve", json={})
+    assert resp.status_code == 503
+    assert resp.json()["code"] == "pop3_unavailable" and "Retry-After" in resp.headers
+    status = (await client.get(f"/v1/accounts/{acc}/status")).json()
+    assert status["pop3"]["state"] == "error"
+
+
+async def test_silent_server_times_out_not_hangs(settings, mailstack):
+    from tests.conftest import running_client
+
+    settings.command_timeout = 0.5
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen()  # accepts connections (kernel backlog) and never says a word
+    try:
+        async with running_client(settings) as client:
+            user = mailstack.new_user("p3t")
+            spec = account_spec(mailstack, user, protocols=("pop3",), security="none")
+            spec["pop3"]["port"] = listener.getsockname()[1]
+            acc = (await client.post("/v1/accounts", json=spec)).json()["id"]
+            resp = await asyncio.wait_for(client.get(f"/v1/accounts/{acc}/pop3"), 10)
+            assert resp.status_code == 504
+            assert resp.json()["code"] == "upstream_timeout"
+    finally:
+        listener.close()
+
+
+async def test_dovecot_killed_mid_stream_ends_with_error_line_and_deletes_nothing(
+        settings, private_stack):
+    stack = private_stack
+    async with live_gateway(settings) as (client, _app):
+        user = stack.new_user("p3k")
+        resp = await client.post("/v1/accounts", json=account_spec(stack, user,
+                                                                    protocols=("pop3",)))
+        acc = resp.json()["id"]
+        stack.seed_maildir(user, [msg(i, size=50_000) for i in range(300)])
+        lines: list[dict] = []
+        async with client.stream("POST", f"/v1/accounts/{acc}/pop3/retrieve", headers=NDJSON,
+                                 json={"format": "raw", "delete": True}) as stream:
+            assert stream.status_code == 200
+            async for line in stream.aiter_lines():
+                lines.append(json.loads(line))
+                if len(lines) == 5:
+                    await asyncio.to_thread(stack.kill_dovecot)
+        assert "error" in lines[-1], lines[-1].keys()
+        assert lines[-1]["error"]["code"] in ("pop3_unavailable", "pop3_protocol_error")
+        assert [subject(x["raw"]) for x in lines[:-1]] == [f"n{i}" for i in range(len(lines) - 1)]
+        assert len(lines) - 1 < 300
+
+        resp = await client.get(f"/v1/accounts/{acc}/pop3")
+        assert resp.status_code == 503 and resp.json()["code"] == "pop3_unavailable"
+        await asyncio.to_thread(stack.start_dovecot)
+        assert stack.maildir_count(user) == 300  # no QUIT ever reached the server
+        resp = await client.post(f"/v1/accounts/{acc}/pop3/retrieve", headers=NDJSON,
+                                 json={"format": "raw", "delete": True})
+        assert len(resp.text.splitlines()) == 300
+        assert stack.maildir_count(user) == 0
