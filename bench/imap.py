@@ -216,6 +216,9 @@ async def main() -> None:
             list_url = "/v1/accounts/bench/mailboxes/INBOX/messages"
             for _ in range(20):  # warm: sessions, summary cache of the newest 50
                 assert (await client.get(list_url)).status_code == 200
+            # The account's watcher takes a first look at all 10,000 messages (sync state):
+            # a one-off cost that is not what this benchmark measures. Wait until it is done.
+            await wait_quiet(gateway.pid)
             page = (await client.get(list_url)).json()
             assert page["total"] == count and len(page["items"]) == 50
             msg_url = f"/v1/accounts/bench/messages/{page['items'][0]['id']}"
@@ -282,6 +285,20 @@ async def main() -> None:
             gateway.terminate()
             gateway.wait(10)
         stack.stop()
+
+
+async def wait_quiet(pid: int, *, below: float = 0.05, within: float = 180) -> None:
+    """Until the process uses less than ``below`` of a CPU for two seconds in a row."""
+    def cpu() -> float:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+    deadline = time.monotonic() + within
+    quiet = 0
+    while time.monotonic() < deadline and quiet < 4:
+        before = cpu()
+        await asyncio.sleep(0.5)
+        quiet = quiet + 1 if cpu() - before < below * 0.5 else 0
 
 
 def download_loop(url: str, headers: dict, clients: int, stop, counter) -> None:

@@ -137,16 +137,12 @@ def _classify(pieces: list[Piece]) -> Untagged:
 
 
 class Pending:
-    """The command in flight on a connection (one at a time per connection; ``more_tags``
-    would let a few pipelined ones, RFC 3501 section 5.5, share it)."""
+    """The command in flight on a connection (one at a time per connection)."""
 
-    __slots__ = ("tag", "tags", "results", "future", "untagged", "continuation", "idle")
+    __slots__ = ("tag", "future", "untagged", "continuation", "idle")
 
-    def __init__(self, tag: bytes, loop: asyncio.AbstractEventLoop, *, idle: bool = False,
-                 more_tags: tuple[bytes, ...] = ()) -> None:
+    def __init__(self, tag: bytes, loop: asyncio.AbstractEventLoop, *, idle: bool = False) -> None:
         self.tag = tag
-        self.tags = (tag, *more_tags)
-        self.results: dict[bytes, Completion] = {}
         self.future: asyncio.Future[Completion] = loop.create_future()
         self.untagged: list[Untagged] = []
         self.continuation: asyncio.Future[bytes] = loop.create_future()
@@ -229,18 +225,14 @@ class ImapWireProtocol(aioimaplib.IMAP4ClientProtocol):
         else:
             tag, _, rest = head.partition(b" ")
             pending = self.pending
-            if pending is None or tag not in pending.tags:
+            if pending is None or tag != pending.tag:
                 log.warning("IMAP: response for an unknown tag %r", tag[:20])
                 return
             status, _, text = rest.partition(b" ")
-            result = Completion(status.decode("ascii", "replace").upper(), text,
-                                pending.untagged)
-            pending.results[tag] = result
-            if len(pending.results) < len(pending.tags):
-                return
             self.pending = None
             if not pending.future.done():
-                pending.future.set_result(result)
+                pending.future.set_result(
+                    Completion(status.decode("ascii", "replace").upper(), text, pending.untagged))
 
     def write(self, data: bytes) -> None:
         if self.transport is None or self.transport.is_closing():
