@@ -32,6 +32,7 @@ _CLAIM_BATCH = 100
 _POLL_INTERVAL = 1.0  # catches other instances' events and due retries
 _HISTORY_KEEP = 50
 _PRUNE_EVERY = 3600.0
+_SMALL_BODY = 64 * 1024
 
 
 class WebhookDispatcher:
@@ -135,9 +136,15 @@ class WebhookDispatcher:
             # Checked again at each attempt: DNS may point somewhere else by now.
             await check_url(delivery.url, allow_private=self._settings.webhook_allow_private,
                             own_host=self._settings.host, own_port=self._settings.port)
-            async with asyncio.timeout(self._settings.webhook_timeout):
-                response = await client.post(delivery.url, content=body, headers=headers)
-            status_code = response.status_code
+            async with asyncio.timeout(self._settings.webhook_timeout), client.stream(
+                "POST", delivery.url, content=body, headers=headers
+            ) as response:
+                status_code = response.status_code
+                # Only the status matters. A small body is read to keep the connection
+                # alive; a large or unannounced one is not (it could be endless).
+                length = response.headers.get("content-length", "")
+                if length.isdigit() and int(length) <= _SMALL_BODY:
+                    await response.aread()
             if not 200 <= status_code < 300:
                 error = f"HTTP {status_code}"
         except TimeoutError:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 
 import httpx
 
@@ -141,3 +142,65 @@ async def test_token_limited_to_accounts(client: httpx.AsyncClient) -> None:
         reader = (await client.post("/v1/tokens", json={"scopes": ["read"]})).json()["token"]
         resp = await client.get("/v1/webhooks", headers={"Authorization": f"Bearer {reader}"})
         assert resp.status_code == 403
+
+
+async def test_hanging_and_endless_endpoints_never_block(client: httpx.AsyncClient) -> None:
+    """One endpoint never answers (timeout, retried), one streams an endless body (done)."""
+    stop = asyncio.Event()
+
+    async def endless(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        await reader.readuntil(b"\r\n\r\n")
+        writer.write(b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n")
+        with contextlib.suppress(ConnectionError):
+            while not stop.is_set():
+                writer.write(b"4000\r\n" + b"x" * 0x4000 + b"\r\n")
+                await writer.drain()
+        writer.close()
+
+    async def hanging(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        await stop.wait()
+        writer.close()
+
+    servers = [await asyncio.start_server(h, "127.0.0.1", 0) for h in (endless, hanging)]
+    ports = [s.sockets[0].getsockname()[1] for s in servers]
+    try:
+        hooks = [(await client.post("/v1/webhooks", json={
+            "url": f"http://127.0.0.1:{port}/", "events": ["*"]})).json() for port in ports]
+        await client.app.state.services.events.publish("message.new", "a", {})
+        await asyncio.sleep(3.5)  # webhook_timeout is 2 s in these tests
+        endless_d, = (await client.get(f"/v1/webhooks/{hooks[0]['id']}/deliveries")).json()[
+            "items"]
+        hanging_d, = (await client.get(f"/v1/webhooks/{hooks[1]['id']}/deliveries")).json()[
+            "items"]
+        assert endless_d["status"] == "delivered" and endless_d["status_code"] == 200
+        assert hanging_d["status"] == "pending" and hanging_d["attempts"] >= 1
+        assert hanging_d["status_code"] is None and "no answer" in hanging_d["error"]
+        assert hanging_d["next_attempt_at"] is not None
+    finally:
+        stop.set()
+        for server in servers:
+            server.close()
+
+
+async def test_bad_webhook_requests_are_clear_4xx(client: httpx.AsyncClient) -> None:
+    cases = [
+        {"url": "http://127.0.0.1:1/", "events": []},
+        {"url": "http://127.0.0.1:1/", "events": ["*"] * 51},
+        {"url": "http://127.0.0.1:1/", "events": ["*"], "unknown": 1},
+        {"url": "http://127.0.0.1:1/", "events": ["*"], "secret": "short"},
+        {"url": "http://127.0.0.1:1/", "events": ["*"], "accounts": ["bad id!"]},
+        {"url": "http://127.0.0.1:1/\r\nX: 1", "events": ["*"]},
+        {"url": "http://127.0.0.1:1/", "events": ["message.new\r\nX"]},
+    ]
+    for body in cases:
+        resp = await client.post("/v1/webhooks", json=body)
+        assert resp.status_code == 422, (body, resp.text)
+        assert resp.headers["content-type"].startswith("application/problem+json")
+    resp = await client.get("/v1/webhooks/wh_nope/deliveries", params={"cursor": "%%%"})
+    assert resp.status_code == 404
+    hook = (await client.post("/v1/webhooks", json={"url": "http://127.0.0.1:1/",
+                                                    "events": ["*"]})).json()
+    resp = await client.get(f"/v1/webhooks/{hook['id']}/deliveries", params={"cursor": "%%%"})
+    assert resp.status_code == 422
+    resp = await client.get("/v1/webhooks", headers={"Authorization": "Bearer nope"})
+    assert resp.status_code == 401
