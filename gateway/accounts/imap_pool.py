@@ -102,7 +102,9 @@ class ImapPool(ProtocolManager):
                     self._idle.append(session)
                 else:
                     session.close()
-                    if not self._closed:
+                    # A request cancelled mid-command (client gone) says nothing about
+                    # the server; any other death does.
+                    if not self._closed and session.closed_reason != "cancelled":
                         self._connection_dropped()
 
     async def run(self, operation: Callable[[ImapSession], Awaitable[T]],

@@ -81,6 +81,7 @@ class ImapSession:
         self.selected: SelectedMailbox | None = None
         self.last_used = time.monotonic()
         self.reused = False  # set by a pool: True when handed out again after earlier use
+        self.closed_reason: str | None = None
         self._proto: ImapWireProtocol | None = None
         self._tagnum = 0
         self._lock = asyncio.Lock()
@@ -156,8 +157,10 @@ class ImapSession:
         proto.transport = await loop.start_tls(
             proto.transport, proto, context, server_hostname=self.host)
 
-    def close(self) -> None:
-        """Drop the connection now (no LOGOUT)."""
+    def close(self, reason: str = "closed") -> None:
+        """Drop the connection now (no LOGOUT). ``reason`` tells a pool why."""
+        if not self._closed:
+            self.closed_reason = reason
         self._closed = True
         self.selected = None
         if self._proto is not None and self._proto.transport is not None:
@@ -201,7 +204,7 @@ class ImapSession:
                 raise UpstreamUnavailable(f"IMAP connection lost: {exc}", protocol="imap") from exc
             except asyncio.CancelledError:
                 # The response is still coming; the connection cannot be reused safely.
-                self.close()
+                self.close("cancelled")
                 raise
         self.last_used = time.monotonic()
         self._track_selected(result)
