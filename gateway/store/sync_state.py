@@ -30,7 +30,40 @@ class MailboxState:
     flags: dict[int, tuple[str, ...]] = field(default_factory=dict)  # uid -> flags
 
     def to_json(self) -> dict[str, Any]:
-        return {str(uid): list(flags) for uid, flags in self.flags.items()}
+        """Compact: UID ranges per distinct flag set, ``{"\\Seen $x": "1:500,502"}``."""
+        groups: dict[tuple[str, ...], list[int]] = {}
+        for uid, flags in self.flags.items():
+            groups.setdefault(flags, []).append(uid)
+        return {"by_flags": {" ".join(flags): _ranges(sorted(uids))
+                             for flags, uids in groups.items()}}
+
+
+def flags_from_json(data: dict[str, Any] | None) -> dict[int, tuple[str, ...]]:
+    out: dict[int, tuple[str, ...]] = {}
+    if not data:
+        return out
+    if "by_flags" not in data:  # the first, uncompressed form: {"uid": [flags]}
+        return {int(uid): tuple(flags) for uid, flags in data.items() if uid.isdigit()}
+    for key, ranges in data.get("by_flags", {}).items():
+        flags = tuple(key.split()) if key else ()
+        for part in ranges.split(","):
+            lo, _, hi = part.partition(":")
+            for uid in range(int(lo), int(hi or lo) + 1):
+                out[uid] = flags
+    return out
+
+
+def _ranges(uids: list[int]) -> str:
+    """Sorted UIDs as an IMAP-style sequence set (RFC 3501 section 9, ``seq-range``)."""
+    parts: list[str] = []
+    start = prev = uids[0]
+    for uid in uids[1:]:
+        if uid != prev + 1:
+            parts.append(str(start) if start == prev else f"{start}:{prev}")
+            start = uid
+        prev = uid
+    parts.append(str(start) if start == prev else f"{start}:{prev}")
+    return ",".join(parts)
 
 
 class SyncStateRepo:
@@ -45,7 +78,7 @@ class SyncStateRepo:
         return {row.mailbox: MailboxState(
             mailbox=row.mailbox, uidvalidity=row.uidvalidity, uidnext=row.uidnext,
             highestmodseq=row.highestmodseq,
-            flags={int(uid): tuple(flags) for uid, flags in (row.uids or {}).items()},
+            flags=flags_from_json(row.uids),
         ) for row in rows}
 
     @staticmethod

@@ -49,7 +49,8 @@ def compare(known: Mapping[int, Flags], present: set[int],
 def apply(known: Mapping[int, Flags], changes: Changes,
           new_flags: Mapping[int, Flags]) -> dict[int, Flags]:
     """The UID -> flags map after ``changes`` (``new_flags``: flags of the new messages)."""
-    out = {uid: flags for uid, flags in known.items() if uid not in set(changes.deleted)}
+    deleted = set(changes.deleted)
+    out = {uid: flags for uid, flags in known.items() if uid not in deleted}
     out.update(changes.flags)
     for uid in changes.new:
         out[uid] = new_flags.get(uid, ())

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime
 
 from imapclient.response_types import Address, Envelope
 
 from gateway.mail.ids import decode_message_id
+from gateway.store.sync_state import MailboxState, flags_from_json
 from gateway.sync.changes import apply, compare, diff_names, diff_uidls, normalise_flags
 from gateway.sync.summary import message_summary
 
@@ -58,3 +60,14 @@ def test_summary_from_envelope() -> None:
 def test_summary_survives_a_missing_envelope() -> None:
     out = message_summary("INBOX", 1, 2, {b"UID": 2})
     assert out["subject"] is None and out["from"] is None and out["to"] == []
+
+
+def test_sync_state_round_trips_compactly() -> None:
+    flags = {uid: ("\\Seen",) for uid in range(1, 5001)}
+    flags.update({7: (), 9000: ("$Work", "\\Flagged"), 9001: ("$Work", "\\Flagged")})
+    state = MailboxState("INBOX", 1, 9002, 5, flags)
+    data = state.to_json()
+    assert len(json.dumps(data)) < 200
+    assert flags_from_json(json.loads(json.dumps(data))) == flags
+    assert flags_from_json({"3": ["\\Seen"]}) == {3: ("\\Seen",)}  # the older form
+    assert flags_from_json(MailboxState("X").to_json()) == {}
