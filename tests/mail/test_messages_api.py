@@ -318,3 +318,28 @@ async def test_listing_sees_other_clients_changes_at_once(client, account, acct_
     page = await _list(client, acct_url, limit=3)
     assert page["total"] == 5 and page["items"][0]["subject"] == "later"
     assert page["next_cursor"] is not None
+
+
+async def test_hostile_inputs_get_clear_4xx(client, account, acct_url, mailstack) -> None:
+    huge = b"Subject: big\r\n\r\n" + b"x" * (3 * 1024 * 1024)
+    resp = await client.post(f"{acct_url}/mailboxes/INBOX/messages", content=huge,
+                             headers={"Content-Type": "message/rfc822"})
+    assert resp.status_code == 413 and resp.json()["code"] == "payload_too_large"
+    resp = await client.post(f"{acct_url}/mailboxes/INBOX/messages", content=b"hello",
+                             headers={"Content-Type": "text/html"})
+    assert resp.status_code == 422
+    # Broken MIME is stored as is and read back without a 500.
+    broken = (b"Subject: =?utf-8?B?broken===?=\r\nContent-Type: multipart/mixed; "
+              b'boundary="nope"\r\n\r\n--other\r\nContent-Transfer-Encoding: base64\r\n\r\n'
+              b"!!!not base64\r\n")
+    mailstack.seed_maildir(account["email"], [broken])
+    item = (await _list(client, acct_url))["items"][0]
+    resp = await client.get(f"{acct_url}/messages/{item['id']}")
+    assert resp.status_code == 200, resp.text
+    for bad_id in ("x" * 5000, "..%2F..", "AAAA"):
+        resp = await client.get(f"{acct_url}/messages/{bad_id}")
+        assert resp.status_code in (404, 422), bad_id
+    resp = await client.get(f"{acct_url}/mailboxes/INBOX/messages", params={"limit": 501})
+    assert resp.status_code == 422
+    resp = await client.get(f"{acct_url}/mailboxes/INBOX/messages", params={"cursor": "%%%"})
+    assert resp.status_code == 422
