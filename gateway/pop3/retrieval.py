@@ -50,8 +50,9 @@ class _Planned:
 class Retrieval:
     """Created by ``Pop3Service.start_retrieval`` with the session open and the plan made.
 
-    Iterate ``items()`` once, then always ``await aclose()`` (it ends the session and
-    releases the account's lock, also when ``items()`` was never started).
+    Iterate ``items()`` once; when every item was written out, ``await commit()``; then
+    always ``await aclose()`` (it ends the session and releases the account's lock, also
+    when ``items()`` was never started or the consumer went away).
     """
 
     def __init__(self, *, client: Pop3Client, exit_stack: contextlib.AsyncExitStack,
@@ -80,10 +81,6 @@ class Retrieval:
         """A consumer that buffers up to ``extra_bytes`` before writing: delay confirmation."""
         self._lag += extra_bytes
 
-    def abandon(self) -> None:
-        """The consumer did not write everything out: only confirmed items count."""
-        self.completed = False
-
     @property
     def count(self) -> int:
         return len(self.plan)
@@ -105,7 +102,7 @@ class Retrieval:
             await self._confirm(final=False)
         self.completed = True
 
-    async def _confirm(self, *, final: bool) -> None:
+    async def _confirm(self, *, final: bool, flush: bool = True) -> None:
         """Treat handed-out items as delivered once enough bytes followed them."""
         while self._handed:
             planned, size = self._handed[0]
@@ -121,7 +118,7 @@ class Retrieval:
             if self.delete:
                 await self._client.dele(planned.number)
                 self._deleted += 1
-        if len(self._seen_batch) >= _SEEN_FLUSH or (final and self._seen_batch):
+        if flush and (len(self._seen_batch) >= _SEEN_FLUSH or (final and self._seen_batch)):
             await self._flush_seen()
 
     async def _flush_seen(self) -> None:
@@ -129,25 +126,45 @@ class Retrieval:
         if batch:
             await self._seen_repo.mark_seen(self._account_id, batch)
 
+    async def _close_items(self) -> None:
+        if self._gen is not None:
+            with contextlib.suppress(Exception):
+                await self._gen.aclose()  # type: ignore[attr-defined]
+
+    async def commit(self) -> None:
+        """Every item was written out: count all as delivered, DELE them, QUIT.
+
+        QUIT comes before the last "seen" marks, so a failing store can never leave a
+        message marked seen but not deleted; a GatewayError here means the deletions
+        may not have happened.
+        """
+        if not self.completed:
+            raise RuntimeError("commit() before every item was produced")
+        await self._close_items()
+        await self._confirm(final=True, flush=False)
+        if not self._client.closed:
+            await self._client.quit()
+        await self._flush_seen()
+
     async def aclose(self) -> None:
-        """End the retrieval: commit what was delivered, release the session and the lock."""
+        """End the session (without committing undelivered items) and release the lock.
+
+        After an interruption the QUIT is sent only when some delivered item was DELE'd
+        (it commits exactly those); otherwise the connection is dropped without QUIT and
+        the server deletes nothing (RFC 1939 section 6). Never raises a GatewayError.
+        """
         if self._closed:
             return
         self._closed = True
         client = self._client
         try:
-            if self._gen is not None:
-                with contextlib.suppress(Exception):
-                    await self._gen.aclose()  # type: ignore[attr-defined]
-            if self.completed:
-                await self._confirm(final=True)
+            await self._close_items()
+            if not client.closed:
+                if self._deleted:
+                    await client.quit()
+                else:
+                    client.abort()
             await self._flush_seen()
-            if client.closed:
-                pass
-            elif self.completed or self._deleted:
-                await client.quit()  # commits exactly the DELEs of delivered items
-            else:
-                client.abort()  # nothing to commit: no QUIT, the server deletes nothing
         except GatewayError as exc:
             log.warning("pop3 retrieval for %s ended with an error: %s", self._account_id, exc)
             client.abort()

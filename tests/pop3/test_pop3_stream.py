@@ -73,15 +73,23 @@ async def test_interrupted_retrieval_confirms_only_what_was_consumed(settings, m
         assert mailstack.maildir_count(user) == 0
 
 
-async def test_interrupted_without_delivered_deletes_sends_no_quit(settings, mailstack):
-    async with running_client(settings) as client:  # default lag: nothing confirmed early
+async def test_uncommitted_retrieval_deletes_nothing_and_commit_deletes_all(settings,
+                                                                          mailstack):
+    async with running_client(settings) as client:  # default margin: nothing confirmed early
         acc, user = await add_account(client, mailstack, 10)
         service = client.app.state.services.pop3
         retrieval = await service.start_retrieval(acc, only_new=True, delete=True, limit=None,
                                                   headers_only=False)
-        async for _item in retrieval.items():
-            pass
-        # completed: everything confirmed and committed by aclose
+        assert len([item async for item in retrieval.items()]) == 10
+        await retrieval.aclose()  # produced everything, but never confirmed as written
+        assert mailstack.maildir_count(user) == 10
+        listing = (await client.get(f"/v1/accounts/{acc}/pop3/messages")).json()
+        assert not any(m["seen"] for m in listing["items"])
+
+        retrieval = await service.start_retrieval(acc, only_new=True, delete=True, limit=None,
+                                                  headers_only=False)
+        assert len([item async for item in retrieval.items()]) == 10
+        await retrieval.commit()
         await retrieval.aclose()
         assert mailstack.maildir_count(user) == 0
 

@@ -1,0 +1,107 @@
+"""The HTTP side of a POP3 bulk retrieval: JSON or NDJSON, written as it is retrieved.
+
+A retrieved item counts as written only if its bytes went out while the client was still
+connected; only then does the retrieval go on (and so, after a safety margin, mark earlier
+items delivered). The commit (mark seen, DELE + QUIT) happens after the last item went
+out and before the response ends, so a client that saw the end of the response can rely
+on it. An upstream error after the first byte cannot change the status any more: the
+body then ends with an ``{"error": {...}}`` line (NDJSON) or ``error`` member (JSON).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+
+import orjson
+from starlette.responses import Response
+from starlette.types import Receive, Scope, Send
+
+from ..errors import GatewayError
+from ..pop3 import Retrieval
+from .errors import status_of
+from .schemas.pop3 import Pop3Format, encode_item
+
+NDJSON = "application/x-ndjson"
+COALESCE_BYTES = 64 * 1024  # small items are joined into writes of about this size
+
+
+def _problem(exc: GatewayError) -> bytes:
+    return orjson.dumps({"status": status_of(exc), "code": exc.code, "detail": exc.detail})
+
+
+class RetrievalResponse(Response):
+    """Streams ``retrieval`` and always closes it (ending the session, freeing the account)."""
+
+    def __init__(self, retrieval: Retrieval, fmt: Pop3Format, *, ndjson: bool) -> None:
+        self.retrieval = retrieval
+        self.fmt = fmt
+        self.ndjson = ndjson
+        self.status_code = 200
+        self.media_type = NDJSON if ndjson else "application/json"
+        self.background = None
+        self.init_headers(None)
+        retrieval.hold_back(COALESCE_BYTES)  # bytes may wait in our buffer, not yet sent
+
+    def _tail(self, error: GatewayError | None) -> bytes:
+        if self.ndjson:
+            return b'{"error":%s}\n' % _problem(error) if error else b""
+        remaining = b'],"remaining":%d' % self.retrieval.remaining
+        return remaining + (b',"error":%s}' % _problem(error) if error else b"}")
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        gone = asyncio.Event()
+
+        async def watch() -> None:
+            while (await receive())["type"] != "http.disconnect":
+                pass
+            gone.set()
+
+        async def write(data: bytes) -> bool:
+            if data:
+                await send({"type": "http.response.body", "body": data, "more_body": True})
+            return not gone.is_set()
+
+        watcher = asyncio.ensure_future(watch())
+        try:
+            await send({"type": "http.response.start", "status": self.status_code,
+                        "headers": self.raw_headers})
+            if await self._stream(write):
+                await send({"type": "http.response.body", "body": b"", "more_body": False})
+        finally:
+            watcher.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await watcher
+            await self.retrieval.aclose()
+
+    async def _stream(self, write) -> bool:
+        """Write every item, commit, write the tail; False if the client went away."""
+        sep = b"\n" if self.ndjson else b","
+        pending = [] if self.ndjson else [b'{"items":[']
+        size = 0
+        first = True
+        error: GatewayError | None = None
+        headers_only = self.retrieval.headers_only
+        try:
+            async for item in self.retrieval.items():
+                data = encode_item(item, self.fmt, headers_only=headers_only)
+                if self.ndjson:
+                    pending += (data, sep)
+                else:
+                    pending += (data,) if first else (sep, data)
+                first = False
+                size += len(data)
+                if size >= COALESCE_BYTES:
+                    if not await write(b"".join(pending)):
+                        return False
+                    pending, size = [], 0
+        except GatewayError as exc:
+            error = exc
+        if not await write(b"".join(pending)):
+            return False
+        if error is None:
+            try:
+                await self.retrieval.commit()
+            except GatewayError as exc:
+                error = exc
+        return await write(self._tail(error))
