@@ -16,6 +16,7 @@ from typing import Any
 
 import orjson
 
+from ..errors import InvalidInput
 from .bus import Event, EventBus
 
 _RECENT_IDS = 5000
@@ -130,7 +131,12 @@ def parse_types(value: str | None, known: Iterable[str]) -> frozenset[str] | Non
         if part == "*":
             return None
         if part.endswith(".*"):
-            out.update(t for t in known if t.startswith(part[:-1]))
-        else:
+            family = {t for t in known if t.startswith(part[:-1])}
+            if not family:
+                raise InvalidInput(f"no event types match {part[:64]!r}")
+            out.update(family)
+        elif part in known:
             out.add(part)
+        else:
+            raise InvalidInput(f"unknown event type {part[:64]!r}; known: {', '.join(known)}")
     return frozenset(out) or None

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import secrets
 
 import httpx
@@ -72,3 +73,26 @@ async def test_one_instance_watches_an_account(pg_database: str,  # noqa: F811
         await rec.wait_for(2)
         await asyncio.sleep(1.0)
     assert sorted(r.json()["data"]["subject"] for r in rec.requests) == ["a", "b"]
+
+
+async def test_watch_moves_to_another_instance(pg_database: str,  # noqa: F811
+                                               settings: Settings, mailstack: MailStack) -> None:
+    user = mailstack.new_user("pgmove")
+    account = user.split("@")[0]
+    base = settings.model_copy(update={"watch_lease_seconds": 3.0})
+    async with receiver() as rec, contextlib.AsyncExitStack() as stack_one, \
+            contextlib.AsyncExitStack() as stack_two:
+        one = await stack_one.enter_async_context(running_client(_settings(pg_database, base)))
+        assert (await one.post("/v1/accounts",
+                               json=account_spec(mailstack, user))).status_code == 201
+        await one.post("/v1/webhooks", json={"url": rec.url, "events": ["message.new"]})
+        async with asyncio.timeout(20):
+            await one.app.state.services.sync.wait_ready(account)
+        two = await stack_two.enter_async_context(running_client(_settings(pg_database, base)))
+        await stack_one.aclose()  # the owner goes away (releasing its lease)
+        async with asyncio.timeout(20):
+            await two.app.state.services.sync.wait_ready(account)
+        await asyncio.to_thread(mailstack.deliver, user, bytes(_message(user, "moved")))
+        (got,) = await rec.wait_for(1)
+        await asyncio.sleep(1.0)
+    assert got.json()["data"]["subject"] == "moved" and len(rec.requests) == 1

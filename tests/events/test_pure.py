@@ -76,6 +76,9 @@ def test_types_and_filters() -> None:
     assert parse_types("message.*, pop3.new", EVENT_TYPES) == {
         "message.new", "message.deleted", "message.flags", "message.sent", "message.failed",
         "pop3.new"}
+    for bad in ("message.nope", "nothing.*", "message.new\r\nX"):
+        with pytest.raises(InvalidInput):
+            parse_types(bad, EVENT_TYPES)
     f = EventFilter(accounts=frozenset({"a"}), types=frozenset({"message.new"}),
                     include_global=False)
     assert f.matches("message.new", "a")

@@ -71,6 +71,8 @@ async def test_a_token_sees_only_its_accounts(live: httpx.AsyncClient) -> None:
         last = await bus.publish("message.flags", "mine", {})
         events = await sse.wait_for(lambda ev: len(ev) >= 2)
         assert [e["id"] for e in events] == [mine.id, last.id]
+    bad = await live.get("/v1/events", params={"types": "message.nope"})
+    assert bad.status_code == 422 and bad.json()["code"] == "validation_error"
     no_read = await live.post("/v1/tokens", json={"scopes": ["send"]})
     resp = await live.get("/v1/events",
                           headers={"Authorization": f"Bearer {no_read.json()['token']}"})

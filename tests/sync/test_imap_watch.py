@@ -165,3 +165,20 @@ async def test_watched_mailbox_is_idled_and_a_deleted_account_is_forgotten(
         await asyncio.to_thread(mailstack.deliver, user, bytes(_message(user, "after")))
         await asyncio.sleep(1.5)
         assert len(rec.requests) == 1
+
+
+async def test_idle_is_renewed_and_keeps_working(settings: Settings,
+                                                 mailstack: MailStack) -> None:
+    settings = settings.model_copy(update={"watch_idle_renew": 0.3})
+    user = mailstack.new_user("renew")
+    async with receiver() as rec, running_client(settings) as client:
+        account = (await client.post("/v1/accounts",
+                                     json=account_spec(mailstack, user))).json()["id"]
+        await client.post("/v1/webhooks", json={"url": rec.url, "events": ["message.new"]})
+        async with asyncio.timeout(20):
+            await client.app.state.services.sync.wait_ready(account)
+        await asyncio.sleep(1.5)  # several DONE / IDLE rounds
+        await asyncio.to_thread(mailstack.deliver, user, bytes(_message(user, "after renewals")))
+        (got,) = await rec.wait_for(1, within=5)
+        await asyncio.sleep(1.0)
+    assert got.json()["data"]["subject"] == "after renewals" and len(rec.requests) == 1
