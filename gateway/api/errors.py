@@ -77,9 +77,12 @@ def problem(status: int, code: str, detail: str, *, title: str | None = None,
     return JSONResponse(body, status_code=status, media_type=PROBLEM_TYPE, headers=headers)
 
 
-def problem_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
-    """The ``responses=`` of a route: each listed status documented as problem+json."""
-    statuses = tuple(sorted({401, 422, *statuses}))
+def problem_responses(*statuses: int, auth: bool = True) -> dict[int | str, dict[str, Any]]:
+    """The ``responses=`` of a route: each listed status documented as problem+json.
+
+    Routes behind a token also answer 401 (no or bad token) and 429 (rate limit).
+    """
+    statuses = tuple(sorted({422, *statuses, *((401, 429) if auth else ())}))
     return {
         s: {"model": Problem, "description": _TITLES.get(s, "Error"),
             "content": {PROBLEM_TYPE: {"schema": {"$ref": "#/components/schemas/Problem"}}}}
