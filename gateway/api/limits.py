@@ -9,7 +9,7 @@ from ..errors import PayloadTooLarge
 
 
 class BodyLimitMiddleware:
-    """Answer 413 for a declared Content-Length over the limit; stop a longer stream at the limit."""
+    """413 for a declared Content-Length over the limit; a longer stream is cut at the limit."""
 
     def __init__(self, app: ASGIApp, max_bytes: int) -> None:
         self.app = app

@@ -22,7 +22,8 @@ async def healthz() -> Health:
     return Health(status="ok")
 
 
-@router.get("/readyz", response_model=Health, status_code=200, responses=problem_responses(503, auth=False))
+@router.get("/readyz", response_model=Health, status_code=200,
+            responses=problem_responses(503, auth=False))
 async def readyz(services: ServicesDep) -> Health:
     try:
         await services.store.ping()
