@@ -47,6 +47,12 @@ class ImapPool(ProtocolManager):
         self._reviver: asyncio.Task | None = None
         self._closed = False
 
+    @property
+    def cache_scope(self) -> str:
+        """Keys per-message caches: the same account on another server is another mailbox."""
+        server = self.server
+        return f"{self.account.id}|{server.host}:{server.port}|{server.username}"
+
     # -- sessions ------------------------------------------------------------------------------
 
     def new_session(self) -> ImapSession:

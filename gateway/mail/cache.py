@@ -1,6 +1,6 @@
 """A bounded in-memory cache of immutable per-message data (envelope, structure, size).
 
-Keyed by (account, mailbox, UIDVALIDITY, UID), which the server never reuses
+Keyed by (account and server, mailbox, UIDVALIDITY, UID), which the server never reuses
 for another message (RFC 3501 section 2.3.1.1), so entries never go stale;
 the least recently used ones are dropped beyond ``max_entries``.
 """
@@ -39,5 +39,5 @@ class SummaryCache:
             self._data.popitem(last=False)
 
     def drop_account(self, account_id: str) -> None:
-        for key in [k for k in self._data if k[0] == account_id]:
+        for key in [k for k in self._data if k[0].split("|", 1)[0] == account_id]:
             del self._data[key]

@@ -76,7 +76,7 @@ def _newest_below(ranges: list[tuple[int, int]], before: int | None, limit: int)
 
 
 async def list_messages(
-    session: ImapSession, cache: SummaryCache, account_id: str, mailbox: str, mailbox_id: str,
+    session: ImapSession, cache: SummaryCache, scope: str, mailbox: str, mailbox_id: str,
     query: ListQuery, *, limit: int, cursor: str | None,
 ) -> dict[str, Any]:
     was_selected = session.selected is not None and session.selected.name == mailbox
@@ -109,7 +109,7 @@ async def list_messages(
     more = len(uids) > limit
     uids = uids[:limit]
     validity = selected.uidvalidity
-    fetched = await fetch_summaries(session, cache, account_id, mailbox, validity, uids,
+    fetched = await fetch_summaries(session, cache, scope, mailbox, validity, uids,
                                     known_flags=flags)
     items = []
     for uid in uids:
@@ -128,7 +128,7 @@ async def list_messages(
 
 
 async def fetch_summaries(
-    session: ImapSession, cache: SummaryCache, account_id: str, mailbox: str, validity: int,
+    session: ImapSession, cache: SummaryCache, scope: str, mailbox: str, validity: int,
     uids: list[int], *, known_flags: dict[int, list[str]] | None = None,
 ) -> dict[int, tuple[dict[str, Any], list[str]]]:
     """Summaries and current flags; only FLAGS travel for messages already in the cache
@@ -137,7 +137,7 @@ async def fetch_summaries(
     cached: dict[int, dict[str, Any]] = {}
     missing: list[int] = []
     for uid in uids:
-        hit = cache.get((account_id, mailbox, validity, uid))
+        hit = cache.get((scope, mailbox, validity, uid))
         if hit is None:
             missing.append(uid)
         elif known_flags is not None and uid in known_flags:
@@ -148,7 +148,7 @@ async def fetch_summaries(
         batch = missing[start:start + FETCH_BATCH]
         for uid, data in (await session.uid_fetch(sequence_set(batch), SUMMARY_ITEMS)).items():
             summary = summary_from_fetch(data)
-            cache.put((account_id, mailbox, validity, uid), summary)
+            cache.put((scope, mailbox, validity, uid), summary)
             out[uid] = summary, _flags(data)
     known = list(cached)
     for start in range(0, len(known), FETCH_BATCH):

@@ -104,7 +104,7 @@ class MailService:
         path = decode_mailbox_id(mailbox_id)
         pool = await self.pool(account_id)
         return await pool.run(
-            lambda session: list_messages(session, self.cache, account_id, path,
+            lambda session: list_messages(session, self.cache, pool.cache_scope, path,
                                           encode_mailbox_id(path), query,
                                           limit=limit, cursor=cursor), path)
 
@@ -125,11 +125,11 @@ class MailService:
         return parsed.message_id, list(parsed.references)
 
     async def _summary(self, account_id: str, ref: MessageRef) -> dict[str, Any]:
-        key = (account_id, ref.mailbox, ref.uidvalidity, ref.uid)
+        pool = await self.pool(account_id)
+        key = (pool.cache_scope, ref.mailbox, ref.uidvalidity, ref.uid)
         hit = self.cache.get(key)
         if hit is not None:
             return hit
-        pool = await self.pool(account_id)
         data = await pool.run(lambda s: msgs.fetch_one(
             s, ref, b"(UID ENVELOPE BODYSTRUCTURE RFC822.SIZE INTERNALDATE)"), ref.mailbox)
         summary = summary_from_fetch(data)
