@@ -29,7 +29,8 @@ class Pop3Manager(ProtocolManager):
     async def connect(self) -> Pop3Client:
         """A new logged-in session (not behind the lock: callers use ``session()``)."""
         server = self.server
-        self.mark(ConnState.CONNECTING)
+        if self.status.state != ConnState.CONNECTED:
+            self.mark(ConnState.CONNECTING)  # sessions are short: no flapping while healthy
         try:
             client = await Pop3Client.connect(
                 server.host, server.port, security=server.security.value,

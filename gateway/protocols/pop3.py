@@ -194,7 +194,8 @@ class Pop3Client:
 
     async def stls(self, ssl_context: ssl.SSLContext) -> None:
         """RFC 2595 section 4: upgrade to TLS, then forget and re-ask the capabilities."""
-        if "STLS" not in self.capabilities:
+        if self.capabilities and "STLS" not in self.capabilities:
+            # (A server without CAPA lists nothing: just try, its -ERR says the rest.)
             raise UpstreamRejected("the server does not offer STLS (RFC 2595)",
                                    code="pop3_rejected", protocol=PROTOCOL)
         await self.command("STLS")

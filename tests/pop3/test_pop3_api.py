@@ -212,3 +212,37 @@ async def test_busy_account_gets_409_not_a_hang(settings, mailstack):
         assert resp.status_code == 409
         assert resp.json()["code"] == "account_busy" and "Retry-After" in resp.headers
         assert (await client.get(f"/v1/accounts/{acc}/pop3")).status_code == 200
+
+
+async def test_ndjson_parsed_long_line_and_dot_lines(client, mailstack):
+    acc, user = await make_account(client, mailstack)
+    body = "." + "y" * 10_000 + "\r\n.\r\n..\r\n. dot space\r\nlast"
+    mailstack.seed_maildir(user, [msg(1, body)])
+    resp = await client.post(f"/v1/accounts/{acc}/pop3/retrieve", headers=NDJSON,
+                             json={"format": "parsed"})
+    (item,) = ndjson_lines(resp.text)
+    assert item["subject"] == "m1" and item["from"][0]["address"] == "s@example.test"
+    assert item["text"] == body.replace("\r\n", "\n") + "\n"
+    assert item["size"] == len(msg(1, body))
+
+
+async def test_verify_and_scopes(client, mailstack):
+    acc, user = await make_account(client, mailstack)
+    mailstack.seed_maildir(user, [msg(1)])
+    verify = (await client.post(f"/v1/accounts/{acc}/verify")).json()
+    assert verify["pop3"]["ok"] is True, verify
+    token = (await client.post("/v1/tokens", json={"description": "ro",
+                                                   "scopes": ["read"]})).json()["token"]
+    ro = {"Authorization": f"Bearer {token}"}
+    resp = await client.post(f"/v1/accounts/{acc}/pop3/retrieve", headers=ro,
+                             json={"delete": True})
+    assert resp.status_code == 403
+    uidl = (await client.get(f"/v1/accounts/{acc}/pop3/messages", headers=ro)).json()[
+        "items"][0]["uidl"]
+    assert (await client.delete(f"/v1/accounts/{acc}/pop3/messages/{uidl}",
+                                headers=ro)).status_code == 403
+    resp = await client.post(f"/v1/accounts/{acc}/pop3/retrieve", headers=ro, json={})
+    assert resp.status_code == 200 and len(resp.json()["items"]) == 1
+    assert mailstack.maildir_count(user) == 1
+    resp = await client.post(f"/v1/accounts/{acc}/pop3/retrieve", json={"bogus": 1})
+    assert resp.status_code == 422
