@@ -24,6 +24,7 @@ from .schemas.pop3 import Pop3Format, encode_item
 
 NDJSON = "application/x-ndjson"
 COALESCE_BYTES = 64 * 1024  # small items are joined into writes of about this size
+THREAD_PARSE_BYTES = 512 * 1024  # parse bigger messages off the event loop
 
 
 def _problem(exc: GatewayError) -> bytes:
@@ -84,7 +85,12 @@ class RetrievalResponse(Response):
         headers_only = self.retrieval.headers_only
         try:
             async for item in self.retrieval.items():
-                data = encode_item(item, self.fmt, headers_only=headers_only)
+                if self.fmt == "parsed" and len(item.raw) > THREAD_PARSE_BYTES:
+                    # Parsing a big message takes long enough to stall other requests.
+                    data = await asyncio.to_thread(encode_item, item, self.fmt,
+                                                   headers_only=headers_only)
+                else:
+                    data = encode_item(item, self.fmt, headers_only=headers_only)
                 if self.ndjson:
                     pending += (data, sep)
                 else:

@@ -246,3 +246,23 @@ async def test_verify_and_scopes(client, mailstack):
     assert mailstack.maildir_count(user) == 1
     resp = await client.post(f"/v1/accounts/{acc}/pop3/retrieve", json={"bogus": 1})
     assert resp.status_code == 422
+
+
+async def test_big_parsed_message_with_attachment(client, mailstack):
+    acc, user = await make_account(client, mailstack)
+    blob = bytes(range(256)) * 4096  # 1 MiB
+    encoded = base64.encodebytes(blob).decode().replace("\n", "\r\n")
+    headers = 'MIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary="zz"\r\n'
+    body = ("--zz\r\nContent-Type: text/plain\r\n\r\nbig one\r\n--zz\r\n"
+            "Content-Type: application/octet-stream\r\nContent-Transfer-Encoding: base64\r\n"
+            'Content-Disposition: attachment; filename="blob.bin"\r\n\r\n'
+            f"{encoded}--zz--")
+    mailstack.seed_maildir(user, [msg(1, body, headers)])
+    resp = await client.post(f"/v1/accounts/{acc}/pop3/retrieve", headers=NDJSON, json={})
+    (item,) = ndjson_lines(resp.text)
+    assert item["text"] == "big one"
+    (att,) = item["attachments"]
+    assert att["id"] == "2" and att["size"] == len(blob)
+    assert base64.b64decode(att["content"]) == blob
+    single = (await client.get(f"/v1/accounts/{acc}/pop3/messages/{item['uidl']}")).json()
+    assert base64.b64decode(single["attachments"][0]["content"]) == blob

@@ -268,3 +268,28 @@ def test_parse_with_content_collects_every_attachment():
     assert sorted(contents) == sorted(a.id for a in parsed.attachments)
     assert contents["2"] == b"%PDF-1.4\n"
     assert all(len(contents[a.id]) == a.size for a in parsed.attachments)
+
+
+def test_mutated_messages_never_raise():
+    """Deterministic fuzzing: flipped, dropped and inserted bytes in a rich message."""
+    import random
+
+    rng = random.Random(1939)
+    junk = [b"\r\n", b"--outer", b"=?", b"?=", b"\xff", b"\x00", b";", b'"', b"*0*=", b"=\r\n"]
+    for _ in range(150):
+        data = bytearray(MULTI)
+        for _ in range(rng.randint(1, 12)):
+            pos = rng.randrange(len(data))
+            action = rng.randrange(3)
+            if action == 0:
+                data[pos] = rng.randrange(256)
+            elif action == 1:
+                del data[pos:pos + rng.randint(1, 40)]
+            else:
+                data[pos:pos] = rng.choice(junk)
+        raw = bytes(data)
+        parsed = parse_message(raw)
+        parse_message(raw, headers_only=True)
+        for att in parsed.attachments:
+            info, content = attachment_content(raw, att.id)
+            assert info.size == len(content)

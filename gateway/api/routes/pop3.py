@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import binascii
 from typing import Annotated
@@ -81,7 +82,8 @@ async def retrieve_pop3(account: AccountDep, body: Pop3RetrieveRequest, request:
 async def get_pop3_message(account: AccountDep, uidl: UidlPath,
                            services: ServicesDep) -> Pop3ParsedItem:
     entry, raw = await _pop3(services).get_raw(account.id, uidl)
-    return parsed_item(RetrievedItem(entry.number, entry.uidl, entry.size, raw, entry.seen))
+    item = RetrievedItem(entry.number, entry.uidl, entry.size, raw, entry.seen)
+    return await asyncio.to_thread(parsed_item, item)  # MIME parsing is CPU work
 
 
 @router.get("/messages/{uidl}/raw", response_class=Response, status_code=200,
