@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import base64
 import binascii
-import os
 import random
 
 import pytest
@@ -72,7 +71,7 @@ def test_criteria_never_paste_user_text() -> None:
 @pytest.mark.parametrize("seed", range(5))
 def test_stream_decoders_any_chunking(seed: int) -> None:
     rng = random.Random(seed)
-    data = os.urandom(rng.randint(0, 5000))
+    data = rng.randbytes(rng.randint(0, 5000))
     for decoder_cls, encoded in ((Base64Decoder, base64.encodebytes(data)),
                                  (QuotedPrintableDecoder, binascii.b2a_qp(data, istext=False))):
         decoder, out, pos = decoder_cls(), b"", 0
