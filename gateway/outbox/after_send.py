@@ -58,11 +58,15 @@ class AfterSend:
                             answered_error)
         return AfterSendReport(saved, sent_id, sent_error, answered_error)
 
-    async def publish(self, type_: str, account_id: str, data: dict[str, Any]) -> None:
-        try:
-            await self._events.publish(type_, account_id, data)
-        except Exception:  # an event store hiccup must not undo a send
-            log.exception("could not publish %s for %s", type_, account_id)
+    def publish_soon(self, type_: str, account_id: str, data: dict[str, Any]) -> None:
+        """The event of a sync send, written by the bus's single background writer.
+
+        Not in the request: with SQLite, a write per request from many connections makes
+        writers queue on the database lock (busy-wait sleeps of milliseconds). The cost:
+        a crash in the instant after the response loses that event, never the message.
+        Queued sends record their event in the same transaction as their status.
+        """
+        self._events.publish_soon(type_, account_id, data)
 
 
 def _text(exc: BaseException) -> str:

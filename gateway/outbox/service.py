@@ -109,7 +109,7 @@ class SendService:
                                       in_reply_to=composed.in_reply_to)
         rejected = [{"address": r.address, "code": r.code, "message": r.message}
                     for r in result.rejected]
-        await self.after.publish(MESSAGE_SENT, account.id, {
+        self.after.publish_soon(MESSAGE_SENT, account.id, {
             "queue_id": None, "message_id": message.message_id, "accepted": result.accepted,
             "rejected": rejected})
         return Outcome("sent", {

@@ -83,35 +83,53 @@ class OutboxWorker:
             self.journal.open()
         try:
             async with asyncio.TaskGroup() as tasks:
-                for slot in range(self.settings.outbox_workers):
-                    tasks.create_task(self._slot(stop, slot), name=f"outbox-{slot}")
                 tasks.create_task(self._housekeeping(stop), name="outbox-housekeeping")
+                await self._dispatch(stop, tasks)
         finally:
             if self.journal is not None:
                 self.journal.close()
 
-    async def _slot(self, stop: asyncio.Event, slot: int) -> None:
-        owner = f"{self._instance}:{slot}:{secrets.token_hex(3)}"
-        while not stop.is_set():
-            try:
-                jobs = await self.repo.claim(owner,
-                                             lease_seconds=self.settings.outbox_lease_seconds)
-            except Exception:
-                log.exception("outbox: claiming jobs failed")
-                jobs = []
-            if not jobs:
-                await self._idle(stop)
-                continue
-            for job in jobs:
-                try:
-                    await self.process(job, owner)
-                except Exception:
-                    # The lease expires and the job is claimed again: nothing is lost.
-                    log.exception("outbox: job %s failed unexpectedly", job.id)
+    async def _dispatch(self, stop: asyncio.Event, tasks: asyncio.TaskGroup) -> None:
+        """One claimer for ``outbox_workers`` concurrent sends: claims only for free slots,
+        and an idle poll is one read (no write lock, no busy writers on SQLite)."""
+        slots = self.settings.outbox_workers
+        busy = 0
+        freed = asyncio.Event()
 
-    async def _idle(self, stop: asyncio.Event) -> None:
-        self._wake.clear()
-        waiters = [asyncio.ensure_future(stop.wait()), asyncio.ensure_future(self._wake.wait())]
+        async def send_one(job: OutboxJob, owner: str) -> None:
+            nonlocal busy
+            try:
+                await self.process(job, owner)
+            except Exception:
+                # The lease expires and the job is claimed again: nothing is lost.
+                log.exception("outbox: job %s failed unexpectedly", job.id)
+            finally:
+                busy -= 1
+                freed.set()
+
+        while not stop.is_set():
+            free = slots - busy
+            jobs: list[OutboxJob] = []
+            owner = f"{self._instance}:{secrets.token_hex(4)}"  # one per claim: the lease fence
+            if free > 0:
+                self._wake.clear()
+                try:
+                    if await self.repo.any_due():
+                        jobs = await self.repo.claim(
+                            owner, lease_seconds=self.settings.outbox_lease_seconds, limit=free)
+                except Exception:
+                    log.exception("outbox: claiming jobs failed")
+            for job in jobs:
+                busy += 1
+                tasks.create_task(send_one(job, owner), name=f"outbox-{job.id}")
+            freed.clear()
+            if busy < slots:
+                await self._wait(stop, self._wake)  # nothing more due: wait for news
+            else:
+                await self._wait(stop, freed)  # all slots busy: more may be due
+
+    async def _wait(self, stop: asyncio.Event, event: asyncio.Event) -> None:
+        waiters = [asyncio.ensure_future(stop.wait()), asyncio.ensure_future(event.wait())]
         try:
             await asyncio.wait(waiters, timeout=self.settings.outbox_poll_interval,
                                return_when=asyncio.FIRST_COMPLETED)

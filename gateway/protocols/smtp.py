@@ -323,13 +323,16 @@ class SmtpSession:
         body = _LEADING_DOT.sub(b"..", _LINE_END.sub(b"\r\n", message))
         if not body.endswith(b"\r\n"):
             body += b"\r\n"
-        protocol.write(body)
-        await protocol._drain_helper()  # flow control: large messages must not pile up
-        if hook is not None:
-            await hook()
         protocol._response_pending = True  # aiosmtplib drops replies it does not expect
-        protocol.write(b".\r\n")
-        self.dot_sent = True
+        if hook is None:
+            protocol.write(body + b".\r\n")  # one write: one TLS record, no extra segment
+            self.dot_sent = True
+        else:
+            protocol.write(body)
+            await protocol._drain_helper()  # flow control: large messages must not pile up
+            await hook()
+            protocol.write(b".\r\n")  # no await since the hook's last step (its journal)
+            self.dot_sent = True
         return await protocol.read_response(timeout=wait)
 
     async def _reset_quietly(self) -> None:

@@ -76,15 +76,19 @@ class OutboxRepo:
             created_at=job.created_at, updated_at=job.updated_at,
         ))
 
+    async def any_due(self) -> bool:
+        """A read-only check before claiming: idle polls take no write lock (SQLite)."""
+        async with self.engine.connect() as conn:
+            row = (await conn.execute(
+                sa.select(outbox.c.id).where(_due(utcnow())).limit(1))).first()
+        return row is not None
+
     async def claim(self, owner: str, *, lease_seconds: float, limit: int = 1) -> list[OutboxJob]:
         """Take up to ``limit`` due jobs (queued and due, or sending with an expired lease)."""
         now = utcnow()
         due = (
             sa.select(outbox.c.id)
-            .where(sa.or_(
-                sa.and_(outbox.c.status == "queued", outbox.c.next_attempt_at <= now),
-                sa.and_(outbox.c.status == "sending", outbox.c.lease_until < now),
-            ))
+            .where(_due(now))
             .order_by(outbox.c.next_attempt_at)
             .limit(limit)
             .with_for_update(skip_locked=True)
@@ -194,6 +198,13 @@ class OutboxRepo:
             rows = (await conn.execute(
                 sa.select(outbox.c.status, sa.func.count()).group_by(outbox.c.status))).all()
         return {row[0]: row[1] for row in rows}
+
+
+def _due(now: datetime):
+    return sa.or_(
+        sa.and_(outbox.c.status == "queued", outbox.c.next_attempt_at <= now),
+        sa.and_(outbox.c.status == "sending", outbox.c.lease_until < now),
+    )
 
 
 def _encode_cursor(created: datetime, job_id: str) -> str:
