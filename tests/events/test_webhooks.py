@@ -204,3 +204,21 @@ async def test_bad_webhook_requests_are_clear_4xx(client: httpx.AsyncClient) -> 
     assert resp.status_code == 422
     resp = await client.get("/v1/webhooks", headers={"Authorization": "Bearer nope"})
     assert resp.status_code == 401
+
+
+async def test_deliveries_are_paginated_newest_first(client: httpx.AsyncClient) -> None:
+    async with receiver() as rec:
+        hook = await _hook(client, rec.url)
+        bus = client.app.state.services.events
+        sent = [await bus.publish("message.new", "a", {"i": i}) for i in range(3)]
+        await rec.wait_for(3)
+        url = f"/v1/webhooks/{hook['id']}/deliveries"
+        first = (await client.get(url, params={"limit": 2})).json()
+        assert len(first["items"]) == 2 and first["next_cursor"]
+        rest = (await client.get(url, params={"limit": 2,
+                                              "cursor": first["next_cursor"]})).json()
+        assert len(rest["items"]) == 1 and rest["next_cursor"] is None
+        ids = [d["event_id"] for d in first["items"] + rest["items"]]
+        assert sorted(ids) == sorted(e.id for e in sent)
+        times = [d["created_at"] for d in first["items"] + rest["items"]]
+        assert times == sorted(times, reverse=True)
