@@ -3,7 +3,7 @@
 Pure (no I/O) and forgiving: broken MIME (missing boundaries, bad base64, unknown
 charsets, 8-bit junk in headers) degrades, it never raises. Parsing uses the stdlib
 ``email`` package with ``policy.compat32`` (about 10x faster than ``policy.default``)
-and decodes RFC 2047 encoded words and 8-bit header bytes here.
+and decodes RFC 2047 encoded words and 8-bit header bytes itself (``mime_headers``).
 
 Attachment ids are IMAP body part numbers (RFC 3501 section 6.4.5): the body of a
 non-multipart message is part ``"1"``; the children of a multipart are ``"1"``,
@@ -14,39 +14,37 @@ the same part with ``BODY.PEEK[<id>]``.
 
 from __future__ import annotations
 
-import base64
-import binascii
-import codecs
 import html as html_lib
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from email import message_from_bytes
 from email.message import Message
 from email.parser import BytesHeaderParser
 from email.policy import compat32
-from email.utils import getaddresses, parsedate_to_datetime
 
 from ..errors import AttachmentNotFound
+from .mime_headers import (
+    Address,
+    decode_bytes,
+    decode_header,
+    first_msg_id,
+    fix_8bit,
+    msg_ids,
+    parse_address_list,
+    parse_date,
+)
+
+__all__ = [
+    "Address", "AttachmentInfo", "ParsedMessage", "attachment_content", "decode_bytes",
+    "decode_header", "parse_address_list", "parse_message", "parse_message_with_content",
+]
 
 PREVIEW_CHARS = 200
-
-# RFC 2047 section 2: =?charset?encoding?encoded-text?=  (charset may carry an
-# RFC 2231 section 5 language suffix: utf-8*en).
-_ENCODED_WORD = re.compile(r"=\?([^?\s]+)\?([bBqQ])\?([^?]*)\?=")
-_FOLD = re.compile(r"\r?\n(?=[ \t])")
-_CRLF = re.compile(r"[\r\n]+")
-_MSG_ID = re.compile(r"<[^<>\s]*>")
 _WS = re.compile(r"\s+")
 _TAGS = re.compile(r"<(script|style)\b.*?</\1\s*>|<[^>]*>", re.S | re.I)
 _HEADER_END = re.compile(rb"\r?\n\r?\n")
-
-
-@dataclass(frozen=True, slots=True)
-class Address:
-    name: str | None
-    address: str
 
 
 @dataclass(slots=True)
@@ -80,155 +78,6 @@ class ParsedMessage:
 
 
 # -- header decoding ---------------------------------------------------------------
-
-def _fix_8bit(value: str) -> str:
-    """Undo the parser's surrogateescape of raw 8-bit header bytes: UTF-8, else Latin-1."""
-    if value.isascii():
-        return value
-    try:
-        value.encode("utf-8")
-        return value
-    except UnicodeEncodeError:
-        raw = value.encode("utf-8", "surrogateescape")
-    return decode_bytes(raw, None)
-
-
-def decode_bytes(data: bytes, charset: str | None) -> str:
-    """Decode with the declared charset, else UTF-8, else Latin-1 (which never fails)."""
-    if charset:
-        charset = charset.strip().strip('"').lower()
-        try:
-            codecs.lookup(charset)
-            return data.decode(charset)
-        except (LookupError, UnicodeDecodeError, ValueError):
-            pass
-    try:
-        return data.decode("utf-8")
-    except UnicodeDecodeError:
-        return data.decode("latin-1")
-
-
-def _word_bytes(encoding: str, text: str) -> bytes | None:
-    try:
-        if encoding in "bB":
-            text = "".join(text.split())
-            text += "=" * (-len(text) % 4)
-            try:
-                return base64.b64decode(text, validate=True)
-            except binascii.Error:
-                return base64.b64decode(text) or None  # lenient, unless nothing is left
-        # RFC 2047 section 4.2: "_" is a space in Q encoding.
-        return binascii.a2b_qp(text.encode("ascii", "replace"), header=True)
-    except (binascii.Error, ValueError):
-        return None
-
-
-def decode_header(value: str | None) -> str | None:
-    """Unfold a header value and decode its RFC 2047 encoded words; never raises."""
-    if value is None:
-        return None
-    value = _fix_8bit(str(value))
-    value = _CRLF.sub("", _FOLD.sub("", value))
-    if "=?" not in value:
-        return value
-    try:
-        return _decode_words(value)
-    except Exception:  # noqa: BLE001 - a header must never break parsing
-        return value
-
-
-def _decode_words(value: str) -> str:
-    out: list[str] = []
-    pending: bytearray = bytearray()
-    pending_charset: str | None = None
-    pos = 0
-    last_was_word = False
-
-    def flush() -> None:
-        nonlocal pending, pending_charset
-        if pending_charset is not None:
-            out.append(decode_bytes(bytes(pending), pending_charset))
-        pending = bytearray()
-        pending_charset = None
-
-    for match in _ENCODED_WORD.finditer(value):
-        between = value[pos:match.start()]
-        # RFC 2047 section 6.2: whitespace between adjacent encoded words is ignored.
-        if between and not (last_was_word and between.isspace()):
-            flush()
-            out.append(between)
-        charset, encoding, text = match.groups()
-        charset = charset.split("*", 1)[0]
-        data = _word_bytes(encoding, text)
-        if data is None:
-            flush()
-            out.append(match.group(0))
-            last_was_word = False
-        else:
-            # Merge adjacent words of one charset: encoders split multi-byte characters.
-            if pending_charset is not None and pending_charset.lower() != charset.lower():
-                flush()
-            pending_charset = charset
-            pending += data
-            last_was_word = True
-        pos = match.end()
-    flush()
-    out.append(value[pos:])
-    return "".join(out)
-
-
-def parse_address_list(value: str | None) -> list[Address]:
-    """Parse an address header (RFC 5322 section 3.4) into ``Address`` items; never raises."""
-    if not value:
-        return []
-    value = _CRLF.sub(" ", _fix_8bit(str(value)))
-    try:
-        pairs = getaddresses([value])
-    except Exception:  # noqa: BLE001
-        return []
-    out: list[Address] = []
-    for name, address in pairs:
-        address = address.strip()
-        if not address:
-            continue
-        decoded = decode_header(name) if name else None
-        out.append(Address(decoded.strip() or None if decoded else None, address))
-    return out
-
-
-def _parse_date(value: str | None) -> datetime | None:
-    if not value:
-        return None
-    try:
-        parsed = parsedate_to_datetime(_fix_8bit(str(value)).strip())
-    except (TypeError, ValueError, IndexError, OverflowError):
-        return None
-    if parsed is None:
-        return None
-    if parsed.tzinfo is None:
-        return parsed.replace(tzinfo=UTC)
-    try:
-        return parsed.astimezone(UTC)
-    except (OverflowError, ValueError):
-        return None
-
-
-def _first_msg_id(value: str | None) -> str | None:
-    if not value:
-        return None
-    match = _MSG_ID.search(value)
-    if match:
-        return match.group(0)
-    return value.strip() or None
-
-
-def _msg_ids(value: str | None) -> list[str]:
-    if not value:
-        return []
-    found = _MSG_ID.findall(value)
-    return found or value.split()
-
-
 # -- body structure ---------------------------------------------------------------
 
 def _leaves(msg: Message) -> Iterator[tuple[str, Message, str | None]]:
@@ -302,7 +151,7 @@ def _charset(part: Message) -> str | None:
         return None
     if isinstance(charset, tuple):  # RFC 2231 encoded parameter
         charset = charset[2]
-    return _fix_8bit(str(charset)) if charset else None
+    return fix_8bit(str(charset)) if charset else None
 
 
 def _part_text(part: Message) -> str:
@@ -370,16 +219,16 @@ def _parse_message(raw: bytes, headers_only: bool,
         first.setdefault(str(name).lower(), str(value))
 
     out = ParsedMessage(
-        message_id=_first_msg_id(decode_header(first.get("message-id"))),
+        message_id=first_msg_id(decode_header(first.get("message-id"))),
         subject=decode_header(first.get("subject")),
         from_=parse_address_list(first.get("from")),
         to=parse_address_list(first.get("to")),
         cc=parse_address_list(first.get("cc")),
         bcc=parse_address_list(first.get("bcc")),
         reply_to=parse_address_list(first.get("reply-to")),
-        date=_parse_date(first.get("date")),
-        in_reply_to=_first_msg_id(decode_header(first.get("in-reply-to"))),
-        references=_msg_ids(decode_header(first.get("references"))),
+        date=parse_date(first.get("date")),
+        in_reply_to=first_msg_id(decode_header(first.get("in-reply-to"))),
+        references=msg_ids(decode_header(first.get("references"))),
         headers=headers,
     )
     if headers_only:
