@@ -111,3 +111,23 @@ async def test_rejections_and_unreachable(mailstack):
         await Pop3Client.connect(mailstack.host, mailstack.pop3s, security="tls",
                                  ssl_context=client_ssl_context(verify=True), connect_timeout=5)
     assert "TLS" in info.value.detail
+
+
+async def test_without_pipelining_one_command_at_a_time(mailstack):
+    """The same retrieval and DELE flow when the server does not announce PIPELINING."""
+    user = mailstack.new_user("p3np")
+    mailstack.seed_maildir(user, [message(i) for i in range(1, 8)])
+    client = await connect(mailstack, "starttls")
+    client.capabilities.pop("PIPELINING")
+    assert not client.pipelining
+    await client.login(user, mailstack.password)
+    assert len(await client.scan()) == 7
+    got = []
+    async for number, raw in client.retrieve_many(range(1, 8)):
+        assert not client._pending  # nothing else in flight while we hold an item
+        got.append(raw)
+        if number % 2:
+            await client.dele(number)
+    assert [r.split(b"\r\n")[1] for r in got] == [f"Subject: m{i}".encode() for i in range(1, 8)]
+    await client.quit()
+    assert mailstack.maildir_count(user) == 3
