@@ -26,7 +26,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from ..store.db import Store
 from ..store.events import EventRepo, insert_event
 from ..store.schema import utcnow
-from ..store.webhooks import WebhookRepo
+from ..store.webhooks import WebhookRecord, WebhookRepo
 
 log = logging.getLogger(__name__)
 
@@ -79,13 +79,16 @@ class EventBatch:
         self.events: list[Event] = []
         self._dialect = dialect
         self._instance = instance
+        self._hooks: list[WebhookRecord] | None = None
 
     async def add(self, type_: str, account: str | None, data: dict[str, Any]) -> Event:
         now = utcnow()
         event_id = "evt_" + secrets.token_hex(10)
         seq = await insert_event(self.conn, id=event_id, type=type_, account_id=account,
                                  data=data, created_at=now)
-        await WebhookRepo.enqueue(self.conn, event_id=event_id, event_type=type_,
+        if self._hooks is None:  # read once per transaction
+            self._hooks = await WebhookRepo.subscriptions(self.conn)
+        await WebhookRepo.enqueue(self.conn, self._hooks, event_id=event_id, event_type=type_,
                                   account_id=account, now=now)
         if self._dialect == "postgresql":
             await self.conn.execute(text("SELECT pg_notify(:ch, :payload)"),

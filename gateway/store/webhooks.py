@@ -101,16 +101,21 @@ class WebhookRepo:
     # -- deliveries --------------------------------------------------------------------------
 
     @staticmethod
-    async def enqueue(conn: AsyncConnection, *, event_id: str, event_type: str,
-                      account_id: str | None, now: datetime) -> int:
-        """Inside the event's own transaction: one pending delivery per matching webhook."""
+    async def subscriptions(conn: AsyncConnection) -> list[WebhookRecord]:
+        """What every webhook wants (no URL, no secret), read inside the caller's transaction."""
         rows = (await conn.execute(
             sa.select(webhooks.c.id, webhooks.c.events, webhooks.c.accounts))).all()
+        return [_record_light(row) for row in rows]
+
+    @staticmethod
+    async def enqueue(conn: AsyncConnection, hooks: list[WebhookRecord], *, event_id: str,
+                      event_type: str, account_id: str | None, now: datetime) -> int:
+        """Inside the event's own transaction: one pending delivery per matching webhook."""
         values = [
-            {"id": "dlv_" + secrets.token_hex(10), "webhook_id": row.id, "event_id": event_id,
+            {"id": "dlv_" + secrets.token_hex(10), "webhook_id": hook.id, "event_id": event_id,
              "event_type": event_type, "status": "pending", "attempts": 0,
              "next_attempt_at": now, "history": [], "created_at": now}
-            for row in rows if _record_light(row).wants(event_type, account_id)
+            for hook in hooks if hook.wants(event_type, account_id)
         ]
         if values:
             await conn.execute(webhook_deliveries.insert(), values)
