@@ -17,8 +17,10 @@ from ..errors import problem_responses
 router = APIRouter(prefix="/v1/events", tags=["events"])
 
 _SSE_DOC = {200: {"content": {"text/event-stream": {"schema": {"type": "string"}}},
-                  "description": "`id:`, `event:` and `data:` (the event envelope, "
-                                 "see EventOut) per event; `: heartbeat` comments"}}
+                  "description": "Per event `id:` (the event id, for `Last-Event-ID`), "
+                                 "`event:` (its type) and `data:` (one line of JSON: "
+                                 "`{id, type, account, created_at, data}`); `: heartbeat` "
+                                 "comments keep the connection alive"}}
 
 
 @router.get("", response_class=StreamingResponse, status_code=200,

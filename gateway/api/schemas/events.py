@@ -1,4 +1,4 @@
-"""Events (SSE envelope) and webhooks with their deliveries."""
+"""Webhooks and their deliveries (the event envelope itself is documented on /v1/events)."""
 
 from __future__ import annotations
 
@@ -9,16 +9,6 @@ from pydantic import BaseModel, Field
 
 from ...accounts.models import ACCOUNT_ID_PATTERN, SafeStr
 from .common import StrictModel
-
-
-class EventOut(BaseModel):
-    """The envelope of every event (SSE ``data:`` and webhook POST bodies)."""
-
-    id: str
-    type: str = Field(examples=["message.new"])
-    account: str | None
-    created_at: datetime
-    data: dict[str, Any]
 
 
 class WebhookCreate(StrictModel):
