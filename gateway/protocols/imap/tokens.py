@@ -24,7 +24,8 @@ from .wire import Piece
 _TOKEN = re.compile(
     rb'[ \t]*(?:(\()|(\))|"((?:[^"\\]|\\.)*)"'
     rb"|(\{\d+\+?\}\Z)"
-    rb"|([^ \t()\"{\[\]]+(?:\[[^\]]*\][^ \t()\"{\[\]]*)?|\[[^\]]*\][^ \t()\"{\[\]]*))",
+    rb"|([^ \t()\"{\[\]]+(?:\[[^\]]*\][^ \t()\"{\[\]]*)?|\[[^\]]*\][^ \t()\"{\[\]]*)"
+    rb"|(\S))",  # anything else is an error, never silently skipped
     re.S,
 )
 _UNESCAPE = re.compile(rb"\\(.)", re.S)
@@ -39,11 +40,7 @@ def parse_pieces(pieces: list[Piece]) -> tuple[Any, ...]:
             text, literal = piece
         else:
             text, literal = piece, None
-        tokens = _TOKEN.findall(text)
-        if _TOKEN.sub(b"", text).strip():
-            # findall skips what matches no token: refuse instead of guessing.
-            raise ProtocolError(f"unparseable IMAP data: {text[:60]!r}")
-        for opening, closing, quoted, marker, atom in tokens:
+        for opening, closing, quoted, marker, atom, junk in _TOKEN.findall(text):
             if atom:
                 if atom.isdigit() and (atom[0] != 48 or len(atom) == 1):  # 48: b"0"
                     cur.append(int(atom))
@@ -65,6 +62,8 @@ def parse_pieces(pieces: list[Piece]) -> tuple[Any, ...]:
                     raise ProtocolError("literal marker without literal data")
                 cur.append(literal)
                 literal = None
+            elif junk:
+                raise ProtocolError(f"unparseable IMAP data: {text[:60]!r}")
             else:
                 cur.append(_UNESCAPE.sub(rb"\1", quoted) if b"\\" in quoted else quoted)
     if len(stack) != 1:

@@ -64,3 +64,28 @@ def test_search_esearch_capabilities_and_codes() -> None:
         "APPENDUID", "38505", "3955"]
     assert response_code(b"[COPYUID 7 1:3 10:12] Done") == ["COPYUID", "7", "1:3", "10:12"]
     assert response_code(b"no code") is None
+
+
+def test_fast_tokenizer_agrees_with_imapclient() -> None:
+    import pytest
+    from imapclient.exceptions import ProtocolError
+    from imapclient.response_parser import parse_response
+
+    from gateway.protocols.imap.tokens import parse_pieces
+
+    samples = [
+        [b'12 (UID 10 FLAGS (\\Seen $Forwarded) RFC822.SIZE 120 ENVELOPE ("Mon, 1 Jan 2024 '
+         b'10:00:00 +0000" "=?utf-8?q?x?=" (("Ann" NIL "ann" "example.test")) NIL NIL '
+         b'((NIL NIL "bob" "example.test")) NIL NIL NIL "<id@x>"))'],
+        [(b"1 (UID 5 BODY[HEADER.FIELDS (A B)]<0> {3}", b"a)c"), b" FLAGS ())"],
+        [b'1 (BODYSTRUCTURE (("text" "plain" ("charset" "utf-8") NIL NIL "7bit" 10 1 NIL NIL '
+         b'NIL NIL)("application" "pdf" ("name" "a \\"q\\".pdf") NIL NIL "base64" 400 NIL '
+         b'("attachment" ("filename" "x")) NIL NIL) "mixed" ("boundary" "b") NIL NIL NIL))'],
+        [b'007 "a\\\\b" NIL nil 0 10 \\* () (()) ""'],
+        [b"1 (FLAGS (\\Seen) UID 3 MODSEQ (12))  "],
+    ]
+    for sample in samples:
+        assert parse_pieces(sample) == parse_response(sample), sample
+    for bad in ([b'1 (UID "x'], [b"1 (UID 2"], [b"1 ) ("], [b"1 {3}"], [b"1 (UID ] 2)"]):
+        with pytest.raises(ProtocolError):
+            parse_pieces(bad)
