@@ -33,8 +33,8 @@ _MAX_ROUNDS = 5
 
 
 async def command(session: ImapSession, *parts: bytes) -> Completion:
-    """Run a command and keep every untagged response (the public verbs drop EXISTS)."""
-    return await session._run(*parts)  # noqa: SLF001 - see the report: needs a public hook
+    """Run a command and keep every untagged response (the verb methods drop EXISTS)."""
+    return await session.command(*parts)
 
 
 async def enable_condstore(session: ImapSession) -> bool:
