@@ -1,0 +1,324 @@
+"""An IMAP connection: connect (TLS, STARTTLS, plain), authenticate, run commands.
+
+Every network call has a timeout. A timeout or a dropped socket closes the
+connection (its state is unknown afterwards) and raises ``UpstreamTimeout`` /
+``UpstreamUnavailable``; a tagged NO/BAD raises ``ImapRejected`` with the
+server's text. Nothing here knows HTTP or the store. The verbs on a selected
+mailbox live in ``session``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import ssl
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+from imapclient.exceptions import ProtocolError
+
+from ...errors import (
+    UpstreamAuthFailed,
+    UpstreamError,
+    UpstreamRejected,
+    UpstreamTimeout,
+    UpstreamUnavailable,
+)
+from .encoding import Arg, Literal, astring
+from .parsing import parse_capabilities, response_code
+from .wire import Completion, ImapWireProtocol, Pending, Untagged
+
+__all__ = ["ImapConnection", "ImapRejected", "SelectedMailbox"]
+
+
+class ImapRejected(UpstreamRejected):
+    """A tagged NO or BAD; ``response_code`` holds e.g. ``["NONEXISTENT"]``."""
+
+    response_code: list[str] | None = None
+
+
+@dataclass
+class SelectedMailbox:
+    name: str
+    uidvalidity: int
+    uidnext: int | None
+    exists: int
+    readonly: bool
+    highestmodseq: int | None = None
+    flags: list[str] = field(default_factory=list)
+
+
+class ImapConnection:
+    """A connection to an IMAP server; log in with ``login`` after ``connect``.
+
+    ``async with`` connects (TLS, STARTTLS or plain) and logs out on exit.
+    """
+
+    def __init__(
+        self, host: str, port: int, *, security: str = "tls",
+        ssl_context: ssl.SSLContext | None = None, connect_timeout: float = 10.0,
+        command_timeout: float = 30.0,
+    ) -> None:
+        self.host = host
+        self.port = port
+        self.security = security
+        self.ssl_context = ssl_context
+        self.connect_timeout = connect_timeout
+        self.command_timeout = command_timeout
+        self.capabilities: frozenset[str] = frozenset()
+        self.selected: SelectedMailbox | None = None
+        self.last_used = time.monotonic()
+        self.reused = False  # set by a pool: True when handed out again after earlier use
+        self.closed_reason: str | None = None
+        self._proto: ImapWireProtocol | None = None
+        self._tagnum = 0
+        self._lock = asyncio.Lock()
+        self._closed = False
+
+    # -- lifecycle -----------------------------------------------------------------------------
+
+    async def __aenter__(self) -> ImapConnection:
+        await self.connect()
+        return self
+
+    async def __aexit__(self, *exc_info: Any) -> None:
+        await self.logout()
+
+    @property
+    def alive(self) -> bool:
+        proto = self._proto
+        return (not self._closed and proto is not None and proto.lost is None
+                and proto.transport is not None and not proto.transport.is_closing())
+
+    @property
+    def pushed(self) -> asyncio.Queue[Untagged]:
+        """Untagged responses that came outside a command (or during IDLE)."""
+        assert self._proto is not None
+        return self._proto.pushed
+
+    def has(self, capability: str) -> bool:
+        return capability.upper() in self.capabilities
+
+    async def connect(self) -> None:
+        """Open the connection, read the greeting, upgrade with STARTTLS if asked."""
+        loop = asyncio.get_running_loop()
+        tls = self.security == "tls"
+        context = self.ssl_context or ssl.create_default_context()
+        try:
+            async with asyncio.timeout(self.connect_timeout):
+                _, proto = await loop.create_connection(
+                    lambda: ImapWireProtocol(loop), self.host, self.port,
+                    ssl=context if tls else None, server_hostname=self.host if tls else None,
+                )
+                self._proto = proto
+                greeting = await proto.greeting
+                if greeting.kind == b"BYE":
+                    raise UpstreamUnavailable(_text(greeting.text), protocol="imap")
+                if self.security == "starttls":
+                    await self._starttls(loop, context)
+                caps = parse_capabilities([greeting])
+                if caps is None or self.security == "starttls":
+                    caps = await self.capability()
+                self.capabilities = frozenset(caps)
+        except TimeoutError as exc:
+            self.close()
+            raise UpstreamTimeout(
+                f"no IMAP greeting from {self.host}:{self.port} within "
+                f"{self.connect_timeout:g} s", protocol="imap") from exc
+        except ssl.SSLError as exc:
+            self.close()
+            raise UpstreamUnavailable(f"TLS with {self.host}:{self.port} failed: {exc}",
+                                      protocol="imap") from exc
+        except OSError as exc:
+            self.close()
+            raise UpstreamUnavailable(f"cannot connect to {self.host}:{self.port}: {exc}",
+                                      protocol="imap") from exc
+        except BaseException:
+            self.close()
+            raise
+
+    async def _starttls(self, loop: asyncio.AbstractEventLoop, context: ssl.SSLContext) -> None:
+        # RFC 3501 section 6.2.1; aioimaplib has no STARTTLS, so the transport is upgraded here.
+        await self._run(b"STARTTLS")
+        proto = self._proto
+        assert proto is not None and proto.transport is not None
+        proto.transport = await loop.start_tls(
+            proto.transport, proto, context, server_hostname=self.host)
+
+    def close(self, reason: str = "closed") -> None:
+        """Drop the connection now (no LOGOUT). ``reason`` tells a pool why."""
+        if not self._closed:
+            self.closed_reason = reason
+        self._closed = True
+        self.selected = None
+        if self._proto is not None and self._proto.transport is not None:
+            self._proto.transport.abort()
+
+    async def logout(self) -> None:
+        """Say LOGOUT (briefly) and close."""
+        if self.alive:
+            try:
+                async with asyncio.timeout(min(self.command_timeout, 2.0)):
+                    await self._run(b"LOGOUT")
+            except (Exception, asyncio.CancelledError):  # noqa: BLE001 - closing anyway
+                pass
+        self.close()
+
+    # -- commands ------------------------------------------------------------------------------
+
+    async def _run(self, *parts: Arg, time_limit: float | None = None, check: bool = True,
+                   idle: bool = False) -> Completion:
+        """Send one command and wait for its tagged response."""
+        proto = self._proto
+        if proto is None or not self.alive and parts[0] != b"LOGOUT":
+            raise UpstreamUnavailable("IMAP connection is closed", protocol="imap")
+        async with self._lock:
+            self._tagnum += 1
+            tag = b"G%d" % self._tagnum
+            pending = proto.pending = Pending(tag, asyncio.get_running_loop(), idle=idle)
+            try:
+                async with asyncio.timeout(time_limit or self.command_timeout):
+                    await self._send(proto, tag, parts, pending)
+                    if idle:
+                        return Completion("+", await pending.continuation, [])
+                    result = await pending.future
+            except TimeoutError as exc:
+                self.close()
+                raise UpstreamTimeout(
+                    f"IMAP server did not answer {_verb(parts)} within "
+                    f"{time_limit or self.command_timeout:g} s", protocol="imap") from exc
+            except (ConnectionError, OSError) as exc:
+                self.close()
+                raise UpstreamUnavailable(f"IMAP connection lost: {exc}", protocol="imap") from exc
+            except asyncio.CancelledError:
+                # The response is still coming; the connection cannot be reused safely.
+                self.close("cancelled")
+                raise
+        self.last_used = time.monotonic()
+        self._track_selected(result)
+        if check and result.status != "OK":
+            raise _rejected(parts, result)
+        return result
+
+    def _track_selected(self, result: Completion) -> None:
+        selected = self.selected
+        if selected is not None:
+            for untagged in result.untagged:  # RFC 3501 sections 7.3.1 and 7.4.1
+                if untagged.kind == b"EXISTS" and untagged.number is not None:
+                    selected.exists = untagged.number
+                elif untagged.kind == b"EXPUNGE":
+                    selected.exists = max(0, selected.exists - 1)
+
+    async def _send(self, proto: ImapWireProtocol, tag: bytes, parts: tuple[Arg, ...],
+                    pending: Pending) -> None:
+        literal_plus = "LITERAL+" in self.capabilities
+        chunk = bytearray(tag)
+        for part in parts:
+            chunk += b" "
+            if isinstance(part, Literal):
+                if literal_plus or ("LITERAL-" in self.capabilities and len(part) <= 4096):
+                    # RFC 7888: non-synchronizing literal, no round trip
+                    chunk += b"{%d+}\r\n" % len(part)
+                    chunk += part
+                    continue
+                chunk += b"{%d}\r\n" % len(part)
+                proto.write(bytes(chunk))
+                chunk = bytearray()
+                cont = pending.continuation
+                done, _ = await asyncio.wait({cont, pending.future},
+                                             return_when=asyncio.FIRST_COMPLETED)
+                if pending.future in done:  # NO/BAD instead of "+": the command is over
+                    return
+                await cont
+                pending.continuation = asyncio.get_running_loop().create_future()
+                chunk += part
+            else:
+                chunk += part
+        chunk += b"\r\n"
+        proto.write(bytes(chunk))
+
+    async def command(self, *parts: Arg, check: bool = True) -> Completion:
+        """Run any command and get every untagged response back (EXISTS, VANISHED, ...).
+
+        ``parts`` are atoms the caller controls or values from ``encoding`` (``astring``,
+        ``mailbox_arg``, ``sequence_set``, ...): never raw user input. With ``check`` a
+        NO/BAD raises ``ImapRejected``.
+        """
+        return await self._run(*parts, check=check)
+
+    async def capability(self) -> set[str]:
+        result = await self._run(b"CAPABILITY")
+        return parse_capabilities(result.untagged) or set()
+
+    async def login(self, username: str, password: str) -> None:
+        """LOGIN (RFC 3501 section 6.2.3), then re-read CAPABILITY (it grows after login)."""
+        try:
+            result = await self._run(b"LOGIN", astring(username), astring(password))
+        except UpstreamRejected as exc:
+            raise UpstreamAuthFailed(exc.detail, protocol="imap") from None
+        await self._after_auth(result)
+
+    async def authenticate_xoauth2(self, username: str, access_token: str) -> None:
+        """AUTHENTICATE XOAUTH2 with SASL-IR (RFC 4959)."""
+        blob = base64.b64encode(f"user={username}\x01auth=Bearer {access_token}\x01\x01".encode())
+        try:
+            result = await self._run(b"AUTHENTICATE", b"XOAUTH2", blob)
+        except UpstreamRejected as exc:
+            raise UpstreamAuthFailed(exc.detail, protocol="imap") from None
+        await self._after_auth(result)
+
+    async def _after_auth(self, result: Completion) -> None:
+        caps = parse_capabilities(result.untagged, result.text)
+        if caps is None or "IMAP4REV1" not in caps:
+            caps = await self.capability()
+        self.capabilities = frozenset(caps)
+
+    async def noop(self) -> list[Untagged]:
+        return (await self._run(b"NOOP")).untagged
+
+    def _parsed(self, parser: Any, untagged: list[Untagged]) -> Any:
+        try:
+            return parser(untagged)
+        except (ProtocolError, ValueError, IndexError, TypeError) as exc:
+            raise UpstreamError(f"malformed IMAP response: {exc}", code="imap_protocol_error",
+                                protocol="imap") from None
+
+    # -- IDLE (RFC 2177) -----------------------------------------------------------------------
+
+    async def idle_start(self) -> None:
+        """Send IDLE and wait for the continuation; pushes then arrive in ``pushed``."""
+        await self._run(b"IDLE", idle=True)
+
+    async def idle_done(self) -> None:
+        """End IDLE and wait for its tagged OK."""
+        proto = self._proto
+        if proto is None or proto.pending is None:
+            return
+        pending = proto.pending
+        try:
+            async with asyncio.timeout(self.command_timeout):
+                proto.write(b"DONE\r\n")
+                await pending.future
+        except TimeoutError as exc:
+            self.close()
+            raise UpstreamTimeout("IMAP server did not end IDLE", protocol="imap") from exc
+        except (ConnectionError, OSError) as exc:
+            self.close()
+            raise UpstreamUnavailable(f"IMAP connection lost: {exc}", protocol="imap") from exc
+
+
+def _text(raw: bytes) -> str:
+    return raw.decode("utf-8", "replace")[:500]
+
+
+def _verb(parts: tuple[Arg, ...]) -> str:
+    words = [p.decode("ascii", "replace") for p in parts[:2] if not isinstance(p, Literal)]
+    return " ".join(w for w in words if w.isalpha())
+
+
+def _rejected(parts: tuple[Arg, ...], result: Completion) -> ImapRejected:
+    exc = ImapRejected(f"{_verb(parts)}: {result.status} {_text(result.text)}".strip(),
+                       code="imap_rejected", protocol="imap")
+    exc.response_code = response_code(result.text)
+    return exc
