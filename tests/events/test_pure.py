@@ -95,3 +95,25 @@ def test_webhook_subscription_matching() -> None:
     every = WebhookRecord("wh_2", "u", ["*"], None, None, utcnow())
     assert every.wants("account.error", None)
     assert type_matches("message.*", "message.new") and not type_matches("message.*", "messages")
+
+
+def test_manager_state_changes_become_events_without_repeats() -> None:
+    from types import SimpleNamespace
+
+    from gateway.accounts.manager import ConnState, ProtocolStatus
+    from gateway.events.account_state import state_change_publisher
+
+    published: list[tuple[str, str, dict]] = []
+    bus = SimpleNamespace(publish_soon=lambda *args: published.append(args))
+    on_state = state_change_publisher(bus)  # type: ignore[arg-type]
+    manager = SimpleNamespace(account=SimpleNamespace(id="acct"), protocol="imap",
+                              status=ProtocolStatus(ConnState.DISCONNECTED, None, utcnow()))
+    for state, error in [(ConnState.CONNECTING, None), (ConnState.ERROR, "refused"),
+                         (ConnState.CONNECTING, None), (ConnState.ERROR, "refused"),
+                         (ConnState.CONNECTED, None), (ConnState.DISCONNECTED, None),
+                         (ConnState.CONNECTED, None), (ConnState.AUTH_FAILED, "bad")]:
+        manager.status.state, manager.status.last_error = state, error
+        on_state(manager)  # type: ignore[arg-type]
+    assert [(t, d.get("error")) for t, _a, d in published] == [
+        ("account.error", "refused"), ("account.connected", None), ("account.error", "bad")]
+    assert all(a == "acct" and d["protocol"] == "imap" for _t, a, d in published)
