@@ -33,7 +33,7 @@ from .framing import (
 )
 
 READ_CHUNK = 256 * 1024
-PIPELINE_WINDOW = 64  # commands in flight; each is ~10 bytes, far below any socket buffer
+PIPELINE_WINDOW = 128  # commands in flight; each is ~10 bytes, far below any socket buffer
 
 
 def _check_arg(value: str) -> str:
