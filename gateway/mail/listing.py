@@ -80,6 +80,11 @@ async def list_messages(
     query: ListQuery, *, limit: int, cursor: str | None,
 ) -> dict[str, Any]:
     was_selected = session.selected is not None and session.selected.name == mailbox
+    if was_selected:
+        # Still selected from an earlier request: Dovecot shows new mail and expunges
+        # only between commands (not even between pipelined ones), and says BYE here if
+        # the mailbox was deleted meanwhile (the pool then retries on a fresh session).
+        await session.noop()
     selected = await session.select(mailbox)
     qkey = query.key()
     before: int | None = None
@@ -92,10 +97,6 @@ async def list_messages(
     flags: dict[int, list[str]] | None = None
     if criteria == [b"ALL"] and before is None:
         # The newest page of an unfiltered listing: by message numbers, no SEARCH.
-        # Dovecot makes new mail and expunges visible only between commands (and not
-        # between pipelined ones), so a NOOP first when the mailbox was already selected.
-        if was_selected:
-            await session.noop()
         data: dict[int, dict[bytes, Any]] = {}
         if selected.exists:
             first = max(1, selected.exists - limit)  # one more than asked: a next page?

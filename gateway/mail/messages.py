@@ -8,12 +8,20 @@ from ..errors import InvalidInput, MessageNotFound
 from ..protocols.imap import ImapSession
 from ..protocols.imap.encoding import flag_atom, parse_sequence_set, sequence_set
 from ..protocols.mime_parse import ParsedMessage, parse_message
+from .cache import SummaryCache
 from .ids import MessageRef, encode_message_id
 from .listing import _flags
 
 
 async def select_for(session: ImapSession, ref: MessageRef) -> None:
-    """Select the message's mailbox; a changed UIDVALIDITY means the id is stale (404)."""
+    """Select the message's mailbox; a changed UIDVALIDITY means the id is stale (404).
+
+    When the mailbox is still selected from an earlier request, a NOOP first: the
+    server reports expunges then, and says BYE if the mailbox was deleted meanwhile
+    (the pool retries on a fresh session, whose SELECT sees the new UIDVALIDITY).
+    """
+    if session.selected is not None and session.selected.name == ref.mailbox:
+        await session.noop()
     selected = await session.select(ref.mailbox)
     if selected.uidvalidity != ref.uidvalidity:
         raise MessageNotFound("this message id is stale: the mailbox was recreated")
@@ -27,12 +35,28 @@ async def fetch_one(session: ImapSession, ref: MessageRef, items: bytes) -> dict
     return data
 
 
-async def get_message(session: ImapSession, ref: MessageRef) -> tuple[ParsedMessage, dict]:
-    """The whole message, parsed, without setting \\Seen (BODY.PEEK, RFC 3501 6.4.5)."""
+PARSED_CACHE_MAX_BYTES = 256 * 1024  # larger messages are parsed on every read
+
+
+async def get_message(session: ImapSession, ref: MessageRef, cache: SummaryCache, scope: str,
+                      ) -> tuple[ParsedMessage, dict]:
+    """The whole message, parsed, without setting \\Seen (BODY.PEEK, RFC 3501 6.4.5).
+
+    A message's content never changes under its (UIDVALIDITY, UID): small ones are
+    kept parsed in ``cache``, and a repeated read fetches only the current FLAGS.
+    """
+    key = (scope, ref.mailbox, ref.uidvalidity, ref.uid)
+    hit = cache.get(key)
+    if hit is not None:
+        data = await fetch_one(session, ref, b"(UID FLAGS)")
+        return hit["parsed"], {"flags": _flags(data), "size": hit["size"]}
     data = await fetch_one(session, ref, b"(UID FLAGS RFC822.SIZE BODY.PEEK[])")
     raw = data.get(b"BODY[]") or b""
     parsed = parse_message(raw)
-    return parsed, {"flags": _flags(data), "size": data.get(b"RFC822.SIZE") or len(raw)}
+    size = data.get(b"RFC822.SIZE") or len(raw)
+    if len(raw) <= PARSED_CACHE_MAX_BYTES:
+        cache.put(key, {"parsed": parsed, "size": size})
+    return parsed, {"flags": _flags(data), "size": size}
 
 
 async def header_fields(session: ImapSession, ref: MessageRef) -> ParsedMessage:

@@ -48,6 +48,8 @@ class MailService:
         self._accounts = accounts
         self._settings = settings
         self.cache = SummaryCache(settings.imap_summary_cache_entries)
+        # Parsed small messages (<= 256 kB each): bounded by count, ~2,000 x a few kB.
+        self.parsed_cache = SummaryCache(max(0, settings.imap_summary_cache_entries // 50))
         self._special: dict[str, tuple[float, dict[str, str]]] = {}
 
     async def pool(self, account_id: str) -> ImapPool:
@@ -112,7 +114,8 @@ class MailService:
                           ) -> tuple[MessageRef, ParsedMessage, dict[str, Any]]:
         ref = decode_message_id(message_id)
         pool = await self.pool(account_id)
-        parsed, meta = await pool.run(lambda s: msgs.get_message(s, ref), ref.mailbox)
+        parsed, meta = await pool.run(
+            lambda s: msgs.get_message(s, ref, self.parsed_cache, pool.cache_scope), ref.mailbox)
         meta["mailbox"] = encode_mailbox_id(ref.mailbox)
         return ref, parsed, meta
 
