@@ -192,10 +192,20 @@ def _make_preview(text: str | None, html: str | None) -> str | None:
 # -- public entry points ---------------------------------------------------------
 
 def _parse(raw: bytes, headers_only: bool) -> Message:
+    end = _HEADER_END.search(raw)
+    head = raw[: end.end()] if end else raw
     if headers_only:
-        end = _HEADER_END.search(raw)
-        head = raw[: end.end()] if end else raw
         return BytesHeaderParser(policy=compat32).parsebytes(head)
+    if end is not None:
+        # Fast path for single-part messages: the stdlib parser walks the body line by
+        # line (~0.6 ms for 20 kB) only to join the lines again. Parse the header block,
+        # then attach the body as BytesParser would (ASCII with surrogateescape).
+        msg = BytesHeaderParser(policy=compat32).parsebytes(head)
+        leftover = msg.get_payload()
+        if (msg.get_content_maintype() not in ("multipart", "message")
+                and isinstance(leftover, str) and not leftover.strip()):
+            msg.set_payload(raw[end.end():].decode("ascii", "surrogateescape"))
+            return msg
     return message_from_bytes(raw, policy=compat32)
 
 

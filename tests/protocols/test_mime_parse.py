@@ -293,3 +293,28 @@ def test_mutated_messages_never_raise():
         for att in parsed.attachments:
             info, content = attachment_content(raw, att.id)
             assert info.size == len(content)
+
+
+@pytest.mark.parametrize("raw", [
+    SIMPLE,
+    b"Subject: x\r\n\r\n",
+    b"Subject: a\r\nContent-Transfer-Encoding: base64\r\n\r\naGVsbG8=\r\n",
+    b"Subject: q\r\nContent-Type: text/plain; charset=latin-1\r\n"
+    b"Content-Transfer-Encoding: quoted-printable\r\n\r\ncaf=E9 \xe9\r\n=\r\nsoft\r\n",
+    b"not a header line\r\nSubject: y\r\n\r\nbody",
+    b"Subject: z\r\n continued\r\nContent-Type: application/pdf; name=a.pdf\r\n\r\n%PDF",
+])
+def test_single_part_fast_path_matches_the_stdlib_parser(raw):
+    from email import message_from_bytes
+    from email.policy import compat32
+
+    parsed = parse_message(raw)
+    full = message_from_bytes(raw, policy=compat32)
+    body = full.get_payload(decode=True)
+    if parsed.attachments:
+        assert attachment_content(raw, "1")[1] == body
+    else:
+        charset = full.get_content_charset() or "utf-8"
+        expected = body.decode(charset if charset != "us-ascii" else "utf-8", "replace")
+        assert parsed.text == expected.replace("\r\n", "\n")
+    assert parsed.subject == decode_header(full.get("Subject"))
