@@ -84,7 +84,7 @@ async def list_messages(
         # Still selected from an earlier request: Dovecot shows new mail and expunges
         # only between commands (not even between pipelined ones), and says BYE here if
         # the mailbox was deleted meanwhile (the pool then retries on a fresh session).
-        await session.noop()
+        await session.resync()
     selected = await session.select(mailbox)
     qkey = query.key()
     before: int | None = None

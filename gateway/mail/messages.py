@@ -17,11 +17,12 @@ async def select_for(session: ImapSession, ref: MessageRef) -> None:
     """Select the message's mailbox; a changed UIDVALIDITY means the id is stale (404).
 
     When the mailbox is still selected from an earlier request, a NOOP first: the
-    server reports expunges then, and says BYE if the mailbox was deleted meanwhile
-    (the pool retries on a fresh session, whose SELECT sees the new UIDVALIDITY).
+    server reports expunges then, and complains (untagged NO, or BYE: the pool then
+    retries on a fresh session) if the mailbox was deleted meanwhile; the SELECT that
+    follows then sees the new UIDVALIDITY.
     """
     if session.selected is not None and session.selected.name == ref.mailbox:
-        await session.noop()
+        await session.resync()
     selected = await session.select(ref.mailbox)
     if selected.uidvalidity != ref.uidvalidity:
         raise MessageNotFound("this message id is stale: the mailbox was recreated")

@@ -273,6 +273,11 @@ async def test_stale_id_after_mailbox_recreated(client, account, acct_url,
     assert resp.status_code == 404
     new = (await _list(client, acct_url, mailbox=box))["items"]
     assert [m["subject"] for m in new] == ["impostor"] and new[0]["id"] != old_id
+    # The new id works on every pooled session, including ones that had the old mailbox.
+    got = await asyncio.gather(*(client.get(f"{acct_url}/messages/{new[0]['id']}")
+                                 for _ in range(4)))
+    assert [r.status_code for r in got] == [200] * 4
+    assert {r.json()["subject"] for r in got} == {"impostor"}
 
 
 async def test_service_helpers_for_other_components(client, account, mailstack) -> None:

@@ -55,6 +55,15 @@ class ImapSession(ImapConnection):
         self.selected = info
         return info
 
+    async def resync(self) -> None:
+        """NOOP on the selected mailbox (RFC 3501 section 6.1.2) for news of new mail and
+        expunges. When the server reports trouble with the mailbox instead (Dovecot answers
+        an untagged NO once another client deleted and recreated it), the selection is
+        forgotten, so that the next ``select`` opens the mailbox afresh."""
+        untagged = await self.noop()
+        if any(u.kind in (b"NO", b"BAD") for u in untagged):
+            self.selected = None
+
     async def unselect(self) -> None:
         """Leave the selected mailbox without expunging (RFC 3691), else by EXAMINE of nothing."""
         if self.selected is None:
