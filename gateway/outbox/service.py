@@ -134,7 +134,7 @@ class SendService:
             "send_at": send_at.isoformat() if send_at else None,
         })
         # The job and its idempotency key in one transaction: a crash keeps both or neither.
-        async with self.store.engine.begin() as conn:
+        async with self.repo.writing(), self.store.engine.begin() as conn:
             await self.repo.insert(conn, job)
             if key is not None:
                 await self.guard.finish(account.id, key, outcome, conn=conn)

@@ -11,20 +11,21 @@ Nothing lost, nothing twice. SMTP has no way to ask a server "did you take messa
 X?", so the one unavoidable gap is between the server taking the message (when it
 reads the final "." of DATA) and the store recording it (RFC 1047 describes it).
 The worker closes that gap from the other side: just before the final "." it records
-``data_sent_at`` (fenced by its lease: a worker that lost its lease aborts the DATA
-instead, and an aborted DATA is discarded by the server, RFC 5321 §4.1.1.4). After a
-crash, a job found "sending" with an expired lease is
+an end-of-DATA marker. With PostgreSQL that is ``data_sent_at``, fenced by the lease (a
+worker that lost its lease aborts the DATA instead, and an aborted DATA is discarded
+by the server, RFC 5321 §4.1.1.4). With SQLite (one process) it is a line in a local
+journal (``journal.py``) written in the same event-loop step as the ".", and the fence
+is in memory: the dispatcher never hands out a job it is still sending. After a crash,
+a job found "sending" with an expired lease is
 
-* sent again when ``data_sent_at`` is empty: the server never saw a complete message;
-* marked sent (``smtp_response`` says "unconfirmed") when it is set: the "." was
+* sent again when it has no marker: the server never saw a complete message;
+* marked sent (``smtp_response`` says "unconfirmed") when it has one: the "." was
   written to the socket, and the kernel delivers it even when the process is killed.
 
 So a crash can cause a duplicate never, and a loss only if the process dies between
-recording the marker and writing the ".". With SQLite that gap is a few microseconds:
-the marker that decides is a line in a local journal (``journal.py``) written in the
-same event-loop step as the "."; with PostgreSQL it is the commit of ``data_sent_at``,
-one database round trip. That is the documented trade-off: at-most-once for that gap,
-exactly-once otherwise. A connection that drops
+recording the marker and writing the ".": a few microseconds with the SQLite journal,
+one database round trip with PostgreSQL. That is the documented trade-off:
+at-most-once for that gap, exactly-once otherwise. A connection that drops
 *while waiting* for the reply to "." (the process alive) is different: the outcome is
 unknown, and the job is retried (RFC 5321 §6.1 prefers a duplicate to a loss).
 """
@@ -32,6 +33,7 @@ unknown, and the job is retried (RFC 5321 §6.1 prefers a duplicate to a loss).
 from __future__ import annotations
 
 import asyncio
+import collections
 import logging
 import secrets
 from datetime import timedelta
@@ -90,11 +92,18 @@ class OutboxWorker:
                 self.journal.close()
 
     async def _dispatch(self, stop: asyncio.Event, tasks: asyncio.TaskGroup) -> None:
-        """One claimer for ``outbox_workers`` concurrent sends: claims only for free slots,
-        and an idle poll is one read (no write lock, no busy writers on SQLite)."""
+        """One claimer feeding ``outbox_workers`` concurrent sends.
+
+        It claims ahead (up to twice the slots) so that a freed slot starts its next job
+        at once instead of waiting for a claim, claims in batches, and polls an idle
+        outbox with one read (no write lock on SQLite). Jobs claimed but not started when
+        the gateway stops are handed back.
+        """
         slots = self.settings.outbox_workers
         busy = 0
         freed = asyncio.Event()
+        backlog: collections.deque[tuple[OutboxJob, str]] = collections.deque()
+        in_flight: set[str] = set()
 
         async def send_one(job: OutboxJob, owner: str) -> None:
             nonlocal busy
@@ -104,32 +113,57 @@ class OutboxWorker:
                 # The lease expires and the job is claimed again: nothing is lost.
                 log.exception("outbox: job %s failed unexpectedly", job.id)
             finally:
+                in_flight.discard(job.id)
                 busy -= 1
                 freed.set()
 
-        while not stop.is_set():
-            free = slots - busy
-            jobs: list[OutboxJob] = []
-            owner = f"{self._instance}:{secrets.token_hex(4)}"  # one per claim: the lease fence
-            if free > 0:
-                self._wake.clear()
-                try:
-                    if await self.repo.any_due():
-                        jobs = await self.repo.claim(
-                            owner, lease_seconds=self.settings.outbox_lease_seconds, limit=free)
-                except Exception:
-                    log.exception("outbox: claiming jobs failed")
-            for job in jobs:
-                busy += 1
-                tasks.create_task(send_one(job, owner), name=f"outbox-{job.id}")
-            freed.clear()
-            if busy < slots:
-                await self._wait(stop, self._wake)  # nothing more due: wait for news
-            else:
-                await self._wait(stop, freed)  # all slots busy: more may be due
+        try:
+            while not stop.is_set():
+                while busy < slots and backlog:
+                    job, owner = backlog.popleft()
+                    busy += 1
+                    tasks.create_task(send_one(job, owner), name=f"outbox-{job.id}")
+                freed.clear()
+                asked = got = 0
+                if len(backlog) < slots:
+                    asked = 2 * slots - busy - len(backlog)
+                    got = await self._claim_into(backlog, in_flight, asked)
+                if got:
+                    continue  # start them now
+                await self._wait(stop, self._wake, freed)
+        finally:
+            if backlog:
+                await self._release(list(backlog))
 
-    async def _wait(self, stop: asyncio.Event, event: asyncio.Event) -> None:
-        waiters = [asyncio.ensure_future(stop.wait()), asyncio.ensure_future(event.wait())]
+    async def _claim_into(self, backlog: collections.deque, in_flight: set[str],
+                          limit: int) -> int:
+        owner = f"{self._instance}:{secrets.token_hex(4)}"  # one per claim: the lease fence
+        self._wake.clear()
+        try:
+            if not await self.repo.any_due():
+                return 0
+            jobs = await self.repo.claim(owner, lease_seconds=self.settings.outbox_lease_seconds,
+                                         limit=limit)
+        except Exception:
+            log.exception("outbox: claiming jobs failed")
+            return 0
+        for job in jobs:
+            if job.id in in_flight:
+                # Its lease ran out while this process still holds it.
+                log.warning("outbox: %s outlived its lease; still being sent", job.id)
+                continue
+            in_flight.add(job.id)
+            backlog.append((job, owner))
+        return len(jobs)
+
+    async def _release(self, claimed: list[tuple[OutboxJob, str]]) -> None:
+        try:
+            await self.repo.release([(job.id, owner) for job, owner in claimed])
+        except Exception:  # their leases expire and they are claimed again
+            log.exception("outbox: could not hand back %d claimed jobs", len(claimed))
+
+    async def _wait(self, stop: asyncio.Event, *events: asyncio.Event) -> None:
+        waiters = [asyncio.ensure_future(e.wait()) for e in (stop, *events)]
         try:
             await asyncio.wait(waiters, timeout=self.settings.outbox_poll_interval,
                                return_when=asyncio.FIRST_COMPLETED)
@@ -161,11 +195,9 @@ class OutboxWorker:
 
     def _maybe_sent(self, job: OutboxJob) -> bool:
         """Did an interrupted earlier attempt of this job write its final "."?"""
-        if job.data_sent_at is None:
-            return False
-        if self.journal is None:
-            return True
-        return self.journal.maybe_sent(job.id, job.attempts - 1)
+        if self.journal is not None:
+            return self.journal.maybe_sent(job.id, job.attempts - 1)
+        return job.data_sent_at is not None
 
     async def _process(self, job: OutboxJob, owner: str) -> None:
         entry: dict[str, Any] = {"at": utcnow().isoformat(), "ok": False, "worker": owner}
@@ -180,11 +212,14 @@ class OutboxWorker:
             job.history.append({**entry, "error": "interrupted: the gateway stopped"})
 
         async def end_of_data() -> None:
+            if self.journal is not None:
+                # SQLite: one process, whose dispatcher never hands out a job it is
+                # sending (the lease fence is in memory). No await from here to the
+                # write of "." (SmtpSession._data).
+                self.journal.record(job.id, job.attempts)
+                return
             if not await self.repo.mark_data_sent(job.id, owner):
                 raise LeaseLost(job.id)
-            if self.journal is not None:
-                # No await from here to the write of "." (SmtpSession._data).
-                self.journal.record(job.id, job.attempts)
 
         try:
             pool = await self.accounts.manager(job.account_id, "smtp")
@@ -212,7 +247,7 @@ class OutboxWorker:
     async def _mark_sent(self, job: OutboxJob, entry: dict[str, Any], *, accepted: list[str],
                          rejected: list[dict[str, Any]], smtp_response: str) -> None:
         # The status and its event in one transaction, right after the 250.
-        async with self.events.transaction() as batch:
+        async with self.repo.writing(), self.events.transaction() as batch:
             await self.repo.finish(job, status="sent", entry=entry, conn=batch.conn,
                                    accepted=accepted, rejected=rejected,
                                    smtp_response=smtp_response, last_error=None)
@@ -246,7 +281,7 @@ class OutboxWorker:
         log.warning("outbox: %s failed after %d attempt(s): %s", job.id, job.attempts,
                     exc.detail)
         rejected = exc.extra.get("rejected") if isinstance(exc, RecipientsRefused) else None
-        async with self.events.transaction() as batch:
+        async with self.repo.writing(), self.events.transaction() as batch:
             await self.repo.finish(job, status="failed", entry={**entry, **_error_entry(exc)},
                                    conn=batch.conn, last_error=_text(exc), rejected=rejected)
             await batch.add(MESSAGE_FAILED, job.account_id, {
