@@ -42,6 +42,8 @@ class Settings(BaseSettings):
     # were written after it: socket buffers may still hold that much when a client dies.
     pop3_unconfirmed_bytes: int = Field(default=64 * 1024 * 1024, ge=0)
     pop3_max_message_bytes: int = Field(default=256 * 1024 * 1024, ge=1024)
+    # A streamed retrieval whose client takes no data for this long is ended (frees the lock).
+    pop3_client_write_timeout: float = Field(default=120.0, gt=0)
     reconnect_base_delay: float = Field(default=1.0, gt=0)
     reconnect_max_delay: float = Field(default=60.0, gt=0)
 

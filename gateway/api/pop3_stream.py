@@ -34,8 +34,10 @@ def _problem(exc: GatewayError) -> bytes:
 class RetrievalResponse(Response):
     """Streams ``retrieval`` and always closes it (ending the session, freeing the account)."""
 
-    def __init__(self, retrieval: Retrieval, fmt: Pop3Format, *, ndjson: bool) -> None:
+    def __init__(self, retrieval: Retrieval, fmt: Pop3Format, *, ndjson: bool,
+                 write_timeout: float = 120.0) -> None:
         self.retrieval = retrieval
+        self.write_timeout = write_timeout
         self.fmt = fmt
         self.ndjson = ndjson
         self.status_code = 200
@@ -58,17 +60,25 @@ class RetrievalResponse(Response):
                 pass
             gone.set()
 
-        async def write(data: bytes) -> bool:
-            if data:
-                await send({"type": "http.response.body", "body": data, "more_body": True})
+        async def emit(message: dict) -> bool:
+            # A client that stops reading must not hold the account's session forever.
+            try:
+                async with asyncio.timeout(self.write_timeout):
+                    await send(message)
+            except TimeoutError:
+                gone.set()
             return not gone.is_set()
+
+        async def write(data: bytes) -> bool:
+            if not data:
+                return not gone.is_set()
+            return await emit({"type": "http.response.body", "body": data, "more_body": True})
 
         watcher = asyncio.ensure_future(watch())
         try:
-            await send({"type": "http.response.start", "status": self.status_code,
-                        "headers": self.raw_headers})
-            if await self._stream(write):
-                await send({"type": "http.response.body", "body": b"", "more_body": False})
+            if await emit({"type": "http.response.start", "status": self.status_code,
+                           "headers": self.raw_headers}) and await self._stream(write):
+                await emit({"type": "http.response.body", "body": b"", "more_body": False})
         finally:
             watcher.cancel()
             with contextlib.suppress(asyncio.CancelledError):

@@ -165,3 +165,34 @@ async def test_client_disconnect_mid_stream_loses_and_deletes_nothing(settings, 
         second = [subject(json.loads(x)["raw"]) for x in resp.text.splitlines()]
         assert second == [f"n{i}" for i in range(1000)]
         assert mailstack.maildir_count(user) == 0
+
+
+async def test_client_that_stops_reading_frees_the_account(settings, mailstack):
+    """A stalled consumer is dropped after the write timeout; nothing is lost or deleted."""
+    settings.pop3_client_write_timeout = 1.0
+    settings.pop3_lock_timeout = 20
+    async with live_gateway(settings) as (client, app):
+        acc, user = await add_account(client, mailstack, 150, size=50_000)
+        manager = await app.state.services.accounts.manager(acc, "pop3")
+        port = int(str(client.base_url).rsplit(":", 1)[1].strip("/"))
+        body = b'{"format": "raw", "delete": true}'
+        stalled = socket.socket()
+        stalled.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+        stalled.connect(("127.0.0.1", port))
+        try:
+            stalled.sendall(
+                f"POST /v1/accounts/{acc}/pop3/retrieve HTTP/1.1\r\nHost: gw\r\n"
+                f"Authorization: Bearer {ADMIN_TOKEN}\r\nAccept: application/x-ndjson\r\n"
+                f"Content-Type: application/json\r\nContent-Length: {len(body)}\r\n\r\n".encode()
+                + body)
+            for _ in range(100):  # until the retrieval has the account's session
+                if manager._lock.locked():
+                    break
+                await asyncio.sleep(0.02)
+            assert manager._lock.locked()
+            resp = await client.get(f"/v1/accounts/{acc}/pop3")  # waits for the lock
+            assert resp.status_code == 200, resp.text
+            assert resp.json()["count"] == 150
+        finally:
+            stalled.close()
+        assert mailstack.maildir_count(user) == 150

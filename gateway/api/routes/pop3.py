@@ -74,7 +74,8 @@ async def retrieve_pop3(account: AccountDep, body: Pop3RetrieveRequest, request:
     retrieval = await _pop3(services).start_retrieval(
         account.id, only_new=body.only_new, delete=body.delete, limit=limit,
         headers_only=body.headers_only)
-    return RetrievalResponse(retrieval, body.format, ndjson=ndjson)
+    return RetrievalResponse(retrieval, body.format, ndjson=ndjson,
+                             write_timeout=services.settings.pop3_client_write_timeout)
 
 
 @router.get("/messages/{uidl}", response_model=Pop3ParsedItem, status_code=200,
