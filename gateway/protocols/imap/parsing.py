@@ -40,13 +40,18 @@ def parse_fetch(responses: Iterable[Untagged]) -> dict[int, dict[bytes, Any]]:
     ``Envelope``, ``BODYSTRUCTURE`` a ``BodyData``, ``BODY[...]`` bytes, ... The
     tokens come from ``tokens.parse_pieces`` (fast); imapclient converts the values.
     """
+    fetches = [r for r in responses if r.kind == b"FETCH"]
+    if all(len(r.pieces) == 1 and type(r.pieces[0]) is bytes for r in fetches):
+        # No literals: all responses in one tokenizer pass, then cut into triples.
+        flat = parse_pieces([b" ".join(r.pieces[0] for r in fetches)])  # type: ignore[misc]
+        parsed = [flat[i:i + 3] for i in range(0, len(flat), 3)]
+    else:
+        parsed = [parse_pieces(r.pieces) for r in fetches]
     out: dict[int, dict[bytes, Any]] = {}
-    for response in responses:
-        if response.kind != b"FETCH":
-            continue
-        values = parse_pieces(response.pieces)
-        if len(values) < 3 or not isinstance(values[2], tuple) or len(values[2]) % 2:
-            raise ProtocolError(f"malformed FETCH response: {response.text[:60]!r}")
+    for values in parsed:
+        if (len(values) < 3 or values[1] != b"FETCH" or not isinstance(values[2], tuple)
+                or len(values[2]) % 2):
+            raise ProtocolError(f"malformed FETCH response: {values!r:.80}")
         items = values[2]
         data: dict[bytes, Any] = {b"SEQ": values[0]}
         for i in range(0, len(items), 2):
