@@ -91,3 +91,29 @@ async def test_dovecot_killed_mid_stream_ends_with_error_line_and_deletes_nothin
                                  json={"format": "raw", "delete": True})
         assert len(resp.text.splitlines()) == 300
         assert stack.maildir_count(user) == 0
+
+
+async def test_message_over_the_size_cap_is_a_clear_502(settings, mailstack):
+    from tests.conftest import running_client
+
+    settings.pop3_max_message_bytes = 64 * 1024
+    async with running_client(settings) as client:
+        user = mailstack.new_user("p3big")
+        acc = (await client.post("/v1/accounts", json=account_spec(
+            mailstack, user, protocols=("pop3",)))).json()["id"]
+        mailstack.seed_maildir(user, [msg(0), msg(1, size=200_000), msg(2)])
+        listing = (await client.get(f"/v1/accounts/{acc}/pop3/messages")).json()
+        big = listing["items"][1]["uidl"]
+        resp = await client.get(f"/v1/accounts/{acc}/pop3/messages/{big}")
+        assert resp.status_code == 502
+        assert resp.json()["code"] == "pop3_message_too_large"
+        resp = await client.post(f"/v1/accounts/{acc}/pop3/retrieve", headers=NDJSON,
+                                 json={"format": "raw", "delete": True})
+        lines = [json.loads(x) for x in resp.text.splitlines()]
+        assert subject(lines[0]["raw"]) == "n0"
+        assert lines[-1]["error"]["code"] == "pop3_message_too_large"
+        assert mailstack.maildir_count(user) == 3  # nothing deleted
+        # n0 went out, but too few bytes followed it to count as delivered: offered again
+        again = (await client.post(f"/v1/accounts/{acc}/pop3/retrieve",
+                                   json={"headers_only": True})).json()
+        assert [i["subject"] for i in again["items"]] == ["n0", "n1", "n2"]

@@ -27,6 +27,7 @@ from .framing import (
     DEFAULT_MAX_MESSAGE,
     PROTOCOL,
     FramingError,
+    MessageTooLarge,
     Reply,
     ResponseBuffer,
     reply_error,
@@ -206,6 +207,10 @@ class Pop3Client:
             if ok and multiline:
                 while (body := self._buf.pop_body()) is None:
                     await self._fill()
+        except MessageTooLarge as exc:
+            self.abort()
+            raise UpstreamError(f"{verb} {arg}: {exc} (pop3_max_message_bytes)",
+                                code="pop3_message_too_large", protocol=PROTOCOL) from None
         except FramingError as exc:
             self.abort()
             raise UpstreamError(f"POP3 protocol error: {exc}", code="pop3_protocol_error",

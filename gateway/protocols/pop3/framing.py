@@ -24,6 +24,10 @@ class FramingError(Exception):
     """The server's bytes are not valid POP3 framing."""
 
 
+class MessageTooLarge(FramingError):
+    """A multi-line reply grew past the size cap (``pop3_max_message_bytes``)."""
+
+
 def unstuff(body: bytes) -> bytes:
     """Undo RFC 1939 section 3 byte-stuffing: a leading "." of any data line is removed."""
     if body.startswith(b"."):
@@ -79,7 +83,7 @@ class ResponseBuffer:
         if idx < 0:
             self._scan = len(buf)
             if len(buf) > self.max_body:
-                raise FramingError(f"message larger than {self.max_body} bytes")
+                raise MessageTooLarge(f"message larger than {self.max_body} bytes")
             return None
         body = bytes(buf[: idx + 2])
         del buf[: idx + 5]
