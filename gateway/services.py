@@ -109,6 +109,7 @@ def _build_outbox(services: Services) -> None:
         guard=IdempotencyGuard(idempotency, ttl=settings.idempotency_ttl_seconds,
                                wait=upstream + 5, abandon_after=3 * upstream + 60),
     )
+    services.background.append(after)  # writes the events of sync sends
     if settings.outbox_workers > 0:
         db_file = settings.sqlite_path()
         services.outbox_worker = OutboxWorker(

@@ -104,7 +104,7 @@ class SendService:
         message = composed.message
         pool = await self.accounts.manager(account.id, "smtp")
         result = await pool.send(message.mail_from, message.rcpt_to, message.raw)
-        report = await self.after.run(account.id, message.raw,
+        report = await self.after.follow_up(account.id, message.raw,
                                       save_to_sent=composed.save_to_sent,
                                       in_reply_to=composed.in_reply_to)
         rejected = [{"address": r.address, "code": r.code, "message": r.message}

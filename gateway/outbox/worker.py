@@ -257,7 +257,7 @@ class OutboxWorker:
 
     async def _after_send(self, job: OutboxJob) -> None:
         options = job.options
-        report = await self.after.run(job.account_id, job.raw,
+        report = await self.after.follow_up(job.account_id, job.raw,
                                       save_to_sent=bool(options.get("save_to_sent")),
                                       in_reply_to=options.get("in_reply_to"))
         problems = [p for p in (report.sent_error and f"copy to Sent failed: {report.sent_error}",

@@ -134,3 +134,21 @@ async def test_raw_send_envelope_from_query(client: httpx.AsyncClient, account: 
     [msg] = await wait_for_mail(mailstack, real)
     assert msg["Message-ID"] == f"<fixed-{real}>"
     assert await settle(mailstack, shown, quiet=0.3) == []
+
+
+async def test_sync_send_publishes_message_sent(client: httpx.AsyncClient, account: dict,
+                                                mailstack: MailStack) -> None:
+    import asyncio
+
+    rcpt = mailstack.new_user("ev")
+    resp = await client.post(f"/v1/accounts/{account['id']}/send", json={
+        "to": [rcpt], "subject": "event", "text": "x", "save_to_sent": False})
+    assert resp.status_code == 200, resp.text
+    repo = client.app.state.services.events.repo
+    for _ in range(100):
+        stored = await repo.after(0, accounts=[account["id"]], types=["message.sent"])
+        if stored:
+            break
+        await asyncio.sleep(0.02)
+    assert [e.data["message_id"] for e in stored] == [resp.json()["message_id"]]
+    assert stored[0].data["accepted"] == [rcpt] and stored[0].data["queue_id"] is None
