@@ -8,7 +8,7 @@ from datetime import date
 from typing import Any
 
 from ..errors import InvalidInput
-from ..protocols.imap import ImapSession
+from ..protocols.imap import ImapRejected, ImapSession
 from ..protocols.imap.encoding import Arg, astring, search_date, sequence_set
 from .cache import SummaryCache
 from .ids import decode_cursor, encode_cursor, encode_message_id
@@ -79,11 +79,25 @@ async def list_messages(
     session: ImapSession, cache: SummaryCache, scope: str, mailbox: str, mailbox_id: str,
     query: ListQuery, *, limit: int, cursor: str | None,
 ) -> dict[str, Any]:
+    criteria, utf8 = query.criteria()
+    newest_page = criteria == [b"ALL"] and not cursor
     was_selected = session.selected is not None and session.selected.name == mailbox
-    if was_selected:
-        # Still selected from an earlier request: Dovecot shows new mail and expunges
-        # only between commands (not even between pipelined ones), and says BYE here if
-        # the mailbox was deleted meanwhile (the pool then retries on a fresh session).
+    # The newest page of an unfiltered listing goes by message numbers (no SEARCH). On a
+    # session that has the mailbox selected already, FETCH and NOOP go out together: when
+    # the NOOP brings no news the FETCH saw the current mailbox (one round trip); else
+    # fetch again. Everything else syncs first with a NOOP (new mail, expunges; Dovecot
+    # complains or says BYE if the mailbox was deleted meanwhile: reselect or retry).
+    data: dict[int, dict[bytes, Any]] | None = None
+    if was_selected and newest_page and session.selected.exists:
+        last = session.selected.exists
+        try:
+            data, changed = await session.fetch_then_noop(
+                b"%d:%d" % (max(1, last - limit), last), b"(UID FLAGS)")
+        except ImapRejected:
+            session.selected, changed = None, True
+        if changed:
+            data = None
+    elif was_selected:
         await session.resync()
     selected = await session.select(mailbox)
     qkey = query.key()
@@ -93,14 +107,12 @@ async def list_messages(
         if validity != selected.uidvalidity:
             raise InvalidInput("the mailbox was recreated since this cursor was issued; "
                                "start again without a cursor")
-    criteria, utf8 = query.criteria()
     flags: dict[int, list[str]] | None = None
-    if criteria == [b"ALL"] and before is None:
-        # The newest page of an unfiltered listing: by message numbers, no SEARCH.
-        data: dict[int, dict[bytes, Any]] = {}
-        if selected.exists:
+    if newest_page:
+        if data is None and selected.exists:
             first = max(1, selected.exists - limit)  # one more than asked: a next page?
             data = await session.fetch(b"%d:%d" % (first, selected.exists), b"(UID FLAGS)")
+        data = data or {}
         total = selected.exists
         uids = sorted(data, reverse=True)
         flags = {uid: _flags(d) for uid, d in data.items()}

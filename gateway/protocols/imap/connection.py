@@ -201,6 +201,49 @@ class ImapConnection:
             raise _rejected(parts, result)
         return result
 
+    async def _pipelined(self, first: tuple[bytes, ...], second: tuple[bytes, ...]
+                         ) -> tuple[Completion, Completion, int]:
+        """Two commands of atoms in one write (RFC 3501 section 5.5). Returns both
+        completions and how many of the shared untagged responses came before the
+        first one completed."""
+        proto = self._proto
+        if proto is None or not self.alive:
+            raise UpstreamUnavailable("IMAP connection is closed", protocol="imap")
+        async with self._lock:
+            tag1 = b"G%d" % (self._tagnum + 1)
+            tag2 = b"G%d" % (self._tagnum + 2)
+            self._tagnum += 2
+            pending = proto.pending = Pending(tag2, asyncio.get_running_loop(), earlier=(tag1,))
+            try:
+                async with asyncio.timeout(self.command_timeout):
+                    proto.write(tag1 + b" " + b" ".join(first) + b"\r\n"
+                                + tag2 + b" " + b" ".join(second) + b"\r\n")
+                    result2 = await pending.future
+            except TimeoutError as exc:
+                self.close()
+                raise UpstreamTimeout(
+                    f"IMAP server did not answer within {self.command_timeout:g} s",
+                    protocol="imap") from exc
+            except (ConnectionError, OSError) as exc:
+                self.close()
+                raise UpstreamUnavailable(f"IMAP connection lost: {exc}", protocol="imap") from exc
+            except asyncio.CancelledError:
+                self.close("cancelled")
+                raise
+        self.last_used = time.monotonic()
+        self._track_selected(result2)
+        done = pending.earlier[tag1]
+        if done is None:  # answered out of order: not IMAP
+            self.close()
+            raise UpstreamError("IMAP server answered pipelined commands out of order",
+                                code="imap_protocol_error", protocol="imap")
+        result1, count = done
+        result1 = Completion(result1.status, result1.text, result2.untagged[:count])
+        for parts, result in ((first, result1), (second, result2)):
+            if result.status != "OK":
+                raise _rejected(parts, result)
+        return result1, result2, count
+
     def _track_selected(self, result: Completion) -> None:
         selected = self.selected
         if selected is not None:

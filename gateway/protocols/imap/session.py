@@ -55,6 +55,23 @@ class ImapSession(ImapConnection):
         self.selected = info
         return info
 
+    async def fetch_then_noop(self, messages: bytes, items: bytes
+                              ) -> tuple[dict[int, dict[bytes, Any]], bool]:
+        """FETCH by numbers and a NOOP, pipelined in one round trip. Returns the FETCH
+        data and whether the NOOP (or the FETCH itself) brought news: new mail,
+        expunges, flag changes or a complaint about the mailbox. Without news the FETCH
+        saw the mailbox as it is; with news, ``resync`` was done and the caller fetches
+        again. (Dovecot reports changes only at the end of a command, and not between
+        pipelined ones, so a NOOP *before* the FETCH would not make it fresh.)"""
+        fetched, noop, count = await self._pipelined((b"FETCH", messages, items), (b"NOOP",))
+        news = noop.untagged[count:]
+        # A FETCH response without UID is an unsolicited flag change by someone else.
+        changed = bool(news) or any(u.kind != b"FETCH" or b"UID " not in u.text
+                                    for u in fetched.untagged)
+        if any(u.kind in (b"NO", b"BAD") for u in news):
+            self.selected = None
+        return self._parsed(parse_fetch, fetched.untagged), changed
+
     async def resync(self) -> None:
         """NOOP on the selected mailbox (RFC 3501 section 6.1.2) for news of new mail and
         expunges. When the server reports trouble with the mailbox instead (Dovecot answers

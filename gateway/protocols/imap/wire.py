@@ -137,16 +137,20 @@ def _classify(pieces: list[Piece]) -> Untagged:
 
 
 class Pending:
-    """The command in flight on a connection (one at a time per connection)."""
+    """The command in flight on a connection, or a few pipelined ones (RFC 3501
+    section 5.5): their untagged responses go to one list; ``earlier`` holds the
+    completions of all but the last, each with the untagged count at that point."""
 
-    __slots__ = ("tag", "future", "untagged", "continuation", "idle")
+    __slots__ = ("tag", "future", "untagged", "continuation", "idle", "earlier")
 
-    def __init__(self, tag: bytes, loop: asyncio.AbstractEventLoop, *, idle: bool = False) -> None:
-        self.tag = tag
+    def __init__(self, tag: bytes, loop: asyncio.AbstractEventLoop, *, idle: bool = False,
+                 earlier: tuple[bytes, ...] = ()) -> None:
+        self.tag = tag  # the last one
         self.future: asyncio.Future[Completion] = loop.create_future()
         self.untagged: list[Untagged] = []
         self.continuation: asyncio.Future[bytes] = loop.create_future()
         self.idle = idle
+        self.earlier: dict[bytes, tuple[Completion, int] | None] = dict.fromkeys(earlier)
 
 
 class ImapWireProtocol(aioimaplib.IMAP4ClientProtocol):
@@ -225,10 +229,15 @@ class ImapWireProtocol(aioimaplib.IMAP4ClientProtocol):
         else:
             tag, _, rest = head.partition(b" ")
             pending = self.pending
-            if pending is None or tag != pending.tag:
+            if pending is None or (tag != pending.tag and tag not in pending.earlier):
                 log.warning("IMAP: response for an unknown tag %r", tag[:20])
                 return
             status, _, text = rest.partition(b" ")
+            if tag != pending.tag:
+                pending.earlier[tag] = (
+                    Completion(status.decode("ascii", "replace").upper(), text, []),
+                    len(pending.untagged))
+                return
             self.pending = None
             if not pending.future.done():
                 pending.future.set_result(
