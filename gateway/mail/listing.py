@@ -12,7 +12,7 @@ from ..protocols.imap import ImapRejected, ImapSession
 from ..protocols.imap.encoding import Arg, astring, search_date, sequence_set
 from .cache import SummaryCache
 from .ids import decode_cursor, encode_cursor, encode_message_id
-from .structure import SUMMARY_ITEMS, summary_from_fetch
+from .structure import summary_from_fetch, summary_items
 
 FETCH_BATCH = 250  # aioimaplib-style readers are quadratic in lines; ours is not, but stay modest
 
@@ -159,7 +159,8 @@ async def fetch_summaries(
             cached[uid] = hit
     for start in range(0, len(missing), FETCH_BATCH):
         batch = missing[start:start + FETCH_BATCH]
-        for uid, data in (await session.uid_fetch(sequence_set(batch), SUMMARY_ITEMS)).items():
+        items = summary_items(session.has("PREVIEW"))
+        for uid, data in (await session.uid_fetch(sequence_set(batch), items)).items():
             summary = summary_from_fetch(data)
             cache.put((scope, mailbox, validity, uid), summary)
             out[uid] = summary, _flags(data)

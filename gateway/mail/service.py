@@ -34,7 +34,7 @@ from .cache import SummaryCache
 from .decoders import decoder_for
 from .ids import MessageRef, decode_mailbox_id, decode_message_id, encode_mailbox_id
 from .listing import ListQuery, list_messages
-from .structure import PartInfo, find_part, summary_from_fetch
+from .structure import PartInfo, find_part, summary_from_fetch, summary_items
 
 STREAM_CHUNK = 1024 * 1024
 _SPECIAL_TTL = 60.0
@@ -133,8 +133,8 @@ class MailService:
         hit = self.cache.get(key)
         if hit is not None:
             return hit
-        data = await pool.run(lambda s: msgs.fetch_one(
-            s, ref, b"(UID ENVELOPE BODYSTRUCTURE RFC822.SIZE INTERNALDATE)"), ref.mailbox)
+        data = await pool.run(lambda s: msgs.fetch_one(s, ref, summary_items(s.has("PREVIEW"))),
+                              ref.mailbox)
         summary = summary_from_fetch(data)
         self.cache.put(key, summary)
         return summary

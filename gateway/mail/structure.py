@@ -16,9 +16,15 @@ from typing import Any
 
 from ..protocols.mime_parse import decode_bytes, decode_header
 
-__all__ = ["PartInfo", "summary_from_fetch", "leaf_parts", "find_part", "iso"]
+__all__ = ["PartInfo", "summary_from_fetch", "summary_items", "leaf_parts", "find_part", "iso"]
 
 SUMMARY_ITEMS = b"(UID FLAGS ENVELOPE BODYSTRUCTURE RFC822.SIZE INTERNALDATE)"
+# RFC 8970: the server computes a short text preview (Dovecot, Cyrus); cached like the rest.
+SUMMARY_ITEMS_PREVIEW = b"(UID FLAGS ENVELOPE BODYSTRUCTURE RFC822.SIZE INTERNALDATE PREVIEW)"
+
+
+def summary_items(has_preview: bool) -> bytes:
+    return SUMMARY_ITEMS_PREVIEW if has_preview else SUMMARY_ITEMS
 
 
 def iso(value: datetime | None) -> str | None:
@@ -66,8 +72,17 @@ def summary_from_fetch(data: dict[bytes, Any]) -> dict[str, Any]:
         "size": data.get(b"RFC822.SIZE") or 0,
         "has_attachments": structure is not None and any(
             _is_attachment(p) for _, p in leaf_parts(structure)),
+        "preview": _preview(data.get(b"PREVIEW")),
         "_structure": structure,
     }
+
+
+def _preview(value: Any) -> str | None:
+    if isinstance(value, tuple):  # the draft's "(FUZZY text)" form
+        value = next((v for v in reversed(value) if isinstance(v, bytes)), None)
+    if not isinstance(value, bytes) or not value:
+        return None
+    return value.decode("utf-8", "replace")
 
 
 # -- BODYSTRUCTURE -------------------------------------------------------------------------

@@ -41,6 +41,7 @@ async def test_list_newest_first_with_fields_and_cursor(client, account, acct_ur
     assert first["date"] == "2024-03-01T18:00:00Z"
     assert first["size"] > 100 and first["has_attachments"] is False
     assert first["flags"] == [] and first["message_id"].startswith("<")
+    assert first["preview"] == "hello"  # RFC 8970 PREVIEW, computed by Dovecot
 
     # New mail arrives between pages: the cursor continues where it was.
     mailstack.deliver(account["email"], make_message("brand new"))
