@@ -45,9 +45,10 @@ from ..errors import AccountNotFound, GatewayError, ProtocolNotConfigured
 from ..events.bus import EventBus
 from ..events.types import MESSAGE_FAILED, MESSAGE_SENT
 from ..protocols.smtp import RecipientsRefused, is_retryable
+from ..protocols.smtp_replies import classify
 from ..settings import Settings
 from ..store.idempotency import IdempotencyRepo
-from ..store.outbox import OutboxJob, OutboxRepo
+from ..store.outbox import OutboxJob, OutboxRepo, new_job_id
 from ..store.schema import utcnow
 from .after_send import AfterSend
 from .journal import EndOfDataJournal
@@ -239,21 +240,44 @@ class OutboxWorker:
             return
         rejected = [{"address": r.address, "code": r.code, "message": r.message}
                     for r in result.rejected]
+        deferred = [r.address for r in result.rejected
+                    if not classify(r.code, r.message).permanent]
         await self._mark_sent(job, {**entry, "ok": True, "code": result.code},
                               accepted=result.accepted, rejected=rejected,
-                              smtp_response=result.response)
+                              smtp_response=result.response, deferred=deferred)
         await self._after_send(job)
 
     async def _mark_sent(self, job: OutboxJob, entry: dict[str, Any], *, accepted: list[str],
-                         rejected: list[dict[str, Any]], smtp_response: str) -> None:
+                         rejected: list[dict[str, Any]], smtp_response: str,
+                         deferred: list[str] | None = None) -> None:
         # The status and its event in one transaction, right after the 250.
         async with self.repo.writing(), self.events.transaction() as batch:
             await self.repo.finish(job, status="sent", entry=entry, conn=batch.conn,
                                    accepted=accepted, rejected=rejected,
                                    smtp_response=smtp_response, last_error=None)
-            await batch.add(MESSAGE_SENT, job.account_id, {
-                "queue_id": job.id, "message_id": job.message_id, "accepted": accepted,
-                "rejected": rejected})
+            data: dict[str, Any] = {"queue_id": job.id, "message_id": job.message_id,
+                                    "accepted": accepted, "rejected": rejected}
+            if deferred and job.attempts < self.settings.outbox_max_attempts:
+                # Recipients refused for now (4xx) get the same message later, in a job of
+                # their own: those who took it are not sent it twice.
+                follow_up = self._follow_up_job(job, deferred)
+                await self.repo.insert(batch.conn, follow_up)
+                data["retry_queue_id"] = follow_up.id
+            await batch.add(MESSAGE_SENT, job.account_id, data)
+
+    def _follow_up_job(self, job: OutboxJob, rcpt_to: list[str]) -> OutboxJob:
+        now = utcnow()
+        delay = backoff_delay(job.attempts, base=self.settings.outbox_retry_base_delay,
+                              cap=self.settings.outbox_retry_max_delay)
+        return OutboxJob(
+            id=new_job_id(), account_id=job.account_id, status="queued",
+            message_id=job.message_id, mail_from=job.mail_from, rcpt_to=rcpt_to, raw=job.raw,
+            options={**job.options, "save_to_sent": False, "in_reply_to": None,
+                     "retry_of": job.id},
+            attempts=job.attempts, next_attempt_at=now + timedelta(seconds=delay),
+            created_at=now, updated_at=now, history=list(job.history),  # its attempts so far
+            last_error=f"deferred (4xx) recipients of {job.id}",
+        )
 
     async def _after_send(self, job: OutboxJob) -> None:
         options = job.options
