@@ -145,8 +145,11 @@ class SmtpPool(ProtocolManager):
             async with self.session() as session:
                 fresh = time.monotonic() - session.created < 1.0
                 try:
-                    return await session.send(mail_from, rcpt_to, message,
-                                              before_end_of_data=before_end_of_data)
+                    result = await session.send(mail_from, rcpt_to, message,
+                                                before_end_of_data=before_end_of_data)
+                    if self.status.state != ConnState.CONNECTED:
+                        self.mark(ConnState.CONNECTED)
+                    return result
                 except UpstreamUnavailable as exc:
                     # The server hung up on a reused session (idle timeout, 421 at MAIL):
                     # no message data went out, so one more try on a new session is safe.

@@ -34,6 +34,7 @@ from aiosmtplib.errors import (
 
 from ..errors import (
     GatewayError,
+    PayloadTooLarge,
     UpstreamAuthFailed,
     UpstreamRejected,
     UpstreamTimeout,
@@ -254,6 +255,10 @@ class SmtpSession:
         """
         smtp = self._require()
         timeout = self.target.command_timeout
+        limit = smtp.esmtp_extensions.get("size", "")
+        if limit.isdigit() and 0 < int(limit) < len(message):  # RFC 1870 §4: SIZE 0 = none
+            raise PayloadTooLarge(f"the message is {len(message)} bytes; the SMTP server "
+                                  f"takes at most {limit}")
         self.clean = False
         self.dot_sent = False
         self.last_used = time.monotonic()
