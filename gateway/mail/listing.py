@@ -129,11 +129,14 @@ async def list_messages(
         entry = fetched.get(uid)
         if entry is None:
             continue  # expunged meanwhile
-        base, flag_list = entry
-        item = {"id": encode_message_id(mailbox, validity, uid), "uid": uid,
-                "mailbox": mailbox_id}
-        item.update(base)
-        del item["_structure"]
+        summary, flag_list = entry
+        public = summary.get("_item")
+        if public is None:  # built once per cached message, then only copied
+            public = {"id": encode_message_id(mailbox, validity, uid), "uid": uid,
+                      "mailbox": mailbox_id}
+            public.update((k, v) for k, v in summary.items() if k[0] != "_")
+            summary["_item"] = public
+        item = public.copy()
         item["flags"] = flag_list
         items.append(item)
     next_cursor = encode_cursor(validity, uids[-1], qkey) if more and uids else None
