@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..errors import InvalidInput, MessageNotFound
-from ..protocols.imap import ImapSession
+from ..protocols.imap import ImapRejected, ImapSession
 from ..protocols.imap.encoding import flag_atom, parse_sequence_set, sequence_set
 from ..protocols.mime_parse import ParsedMessage, parse_message
 from .cache import SummaryCache
@@ -29,6 +29,20 @@ async def select_for(session: ImapSession, ref: MessageRef) -> None:
 
 
 async def fetch_one(session: ImapSession, ref: MessageRef, items: bytes) -> dict[bytes, Any]:
+    """One message's items. On a session that has its mailbox selected already, UID FETCH
+    and NOOP go out together (one round trip); if the NOOP brings news, start over."""
+    selected = session.selected
+    if (selected is not None and selected.name == ref.mailbox
+            and selected.uidvalidity == ref.uidvalidity):
+        try:
+            found, changed = await session.fetch_then_noop(str(ref.uid).encode(), items,
+                                                           uid=True)
+        except ImapRejected:
+            session.selected, changed = None, True
+        if not changed:
+            if ref.uid not in found:
+                raise MessageNotFound("no such message (deleted or moved)")
+            return found[ref.uid]
     await select_for(session, ref)
     data = (await session.uid_fetch(str(ref.uid).encode(), items)).get(ref.uid)
     if data is None:

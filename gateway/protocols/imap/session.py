@@ -55,15 +55,16 @@ class ImapSession(ImapConnection):
         self.selected = info
         return info
 
-    async def fetch_then_noop(self, messages: bytes, items: bytes
+    async def fetch_then_noop(self, messages: bytes, items: bytes, *, uid: bool = False
                               ) -> tuple[dict[int, dict[bytes, Any]], bool]:
-        """FETCH by numbers and a NOOP, pipelined in one round trip. Returns the FETCH
-        data and whether the NOOP (or the FETCH itself) brought news: new mail,
+        """FETCH (by numbers, or UID FETCH) and a NOOP, pipelined in one round trip.
+        Returns the FETCH data and whether the NOOP (or the FETCH itself) brought news: new mail,
         expunges, flag changes or a complaint about the mailbox. Without news the FETCH
         saw the mailbox as it is; with news, ``resync`` was done and the caller fetches
         again. (Dovecot reports changes only at the end of a command, and not between
         pipelined ones, so a NOOP *before* the FETCH would not make it fresh.)"""
-        fetched, noop, count = await self._pipelined((b"FETCH", messages, items), (b"NOOP",))
+        command = (b"UID", b"FETCH", messages, items) if uid else (b"FETCH", messages, items)
+        fetched, noop, count = await self._pipelined(command, (b"NOOP",))
         news = noop.untagged[count:]
         # A FETCH response without UID is an unsolicited flag change by someone else.
         changed = bool(news) or any(u.kind != b"FETCH" or b"UID " not in u.text
