@@ -27,7 +27,8 @@ _COMPACT_AT = 256 * 1024  # bytes
 
 
 class EndOfDataJournal:
-    """Lines ``<job id> <attempt>``: that attempt's "." may have been sent."""
+    """Lines ``<job id> <attempt>``: that attempt's "." may have been sent; a later line
+    ``<job id> <attempt> -``: that attempt's outcome is in the store, forget it."""
 
     def __init__(self, path: Path) -> None:
         self.path = path
@@ -43,8 +44,12 @@ class EndOfDataJournal:
             text = ""
         for line in text.splitlines():
             parts = line.split()
-            if len(parts) == 2 and parts[1].isdigit():
-                self._old.add((parts[0], int(parts[1])))
+            if len(parts) in (2, 3) and parts[1].isdigit():
+                entry = (parts[0], int(parts[1]))
+                if len(parts) == 2:
+                    self._old.add(entry)
+                elif parts[2] == "-":
+                    self._old.discard(entry)
         self._fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
         self._size = os.fstat(self._fd).st_size
         if self._old:
@@ -59,19 +64,26 @@ class EndOfDataJournal:
         """Synchronous on purpose: the caller writes the "." right after, in the same step."""
         if self._fd is None:
             return
-        line = f"{job_id} {attempt}\n".encode("ascii")
-        os.write(self._fd, line)
-        self._size += len(line)
+        self._write(f"{job_id} {attempt}\n")
         self._live[job_id] = attempt
+
+    def _write(self, line: str) -> None:
+        data = line.encode("ascii")
+        os.write(self._fd, data)  # type: ignore[arg-type]
+        self._size += len(data)
 
     def maybe_sent(self, job_id: str, attempt: int) -> bool:
         return (job_id, attempt) in self._old or self._live.get(job_id) == attempt
 
     def forget(self, job_id: str) -> None:
         """The job's attempt has an outcome in the store: its lines are no longer needed."""
-        self._live.pop(job_id, None)
+        resolved = [(job_id, self._live.pop(job_id))] if job_id in self._live else []
         if self._old:
+            resolved += [entry for entry in self._old if entry[0] == job_id]
             self._old = {entry for entry in self._old if entry[0] != job_id}
+        if self._fd is not None:
+            for job, attempt in resolved:
+                self._write(f"{job} {attempt} -\n")
         if self._size > _COMPACT_AT:
             self._compact()
 

@@ -48,7 +48,7 @@ from ..protocols.smtp import RecipientsRefused, is_retryable
 from ..protocols.smtp_replies import classify
 from ..settings import Settings
 from ..store.idempotency import IdempotencyRepo
-from ..store.outbox import OutboxJob, OutboxRepo, new_job_id
+from ..store.outbox import HISTORY_KEEP, OutboxJob, OutboxRepo, new_job_id
 from ..store.schema import utcnow
 from .after_send import AfterSend
 from .journal import EndOfDataJournal
@@ -83,7 +83,13 @@ class OutboxWorker:
 
     async def run(self, stop: asyncio.Event) -> None:
         if self.journal is not None:
-            self.journal.open()
+            try:
+                self.journal.open()
+            except OSError as exc:
+                # Still safe, with the database marker (a wider gap, see the docstring).
+                log.error("outbox journal %s unusable (%s); using the database marker",
+                          self.journal.path, exc)
+                self.journal = None
         try:
             async with asyncio.TaskGroup() as tasks:
                 tasks.create_task(self._housekeeping(stop), name="outbox-housekeeping")
@@ -196,6 +202,9 @@ class OutboxWorker:
 
     def _maybe_sent(self, job: OutboxJob) -> bool:
         """Did an interrupted earlier attempt of this job write its final "."?"""
+        finished = len(job.history)  # every finished attempt left an entry (at most 50)
+        if finished >= job.attempts - 1 and finished < HISTORY_KEEP:
+            return False  # the previous attempt finished: this is a plain retry
         if self.journal is not None:
             return self.journal.maybe_sent(job.id, job.attempts - 1)
         return job.data_sent_at is not None

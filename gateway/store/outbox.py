@@ -27,7 +27,7 @@ from .db import Store
 from .schema import outbox, utcnow
 
 STATUSES = ("queued", "sending", "sent", "failed", "cancelled")
-_HISTORY_KEEP = 50  # attempts kept per job (the count in ``attempts`` is exact)
+HISTORY_KEEP = 50  # attempts kept per job (the count in ``attempts`` is exact)
 
 
 @dataclass
@@ -153,7 +153,7 @@ class OutboxRepo:
         With ``conn`` the update joins the caller's transaction (e.g. with its event).
         """
         now = utcnow()
-        history = [*job.history, entry][-_HISTORY_KEEP:]
+        history = [*job.history, entry][-HISTORY_KEEP:]
         changes: dict[str, Any] = dict(status=status, lease_owner=None, lease_until=None,
                                        history=history, updated_at=now, **values)
         if next_attempt_at is not None:
