@@ -229,6 +229,7 @@ class ImapPool(ProtocolManager):
 
     async def verify(self) -> None:
         session = await self.open_session()
+        self._failures, self._retry_at, self._last_exc = 0, 0.0, None  # no need to wait
         self.mark(ConnState.CONNECTED)
         await session.logout()
 

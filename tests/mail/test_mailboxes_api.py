@@ -33,6 +33,10 @@ async def test_list_shows_special_use_status_and_subscription(client: httpx.Asyn
     assert by_path["Trash"]["special_use"] == "\\Trash"
     assert by_path["Sent"]["subscribed"] is True
     assert inbox["special_use"] is None
+    verify = (await client.post(f"/v1/accounts/{account['id']}/verify")).json()
+    assert verify["imap"] == {"ok": True, "detail": "login succeeded"}
+    status = (await client.get(f"/v1/accounts/{account['id']}/status")).json()["imap"]
+    assert status["state"] == "connected" and status["since"]
 
 
 async def test_odd_name_created_listed_used_and_deleted(client: httpx.AsyncClient,
