@@ -349,3 +349,26 @@ async def test_hostile_inputs_get_clear_4xx(client, account, acct_url, mailstack
     assert resp.status_code == 422
     resp = await client.get(f"{acct_url}/mailboxes/INBOX/messages", params={"cursor": "%%%"})
     assert resp.status_code == 422
+
+
+async def test_big_download_does_not_block_listings(client, account, acct_url,
+                                                    mailstack: MailStack) -> None:
+    line = b"0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789\r\n"
+    big = b"Subject: huge\r\nFrom: a@example.test\r\n\r\n" + line * (12 * 1024 * 1024 // 74)
+    mailstack.seed_maildir(account["email"], [big, make_message("small")])
+    huge = (await _list(client, acct_url, subject="huge"))["items"][0]
+    finished: dict[str, float] = {}
+
+    async def download() -> None:
+        resp = await client.get(f"{acct_url}/messages/{huge['id']}/raw")
+        assert resp.status_code == 200 and resp.content == big
+        finished["download"] = asyncio.get_running_loop().time()
+
+    async def listings() -> None:
+        await asyncio.sleep(0.02)  # the download is under way
+        for _ in range(3):
+            assert (await _list(client, acct_url, limit=5))["total"] == 2
+        finished["lists"] = asyncio.get_running_loop().time()
+
+    await asyncio.gather(download(), listings())
+    assert finished["lists"] < finished["download"]
