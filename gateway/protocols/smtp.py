@@ -41,6 +41,7 @@ from ..errors import (
     UpstreamTransient,
     UpstreamUnavailable,
 )
+from .smtp_pipeline import ReplyReader
 from .smtp_replies import Category, classify, describe
 
 _LINE_END = re.compile(rb"\r\n|\r|\n")
@@ -142,6 +143,13 @@ def translate(exc: BaseException, *, stage: str) -> GatewayError:
     raise exc
 
 
+def _stuffed(message: bytes) -> bytes:
+    """CRLF line endings, and RFC 5321 §4.5.2 dot-stuffing: a line starting with "." gets
+    one more."""
+    body = _LEADING_DOT.sub(b"..", _LINE_END.sub(b"\r\n", message))
+    return body if body.endswith(b"\r\n") else body + b"\r\n"
+
+
 class SmtpSession:
     """One authenticated SMTP connection. ``async with SmtpSession(target) as s: ...``"""
 
@@ -152,6 +160,7 @@ class SmtpSession:
         self.last_used = self.created
         self.clean = True  # False after a transaction that did not finish: RSET before reuse
         self.dot_sent = False  # the last transaction's final "." went out (it may be delivered)
+        self._stage = "MAIL"
 
     async def __aenter__(self) -> SmtpSession:
         await self.connect()
@@ -254,7 +263,6 @@ class SmtpSession:
         saw a complete message and discards it (RFC 5321 §4.1.1.4, §3.3).
         """
         smtp = self._require()
-        timeout = self.target.command_timeout
         limit = smtp.esmtp_extensions.get("size", "")
         if limit.isdigit() and 0 < int(limit) < len(message):  # RFC 1870 §4: SIZE 0 = none
             raise PayloadTooLarge(f"the message is {len(message)} bytes; the SMTP server "
@@ -262,50 +270,21 @@ class SmtpSession:
         self.clean = False
         self.dot_sent = False
         self.last_used = time.monotonic()
-        stage = "MAIL"
+        self._stage = "MAIL"
+        transaction = self._pipelined if self.supports("pipelining") else self._one_by_one
         try:
-            options: list[bytes] = []
-            if self.supports("size"):
-                options.append(b"SIZE=%d" % len(message))  # RFC 1870
-            if self.supports("8bitmime") and not message.isascii():
-                options.append(b"BODY=8BITMIME")  # RFC 6152
-            reply = await smtp.execute_command(
-                b"MAIL", b"FROM:<" + mail_from.encode("ascii") + b">", *options, timeout=timeout)
-            if reply.code != 250:
-                raise reply_error(reply.code, reply.message, stage="MAIL")
-            stage = "RCPT"
-            accepted: list[str] = []
-            rejected: list[RecipientResult] = []
-            for rcpt in rcpt_to:
-                reply = await smtp.execute_command(
-                    b"RCPT", b"TO:<" + rcpt.encode("ascii") + b">", timeout=timeout)
-                if reply.code in (250, 251):
-                    accepted.append(rcpt)
-                elif reply.code == 421:
-                    raise reply_error(reply.code, reply.message, stage="RCPT")
-                else:
-                    rejected.append(RecipientResult(rcpt, reply.code, reply.message))
-            if not accepted:
-                await self._reset_quietly()
-                raise RecipientsRefused(rejected, transient=all(
-                    not classify(r.code, r.message).permanent for r in rejected))
-            stage = "DATA"
-            reply = await smtp.execute_command(b"DATA", timeout=timeout)
-            if reply.code != 354:
-                raise reply_error(reply.code, reply.message, stage="DATA")
-            reply = await self._data(smtp, message, before_end_of_data, timeout)
-            if reply.code != 250:
-                raise reply_error(reply.code, reply.message, stage="end of DATA")
+            accepted, rejected, (code, text) = await transaction(
+                smtp, mail_from, rcpt_to, message, before_end_of_data)
         except (SMTPException, OSError, TimeoutError) as exc:
             self.close()
-            error = translate(exc, stage=stage)
-            error.stage, error.dot_sent = stage, self.dot_sent
+            error = translate(exc, stage=self._stage)
+            error.stage, error.dot_sent = self._stage, self.dot_sent
             raise error from exc
         except GatewayError as exc:
-            exc.stage, exc.dot_sent = stage, self.dot_sent
+            exc.stage, exc.dot_sent = self._stage, self.dot_sent
             if isinstance(exc, UpstreamUnavailable):
                 self.close()
-            elif not isinstance(exc, RecipientsRefused):
+            else:
                 await self._reset_quietly()
             raise
         except BaseException:
@@ -315,8 +294,115 @@ class SmtpSession:
             raise
         self.clean = True
         self.last_used = time.monotonic()
-        return SendResult(accepted=accepted, rejected=rejected, code=reply.code,
-                          message=reply.message)
+        return SendResult(accepted=accepted, rejected=rejected, code=code, message=text)
+
+    def _mail_options(self, message: bytes) -> list[bytes]:
+        options: list[bytes] = []
+        if self.supports("size"):
+            options.append(b"SIZE=%d" % len(message))  # RFC 1870
+        if self.supports("8bitmime") and not message.isascii():
+            options.append(b"BODY=8BITMIME")  # RFC 6152
+        return options
+
+    async def _pipelined(self, smtp: aiosmtplib.SMTP, mail_from: str, rcpt_to: list[str],
+                         message: bytes, hook: Callable[[], Awaitable[None]] | None):
+        """RFC 2920: MAIL, every RCPT and DATA in one write; then the content."""
+        protocol = smtp.protocol
+        transport = protocol.transport if protocol is not None else None
+        if protocol is None or transport is None or transport.is_closing():
+            raise SMTPServerDisconnected("connection lost")
+        wait = self.target.command_timeout
+        mail = b" ".join([b"MAIL FROM:<" + mail_from.encode("ascii") + b">",
+                          *self._mail_options(message)])
+        commands = [mail, *(b"RCPT TO:<" + r.encode("ascii") + b">" for r in rcpt_to), b"DATA"]
+        reader = ReplyReader(protocol)
+        transport.set_protocol(reader)
+        try:
+            transport.write(b"\r\n".join(commands) + b"\r\n")
+            mail_reply = await reader.reply(wait)
+            self._stage = "RCPT"
+            accepted: list[str] = []
+            rejected: list[RecipientResult] = []
+            closing: tuple[int, str] | None = None
+            for rcpt in rcpt_to:
+                code, text = await reader.reply(wait)
+                if code in (250, 251):
+                    accepted.append(rcpt)
+                else:
+                    rejected.append(RecipientResult(rcpt, code, text))
+                    closing = closing or ((code, text) if code == 421 else None)
+            self._stage = "DATA"
+            data_reply = await reader.reply(wait)
+            if data_reply[0] == 354:
+                if mail_reply[0] == 250 and accepted and closing is None:
+                    final = await self._content(transport, reader, message, hook, wait)
+                    return accepted, rejected, final
+                # RFC 2920 §3.1: a server may answer 354 although nothing can be delivered;
+                # an empty message with no recipients is refused and ends the transaction.
+                transport.write(b".\r\n")
+                await reader.reply(wait)
+        finally:
+            if reader.lost is None:
+                transport.set_protocol(protocol)
+        if mail_reply[0] != 250:
+            self._stage = "MAIL"
+            raise reply_error(*mail_reply, stage="MAIL")
+        if closing is not None:
+            raise reply_error(*closing, stage="RCPT")
+        if not accepted:
+            raise RecipientsRefused(rejected, transient=all(
+                not classify(r.code, r.message).permanent for r in rejected))
+        raise reply_error(*data_reply, stage="DATA")
+
+    async def _content(self, transport, reader: ReplyReader, message: bytes,
+                       hook: Callable[[], Awaitable[None]] | None, wait: float):
+        body = _stuffed(message)
+        if hook is None:
+            transport.write(body + b".\r\n")  # one write: one TLS record
+        else:
+            transport.write(body)
+            await reader.drain(wait)
+            await hook()
+            transport.write(b".\r\n")  # no await since the hook's last step (its journal)
+        self.dot_sent = True
+        self._stage = "end of DATA"
+        code, text = await reader.reply(wait)
+        if code != 250:
+            raise reply_error(code, text, stage="end of DATA")
+        return code, text
+
+    async def _one_by_one(self, smtp: aiosmtplib.SMTP, mail_from: str, rcpt_to: list[str],
+                          message: bytes, hook: Callable[[], Awaitable[None]] | None):
+        """Without PIPELINING: each command waits for its reply."""
+        timeout = self.target.command_timeout
+        reply = await smtp.execute_command(
+            b"MAIL", b"FROM:<" + mail_from.encode("ascii") + b">", *self._mail_options(message),
+            timeout=timeout)
+        if reply.code != 250:
+            raise reply_error(reply.code, reply.message, stage="MAIL")
+        self._stage = "RCPT"
+        accepted: list[str] = []
+        rejected: list[RecipientResult] = []
+        for rcpt in rcpt_to:
+            reply = await smtp.execute_command(
+                b"RCPT", b"TO:<" + rcpt.encode("ascii") + b">", timeout=timeout)
+            if reply.code in (250, 251):
+                accepted.append(rcpt)
+            elif reply.code == 421:
+                raise reply_error(reply.code, reply.message, stage="RCPT")
+            else:
+                rejected.append(RecipientResult(rcpt, reply.code, reply.message))
+        if not accepted:
+            raise RecipientsRefused(rejected, transient=all(
+                not classify(r.code, r.message).permanent for r in rejected))
+        self._stage = "DATA"
+        reply = await smtp.execute_command(b"DATA", timeout=timeout)
+        if reply.code != 354:
+            raise reply_error(reply.code, reply.message, stage="DATA")
+        reply = await self._data(smtp, message, hook, timeout)
+        if reply.code != 250:
+            raise reply_error(reply.code, reply.message, stage="end of DATA")
+        return accepted, rejected, (reply.code, reply.message)
 
     async def _data(self, smtp: aiosmtplib.SMTP, message: bytes,
                     hook: Callable[[], Awaitable[None]] | None, wait: float):
@@ -324,10 +410,7 @@ class SmtpSession:
         protocol = smtp.protocol
         if protocol is None:
             raise SMTPServerDisconnected("connection lost")
-        # RFC 5321 §4.5.2: a line starting with "." gets one more "." (dot-stuffing).
-        body = _LEADING_DOT.sub(b"..", _LINE_END.sub(b"\r\n", message))
-        if not body.endswith(b"\r\n"):
-            body += b"\r\n"
+        body = _stuffed(message)
         protocol._response_pending = True  # aiosmtplib drops replies it does not expect
         if hook is None:
             protocol.write(body + b".\r\n")  # one write: one TLS record, no extra segment
@@ -338,6 +421,7 @@ class SmtpSession:
             await hook()
             protocol.write(b".\r\n")  # no await since the hook's last step (its journal)
             self.dot_sent = True
+        self._stage = "end of DATA"
         return await protocol.read_response(timeout=wait)
 
     async def _reset_quietly(self) -> None:

@@ -147,3 +147,41 @@ async def test_pool_backs_off_after_a_failed_login(mailstack: MailStack) -> None
             await pool.verify()  # verify always tries for real
     finally:
         await pool.close()
+
+
+async def test_without_pipelining_one_command_at_a_time(mailstack: MailStack) -> None:
+    good, bad = mailstack.new_user("np"), "unknown-" + mailstack.new_user("np")
+    async with SmtpSession(_target(mailstack, "starttls")) as session:
+        session._smtp.esmtp_extensions.pop("pipelining", None)
+        assert not session.supports("pipelining")
+        result = await session.send("a@example.test", [good, bad], MSG)
+        assert result.accepted == [good] and result.rejected[0].code == 550
+        with pytest.raises(RecipientsRefused):
+            await session.send("a@example.test", [bad], MSG)
+        hooked: list[bool] = []
+
+        async def hook() -> None:
+            hooked.append(session.dot_sent)
+
+        again = await session.send("a@example.test", [good], MSG, before_end_of_data=hook)
+        assert again.accepted == [good] and hooked == [False] and session.dot_sent
+
+
+async def test_pipelined_hook_runs_before_the_final_dot(mailstack: MailStack) -> None:
+    rcpt = mailstack.new_user("hk")
+    async with SmtpSession(_target(mailstack, "tls")) as session:
+        assert session.supports("pipelining")
+        seen: list[bool] = []
+
+        async def hook() -> None:
+            seen.append(session.dot_sent)
+
+        result = await session.send("a@example.test", [rcpt], MSG, before_end_of_data=hook)
+        assert result.code == 250 and seen == [False] and session.dot_sent
+
+        async def failing_hook() -> None:
+            raise RuntimeError("lease lost")
+
+        with pytest.raises(RuntimeError):
+            await session.send("a@example.test", [rcpt], MSG, before_end_of_data=failing_hook)
+        assert not session.connected  # dropped mid-DATA: the server discards the message
