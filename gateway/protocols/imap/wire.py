@@ -161,9 +161,10 @@ class ImapWireProtocol(aioimaplib.IMAP4ClientProtocol):
         self._reader = ResponseReader()
         self.greeting: asyncio.Future[Untagged] = loop.create_future()
         self.pending: Pending | None = None
-        self.pushed: asyncio.Queue[Untagged] = asyncio.Queue(maxsize=10_000)
+        self.pushed: asyncio.Queue[Untagged] = asyncio.Queue(maxsize=1_000)
         self.lost: BaseException | None = None
         self.bye: bytes | None = None
+        self._push_overflow = False
 
     # -- asyncio.Protocol ---------------------------------------------------------------------
 
@@ -221,7 +222,13 @@ class ImapWireProtocol(aioimaplib.IMAP4ClientProtocol):
                 try:
                     self.pushed.put_nowait(untagged)
                 except asyncio.QueueFull:
-                    log.warning("IMAP push queue full; dropping %r", untagged.kind)
+                    # Nobody reads this connection's pushes (a pooled session): drop the
+                    # oldest, say so once.
+                    self.pushed.get_nowait()
+                    self.pushed.put_nowait(untagged)
+                    if not self._push_overflow:
+                        self._push_overflow = True
+                        log.info("IMAP: unread server pushes; keeping the newest only")
         elif head.startswith(b"+"):
             pending = self.pending
             if pending is not None and not pending.continuation.done():
