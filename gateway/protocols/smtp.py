@@ -144,6 +144,12 @@ def translate(exc: BaseException, *, stage: str) -> GatewayError:
     raise exc
 
 
+def _end_of_data_wait(wait: float, message: bytes) -> float:
+    """The reply to "." comes after the whole content has gone out: allow for its transfer
+    at 50 kB/s at least (RFC 5321 §4.5.3.2.6 suggests up to 10 minutes)."""
+    return min(600.0, wait + len(message) / 50_000)
+
+
 def _stuffed(message: bytes) -> bytes:
     """CRLF line endings, and RFC 5321 §4.5.2 dot-stuffing: a line starting with "." gets
     one more."""
@@ -367,7 +373,7 @@ class SmtpSession:
             transport.write(b".\r\n")  # no await since the hook's last step (its journal)
         self.dot_sent = True
         self._stage = "end of DATA"
-        code, text = await reader.reply(wait)
+        code, text = await reader.reply(_end_of_data_wait(wait, message))
         if code != 250:
             raise reply_error(code, text, stage="end of DATA")
         return code, text
@@ -423,7 +429,7 @@ class SmtpSession:
             protocol.write(b".\r\n")  # no await since the hook's last step (its journal)
             self.dot_sent = True
         self._stage = "end of DATA"
-        return await protocol.read_response(timeout=wait)
+        return await protocol.read_response(timeout=_end_of_data_wait(wait, message))
 
     async def _reset_quietly(self) -> None:
         try:
