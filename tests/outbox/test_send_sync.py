@@ -152,3 +152,22 @@ async def test_sync_send_publishes_message_sent(client: httpx.AsyncClient, accou
         await asyncio.sleep(0.02)
     assert [e.data["message_id"] for e in stored] == [resp.json()["message_id"]]
     assert stored[0].data["accepted"] == [rcpt] and stored[0].data["queue_id"] is None
+
+
+async def test_large_attachment_byte_for_byte(client: httpx.AsyncClient, account: dict,
+                                              mailstack: MailStack) -> None:
+    """~1.2 MB through both paths: sync (one write) and queue (content, journal, then ".")."""
+    import os
+
+    blob = os.urandom(1_200_000)
+    for mode in ("sync", "queue"):
+        rcpt = mailstack.new_user("big")
+        resp = await client.post(f"/v1/accounts/{account['id']}/send", json={
+            "to": [rcpt], "subject": f"big {mode}", "text": "see attached", "mode": mode,
+            "save_to_sent": False,
+            "attachments": [{"filename": "blob.bin", "content_type": "application/octet-stream",
+                             "content": base64.b64encode(blob).decode()}]})
+        assert resp.status_code in (200, 202), resp.text
+        [msg] = await wait_for_mail(mailstack, rcpt, within=30)
+        [part] = list(msg.iter_attachments())
+        assert part.get_content() == blob
