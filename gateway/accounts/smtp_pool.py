@@ -3,8 +3,9 @@
 A message takes one session for its transaction. After a transaction the session goes
 back to the pool (an unfinished one gets RSET first); a session idle for a while gets a
 NOOP before reuse and one idle too long is closed, because servers drop idle clients
-(Postfix after ``smtpd_timeout``, 300 s). A session found dead before DATA (421, dropped
-socket) is replaced and the message tried once more on a fresh one: nothing was sent yet.
+(Postfix after ``smtpd_timeout``, 300 s). A reused session found dead before the final
+"." (421, dropped socket) is replaced and the message tried once more on a fresh one:
+the server discards a transaction that did not end (RFC 5321 §4.1.1.4).
 After a failed connect, new connects wait for an exponential backoff with jitter and
 callers get the last error promptly, so a wrong password is not retried in a hot loop.
 """
@@ -151,9 +152,10 @@ class SmtpPool(ProtocolManager):
                         self.mark(ConnState.CONNECTED)
                     return result
                 except UpstreamUnavailable as exc:
-                    # The server hung up on a reused session (idle timeout, 421 at MAIL):
-                    # no message data went out, so one more try on a new session is safe.
-                    if attempt == 2 or fresh or getattr(exc, "stage", None) != "MAIL":
+                    # The server hung up on a reused session (idle timeout, 421): the final
+                    # "." never went out, so the server has nothing, and one more try on a
+                    # new session is safe.
+                    if attempt == 2 or fresh or getattr(exc, "dot_sent", True):
                         self.mark_failure(exc)
                         raise
                     log.info("smtp session of %s was stale (%s); reconnecting",
