@@ -45,6 +45,7 @@ class ImapPool(ProtocolManager):
         self._retry_at = 0.0
         self._last_exc: GatewayError | None = None
         self._reviver: asyncio.Task | None = None
+        self._reaper: asyncio.TimerHandle | None = None
         self._closed = False
 
     @property
@@ -106,6 +107,7 @@ class ImapPool(ProtocolManager):
                 # command; one that merely got a NO (or a 404 upstairs) is fine to reuse.
                 if session.alive and not self._closed:
                     self._idle.append(session)
+                    self._schedule_reap()
                 else:
                     session.close()
                     # A request cancelled mid-command (client gone) says nothing about
@@ -129,6 +131,21 @@ class ImapPool(ProtocolManager):
                     log.info("imap %s: reused session died; retrying on another",
                              self.account.id)
         raise AssertionError("unreachable")
+
+    def _schedule_reap(self) -> None:
+        if self._reaper is None:
+            self._reaper = asyncio.get_running_loop().call_later(
+                self.settings.imap_session_max_idle, self._reap)
+
+    def _reap(self) -> None:
+        """Close sessions idle longer than ``imap_session_max_idle`` (a timer, not a task)."""
+        self._reaper = None
+        limit = time.monotonic() - self.settings.imap_session_max_idle
+        for stale in [s for s in self._idle if not s.alive or s.last_used < limit]:
+            self._idle.remove(stale)
+            stale.close()
+        if self._idle and not self._closed:
+            self._schedule_reap()
 
     async def _acquire(self, mailbox: str | None) -> ImapSession:
         now = time.monotonic()
@@ -235,6 +252,8 @@ class ImapPool(ProtocolManager):
 
     async def close(self) -> None:
         self._closed = True
+        if self._reaper is not None:
+            self._reaper.cancel()
         if self._reviver is not None:
             self._reviver.cancel()
             with contextlib.suppress(asyncio.CancelledError, Exception):

@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 import os
 import signal
+import subprocess
 import time
 from collections.abc import Iterator
 
@@ -136,3 +137,28 @@ async def test_wrong_password_is_auth_failed_and_not_hammered(private_stack: Mai
         assert status["state"] == "auth_failed"
         verify = (await client.post(f"/v1/accounts/{spec['id']}/verify")).json()
         assert verify["imap"]["ok"] is False
+
+
+def _imap_connections(stack: MailStack, user: str) -> int:
+    """How many IMAP sessions Dovecot has for ``user`` (doveadm who)."""
+    out = subprocess.run(["doveadm", "-c", str(stack.dovecot_conf), "who", "-1", user],
+                         capture_output=True, text=True, timeout=30, stdin=subprocess.DEVNULL,
+                         check=True).stdout
+    return sum(1 for line in out.splitlines()[1:] if " imap " in f" {line} ")
+
+
+async def test_idle_sessions_are_closed_after_a_while(mailstack: MailStack, settings) -> None:
+    settings = settings.model_copy(update={"imap_session_max_idle": 0.5, "watch_enabled": False})
+    user = mailstack.new_user("idl")
+    async with running_client(settings) as client:
+        spec = account_spec(mailstack, user, protocols=("imap",))
+        assert (await client.post("/v1/accounts", json=spec)).status_code == 201
+        url = f"/v1/accounts/{spec['id']}/mailboxes"
+        assert all(r.status_code == 200
+                   for r in await asyncio.gather(*(client.get(url) for _ in range(3))))
+        assert await asyncio.to_thread(_imap_connections, mailstack, user) >= 2
+        deadline = time.monotonic() + 5
+        while await asyncio.to_thread(_imap_connections, mailstack, user):
+            assert time.monotonic() < deadline, "idle sessions were not closed"
+            await asyncio.sleep(0.2)
+        assert (await client.get(url)).status_code == 200  # a new one when needed
