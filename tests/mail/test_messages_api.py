@@ -372,3 +372,30 @@ async def test_big_download_does_not_block_listings(client, account, acct_url,
 
     await asyncio.gather(download(), listings())
     assert finished["lists"] < finished["download"]
+
+
+async def test_nested_parts_download_by_the_listed_ids(client, account, acct_url) -> None:
+    import base64
+
+    png = b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 8
+    pdf = b"%PDF-1.4\n" + bytes(range(255, -1, -1)) * 40
+    resp = await client.post(f"{acct_url}/mailboxes/INBOX/messages", json={
+        "to": ["bob@example.test"], "subject": "nested", "text": "plain body",
+        "html": '<p>html body <img src="cid:logo@x"></p>',
+        "attachments": [
+            {"filename": "logo.png", "content_type": "image/png",
+             "content": base64.b64encode(png).decode(), "content_id": "<logo@x>",
+             "inline": True},
+            {"filename": "report €.pdf", "content_type": "application/pdf",
+             "content": base64.b64encode(pdf).decode()}]})
+    assert resp.status_code == 201, resp.text
+    msg = (await client.get(f"{acct_url}/messages/{resp.json()['id']}")).json()
+    assert msg["text"].strip() == "plain body" and "html body" in msg["html"]
+    by_name = {a["filename"]: a for a in msg["attachments"]}
+    assert by_name["logo.png"]["inline"] is True and "." in by_name["logo.png"]["id"]
+    for name, content in (("logo.png", png), ("report €.pdf", pdf)):
+        att = by_name[name]
+        got = await client.get(f"{acct_url}/messages/{msg['id']}/attachments/{att['id']}")
+        assert got.status_code == 200, (name, att)
+        assert got.content == content and att["size"] == len(content)
+        assert got.headers["content-type"].startswith(att["content_type"])
