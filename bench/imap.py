@@ -255,7 +255,11 @@ async def main() -> None:
 
             # 2. 8 concurrent clients, throughput
             duration = 3.0
+            gw_cpu, own_cpu = proc_cpu(gateway.pid), time.process_time()
             gw_rate = await gateway_throughput(base, headers, list_url, 8, duration)
+            print(f"8 clients: gateway used {(proc_cpu(gateway.pid) - gw_cpu) / duration:.0%} "
+                  f"of a CPU, this client {(time.process_time() - own_cpu) / duration:.0%}",
+                  file=sys.stderr)
             rw_rate = raw_throughput(stack, user, uids, 8, duration)
             rows.append(("list newest 50, 8 clients (req/s)", gw_rate, rw_rate, ">= 0.5"))
 
@@ -299,11 +303,16 @@ async def main() -> None:
         stack.stop()
 
 
+def proc_cpu(pid: int) -> float:
+    """CPU seconds (user + system) used so far by process ``pid``."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 async def wait_quiet(pid: int, *, below: float = 0.05, within: float = 180) -> None:
     """Until the process uses less than ``below`` of a CPU for two seconds in a row."""
     def cpu() -> float:
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+        return proc_cpu(pid)
 
     deadline = time.monotonic() + within
     quiet = 0
