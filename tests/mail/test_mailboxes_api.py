@@ -107,3 +107,26 @@ async def test_bad_names_are_422_not_injection(client: httpx.AsyncClient, accoun
     assert resp.status_code == 404
     # The session survived all of it.
     assert (await client.get(_base(account))).status_code == 200
+
+
+async def test_scopes_and_account_limits(client: httpx.AsyncClient, account: dict) -> None:
+    async def token(scopes: list[str], accounts: list[str] | None = None) -> dict:
+        body = {"description": "t", "scopes": scopes}
+        if accounts is not None:
+            body["accounts"] = accounts
+        resp = await client.post("/v1/tokens", json=body)
+        assert resp.status_code == 201, resp.text
+        return {"Authorization": f"Bearer {resp.json()['token']}"}
+
+    reader = await token(["read"])
+    assert (await client.get(_base(account), headers=reader)).status_code == 200
+    resp = await client.post(_base(account), json={"path": "Nope"}, headers=reader)
+    assert resp.status_code == 403
+    resp = await client.post(f"/v1/accounts/{account['id']}/messages/batch", headers=reader,
+                             json={"ids": ["x"], "action": "delete"})
+    assert resp.status_code == 403
+    other = await token(["read", "write"], accounts=["someone-else"])
+    resp = await client.get(_base(account), headers=other)
+    assert resp.status_code == 404 and resp.json()["code"] == "account_not_found"
+    resp = await client.get(_base(account), headers={"Authorization": "Bearer nope"})
+    assert resp.status_code == 401
