@@ -67,6 +67,7 @@ class ResponseReader:
         self._need = 0  # bytes of literal still expected
         self._prefix = b""
         self._chunks: list[bytes] = []
+        self._scanned = 0  # bytes of the buffer already searched for CRLF
 
     def feed(self, data: bytes) -> list[list[Piece]]:
         if self._need and not self._buf:
@@ -98,11 +99,15 @@ class ResponseReader:
                 self._pieces.append((self._prefix, b"".join(self._chunks)))
                 self._chunks = []
                 continue
-            end = buf.find(b"\r\n", pos)
+            # A line longer than one read: search only the new bytes (and one before them,
+            # for a CR at the end of the previous read), never the whole line again.
+            end = buf.find(b"\r\n", max(pos, self._scanned - 1))
             if end < 0:
                 if end_of_buf - pos > MAX_LINE:
                     raise WireError("response line too long")
+                self._scanned = end_of_buf
                 break
+            self._scanned = 0
             line = bytes(buf[pos:end])
             pos = end + 2
             if line.endswith(b"}"):
@@ -121,6 +126,8 @@ class ResponseReader:
             out.append(self._pieces)
             self._pieces = []
         del buf[:pos]
+        if self._scanned:
+            self._scanned -= pos
         return out
 
 
