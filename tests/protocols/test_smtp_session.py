@@ -185,3 +185,23 @@ async def test_pipelined_hook_runs_before_the_final_dot(mailstack: MailStack) ->
         with pytest.raises(RuntimeError):
             await session.send("a@example.test", [rcpt], MSG, before_end_of_data=failing_hook)
         assert not session.connected  # dropped mid-DATA: the server discards the message
+
+
+async def test_verify_and_status_through_the_api(client, mailstack: MailStack) -> None:
+    from tests.conftest import account_spec
+
+    good = account_spec(mailstack, mailstack.new_user("v"), protocols=("smtp",))
+    bad = account_spec(mailstack, mailstack.new_user("w"), protocols=("smtp",),
+                       security="tls")
+    bad["smtp"]["password"] = "wrong"
+    for spec in (good, bad):
+        assert (await client.post("/v1/accounts", json=spec)).status_code == 201
+    ok = (await client.post(f"/v1/accounts/{good['id']}/verify")).json()
+    assert ok["smtp"]["ok"] is True
+    status = (await client.get(f"/v1/accounts/{good['id']}/status")).json()
+    assert status["smtp"]["state"] == "connected"
+    failed = (await client.post(f"/v1/accounts/{bad['id']}/verify")).json()
+    assert failed["smtp"]["ok"] is False and "auth_failed" in failed["smtp"]["detail"]
+    assert "wrong" not in str(failed)  # the password never comes back
+    status = (await client.get(f"/v1/accounts/{bad['id']}/status")).json()
+    assert status["smtp"]["state"] == "auth_failed"
