@@ -53,16 +53,18 @@ class SendService:
             return await compose_json(account, request, mail=self._mail(),
                                       max_bytes=self.settings.max_message_bytes)
 
-        return await self._run(account, request_hash("json", request), idempotency_key,
-                               compose, queued=queued, send_at=send_at)
+        return await self._run(account, lambda: request_hash("json", request),
+                               idempotency_key, compose, queued=queued, send_at=send_at)
 
     async def send_raw(self, account: Account, raw: bytes, *, mail_from: str | None,
                        rcpt_to: list[str] | None, save_to_sent: bool | None, mode: str,
                        send_at: datetime | None, idempotency_key: str | None = None) -> Outcome:
         """Send a client's RFC 5322 message; the envelope from the query or its headers."""
         send_at = _utc(send_at)
-        fingerprint = request_hash("raw", [request_hash("bytes", raw), mail_from, rcpt_to,
-                                           save_to_sent, mode, send_at])
+
+        def fingerprint() -> str:
+            return request_hash("raw", [request_hash("bytes", raw), mail_from, rcpt_to,
+                                        save_to_sent, mode, send_at])
 
         async def compose() -> Composed:
             return await compose_raw(account, raw, mail_from=mail_from, rcpt_to=rcpt_to,
@@ -72,13 +74,13 @@ class SendService:
         return await self._run(account, fingerprint, idempotency_key, compose,
                                queued=mode == "queue" or send_at is not None, send_at=send_at)
 
-    async def _run(self, account: Account, fingerprint: str, key: str | None,
+    async def _run(self, account: Account, fingerprint: Callable[[], str], key: str | None,
                    compose: Callable[[], Awaitable[Composed]], *, queued: bool,
                    send_at: datetime | None) -> Outcome:
         if account.smtp is None:
             raise ProtocolNotConfigured(f"account {account.id!r} has no smtp server")
         if key is not None:
-            replay = await self.guard.begin(account.id, key, fingerprint)
+            replay = await self.guard.begin(account.id, key, fingerprint())
             if replay is not None:
                 return replay
         try:
