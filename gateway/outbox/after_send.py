@@ -92,9 +92,10 @@ class AfterSend:
                     waiter.cancel()
             if not stop.is_set():
                 await asyncio.sleep(_FLUSH_EVERY)  # let a batch gather
-            await self.flush()
+            await self.flush(final=stop.is_set())
 
-    async def flush(self) -> None:
+    async def flush(self, *, final: bool = False) -> None:
+        """Write the queued events; retried while running, given up at shutdown."""
         self._flush_now.clear()
         while self._pending:
             batch_items = self._pending[:_BATCH]
@@ -103,6 +104,10 @@ class AfterSend:
                     for type_, account_id, data in batch_items:
                         await batch.add(type_, account_id, data)
             except Exception:  # an event store hiccup must not stop the sending
+                if final:
+                    log.exception("dropping %d send events at shutdown", len(self._pending))
+                    self._pending.clear()
+                    return
                 log.exception("could not write %d send events; retrying", len(batch_items))
                 await asyncio.sleep(1.0)
                 continue
