@@ -1,12 +1,8 @@
 """SMTP submission over aiosmtplib: one session as an async context manager.
 
-Every library error is translated here, once, into the gateway's tree:
-
-    5xx reply               -> UpstreamRejected(code="smtp_rejected"), the reply in detail
-    4xx reply               -> UpstreamTransient(code="smtp_deferred")   (retry later)
-    421 / dropped socket    -> UpstreamUnavailable(protocol="smtp")      (reconnect, retry)
-    535 and friends         -> UpstreamAuthFailed
-    no answer in time       -> UpstreamTimeout
+Every library error leaves this module translated into the gateway's tree
+(``smtp_errors.py``: 5xx -> UpstreamRejected, 4xx -> UpstreamTransient, 421 or a dropped
+socket -> UpstreamUnavailable, 535 -> UpstreamAuthFailed, no answer -> UpstreamTimeout).
 
 The mail transaction (RFC 5321 §3.3) is driven here instead of with ``sendmail``, so
 that each recipient gets its own result, the caller can run a hook between the message
@@ -26,7 +22,6 @@ from dataclasses import dataclass, field
 
 import aiosmtplib
 from aiosmtplib.errors import (
-    SMTPAuthenticationError,
     SMTPException,
     SMTPResponseException,
     SMTPServerDisconnected,
@@ -37,13 +32,20 @@ from ..errors import (
     GatewayError,
     PayloadTooLarge,
     UpstreamAuthFailed,
-    UpstreamRejected,
-    UpstreamTimeout,
-    UpstreamTransient,
     UpstreamUnavailable,
 )
+from .smtp_errors import (
+    RecipientResult,
+    RecipientsRefused,
+    is_retryable,
+    reply_error,
+    translate,
+)
 from .smtp_pipeline import ReplyReader
-from .smtp_replies import Category, classify, describe
+from .smtp_replies import classify, describe
+
+__all__ = ["RecipientResult", "RecipientsRefused", "SendResult", "SmtpSession", "SmtpTarget",
+           "is_retryable", "reply_error", "translate"]
 
 _LINE_END = re.compile(rb"\r\n|\r|\n")
 _LEADING_DOT = re.compile(rb"(?m)^\.")
@@ -65,13 +67,6 @@ class SmtpTarget:
     local_hostname: str = "localhost"
 
 
-@dataclass(frozen=True)
-class RecipientResult:
-    address: str
-    code: int
-    message: str
-
-
 @dataclass
 class SendResult:
     """The server's verdict on one message."""
@@ -85,63 +80,6 @@ class SendResult:
     @property
     def response(self) -> str:
         return describe(self.code, self.message)
-
-
-class RecipientsRefused(UpstreamRejected):
-    """Every recipient was refused; ``rejected`` holds each reply."""
-
-    def __init__(self, rejected: list[RecipientResult], *, transient: bool) -> None:
-        detail = "; ".join(f"{r.address}: {describe(r.code, r.message)}" for r in rejected[:10])
-        super().__init__(f"all recipients refused: {detail}",
-                         code="smtp_deferred" if transient else "smtp_rejected", protocol="smtp",
-                         rejected=[{"address": r.address, "code": r.code, "message": r.message}
-                                   for r in rejected])
-        self.rejected = rejected
-        self.transient = transient
-
-
-def reply_error(code: int, message: str, *, stage: str) -> GatewayError:
-    """The gateway error for an error reply ``code`` to ``stage`` (MAIL, RCPT, DATA, ...)."""
-    verdict = classify(code, message)
-    detail = f"{stage}: {describe(code, message)}"
-    if verdict.category is Category.AUTH and stage == "AUTH":
-        return UpstreamAuthFailed(detail, protocol="smtp", smtp_code=code)
-    if verdict.category is Category.SERVICE:
-        return UpstreamUnavailable(detail, protocol="smtp")
-    if verdict.permanent:
-        return UpstreamRejected(detail, code="smtp_rejected", protocol="smtp", smtp_code=code)
-    return UpstreamTransient(detail, code="smtp_deferred", protocol="smtp", smtp_code=code)
-
-
-def is_retryable(exc: BaseException) -> bool:
-    """Worth trying again later: a 4xx, a dropped connection or no answer in time."""
-    if isinstance(exc, RecipientsRefused):
-        return exc.transient
-    return isinstance(exc, UpstreamTransient | UpstreamUnavailable | UpstreamTimeout)
-
-
-def translate(exc: BaseException, *, stage: str) -> GatewayError:
-    """Map an aiosmtplib / OS error to the gateway's tree (called once, at this boundary)."""
-    if isinstance(exc, GatewayError):
-        return exc
-    if isinstance(exc, SMTPAuthenticationError):
-        return UpstreamAuthFailed(f"AUTH: {describe(exc.code, exc.message)}", protocol="smtp")
-    if isinstance(exc, SMTPResponseException):
-        if exc.code == -1:  # aiosmtplib's "malformed reply"
-            return UpstreamUnavailable(f"{stage}: {exc.message}", protocol="smtp")
-        return reply_error(exc.code, exc.message, stage=stage)
-    if isinstance(exc, SMTPTimeoutError | TimeoutError):
-        return UpstreamTimeout(f"smtp {stage}: no answer in time", protocol="smtp")
-    if isinstance(exc, SMTPServerDisconnected):
-        return UpstreamUnavailable(f"smtp {stage}: connection lost", protocol="smtp")
-    if isinstance(exc, ssl.SSLError):
-        return UpstreamUnavailable(f"smtp {stage}: TLS failed: {exc.reason or exc}",
-                                   protocol="smtp")
-    if isinstance(exc, OSError):
-        return UpstreamUnavailable(f"smtp {stage}: {exc.strerror or exc}", protocol="smtp")
-    if isinstance(exc, SMTPException):
-        return UpstreamRejected(f"smtp {stage}: {exc}", code="smtp_rejected", protocol="smtp")
-    raise exc
 
 
 def _end_of_data_wait(wait: float, message: bytes) -> float:
