@@ -33,7 +33,7 @@ class Principal:
         return self.accounts is None or account_id in self.accounts
 
 
-def get_services(request: Request) -> Services:
+async def get_services(request: Request) -> Services:
     return request.app.state.services
 
 
