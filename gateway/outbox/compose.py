@@ -18,10 +18,10 @@ from ..protocols.mime_build import (
     build_message,
     check_header_value,
     domain_of,
-    normalise_raw,
     parse_address,
     validate_addr_spec,
 )
+from ..protocols.mime_raw import normalise_raw
 
 _WHITESPACE = re.compile(r"\s+")
 

@@ -9,6 +9,8 @@ Structure of a built message (RFC 2046 §5.1, RFC 2387 for multipart/related)::
     │       ├── text/html
     │       └── image/png  Content-ID: <cid>, Content-Disposition: inline
     └── application/pdf  Content-Disposition: attachment
+
+Raw messages from clients are normalised in ``mime_raw``.
 """
 
 from __future__ import annotations
@@ -21,8 +23,7 @@ from datetime import UTC, datetime
 from email import policy
 from email.headerregistry import Address as _HeaderAddress
 from email.message import EmailMessage
-from email.parser import BytesHeaderParser
-from email.utils import format_datetime, getaddresses
+from email.utils import format_datetime
 
 from ..errors import InvalidInput, PayloadTooLarge
 from . import mime_encode as enc
@@ -39,8 +40,8 @@ _CONTROL = re.compile(r"[\x00-\x08\x0a-\x1f\x7f]")  # every C0 control but TAB, 
 _FIELD_NAME = re.compile(r"^[!-9;-~]{1,76}$")
 _TOKEN = r"[A-Za-z0-9][A-Za-z0-9!#$&^_.+-]{0,126}"
 _MIME_TYPE = re.compile(rf"^{_TOKEN}/{_TOKEN}$")  # RFC 6838 §4.2
-_MSG_ID = re.compile(r"^<[^<>\s]+@[^<>\s]+>$")
-_LINE_END = re.compile(rb"\r\n|\r|\n")
+MSG_ID_PATTERN = re.compile(r"^<[^<>\s]+@[^<>\s]+>$")
+_MSG_ID = MSG_ID_PATTERN
 
 # Headers the builder writes itself: a custom header may not replace them.
 RESERVED_HEADERS = frozenset({
@@ -331,77 +332,3 @@ def _attach(add, att: Attachment, index: int, *, disposition: str) -> None:
             raise InvalidInput(f"{where}.content_id: not a valid Content-ID")
         cid = f"<{cid}>"
     add(att.content, maintype, subtype, filename=filename, cid=cid, disposition=disposition)
-
-
-# -- raw messages -------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class RawMessage:
-    """A client's raw message after normalisation, with the envelope its headers name."""
-
-    raw: bytes
-    message_id: str
-    header_from: str | None
-    header_rcpts: list[str]
-
-
-def normalise_raw(raw: bytes, *, default_domain: str, max_bytes: int | None = None) -> RawMessage:
-    """CRLF line endings, a Message-ID and a Date when missing, Bcc removed (it is envelope only).
-
-    RFC 5321 §2.3.8: lines end in CRLF on the wire; a bare CR or LF is not allowed.
-    """
-    if max_bytes is not None and len(raw) > max_bytes:
-        raise PayloadTooLarge(f"the message is {len(raw)} bytes, over the limit of {max_bytes}")
-    if not raw.strip():
-        raise InvalidInput("the message is empty")
-    data = _LINE_END.sub(b"\r\n", raw)
-    if not data.endswith(b"\r\n"):
-        data += b"\r\n"
-    head, sep, body = data.partition(b"\r\n\r\n")
-    if not sep:
-        head, body = data[:-2], b""
-    lines = head.split(b"\r\n")
-    if not lines or lines[0][:1] in (b" ", b"\t"):
-        raise InvalidInput("the message does not start with a header")
-    for line in lines:
-        if line[:1] not in (b" ", b"\t") and not re.match(rb"^[!-9;-~]+:", line):
-            raise InvalidInput(f"not a header line: {line[:80]!r}")
-    headers = BytesHeaderParser(policy=policy.compat32).parsebytes(head + b"\r\n\r\n")
-
-    kept = _drop_fields(lines, b"bcc")
-    extra: list[bytes] = []
-    message_id = (headers.get("Message-ID") or "").strip()
-    if not _MSG_ID.match(message_id):
-        from_addrs = [a for _n, a in getaddresses(headers.get_all("From", [])) if "@" in a]
-        message_id = new_message_id(domain_of(from_addrs[0]) if from_addrs else default_domain)
-        kept = _drop_fields(kept, b"message-id")
-        extra.append(b"Message-ID: " + message_id.encode())
-    if headers.get("Date") is None:
-        extra.append(b"Date: " + format_datetime(datetime.now(UTC)).encode())
-    new_head = b"\r\n".join([*extra, *kept])
-    out = new_head + b"\r\n\r\n" + body
-
-    senders = [a for _n, a in getaddresses(headers.get_all("Sender", []) or
-                                            headers.get_all("From", [])) if a]
-    rcpts = [a for _n, a in getaddresses(
-        [*headers.get_all("To", []), *headers.get_all("Cc", []), *headers.get_all("Bcc", [])]
-    ) if a]
-    return RawMessage(raw=out, message_id=message_id,
-                      header_from=senders[0] if senders else None, header_rcpts=rcpts)
-
-
-def _drop_fields(lines: list[bytes], name: bytes) -> list[bytes]:
-    """The header lines without field ``name`` (and its folded continuation lines)."""
-    out: list[bytes] = []
-    dropping = False
-    for line in lines:
-        if line[:1] in (b" ", b"\t"):
-            if not dropping:
-                out.append(line)
-            continue
-        field_name = line.split(b":", 1)[0].rstrip().lower()
-        dropping = field_name == name
-        if not dropping:
-            out.append(line)
-    return out

@@ -13,10 +13,10 @@ from gateway.protocols.mime_build import (
     Attachment,
     Draft,
     build_message,
-    normalise_raw,
     parse_address,
     validate_addr_spec,
 )
+from gateway.protocols.mime_raw import normalise_raw
 
 
 def _parse(raw: bytes) -> email.message.EmailMessage:
