@@ -97,6 +97,10 @@ class SendService:
         return outcome
 
     async def _release(self, account_id: str, key: str, exc: BaseException) -> None:
+        if not isinstance(exc, Exception):
+            # Cancelled (shutdown): the message may be out. Keep the reservation; it is
+            # taken over only once abandoned, so a quick retry gets 409, not a second send.
+            return
         try:
             await self.guard.fail(account_id, key, exc)
         except Exception:  # never hide the send's own error behind a store error
