@@ -73,7 +73,14 @@ class EndOfDataJournal:
         self._size += len(data)
 
     def maybe_sent(self, job_id: str, attempt: int) -> bool:
-        return (job_id, attempt) in self._old or self._live.get(job_id) == attempt
+        """Has an attempt up to ``attempt`` written its "." without a recorded outcome?
+
+        Any attempt counts, not only the last: a send that outlived its lease is still
+        live here while the job was claimed again (with a higher attempt number).
+        """
+        if job_id in self._live:
+            return True
+        return any(job == job_id and n <= attempt for job, n in self._old)
 
     def forget(self, job_id: str) -> None:
         """The job's attempt has an outcome in the store: its lines are no longer needed."""
