@@ -11,8 +11,8 @@ from fastapi import FastAPI
 from . import __version__
 from .api import errors as api_errors
 from .api.limits import BodyLimitMiddleware
-from .api.ratelimit import RateLimiter
 from .api.metrics import Metrics, MetricsMiddleware
+from .api.ratelimit import RateLimiter
 from .api.routes import (
     accounts,
     events,

@@ -1,4 +1,4 @@
-"""Exponential backoff with full jitter (AWS architecture blog, "Exponential Backoff And Jitter")."""
+"""Exponential backoff with jitter (after AWS's "Exponential Backoff And Jitter")."""
 
 from __future__ import annotations
 

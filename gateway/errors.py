@@ -158,7 +158,8 @@ class UpstreamError(GatewayError):
     title = "Mail server error"
 
     def __init__(
-        self, detail: str = "", *, code: str | None = None, protocol: str | None = None, **extra: Any
+        self, detail: str = "", *, code: str | None = None, protocol: str | None = None,
+        **extra: Any,
     ) -> None:
         super().__init__(detail, code=code, **extra)
         self.protocol = protocol

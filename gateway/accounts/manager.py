@@ -67,14 +67,14 @@ class ProtocolManager:
         """Close every connection; the manager is not used afterwards."""
 
 
-async def verify_manager(manager: ProtocolManager, timeout: float) -> tuple[bool, str]:
+async def verify_manager(manager: ProtocolManager, limit: float) -> tuple[bool, str]:
     """Run ``verify`` under a hard timeout and turn the outcome into ``(ok, detail)``."""
     try:
-        async with asyncio.timeout(timeout):
+        async with asyncio.timeout(limit):
             await manager.verify()
     except TimeoutError:
         manager.mark(ConnState.ERROR, "timed out")
-        return False, f"{manager.protocol}: no answer within {timeout:g} s"
+        return False, f"{manager.protocol}: no answer within {limit:g} s"
     except GatewayError as exc:
         manager.mark_failure(exc)
         return False, f"{exc.code}: {exc.detail}"

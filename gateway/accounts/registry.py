@@ -51,7 +51,8 @@ class AccountRegistry:
         if self._settings.accounts_file is not None:
             for spec in load_accounts_file(self._settings.accounts_file):
                 now = utcnow()
-                account = Account(**spec.model_dump(), source="file", created_at=now, updated_at=now)
+                account = Account(**spec.model_dump(), source="file", created_at=now,
+                                  updated_at=now)
                 await self._repo.upsert(account)
                 log.info("static account %s loaded from %s", account.id,
                          self._settings.accounts_file)
@@ -105,7 +106,8 @@ class AccountRegistry:
         """Apply a partial change. A server block without a password keeps the stored one."""
         current = await self.get(account_id)
         if current.source == "file":
-            raise InvalidState(f"account {account_id!r} comes from the accounts file; edit it there")
+            raise InvalidState(
+                f"account {account_id!r} comes from the accounts file; edit it there")
         data = current.model_dump()
         for key, value in changes.items():
             if key in PROTOCOLS and value is not None:
@@ -125,7 +127,8 @@ class AccountRegistry:
     async def delete(self, account_id: str) -> None:
         current = await self.get(account_id)
         if current.source == "file":
-            raise InvalidState(f"account {account_id!r} comes from the accounts file; edit it there")
+            raise InvalidState(
+                f"account {account_id!r} comes from the accounts file; edit it there")
         await self._repo.delete(account_id)
         await self._drop(account_id)
 

@@ -80,7 +80,8 @@ class TokenRepo:
 
     async def list(self) -> list[TokenRecord]:
         async with self._store.engine.connect() as conn:
-            rows = (await conn.execute(sa.select(api_tokens).order_by(api_tokens.c.created_at))).all()
+            query = sa.select(api_tokens).order_by(api_tokens.c.created_at)
+            rows = (await conn.execute(query)).all()
         return [_record(row) for row in rows]
 
     async def get(self, token_id: str) -> TokenRecord:

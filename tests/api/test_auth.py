@@ -189,7 +189,8 @@ async def test_operations_endpoints(client: httpx.AsyncClient) -> None:
     metrics = await make_token(client, ["metrics"])
     resp = await client.get("/metrics", headers={"Authorization": f"Bearer {metrics}"})
     assert resp.status_code == 200
-    assert 'mailgate_http_requests_total{method="GET",route="/readyz",status="200"} 1.0' in resp.text
+    line = 'mailgate_http_requests_total{method="GET",route="/readyz",status="200"} 1.0'
+    assert line in resp.text
     assert "mailgate_upstream_connections" in resp.text
     assert (await client.get("/docs", headers=bare)).status_code == 200
     assert (await client.get("/openapi.json", headers=bare)).json()["info"]["title"] == "mailgate"
