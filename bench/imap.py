@@ -41,6 +41,7 @@ sys.path.insert(0, str(ROOT))
 
 import httpx  # noqa: E402
 
+from bench.leanhttp import LeanHttp, download  # noqa: E402
 from tests.mailstack import MailStack, make_stack_dir, start_mailstack  # noqa: E402
 
 LIST_ITEMS = "(UID FLAGS ENVELOPE BODYSTRUCTURE RFC822.SIZE INTERNALDATE)"
@@ -237,17 +238,23 @@ async def main() -> None:
             big = (await client.get(list_url, params={"subject": "big"})).json()["items"][0]
             raw_url = f"/v1/accounts/bench/messages/{big['id']}/raw"
 
+            lean = LeanHttp(port, ADMIN)  # the load client of the measurements
+
+            async def lean_get(path: str) -> None:
+                status, _ = await lean.get(path)
+                assert status == 200, status
+
             raw = Raw(stack, user)
             uids = raw.newest_uids(50)
             newest = uids.rsplit(",", 1)[-1]
             rows = []
 
             # 0. the floor: an HTTP round trip to the gateway that touches no mail server
-            floor = await atime_calls(lambda: client.get("/healthz"), args.rounds)
+            floor = await atime_calls(lambda: lean_get("/healthz"), args.rounds)
             print(f"HTTP floor (GET /healthz) p50 {p50(floor) * 1e3:.2f} ms", file=sys.stderr)
 
             # 1. list newest 50, sequential
-            gw, rw = await interleaved(lambda: client.get(list_url),
+            gw, rw = await interleaved(lambda: lean_get(list_url),
                                        lambda: raw.fetch(uids, LIST_ITEMS), args.rounds)
             rows.append(("list newest 50, p50 (ms)", p50(gw) * 1e3, p50(rw) * 1e3,
                          "<= 2.0"))
@@ -256,7 +263,7 @@ async def main() -> None:
             # 2. 8 concurrent clients, throughput
             duration = 3.0
             gw_cpu, own_cpu = proc_cpu(gateway.pid), time.process_time()
-            gw_rate = await gateway_throughput(base, headers, list_url, 8, duration)
+            gw_rate = await gateway_throughput(port, list_url, 8, duration)
             print(f"8 clients: gateway used {(proc_cpu(gateway.pid) - gw_cpu) / duration:.0%} "
                   f"of a CPU, this client {(time.process_time() - own_cpu) / duration:.0%}",
                   file=sys.stderr)
@@ -264,7 +271,7 @@ async def main() -> None:
             rows.append(("list newest 50, 8 clients (req/s)", gw_rate, rw_rate, ">= 0.5"))
 
             # 3. one parsed message
-            gw, rw = await interleaved(lambda: client.get(msg_url),
+            gw, rw = await interleaved(lambda: lean_get(msg_url),
                                        lambda: raw.fetch(newest, "(BODY.PEEK[])"), args.rounds)
             rows.append(("get one parsed message, p50 (ms)", p50(gw) * 1e3, p50(rw) * 1e3,
                          "<= 3.0"))
@@ -274,13 +281,13 @@ async def main() -> None:
             stop = multiprocessing.Event()
             counter = multiprocessing.Value("q", 0)
             proc = multiprocessing.Process(target=download_loop,
-                                           args=(base + raw_url, headers, 4, stop, counter))
+                                           args=(port, raw_url, 4, stop, counter))
             proc.start()
             while counter.value < 4 * 1024 * 1024:  # noqa: ASYNC110 - a counter in another process
                 await asyncio.sleep(0.05)
             t = time.perf_counter()
             start_bytes = counter.value
-            loaded = await atime_calls(lambda: client.get(list_url), max(50, args.rounds // 2))
+            loaded = await atime_calls(lambda: lean_get(list_url), max(50, args.rounds // 2))
             elapsed = time.perf_counter() - t
             moved = counter.value - start_bytes
             stop.set()
@@ -289,6 +296,7 @@ async def main() -> None:
                          unloaded * 1e3, "<= 1.5 (vs unloaded)"))
             print(f"downloads moved {moved / elapsed / 1e6:.0f} MB/s meanwhile",
                   file=sys.stderr)
+            await lean.close()
 
         # 5. the aioimaplib reader defect, on the server's own bytes
         lines = min(2000, count)
@@ -322,19 +330,17 @@ async def wait_quiet(pid: int, *, below: float = 0.05, within: float = 180) -> N
         quiet = quiet + 1 if cpu() - before < below * 0.5 else 0
 
 
-def download_loop(url: str, headers: dict, clients: int, stop, counter) -> None:
-    """Child process: ``clients`` threads downloading ``url`` again and again."""
+def download_loop(port: int, path: str, clients: int, stop, counter) -> None:
+    """Child process: ``clients`` threads downloading ``path`` again and again."""
+
+    def count(n: int) -> bool:
+        with counter.get_lock():
+            counter.value += n
+        return not stop.is_set()
 
     def one() -> None:
-        with httpx.Client(headers=headers, timeout=120) as c:
-            while not stop.is_set():
-                with c.stream("GET", url) as resp:
-                    assert resp.status_code == 200, resp.status_code
-                    for chunk in resp.iter_raw(1024 * 1024):
-                        with counter.get_lock():
-                            counter.value += len(chunk)
-                        if stop.is_set():
-                            break
+        while not stop.is_set():
+            download(port, ADMIN, path, on_bytes=count)
 
     threads = [threading.Thread(target=one) for _ in range(clients)]
     for th in threads:
@@ -343,18 +349,20 @@ def download_loop(url: str, headers: dict, clients: int, stop, counter) -> None:
         th.join()
 
 
-async def gateway_throughput(base: str, headers: dict, url: str, clients: int,
-                             duration: float) -> float:
+async def gateway_throughput(port: int, url: str, clients: int, duration: float) -> float:
     done = 0
     deadline = time.perf_counter() + duration
 
     async def worker() -> None:
         nonlocal done
-        async with httpx.AsyncClient(base_url=base, headers=headers, timeout=60) as c:
+        c = LeanHttp(port, ADMIN)
+        try:
             while time.perf_counter() < deadline:
-                resp = await c.get(url)
-                assert resp.status_code == 200
+                status, _ = await c.get(url)
+                assert status == 200, status
                 done += 1
+        finally:
+            await c.close()
 
     start = time.perf_counter()
     await asyncio.gather(*(worker() for _ in range(clients)))

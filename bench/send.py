@@ -39,9 +39,9 @@ sys.path.insert(0, str(ROOT))
 
 import aiosmtplib  # noqa: E402
 import httpx  # noqa: E402
-import orjson  # noqa: E402
 import uvloop  # noqa: E402
 
+from bench.leanhttp import LeanHttp  # noqa: E402
 from gateway.protocols.mime_build import Address, Draft, build_message  # noqa: E402
 from gateway.protocols.tls import client_ssl_context  # noqa: E402
 from tests.mailstack import MailStack, make_stack_dir, start_mailstack  # noqa: E402
@@ -132,40 +132,6 @@ async def raw_smtp(stack: MailStack, sender: str, rcpt: str, total: int,
     finally:
         for smtp in clients:
             await smtp.quit()
-
-
-class LeanHttp:
-    """A minimal HTTP/1.1 keep-alive client for the load (one connection, one request at a
-    time). httpx spends ~2.7 ms of CPU per request, as much as the gateway itself, and on
-    2 cores that CPU is taken from Postfix; this one spends a small fraction of it, like
-    the C load generators (wrk, h2load) used for such measurements."""
-
-    def __init__(self, port: int, token: str) -> None:
-        self.port = port
-        self.head = (f"Host: 127.0.0.1:{port}\r\nAuthorization: Bearer {token}\r\n"
-                     "Content-Type: application/json\r\n").encode()
-        self.reader: asyncio.StreamReader | None = None
-        self.writer: asyncio.StreamWriter | None = None
-
-    async def post_json(self, path: str, body: dict) -> tuple[int, bytes]:
-        if self.writer is None:
-            self.reader, self.writer = await asyncio.open_connection("127.0.0.1", self.port)
-        assert self.reader is not None
-        data = orjson.dumps(body)
-        self.writer.write(b"POST " + path.encode() + b" HTTP/1.1\r\n" + self.head
-                          + b"Content-Length: %d\r\n\r\n" % len(data) + data)
-        head = await self.reader.readuntil(b"\r\n\r\n")
-        status = int(head[9:12])
-        length = 0
-        for line in head.split(b"\r\n")[1:]:
-            name, _, value = line.partition(b":")
-            if name.strip().lower() == b"content-length":
-                length = int(value)
-        return status, await self.reader.readexactly(length)
-
-    async def close(self) -> None:
-        if self.writer is not None:
-            self.writer.close()
 
 
 async def gateway_sync(port: int, account: str, rcpt: str, total: int,

@@ -80,6 +80,7 @@ class EventBatch:
         self._dialect = dialect
         self._instance = instance
         self._hooks: list[WebhookRecord] | None = None
+        self.deliveries = 0  # webhook deliveries enqueued in this transaction
 
     async def add(self, type_: str, account: str | None, data: dict[str, Any]) -> Event:
         now = utcnow()
@@ -88,8 +89,10 @@ class EventBatch:
                                  data=data, created_at=now)
         if self._hooks is None:  # read once per transaction
             self._hooks = await WebhookRepo.subscriptions(self.conn)
-        await WebhookRepo.enqueue(self.conn, self._hooks, event_id=event_id, event_type=type_,
-                                  account_id=account, now=now)
+        if self._hooks:
+            self.deliveries += await WebhookRepo.enqueue(
+                self.conn, self._hooks, event_id=event_id, event_type=type_,
+                account_id=account, now=now)
         if self._dialect == "postgresql":
             await self.conn.execute(text("SELECT pg_notify(:ch, :payload)"),
                                     {"ch": NOTIFY_CHANNEL, "payload": f"{self._instance}:{seq}"})
@@ -109,6 +112,7 @@ class EventBus:
         self.repo = EventRepo(store)
         self._subscribers: set[Subscription] = set()
         self._listeners: list[Callable[[Event], None]] = []
+        self._delivery_listeners: list[Callable[[], None]] = []
         self._own: OrderedDict[str, None] = OrderedDict()  # ids we fanned out (PostgreSQL)
         self._soon: asyncio.Queue[tuple[str, str | None, dict[str, Any]]] = asyncio.Queue(10000)
 
@@ -130,6 +134,8 @@ class EventBus:
                 while len(self._own) > 10000:
                     self._own.popitem(last=False)
             self.fan_out(event)
+        if batch.deliveries:
+            self._deliveries_due()
 
     def publish_soon(self, type_: str, account: str | None, data: dict[str, Any]) -> None:
         """From synchronous code (a state-change callback): published by ``run``."""
@@ -163,6 +169,18 @@ class EventBus:
 
     def add_listener(self, listener: Callable[[Event], None]) -> None:
         self._listeners.append(listener)
+
+    def add_delivery_listener(self, listener: Callable[[], None]) -> None:
+        """Called after a commit that stored webhook deliveries (and when other instances'
+        events are relayed): the webhook dispatcher wakes only when there may be work."""
+        self._delivery_listeners.append(listener)
+
+    def _deliveries_due(self) -> None:
+        for listener in list(self._delivery_listeners):
+            try:
+                listener()
+            except Exception:  # a listener must never break publishing
+                log.exception("delivery listener failed")
 
     # -- background --------------------------------------------------------------------------
 
@@ -231,10 +249,14 @@ class EventBus:
 
     async def _relay_after(self, last: int) -> int:
         """Fan out the events other instances stored after ``last``; returns the new mark."""
+        relayed = False
         for row in await self.repo.after(last):
             last = row.seq
             if row.id in self._own:
                 continue  # fanned out at our own commit already
+            relayed = True
             self.fan_out(Event(id=row.id, type=row.type, account=row.account_id,
                                created_at=row.created_at, data=row.data, seq=row.seq))
+        if relayed:
+            self._deliveries_due()
         return last

@@ -45,7 +45,7 @@ class WebhookDispatcher:
         self._in_flight: Counter[str] = Counter()
         self._next_retry: float | None = None  # monotonic time of the soonest local retry
         self._pruned_at = -_PRUNE_EVERY
-        bus.add_listener(lambda _event: self._wake.set())
+        bus.add_delivery_listener(self._wake.set)
 
     async def run(self, stop: asyncio.Event) -> None:
         timeout = httpx.Timeout(self._settings.webhook_timeout)

@@ -134,6 +134,11 @@ class WebhookRepo:
         )
         if exclude:
             due = due.where(d.c.webhook_id.not_in(list(exclude)))
+        # A read first: most polls and wake-ups find nothing due, and the claiming UPDATE
+        # would take the write lock (SQLite: the whole database) for nothing.
+        async with self._store.engine.connect() as conn:
+            if (await conn.execute(due.limit(1))).first() is None:
+                return []
         if self._store.dialect == "postgresql":
             due = due.with_for_update(skip_locked=True)
         async with self._store.engine.begin() as conn:
