@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import time
 
 import httpx
@@ -33,7 +34,8 @@ async def test_verify_ok_for_every_protocol(client, mailstack, security: str) ->
         assert status[proto]["last_error"] is None
 
 
-async def test_verify_wrong_password_is_auth_failed_quickly(client, mailstack) -> None:
+async def test_verify_wrong_password_is_auth_failed_quickly(client, mailstack, caplog) -> None:
+    caplog.set_level(logging.DEBUG)
     user = mailstack.new_user("v")
     spec = account_spec(mailstack, user)
     for proto in ("imap", "smtp", "pop3"):
@@ -52,6 +54,10 @@ async def test_verify_wrong_password_is_auth_failed_quickly(client, mailstack) -
     assert elapsed < 10  # the configured timeouts bound it: no hang
     status = (await client.get(f"/v1/accounts/{account_id}/status")).json()
     assert {status[p]["state"] for p in ("imap", "smtp", "pop3")} == {"auth_failed"}
+    assert "wrong-password" not in str(status)
+    # The password tried never reaches the logs.
+    assert caplog.records, "the failed logins should have been logged"
+    assert "wrong-password" not in caplog.text
 
 
 async def test_verify_unreachable_server_reports_unavailable(client, mailstack) -> None:
