@@ -37,6 +37,27 @@ def mailstack() -> Iterator[MailStack]:
 
 
 @pytest.fixture
+async def pg_database() -> AsyncIterator[str]:
+    """A fresh PostgreSQL database (dropped afterwards); yields its SQLAlchemy URL.
+
+    The server comes from GATEWAY_TEST_POSTGRES_URL (`make test` sets it, starting a private
+    PostgreSQL when none runs on 127.0.0.1:5432).
+    """
+    import asyncpg
+
+    base = os.environ.get("GATEWAY_TEST_POSTGRES_URL",
+                          "postgresql+asyncpg://postgres@127.0.0.1:5432/postgres")
+    name = "mailgate_test_" + secrets.token_hex(4)
+    conn = await asyncpg.connect(base.replace("postgresql+asyncpg://", "postgresql://"))
+    try:
+        await conn.execute(f'CREATE DATABASE "{name}"')
+        yield base.rsplit("/", 1)[0] + "/" + name
+    finally:
+        await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        await conn.close()
+
+
+@pytest.fixture
 def settings(tmp_path: Path) -> Settings:
     """Settings of a fresh gateway: its own SQLite file, short timeouts."""
     return Settings(

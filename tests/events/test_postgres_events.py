@@ -14,7 +14,6 @@ from gateway.app import create_app
 from gateway.settings import Settings
 from tests.conftest import ADMIN_TOKEN, account_spec, running_client
 from tests.mailstack import MailStack
-from tests.store.test_postgres import pg_database  # noqa: F401 - fixture
 from tests.sync.test_imap_watch import _message
 
 from .receiver import receiver
@@ -27,7 +26,7 @@ def _settings(url: str, base: Settings) -> Settings:
                                    "instance_id": "pg-" + secrets.token_hex(3)})
 
 
-async def test_events_and_webhooks_across_instances(pg_database: str,  # noqa: F811
+async def test_events_and_webhooks_across_instances(pg_database: str,
                                                     settings: Settings) -> None:
     two_app = create_app(_settings(pg_database, settings))
     async with receiver() as rec, running_client(_settings(pg_database, settings)) as one, \
@@ -46,7 +45,7 @@ async def test_events_and_webhooks_across_instances(pg_database: str,  # noqa: F
         assert sorted(ids) == sorted(e.id for e in sent)
 
 
-async def test_one_instance_watches_an_account(pg_database: str,  # noqa: F811
+async def test_one_instance_watches_an_account(pg_database: str,
                                                settings: Settings, mailstack: MailStack) -> None:
     user = mailstack.new_user("pg")
     account = user.split("@")[0]
@@ -75,7 +74,7 @@ async def test_one_instance_watches_an_account(pg_database: str,  # noqa: F811
     assert sorted(r.json()["data"]["subject"] for r in rec.requests) == ["a", "b"]
 
 
-async def test_watch_moves_to_another_instance(pg_database: str,  # noqa: F811
+async def test_watch_moves_to_another_instance(pg_database: str,
                                                settings: Settings, mailstack: MailStack) -> None:
     user = mailstack.new_user("pgmove")
     account = user.split("@")[0]

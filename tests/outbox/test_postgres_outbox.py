@@ -3,14 +3,8 @@
 from __future__ import annotations
 
 import asyncio
-import os
-import secrets
 from collections import Counter
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
-
-import asyncpg
-import pytest
 
 from gateway.settings import Settings
 from tests.conftest import account_spec, running_client
@@ -21,27 +15,11 @@ from .conftest import settle
 TOTAL = 120
 
 
-@pytest.fixture
-async def pg_url() -> AsyncIterator[str]:
-    """A fresh PostgreSQL database for this test, dropped afterwards."""
-    base = os.environ.get("GATEWAY_TEST_POSTGRES_URL",
-                          "postgresql+asyncpg://postgres@127.0.0.1:5432/test")
-    dsn = base.replace("postgresql+asyncpg://", "postgresql://")
-    name = "mailgate_outbox_" + secrets.token_hex(4)
-    conn = await asyncpg.connect(dsn)
-    try:
-        await conn.execute(f'CREATE DATABASE "{name}"')
-        yield base.rsplit("/", 1)[0] + "/" + name
-    finally:
-        await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        await conn.close()
-
-
-async def test_two_instances_never_send_a_job_twice(pg_url: str, settings: Settings,
+async def test_two_instances_never_send_a_job_twice(pg_database: str, settings: Settings,
                                                     mailstack: MailStack) -> None:
     def instance(name: str) -> Settings:
         return settings.model_copy(update={
-            "database_url": pg_url, "instance_id": name, "outbox_workers": 4,
+            "database_url": pg_database, "instance_id": name, "outbox_workers": 4,
             "watch_enabled": False})
 
     async with running_client(instance("pg-a")) as one, \

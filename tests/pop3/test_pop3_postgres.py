@@ -4,12 +4,11 @@ from __future__ import annotations
 
 from gateway.settings import Settings
 from tests.conftest import ADMIN_TOKEN, account_spec, running_client
-from tests.store.test_postgres import pg_database  # noqa: F401 - fixture
 
 from .test_pop3_api import msg
 
 
-async def test_seen_tracking_on_postgres(pg_database, mailstack):  # noqa: F811
+async def test_seen_tracking_on_postgres(pg_database, mailstack):
     settings = Settings(database_url=pg_database, admin_token=ADMIN_TOKEN,
                         secret_key="pg-key", outbox_workers=0)
     async with running_client(settings) as client:

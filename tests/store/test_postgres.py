@@ -2,35 +2,8 @@
 
 from __future__ import annotations
 
-import os
-import secrets
-from collections.abc import AsyncIterator
-
-import asyncpg
-import pytest
-
 from gateway.settings import Settings
 from tests.conftest import ADMIN_TOKEN, running_client
-
-
-def postgres_url() -> str:
-    return os.environ.get("GATEWAY_TEST_POSTGRES_URL",
-                          "postgresql+asyncpg://postgres@127.0.0.1:5432/postgres")
-
-
-@pytest.fixture
-async def pg_database() -> AsyncIterator[str]:
-    """A fresh database, dropped afterwards; yields its SQLAlchemy URL."""
-    base = postgres_url()
-    dsn = base.replace("postgresql+asyncpg://", "postgresql://")
-    name = "mailgate_test_" + secrets.token_hex(4)
-    conn = await asyncpg.connect(dsn)
-    try:
-        await conn.execute(f'CREATE DATABASE "{name}"')
-        yield base.rsplit("/", 1)[0] + "/" + name
-    finally:
-        await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        await conn.close()
 
 
 async def test_two_instances_share_accounts_and_tokens(pg_database: str) -> None:
