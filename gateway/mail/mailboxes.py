@@ -77,6 +77,7 @@ async def create_mailbox(session: ImapSession, path: str) -> None:
     except ImapRejected as exc:
         if exc.response_code and exc.response_code[0] == "ALREADYEXISTS":
             raise AlreadyExists(f"mailbox {path!r} already exists") from None
+        _refused_name(exc)
         raise
     try:
         await session.subscribe(path)
@@ -95,12 +96,20 @@ async def rename_mailbox(session: ImapSession, old: str, new: str) -> None:
             raise MailboxNotFound(f"no mailbox {old!r}") from None
         if code == "ALREADYEXISTS":
             raise AlreadyExists(f"mailbox {new!r} already exists") from None
+        _refused_name(exc)
         raise
     try:
         await session.unsubscribe(old)
         await session.subscribe(new)
     except ImapRejected:
         pass
+
+
+def _refused_name(exc: ImapRejected) -> None:
+    """``NO [CANNOT]`` (RFC 5530: the name breaks a server rule, e.g. its length) is the
+    client's mistake: a 422 with the server's words, not a 502."""
+    if exc.response_code and exc.response_code[0] == "CANNOT":
+        raise InvalidInput(f"the mail server refuses that mailbox name: {exc.detail}") from None
 
 
 async def delete_mailbox(session: ImapSession, path: str) -> None:

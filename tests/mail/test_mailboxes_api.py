@@ -6,6 +6,7 @@ import imaplib
 
 import httpx
 
+from gateway.mail.ids import encode_mailbox_id
 from tests.mailstack import MailStack
 
 ODD_NAME = 'Tëst "quoted" \\ {3}'
@@ -101,6 +102,17 @@ async def test_bad_names_are_422_not_injection(client: httpx.AsyncClient, accoun
         resp = await client.post(_base(account), json={"path": bad})
         assert resp.status_code == 422, resp.text
         assert resp.headers["content-type"].startswith("application/problem+json")
+    resp = await client.post(_base(account), json={"path": "x" * 900})  # over Dovecot's limit
+    assert resp.status_code == 422, resp.text
+    assert "refuses that mailbox name" in resp.json()["detail"]
+    archive = encode_mailbox_id("Archive")
+    resp = await client.patch(f"{_base(account)}/{archive}", json={"path": "y" * 900})
+    assert resp.status_code == 422, resp.text
+    # Dates from any year are sent as IMAP's 4-digit years, not refused by the server.
+    resp = await client.get(f"{_base(account)}/INBOX/messages",
+                            params={"since": "0034-05-02", "before": "0953-11-08"})
+    assert resp.status_code == 200, resp.text
+    assert resp.json()["items"] == []
     resp = await client.delete(f"{_base(account)}/INBOX")
     assert resp.status_code == 422
     resp = await client.get(f"{_base(account)}/%25%25%25/messages")

@@ -131,4 +131,5 @@ def parse_sequence_set(text: bytes | str) -> list[tuple[int, int]]:
 
 def search_date(day: date) -> bytes:
     """A SEARCH date (RFC 3501 section 9, ``date``): ``1-Feb-1994``."""
-    return f"{day.day}-{_MONTHS[day.month - 1]}-{day.year}".encode("ascii")
+    # date-year is 4DIGIT: year 953 is "0953".
+    return f"{day.day}-{_MONTHS[day.month - 1]}-{day.year:04d}".encode("ascii")

@@ -77,3 +77,4 @@ def test_sequence_sets() -> None:
 
 def test_search_date() -> None:
     assert search_date(date(1994, 2, 1)) == b"1-Feb-1994"
+    assert search_date(date(953, 11, 8)) == b"8-Nov-0953"  # date-year is 4DIGIT
