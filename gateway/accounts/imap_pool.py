@@ -5,8 +5,8 @@ so a slow download never blocks a listing on another session. Each session
 remembers its selected mailbox; the pool prefers one that already has the
 wanted mailbox selected. A session idle for a while gets a NOOP before reuse;
 one idle too long is closed. After a failed connect, new connects wait for an
-exponential backoff with jitter (requests meanwhile get a prompt 503 with
-``Retry-After``) and a reviver task reconnects in the background, so the pool
+exponential backoff with jitter (requests meanwhile fail fast as unavailable, with
+a retry-after hint) and a reviver task reconnects in the background, so the pool
 recovers by itself when the server comes back.
 """
 

@@ -107,7 +107,7 @@ async def rename_mailbox(session: ImapSession, old: str, new: str) -> None:
 
 def _refused_name(exc: ImapRejected) -> None:
     """``NO [CANNOT]`` (RFC 5530: the name breaks a server rule, e.g. its length) is the
-    client's mistake: a 422 with the server's words, not a 502."""
+    client's mistake: invalid input with the server's words, not an upstream failure."""
     if exc.response_code and exc.response_code[0] == "CANNOT":
         raise InvalidInput(f"the mail server refuses that mailbox name: {exc.detail}") from None
 
