@@ -29,3 +29,12 @@ def test_openapi_documents_problems_and_auth() -> None:
         for method, op in item.items():
             assert "401" in op["responses"], (method, path)
             assert any(code.startswith("2") for code in op["responses"]), (method, path)
+
+
+def test_cli_prints_the_same_document() -> None:
+    import subprocess
+    import sys
+
+    out = subprocess.run([sys.executable, "-m", "gateway", "openapi"], capture_output=True,
+                         check=True, timeout=60).stdout
+    assert json.loads(out) == json.loads(GOLDEN.read_text())
