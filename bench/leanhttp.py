@@ -29,16 +29,21 @@ class LeanHttp:
 
     async def request(self, method: str, path: str, body: bytes | None = None,
                       content_type: bytes = b"application/json") -> tuple[int, bytes]:
-        if self.writer is None:
-            self.reader, self.writer = await asyncio.open_connection("127.0.0.1", self.port)
-        assert self.reader is not None
         line = method.encode() + b" " + path.encode() + b" HTTP/1.1\r\n" + self.head
         if body is None:
-            self.writer.write(line + b"\r\n")
+            data = line + b"\r\n"
         else:
-            self.writer.write(line + b"Content-Type: " + content_type
-                              + b"\r\nContent-Length: %d\r\n\r\n" % len(body) + body)
-        head = await self.reader.readuntil(b"\r\n\r\n")
+            data = (line + b"Content-Type: " + content_type
+                    + b"\r\nContent-Length: %d\r\n\r\n" % len(body) + body)
+        try:
+            head = await self._send(data)
+        except (asyncio.IncompleteReadError, ConnectionError) as exc:
+            # The server closed the idle keep-alive connection (uvicorn: after 5 s) before
+            # it read the request: nothing was answered, so sending again is safe.
+            if isinstance(exc, asyncio.IncompleteReadError) and exc.partial:
+                raise
+            await self.close()
+            head = await self._send(data)
         status = int(head[9:12])
         length = 0
         for header in head.split(b"\r\n")[1:]:
@@ -49,6 +54,13 @@ class LeanHttp:
             elif name == b"transfer-encoding":
                 raise RuntimeError("LeanHttp reads Content-Length responses only")
         return status, await self.reader.readexactly(length)
+
+    async def _send(self, data: bytes) -> bytes:
+        if self.writer is None:
+            self.reader, self.writer = await asyncio.open_connection("127.0.0.1", self.port)
+        assert self.reader is not None
+        self.writer.write(data)
+        return await self.reader.readuntil(b"\r\n\r\n")
 
     async def get(self, path: str) -> tuple[int, bytes]:
         return await self.request("GET", path)

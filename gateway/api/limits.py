@@ -9,7 +9,8 @@ from ..errors import PayloadTooLarge
 
 
 class BodyLimitMiddleware:
-    """413 for a declared Content-Length over the limit; a longer stream is cut at the limit."""
+    """413 for a declared Content-Length over the limit; a longer chunked stream is cut at the
+    limit."""
 
     def __init__(self, app: ASGIApp, max_bytes: int) -> None:
         self.app = app
@@ -19,6 +20,7 @@ class BodyLimitMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        chunked = False
         for name, value in scope.get("headers", ()):
             if name == b"content-length":
                 try:
@@ -28,6 +30,13 @@ class BodyLimitMiddleware:
                 if declared > self.max_bytes:
                     await _too_large(send, self.max_bytes)
                     return
+            elif name == b"transfer-encoding":
+                chunked = True
+        if not chunked:
+            # RFC 9112 section 6.3: without Transfer-Encoding the body is Content-Length
+            # bytes (checked above) or empty, and the server frames it so: nothing to count.
+            await self.app(scope, receive, send)
+            return
         seen = 0
         limit = self.max_bytes
         exceeded = False

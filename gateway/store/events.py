@@ -18,12 +18,14 @@ async def insert_event(
     created_at: datetime,
 ) -> int:
     """Append one event inside the caller's transaction; returns its ``seq``."""
-    result = await conn.execute(
-        events.insert()
-        .values(id=id, type=type, account_id=account_id, data=data, created_at=created_at)
-        .returning(events.c.seq)
-    )
+    result = await conn.execute(_INSERT, {"id": id, "type": type, "account_id": account_id,
+                                          "data": data, "created_at": created_at})
     return int(result.scalar_one())
+
+
+# One statement object for every insert: its compiled form is cached by SQLAlchemy
+# (``.values(...)`` per call built a new statement and cache key each time).
+_INSERT = events.insert().returning(events.c.seq)
 
 
 class EventRepo:

@@ -5,8 +5,8 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Header, Query, Request
-from fastapi.responses import JSONResponse
+import orjson
+from fastapi import APIRouter, Header, Query, Request, Response
 
 from ...errors import InvalidInput
 from ...outbox.idempotency import Outcome
@@ -28,16 +28,18 @@ _RAW_BODY = {"requestBody": {"required": True, "content": {
     "message/rfc822": {"schema": {"type": "string", "format": "binary"}}}}}
 
 
-def _response(outcome: Outcome) -> JSONResponse:
+def _response(outcome: Outcome) -> Response:
     status = 202 if outcome.kind == "queued" else 200
     headers = {"Idempotent-Replayed": "true"} if outcome.replayed else None
-    return JSONResponse(outcome.body, status_code=status, headers=headers)
+    # orjson: the body is plain JSON data already; the stdlib encoder costs more per request.
+    return Response(orjson.dumps(outcome.body, option=orjson.OPT_NON_STR_KEYS),
+                    status_code=status, headers=headers, media_type="application/json")
 
 
 @router.post("/send", response_model=SendResult, status_code=200, dependencies=requires("send"),
              responses=_SEND_RESPONSES)
 async def send(account: AccountDep, body: SendRequest, services: ServicesDep,
-               idempotency_key: IdempotencyKey = None) -> JSONResponse:
+               idempotency_key: IdempotencyKey = None) -> Response:
     """Send now (200 once the server took it) or queue it (202)."""
     outcome = await services.outbox.send(account, body.model_dump(),
                                          idempotency_key=idempotency_key)
@@ -57,7 +59,7 @@ async def send_raw(
     mode: Literal["sync", "queue"] = "sync",
     send_at: datetime | None = None,
     idempotency_key: IdempotencyKey = None,
-) -> JSONResponse:
+) -> Response:
     """Send an RFC 5322 message as is (CRLF line endings, a Message-ID added if missing)."""
     ctype = request.headers.get("content-type", "").split(";")[0].strip().lower()
     if ctype not in ("message/rfc822", "application/octet-stream", "text/plain"):
