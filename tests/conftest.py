@@ -22,18 +22,32 @@ if TYPE_CHECKING:
 ADMIN_TOKEN = "test-admin-" + secrets.token_hex(8)
 
 
-@pytest.fixture(scope="session")
-def mailstack() -> Iterator[MailStack]:
-    """A real Dovecot (IMAP, POP3, LMTP) and Postfix on 127.0.0.1, for the whole session."""
+@contextlib.contextmanager
+def throwaway_mailstack(prefix: str) -> Iterator[MailStack]:
+    """Start a Dovecot + Postfix pair in a fresh directory; stop and remove it afterwards."""
     from .mailstack import make_stack_dir, start_mailstack
 
-    directory = make_stack_dir("mailgate-tests-")
+    directory = make_stack_dir(prefix)
     stack = start_mailstack(directory)
     try:
         yield stack
     finally:
         stack.stop()
         shutil.rmtree(directory, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def mailstack() -> Iterator[MailStack]:
+    """A real Dovecot (IMAP, POP3, LMTP) and Postfix on 127.0.0.1, for the whole session."""
+    with throwaway_mailstack("mailgate-tests-") as stack:
+        yield stack
+
+
+@pytest.fixture(scope="module")
+def private_stack(request: pytest.FixtureRequest) -> Iterator[MailStack]:
+    """A mail stack of one test module alone, for tests that stop, kill or break servers."""
+    with throwaway_mailstack(f"mailgate-{request.module.__name__.rsplit('.', 1)[-1]}-") as stack:
+        yield stack
 
 
 @pytest.fixture

@@ -10,24 +10,12 @@ import os
 import signal
 import subprocess
 import time
-from collections.abc import Iterator
-
-import pytest
 
 from tests.conftest import account_spec, running_client
 from tests.mail.conftest import make_message
-from tests.mailstack import MailStack, make_stack_dir, start_mailstack
+from tests.mailstack import MailStack
 
 COMMAND_TIMEOUT = 2.0
-
-
-@pytest.fixture(scope="module")
-def private_stack() -> Iterator[MailStack]:
-    stack = start_mailstack(make_stack_dir("mailgate-imap-resilience-"))
-    try:
-        yield stack
-    finally:
-        stack.stop()
 
 
 def _signal_dovecot(stack: MailStack, sig: int) -> None:

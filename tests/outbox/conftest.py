@@ -5,27 +5,11 @@ from __future__ import annotations
 import asyncio
 import email
 import os
-import shutil
 import time
-from collections.abc import Iterator
 from email import policy
 from email.message import EmailMessage
 
-import pytest
-
-from tests.mailstack import MailStack, make_stack_dir, start_mailstack
-
-
-@pytest.fixture(scope="module")
-def private_stack() -> Iterator[MailStack]:
-    """A mail stack of this test module alone (for tests that stop or break servers)."""
-    directory = make_stack_dir("mailgate-outbox-")
-    stack = start_mailstack(directory)
-    try:
-        yield stack
-    finally:
-        stack.stop()
-        shutil.rmtree(directory, ignore_errors=True)
+from tests.mailstack import MailStack
 
 
 def maildir_messages(stack: MailStack, user: str, mailbox: str = "INBOX") -> list[bytes]:

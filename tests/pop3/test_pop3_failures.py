@@ -4,27 +4,11 @@ from __future__ import annotations
 
 import asyncio
 import json
-import shutil
 import socket
 
-import pytest
-
 from tests.conftest import account_spec
-from tests.mailstack import make_stack_dir, start_mailstack
 
 from .test_pop3_stream import NDJSON, live_gateway, msg, subject
-
-
-@pytest.fixture(scope="module")
-def private_stack():
-    """Our own Dovecot: these tests kill it."""
-    directory = make_stack_dir("pop3-failures-")
-    stack = start_mailstack(directory)
-    try:
-        yield stack
-    finally:
-        stack.stop()
-        shutil.rmtree(directory, ignore_errors=True)
 
 
 async def test_unreachable_server_is_503_with_retry_after(client, mailstack):

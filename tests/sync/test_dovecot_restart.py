@@ -7,25 +7,13 @@ from __future__ import annotations
 
 import asyncio
 from collections import Counter
-from collections.abc import Iterator
-
-import pytest
 
 from gateway.settings import Settings
 from tests.conftest import account_spec, running_client
 from tests.events.receiver import receiver
-from tests.mailstack import MailStack, make_stack_dir, start_mailstack
+from tests.mailstack import MailStack
 
 from .test_imap_watch import _message
-
-
-@pytest.fixture(scope="module")
-def private_stack() -> Iterator[MailStack]:
-    stack = start_mailstack(make_stack_dir("events-restart-"))
-    try:
-        yield stack
-    finally:
-        stack.stop()
 
 
 async def test_watcher_reconnects_and_catches_up(settings: Settings,
