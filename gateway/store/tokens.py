@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+import time
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -32,8 +33,13 @@ class TokenRecord:
 
 
 class TokenRepo:
-    def __init__(self, store: Store) -> None:
+    """Tokens by hash. Lookups are cached for ``cache_seconds``: a token revoked on this
+    instance stops at once, one revoked on another instance within that time."""
+
+    def __init__(self, store: Store, *, cache_seconds: float = 5.0) -> None:
         self._store = store
+        self._cache_seconds = cache_seconds
+        self._cache: dict[str, tuple[float, TokenRecord | None]] = {}
 
     async def create(
         self, *, description: str, scopes: list[str], accounts: list[str] | None
@@ -64,19 +70,23 @@ class TokenRepo:
         return record, token
 
     async def lookup(self, token: str) -> TokenRecord | None:
-        async with self._store.engine.connect() as conn:
-            row = (
-                await conn.execute(
-                    sa.select(api_tokens).where(api_tokens.c.token_hash == hash_token(token))
-                )
-            ).first()
-        return None if row is None else _record(row)
-
-    async def touch(self, token_id: str) -> None:
+        digest = hash_token(token)
+        now = time.monotonic()
+        cached = self._cache.get(digest)
+        if cached is not None and cached[0] > now:
+            return cached[1]
         async with self._store.engine.begin() as conn:
-            await conn.execute(
-                api_tokens.update().where(api_tokens.c.id == token_id).values(last_used_at=utcnow())
-            )
+            row = (
+                await conn.execute(sa.select(api_tokens).where(api_tokens.c.token_hash == digest))
+            ).first()
+            if row is not None:  # at most once per cache period and token
+                await conn.execute(api_tokens.update().where(api_tokens.c.id == row.id)
+                                   .values(last_used_at=utcnow()))
+        record = None if row is None else _record(row)
+        if len(self._cache) >= 10_000:
+            self._cache.clear()
+        self._cache[digest] = (now + self._cache_seconds, record)
+        return record
 
     async def list(self) -> list[TokenRecord]:
         async with self._store.engine.connect() as conn:
@@ -98,6 +108,7 @@ class TokenRepo:
             result = await conn.execute(api_tokens.delete().where(api_tokens.c.id == token_id))
         if result.rowcount == 0:
             raise TokenNotFound(f"no token {token_id!r}")
+        self._cache = {k: v for k, v in self._cache.items() if v[1] is None or v[1].id != token_id}
 
 
 def _record(row) -> TokenRecord:

@@ -160,7 +160,10 @@ async def test_tokens_are_shown_once_stored_hashed_and_revocable(
     assert token.encode() not in stored
 
     h = {"Authorization": f"Bearer {token}"}
+    assert item["last_used_at"] is None
     assert (await client.get("/v1/accounts", headers=h)).status_code == 200
+    used = next(t for t in (await client.get("/v1/tokens")).json()["items"] if t["id"] == token_id)
+    assert used["last_used_at"] is not None
     assert (await client.delete(f"/v1/tokens/{token_id}")).status_code == 204
     assert (await client.get("/v1/accounts", headers=h)).status_code == 401
     assert (await client.delete(f"/v1/tokens/{token_id}")).status_code == 404
