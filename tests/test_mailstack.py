@@ -18,14 +18,7 @@ from email.message import EmailMessage
 
 import pytest
 
-try:
-    from tests.mailstack import SCRIPT, MailStack, make_stack_dir, start_mailstack
-except ImportError:  # tests/ is not a package: pytest puts tests/ itself on sys.path
-    from mailstack import SCRIPT, MailStack, make_stack_dir, start_mailstack
-
-pytestmark = pytest.mark.skipif(
-    os.geteuid() != 0, reason="the mail stack needs root (Dovecot/Postfix switch users)"
-)
+from tests.mailstack import SCRIPT, MailStack, make_stack_dir, start_mailstack
 
 
 @pytest.fixture(scope="module")
