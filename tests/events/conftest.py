@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import httpx
 import pytest
 
+from gateway.app import create_app
 from gateway.settings import Settings
+from tests.conftest import ADMIN_TOKEN
+
+from .server import serving
 
 
 @pytest.fixture
@@ -18,3 +23,14 @@ def settings(settings: Settings) -> Settings:
         "watch_poll_interval": 1.0,
         "pop3_poll_interval": 0.5,
     })
+
+
+@pytest.fixture
+async def live(settings: Settings):
+    """The app behind a real uvicorn socket (SSE needs streaming), with an admin client."""
+    app = create_app(settings)
+    async with serving(app) as url, httpx.AsyncClient(
+        base_url=url, headers={"Authorization": f"Bearer {ADMIN_TOKEN}"}, timeout=30
+    ) as client:
+        client.app = app  # type: ignore[attr-defined]
+        yield client

@@ -5,24 +5,8 @@ from __future__ import annotations
 import asyncio
 
 import httpx
-import pytest
 
-from gateway.app import create_app
-from gateway.settings import Settings
-from tests.conftest import ADMIN_TOKEN
-
-from .server import serving
 from .sse_client import open_sse
-
-
-@pytest.fixture
-async def live(settings: Settings):
-    app = create_app(settings)
-    async with serving(app) as url, httpx.AsyncClient(
-        base_url=url, headers={"Authorization": f"Bearer {ADMIN_TOKEN}"}, timeout=30
-    ) as client:
-        client.app = app  # type: ignore[attr-defined]
-        yield client
 
 
 async def test_live_events_filters_and_heartbeat(live: httpx.AsyncClient) -> None:

@@ -8,14 +8,11 @@ import smtplib
 from email.message import EmailMessage
 
 import httpx
-import pytest
 
-from gateway.app import create_app
 from gateway.events.signing import verify
 from gateway.settings import Settings
-from tests.conftest import ADMIN_TOKEN, account_spec, running_client
+from tests.conftest import account_spec, running_client
 from tests.events.receiver import receiver
-from tests.events.server import serving
 from tests.events.sse_client import open_sse
 from tests.mailstack import MailStack
 
@@ -42,16 +39,6 @@ def imap_client(stack: MailStack, user: str) -> imaplib.IMAP4:
     imap.starttls(ssl_context=stack.ssl_context())
     imap.login(user, stack.password)
     return imap
-
-
-@pytest.fixture
-async def live(settings: Settings):
-    app = create_app(settings)
-    async with serving(app) as url, httpx.AsyncClient(
-        base_url=url, headers={"Authorization": f"Bearer {ADMIN_TOKEN}"}, timeout=30
-    ) as client:
-        client.app = app  # type: ignore[attr-defined]
-        yield client
 
 
 async def _watched_account(client: httpx.AsyncClient, stack: MailStack, **extra) -> str:

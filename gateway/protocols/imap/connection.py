@@ -11,8 +11,10 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import contextlib
 import ssl
 import time
+from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -167,6 +169,25 @@ class ImapConnection:
 
     # -- commands ------------------------------------------------------------------------------
 
+    @contextlib.asynccontextmanager
+    async def _awaiting(self, what: str, limit: float) -> AsyncIterator[None]:
+        """Bound a wait for the server by ``limit`` and map its failures, closing the
+        connection whenever a response may still be in flight."""
+        try:
+            async with asyncio.timeout(limit):
+                yield
+        except TimeoutError as exc:
+            self.close()
+            raise UpstreamTimeout(f"IMAP server did not answer {what}within {limit:g} s",
+                                  protocol="imap") from exc
+        except (ConnectionError, OSError) as exc:
+            self.close()
+            raise UpstreamUnavailable(f"IMAP connection lost: {exc}", protocol="imap") from exc
+        except asyncio.CancelledError:
+            # The response is still coming; the connection cannot be reused safely.
+            self.close("cancelled")
+            raise
+
     async def _run(self, *parts: Arg, time_limit: float | None = None, check: bool = True,
                    idle: bool = False) -> Completion:
         """Send one command and wait for its tagged response."""
@@ -177,24 +198,11 @@ class ImapConnection:
             self._tagnum += 1
             tag = b"G%d" % self._tagnum
             pending = proto.pending = Pending(tag, asyncio.get_running_loop(), idle=idle)
-            try:
-                async with asyncio.timeout(time_limit or self.command_timeout):
-                    await self._send(proto, tag, parts, pending)
-                    if idle:
-                        return Completion("+", await pending.continuation, [])
-                    result = await pending.future
-            except TimeoutError as exc:
-                self.close()
-                raise UpstreamTimeout(
-                    f"IMAP server did not answer {_verb(parts)} within "
-                    f"{time_limit or self.command_timeout:g} s", protocol="imap") from exc
-            except (ConnectionError, OSError) as exc:
-                self.close()
-                raise UpstreamUnavailable(f"IMAP connection lost: {exc}", protocol="imap") from exc
-            except asyncio.CancelledError:
-                # The response is still coming; the connection cannot be reused safely.
-                self.close("cancelled")
-                raise
+            async with self._awaiting(f"{_verb(parts)} ", time_limit or self.command_timeout):
+                await self._send(proto, tag, parts, pending)
+                if idle:
+                    return Completion("+", await pending.continuation, [])
+                result = await pending.future
         self.last_used = time.monotonic()
         self._track_selected(result)
         if check and result.status != "OK":
@@ -214,22 +222,10 @@ class ImapConnection:
             tag2 = b"G%d" % (self._tagnum + 2)
             self._tagnum += 2
             pending = proto.pending = Pending(tag2, asyncio.get_running_loop(), earlier=(tag1,))
-            try:
-                async with asyncio.timeout(self.command_timeout):
-                    proto.write(tag1 + b" " + b" ".join(first) + b"\r\n"
-                                + tag2 + b" " + b" ".join(second) + b"\r\n")
-                    result2 = await pending.future
-            except TimeoutError as exc:
-                self.close()
-                raise UpstreamTimeout(
-                    f"IMAP server did not answer within {self.command_timeout:g} s",
-                    protocol="imap") from exc
-            except (ConnectionError, OSError) as exc:
-                self.close()
-                raise UpstreamUnavailable(f"IMAP connection lost: {exc}", protocol="imap") from exc
-            except asyncio.CancelledError:
-                self.close("cancelled")
-                raise
+            async with self._awaiting("", self.command_timeout):
+                proto.write(tag1 + b" " + b" ".join(first) + b"\r\n"
+                            + tag2 + b" " + b" ".join(second) + b"\r\n")
+                result2 = await pending.future
         self.last_used = time.monotonic()
         self._track_selected(result2)
         done = pending.earlier[tag1]
