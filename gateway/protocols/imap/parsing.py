@@ -6,6 +6,7 @@ imaplib's shape, which imapclient's lexer reads directly.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
@@ -33,6 +34,40 @@ def _words(pieces: list[Piece], skip: int) -> list[Piece]:
     return [head, *pieces[1:]]
 
 
+# The commonest FETCH of all (a listing's or a get's current flags): ``n FETCH (UID u FLAGS
+# (...))``, in either item order. A flag is an atom or ``\\atom`` (RFC 3501 ``flag``), so
+# the list holds no parentheses, quotes, braces or brackets.
+_UID_FLAGS = re.compile(rb"(\d+) FETCH \(UID (\d+) FLAGS \(([^()\"{\[\]\r\n]*)\)\)")
+_FLAGS_UID = re.compile(rb"(\d+) FETCH \(FLAGS \(([^()\"{\[\]\r\n]*)\) UID (\d+)\)")
+
+
+def _uid_flags_only(fetches: list[Untagged]) -> dict[int, dict[bytes, Any]] | None:
+    """``parse_fetch`` for responses that are all exactly ``(UID u FLAGS (...))``: one
+    regex match each instead of the tokenizer. None when any response is anything else
+    (the general path then parses them all)."""
+    out: dict[int, dict[bytes, Any]] = {}
+    for response in fetches:
+        pieces = response.pieces
+        if len(pieces) != 1 or type(pieces[0]) is not bytes:
+            return None
+        match = _UID_FLAGS.fullmatch(pieces[0])
+        if match is not None:
+            seq, uid, flags = match.groups()
+        else:
+            match = _FLAGS_UID.fullmatch(pieces[0])
+            if match is None:
+                return None
+            seq, flags, uid = match.groups()
+        flag_list = tuple(flags.split())
+        if any(f.isdigit() for f in flag_list):
+            return None  # the tokenizer makes numbers of such atoms: leave it to it
+        uid_number = int(uid)
+        if uid_number in out:
+            return None
+        out[uid_number] = {b"SEQ": int(seq), b"UID": uid_number, b"FLAGS": flag_list}
+    return out
+
+
 def parse_fetch(responses: Iterable[Untagged]) -> dict[int, dict[bytes, Any]]:
     """FETCH responses keyed by UID; responses without a UID (unsolicited) are left out.
 
@@ -41,6 +76,12 @@ def parse_fetch(responses: Iterable[Untagged]) -> dict[int, dict[bytes, Any]]:
     tokens come from ``tokens.parse_pieces`` (fast); imapclient converts the values.
     """
     fetches = [r for r in responses if r.kind == b"FETCH"]
+    quick = _uid_flags_only(fetches)
+    return quick if quick is not None else _parse_fetch_tokens(fetches)
+
+
+def _parse_fetch_tokens(fetches: list[Untagged]) -> dict[int, dict[bytes, Any]]:
+    """The general path of ``parse_fetch``: the tokenizer, then imapclient's converters."""
     if all(len(r.pieces) == 1 and type(r.pieces[0]) is bytes for r in fetches):
         # No literals: all responses in one tokenizer pass, then cut into triples.
         flat = parse_pieces([b" ".join(r.pieces[0] for r in fetches)])  # type: ignore[misc]
@@ -49,7 +90,8 @@ def parse_fetch(responses: Iterable[Untagged]) -> dict[int, dict[bytes, Any]]:
         parsed = [parse_pieces(r.pieces) for r in fetches]
     out: dict[int, dict[bytes, Any]] = {}
     for values in parsed:
-        if (len(values) < 3 or values[1] != b"FETCH" or not isinstance(values[2], tuple)
+        if (len(values) < 3 or not isinstance(values[1], bytes) or values[1].upper() != b"FETCH"
+                or not isinstance(values[2], tuple)
                 or len(values[2]) % 2):
             raise ProtocolError(f"malformed FETCH response: {values!r:.80}")
         items = values[2]

@@ -89,3 +89,40 @@ def test_fast_tokenizer_agrees_with_imapclient() -> None:
     for bad in ([b'1 (UID "x'], [b"1 (UID 2"], [b"1 ) ("], [b"1 {3}"], [b"1 (UID ] 2)"]):
         with pytest.raises(ProtocolError):
             parse_pieces(bad)
+
+
+def test_fetch_of_uid_and_flags_takes_the_quick_path_with_the_same_result() -> None:
+    from gateway.protocols.imap.parsing import _parse_fetch_tokens, _uid_flags_only
+
+    raw = (b"* 1 FETCH (UID 7 FLAGS ())\r\n"
+           b"* 2 FETCH (UID 9 FLAGS (\\Seen \\Answered $Label1 Junk))\r\n"
+           b"* 3 FETCH (FLAGS (\\Flagged) UID 11)\r\n")
+    fetches = _untagged(raw)
+    quick = _uid_flags_only(fetches)
+    assert quick == {
+        7: {b"SEQ": 1, b"UID": 7, b"FLAGS": ()},
+        9: {b"SEQ": 2, b"UID": 9, b"FLAGS": (b"\\Seen", b"\\Answered", b"$Label1", b"Junk")},
+        11: {b"SEQ": 3, b"UID": 11, b"FLAGS": (b"\\Flagged",)},
+    }
+    assert quick == _parse_fetch_tokens(fetches) == parse_fetch(fetches)
+
+
+def test_fetch_quick_path_leaves_anything_else_to_the_tokenizer() -> None:
+    from gateway.protocols.imap.parsing import _uid_flags_only
+
+    for raw in (
+        b"* 1 FETCH (UID 7 FLAGS (\\Seen) RFC822.SIZE 12)\r\n",  # more items
+        b"* 1 FETCH (FLAGS (\\Seen))\r\n",  # unsolicited, no UID
+        b"* 1 FETCH (UID 7 FLAGS (123))\r\n",  # a number-like keyword
+        b"* 1 FETCH (UID 7 FLAGS (\\Seen))\r\n* 2 FETCH (UID 7 FLAGS ())\r\n",  # same UID
+        b"* 1 FETCH (UID 7 BODY[] {3}\r\nabc)\r\n",  # a literal
+        b"* 1 fetch (uid 7 flags (\\Seen))\r\n",  # lower case
+    ):
+        fetches = _untagged(raw)
+        assert _uid_flags_only(fetches) is None, raw
+        parse_fetch(fetches)  # and the general path copes
+    merged = parse_fetch(_untagged(b"* 1 FETCH (UID 7 FLAGS (\\Seen))\r\n"
+                                   b"* 1 FETCH (UID 7 RFC822.SIZE 5)\r\n"))
+    assert merged == {7: {b"SEQ": 1, b"UID": 7, b"FLAGS": (b"\\Seen",), b"RFC822.SIZE": 5}}
+    lower = parse_fetch(_untagged(b"* 1 fetch (uid 7 flags (\\Seen))\r\n"))
+    assert lower[7][b"FLAGS"] == (b"\\Seen",)
