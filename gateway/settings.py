@@ -26,6 +26,9 @@ class Settings(BaseSettings):
     max_request_bytes: int = Field(default=50 * 1024 * 1024, ge=1024)
     rate_limit_per_minute: int = Field(default=0, ge=0)  # per API token; 0: no limit
     rate_limit_burst: int = Field(default=200, ge=1)
+    # The hottest routes skip FastAPI's per-request machinery for plain requests
+    # (api/fastpath.py); false sends every request through FastAPI (same responses).
+    fast_paths: bool = True
 
     # Upstream connections
     connect_timeout: float = Field(default=10.0, gt=0)

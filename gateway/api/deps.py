@@ -8,6 +8,7 @@ from typing import Annotated, Literal
 
 from fastapi import Depends, Path, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from fastapi.security.utils import get_authorization_scheme_param
 
 from ..accounts.models import ACCOUNT_ID_PATTERN, Account
 from ..errors import AccountNotFound, Forbidden, RateLimited, Unauthenticated
@@ -42,17 +43,21 @@ ServicesDep = Annotated[Services, Depends(get_services)]
 _bearer = HTTPBearer(auto_error=False, description="An API token (`mgt_...`)")
 
 
-async def get_principal(
-    request: Request,
-    services: ServicesDep,
-    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
-) -> Principal:
+def bearer_token(authorization: str | None) -> str | None:
+    """The token of an ``Authorization: Bearer <token>`` header, read as ``HTTPBearer`` does."""
+    scheme, credentials = get_authorization_scheme_param(authorization)
+    if not (authorization and scheme and credentials) or scheme.lower() != "bearer":
+        return None
+    return credentials
+
+
+async def principal_for(request: Request, services: Services, token: str | None) -> Principal:
+    """Who holds ``token`` (401 if nobody), after the rate limit; remembered on the request."""
     cached = getattr(request.state, "principal", None)
     if cached is not None:
         return cached
-    if credentials is None or credentials.scheme.lower() != "bearer" or not credentials.credentials:
+    if not token:
         raise Unauthenticated("send 'Authorization: Bearer <token>'")
-    token = credentials.credentials
     admin = services.settings.admin_token
     if admin is not None and hmac.compare_digest(
         hash_token(token), hash_token(admin.get_secret_value())
@@ -77,6 +82,29 @@ async def get_principal(
     return principal
 
 
+def check_scope(principal: Principal, scope: Scope) -> Principal:
+    if not principal.has(scope):
+        raise Forbidden(f"this token lacks the '{scope}' scope")
+    return principal
+
+
+async def account_for(principal: Principal, services: Services, account_id: str) -> Account:
+    if not principal.can_see(account_id):
+        # Another tenant's account: do not even confirm it exists.
+        raise AccountNotFound(f"no account {account_id!r}")
+    return await services.accounts.get(account_id)
+
+
+async def get_principal(
+    request: Request,
+    services: ServicesDep,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+) -> Principal:
+    token = (credentials.credentials
+             if credentials is not None and credentials.scheme.lower() == "bearer" else None)
+    return await principal_for(request, services, token)
+
+
 PrincipalDep = Annotated[Principal, Depends(get_principal)]
 
 
@@ -87,9 +115,7 @@ class Requires:
         self.scope = scope
 
     async def __call__(self, principal: PrincipalDep) -> Principal:
-        if not principal.has(self.scope):
-            raise Forbidden(f"this token lacks the '{self.scope}' scope")
-        return principal
+        return check_scope(principal, self.scope)
 
     def __repr__(self) -> str:
         return f"Requires({self.scope!r})"
@@ -105,10 +131,7 @@ async def get_account(
     principal: PrincipalDep,
     services: ServicesDep,
 ) -> Account:
-    if not principal.can_see(account):
-        # Another tenant's account: do not even confirm it exists.
-        raise AccountNotFound(f"no account {account!r}")
-    return await services.accounts.get(account)
+    return await account_for(principal, services, account)
 
 
 AccountDep = Annotated[Account, Depends(get_account)]

@@ -11,11 +11,15 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import StreamingResponse
 from pydantic import ValidationError
 
+from ...accounts.models import Account
 from ...errors import InvalidInput
 from ...mail.service import ListQuery
 from ...protocols.mime_build import build_message
+from ...services import Services
 from ..deps import AccountDep, ServicesDep, requires
 from ..errors import problem_responses
+from ..fastpath import LeanRoute, account_of, caller, fast_path, path_str, services_of
+from ..fastpath import Query as PlainQuery
 from ..schemas.messages import (
     BatchItem,
     BatchRequest,
@@ -29,7 +33,7 @@ from ..schemas.messages import (
     MessageOut,
 )
 
-router = APIRouter(prefix="/v1/accounts/{account}", tags=["messages"])
+router = APIRouter(prefix="/v1/accounts/{account}", tags=["messages"], route_class=LeanRoute)
 
 MailboxId = Annotated[str, Path(min_length=1, max_length=2048,
                                 description="Mailbox id from the list, or 'INBOX'")]
@@ -60,8 +64,28 @@ _APPEND_BODY = {"requestBody": {"required": True, "content": {
 }}}
 
 
+async def _list_page(services: Services, account: Account, mailbox: str, query: ListQuery,
+                     limit: int, cursor: str | None) -> Response:
+    page = await services.mail.list_messages(account.id, mailbox, query, limit=limit,
+                                             cursor=cursor)
+    # Built from plain dicts and serialised by orjson: validating 500 items is measurable.
+    return Response(orjson.dumps(page), media_type="application/json")
+
+
+async def _list_messages_fast(request: Request) -> Response:
+    mailbox = path_str(request, "mailbox", 2048)
+    q = PlainQuery(request.query_params)
+    query = ListQuery(q.bool("unseen"), q.bool("flagged"), q.str("from", 1000),
+                      q.str("to", 1000), q.str("subject", 1000), q.str("text", 1000),
+                      q.date("since"), q.date("before"))
+    limit, cursor = q.int("limit", 50, 1, 500), q.str("cursor", 512)
+    account = await account_of(request, await caller(request, "read"))
+    return await _list_page(services_of(request), account, mailbox, query, limit, cursor)
+
+
 @router.get("/mailboxes/{mailbox}/messages", response_model=MessageList, status_code=200,
             dependencies=requires("read"), responses=problem_responses(403, 404, *_UPSTREAM))
+@fast_path(_list_messages_fast)
 async def list_messages(
     account: AccountDep, mailbox: MailboxId, services: ServicesDep,
     unseen: bool | None = None, flagged: bool | None = None,
@@ -74,10 +98,7 @@ async def list_messages(
     cursor: Annotated[str | None, Query(max_length=512)] = None,
 ) -> Response:
     query = ListQuery(unseen, flagged, from_, to, subject, text, since, before)
-    page = await services.mail.list_messages(account.id, mailbox, query, limit=limit,
-                                             cursor=cursor)
-    # Built from plain dicts and serialised by orjson: validating 500 items is measurable.
-    return Response(orjson.dumps(page), media_type="application/json")
+    return await _list_page(services, account, mailbox, query, limit, cursor)
 
 
 @router.post("/mailboxes/{mailbox}/messages", response_model=MessageIdOut, status_code=201,
@@ -112,14 +133,26 @@ async def batch(account: AccountDep, body: BatchRequest, services: ServicesDep) 
     return BatchResult(items=[BatchItem(**i) for i in items])
 
 
+async def _message(services: Services, account: Account, message: str) -> Response:
+    ref, parsed, meta = await services.mail.get_message(account.id, message)
+    out = MessageOut.from_parsed(parsed, id=message, uid=ref.uid, mailbox=meta["mailbox"],
+                                 flags=meta["flags"], size=meta["size"], preview=parsed.preview)
+    # What FastAPI would make of the returned model (by alias), without validating it again.
+    return Response(out.model_dump_json(by_alias=True), media_type="application/json")
+
+
+async def _get_message_fast(request: Request) -> Response:
+    message = path_str(request, "message", 4096)
+    account = await account_of(request, await caller(request, "read"))
+    return await _message(services_of(request), account, message)
+
+
 @router.get("/messages/{message}", response_model=MessageOut, status_code=200,
             dependencies=requires("read"), responses=problem_responses(403, 404, *_UPSTREAM))
+@fast_path(_get_message_fast)
 async def get_message(account: AccountDep, message: MessageId,
-                      services: ServicesDep) -> MessageOut:
-    ref, parsed, meta = await services.mail.get_message(account.id, message)
-    return MessageOut.from_parsed(parsed, id=message, uid=ref.uid, mailbox=meta["mailbox"],
-                                  flags=meta["flags"], size=meta["size"],
-                                  preview=parsed.preview)
+                      services: ServicesDep) -> Response:
+    return await _message(services, account, message)
 
 
 @router.get("/messages/{message}/raw", response_class=StreamingResponse, status_code=200,
