@@ -54,6 +54,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         lifespan=lifespan,
         license_info={"name": "GPL-3.0-or-later",
                       "identifier": "GPL-3.0-or-later"},
+        openapi_tags=[{"name": tag} for tag in (
+            "operations", "accounts", "tokens", "events", "mailboxes", "messages", "pop3",
+            "sending")],
     )
     app.state.services = services
     app.state.rate_limiter = (
@@ -61,7 +64,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         if settings.rate_limit_per_minute else None
     )
     api_errors.install(app)
-    for module in (health, accounts, tokens, events, webhooks, mailboxes, messages, pop3, send,
+    # Requests are matched against the routes in this order, one by one: the busiest first.
+    # (No two routers share a path, so the order changes nothing else.)
+    for module in (messages, send, mailboxes, health, accounts, tokens, events, webhooks, pop3,
                    outbox):
         app.include_router(module.router)
     app.state.metrics = metrics = Metrics(services.accounts)
