@@ -15,7 +15,7 @@ import contextlib
 import logging
 import secrets
 from collections import OrderedDict
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -25,6 +25,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from ..store.db import Store
 from ..store.events import EventRepo, insert_event
+from ..store.schema import events as events_table
 from ..store.schema import utcnow
 from ..store.webhooks import WebhookRecord, WebhookRepo
 
@@ -32,6 +33,9 @@ log = logging.getLogger(__name__)
 
 NOTIFY_CHANNEL = "mailgate_events"
 _PRUNE_EVERY = 3600.0
+# Many events in one statement (SQLAlchemy's "insertmanyvalues": multi-row INSERT ...
+# RETURNING); each row's seq is matched by its id, so the order of RETURNING is irrelevant.
+_INSERT_MANY = events_table.insert().returning(events_table.c.id, events_table.c.seq)
 
 
 @dataclass(frozen=True)
@@ -100,6 +104,37 @@ class EventBatch:
                       seq=seq)
         self.events.append(event)
         return event
+
+    async def add_many(self, items: Sequence[tuple[str, str | None, dict[str, Any]]],
+                       ) -> list[Event]:
+        """Add ``(type, account, data)`` events, in this order, with one INSERT statement.
+
+        The same rows, deliveries and fan-out as ``add`` for each, at a fraction of the
+        cost: one round trip to the store for the batch instead of one per event.
+        """
+        if not items:
+            return []
+        now = utcnow()
+        rows = [{"id": "evt_" + secrets.token_hex(10), "type": type_, "account_id": account,
+                 "data": data, "created_at": now} for type_, account, data in items]
+        result = await self.conn.execute(_INSERT_MANY, rows)
+        seqs = {row_id: int(seq) for row_id, seq in result.all()}
+        if self._hooks is None:  # read once per transaction
+            self._hooks = await WebhookRepo.subscriptions(self.conn)
+        added = []
+        for row in rows:
+            if self._hooks:
+                self.deliveries += await WebhookRepo.enqueue(
+                    self.conn, self._hooks, event_id=row["id"], event_type=row["type"],
+                    account_id=row["account_id"], now=now)
+            added.append(Event(id=row["id"], type=row["type"], account=row["account_id"],
+                               created_at=now, data=row["data"], seq=seqs[row["id"]]))
+        if self._dialect == "postgresql":
+            # Other instances read every event after their last seq: one notice will do.
+            await self.conn.execute(text("SELECT pg_notify(:ch, :payload)"), {
+                "ch": NOTIFY_CHANNEL, "payload": f"{self._instance}:{max(seqs.values())}"})
+        self.events += added
+        return added
 
 
 class EventBus:

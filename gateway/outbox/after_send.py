@@ -101,8 +101,7 @@ class AfterSend:
             batch_items = self._pending[:_BATCH]
             try:
                 async with self._events.transaction() as batch:
-                    for type_, account_id, data in batch_items:
-                        await batch.add(type_, account_id, data)
+                    await batch.add_many(batch_items)
             except Exception:  # an event store hiccup must not stop the sending
                 if final:
                     log.exception("dropping %d send events at shutdown", len(self._pending))
