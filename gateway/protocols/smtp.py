@@ -91,6 +91,10 @@ def _end_of_data_wait(wait: float, message: bytes) -> float:
 def _stuffed(message: bytes) -> bytes:
     """CRLF line endings, and RFC 5321 §4.5.2 dot-stuffing: a line starting with "." gets
     one more."""
+    lf = message.count(b"\n")
+    if (lf == message.count(b"\r\n") == message.count(b"\r") and b"\n." not in message
+            and not message.startswith(b".") and message.endswith(b"\r\n")):
+        return message  # the usual case (built here, or normalised): nothing to change
     body = _LEADING_DOT.sub(b"..", _LINE_END.sub(b"\r\n", message))
     return body if body.endswith(b"\r\n") else body + b"\r\n"
 

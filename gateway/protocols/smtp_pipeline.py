@@ -28,7 +28,9 @@ class ReplyReader(asyncio.Protocol):
     def __init__(self, owner: asyncio.BaseProtocol) -> None:
         self._owner = owner
         self._buffer = bytearray()
-        self._more = asyncio.Event()
+        # A bare future per wait, woken by the next bytes: ``asyncio.wait_for`` on an
+        # ``Event`` made a task per reply, a measurable part of a transaction's CPU.
+        self._waiter: asyncio.Future[bool] | None = None  # result: timed out
         self._writable = asyncio.Event()
         self._writable.set()
         self.lost: BaseException | None = None
@@ -37,16 +39,16 @@ class ReplyReader(asyncio.Protocol):
 
     def data_received(self, data: bytes) -> None:
         self._buffer.extend(data)
-        self._more.set()
+        self._wake()
 
     def eof_received(self) -> bool:
         self.lost = SMTPServerDisconnected("connection closed by the server")
-        self._more.set()
+        self._wake()
         return False
 
     def connection_lost(self, exc: Exception | None) -> None:
         self.lost = SMTPServerDisconnected("connection lost")
-        self._more.set()
+        self._wake()
         self._writable.set()
         self._owner.connection_lost(exc)  # aiosmtplib learns it too
 
@@ -69,21 +71,33 @@ class ReplyReader(asyncio.Protocol):
 
     async def reply(self, wait: float) -> tuple[int, str]:
         """The next complete reply: ``(code, text)``, lines of a multiline reply joined."""
+        parsed = self._parse()
+        if parsed is not None:
+            return parsed
         loop = asyncio.get_running_loop()
         deadline = loop.time() + wait
         while True:
-            parsed = self._parse()
-            if parsed is not None:
-                return parsed
             if self.lost is not None:
                 raise self.lost
             if len(self._buffer) > _MAX_REPLY:
                 raise SMTPResponseException(-1, "reply too long")
-            self._more.clear()
+            waiter = self._waiter = loop.create_future()
+            timer = loop.call_at(deadline, _expire, waiter)
             try:
-                await asyncio.wait_for(self._more.wait(), max(0.0, deadline - loop.time()))
-            except TimeoutError as exc:
-                raise SMTPReadTimeoutError("timed out waiting for the server's reply") from exc
+                expired = await waiter
+            finally:
+                timer.cancel()
+                self._waiter = None
+            parsed = self._parse()
+            if parsed is not None:
+                return parsed
+            if expired and self.lost is None:
+                raise SMTPReadTimeoutError("timed out waiting for the server's reply")
+
+    def _wake(self) -> None:
+        waiter = self._waiter
+        if waiter is not None and not waiter.done():
+            waiter.set_result(False)
 
     def _parse(self) -> tuple[int, str] | None:
         """RFC 5321 §4.2.1: ``ddd-text`` continues a reply, ``ddd text`` (or ``ddd``) ends it."""
@@ -104,3 +118,8 @@ class ReplyReader(asyncio.Protocol):
     @property
     def leftover(self) -> bool:
         return bool(self._buffer)
+
+
+def _expire(waiter: asyncio.Future[bool]) -> None:
+    if not waiter.done():
+        waiter.set_result(True)
