@@ -64,3 +64,49 @@ def test_endless_line_is_refused() -> None:
     with pytest.raises(WireError):
         for _ in range(200):
             reader.feed(b"x" * 65536)
+
+
+def _read_in_place(reader: ResponseReader, data: bytes, sizes: random.Random) -> list:
+    """What a BufferedProtocol transport does: write into ``buffer()``, then ``advance``."""
+    out, pos = [], 0
+    while pos < len(data):
+        target = reader.buffer()
+        assert len(target) > 0
+        count = min(len(target), len(data) - pos, sizes.randint(1, 300_000))
+        target[:count] = data[pos:pos + count]
+        target.release()
+        pos += count
+        out += reader.advance(count)
+    return out
+
+
+@pytest.mark.parametrize("seed", range(10))
+def test_reading_into_the_buffers_gives_the_same_result(seed: int) -> None:
+    body = bytes(range(256)) * 4096  # 1 MiB, with CR/LF bytes inside
+    small = b"x\r\n" * 10_000  # through the line buffer (30 kB)
+    long_line = b"* 9 FETCH (FLAGS (" + b"\\Seen " * 40_000 + b"))\r\n"  # longer than a buffer
+    data = (STREAM + b"* 1 FETCH (UID 5 BODY[]<0> {%d}\r\n" % len(body) + body + b")\r\n"
+            + b"* 2 FETCH (BODY[1] {%d}\r\n" % len(small) + small + b")\r\n" + long_line
+            + b"G2 OK done\r\n")
+    expected = ResponseReader().feed(data)
+    assert expected[5] == [(b"* 1 FETCH (UID 5 BODY[]<0> {%d}" % len(body), body), b")"]
+    assert expected[6] == [(b"* 2 FETCH (BODY[1] {%d}" % len(small), small), b")"]
+    assert expected[7] == [long_line[:-2]]
+    assert _read_in_place(ResponseReader(), data, random.Random(seed)) == expected
+
+
+def test_a_large_literal_is_received_in_place() -> None:
+    body = b"y" * 1_000_000
+    reader = ResponseReader()
+    head = b"* 1 FETCH (BODY[] {%d}\r\n" % len(body)
+    assert reader.feed(head + body[:1000]) == []
+    # The transport is offered exactly the literal's remaining bytes, so TLS decrypts
+    # straight into the literal's own buffer.
+    assert reader.literal_remaining == len(body) - 1000
+    target = reader.buffer()
+    assert len(target) == len(body) - 1000
+    target[:] = body[1000:]
+    target.release()
+    assert reader.advance(len(body) - 1000) == []
+    assert reader.literal_remaining == 0
+    assert reader.feed(b")\r\n") == [[(head[:-2], body), b")"]]
