@@ -38,34 +38,36 @@ class IdempotencyRepo:
         engine = self._store.engine
         for _ in range(3):
             now = utcnow()
+            row = {"account_id": account_id, "key": key, "request_hash": request_hash,
+                   "outcome": None, "response": None, "created_at": now,
+                   "expires_at": now + timedelta(seconds=ttl)}
             try:
+                # The usual case, a new key: one INSERT.
                 async with engine.begin() as conn:
-                    await conn.execute(idempotency_keys.delete().where(
-                        _key(account_id, key),
-                        sa.or_(
-                            idempotency_keys.c.expires_at < now,
-                            sa.and_(idempotency_keys.c.outcome.is_(None),
-                                    idempotency_keys.c.created_at
-                                    < now - timedelta(seconds=abandon_after)),
-                        ),
-                    ))
-                    await conn.execute(idempotency_keys.insert().values(
-                        account_id=account_id, key=key, request_hash=request_hash,
-                        outcome=None, response=None, created_at=now,
-                        expires_at=now + timedelta(seconds=ttl),
-                    ))
+                    await conn.execute(_INSERT, row)
                 return None
             except IntegrityError:
-                existing = await self.get(account_id, key)
-                if existing is not None:
-                    return existing
-                # It expired or was released between our insert and our read: try again.
+                pass
+            try:
+                # The key is taken: replace it if it expired or its request was abandoned.
+                async with engine.begin() as conn:
+                    stale = await conn.execute(_DELETE_STALE, {
+                        "b_account": account_id, "b_key": key, "now": now,
+                        "abandoned_before": now - timedelta(seconds=abandon_after)})
+                    if stale.rowcount:
+                        await conn.execute(_INSERT, row)
+                        return None
+            except IntegrityError:
+                continue  # another request took it over first: read what it holds
+            existing = await self.get(account_id, key)
+            if existing is not None:
+                return existing
+            # It expired or was released between our insert and our read: try again.
         raise RuntimeError("could not reserve the idempotency key")  # pragma: no cover
 
     async def get(self, account_id: str, key: str) -> StoredResponse | None:
         async with self._store.engine.connect() as conn:
-            row = (await conn.execute(
-                sa.select(idempotency_keys).where(_key(account_id, key)))).first()
+            row = (await conn.execute(_GET, {"b_account": account_id, "b_key": key})).first()
         if row is None:
             return None
         return StoredResponse(row.request_hash, row.outcome, row.response, row.created_at)
@@ -73,19 +75,18 @@ class IdempotencyRepo:
     async def complete(self, account_id: str, key: str, outcome: str, body: dict[str, Any],
                        *, conn: AsyncConnection | None = None) -> None:
         """Store the response (inside the caller's transaction when ``conn`` is given)."""
-        stmt = idempotency_keys.update().where(_key(account_id, key)).values(
-            outcome=outcome, response=body)
+        params = {"b_account": account_id, "b_key": key, "new_outcome": outcome,
+                  "new_response": body}
         if conn is not None:
-            await conn.execute(stmt)
+            await conn.execute(_COMPLETE, params)
             return
         async with self._store.engine.begin() as own:
-            await own.execute(stmt)
+            await own.execute(_COMPLETE, params)
 
     async def release(self, account_id: str, key: str) -> None:
         """Forget a reservation whose request failed before doing anything."""
         async with self._store.engine.begin() as conn:
-            await conn.execute(idempotency_keys.delete().where(
-                _key(account_id, key), idempotency_keys.c.outcome.is_(None)))
+            await conn.execute(_RELEASE, {"b_account": account_id, "b_key": key})
 
     async def purge_expired(self) -> int:
         async with self._store.engine.begin() as conn:
@@ -94,5 +95,17 @@ class IdempotencyRepo:
         return result.rowcount or 0
 
 
-def _key(account_id: str, key: str):
-    return sa.and_(idempotency_keys.c.account_id == account_id, idempotency_keys.c.key == key)
+# The statements of the hot path, built once: SQLAlchemy then reuses their compiled form
+# (building a statement per call cost more CPU than running it on SQLite).
+_c = idempotency_keys.c
+_KEY = sa.and_(_c.account_id == sa.bindparam("b_account"), _c.key == sa.bindparam("b_key"))
+_INSERT = idempotency_keys.insert()
+_DELETE_STALE = idempotency_keys.delete().where(_KEY, sa.or_(
+    _c.expires_at < sa.bindparam("now"),
+    sa.and_(_c.outcome.is_(None), _c.created_at < sa.bindparam("abandoned_before")),
+))
+_GET = sa.select(idempotency_keys).where(_KEY)
+_COMPLETE = idempotency_keys.update().where(_KEY).values(
+    outcome=sa.bindparam("new_outcome", type_=_c.outcome.type),
+    response=sa.bindparam("new_response", type_=_c.response.type))
+_RELEASE = idempotency_keys.delete().where(_KEY, _c.outcome.is_(None))
