@@ -154,3 +154,32 @@ async def test_send_agrees_with_fastapi(client: httpx.AsyncClient, account: dict
         assert response.status_code == 422, response.text
         assert sending.fast_served == served + (0 if fastapi_answers else 1), kwargs
     assert len(await wait_for_mail(mailstack, rcpt, 2, within=1)) == 1
+
+
+def test_message_json_memo_equals_the_model_serialisation() -> None:
+    from types import SimpleNamespace
+
+    from gateway.api.routes.messages import MessageJsonMemo
+    from gateway.api.schemas.messages import MessageOut
+    from gateway.protocols.mime_parse import parse_message
+    from tests.mail.conftest import latin1_with_attachment
+
+    memo = MessageJsonMemo(max_bytes=3000)
+    ref = SimpleNamespace(uid=42)
+    sources = [latin1_with_attachment(b"%PDF" * 100),
+               make_message('"flags":["\\u0000"] in the subject', body='"flags":[] {"x": 1}')]
+    for raw in sources:
+        parsed = parse_message(raw)
+        for flags in ([], ["\\Seen"], ["\\Seen", "$Label", "Ünïcode\ufffd", 'q"uote']):
+            meta = {"flags": flags, "mailbox": "INBOX", "size": len(raw)}
+            expected = MessageOut.from_parsed(
+                parsed, id="m1", uid=42, mailbox="INBOX", flags=flags, size=len(raw),
+                preview=parsed.preview).model_dump_json(by_alias=True).encode()
+            assert memo.render("acct", "m1", ref, parsed, meta) == expected
+            assert memo.render("acct", "m1", ref, parsed, meta) == expected  # from the memo
+        other = parse_message(raw)  # the mail layer parsed it again: the entry is not used
+        meta = {"flags": ["\\Answered"], "mailbox": "INBOX", "size": len(raw)}
+        assert memo.render("acct", "m1", ref, other, meta) == MessageOut.from_parsed(
+            other, id="m1", uid=42, mailbox="INBOX", flags=["\\Answered"], size=len(raw),
+            preview=other.preview).model_dump_json(by_alias=True).encode()
+    assert memo._size <= 3000
