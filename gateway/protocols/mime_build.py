@@ -34,6 +34,7 @@ _LOCAL = rf"(?:{_ATEXT}+(?:\.{_ATEXT}+)*|\"(?:[^\"\\\x00-\x1f\x7f]|\\[\x20-\x7e]
 _LABEL = r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
 _DOMAIN = rf"(?:{_LABEL}(?:\.{_LABEL})*|\[[0-9A-Fa-f:.]+\]|\[IPv6:[0-9A-Fa-f:.]+\])"
 _ADDR_SPEC = re.compile(rf"^({_LOCAL})@({_DOMAIN})$")
+_DOMAIN_ONLY = re.compile(_DOMAIN)
 _NAME_ADDR = re.compile(r"^\s*(.*?)\s*<([^<>]*)>\s*$", re.S)
 _CONTROL = re.compile(r"[\x00-\x08\x0a-\x1f\x7f]")  # every C0 control but TAB, and DEL
 # RFC 5322 §2.2 / §3.6.8: a field name is printable US-ASCII except the colon.
@@ -119,6 +120,9 @@ def parse_address(value: str | Address, *, where: str = "address") -> Address:
     else:
         if not isinstance(value, str):
             raise InvalidInput(f"{where}: not an address")
+        known = _PARSED.get(value)
+        if known is not None:
+            return known
         match = _NAME_ADDR.match(value)
         if match:
             name, addr = match.group(1).strip().strip('"') or None, match.group(2)
@@ -128,7 +132,18 @@ def parse_address(value: str | Address, *, where: str = "address") -> Address:
         check_header_value(name, where=f"{where}.name")
         if len(name) > 256:
             raise InvalidInput(f"{where}.name: longer than 256 characters")
-    return Address(address=validate_addr_spec(addr, where=where), name=name or None)
+    parsed = Address(address=validate_addr_spec(addr, where=where), name=name or None)
+    if isinstance(value, str):
+        if len(_PARSED) >= _PARSED_MAX:
+            _PARSED.clear()
+        _PARSED[value] = parsed
+    return parsed
+
+
+# Valid addresses already parsed (a pure function of the string): senders and frequent
+# recipients come back with every message. Bounded; errors are never kept.
+_PARSED: dict[str, Address] = {}
+_PARSED_MAX = 4096
 
 
 def validate_addr_spec(addr: str, *, where: str = "address") -> str:
@@ -167,8 +182,19 @@ def check_header_value(value: str, *, where: str) -> str:
 
 def new_message_id(domain: str) -> str:
     """A fresh Message-ID (RFC 5322 §3.6.4) on the sender's domain."""
-    domain = domain if re.fullmatch(_DOMAIN, domain or "") else "mailgate.invalid"
+    domain = domain if _DOMAIN_ONLY.fullmatch(domain or "") else "mailgate.invalid"
     return f"<{int(time.time() * 1000):x}.{secrets.token_hex(10)}@{domain}>"
+
+
+_DAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+
+
+def date_now() -> str:
+    """``format_datetime(datetime.now(UTC))`` (RFC 5322 §3.3) without its detours."""
+    d = datetime.now(UTC)
+    return (f"{_DAYS[d.weekday()]}, {d.day:02d} {_MONTHS[d.month - 1]} {d.year:04d} "
+            f"{d.hour:02d}:{d.minute:02d}:{d.second:02d} +0000")
 
 
 def domain_of(address: str) -> str:
@@ -187,7 +213,7 @@ def build_message(draft: Draft, *, max_bytes: int | None = None) -> BuiltMessage
         raise InvalidInput("message_id: must look like <local@domain>")
     if max_bytes is not None:
         size = sum(len(a.content) for a in draft.attachments)
-        size += len((draft.text or "").encode()) + len((draft.html or "").encode())
+        size += _utf8_len(draft.text) + _utf8_len(draft.html)
         if size > max_bytes:
             raise PayloadTooLarge(f"the message is over the limit of {max_bytes} bytes")
 
@@ -197,6 +223,12 @@ def build_message(draft: Draft, *, max_bytes: int | None = None) -> BuiltMessage
         raise PayloadTooLarge(f"the message is {len(raw)} bytes, over the limit of {max_bytes}")
     return BuiltMessage(raw=raw, message_id=message_id, mail_from=draft.sender.address,
                         rcpt_to=rcpts)
+
+
+def _utf8_len(text: str | None) -> int:
+    if not text:
+        return 0
+    return len(text) if text.isascii() else len(text.encode())
 
 
 def _build_mime(draft: Draft, subject: str, message_id: str) -> bytes:
@@ -238,7 +270,7 @@ def _build_simple(draft: Draft, subject: str, message_id: str) -> bytes:
     if draft.reply_to:
         lines.append(enc.address_list("Reply-To", mailboxes(draft.reply_to)))
     lines.append(enc.unstructured("Subject", subject))
-    lines.append("Date: " + format_datetime(draft.date or datetime.now(UTC)))
+    lines.append("Date: " + (format_datetime(draft.date) if draft.date else date_now()))
     lines.append("Message-ID: " + message_id)
     if draft.in_reply_to:
         parent = _check_msg_id(draft.in_reply_to, where="in_reply_to")

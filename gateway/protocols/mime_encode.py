@@ -97,9 +97,10 @@ def address_list(header: str, mailboxes: list[tuple[str, str | None]]) -> str:
 
 def body_part(text: str, subtype: str) -> tuple[list[str], bytes]:
     """Content headers and the encoded body (CRLF line endings) of a text part."""
-    text = _NEWLINES.sub("\n", text)
+    if "\r" in text:
+        text = _NEWLINES.sub("\n", text)
     data = text.encode("utf-8")
-    if data.isascii() and all(len(line) <= 998 for line in data.split(b"\n")):
+    if data.isascii() and max(map(len, data.split(b"\n"))) <= 998:
         cte, body = "7bit", data
     else:
         cte = "quoted-printable"
