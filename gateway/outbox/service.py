@@ -15,11 +15,13 @@ from ..settings import Settings
 from ..store.db import Store
 from ..store.outbox import OutboxJob, OutboxRepo, new_job_id
 from ..store.schema import utcnow
-from .after_send import AfterSend
+from .after_send import AfterSend, AfterSendReport
 from .compose import Composed, compose_json, compose_raw
 from .idempotency import IdempotencyGuard, Outcome, request_hash
 
 log = logging.getLogger(__name__)
+
+_NOTHING_AFTER = AfterSendReport(saved_to_sent=None)  # no Sent copy, no original to flag
 
 
 class SendService:
@@ -110,9 +112,11 @@ class SendService:
         message = composed.message
         pool = await self.accounts.manager(account.id, "smtp")
         result = await pool.send(message.mail_from, message.rcpt_to, message.raw)
-        report = await self.after.follow_up(account.id, message.raw,
-                                      save_to_sent=composed.save_to_sent,
-                                      in_reply_to=composed.in_reply_to)
+        report = _NOTHING_AFTER
+        if composed.save_to_sent or composed.in_reply_to:
+            report = await self.after.follow_up(account.id, message.raw,
+                                                save_to_sent=composed.save_to_sent,
+                                                in_reply_to=composed.in_reply_to)
         rejected = [{"address": r.address, "code": r.code, "message": r.message}
                     for r in result.rejected]
         self.after.publish_soon(MESSAGE_SENT, account.id, {

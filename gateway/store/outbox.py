@@ -96,8 +96,7 @@ class OutboxRepo:
     async def any_due(self) -> bool:
         """A read-only check before claiming: idle polls take no write lock (SQLite)."""
         async with self.engine.connect() as conn:
-            row = (await conn.execute(
-                sa.select(outbox.c.id).where(_due(utcnow())).limit(1))).first()
+            row = (await conn.execute(_ANY_DUE, {"now": utcnow()})).first()
         return row is not None
 
     async def claim(self, owner: str, *, lease_seconds: float, limit: int = 1) -> list[OutboxJob]:
@@ -233,6 +232,12 @@ def _due(now: datetime):
         sa.and_(outbox.c.status == "queued", outbox.c.next_attempt_at <= now),
         sa.and_(outbox.c.status == "sending", outbox.c.lease_until < now),
     )
+
+
+# The idle poll's statement, built once (several polls a second): SQLAlchemy reuses its
+# compiled form instead of building and hashing a new statement each time.
+_ANY_DUE = sa.select(outbox.c.id).where(
+    _due(sa.bindparam("now", type_=outbox.c.lease_until.type))).limit(1)
 
 
 def _encode_cursor(created: datetime, job_id: str) -> str:
