@@ -14,6 +14,7 @@ fetching the same items, no parsing):
 - the same with 8 concurrent clients (req/s)    target: gateway/raw >= 0.5
 - get one parsed message, p50                   target: gateway/raw <= 3.0
 - list p50 while 4 clients download 20 MB        target: loaded/unloaded <= 1.5
+  (and, for reference, while 4 slow clients download at 2 MB/s each)
 - one FETCH of N lines: our reader vs aioimaplib's (its quadratic defect)
 """
 
@@ -280,25 +281,30 @@ async def main() -> None:
                          "<= 3.0"))
             raw.close()
 
-            # 4. list while 4 clients (another process) download 20 MB each, over and over
-            stop = multiprocessing.Event()
-            counter = multiprocessing.Value("q", 0)
-            proc = multiprocessing.Process(target=download_loop,
-                                           args=(port, raw_url, 4, stop, counter))
-            proc.start()
-            while counter.value < 4 * 1024 * 1024:  # noqa: ASYNC110 - a counter in another process
-                await asyncio.sleep(0.05)
-            t = time.perf_counter()
-            start_bytes = counter.value
-            loaded = await atime_calls(lambda: lean_get(list_url), max(50, args.rounds // 2))
-            elapsed = time.perf_counter() - t
-            moved = counter.value - start_bytes
-            stop.set()
-            proc.join(30)
-            rows.append(("list p50 during 4x20 MB downloads (ms)", p50(loaded) * 1e3,
-                         unloaded * 1e3, "<= 1.5 (vs unloaded)"))
-            print(f"downloads moved {moved / elapsed / 1e6:.0f} MB/s meanwhile",
-                  file=sys.stderr)
+            # 4. list while 4 clients (another process) download 20 MB each, over and over:
+            # as fast as they can (the target row), then as slow clients (2 MB/s each).
+            for rate, name in ((None, "list p50 during 4x20 MB downloads (ms)"),
+                               (2e6, "  the same, downloads at 2 MB/s each (ms)")):
+                stop = multiprocessing.Event()
+                counter = multiprocessing.Value("q", 0)
+                proc = multiprocessing.Process(target=download_loop,
+                                               args=(port, raw_url, 4, stop, counter, rate))
+                proc.start()
+                while counter.value < 4 * 1024 * 1024:  # noqa: ASYNC110 - another process
+                    await asyncio.sleep(0.05)
+                t = time.perf_counter()
+                start_bytes = counter.value
+                loaded = await atime_calls(lambda: lean_get(list_url),
+                                           max(50, args.rounds // 2))
+                elapsed = time.perf_counter() - t
+                moved = counter.value - start_bytes
+                stop.set()
+                proc.join(30)
+                rows.append((name, p50(loaded) * 1e3, unloaded * 1e3,
+                             "<= 1.5 (vs unloaded)" if rate is None else "(vs unloaded)"))
+                print(f"downloads moved {moved / elapsed / 1e6:.0f} MB/s meanwhile "
+                      f"({'unlimited' if rate is None else f'{rate / 1e6:.0f} MB/s each'})",
+                      file=sys.stderr)
             await lean.close()
 
         # 5. the aioimaplib reader defect, on the server's own bytes
@@ -333,17 +339,30 @@ async def wait_quiet(pid: int, *, below: float = 0.05, within: float = 180) -> N
         quiet = quiet + 1 if cpu() - before < below * 0.5 else 0
 
 
-def download_loop(port: int, path: str, clients: int, stop, counter) -> None:
-    """Child process: ``clients`` threads downloading ``path`` again and again."""
+def download_loop(port: int, path: str, clients: int, stop, counter,
+                  rate: float | None = None) -> None:
+    """Child process: ``clients`` threads downloading ``path`` again and again, each as
+    fast as it can or, with ``rate``, at about ``rate`` bytes a second (a slow client)."""
 
-    def count(n: int) -> bool:
-        with counter.get_lock():
-            counter.value += n
-        return not stop.is_set()
+    def one_download() -> None:
+        started, got = time.monotonic(), 0
+
+        def count(n: int) -> bool:
+            nonlocal got
+            with counter.get_lock():
+                counter.value += n
+            got += n
+            if rate:
+                ahead = got / rate - (time.monotonic() - started)
+                if ahead > 0:
+                    time.sleep(ahead)
+            return not stop.is_set()
+
+        download(port, ADMIN, path, chunk=64 * 1024 if rate else 1024 * 1024, on_bytes=count)
 
     def one() -> None:
         while not stop.is_set():
-            download(port, ADMIN, path, on_bytes=count)
+            one_download()
 
     threads = [threading.Thread(target=one) for _ in range(clients)]
     for th in threads:
