@@ -8,6 +8,17 @@ one idle too long is closed. After a failed connect, new connects wait for an
 exponential backoff with jitter (requests meanwhile fail fast as unavailable, with
 a retry-after hint) and a reviver task reconnects in the background, so the pool
 recovers by itself when the server comes back.
+
+Interactive requests first: long transfers (``bulk=True``: raw sources and
+attachments, fetched chunk by chunk) take turns on at most ``size - 2``
+sessions, and give way while interactive operations of the account (listings,
+messages, flag changes, ...) are in flight, so that a transfer's data does not
+compete with them for the event loop: no new chunk starts, and chunks in flight
+stop reading (their data waits in the socket buffers). Bounded, so transfers
+slow down but never stop: a transfer gives way for at most ``BULK_YIELD`` per
+period of interactive activity (from the first interactive operation in flight
+until none is), and reads at least ``wire.MIN_PROGRESS`` bytes (64 kB) between
+two such periods.
 """
 
 from __future__ import annotations
@@ -28,6 +39,7 @@ from .manager import ConnState, ProtocolManager
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
+BULK_YIELD = 0.05  # seconds transfers give way at most per period of interactive activity
 
 
 class ImapPool(ProtocolManager):
@@ -40,6 +52,12 @@ class ImapPool(ProtocolManager):
         # Long transfers take turns on at most size-2 sessions (at least one), chunk by
         # chunk: the other sessions, and the event loop, stay free for everything else.
         self._bulk = asyncio.Semaphore(max(1, self.size - 2))
+        self._interactive = 0  # interactive operations in flight (or waiting for a session)
+        self._bulk_busy: set[ImapSession] = set()  # sessions lent to transfers
+        self._bulk_may_run = asyncio.Event()  # cleared while transfers give way
+        self._bulk_may_run.set()
+        self._yield_timer: asyncio.TimerHandle | None = None
+        self._yield_spent = False  # this period of interactive activity used BULK_YIELD up
         self._idle: list[ImapSession] = []
         self._failures = 0
         self._retry_at = 0.0
@@ -91,18 +109,30 @@ class ImapPool(ProtocolManager):
         """Borrow a logged-in session (preferring one with ``mailbox`` selected).
 
         A session that failed (timeout, dropped socket) is discarded, never returned.
-        ``bulk=True`` for long transfers: they never take the last free session.
+        ``bulk=True`` for one chunk of a long transfer: it never takes the last free
+        session, and gives way to interactive operations (see the module docstring).
         """
         if self._closed:
             raise UpstreamUnavailable("account connections are closed", protocol="imap")
         async with contextlib.AsyncExitStack() as stack:
             if bulk:
                 await stack.enter_async_context(self._bulk)
+                await self._bulk_may_run.wait()  # set again within BULK_YIELD
+            else:
+                self._interactive_started()
+                stack.callback(self._interactive_done)
             await stack.enter_async_context(self._slots)
             session = await self._acquire(mailbox)
+            if bulk:
+                self._bulk_busy.add(session)
+                if not self._bulk_may_run.is_set():
+                    session.hold_reading()
             try:
                 yield session
             finally:
+                if bulk:
+                    self._bulk_busy.discard(session)
+                    session.release_reading()
                 # A session closes itself on a timeout, a dropped socket or a cancelled
                 # command; one that merely got a NO (or a 404 upstairs) is fine to reuse.
                 if session.alive and not self._closed:
@@ -114,6 +144,34 @@ class ImapPool(ProtocolManager):
                     # the server; any other death does.
                     if not self._closed and session.closed_reason != "cancelled":
                         self._connection_dropped()
+
+    # -- interactive first ---------------------------------------------------------------------
+
+    def _interactive_started(self) -> None:
+        self._interactive += 1
+        if self._interactive == 1 and not self._yield_spent:
+            self._bulk_may_run.clear()
+            for session in self._bulk_busy:
+                session.hold_reading()
+            self._yield_timer = asyncio.get_running_loop().call_later(
+                BULK_YIELD, self._end_yield, True)
+
+    def _interactive_done(self) -> None:
+        self._interactive -= 1
+        if not self._interactive:
+            self._end_yield(False)
+
+    def _end_yield(self, spent: bool) -> None:
+        """Transfers run again: the interactive operations are done (``spent`` False, and
+        the next one may hold transfers again) or ``BULK_YIELD`` is used up."""
+        self._yield_spent = spent
+        if self._yield_timer is not None:
+            self._yield_timer.cancel()
+            self._yield_timer = None
+        if not self._bulk_may_run.is_set():
+            self._bulk_may_run.set()
+            for session in self._bulk_busy:
+                session.release_reading()
 
     async def run(self, operation: Callable[[ImapSession], Awaitable[T]],
                   mailbox: str | None = None, *, bulk: bool = False, retry: bool = True) -> T:
@@ -252,6 +310,7 @@ class ImapPool(ProtocolManager):
 
     async def close(self) -> None:
         self._closed = True
+        self._end_yield(False)
         if self._reaper is not None:
             self._reaper.cancel()
         if self._reviver is not None:

@@ -148,6 +148,17 @@ class ImapConnection:
         proto.transport = await loop.start_tls(
             proto.transport, proto, context, server_hostname=self.host)
 
+    def hold_reading(self) -> None:
+        """Leave the response in flight in the socket buffers for now, to give way to
+        other work (after a minimum of progress: ``wire.MIN_PROGRESS``)."""
+        if self._proto is not None:
+            self._proto.hold()
+
+    def release_reading(self) -> None:
+        """Read again after ``hold_reading``."""
+        if self._proto is not None:
+            self._proto.release()
+
     def close(self, reason: str = "closed") -> None:
         """Drop the connection now (no LOGOUT). ``reason`` tells a pool why."""
         if not self._closed:

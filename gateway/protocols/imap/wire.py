@@ -40,6 +40,7 @@ _LOW_WATER = 256 * 1024
 # ... and never for more than the literal's remaining bytes minus this: the bytes of a
 # partial TLS record (<= 16 kB + overhead) may already sit in the TLS layer.
 _LOW_WATER_SLACK = 32 * 1024
+MIN_PROGRESS = 64 * 1024  # bytes a held connection reads at least between two holds
 
 
 class WireError(Exception):
@@ -257,6 +258,9 @@ class ImapWireProtocol(asyncio.BufferedProtocol):
         self.lost: BaseException | None = None
         self.bye: bytes | None = None
         self._push_overflow = False
+        self._held = False  # asked to stop reading for now (``hold``)
+        self._paused = False
+        self._since_resume = 0  # bytes read since reading last resumed
 
     # -- asyncio.BufferedProtocol ------------------------------------------------------------
 
@@ -281,6 +285,9 @@ class ImapWireProtocol(asyncio.BufferedProtocol):
             self._dispatch(pieces)
         if self._socket is not None:
             self._set_low_water(self._reader.literal_remaining)
+        self._since_resume += nbytes
+        if self._held:
+            self._pause_if_held()
 
     def _set_low_water(self, remaining: int) -> None:
         """Let the socket wake us per ``_LOW_WATER`` bytes while a large literal streams in,
@@ -297,6 +304,30 @@ class ImapWireProtocol(asyncio.BufferedProtocol):
                 self._socket = None  # not supported here: stay at the default
                 return
             self._low_water = want
+
+    # -- giving way to other work -------------------------------------------------------------
+
+    def hold(self) -> None:
+        """Stop reading for now (the server's data waits in the socket buffers), but only
+        once ``MIN_PROGRESS`` bytes came in since reading last resumed: a response held
+        again and again still moves."""
+        self._held = True
+        self._pause_if_held()
+
+    def release(self) -> None:
+        """Read again after ``hold``."""
+        self._held = False
+        if self._paused:
+            self._paused = False
+            self._since_resume = 0
+            if self.transport is not None and not self.transport.is_closing():
+                self.transport.resume_reading()
+
+    def _pause_if_held(self) -> None:
+        if (not self._paused and self._since_resume >= MIN_PROGRESS
+                and self.transport is not None and not self.transport.is_closing()):
+            self.transport.pause_reading()
+            self._paused = True
 
     def connection_lost(self, exc: Exception | None) -> None:
         reason = exc or ConnectionResetError(

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
 import random
 import time
 
 import pytest
 
-from gateway.protocols.imap.wire import ResponseReader, WireError
+from gateway.protocols.imap.wire import MIN_PROGRESS, ImapWireProtocol, ResponseReader, WireError
 
 STREAM = (
     b"* 1 FETCH (UID 5 BODY[] {5}\r\nhello FLAGS (\\Seen))\r\n"
@@ -110,3 +111,54 @@ def test_a_large_literal_is_received_in_place() -> None:
     assert reader.advance(len(body) - 1000) == []
     assert reader.literal_remaining == 0
     assert reader.feed(b")\r\n") == [[(head[:-2], body), b")"]]
+
+
+class _Transport:
+    """Just enough of an asyncio transport to see pause_reading/resume_reading."""
+
+    def __init__(self) -> None:
+        self.paused = False
+
+    def get_extra_info(self, name: str) -> None:
+        return None
+
+    def is_closing(self) -> bool:
+        return False
+
+    def pause_reading(self) -> None:
+        self.paused = True
+
+    def resume_reading(self) -> None:
+        self.paused = False
+
+
+def _receive(proto: ImapWireProtocol, data: bytes) -> None:
+    while data:
+        target = proto.get_buffer(-1)
+        count = min(len(target), len(data))
+        target[:count] = data[:count]
+        target.release()
+        proto.buffer_updated(count)
+        data = data[count:]
+
+
+async def test_a_held_connection_still_reads_a_minimum_between_holds() -> None:
+    proto = ImapWireProtocol(asyncio.get_running_loop())
+    transport = _Transport()
+    proto.connection_made(transport)  # type: ignore[arg-type]
+    _receive(proto, b"* OK ready\r\n* 1 FETCH (BODY[] {%d}\r\n" % (4 * MIN_PROGRESS))
+    proto.hold()
+    assert transport.paused is False  # too little read so far
+    _receive(proto, b"x" * MIN_PROGRESS)
+    assert transport.paused is True
+    proto.release()
+    assert transport.paused is False
+    proto.hold()
+    assert transport.paused is False  # progress first
+    _receive(proto, b"x" * (MIN_PROGRESS - 1))
+    assert transport.paused is False
+    _receive(proto, b"x")
+    assert transport.paused is True
+    proto.release()
+    proto.release()
+    assert transport.paused is False
