@@ -83,6 +83,26 @@ def test_stream_decoders_any_chunking(seed: int) -> None:
     assert decoder_for("7BIT").feed(b"x") == b"x"
 
 
+@pytest.mark.parametrize("seed", range(5))
+def test_base64_decoder_skips_junk_and_stops_at_padding(seed: int) -> None:
+    # RFC 2045 section 6.8: characters outside the alphabet are ignored; "=" ends the data.
+    rng = random.Random(seed)
+    data = rng.randbytes(rng.randint(1, 3000))
+    encoded = bytearray()
+    for char in base64.b64encode(data):
+        encoded.append(char)
+        if rng.random() < 0.05:
+            encoded += rng.choice([b"\r\n", b" ", b"\t", b"!", b"-", b"\x00", b"\xff", b"*"])
+    if len(data) % 3:  # padded: whatever follows is not part of the data
+        encoded += b"\r\n--boundary junk AAAA\r\n"
+    decoder, out, pos = Base64Decoder(), b"", 0
+    while pos < len(encoded):
+        step = rng.randint(1, 700)
+        out += decoder.feed(bytes(encoded[pos:pos + step]))
+        pos += step
+    assert out + decoder.finish() == data
+
+
 def test_special_use_is_case_insensitive() -> None:
     assert special_use_of(["\\HasNoChildren", "\\sent"]) == "\\Sent"
     assert special_use_of(["\\HasChildren"]) is None
