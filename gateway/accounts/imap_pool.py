@@ -13,12 +13,12 @@ Interactive requests first: long transfers (``bulk=True``: raw sources and
 attachments, fetched chunk by chunk) take turns on at most ``size - 2``
 sessions, and give way while interactive operations of the account (listings,
 messages, flag changes, ...) are in flight, so that a transfer's data does not
-compete with them for the event loop: no new chunk starts, and chunks in flight
-stop reading (their data waits in the socket buffers). Bounded, so transfers
-slow down but never stop: a transfer gives way for at most ``BULK_YIELD`` per
-period of interactive activity (from the first interactive operation in flight
-until none is), and reads at least ``wire.MIN_PROGRESS`` bytes (64 kB) between
-two such periods.
+compete with them for the event loop: no new chunk starts, chunks in flight stop
+reading (their data waits in the socket buffers) and finished chunks wait to be
+sent on (``bulk_turn``). Bounded, so transfers slow down but never stop: they
+give way for at most ``BULK_YIELD`` per period of interactive activity (from the
+first interactive operation in flight until none is), and a chunk reads at least
+``wire.MIN_PROGRESS`` bytes (64 kB) between two such periods.
 """
 
 from __future__ import annotations
@@ -117,7 +117,7 @@ class ImapPool(ProtocolManager):
         async with contextlib.AsyncExitStack() as stack:
             if bulk:
                 await stack.enter_async_context(self._bulk)
-                await self._bulk_may_run.wait()  # set again within BULK_YIELD
+                await self.bulk_turn()
             else:
                 self._interactive_started()
                 stack.callback(self._interactive_done)
@@ -146,6 +146,10 @@ class ImapPool(ProtocolManager):
                         self._connection_dropped()
 
     # -- interactive first ---------------------------------------------------------------------
+
+    async def bulk_turn(self) -> None:
+        """Wait while transfers give way to interactive operations (``BULK_YIELD`` at most)."""
+        await self._bulk_may_run.wait()
 
     def _interactive_started(self) -> None:
         self._interactive += 1

@@ -180,6 +180,7 @@ class MailService:
             offset += len(chunk)
             out = decoder.feed(chunk)
             if out:
+                await pool.bulk_turn()  # not while the account's interactive requests run
                 yield out
             if len(chunk) < STREAM_CHUNK:
                 break

@@ -33,6 +33,9 @@ MAX_LINE = 8 * 1024 * 1024  # a single response line without literals never gets
 MAX_LITERAL = 512 * 1024 * 1024
 _LINE_BUFFER = 64 * 1024  # lines and small literals; grows for longer ones, then shrinks back
 _MIN_READ = 16 * 1024  # free space offered to the transport at least (one TLS record)
+# A large literal is offered to the transport this much at a time: the TLS layer then
+# decrypts one slice per callback, and other callbacks (a listing's) run in between.
+_READ_UNIT = 64 * 1024
 # While a large literal streams in, the socket wakes the loop only once this much has
 # arrived (SO_RCVLOWAT), not for every segment the server happens to flush: a sender
 # slower than us otherwise costs one wakeup, TLS read and callback per ~11 kB.
@@ -95,7 +98,8 @@ class ResponseReader:
         """Free memory for the next bytes from the server (never empty)."""
         literal = self._literal
         if literal is not None:
-            return memoryview(literal)[self._filled:]
+            filled = self._filled
+            return memoryview(literal)[filled:filled + _READ_UNIT]
         buf = self._buf
         if len(buf) - self._end < _MIN_READ:
             self._make_room()
