@@ -52,7 +52,7 @@ class ImapPool(ProtocolManager):
         # Long transfers take turns on at most size-2 sessions (at least one), chunk by
         # chunk: the other sessions, and the event loop, stay free for everything else.
         self._bulk = asyncio.Semaphore(max(1, self.size - 2))
-        self._interactive = 0  # interactive operations in flight (or waiting for a session)
+        self._interactive = 0  # interactive operations in flight (holding a slot)
         self._bulk_busy: set[ImapSession] = set()  # sessions lent to transfers
         self._bulk_may_run = asyncio.Event()  # cleared while transfers give way
         self._bulk_may_run.set()
@@ -118,10 +118,10 @@ class ImapPool(ProtocolManager):
             if bulk:
                 await stack.enter_async_context(self._bulk)
                 await self.bulk_turn()
-            else:
+            await stack.enter_async_context(self._slots)
+            if not bulk:  # in flight from here (one waiting for a slot holds nothing up)
                 self._interactive_started()
                 stack.callback(self._interactive_done)
-            await stack.enter_async_context(self._slots)
             session = await self._acquire(mailbox)
             if bulk:
                 self._bulk_busy.add(session)

@@ -118,3 +118,26 @@ async def test_a_download_is_not_starved_by_a_long_interactive_operation(
         resp = await client.get(url)
         await held.noop()
     assert resp.status_code == 200 and resp.content == big
+
+
+async def test_one_session_pool_interactive_operations_queue_behind_a_chunk(
+        mailstack, settings, monkeypatch) -> None:
+    # An operation waiting for the only session is not "in flight": it must not hold up
+    # the chunk that has the session (with BULK_YIELD this long, that would stall).
+    from tests.conftest import account_spec, running_client
+
+    monkeypatch.setattr(imap_pool, "BULK_YIELD", 60.0)
+    settings = settings.model_copy(update={"imap_pool_size": 1, "watch_enabled": False})
+    async with running_client(settings) as client:
+        user = mailstack.new_user("one")
+        spec = account_spec(mailstack, user, protocols=("imap",))
+        assert (await client.post("/v1/accounts", json=spec)).status_code == 201
+        url, big = await _download_url(client, {"id": spec["id"], "email": user}, mailstack,
+                                       monkeypatch)
+        pool = await _pool(client, {"id": spec["id"]})
+        async with asyncio.timeout(30):
+            download = asyncio.create_task(client.get(url))
+            while not download.done():
+                await pool.run(lambda session: session.noop())
+            resp = await download
+    assert resp.status_code == 200 and resp.content == big
