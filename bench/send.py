@@ -56,6 +56,13 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
+def machine_cpu() -> float:
+    """CPU seconds all processes of the machine used so far (every core; /proc/stat)."""
+    fields = [int(x) for x in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+    busy = sum(fields[:8]) - fields[3] - fields[4]  # all but idle and iowait
+    return busy / os.sysconf("SC_CLK_TCK")
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -214,21 +221,26 @@ async def main() -> None:
 
             for concurrency in (1, 8):
                 rcpt = stack.new_user(f"raw{concurrency}-")
-                own = time.process_time()
+                own, machine = time.process_time(), machine_cpu()
                 raw = await raw_smtp(stack, sender, rcpt, n, concurrency)
                 raw_client = (time.process_time() - own) / n * 1000
                 await wait_delivered(stack, rcpt, n)
+                raw_machine = (machine_cpu() - machine) / n * 1000
                 rcpt = stack.new_user(f"gw{concurrency}-")
                 cpu, own = cpu_seconds(proc.pid), time.process_time()
+                machine = machine_cpu()
                 gw = await gateway_sync(port, "bench", rcpt, n, concurrency, False)
                 http_client = (time.process_time() - own) / (n + concurrency) * 1000
                 cpu = (cpu_seconds(proc.pid) - cpu) / (n + concurrency) * 1000
                 await wait_delivered(stack, rcpt, n + concurrency)
+                gw_machine = (machine_cpu() - machine) / (n + concurrency) * 1000
                 rows.append((f"POST /send sync, {concurrency} client(s), msg/s", gw, raw))
                 rows.append((f"CPU per message, {concurrency} client(s): gateway process / "
                              "raw SMTP client, ms", cpu, raw_client))
                 rows.append((f"CPU per message, {concurrency} client(s): HTTP load client, ms",
                              http_client, None))
+                rows.append((f"CPU per message, {concurrency} client(s): whole machine until "
+                             "delivered, ms", gw_machine, raw_machine))
                 print(f"{concurrency} client(s): gateway {gw:.0f} msg/s ({cpu:.2f} ms CPU/msg, "
                       f"load client {http_client:.2f}), raw {raw:.0f} msg/s "
                       f"({raw_client:.2f} ms CPU/msg)", flush=True)
