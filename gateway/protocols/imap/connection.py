@@ -109,8 +109,9 @@ class ImapConnection:
         context = self.ssl_context or ssl.create_default_context()
         try:
             async with asyncio.timeout(self.connect_timeout):
-                _, proto = await loop.create_connection(
-                    lambda: ImapWireProtocol(loop), self.host, self.port,
+                proto = ImapWireProtocol(loop)
+                await loop.create_connection(
+                    lambda: proto.shim, self.host, self.port,
                     ssl=context if tls else None, server_hostname=self.host if tls else None,
                 )
                 self._proto = proto
@@ -146,7 +147,7 @@ class ImapConnection:
         proto = self._proto
         assert proto is not None and proto.transport is not None
         proto.transport = await loop.start_tls(
-            proto.transport, proto, context, server_hostname=self.host)
+            proto.transport, proto.shim, context, server_hostname=self.host)
 
     def hold_reading(self) -> None:
         """Leave the response in flight in the socket buffers for now, to give way to

@@ -1,13 +1,14 @@
 """IMAP on the wire: a linear response reader and the asyncio protocol beneath a session.
 
-The protocol was aioimaplib's ``IMAP4ClientProtocol``, none of whose response
-handling is used any more because of defects listed in MAILSTACK.md: it rescans
-every line of a FETCH per new line (quadratic: 8,000 FETCH lines cost ~16 s of
-CPU), recurses once per line (RecursionError near 1,000 lines in one read),
-drops unsolicited EXISTS/EXPUNGE/VANISHED outside IDLE, cannot send literals
-in arguments, leaves pending commands waiting for their full timeout when the
-socket drops, and, being a plain ``asyncio.Protocol``, gets every read as a new
-``bytes`` (behind TLS: allocated and joined per read). The reader below is one
+The protocol is aioimaplib's ``IMAP4ClientProtocol`` (its connection state), with
+its response handling replaced because of defects listed in MAILSTACK.md: it
+rescans every line of a FETCH per new line (quadratic: 8,000 FETCH lines cost
+~16 s of CPU), recurses once per line (RecursionError near 1,000 lines in one
+read), drops unsolicited EXISTS/EXPUNGE/VANISHED outside IDLE, cannot send
+literals in arguments, leaves pending commands waiting for their full timeout
+when the socket drops, and, being a plain ``asyncio.Protocol``, gets every read
+as a new ``bytes`` (behind TLS: allocated and joined per read). The transport
+talks to it through ``BufferedShim``, so it reads into our buffers. The reader below is one
 pass over the input with an offset (never re-reading bytes), lets the transport
 read into its own buffers (a large literal straight into a buffer of its size)
 and fails the pending command as soon as the connection is lost.
@@ -24,6 +25,8 @@ import logging
 import re
 import socket
 from typing import NamedTuple, cast
+
+import aioimaplib
 
 log = logging.getLogger(__name__)
 
@@ -240,9 +243,39 @@ class Pending:
         self.earlier: dict[bytes, tuple[Completion, int] | None] = dict.fromkeys(earlier)
 
 
-class ImapWireProtocol(asyncio.BufferedProtocol):
-    """The asyncio protocol beneath an IMAP connection: the linear reader, dispatch to the
-    command in flight, and prompt failure on a lost socket.
+class BufferedShim(asyncio.BufferedProtocol):
+    """What the transport is given: the buffered interface of an ``ImapWireProtocol``.
+
+    aioimaplib's protocol class is an ``asyncio.Protocol``, and uvloop's TLS layer reads
+    into the protocol's buffers only for protocols that are not: it would allocate and
+    join a ``bytes`` per read instead (~1.5 ms of CPU per MB). So the transport talks to
+    this plain ``BufferedProtocol``, which hands everything on.
+    """
+
+    __slots__ = ("target",)
+
+    def __init__(self, target: ImapWireProtocol) -> None:
+        self.target = target
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        self.target.connection_made(transport)
+
+    def get_buffer(self, sizehint: int) -> memoryview:
+        return self.target.get_buffer(sizehint)
+
+    def buffer_updated(self, nbytes: int) -> None:
+        self.target.buffer_updated(nbytes)
+
+    def eof_received(self) -> bool | None:
+        return self.target.eof_received()
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self.target.connection_lost(exc)
+
+
+class ImapWireProtocol(aioimaplib.IMAP4ClientProtocol):
+    """aioimaplib's protocol object beneath an IMAP connection, with the linear reader,
+    dispatch to the command in flight, and prompt failure on a lost socket.
 
     A ``BufferedProtocol``: the transport (and asyncio's or uvloop's TLS layer) reads
     into the reader's buffers, where a plain ``Protocol`` would be handed a fresh
@@ -251,7 +284,8 @@ class ImapWireProtocol(asyncio.BufferedProtocol):
     """
 
     def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
-        self.loop = loop
+        super().__init__(loop)
+        self.shim = BufferedShim(self)  # give the transport this (see ``BufferedShim``)
         self.transport: asyncio.Transport | None = None
         self._socket: socket.socket | None = None
         self._low_water = 1
@@ -270,9 +304,21 @@ class ImapWireProtocol(asyncio.BufferedProtocol):
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         self.transport = cast(asyncio.Transport, transport)  # uvloop's is not a subclass
+        self.state = aioimaplib.CONNECTED
         sock = transport.get_extra_info("socket")
         if sock is not None and sock.family in (socket.AF_INET, socket.AF_INET6):
             self._socket = sock
+
+    def data_received(self, data: bytes) -> None:
+        """Were the protocol itself given to a transport: the data copied in as if it had
+        been read there (aioimaplib's own reader is never used)."""
+        view = memoryview(data)
+        while view:
+            buffer = self.get_buffer(len(view))
+            n = min(len(buffer), len(view))
+            buffer[:n] = view[:n]
+            view = view[n:]
+            self.buffer_updated(n)
 
     def get_buffer(self, sizehint: int) -> memoryview:
         return self._reader.buffer()
@@ -334,6 +380,7 @@ class ImapWireProtocol(asyncio.BufferedProtocol):
             self._paused = True
 
     def connection_lost(self, exc: Exception | None) -> None:
+        self.state = aioimaplib.LOGOUT
         reason = exc or ConnectionResetError(
             "connection closed by the server" + (f": {self.bye.decode(errors='replace')}"
                                                  if self.bye else "")

@@ -166,3 +166,25 @@ async def test_a_held_connection_still_reads_a_minimum_between_holds() -> None:
     proto.release()
     proto.release()
     assert transport.paused is False
+
+
+def test_wire_protocol_is_aioimaplibs_and_reads_into_buffers() -> None:
+    import asyncio
+
+    import aioimaplib
+
+    from gateway.protocols.imap.wire import BufferedShim, ImapWireProtocol
+
+    assert issubclass(ImapWireProtocol, aioimaplib.IMAP4ClientProtocol)
+    # uvloop reads into buffers only for protocols that are not plain asyncio.Protocols
+    assert issubclass(BufferedShim, asyncio.BufferedProtocol)
+    assert not issubclass(BufferedShim, asyncio.Protocol)
+    loop = asyncio.new_event_loop()
+    try:
+        proto = ImapWireProtocol(loop)
+        assert proto.shim.target is proto
+        # A transport that hands over bytes instead: the same reader gets them.
+        proto.data_received(b"* OK [CAPABILITY IMAP4rev1] ready\r\n")
+        assert proto.greeting.done() and proto.greeting.result().kind == b"OK"
+    finally:
+        loop.close()
