@@ -34,6 +34,9 @@ class Settings(BaseSettings):
     connect_timeout: float = Field(default=10.0, gt=0)
     command_timeout: float = Field(default=30.0, gt=0)
     imap_pool_size: int = Field(default=3, ge=1, le=32)
+    # Downloads give way to the account's interactive requests for at most this many
+    # seconds per period of interactive activity (accounts/imap_pool.py); 0: never.
+    imap_bulk_yield: float = Field(default=0.05, ge=0, le=1)
     imap_idle_check_after: float = Field(default=30.0, ge=0)
     imap_session_max_idle: float = Field(default=300.0, gt=0)
     imap_summary_cache_entries: int = Field(default=100_000, ge=0)

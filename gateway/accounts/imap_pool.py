@@ -16,7 +16,8 @@ messages, flag changes, ...) are in flight, so that a transfer's data does not
 compete with them for the event loop: no new chunk starts, chunks in flight stop
 reading (their data waits in the socket buffers) and finished chunks wait to be
 sent on (``bulk_turn``). Bounded, so transfers slow down but never stop: they
-give way for at most ``BULK_YIELD`` per period of interactive activity (from the
+give way for at most ``settings.imap_bulk_yield`` (``GATEWAY_IMAP_BULK_YIELD``, 50 ms;
+0 turns this off) per period of interactive activity (from the
 first interactive operation in flight until none is), and a chunk reads at least
 ``wire.MIN_PROGRESS`` bytes (64 kB) between two such periods.
 """
@@ -39,7 +40,7 @@ from .manager import ConnState, ProtocolManager
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
-BULK_YIELD = 0.05  # seconds transfers give way at most per period of interactive activity
+BULK_YIELD = 0.05  # default of ``settings.imap_bulk_yield``
 
 
 class ImapPool(ProtocolManager):
@@ -58,6 +59,8 @@ class ImapPool(ProtocolManager):
         self._bulk_may_run.set()
         self._yield_timer: asyncio.TimerHandle | None = None
         self._yield_spent = False  # this period of interactive activity used BULK_YIELD up
+        # Seconds transfers give way at most per period of interactive activity; 0: never.
+        self.bulk_yield = settings.imap_bulk_yield
         self._idle: list[ImapSession] = []
         self._failures = 0
         self._retry_at = 0.0
@@ -153,12 +156,12 @@ class ImapPool(ProtocolManager):
 
     def _interactive_started(self) -> None:
         self._interactive += 1
-        if self._interactive == 1 and not self._yield_spent:
+        if self._interactive == 1 and not self._yield_spent and self.bulk_yield > 0:
             self._bulk_may_run.clear()
             for session in self._bulk_busy:
                 session.hold_reading()
             self._yield_timer = asyncio.get_running_loop().call_later(
-                BULK_YIELD, self._end_yield, True)
+                self.bulk_yield, self._end_yield, True)
 
     def _interactive_done(self) -> None:
         self._interactive -= 1

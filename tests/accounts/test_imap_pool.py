@@ -16,8 +16,8 @@ async def _pool(client, account: dict) -> imap_pool.ImapPool:
 
 async def test_a_bulk_chunk_waits_for_interactive_operations(client, account, monkeypatch
                                                              ) -> None:
-    monkeypatch.setattr(imap_pool, "BULK_YIELD", 60.0)  # longer than this test
     pool = await _pool(client, account)
+    pool.bulk_yield = 60.0  # longer than this test
     order: list[str] = []
     started, release = asyncio.Event(), asyncio.Event()
 
@@ -47,8 +47,8 @@ async def test_a_bulk_chunk_waits_for_interactive_operations(client, account, mo
 
 async def test_interactive_operations_never_starve_a_transfer(client, account, monkeypatch
                                                               ) -> None:
-    monkeypatch.setattr(imap_pool, "BULK_YIELD", 0.01)
     pool = await _pool(client, account)
+    pool.bulk_yield = 0.01
     async with pool.session() as held:  # in flight for as long as this test runs
         async with pool.session(bulk=True) as session:
             await session.noop()
@@ -58,8 +58,8 @@ async def test_interactive_operations_never_starve_a_transfer(client, account, m
 @pytest.mark.parametrize("fails", [False, True])
 async def test_after_interactive_operations_a_chunk_starts_at_once(client, account, monkeypatch,
                                                                    fails: bool) -> None:
-    monkeypatch.setattr(imap_pool, "BULK_YIELD", 60.0)
     pool = await _pool(client, account)
+    pool.bulk_yield = 60.0
 
     async def operation(session) -> None:
         await session.noop()
@@ -91,8 +91,8 @@ async def _download_url(client, account: dict, mailstack, monkeypatch) -> tuple[
 async def test_a_download_gives_way_to_each_interactive_operation(client, account, mailstack,
                                                                   monkeypatch) -> None:
     url, big = await _download_url(client, account, mailstack, monkeypatch)
-    monkeypatch.setattr(imap_pool, "BULK_YIELD", 60.0)  # only the operations' ends release it
     pool = await _pool(client, account)
+    pool.bulk_yield = 60.0  # only the operations' ends release it
     holds = []
     real_hold = imap_pool.ImapSession.hold_reading
 
@@ -112,8 +112,8 @@ async def test_a_download_gives_way_to_each_interactive_operation(client, accoun
 async def test_a_download_is_not_starved_by_a_long_interactive_operation(
         client, account, mailstack, monkeypatch) -> None:
     url, big = await _download_url(client, account, mailstack, monkeypatch)
-    monkeypatch.setattr(imap_pool, "BULK_YIELD", 0.01)
     pool = await _pool(client, account)
+    pool.bulk_yield = 0.01
     async with pool.session() as held:  # in flight for the whole download
         resp = await client.get(url)
         await held.noop()
@@ -126,8 +126,8 @@ async def test_one_session_pool_interactive_operations_queue_behind_a_chunk(
     # the chunk that has the session (with BULK_YIELD this long, that would stall).
     from tests.conftest import account_spec, running_client
 
-    monkeypatch.setattr(imap_pool, "BULK_YIELD", 60.0)
-    settings = settings.model_copy(update={"imap_pool_size": 1, "watch_enabled": False})
+    settings = settings.model_copy(update={"imap_pool_size": 1, "watch_enabled": False,
+                                           "imap_bulk_yield": 60.0})
     async with running_client(settings) as client:
         user = mailstack.new_user("one")
         spec = account_spec(mailstack, user, protocols=("imap",))
@@ -141,3 +141,19 @@ async def test_one_session_pool_interactive_operations_queue_behind_a_chunk(
                 await pool.run(lambda session: session.noop())
             resp = await download
     assert resp.status_code == 200 and resp.content == big
+
+
+async def test_a_zero_bulk_yield_turns_giving_way_off(client, account) -> None:
+    pool = await _pool(client, account)
+    pool.bulk_yield = 60.0
+    async with pool.session():  # transfers give way while this is in flight...
+        with pytest.raises(TimeoutError):
+            async with asyncio.timeout(0.3):
+                await pool.bulk_turn()
+    pool.bulk_yield = 0  # ...and with GATEWAY_IMAP_BULK_YIELD=0 they do not
+    async with pool.session() as held:
+        async with asyncio.timeout(5):
+            await pool.bulk_turn()
+            async with pool.session(bulk=True) as session:
+                await session.noop()
+        await held.noop()
