@@ -89,13 +89,17 @@ def p50(values: list[float]) -> float:
     return statistics.median(values)
 
 
+SECURITY = "starttls"  # both sides alike; --security none compares plain IMAP
+
+
 class Raw:
-    """stdlib imaplib on a warm, selected connection, secured like the gateway's (STARTTLS,
-    certificate verified)."""
+    """stdlib imaplib on a warm, selected connection, secured like the gateway's account
+    (STARTTLS with the certificate verified, unless --security none)."""
 
     def __init__(self, stack: MailStack, user: str) -> None:
         self.conn = imaplib.IMAP4(stack.host, stack.imap)
-        self.conn.starttls(ssl.create_default_context(cafile=str(stack.cert)))
+        if SECURITY == "starttls":
+            self.conn.starttls(ssl.create_default_context(cafile=str(stack.cert)))
         self.conn.login(user, stack.password)
         self.conn.select("INBOX")
 
@@ -200,7 +204,11 @@ async def main() -> None:
     parser.add_argument("--messages", type=int, default=10_000)
     parser.add_argument("--rounds", type=int, default=200)
     parser.add_argument("--big-mb", type=int, default=20)
+    parser.add_argument("--security", choices=["starttls", "none"], default="starttls",
+                        help="of the gateway's account and of the raw connections alike")
     args = parser.parse_args()
+    global SECURITY
+    SECURITY = args.security
 
     stack = start_mailstack(make_stack_dir("mailgate-bench-imap-"))
     gateway = None
@@ -226,7 +234,7 @@ async def main() -> None:
                         break
                 await asyncio.sleep(0.1)
             spec = {"id": "bench", "name": "bench", "email": user, "imap": {
-                "host": stack.host, "port": stack.imap, "security": "starttls",
+                "host": stack.host, "port": stack.imap, "security": SECURITY,
                 "username": user, "password": stack.password, "ca_file": str(stack.cert)}}
             resp = await client.post("/v1/accounts", json=spec)
             assert resp.status_code == 201, resp.text
