@@ -46,3 +46,25 @@ async def test_api_answers_429_with_retry_after(settings) -> None:
         assert int(resp.headers["retry-after"]) >= 1
         # Other tokens have their own bucket.
         assert (await client.get("/v1/accounts")).status_code == 200
+
+
+async def test_fast_path_routes_count_each_request_once(settings, mailstack) -> None:
+    from tests.conftest import account_spec
+
+    settings.rate_limit_per_minute = 60
+    settings.rate_limit_burst = 4
+    async with running_client(settings) as client:
+        user = mailstack.new_user("rl")
+        spec = account_spec(mailstack, user, protocols=("imap",))
+        assert (await client.post("/v1/accounts", json=spec)).status_code == 201
+        token = (await client.post("/v1/tokens", json={"scopes": ["read"]})).json()["token"]
+        h = {"Authorization": f"Bearer {token}"}
+        url = f"/v1/accounts/{spec['id']}/mailboxes/INBOX/messages"
+        codes = [
+            (await client.get(url, headers=h)).status_code,  # the fast path answers
+            (await client.get(url, headers=h, params={"unseen": "yes"})).status_code,  # FastAPI
+            (await client.get(url, headers=h, params={"limit": "0"})).status_code,  # 422
+            (await client.get(url, headers=h)).status_code,
+            (await client.get(url, headers=h)).status_code,  # the fifth: over the burst
+        ]
+        assert codes == [200, 200, 422, 200, 429]
