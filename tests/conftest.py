@@ -15,6 +15,7 @@ import pytest
 
 from gateway.app import create_app
 from gateway.settings import Settings
+from gateway.store.db import Store
 
 if TYPE_CHECKING:
     from .mailstack import MailStack
@@ -69,6 +70,25 @@ async def pg_database() -> AsyncIterator[str]:
     finally:
         await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         await conn.close()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def any_store_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """A SQLite file, then a fresh PostgreSQL database."""
+    if request.param == "sqlite":
+        return f"sqlite+aiosqlite:///{tmp_path / 'store.db'}"
+    return request.getfixturevalue("pg_database")
+
+
+@pytest.fixture
+async def any_store(any_store_url: str) -> AsyncIterator[Store]:
+    """An open store on each of the two databases."""
+    store = Store(any_store_url)
+    await store.open()
+    try:
+        yield store
+    finally:
+        await store.close()
 
 
 @pytest.fixture

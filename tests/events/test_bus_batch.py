@@ -3,8 +3,6 @@ by one, on SQLite and on PostgreSQL."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 import sqlalchemy as sa
 
@@ -15,21 +13,9 @@ from gateway.store.schema import webhook_deliveries
 from gateway.store.webhooks import WebhookRepo
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
-def url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
-    if request.param == "sqlite":
-        return f"sqlite+aiosqlite:///{tmp_path / 'e.db'}"
-    return request.getfixturevalue("pg_database")
-
-
 @pytest.fixture
-async def store(url: str):
-    store = Store(url)
-    await store.open()
-    try:
-        yield store
-    finally:
-        await store.close()
+def store(any_store: Store) -> Store:
+    return any_store
 
 
 async def test_add_many_matches_add(store: Store) -> None:

@@ -4,7 +4,6 @@ on SQLite and PostgreSQL."""
 from __future__ import annotations
 
 import asyncio
-from pathlib import Path
 
 import pytest
 
@@ -14,21 +13,9 @@ from gateway.store.idempotency import IdempotencyRepo
 DAY = 86400.0
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
-def url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
-    if request.param == "sqlite":
-        return f"sqlite+aiosqlite:///{tmp_path / 'i.db'}"
-    return request.getfixturevalue("pg_database")
-
-
 @pytest.fixture
-async def repo(url: str):
-    store = Store(url)
-    await store.open()
-    try:
-        yield IdempotencyRepo(store)
-    finally:
-        await store.close()
+def repo(any_store: Store) -> IdempotencyRepo:
+    return IdempotencyRepo(any_store)
 
 
 async def test_reserve_then_replay(repo: IdempotencyRepo) -> None:
