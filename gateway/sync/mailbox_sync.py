@@ -29,7 +29,7 @@ from .summary import SUMMARY_ITEMS, message_summary
 log = logging.getLogger(__name__)
 
 _FETCH_BATCH = 200  # keep FETCH responses to a few hundred lines
-_MAX_ROUNDS = 5
+_ROUNDS_BEFORE_WARNING = 50
 
 
 async def command(session: ImapSession, *parts: bytes) -> Completion:
@@ -74,10 +74,19 @@ class MailboxSyncer:
 
     async def sync(self, session: ImapSession, info: SelectedMailbox, *,
                    condstore: bool) -> None:
-        """Sync until no change arrived meanwhile (bounded)."""
-        for _ in range(_MAX_ROUNDS):
-            if not await self._sync_once(session, info, condstore=condstore):
-                return
+        """Sync until a round saw no change arrive meanwhile.
+
+        Not bounded by a round count: a server announces a change once (EXISTS, EXPUNGE,
+        FETCH), so a watcher that went back to IDLE with a change seen but not processed
+        would report it only with the next, unrelated change. Mail arriving without pause
+        keeps this loop busy, and every round reports what it found.
+        """
+        rounds = 0
+        while await self._sync_once(session, info, condstore=condstore):
+            rounds += 1
+            if rounds % _ROUNDS_BEFORE_WARNING == 0:
+                log.warning("account %s: mailbox %r still changing after %d sync rounds",
+                            self.account_id, info.name, rounds)
 
     async def _sync_once(self, session: ImapSession, info: SelectedMailbox, *,
                          condstore: bool) -> bool:
