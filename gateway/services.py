@@ -80,7 +80,7 @@ def build_services(settings: Settings) -> Services:
         store=store,
         box=box,
         accounts=accounts,
-        tokens=TokenRepo(store),
+        tokens=TokenRepo(store, cache_seconds=settings.token_cache_seconds),
         events=EventBus(store, settings.instance_id, settings.events_retention_days),
     )
     services.mail = MailService(accounts, settings)

@@ -26,6 +26,10 @@ class Settings(BaseSettings):
     max_request_bytes: int = Field(default=50 * 1024 * 1024, ge=1024)
     rate_limit_per_minute: int = Field(default=0, ge=0)  # per API token; 0: no limit
     rate_limit_burst: int = Field(default=200, ge=1)
+    # How long a token lookup is cached: a token revoked on another instance (and every
+    # SSE stream it holds open) stops within this time.
+    token_cache_seconds: float = Field(default=5.0, gt=0, le=300)
+    audit_retention_days: int = Field(default=90, ge=1)  # the audit log keeps this long
     # The hottest routes skip FastAPI's per-request machinery for plain requests
     # (api/fastpath.py); false sends every request through FastAPI (same responses).
     fast_paths: bool = True

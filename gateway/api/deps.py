@@ -17,6 +17,7 @@ from ..store.tokens import hash_token
 
 Scope = Literal["read", "write", "send", "admin", "metrics"]
 ALL_SCOPES: tuple[Scope, ...] = ("read", "write", "send", "admin", "metrics")
+ADMIN_ENV_TOKEN_ID = "admin-env"  # the principal of GATEWAY_ADMIN_TOKEN
 
 
 @dataclass(frozen=True)
@@ -62,7 +63,7 @@ async def principal_for(request: Request, services: Services, token: str | None)
     if admin is not None and hmac.compare_digest(
         hash_token(token), hash_token(admin.get_secret_value())
     ):
-        principal = Principal("admin-env", frozenset(ALL_SCOPES), None)
+        principal = Principal(ADMIN_ENV_TOKEN_ID, frozenset(ALL_SCOPES), None)
     else:
         record = await services.tokens.lookup(token)
         if record is None:

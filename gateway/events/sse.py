@@ -9,8 +9,10 @@ a subscriber that falls behind catches up from the store instead of losing event
 from __future__ import annotations
 
 import asyncio
+import logging
+import math
 from collections import OrderedDict
-from collections.abc import AsyncIterator, Iterable
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -18,6 +20,8 @@ import orjson
 
 from ..errors import InvalidInput
 from .bus import Event, EventBus
+
+log = logging.getLogger(__name__)
 
 _RECENT_IDS = 5000
 _REPLAY_PAGE = 500
@@ -31,6 +35,12 @@ def format_event(event_id: str, type_: str, envelope: dict[str, Any]) -> bytes:
 
 def format_comment(text: str) -> bytes:
     return b": " + text.replace("\n", " ").encode() + b"\n\n"
+
+
+def format_error(code: str, detail: str) -> bytes:
+    """The last message of a stream the gateway ends: ``event: error`` (no id, so a
+    ``Last-Event-ID`` resume is not disturbed)."""
+    return b"event: error\ndata: " + orjson.dumps({"code": code, "detail": detail}) + b"\n\n"
 
 
 @dataclass(frozen=True)
@@ -49,13 +59,21 @@ class EventFilter:
         return self.accounts is None or account in self.accounts
 
 
-class EventStream:
-    """One SSE client's stream."""
+Authorized = Callable[[], Awaitable[bool]]
 
-    def __init__(self, bus: EventBus, filter_: EventFilter, *, heartbeat: float) -> None:
+
+class EventStream:
+    """One SSE client's stream. With ``authorized``, that is asked every ``recheck``
+    seconds whether the caller may still listen (its token not revoked); once not, the
+    stream ends with an ``event: error``."""
+
+    def __init__(self, bus: EventBus, filter_: EventFilter, *, heartbeat: float,
+                 authorized: Authorized | None = None, recheck: float = math.inf) -> None:
         self._bus = bus
         self._filter = filter_
         self._heartbeat = heartbeat
+        self._authorized = authorized
+        self._recheck = recheck if authorized is not None else math.inf
         self._sent: OrderedDict[str, None] = OrderedDict()
         self._last_seq = 0
 
@@ -75,23 +93,47 @@ class EventStream:
                 self._last_seq = after_seq
                 async for chunk in self._replay():
                     yield chunk
+            loop = asyncio.get_running_loop()
+            next_beat = loop.time() + self._heartbeat
+            next_check = loop.time() + self._recheck
             while True:
                 if sub.lagged:
                     sub.lagged = False
                     async for chunk in self._replay():
                         yield chunk
+                now = loop.time()
+                if now >= next_check:
+                    refusal = await self._refusal()
+                    if refusal is not None:
+                        yield refusal
+                        return
+                    next_check = loop.time() + self._recheck
+                if now >= next_beat:
+                    yield format_comment("heartbeat")
+                    next_beat = loop.time() + self._heartbeat
                 try:
-                    async with asyncio.timeout(self._heartbeat):
+                    async with asyncio.timeout_at(min(next_beat, next_check)):
                         event = await sub.get()
                 except TimeoutError:
-                    yield format_comment("heartbeat")
                     continue
                 chunk = self._emit(event.id, event.type, event.account, event.envelope(),
                                    event.seq)
                 if chunk:
                     yield chunk
+                    next_beat = loop.time() + self._heartbeat
         finally:
             self._bus.unsubscribe(sub)
+
+    async def _refusal(self) -> bytes | None:
+        """None while the caller may still listen, else the stream's last message."""
+        assert self._authorized is not None
+        try:
+            if await self._authorized():
+                return None
+        except Exception:  # the store is unreachable: fail closed, the client reconnects
+            log.warning("SSE stream ended: its token could not be checked", exc_info=True)
+            return format_error("unavailable", "the token could not be checked; reconnect")
+        return format_error("token_revoked", "the token of this stream was revoked")
 
     async def _replay(self) -> AsyncIterator[bytes]:
         f = self._filter

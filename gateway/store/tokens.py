@@ -40,6 +40,13 @@ class TokenRepo:
         self._store = store
         self._cache_seconds = cache_seconds
         self._cache: dict[str, tuple[float, TokenRecord | None]] = {}
+        self._alive: dict[str, tuple[float, bool]] = {}
+
+    @property
+    def recheck_seconds(self) -> float:
+        """How often a long-lived request (an SSE stream) asks :meth:`is_active`: together
+        with that answer's own cache it notices a revocation within ``cache_seconds``."""
+        return self._cache_seconds / 2
 
     async def create(
         self, *, description: str, scopes: list[str], accounts: list[str] | None
@@ -88,6 +95,22 @@ class TokenRepo:
         self._cache[digest] = (now + self._cache_seconds, record)
         return record
 
+    async def is_active(self, token_id: str) -> bool:
+        """Does the token still exist? Answers are cached for half the cache time, so that
+        the streams of one token share one read and a revocation shows within the cache
+        time (another instance's revocation included)."""
+        now = time.monotonic()
+        cached = self._alive.get(token_id)
+        if cached is not None and cached[0] > now:
+            return cached[1]
+        async with self._store.engine.connect() as conn:
+            found = (await conn.execute(
+                sa.select(api_tokens.c.id).where(api_tokens.c.id == token_id))).first()
+        if len(self._alive) >= 10_000:
+            self._alive.clear()
+        self._alive[token_id] = (now + self.recheck_seconds, found is not None)
+        return found is not None
+
     async def list(self) -> list[TokenRecord]:
         async with self._store.engine.connect() as conn:
             query = sa.select(api_tokens).order_by(api_tokens.c.created_at)
@@ -109,6 +132,7 @@ class TokenRepo:
         if result.rowcount == 0:
             raise TokenNotFound(f"no token {token_id!r}")
         self._cache = {k: v for k, v in self._cache.items() if v[1] is None or v[1].id != token_id}
+        self._alive[token_id] = (time.monotonic() + self.recheck_seconds, False)
 
 
 def _record(row) -> TokenRecord:

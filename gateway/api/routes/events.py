@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from typing import Annotated
 
 from fastapi import APIRouter, Header, Query
@@ -11,7 +12,7 @@ from ...accounts.models import ACCOUNT_ID_PATTERN
 from ...errors import AccountNotFound
 from ...events.sse import EventFilter, EventStream, parse_types
 from ...events.types import EVENT_TYPES
-from ..deps import PrincipalDep, ServicesDep, requires
+from ..deps import ADMIN_ENV_TOKEN_ID, PrincipalDep, ServicesDep, requires
 from ..errors import problem_responses
 
 router = APIRouter(prefix="/v1/events", tags=["events"])
@@ -20,7 +21,9 @@ _SSE_DOC = {200: {"content": {"text/event-stream": {"schema": {"type": "string"}
                   "description": "Per event `id:` (the event id, for `Last-Event-ID`), "
                                  "`event:` (its type) and `data:` (one line of JSON: "
                                  "`{id, type, account, created_at, data}`); `: heartbeat` "
-                                 "comments keep the connection alive"}}
+                                 "comments keep the connection alive; once the token is revoked "
+                                 "the stream ends with an `event: error` "
+                                 "(`data: {code, detail}`)"}}
 
 
 @router.get("", response_class=StreamingResponse, status_code=200,
@@ -39,7 +42,13 @@ async def stream_events(
     accounts = frozenset({account}) if account else principal.accounts
     filter_ = EventFilter(accounts=accounts, types=parse_types(types, EVENT_TYPES),
                           include_global=account is None and principal.accounts is None)
-    stream = EventStream(services.events, filter_, heartbeat=services.settings.sse_heartbeat)
+    tokens = services.tokens
+    stream = EventStream(
+        services.events, filter_, heartbeat=services.settings.sse_heartbeat,
+        # A revoked token's stream ends within the token cache time (the env token is for ever).
+        authorized=None if principal.token_id == ADMIN_ENV_TOKEN_ID
+        else functools.partial(tokens.is_active, principal.token_id),
+        recheck=tokens.recheck_seconds)
     start = await stream.start_seq(last_event_id)
     return StreamingResponse(stream.messages(start), media_type="text/event-stream",
                              headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"})
