@@ -47,6 +47,8 @@ _LOW_WATER = 256 * 1024
 # partial TLS record (<= 16 kB + overhead) may already sit in the TLS layer.
 _LOW_WATER_SLACK = 32 * 1024
 MIN_PROGRESS = 64 * 1024  # bytes a held connection reads at least between two holds
+# Linux only: acknowledge at once instead of after the delayed-ACK timer (~40 ms).
+_TCP_QUICKACK = getattr(socket, "TCP_QUICKACK", None)
 
 
 class WireError(Exception):
@@ -334,6 +336,9 @@ class ImapWireProtocol(aioimaplib.IMAP4ClientProtocol):
             self._dispatch(pieces)
         if self._socket is not None:
             self._set_low_water(self._reader.literal_remaining)
+            pending = self.pending
+            if pending is not None and not pending.idle and not pending.future.done():
+                self._ack_now()
         self._since_resume += nbytes
         if self._held:
             self._pause_if_held()
@@ -353,6 +358,20 @@ class ImapWireProtocol(aioimaplib.IMAP4ClientProtocol):
                 self._socket = None  # not supported here: stay at the default
                 return
             self._low_water = want
+
+    def _ack_now(self) -> None:
+        """A response is still coming: acknowledge what arrived now. A server that answers
+        pipelined commands in several writes (Cyrus answers a FETCH and a NOOP sent together
+        in two) holds the later, small write under Nagle until the earlier one is
+        acknowledged, and Linux delays that ACK by ~40 ms while it waits for data of ours to
+        carry it. TCP_QUICKACK sends a scheduled ACK at once (and is not sticky, so it is
+        set again for every read that leaves a command unanswered)."""
+        if _TCP_QUICKACK is None or self._socket is None:
+            return
+        try:
+            self._socket.setsockopt(socket.IPPROTO_TCP, _TCP_QUICKACK, 1)
+        except OSError:
+            pass
 
     # -- giving way to other work -------------------------------------------------------------
 
