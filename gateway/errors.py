@@ -5,7 +5,9 @@ to HTTP statuses (problem+json). Each class carries a stable machine ``code``.
 
     GatewayError
     ├── InvalidInput                      validation_error
-    │   └── PayloadTooLarge               payload_too_large
+    │   ├── PayloadTooLarge               payload_too_large
+    │   ├── CredentialsRequired           credentials_required
+    │   └── FromNotAllowed                from_not_allowed
     ├── NotFound                          not_found
     │   ├── AccountNotFound               account_not_found
     │   ├── MailboxNotFound               mailbox_not_found
@@ -23,6 +25,7 @@ to HTTP statuses (problem+json). Each class carries a stable machine ``code``.
     │   ├── Unauthenticated               unauthenticated
     │   ├── Forbidden                     forbidden
     │   └── RateLimited                   rate_limited
+    │       └── SendQuotaExceeded         send_quota_exceeded
     └── UpstreamError                     upstream_error (the server answered an error)
         ├── UpstreamRejected              <protocol>_rejected / smtp_rejected
         │   └── UpstreamTransient         smtp_deferred (a 4xx: may succeed later)
@@ -58,6 +61,20 @@ class InvalidInput(GatewayError):
 class PayloadTooLarge(InvalidInput):
     code = "payload_too_large"
     title = "Payload too large"
+
+
+class CredentialsRequired(InvalidInput):
+    """A change of where (or as whom) a stored secret is used that did not give it again."""
+
+    code = "credentials_required"
+    title = "Credentials required"
+
+
+class FromNotAllowed(InvalidInput):
+    """A send from an address the account may not use."""
+
+    code = "from_not_allowed"
+    title = "Sender address not allowed"
 
 
 class NotFound(GatewayError):
@@ -149,6 +166,17 @@ class RateLimited(AccessDenied):
     def __init__(self, detail: str = "", *, retry_after: float = 1.0, **extra: Any) -> None:
         super().__init__(detail, **extra)
         self.retry_after = retry_after
+
+
+class SendQuotaExceeded(RateLimited):
+    """The account's daily send limit is reached; ``retry_after``: seconds until it frees."""
+
+    code = "send_quota_exceeded"
+    title = "Daily send limit reached"
+
+    def __init__(self, detail: str = "", *, retry_after: float, limit: int) -> None:
+        super().__init__(detail, retry_after=retry_after)
+        self.limit = limit
 
 
 class UpstreamError(GatewayError):

@@ -16,6 +16,7 @@ from ..errors import AccountNotFound, InvalidInput, InvalidState, ProtocolNotCon
 from ..settings import Settings
 from ..store.accounts import AccountRepo
 from ..store.schema import utcnow
+from .credentials import carry_secrets
 from .manager import ProtocolManager, ProtocolStatus, verify_manager
 from .models import PROTOCOLS, Account, AccountSpec, ServerConfig
 
@@ -103,17 +104,23 @@ class AccountRegistry:
         return account
 
     async def update(self, account_id: str, changes: dict[str, Any]) -> Account:
-        """Apply a partial change. A server block without a password keeps the stored one."""
-        current = await self.get(account_id)
+        """Apply a partial change.
+
+        A server block without a password keeps the stored secrets only while it names the
+        same server, user and TLS trust (see ``credentials.carry_secrets``).
+        """
+        # The stored account, not the cached one: secrets are carried over from what is
+        # stored now (another instance may have changed it in the last seconds).
+        current = await self._repo.get(account_id)
+        if current is None:
+            raise AccountNotFound(f"no account {account_id!r}")
         if current.source == "file":
             raise InvalidState(
                 f"account {account_id!r} comes from the accounts file; edit it there")
         data = current.model_dump()
         for key, value in changes.items():
             if key in PROTOCOLS and value is not None:
-                old = getattr(current, key)
-                if old is not None and "password" not in value and "oauth2" not in value:
-                    value = {**value, "password": old.password, "oauth2": old.oauth2}
+                value = carry_secrets(key, getattr(current, key), value)
             data[key] = value
         data["updated_at"] = max(utcnow(), current.updated_at)
         try:

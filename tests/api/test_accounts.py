@@ -82,11 +82,12 @@ async def test_crud_roundtrip(client: httpx.AsyncClient) -> None:
 
 async def test_patch_keeps_password_when_block_has_none(client: httpx.AsyncClient) -> None:
     await client.post("/v1/accounts", json=spec())
+    # The same server and user (TLS verification turned on): the stored password stays.
     resp = await client.patch("/v1/accounts/acct-a", json={"imap": {
-        "host": "127.0.0.2", "port": 1143, "security": "tls", "username": "alice@example.test"}})
+        "host": "127.0.0.1", "port": 1143, "security": "starttls",
+        "username": "alice@example.test", "tls_verify": True}})
     assert resp.status_code == 200, resp.text
     assert resp.json()["imap"]["has_password"] is True
-    assert resp.json()["imap"]["host"] == "127.0.0.2"
     account = await client.app.state.services.accounts.get("acct-a")
     assert account.imap.password.get_secret_value() == PASSWORD
 
