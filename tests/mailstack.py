@@ -164,6 +164,7 @@ class MailStack:
     host: str = "127.0.0.1"
     domain: str = "example.test"
     password: str = "secret"
+    server = "dovecot"  # which IMAP/POP3 server answers (tests/cyrusstack.py: "cyrus")
 
     # ------------------------------------------------------------ construction
 

@@ -1,0 +1,142 @@
+"""A throwaway Cyrus IMAP 3.6 beside the Dovecot stack (stdlib only), same interface.
+
+Wraps ``scripts/cyrus.sh``. ``CyrusStack`` is a ``MailStack`` whose IMAP, POP3 and LMTP
+ports are Cyrus's; SMTP stays the Dovecot stack's Postfix (Dovecot authenticates every
+``<local>@example.test``, so a Cyrus user can send through it; mail to example.test still
+lands in Dovecot). Cyrus serves the Dovecot stack's certificate, so ``ca_file`` and
+``ssl_context()`` verify both servers.
+
+What differs from Dovecot, and why the helpers below exist:
+- users exist once created (``new_user`` adds them to Cyrus's SASL database); their INBOX and
+  special-use folders are created at the first login or delivery;
+- there is no Maildir to write into: ``seed_maildir`` APPENDs over IMAP (flags given as
+  Maildir letters, as for Dovecot), ``maildir_count`` is STATUS MESSAGES.
+"""
+
+from __future__ import annotations
+
+import imaplib
+import shutil
+import subprocess
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+from .mailstack import MailStack, MailStackError, _read_env, make_stack_dir, pick_base_port
+
+SCRIPT = Path(__file__).resolve().parent.parent / "scripts" / "cyrus.sh"
+_MAILDIR_FLAGS = {"S": "\\Seen", "F": "\\Flagged", "R": "\\Answered", "T": "\\Deleted",
+                  "D": "\\Draft"}
+
+
+def _script(*args: str, timeout: float = 600) -> str:
+    proc = subprocess.run(["bash", str(SCRIPT), *args], stdin=subprocess.DEVNULL,
+                          stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                          timeout=timeout, check=False)
+    if proc.returncode != 0:
+        raise MailStackError(f"cyrus.sh {' '.join(args)} failed (exit {proc.returncode}):\n"
+                             f"{proc.stdout}")
+    return proc.stdout
+
+
+@dataclass
+class CyrusStack(MailStack):
+    """Cyrus for IMAP, POP3 and LMTP; the Dovecot stack's Postfix for SMTP."""
+
+    server = "cyrus"
+
+    def new_user(self, prefix: str = "u") -> str:
+        user = super().new_user(prefix)
+        _script("adduser", str(self.dir), user)
+        return user
+
+    def stop(self) -> None:
+        _script("stop", str(self.dir))
+
+    def start(self) -> None:
+        _script("start", str(self.dir), str(self.base_port))
+
+    def _imap(self, user: str) -> imaplib.IMAP4:
+        imap = imaplib.IMAP4(self.host, self.imap, timeout=60)
+        imap.login(user, self.password)
+        return imap
+
+    def seed_maildir(self, user: str, messages: Iterable[bytes], mailbox: str = "INBOX",
+                     flags: str = "", index: bool = True) -> int:
+        """APPEND ``messages`` to ``mailbox`` (created when missing), in order."""
+        flag_list = "(" + " ".join(_MAILDIR_FLAGS[f] for f in sorted(set(flags))) + ")"
+        quoted = '"' + mailbox.replace("\\", "\\\\").replace('"', '\\"') + '"'
+        imap = self._imap(user)
+        try:
+            if mailbox.upper() != "INBOX":
+                imap.create(quoted)  # NO when it exists: fine
+            written = 0
+            for raw in messages:
+                typ, data = imap.append(quoted, flag_list, None, raw)
+                if typ != "OK":
+                    raise MailStackError(f"APPEND to {mailbox!r} failed: {data!r}")
+                written += 1
+        finally:
+            imap.logout()
+        return self.mailbox_status(user, mailbox) if index else written
+
+    def mailbox_status(self, user: str, mailbox: str = "INBOX") -> int:
+        quoted = '"' + mailbox.replace("\\", "\\\\").replace('"', '\\"') + '"'
+        imap = self._imap(user)
+        try:
+            typ, data = imap.status(quoted, "(MESSAGES)")
+        finally:
+            imap.logout()
+        if typ != "OK":
+            return 0
+        return int(data[0].rsplit(b"MESSAGES", 1)[1].strip(b" ()"))
+
+    def maildir_count(self, user: str, mailbox: str = "INBOX") -> int:
+        return self.mailbox_status(user, mailbox)
+
+    def maildir_path(self, user: str, mailbox: str = "INBOX") -> Path:
+        raise MailStackError("Cyrus keeps no Maildir: use seed_maildir/maildir_count")
+
+    def processes(self) -> list[tuple[int, str]]:
+        conf = f"-C {self.dir / 'imapd.conf'}"
+        found = []
+        for entry in Path("/proc").iterdir():
+            if not entry.name.isdigit():
+                continue
+            try:
+                cmdline = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode().strip()
+            except OSError:
+                continue
+            if conf in cmdline:
+                found.append((int(entry.name), cmdline))
+        return found
+
+
+def start_cyrus(dovecot: MailStack, dir: Path | None = None) -> CyrusStack:
+    """Start Cyrus in a fresh directory on free ports, with ``dovecot``'s certificate."""
+    d = (dir or make_stack_dir("cyrus-")).resolve()
+    last: MailStackError | None = None
+    for _ in range(5):
+        base = pick_base_port()
+        try:
+            _script("start", str(d), str(base), str(dovecot.cert),
+                    str(dovecot.dir / "key.pem"))
+            break
+        except MailStackError as exc:
+            last = exc
+            _script("stop", str(d))
+    else:
+        assert last is not None
+        raise last
+    env = _read_env(d / "cyrus.env")
+    return CyrusStack(
+        dir=d, imap=int(env["IMAP_PORT"]), imaps=int(env["IMAPS_PORT"]),
+        pop3=int(env["POP3_PORT"]), pop3s=int(env["POP3S_PORT"]), lmtp=int(env["LMTP_PORT"]),
+        submission=dovecot.submission, smtps=dovecot.smtps, smtp=dovecot.smtp,
+        cert=dovecot.cert, host=dovecot.host, domain=dovecot.domain, password=dovecot.password,
+    )
+
+
+def remove(stack: CyrusStack) -> None:
+    stack.stop()
+    shutil.rmtree(stack.dir, ignore_errors=True)
