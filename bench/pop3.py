@@ -156,13 +156,16 @@ async def gateway_rate(base: str, account: str, count: int, fmt: str = "raw") ->
                                  headers={"Accept": "application/x-ndjson"},
                                  json={"format": fmt, "only_new": False}) as resp:
             resp.raise_for_status()
-            first = b""
+            first = last = b""
             async for chunk in resp.aiter_bytes():
                 # Count lines without decoding them (the poplib side parses nothing either).
                 first = first or chunk
+                last = (last + chunk)[-4096:]
                 got += chunk.count(b"\n")
             assert first.startswith(b'{"'), first[:100]
         elapsed = time.perf_counter() - start
+    got -= 1  # the last line says how the retrieval ended
+    assert b'"complete":true' in last.rsplit(b"\n", 2)[-2], last[-300:]
     assert got == count, (got, count)
     return count / elapsed
 

@@ -4,8 +4,10 @@ A retrieved item counts as written only if its bytes went out while the client w
 connected; only then does the retrieval go on (and so, after a safety margin, mark earlier
 items delivered). The commit (mark seen, DELE + QUIT) happens after the last item went
 out and before the response ends, so a client that saw the end of the response can rely
-on it. An upstream error after the first byte cannot change the status any more: the
-body then ends with an ``{"error": {...}}`` line (NDJSON) or ``error`` member (JSON).
+on it. An upstream error after the first byte cannot change the status any more. Either
+way the body ends with how the retrieval ended (``Pop3RetrieveEnd``: ``complete``,
+``reason``, ``delivered``, ``deleted``, ``remaining`` and, after an error, ``error``): the
+last NDJSON line, or members of the JSON object. A body without that end was cut off.
 """
 
 from __future__ import annotations
@@ -13,22 +15,21 @@ from __future__ import annotations
 import asyncio
 import contextlib
 
-import orjson
 from starlette.responses import Response
 from starlette.types import Receive, Scope, Send
 
 from ..errors import GatewayError
 from ..pop3 import Retrieval
 from .errors import status_of
-from .schemas.pop3 import Pop3Format, encode_item
+from .schemas.pop3 import Pop3Format, Pop3RetrieveError, encode_end, encode_item
 
 NDJSON = "application/x-ndjson"
 COALESCE_BYTES = 64 * 1024  # small items are joined into writes of about this size
 THREAD_PARSE_BYTES = 512 * 1024  # parse bigger messages off the event loop
 
 
-def _problem(exc: GatewayError) -> bytes:
-    return orjson.dumps({"status": status_of(exc), "code": exc.code, "detail": exc.detail})
+def _problem(exc: GatewayError) -> Pop3RetrieveError:
+    return Pop3RetrieveError(status=status_of(exc), code=exc.code, detail=exc.detail)
 
 
 class RetrievalResponse(Response):
@@ -47,10 +48,9 @@ class RetrievalResponse(Response):
         retrieval.hold_back(COALESCE_BYTES)  # bytes may wait in our buffer, not yet sent
 
     def _tail(self, error: GatewayError | None) -> bytes:
-        if self.ndjson:
-            return b'{"error":%s}\n' % _problem(error) if error else b""
-        remaining = b'],"remaining":%d' % self.retrieval.remaining
-        return remaining + (b',"error":%s}' % _problem(error) if error else b"}")
+        """How the retrieval ended; call it only after the retrieval settled (commit/aclose)."""
+        end = encode_end(self.retrieval.outcome(error), _problem(error) if error else None)
+        return end + b"\n" if self.ndjson else b"]," + end[1:]
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         gone = asyncio.Event()
@@ -120,4 +120,8 @@ class RetrievalResponse(Response):
                 await self.retrieval.commit()
             except GatewayError as exc:
                 error = exc
+        if error is not None:
+            # Settle first (QUIT commits the DELEs of delivered items, or the session is
+            # dropped), so the counts in the tail are what happened on the server.
+            await self.retrieval.aclose()
         return await write(self._tail(error))

@@ -11,6 +11,10 @@
   without QUIT and the server deletes nothing;
 - an interrupted retrieval therefore deletes and marks nothing that was not delivered,
   and the next ``only_new`` retrieval resumes from the first undelivered message.
+
+No silent short drain: ``outcome()`` says whether every planned message went out and was
+committed (``complete``), and if not, why and how many matching messages are left; a
+session that answers fewer retrievals than were planned is an error, not an early end.
 """
 
 from __future__ import annotations
@@ -21,7 +25,7 @@ from collections import deque
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 
-from ..errors import GatewayError
+from ..errors import GatewayError, UpstreamError, UpstreamUnavailable
 from ..protocols.pop3 import Pop3Client
 from ..store.pop3 import Pop3SeenRepo
 
@@ -37,6 +41,17 @@ class RetrievedItem:
     size: int  # octets on the server (LIST)
     raw: bytes  # the message, or only its header block with headers_only
     seen: bool  # already delivered before this retrieval
+
+
+@dataclass(slots=True, frozen=True)
+class RetrievalOutcome:
+    """How a retrieval ended: the last line (NDJSON) or members (JSON) of the response."""
+
+    complete: bool  # every planned message went out and the commit (DELE + QUIT) succeeded
+    reason: str | None  # None, "limit" (complete, more left), or the error code of an early end
+    delivered: int  # messages confirmed as delivered (marked seen unless headers_only)
+    deleted: int  # deletions the server committed (its +OK to QUIT)
+    remaining: int  # matching messages this call did not deliver: a later call returns them
 
 
 @dataclass(slots=True)
@@ -71,9 +86,11 @@ class Retrieval:
         self._handed: deque[tuple[_Planned, int]] = deque()
         self._handed_bytes = 0
         self._seen_batch: list[str] = []
-        self._deleted = 0
+        self._deleted = 0  # DELEs sent; committed only by a QUIT
+        self.deleted = 0  # DELEs the server committed
         self.delivered = 0
-        self.completed = False
+        self.completed = False  # every planned item was produced
+        self.committed = False
         self._closed = False
         self._gen: AsyncIterator[RetrievedItem] | None = None
 
@@ -93,13 +110,18 @@ class Retrieval:
     async def _items(self) -> AsyncIterator[RetrievedItem]:
         by_number = {p.number: p for p in self.plan}
         top = 0 if self.headers_only else None
+        produced = 0
         async for number, raw in self._client.retrieve_many(list(by_number), top_lines=top):
+            produced += 1
             planned = by_number[number]
             yield RetrievedItem(planned.number, planned.uidl, planned.size, raw, planned.seen)
             # Resumed: the consumer wrote the item out and wants the next one.
             self._handed.append((planned, len(raw)))
             self._handed_bytes += len(raw)
             await self._confirm(final=False)
+        if produced != len(self.plan):  # never end a drain short without saying so
+            raise UpstreamError(f"the POP3 session answered {produced} of {len(self.plan)} "
+                                "retrievals", code="pop3_incomplete", protocol="pop3")
         self.completed = True
 
     async def _confirm(self, *, final: bool, flush: bool = True) -> None:
@@ -142,9 +164,32 @@ class Retrieval:
             raise RuntimeError("commit() before every item was produced")
         await self._close_items()
         await self._confirm(final=True, flush=False)
-        if not self._client.closed:
-            await self._client.quit()
+        if self._client.closed:
+            if self._deleted:
+                raise UpstreamUnavailable("the POP3 session ended before its deletions were "
+                                          "committed", protocol="pop3")
+        else:
+            await self._quit()
         await self._flush_seen()
+        self.committed = True
+
+    async def _quit(self) -> None:
+        await self._client.quit()
+        self.deleted = self._deleted
+
+    def outcome(self, error: GatewayError | None = None) -> RetrievalOutcome:
+        """The summary for the client; ``error`` is what ended the retrieval early, if any.
+
+        After an early end, items that went out but were not yet confirmed as delivered
+        (the ``unconfirmed_bytes`` margin) count as remaining: a later call returns them.
+        """
+        complete = error is None and self.committed
+        remaining = self.remaining + len(self.plan) - self.delivered
+        if complete:
+            reason = "limit" if remaining else None
+        else:
+            reason = error.code if error is not None else "interrupted"
+        return RetrievalOutcome(complete, reason, self.delivered, self.deleted, remaining)
 
     async def aclose(self) -> None:
         """End the session (without committing undelivered items) and release the lock.
@@ -161,7 +206,7 @@ class Retrieval:
             await self._close_items()
             if not client.closed:
                 if self._deleted:
-                    await client.quit()
+                    await self._quit()
                 else:
                     client.abort()
             await self._flush_seen()

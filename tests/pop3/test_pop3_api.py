@@ -19,7 +19,10 @@ def msg(i: int, body: str = "hello", extra: str = "") -> bytes:
 
 
 def ndjson_lines(text: str) -> list[dict]:
-    return [json.loads(line) for line in text.splitlines() if line]
+    """The items of a streamed retrieval; its last line must say it completed."""
+    *items, end = [json.loads(line) for line in text.splitlines() if line]
+    assert end["complete"] is True and "uidl" not in end, end
+    return items
 
 
 async def make_account(client, mailstack, security="starttls", password=None):
@@ -109,7 +112,8 @@ async def test_retrieve_json_parsed_then_only_new(client, mailstack):
 
     # nothing new: an empty retrieval
     again = (await client.post(f"/v1/accounts/{acc}/pop3/retrieve", json={})).json()
-    assert again == {"items": [], "remaining": 0}
+    assert again == {"items": [], "complete": True, "reason": None, "delivered": 0,
+                     "deleted": 0, "remaining": 0}
     listing = (await client.get(f"/v1/accounts/{acc}/pop3/messages")).json()
     assert all(m["seen"] for m in listing["items"])
 
@@ -130,6 +134,7 @@ async def test_retrieve_limit_remaining_and_headers_only(client, mailstack):
     first = (await client.post(f"/v1/accounts/{acc}/pop3/retrieve",
                                json={"limit": 3, "headers_only": True})).json()
     assert len(first["items"]) == 3 and first["remaining"] == 4
+    assert first["complete"] is True and first["reason"] == "limit"
     assert first["items"][0]["text"] is None and first["items"][0]["subject"] == "m0"
     # headers only marks nothing seen
     second = (await client.post(f"/v1/accounts/{acc}/pop3/retrieve", json={"limit": 5})).json()
@@ -137,6 +142,7 @@ async def test_retrieve_limit_remaining_and_headers_only(client, mailstack):
     assert second["remaining"] == 2
     third = (await client.post(f"/v1/accounts/{acc}/pop3/retrieve", json={"limit": 5})).json()
     assert [i["subject"] for i in third["items"]] == ["m5", "m6"] and third["remaining"] == 0
+    assert third["complete"] is True and third["reason"] is None and third["delivered"] == 2
     bad = await client.post(f"/v1/accounts/{acc}/pop3/retrieve",
                             json={"delete": True, "headers_only": True})
     assert bad.status_code == 422

@@ -64,6 +64,9 @@ async def test_dovecot_killed_mid_stream_ends_with_error_line_and_deletes_nothin
                     await asyncio.to_thread(stack.kill_dovecot)
         assert "error" in lines[-1], lines[-1].keys()
         assert lines[-1]["error"]["code"] in ("pop3_unavailable", "pop3_protocol_error")
+        end = lines[-1]
+        assert end["complete"] is False and end["reason"] == end["error"]["code"]
+        assert end["deleted"] == 0 and end["delivered"] + end["remaining"] == 300
         assert [subject(x["raw"]) for x in lines[:-1]] == [f"n{i}" for i in range(len(lines) - 1)]
         assert len(lines) - 1 < 300
 
@@ -73,7 +76,8 @@ async def test_dovecot_killed_mid_stream_ends_with_error_line_and_deletes_nothin
         assert stack.maildir_count(user) == 300  # no QUIT ever reached the server
         resp = await client.post(f"/v1/accounts/{acc}/pop3/retrieve", headers=NDJSON,
                                  json={"format": "raw", "delete": True})
-        assert len(resp.text.splitlines()) == 300
+        *items, end = resp.text.splitlines()
+        assert len(items) == 300 and json.loads(end)["complete"] is True
         assert stack.maildir_count(user) == 0
 
 
@@ -96,6 +100,7 @@ async def test_message_over_the_size_cap_is_a_clear_502(settings, mailstack):
         lines = [json.loads(x) for x in resp.text.splitlines()]
         assert subject(lines[0]["raw"]) == "n0"
         assert lines[-1]["error"]["code"] == "pop3_message_too_large"
+        assert lines[-1]["complete"] is False and lines[-1]["remaining"] == 3
         assert mailstack.maildir_count(user) == 3  # nothing deleted
         # n0 went out, but too few bytes followed it to count as delivered: offered again
         again = (await client.post(f"/v1/accounts/{acc}/pop3/retrieve",

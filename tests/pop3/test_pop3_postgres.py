@@ -32,5 +32,7 @@ async def test_seen_tracking_on_postgres(pg_database, mailstack):
         assert mailstack.maildir_count(user) == 0
         repo_seen = await client.app.state.services.pop3._seen.seen(acc)
         assert len(repo_seen) == 4  # pruned at the next retrieval that no longer sees them
-        assert (await client.post(url, json={})).json() == {"items": [], "remaining": 0}
+        assert (await client.post(url, json={})).json() == {
+            "items": [], "complete": True, "reason": None, "delivered": 0, "deleted": 0,
+            "remaining": 0}
         assert await client.app.state.services.pop3._seen.seen(acc) == set()

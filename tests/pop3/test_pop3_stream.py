@@ -42,7 +42,9 @@ async def test_thousand_messages_in_one_streamed_call_with_delete(client, mailst
     resp = await client.post(f"/v1/accounts/{acc}/pop3/retrieve", headers=NDJSON,
                              json={"format": "raw", "delete": True})
     assert resp.status_code == 200
-    items = [json.loads(line) for line in resp.text.splitlines()]
+    *items, end = [json.loads(line) for line in resp.text.splitlines()]
+    assert end == {"complete": True, "reason": None, "delivered": 1000, "deleted": 1000,
+                   "remaining": 0}
     assert len(items) == 1000
     assert [subject(i["raw"]) for i in items] == [f"n{i}" for i in range(1000)]
     assert len({i["uidl"] for i in items}) == 1000
@@ -69,7 +71,9 @@ async def test_interrupted_retrieval_confirms_only_what_was_consumed(settings, m
         assert listing["items"][0]["uidl"] == consumed[3]
         rest = (await client.post(f"/v1/accounts/{acc}/pop3/retrieve", headers=NDJSON,
                                   json={"format": "raw", "delete": True})).text.splitlines()
-        assert [subject(json.loads(x)["raw"]) for x in rest] == [f"n{i}" for i in range(3, 10)]
+        assert [subject(json.loads(x)["raw"]) for x in rest[:-1]] == [
+            f"n{i}" for i in range(3, 10)]
+        assert json.loads(rest[-1])["complete"] is True
         assert mailstack.maildir_count(user) == 0
 
 
@@ -162,8 +166,9 @@ async def test_client_disconnect_mid_stream_loses_and_deletes_nothing(settings, 
         # Resuming returns every message not confirmed as delivered: nothing is lost.
         resp = await client.post(f"/v1/accounts/{acc}/pop3/retrieve", headers=NDJSON,
                                  json={"format": "raw", "delete": True})
-        second = [subject(json.loads(x)["raw"]) for x in resp.text.splitlines()]
-        assert second == [f"n{i}" for i in range(1000)]
+        *second, end = [json.loads(x) for x in resp.text.splitlines()]
+        assert [subject(x["raw"]) for x in second] == [f"n{i}" for i in range(1000)]
+        assert end["complete"] is True and end["deleted"] == 1000
         assert mailstack.maildir_count(user) == 0
 
 

@@ -131,3 +131,19 @@ async def test_without_pipelining_one_command_at_a_time(mailstack):
     assert [r.split(b"\r\n")[1] for r in got] == [f"Subject: m{i}".encode() for i in range(1, 8)]
     await client.quit()
     assert mailstack.maildir_count(user) == 3
+
+
+async def test_retrieve_many_goes_on_while_pipelined_deles_fill_the_pipe(mailstack):
+    """DELEs issued between items must not end the retrieval early (they once filled the
+    RETR window, and the loop stopped after 128 of 300 as if the maildrop were drained)."""
+    user = mailstack.new_user("p3dp")
+    mailstack.seed_maildir(user, [message(i) for i in range(1, 301)])
+    client = await connect(mailstack, "starttls")
+    await client.login(user, mailstack.password)
+    got = []
+    async for number, _raw in client.retrieve_many(range(1, 301)):
+        got.append(number)
+        await client.dele(number)
+    assert got == list(range(1, 301))
+    await client.quit()
+    assert mailstack.maildir_count(user) == 0

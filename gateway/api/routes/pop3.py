@@ -19,11 +19,20 @@ from ..schemas.pop3 import (
     Pop3MessageList,
     Pop3MessageOut,
     Pop3ParsedItem,
+    Pop3RetrieveEnd,
     Pop3RetrieveOut,
     Pop3RetrieveRequest,
     Pop3Stat,
     parsed_item,
 )
+
+
+def ndjson_end_schema() -> dict:
+    """The last NDJSON line's schema, inline (its ``error`` refers to a component)."""
+    schema = Pop3RetrieveEnd.model_json_schema(ref_template="#/components/schemas/{model}")
+    schema.pop("$defs", None)
+    return schema
+
 
 router = APIRouter(prefix="/v1/accounts/{account}/pop3", tags=["pop3"])
 
@@ -61,9 +70,15 @@ async def list_pop3_messages(
 @router.post("/retrieve", response_model=Pop3RetrieveOut, status_code=200,
              dependencies=requires("read"),
              responses={**problem_responses(403, 404, *_UPSTREAM), 200: {
-                 "description": "JSON `{items, remaining}`, or with `Accept: "
-                                "application/x-ndjson` one item per line, streamed",
-                 "content": {NDJSON: {"schema": {"$ref": "#/components/schemas/Pop3ParsedItem"}}},
+                 "description": "JSON `{items, complete, reason, delivered, deleted, "
+                                "remaining}`, or with `Accept: application/x-ndjson` one item "
+                                "per line, streamed, then one line with how it ended "
+                                "(`complete`, ...); a body without that end was cut off",
+                 "content": {NDJSON: {"schema": {"oneOf": [
+                     {"$ref": "#/components/schemas/Pop3ParsedItem"},
+                     {"$ref": "#/components/schemas/Pop3RawItem"},
+                     ndjson_end_schema(),
+                 ]}}},
              }})
 async def retrieve_pop3(account: AccountDep, body: Pop3RetrieveRequest, request: Request,
                         services: ServicesDep, principal: PrincipalDep) -> Response:

@@ -8,7 +8,7 @@ from typing import Annotated, Literal
 import orjson
 from pydantic import BaseModel, Field
 
-from ...pop3 import Pop3Entry, RetrievedItem
+from ...pop3 import Pop3Entry, RetrievalOutcome, RetrievedItem
 from ...protocols.mime_parse import parse_message, parse_message_with_content
 from .common import StrictModel
 from .mime import AttachmentOut, ParsedFields
@@ -71,11 +71,43 @@ class Pop3RawItem(BaseModel):
     raw: str = Field(description="the RFC 5322 source (or header block), base64")
 
 
-class Pop3RetrieveOut(BaseModel):
-    """The JSON form; with ``Accept: application/x-ndjson`` one item per line instead."""
+class Pop3RetrieveError(BaseModel):
+    """What ended a retrieval after the response had begun (its status can no longer change)."""
+
+    status: int = Field(description="the HTTP status this error has elsewhere")
+    code: str
+    detail: str
+
+
+class Pop3RetrieveEnd(BaseModel):
+    """How a retrieval ended: the last NDJSON line, or members of the JSON body."""
+
+    complete: bool = Field(description="every message this call took on was sent and, with "
+                                        "'delete', deleted (the server confirmed the QUIT)")
+    reason: str | None = Field(description="null when complete and nothing is left; 'limit' "
+                                           "when complete but 'limit' left messages; else "
+                                           "why it ended early (an error code)")
+    delivered: int = Field(description="messages confirmed as delivered")
+    deleted: int = Field(description="messages deleted on the server by this call")
+    remaining: int = Field(description="matching messages left for a later call; after an "
+                                       "early end this includes messages that went out but "
+                                       "were not yet confirmed as delivered")
+    error: Pop3RetrieveError | None = Field(None, description="only after an early end")
+
+
+class Pop3RetrieveOut(Pop3RetrieveEnd):
+    """The JSON form; with ``Accept: application/x-ndjson`` one item per line instead,
+    then one ``Pop3RetrieveEnd`` line."""
 
     items: list[Pop3ParsedItem | Pop3RawItem]
-    remaining: int = Field(description="matching messages left for a later call")
+
+
+def encode_end(outcome: RetrievalOutcome, error: Pop3RetrieveError | None) -> bytes:
+    """The end of a retrieval as a JSON object (the NDJSON last line; JSON body members)."""
+    end = Pop3RetrieveEnd(complete=outcome.complete, reason=outcome.reason,
+                          delivered=outcome.delivered, deleted=outcome.deleted,
+                          remaining=outcome.remaining, error=error)
+    return end.model_dump_json(exclude={"error"} if error is None else None).encode()
 
 
 def parsed_item(item: RetrievedItem, *, headers_only: bool = False) -> Pop3ParsedItem:

@@ -361,19 +361,22 @@ class Pop3Client:
                             window: int | None = None) -> AsyncIterator[tuple[int, bytes]]:
         """Yield ``(number, message)`` for each number, in order, pipelining RETR (or TOP).
 
-        With PIPELINING (RFC 2449 section 6.6) up to ``window`` commands are in flight;
-        without it one at a time. DELEs issued between items travel in the same pipe.
+        With PIPELINING (RFC 2449 section 6.6) up to ``window`` RETR/TOP are in flight;
+        without it one at a time. DELEs the consumer issues between items travel in the
+        same pipe; they do not count against the window, and the loop ends only when
+        every number was asked for and answered (not when the pipe happens to be empty).
         """
         if window is None:
             window = PIPELINE_WINDOW if self.pipelining else 1
         todo = iter(numbers)
         exhausted = False
+        in_flight = 0  # RETR/TOP sent and not yet answered
 
         def fill() -> None:
-            nonlocal exhausted
-            if len(self._pending) > window // 2:
+            nonlocal exhausted, in_flight
+            if in_flight > window // 2:
                 return  # refill in batches: fewer, larger writes
-            while not exhausted and len(self._pending) < window:
+            while not exhausted and in_flight < window:
                 number = next(todo, None)
                 if number is None:
                     exhausted = True
@@ -382,17 +385,19 @@ class Pop3Client:
                     self._write("RETR", number, arg=number, multiline=True)
                 else:
                     self._write("TOP", number, top_lines, arg=number, multiline=True)
+                in_flight += 1
 
         fill()
         await self._drain()
-        while self._pending:
-            reply = await self._next()
+        while in_flight:
+            reply = await self._next()  # the oldest pending reply: a RETR/TOP or a DELE
             if not reply.ok:
                 raise reply_error(reply)
             if reply.verb in ("RETR", "TOP"):
+                in_flight -= 1
                 yield reply.arg, reply.body or b""  # type: ignore[misc]
-                fill()
-                await self._drain()
+            fill()
+            await self._drain()
 
 
 def _rows(body: bytes | None) -> list[list[str]]:
