@@ -21,7 +21,6 @@ import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email import policy
-from email.headerregistry import Address as _HeaderAddress
 from email.message import EmailMessage
 from email.utils import format_datetime
 
@@ -37,12 +36,20 @@ _ADDR_SPEC = re.compile(rf"^({_LOCAL})@({_DOMAIN})$")
 _DOMAIN_ONLY = re.compile(_DOMAIN)
 _NAME_ADDR = re.compile(r"^\s*(.*?)\s*<([^<>]*)>\s*$", re.S)
 _CONTROL = re.compile(r"[\x00-\x08\x0a-\x1f\x7f]")  # every C0 control but TAB, and DEL
+# Not text in a header: C0 controls but TAB, DEL, C1 controls and unpaired surrogates.
+# Each of CR, LF, VT, FF, FS, GS, RS and NEL (U+0085) ends a line for some parser (Python's
+# str.splitlines among them). U+2028/U+2029 are text: being non-ASCII they always go out
+# inside RFC 2047 encoded-words (or RFC 2231 parameters), never as a line break.
+_NOT_TEXT = re.compile(r"[\x00-\x08\x0a-\x1f\x7f-\x9f\ud800-\udfff]")
+_SURROGATE = re.compile(r"[\ud800-\udfff]")
 # RFC 5322 §2.2 / §3.6.8: a field name is printable US-ASCII except the colon.
-_FIELD_NAME = re.compile(r"^[!-9;-~]{1,76}$")
+# (Patterns are used with fullmatch: "$" would also match before a final "\n".)
+_FIELD_NAME = re.compile(r"[!-9;-~]{1,76}")
 _TOKEN = r"[A-Za-z0-9][A-Za-z0-9!#$&^_.+-]{0,126}"
-_MIME_TYPE = re.compile(rf"^{_TOKEN}/{_TOKEN}$")  # RFC 6838 §4.2
-MSG_ID_PATTERN = re.compile(r"^<[^<>\s]+@[^<>\s]+>$")
+_MIME_TYPE = re.compile(rf"{_TOKEN}/{_TOKEN}")  # RFC 6838 §4.2
+MSG_ID_PATTERN = re.compile(r"<[!-;=?-~]+@[!-;=?-~]+>\Z")  # visible ASCII, RFC 5322 §3.6.4
 _MSG_ID = MSG_ID_PATTERN
+_CONTENT_ID = re.compile(r"[!#-;=?-~]{1,250}")  # visible ASCII but '"', '<' and '>'
 
 # Headers the builder writes itself: a custom header may not replace them.
 RESERVED_HEADERS = frozenset({
@@ -59,12 +66,6 @@ class Address:
 
     address: str
     name: str | None = None
-
-    def header(self) -> str:
-        """The mailbox as a header value, RFC 2047-encoded when the name is not ASCII."""
-        local, domain = self.address.rsplit("@", 1)
-        return str(_HeaderAddress(display_name=self.name or "", username=_unquote(local),
-                                  domain=domain))
 
 
 @dataclass(frozen=True)
@@ -152,31 +153,27 @@ def validate_addr_spec(addr: str, *, where: str = "address") -> str:
         raise InvalidInput(f"{where}: control characters (CR, LF, ...) are not allowed")
     addr = addr.strip()
     if "@" not in addr:
-        raise InvalidInput(f"{where}: {addr[:100]!r} is not an email address")
+        raise InvalidInput(f"{where}: not an email address (no @)")
     local, domain = addr.rsplit("@", 1)
     if not domain.isascii():
         try:
             domain = domain.encode("idna").decode("ascii")
-        except UnicodeError as exc:
-            raise InvalidInput(f"{where}: invalid domain in {addr[:100]!r}") from exc
+        except UnicodeError:
+            raise InvalidInput(f"{where}: not a valid domain") from None
     addr = f"{local}@{domain}"
     if not local.isascii():
         raise InvalidInput(f"{where}: non-ASCII local parts (SMTPUTF8) are not supported")
     if not _ADDR_SPEC.match(addr) or len(local) > 64 or len(addr) > 254:
-        raise InvalidInput(f"{where}: {addr[:100]!r} is not a valid email address")
+        raise InvalidInput(f"{where}: not a valid email address")
     return addr
 
 
-def _unquote(local: str) -> str:
-    if len(local) >= 2 and local[0] == local[-1] == '"':
-        return re.sub(r"\\(.)", r"\1", local[1:-1])
-    return local
-
-
 def check_header_value(value: str, *, where: str) -> str:
-    """Refuse CR, LF and other controls in anything that becomes a header (header injection)."""
-    if not isinstance(value, str) or _CONTROL.search(value):
-        raise InvalidInput(f"{where}: CR, LF and other control characters are not allowed")
+    """Refuse what is not text in anything that becomes a header (header injection): CR, LF
+    and the other C0 and C1 controls (NEL among them) but TAB, and unpaired surrogates."""
+    if not isinstance(value, str) or _NOT_TEXT.search(value):
+        raise InvalidInput(f"{where}: control characters (CR, LF, NEL, ...) and unpaired "
+                           "surrogates are not allowed")
     return value
 
 
@@ -207,13 +204,14 @@ def domain_of(address: str) -> str:
 def build_message(draft: Draft, *, max_bytes: int | None = None) -> BuiltMessage:
     """Turn a draft into a message with CRLF line endings; raise InvalidInput when it is bad."""
     rcpts = _recipients(draft)
+    _check_names(draft)
     subject = check_header_value(draft.subject or "", where="subject")
     message_id = draft.message_id or new_message_id(domain_of(draft.sender.address))
     if not _MSG_ID.match(message_id):
         raise InvalidInput("message_id: must look like <local@domain>")
+    size = _utf8_len(draft.text, "text") + _utf8_len(draft.html, "html")
     if max_bytes is not None:
-        size = sum(len(a.content) for a in draft.attachments)
-        size += _utf8_len(draft.text) + _utf8_len(draft.html)
+        size += sum(len(a.content) for a in draft.attachments)
         if size > max_bytes:
             raise PayloadTooLarge(f"the message is over the limit of {max_bytes} bytes")
 
@@ -225,40 +223,49 @@ def build_message(draft: Draft, *, max_bytes: int | None = None) -> BuiltMessage
                         rcpt_to=rcpts)
 
 
-def _utf8_len(text: str | None) -> int:
+def _utf8_len(text: str | None, where: str) -> int:
+    """The UTF-8 size of a body; InvalidInput when it holds an unpaired surrogate."""
     if not text:
         return 0
-    return len(text) if text.isascii() else len(text.encode())
+    if text.isascii():
+        return len(text)
+    if _SURROGATE.search(text):
+        raise InvalidInput(f"{where}: unpaired surrogates are not text")
+    return len(text.encode())
+
+
+def _check_names(draft: Draft) -> None:
+    """Display names become header text: the same rule as every header value."""
+    for where, addrs in (("from", [draft.sender]), ("to", draft.to), ("cc", draft.cc),
+                         ("reply_to", draft.reply_to)):
+        for index, addr in enumerate(addrs):
+            if addr.name is not None:
+                check_header_value(addr.name, where=f"{where}[{index}].name")
 
 
 def _build_mime(draft: Draft, subject: str, message_id: str) -> bytes:
-    """Any shape, through the stdlib's ``EmailMessage`` (attachments, inline images)."""
-    msg = EmailMessage(policy=policy.SMTP)
-    msg["From"] = draft.sender.header()
-    if draft.to:
-        msg["To"] = ", ".join(a.header() for a in draft.to)
-    if draft.cc:
-        msg["Cc"] = ", ".join(a.header() for a in draft.cc)
-    if draft.reply_to:
-        msg["Reply-To"] = ", ".join(a.header() for a in draft.reply_to)
-    msg["Subject"] = subject
-    msg["Date"] = format_datetime(draft.date or datetime.now(UTC))
-    msg["Message-ID"] = message_id
-    if draft.in_reply_to:
-        parent = _check_msg_id(draft.in_reply_to, where="in_reply_to")
-        refs = [_check_msg_id(r, where="references") for r in draft.references if r]
-        # RFC 5322 §3.6.4: References = the parent's References (or In-Reply-To) + its id.
-        msg["In-Reply-To"] = parent
-        msg["References"] = " ".join([*[r for r in refs if r != parent], parent])
-    for name, value in draft.headers.items():
-        _add_custom_header(msg, name, value)
-    msg["MIME-Version"] = "1.0"
-    _set_body(msg, draft)
-    return msg.as_bytes()
+    """Any shape: the header written by ``mime_encode`` (as for simple messages), the MIME
+    body (attachments, inline images) by the stdlib's ``EmailMessage``."""
+    lines = _header_lines(draft, subject, message_id)
+    body = EmailMessage(policy=policy.SMTP)
+    _set_body(body, draft)
+    if body["MIME-Version"] is None:
+        lines.append("MIME-Version: 1.0")
+    return ("\r\n".join(lines) + "\r\n").encode("ascii") + body.as_bytes()
 
 
 def _build_simple(draft: Draft, subject: str, message_id: str) -> bytes:
     """Text and/or html only: written directly (``mime_encode``), 5-10x faster."""
+    lines = _header_lines(draft, subject, message_id)
+    lines.append("MIME-Version: 1.0")
+    content_headers, body = enc.simple_body(draft.text, draft.html)
+    lines += content_headers
+    return ("\r\n".join(lines) + "\r\n\r\n").encode("ascii") + body
+
+
+def _header_lines(draft: Draft, subject: str, message_id: str) -> list[str]:
+    """The message's own header fields (RFC 5322 §3.6), encoded and folded by ``mime_encode``:
+    ASCII only, every value unfolds and decodes to exactly what was given."""
     def mailboxes(addrs: list[Address]) -> list[tuple[str, str | None]]:
         return [(a.address, a.name) for a in addrs]
 
@@ -274,16 +281,15 @@ def _build_simple(draft: Draft, subject: str, message_id: str) -> bytes:
     lines.append("Message-ID: " + message_id)
     if draft.in_reply_to:
         parent = _check_msg_id(draft.in_reply_to, where="in_reply_to")
-        refs = [_check_msg_id(r, where="references") for r in draft.references if r]
+        # The parent's own References come from a received message: keep the valid ones.
+        refs = [r.strip() for r in draft.references if r and _MSG_ID.match(r.strip())]
         lines.append("In-Reply-To: " + parent)
+        # RFC 5322 §3.6.4: References = the parent's References (or In-Reply-To) + its id.
         lines.append(enc.fold("References", [*[r for r in refs if r != parent], parent]))
     for name, value in draft.headers.items():
         _check_custom_header(name, value)
         lines.append(enc.unstructured(name, value))
-    lines.append("MIME-Version: 1.0")
-    content_headers, body = enc.simple_body(draft.text, draft.html)
-    lines += content_headers
-    return ("\r\n".join(lines) + "\r\n\r\n").encode("ascii") + body
+    return lines
 
 
 def _recipients(draft: Draft) -> list[str]:
@@ -301,26 +307,20 @@ def _check_msg_id(value: str, *, where: str) -> str:
     check_header_value(value, where=where)
     value = value.strip()
     if not _MSG_ID.match(value):
-        raise InvalidInput(f"{where}: {value[:100]!r} is not a Message-ID")
+        raise InvalidInput(f"{where}: not a Message-ID (<local@domain>)")
     return value
 
 
 def _check_custom_header(name: str, value: str) -> None:
-    if not isinstance(name, str) or not _FIELD_NAME.match(name):
-        raise InvalidInput(f"headers: {str(name)[:80]!r} is not a valid header name")
+    """A header name is echoed in errors only once it is known to be a plain field name."""
+    if not isinstance(name, str) or not _FIELD_NAME.fullmatch(name):
+        raise InvalidInput("headers: a header name must be 1 to 76 printable ASCII characters "
+                           "without ':' or spaces")
     if name.lower() in RESERVED_HEADERS:
-        raise InvalidInput(f"headers: {name!r} is set by the gateway; use the matching field")
+        raise InvalidInput(f"headers: {name} is set by the gateway; use the matching field")
     check_header_value(value, where=f"headers.{name}")
     if len(value) > 4096:
         raise InvalidInput(f"headers.{name}: longer than 4096 characters")
-
-
-def _add_custom_header(msg: EmailMessage, name: str, value: str) -> None:
-    _check_custom_header(name, value)
-    try:
-        msg[name] = value
-    except (ValueError, TypeError, IndexError) as exc:
-        raise InvalidInput(f"headers.{name}: {exc}") from exc
 
 
 def _set_body(msg: EmailMessage, draft: Draft) -> None:
@@ -347,8 +347,8 @@ def _set_body(msg: EmailMessage, draft: Draft) -> None:
 
 def _attach(add, att: Attachment, index: int, *, disposition: str) -> None:
     where = f"attachments[{index}]"
-    if not _MIME_TYPE.match(att.content_type or ""):
-        raise InvalidInput(f"{where}.content_type: {att.content_type[:80]!r} is not a MIME type")
+    if not isinstance(att.content_type, str) or not _MIME_TYPE.fullmatch(att.content_type):
+        raise InvalidInput(f"{where}.content_type: not a MIME type (type/subtype)")
     maintype, subtype = att.content_type.lower().split("/", 1)
     if maintype == "multipart":
         raise InvalidInput(f"{where}.content_type: multipart types cannot be attached")
@@ -356,11 +356,14 @@ def _attach(add, att: Attachment, index: int, *, disposition: str) -> None:
         maintype, subtype = "application", "octet-stream"  # keep the bytes as they are (base64)
     filename = None
     if att.filename is not None:
-        filename = check_header_value(att.filename, where=f"{where}.filename")[:255] or None
+        # Readers drop a filename's surrounding white space (Python's get_filename strips).
+        filename = check_header_value(att.filename, where=f"{where}.filename")
+        filename = filename.strip()[:255].rstrip() or None
     cid = None
     if att.content_id is not None:
         cid = check_header_value(att.content_id, where=f"{where}.content_id").strip("<> ")
-        if not cid or not re.fullmatch(r"[^\s<>\"]+", cid):
-            raise InvalidInput(f"{where}.content_id: not a valid Content-ID")
+        if not _CONTENT_ID.fullmatch(cid):
+            raise InvalidInput(f"{where}.content_id: not a valid Content-ID (visible ASCII, "
+                               "no spaces, quotes or angle brackets)")
         cid = f"<{cid}>"
     add(att.content, maintype, subtype, filename=filename, cid=cid, disposition=disposition)

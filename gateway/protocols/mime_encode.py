@@ -22,6 +22,7 @@ from base64 import b64encode
 
 _ATOMS = re.compile(r"^[A-Za-z0-9!#$%&'*+\-/=?^_`{|}~ ]+$")
 _NEWLINES = re.compile(r"\r\n|\r|\n")
+_PIECES = re.compile(r" +[^ ]+")  # a word with the spaces before it
 _MAX_WORD_BYTES = 45  # 60 base64 characters: "=?utf-8?b?" + 60 + "?=" = 72 <= 75
 
 
@@ -46,26 +47,37 @@ def _needs_encoding(text: str) -> bool:
 
 def fold(name: str, tokens: list[str]) -> str:
     """``Name: tok1 tok2`` with a line break before a token that would pass column 78."""
+    return _fold(f"{name}:", [" " + token for token in tokens])
+
+
+def _fold(head: str, pieces: list[str]) -> str:
+    """Join ``pieces`` (each starting with white space) after ``head``, breaking the line
+    before a piece that would pass column 78 (RFC 5322 §2.2.3): unfolding (removing the
+    CRLF) gives back exactly ``head + "".join(pieces)``, and no line is white space only."""
     lines: list[str] = []
-    line = f"{name}:"
-    for token in tokens:
-        if len(line) + 1 + len(token) > 78 and line.strip() and line != f"{name}:":
+    line = head
+    for piece in pieces:
+        if len(line) + len(piece) > 78 and line != head:
             lines.append(line)
-            line = " " + token
+            line = piece
         else:
-            line += " " + token
+            line += piece
     lines.append(line)
     return "\r\n".join(lines)
 
 
 def unstructured(name: str, value: str) -> str:
-    """An unstructured header (Subject, custom headers)."""
-    words = value.split(" ")
-    if _needs_encoding(value) or max(map(len, words)) > 900:
-        return fold(name, encoded_words(value))
-    if len(value) + len(name) + 2 <= 78:
-        return f"{name}: {value}"
-    return fold(name, words)
+    """An unstructured header (Subject, custom headers) that unfolds and decodes to ``value``.
+
+    ASCII text is folded before a space (each piece keeps its spaces, so runs of spaces
+    survive); text that is not ASCII, looks like an encoded-word, starts or ends with white
+    space (parsers strip it) or has a run over 900 characters goes as encoded-words.
+    """
+    pieces = _PIECES.findall(" " + value)
+    if (_needs_encoding(value) or value != value.strip(" \t")
+            or "".join(pieces) != " " + value or max(map(len, pieces), default=0) > 900):
+        return fold(name, encoded_words(value)) if value else f"{name}: "
+    return _fold(f"{name}:", pieces)
 
 
 def phrase(name: str) -> list[str]:

@@ -13,6 +13,7 @@ from ..errors import InvalidInput, PayloadTooLarge
 from .mime_build import MSG_ID_PATTERN, domain_of, new_message_id
 
 _LINE_END = re.compile(rb"\r\n|\r|\n")
+_FIELD = re.compile(rb"[!-9;-~]+:")  # RFC 5322 §3.6.8 field name, then the colon
 
 
 @dataclass(frozen=True)
@@ -23,6 +24,7 @@ class RawMessage:
     message_id: str
     header_from: str | None
     header_rcpts: list[str]
+    from_fields: tuple[str, ...] = ()  # the From header values as written
 
 
 def normalise_raw(raw: bytes, *, default_domain: str, max_bytes: int | None = None) -> RawMessage:
@@ -43,9 +45,11 @@ def normalise_raw(raw: bytes, *, default_domain: str, max_bytes: int | None = No
     lines = head.split(b"\r\n")
     if not lines or lines[0][:1] in (b" ", b"\t"):
         raise InvalidInput("the message does not start with a header")
-    for line in lines:
-        if line[:1] not in (b" ", b"\t") and not re.match(rb"^[!-9;-~]+:", line):
-            raise InvalidInput(f"not a header line: {line[:80]!r}")
+    for number, line in enumerate(lines, 1):
+        # The line itself is never quoted back: it is the caller's message content.
+        if line[:1] not in (b" ", b"\t") and not _FIELD.match(line):
+            raise InvalidInput(f"header line {number} is not a field (name: value) nor a "
+                               "folded continuation; a blank line must end the header")
     headers = BytesHeaderParser(policy=policy.compat32).parsebytes(head + b"\r\n\r\n")
 
     kept = _drop_fields(lines, b"bcc")
@@ -67,7 +71,8 @@ def normalise_raw(raw: bytes, *, default_domain: str, max_bytes: int | None = No
         [*headers.get_all("To", []), *headers.get_all("Cc", []), *headers.get_all("Bcc", [])]
     ) if a]
     return RawMessage(raw=out, message_id=message_id,
-                      header_from=senders[0] if senders else None, header_rcpts=rcpts)
+                      header_from=senders[0] if senders else None, header_rcpts=rcpts,
+                      from_fields=tuple(str(v) for v in headers.get_all("From", [])))
 
 
 def _drop_fields(lines: list[bytes], name: bytes) -> list[bytes]:
