@@ -10,11 +10,13 @@ from fastapi import FastAPI
 
 from . import __version__
 from .api import errors as api_errors
+from .api.audit import AuditMiddleware
 from .api.limits import BodyLimitMiddleware
 from .api.metrics import Metrics, MetricsMiddleware
 from .api.ratelimit import RateLimiter
 from .api.routes import (
     accounts,
+    audit,
     events,
     health,
     mailboxes,
@@ -67,9 +69,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     # Requests are matched against the routes in this order, one by one: the busiest first.
     # (No two routers share a path, so the order changes nothing else.)
     for module in (messages, send, mailboxes, health, accounts, tokens, events, webhooks, pop3,
-                   outbox):
+                   outbox, audit):
         app.include_router(module.router)
     app.state.metrics = metrics = Metrics(services.accounts)
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_request_bytes)
     app.add_middleware(MetricsMiddleware, metrics=metrics)
+    # Outermost: it sees every answer, refusals of the middlewares above included.
+    app.add_middleware(AuditMiddleware, audit=services.audit, openapi=app.openapi)
     return app

@@ -13,6 +13,7 @@ from .accounts.imap_pool import ImapPool
 from .accounts.pop3_session import Pop3Manager
 from .accounts.registry import AccountRegistry
 from .accounts.smtp_pool import SmtpPool
+from .audit import AuditLog
 from .events.account_state import state_change_publisher
 from .events.bus import EventBus
 from .events.dispatcher import WebhookDispatcher
@@ -27,6 +28,7 @@ from .pop3 import Pop3Service
 from .secrets import SecretBox, load_or_create_key
 from .settings import Settings
 from .store.accounts import AccountRepo
+from .store.audit import AuditRepo
 from .store.db import Store
 from .store.idempotency import IdempotencyRepo
 from .store.outbox import OutboxRepo
@@ -59,6 +61,7 @@ class Services:
     mail: MailService | None = None
     outbox: SendService | None = None
     outbox_worker: OutboxWorker | None = None
+    audit: AuditLog | None = None
 
 
 def build_services(settings: Settings) -> Services:
@@ -84,6 +87,8 @@ def build_services(settings: Settings) -> Services:
         events=EventBus(store, settings.instance_id, settings.events_retention_days),
     )
     services.mail = MailService(accounts, settings)
+    services.audit = AuditLog(AuditRepo(store), retention_days=settings.audit_retention_days)
+    services.background.append(services.audit)
     webhook_repo = WebhookRepo(store, box)
     services.webhooks = WebhookService(webhook_repo, settings)
     services.pop3 = Pop3Service(accounts, Pop3SeenRepo(store), settings)

@@ -172,3 +172,22 @@ leases = sa.Table(
     sa.Column("owner", sa.String(64), nullable=False),
     sa.Column("until", UTCDateTime, nullable=False),
 )
+
+audit_log = sa.Table(
+    "audit_log",
+    metadata,
+    # Who did what, when, with which outcome: never a body, a secret or a query string.
+    sa.Column("id", sa.String(40), primary_key=True),
+    sa.Column("at", UTCDateTime, nullable=False),
+    sa.Column("token_id", sa.String(40), nullable=True),  # null: no valid token
+    sa.Column("method", sa.String(8), nullable=False),
+    sa.Column("route", sa.String(256), nullable=False),  # the template: /v1/tokens/{token_id}
+    sa.Column("account_id", sa.String(64), nullable=True),
+    sa.Column("target_id", sa.String(128), nullable=True),  # the token, webhook, ... acted on
+    sa.Column("status", sa.Integer, nullable=False),
+    sa.Column("code", sa.String(64), nullable=True),  # the problem's code of a refusal
+    sa.Column("client_ip", sa.String(64), nullable=True),
+    sa.Index("ix_audit_at", "at", "id"),
+    sa.Index("ix_audit_account", "account_id", "at"),
+    sa.Index("ix_audit_token", "token_id", "at"),
+)
