@@ -109,9 +109,12 @@ def settings(tmp_path: Path) -> Settings:
 
 
 @contextlib.asynccontextmanager
-async def running_client(settings: Settings) -> AsyncIterator[httpx.AsyncClient]:
-    """An app with its lifespan running, and an admin client talking to it in-process."""
-    app = create_app(settings)
+async def running_client(settings: Settings, **app_options) -> AsyncIterator[httpx.AsyncClient]:
+    """An app with its lifespan running, and an admin client talking to it in-process.
+
+    ``app_options`` go to ``create_app`` (e.g. ``webhook_resolver``).
+    """
+    app = create_app(settings, **app_options)
     async with app.router.lifespan_context(app):
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(

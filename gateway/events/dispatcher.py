@@ -5,6 +5,11 @@ Every POST runs in its own task with a timeout, and each webhook has at most
 claimed meanwhile), so a slow or dead endpoint delays neither other webhooks
 nor the producers (which only insert rows). Deliveries are claimed under a
 lease: after a crash they are claimed again when it expires.
+
+Before every attempt the URL is checked again (one DNS resolution, every address
+judged) and the POST goes to the checked address (``PinnedTransport``), so a
+name that now resolves somewhere refused is not posted to: the attempt fails
+with the reason in the delivery's history. Redirects are never followed.
 """
 
 from __future__ import annotations
@@ -23,8 +28,9 @@ from ..settings import Settings
 from ..store.schema import utcnow
 from ..store.webhooks import Delivery, WebhookRepo
 from .bus import EventBus
+from .pinned_transport import PINNED, PinnedTransport
 from .signing import EVENT_ID_HEADER, SIGNATURE_HEADER, sign
-from .url_policy import check_url
+from .url_policy import WebhookUrlPolicy
 
 log = logging.getLogger(__name__)
 
@@ -38,9 +44,11 @@ _SMALL_BODY = 64 * 1024
 class WebhookDispatcher:
     """Background service delivering stored webhook deliveries."""
 
-    def __init__(self, repo: WebhookRepo, bus: EventBus, settings: Settings) -> None:
+    def __init__(self, repo: WebhookRepo, bus: EventBus, settings: Settings,
+                 policy: WebhookUrlPolicy) -> None:
         self._repo = repo
         self._settings = settings
+        self._policy = policy
         self._wake = asyncio.Event()
         self._in_flight: Counter[str] = Counter()
         self._next_retry: float | None = None  # monotonic time of the soonest local retry
@@ -49,9 +57,11 @@ class WebhookDispatcher:
 
     async def run(self, stop: asyncio.Event) -> None:
         timeout = httpx.Timeout(self._settings.webhook_timeout)
-        limits = httpx.Limits(max_connections=None, max_keepalive_connections=20)
-        async with httpx.AsyncClient(timeout=timeout, limits=limits, follow_redirects=False,
-                                     trust_env=False) as client:
+        transport = PinnedTransport(
+            ssl_context=httpx.create_ssl_context(trust_env=False),
+            max_keepalive=self._settings.webhook_concurrency)
+        async with httpx.AsyncClient(transport=transport, timeout=timeout,
+                                     follow_redirects=False, trust_env=False) as client:
             tasks: set[asyncio.Task] = set()
             try:
                 while not stop.is_set():
@@ -133,11 +143,12 @@ class WebhookDispatcher:
         error: str | None = None
         started = time.perf_counter()
         try:
-            # Checked again at each attempt: DNS may point somewhere else by now.
-            await check_url(delivery.url, allow_private=self._settings.webhook_allow_private,
-                            own_host=self._settings.host, own_port=self._settings.port)
+            # Checked again at each attempt (DNS may point somewhere else by now), and the
+            # POST goes to the address just checked, not to a second lookup's answer.
+            target = await self._policy.check(delivery.url)
             async with asyncio.timeout(self._settings.webhook_timeout), client.stream(
-                "POST", delivery.url, content=body, headers=headers
+                "POST", delivery.url, content=body, headers=headers,
+                extensions={PINNED: target},
             ) as response:
                 status_code = response.status_code
                 # Only the status matters. A small body is read to keep the connection

@@ -9,13 +9,14 @@ from ..errors import Forbidden, InvalidInput, WebhookNotFound
 from ..settings import Settings
 from ..store.webhooks import WebhookRecord, WebhookRepo
 from .types import EVENT_TYPES, is_valid_pattern
-from .url_policy import check_url
+from .url_policy import WebhookUrlPolicy
 
 
 class WebhookService:
-    def __init__(self, repo: WebhookRepo, settings: Settings) -> None:
+    def __init__(self, repo: WebhookRepo, settings: Settings, policy: WebhookUrlPolicy) -> None:
         self.repo = repo
         self._settings = settings
+        self._policy = policy
 
     async def create(self, *, url: str, events: list[str], accounts: list[str] | None,
                      secret: str | None, token_id: str,
@@ -31,8 +32,7 @@ class WebhookService:
                 accounts = sorted(token_accounts)
             elif not set(accounts) <= token_accounts:
                 raise Forbidden("this token cannot subscribe to events of other accounts")
-        await check_url(url, allow_private=self._settings.webhook_allow_private,
-                        own_host=self._settings.host, own_port=self._settings.port)
+        await self._policy.check(url)
         secret = secret or "whsec_" + secrets.token_urlsafe(24)
         record = await self.repo.create(url=url, events_=events, accounts=accounts,
                                         secret=secret, created_by=token_id)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import ssl
 import time
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
@@ -28,12 +29,13 @@ class Receiver:
     statuses: list[int] = field(default_factory=list)
     delay: float = 0.0
     requests: list[Received] = field(default_factory=list)
+    host: str = "127.0.0.1"
     port: int = 0
     _arrived: asyncio.Condition = field(default_factory=asyncio.Condition)
 
     @property
     def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}/hook"
+        return f"http://{self.host}:{self.port}/hook"
 
     async def wait_for(self, count: int, within: float = 10.0) -> list[Received]:
         async with asyncio.timeout(within), self._arrived:
@@ -74,10 +76,11 @@ class Receiver:
 
 
 @contextlib.asynccontextmanager
-async def receiver(statuses: list[int] | None = None,
-                   delay: float = 0.0) -> AsyncIterator[Receiver]:
-    rec = Receiver(statuses=list(statuses or []), delay=delay)
-    server = await asyncio.start_server(rec._handle, "127.0.0.1", 0)
+async def receiver(statuses: list[int] | None = None, delay: float = 0.0, *,
+                   host: str = "127.0.0.1", port: int = 0,
+                   tls: ssl.SSLContext | None = None) -> AsyncIterator[Receiver]:
+    rec = Receiver(statuses=list(statuses or []), delay=delay, host=host)
+    server = await asyncio.start_server(rec._handle, host, port, ssl=tls)
     rec.port = server.sockets[0].getsockname()[1]
     try:
         yield rec
