@@ -7,6 +7,7 @@ to HTTP statuses (problem+json). Each class carries a stable machine ``code``.
     ├── InvalidInput                      validation_error
     │   ├── PayloadTooLarge               payload_too_large
     │   ├── CredentialsRequired           credentials_required
+    │   ├── InvalidMailboxName            invalid_mailbox_name
     │   └── FromNotAllowed                from_not_allowed
     ├── NotFound                          not_found
     │   ├── AccountNotFound               account_not_found
@@ -20,6 +21,7 @@ to HTTP statuses (problem+json). Each class carries a stable machine ``code``.
     ├── Conflict                          conflict
     │   ├── AlreadyExists                 already_exists
     │   ├── InvalidState                  invalid_state
+    │   ├── MailboxHasChildren            mailbox_has_children
     │   └── AccountBusy                   account_busy
     ├── AccessDenied
     │   ├── Unauthenticated               unauthenticated
@@ -75,6 +77,11 @@ class FromNotAllowed(InvalidInput):
 
     code = "from_not_allowed"
     title = "Sender address not allowed"
+
+
+class InvalidMailboxName(InvalidInput):
+    code = "invalid_mailbox_name"
+    title = "The mail server refuses that mailbox name"
 
 
 class NotFound(GatewayError):
@@ -135,6 +142,11 @@ class AlreadyExists(Conflict):
 class InvalidState(Conflict):
     code = "invalid_state"
     title = "Not possible in the current state"
+
+
+class MailboxHasChildren(Conflict):
+    code = "mailbox_has_children"
+    title = "Mailbox has child mailboxes"
 
 
 class AccountBusy(Conflict):

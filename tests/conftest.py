@@ -18,6 +18,7 @@ from gateway.settings import Settings
 from gateway.store.db import Store
 
 if TYPE_CHECKING:
+    from .cyrusstack import CyrusStack
     from .mailstack import MailStack
 
 ADMIN_TOKEN = "test-admin-" + secrets.token_hex(8)
@@ -42,6 +43,26 @@ def mailstack() -> Iterator[MailStack]:
     """A real Dovecot (IMAP, POP3, LMTP) and Postfix on 127.0.0.1, for the whole session."""
     with throwaway_mailstack("mailgate-tests-") as stack:
         yield stack
+
+
+@pytest.fixture(scope="session")
+def cyrus(mailstack: MailStack) -> Iterator[CyrusStack]:
+    """A real Cyrus IMAP 3.6 (IMAP, POP3, LMTP) beside the session's Dovecot, same CA."""
+    from .cyrusstack import remove, start_cyrus
+
+    stack = start_cyrus(mailstack)
+    try:
+        yield stack
+    finally:
+        remove(stack)
+
+
+@pytest.fixture(params=["dovecot", "cyrus"])
+def imap_server(request: pytest.FixtureRequest, mailstack: MailStack) -> MailStack:
+    """Each IMAP/POP3 server of the test matrix in turn (``.server`` says which)."""
+    if request.param == "dovecot":
+        return mailstack
+    return request.getfixturevalue("cyrus")
 
 
 @pytest.fixture(scope="module")

@@ -4,7 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..errors import AlreadyExists, InvalidInput, MailboxNotFound
+from ..errors import (
+    AlreadyExists,
+    InvalidInput,
+    InvalidMailboxName,
+    MailboxHasChildren,
+    MailboxNotFound,
+)
 from ..protocols.imap import ImapRejected, ImapSession
 from .ids import encode_mailbox_id
 
@@ -71,13 +77,52 @@ async def mailbox_info(session: ImapSession, path: str) -> dict[str, Any]:
     raise MailboxNotFound(f"no mailbox {path!r}")
 
 
+async def stored_mailbox_info(session: ImapSession, path: str) -> dict[str, Any]:
+    """The mailbox a CREATE or RENAME of ``path`` made, as the server stored it: servers
+    drop a leading or trailing hierarchy separator (``bad/`` becomes ``bad``) and may fold
+    doubled ones."""
+    items = await list_mailboxes(session)
+    by_path = {item["path"]: item for item in items}
+    if path in by_path:
+        return by_path[path]
+    for delim in {item["delimiter"] for item in items if item["delimiter"]}:
+        parts = [part for part in path.split(delim) if part]
+        candidate = by_path.get(delim.join(parts))
+        if candidate is not None:
+            return candidate
+    raise MailboxNotFound(f"the server reports no mailbox for {path!r} after creating it")
+
+
+def _code(exc: ImapRejected) -> str:
+    return exc.response_code[0].upper() if exc.response_code else ""
+
+
+async def _exists(session: ImapSession, path: str) -> tuple[bool, bool]:
+    """(exists, has children) of ``path``, from a LIST: the probe after a NO whose text
+    is all there is (Cyrus answers ``NO Mailbox already exists`` without RFC 5530 codes)."""
+    entries, _ = await session.list("", "*")
+    exists = children = False
+    for entry in entries:
+        if entry.name == path:
+            lower = {f.lower() for f in entry.flags}
+            exists = "\\nonexistent" not in lower
+            children = children or "\\haschildren" in lower
+        elif entry.delimiter and entry.name.startswith(path + entry.delimiter):
+            children = True
+    return exists, children
+
+
 async def create_mailbox(session: ImapSession, path: str) -> None:
     try:
         await session.create(path)
     except ImapRejected as exc:
-        if exc.response_code and exc.response_code[0] == "ALREADYEXISTS":
+        code = _code(exc)
+        if code == "ALREADYEXISTS" or (not code and (await _exists(session, path))[0]):
             raise AlreadyExists(f"mailbox {path!r} already exists") from None
-        _refused_name(exc)
+        if code in ("", "CANNOT", "CLIENTBUG"):
+            # Not there, and the server would not make it: the name breaks one of its rules.
+            raise InvalidMailboxName("the mail server refuses to create a mailbox of that "
+                                     "name") from None
         raise
     try:
         await session.subscribe(path)
@@ -91,12 +136,18 @@ async def rename_mailbox(session: ImapSession, old: str, new: str) -> None:
     try:
         await session.rename(old, new)
     except ImapRejected as exc:
-        code = exc.response_code[0] if exc.response_code else ""
+        code = _code(exc)
         if code == "NONEXISTENT":
             raise MailboxNotFound(f"no mailbox {old!r}") from None
         if code == "ALREADYEXISTS":
             raise AlreadyExists(f"mailbox {new!r} already exists") from None
-        _refused_name(exc)
+        if code in ("", "CANNOT", "CLIENTBUG"):
+            if not (await _exists(session, old))[0]:
+                raise MailboxNotFound(f"no mailbox {old!r}") from None
+            if (await _exists(session, new))[0]:
+                raise AlreadyExists(f"mailbox {new!r} already exists") from None
+            raise InvalidMailboxName("the mail server refuses to rename the mailbox to that "
+                                     "name") from None
         raise
     try:
         await session.unsubscribe(old)
@@ -105,21 +156,25 @@ async def rename_mailbox(session: ImapSession, old: str, new: str) -> None:
         pass
 
 
-def _refused_name(exc: ImapRejected) -> None:
-    """``NO [CANNOT]`` (RFC 5530: the name breaks a server rule, e.g. its length) is the
-    client's mistake: invalid input with the server's words, not an upstream failure."""
-    if exc.response_code and exc.response_code[0] == "CANNOT":
-        raise InvalidInput(f"the mail server refuses that mailbox name: {exc.detail}") from None
-
-
 async def delete_mailbox(session: ImapSession, path: str) -> None:
     if path.upper() == "INBOX":
         raise InvalidInput("INBOX cannot be deleted")
     try:
         await session.delete(path)
     except ImapRejected as exc:
-        if exc.response_code and exc.response_code[0] == "NONEXISTENT":
+        code = _code(exc)
+        if code == "NONEXISTENT":
             raise MailboxNotFound(f"no mailbox {path!r}") from None
+        if code == "HASCHILDREN":  # RFC 9051 section 7.1
+            raise MailboxHasChildren(f"mailbox {path!r} has child mailboxes: delete them "
+                                     "first") from None
+        if code in ("", "CANNOT", "INUSE"):
+            exists, children = await _exists(session, path)
+            if not exists:
+                raise MailboxNotFound(f"no mailbox {path!r}") from None
+            if children:
+                raise MailboxHasChildren(f"mailbox {path!r} has child mailboxes: delete "
+                                         "them first") from None
         raise
     try:
         await session.unsubscribe(path)

@@ -69,7 +69,7 @@ class MailService:
         pool = await self.pool(account_id)
         async with pool.session() as session:
             await mb.create_mailbox(session, path)
-            return await mb.mailbox_info(session, path)
+            return await mb.stored_mailbox_info(session, path)
 
     async def rename_mailbox(self, account_id: str, mailbox_id: str, path: str) -> dict[str, Any]:
         old = decode_mailbox_id(mailbox_id)
@@ -77,7 +77,7 @@ class MailService:
         async with pool.session() as session:
             await mb.rename_mailbox(session, old, path)
             self._special.pop(account_id, None)
-            return await mb.mailbox_info(session, path)
+            return await mb.stored_mailbox_info(session, path)
 
     async def delete_mailbox(self, account_id: str, mailbox_id: str) -> None:
         path = decode_mailbox_id(mailbox_id)
