@@ -9,6 +9,9 @@ from typing import Annotated, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, SecretStr
 
+from ..errors import InvalidInput
+from ..protocols.mime_build import validate_addr_spec
+
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 _HOST = re.compile(r"^[A-Za-z0-9._:\-\[\]]+$")
 ACCOUNT_ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$"
@@ -35,9 +38,26 @@ def _secret_no_control(value: SecretStr | None) -> SecretStr | None:
     return value
 
 
+def _sender_pattern(value: str) -> str:
+    """An address the account may send as, or ``*@domain`` for every address of a domain."""
+    try:
+        if value.startswith("*@"):
+            return "*@" + validate_addr_spec("x" + value[1:], where="alias").split("@", 1)[1]
+        return validate_addr_spec(value, where="alias")
+    except InvalidInput as exc:
+        raise ValueError(exc.detail) from None
+
+
 SafeStr = Annotated[str, AfterValidator(_no_control_chars)]
 HostName = Annotated[str, Field(min_length=1, max_length=255), AfterValidator(_hostname)]
 SafeSecret = Annotated[SecretStr, AfterValidator(_secret_no_control)]
+SenderPattern = Annotated[str, Field(min_length=3, max_length=320),
+                          AfterValidator(_no_control_chars), AfterValidator(_sender_pattern)]
+Aliases = Annotated[list[SenderPattern], Field(
+    max_length=100, description="Addresses the account may send as besides its email; "
+    "`*@example.com` allows every address of that domain")]
+DailySendLimit = Annotated[int, Field(
+    ge=1, le=10_000_000, description="At most this many messages per UTC day (null: no limit)")]
 
 
 class Security(StrEnum):
@@ -107,6 +127,10 @@ class AccountSpec(BaseModel):
     watch_mailboxes: list[Annotated[SafeStr, Field(max_length=1024)]] = Field(
         default_factory=list, max_length=100
     )
+    aliases: Aliases = Field(default_factory=list)
+    allow_any_from: bool = Field(
+        default=False, description="Send as any address (default: only email and aliases)")
+    daily_send_limit: DailySendLimit | None = None
 
 
 class Account(AccountSpec):

@@ -22,6 +22,7 @@ from ..protocols.mime_build import (
     validate_addr_spec,
 )
 from ..protocols.mime_raw import normalise_raw
+from .sender_policy import check_raw_senders, check_senders
 
 _WHITESPACE = re.compile(r"\s+")
 
@@ -44,6 +45,7 @@ async def compose_json(
     """Validate and build a JSON send request (``SendRequest.model_dump()``)."""
     sender = parse_address(_address_arg(request.get("from_") or request.get("from")
                                         or account.email), where="from")
+    check_senders(account, [("from", sender.address)])  # From header and envelope sender
     to = [parse_address(_address_arg(v), where=f"to[{i}]") for i, v in enumerate(request["to"])]
     cc = [parse_address(_address_arg(v), where=f"cc[{i}]") for i, v in enumerate(request["cc"])]
     bcc = [parse_address(_address_arg(v), where=f"bcc[{i}]")
@@ -83,6 +85,7 @@ async def compose_raw(
     normalised = normalise_raw(raw, default_domain=domain_of(account.email), max_bytes=max_bytes)
     sender = mail_from or normalised.header_from or account.email
     sender = validate_addr_spec(sender, where="mail_from")
+    check_raw_senders(account, sender, normalised.from_fields)
     rcpts_in = rcpt_to if rcpt_to else normalised.header_rcpts
     where = "rcpt_to" if rcpt_to else "To/Cc/Bcc"
     rcpts: dict[str, str] = {}

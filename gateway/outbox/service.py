@@ -15,9 +15,11 @@ from ..settings import Settings
 from ..store.db import Store
 from ..store.outbox import OutboxJob, OutboxRepo, new_job_id
 from ..store.schema import utcnow
+from ..store.send_counts import SendCountRepo
 from .after_send import AfterSend, AfterSendReport
 from .compose import Composed, compose_json, compose_raw
 from .idempotency import IdempotencyGuard, Outcome, request_hash
+from .quota import DailySendQuota
 
 log = logging.getLogger(__name__)
 
@@ -38,6 +40,7 @@ class SendService:
         self.after = after
         self._mail = mail
         self._wake: Callable[[], None] = lambda: None
+        self.quota = DailySendQuota(SendCountRepo(store))
 
     def on_enqueue(self, wake: Callable[[], None]) -> None:
         """Let the worker know at once when a job is due now."""
@@ -89,6 +92,7 @@ class SendService:
             composed = await compose()
             if queued:
                 return await self._enqueue(account, composed, send_at, key)
+            await self.quota.take(account)
             outcome = await self._send_now(account, composed)
         except BaseException as exc:
             if key is not None:
@@ -145,6 +149,7 @@ class SendService:
         })
         # The job and its idempotency key in one transaction: a crash keeps both or neither.
         async with self.repo.writing(), self.store.engine.begin() as conn:
+            await self.quota.take(account, conn=conn)  # rolls back with a failed insert
             await self.repo.insert(conn, job)
             if key is not None:
                 await self.guard.finish(account.id, key, outcome, conn=conn)

@@ -20,7 +20,9 @@ class AccountRepo:
         self._box = box
 
     def _to_row(self, account: Account) -> dict:
-        config: dict = {"watch_mailboxes": account.watch_mailboxes}
+        config: dict = {"watch_mailboxes": account.watch_mailboxes, "aliases": account.aliases,
+                        "allow_any_from": account.allow_any_from,
+                        "daily_send_limit": account.daily_send_limit}
         secrets: dict = {}
         for proto in PROTOCOLS:
             server = account.server(proto)
@@ -48,6 +50,9 @@ class AccountRepo:
             "created_at": row.created_at,
             "updated_at": row.updated_at,
             "watch_mailboxes": row.config.get("watch_mailboxes", []),
+            "aliases": row.config.get("aliases", []),
+            "allow_any_from": row.config.get("allow_any_from", False),
+            "daily_send_limit": row.config.get("daily_send_limit"),
         }
         for proto in PROTOCOLS:
             block = row.config.get(proto)

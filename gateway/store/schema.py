@@ -75,6 +75,15 @@ idempotency_keys = sa.Table(
     sa.Column("expires_at", UTCDateTime, nullable=False, index=True),
 )
 
+# Messages accepted for sending per account and UTC day (the daily send limit).
+send_counts = sa.Table(
+    "send_counts",
+    metadata,
+    sa.Column("account_id", sa.String(64), primary_key=True),
+    sa.Column("day", sa.Date, primary_key=True),
+    sa.Column("count", sa.Integer, nullable=False),
+)
+
 outbox = sa.Table(
     "outbox",
     metadata,

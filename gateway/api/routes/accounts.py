@@ -48,7 +48,7 @@ async def get_account(account: AccountDep) -> AccountOut:
 async def update_account(account: AccountDep, body: AccountUpdate,
                          services: ServicesDep) -> AccountOut:
     changes = body.model_dump(exclude_unset=True)
-    for key in ("name", "email", "watch_mailboxes"):
+    for key in ("name", "email", "watch_mailboxes", "aliases", "allow_any_from"):
         if key in changes and changes[key] is None:
             raise InvalidInput(f"'{key}' cannot be null")
     return AccountOut.of(await services.accounts.update(account.id, changes))

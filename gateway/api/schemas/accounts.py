@@ -12,6 +12,8 @@ from ...accounts.models import (
     ACCOUNT_ID_PATTERN,
     Account,
     AccountSpec,
+    Aliases,
+    DailySendLimit,
     SafeStr,
     Security,
     ServerConfig,
@@ -33,6 +35,10 @@ class AccountUpdate(StrictModel):
     watch_mailboxes: list[Annotated[SafeStr, Field(max_length=1024)]] | None = Field(
         default=None, max_length=100
     )
+    aliases: Aliases | None = None
+    allow_any_from: bool | None = None
+    daily_send_limit: DailySendLimit | None = Field(
+        default=None, description="null: no limit")
 
 
 class ServerOut(BaseModel):
@@ -64,6 +70,9 @@ class AccountOut(BaseModel):
     smtp: ServerOut | None
     pop3: ServerOut | None
     watch_mailboxes: list[str]
+    aliases: list[str]
+    allow_any_from: bool
+    daily_send_limit: int | None
     source: Literal["api", "file"]
     created_at: datetime
     updated_at: datetime
@@ -74,6 +83,8 @@ class AccountOut(BaseModel):
             id=account.id, name=account.name, email=account.email,
             imap=ServerOut.of(account.imap), smtp=ServerOut.of(account.smtp),
             pop3=ServerOut.of(account.pop3), watch_mailboxes=account.watch_mailboxes,
+            aliases=account.aliases, allow_any_from=account.allow_any_from,
+            daily_send_limit=account.daily_send_limit,
             source=account.source, created_at=account.created_at, updated_at=account.updated_at,
         )
 
