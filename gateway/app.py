@@ -27,6 +27,7 @@ from .api.routes import (
     tokens,
     webhooks,
 )
+from .events.url_policy import Resolver
 from .services import build_services, running
 from .settings import Settings
 
@@ -39,10 +40,14 @@ Errors are `application/problem+json` with a stable `code`.
 """
 
 
-def create_app(settings: Settings | None = None) -> FastAPI:
-    """Build the application; nothing connects until the lifespan starts."""
+def create_app(settings: Settings | None = None, *,
+               webhook_resolver: Resolver | None = None) -> FastAPI:
+    """Build the application; nothing connects until the lifespan starts.
+
+    ``webhook_resolver`` replaces the system's DNS for webhook URLs (tests use it).
+    """
     settings = settings or Settings()
-    services = build_services(settings)
+    services = build_services(settings, webhook_resolver=webhook_resolver)
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:

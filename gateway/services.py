@@ -17,6 +17,7 @@ from .audit import AuditLog
 from .events.account_state import state_change_publisher
 from .events.bus import EventBus
 from .events.dispatcher import WebhookDispatcher
+from .events.url_policy import Resolver, WebhookUrlPolicy
 from .events.webhooks import WebhookService
 from .mail.service import MailService
 from .outbox.after_send import AfterSend
@@ -64,7 +65,7 @@ class Services:
     audit: AuditLog | None = None
 
 
-def build_services(settings: Settings) -> Services:
+def build_services(settings: Settings, *, webhook_resolver: Resolver | None = None) -> Services:
     """Wire every service; nothing touches the network or the disk's database yet."""
     store = Store(settings.database_url)
     box = SecretBox(
@@ -90,10 +91,15 @@ def build_services(settings: Settings) -> Services:
     services.audit = AuditLog(AuditRepo(store), retention_days=settings.audit_retention_days)
     services.background.append(services.audit)
     webhook_repo = WebhookRepo(store, box)
-    services.webhooks = WebhookService(webhook_repo, settings)
+    # One policy (and resolver) checks webhook URLs at creation and before every delivery.
+    webhook_policy = WebhookUrlPolicy(allow_private=settings.webhook_allow_private,
+                                      own_host=settings.host, own_port=settings.port,
+                                      resolver=webhook_resolver)
+    services.webhooks = WebhookService(webhook_repo, settings, webhook_policy)
     services.pop3 = Pop3Service(accounts, Pop3SeenRepo(store), settings)
     services.background += [services.events,
-                            WebhookDispatcher(webhook_repo, services.events, settings)]
+                            WebhookDispatcher(webhook_repo, services.events, settings,
+                                              webhook_policy)]
     accounts.on_state_change = state_change_publisher(services.events)
     services.sync = SyncService(accounts, services.events, store, settings)
     services.sync.list_uidls = services.pop3.list_uidls  # pop3.new for POP3-only accounts
