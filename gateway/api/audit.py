@@ -14,6 +14,7 @@ body, a header or a secret.
 
 from __future__ import annotations
 
+import logging
 import re
 from collections.abc import Callable
 from typing import Any
@@ -25,6 +26,8 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from ..audit import AuditLog, new_entry_id
 from ..store.audit import AuditEntry
 from ..store.schema import utcnow
+
+log = logging.getLogger(__name__)
 
 _MUTATING = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 _MAIL_CONTENT = ("/v1/accounts/{account}/mailboxes", "/v1/accounts/{account}/messages",
@@ -88,7 +91,10 @@ class AuditMiddleware:
             nonlocal recorded
             if not recorded:
                 recorded = True
-                self._record(scope, at, status, body if capture else None)
+                try:
+                    self._record(scope, at, status, body if capture else None)
+                except Exception:  # never at the cost of the answer
+                    log.exception("audit log: a request could not be recorded")
 
         async def auditing_send(message: Message) -> None:
             nonlocal status, capture

@@ -84,6 +84,10 @@ async def test_changes_verifies_and_sends_are_audited_without_secrets(
     bad_token = await client.post(f"/v1/accounts/{acct}/send", headers=_bearer("mgt_nope"),
                                   json={"to": [account["email"]], "subject": subject})
     assert bad_token.status_code == 401
+    reader = await _token(client, ["read"])
+    forbidden = await client.post("/v1/tokens", headers=_bearer(reader["token"]),
+                                  json={"scopes": ["read"]})
+    assert forbidden.status_code == 403
     assert (await client.get(f"/v1/accounts/{acct}", headers=auth)).status_code == 200
 
     audit = await client.get("/v1/audit", params={"limit": 500})
@@ -105,6 +109,8 @@ async def test_changes_verifies_and_sends_are_audited_without_secrets(
     _find(entries, "DELETE", "/v1/webhooks/{webhook_id}", token=me, target=hook_id, status=204)
     unauth = _find(entries, "POST", "/v1/tokens", status=401)
     assert unauth["token"] is None and unauth["code"] == "unauthenticated"
+    denied = _find(entries, "POST", "/v1/tokens", token=reader["id"])
+    assert denied["status"] == 403 and denied["code"] == "forbidden"
     bad = _find(entries, "POST", "/v1/accounts/{account}/send", status=401)
     assert bad["token"] is None and bad["account"] == acct
     assert not [e for e in entries if e["method"] == "GET"]
@@ -112,6 +118,7 @@ async def test_changes_verifies_and_sends_are_audited_without_secrets(
     assert [e["at"] for e in entries] == sorted((e["at"] for e in entries), reverse=True)
 
     leaks = [password, subject, text, hook_secret, admin["token"], created["token"], "mgt_nope",
+             reader["token"],
              settings.admin_token.get_secret_value()]
     assert not [s for s in leaks if s in audit.text]
     await client.app.state.services.audit.flush()
