@@ -7,7 +7,10 @@ wanted mailbox selected. A session idle for a while gets a NOOP before reuse;
 one idle too long is closed. After a failed connect, new connects wait for an
 exponential backoff with jitter (requests meanwhile fail fast as unavailable, with
 a retry-after hint) and a reviver task reconnects in the background, so the pool
-recovers by itself when the server comes back.
+recovers by itself when the server comes back. A server that is down (refuses TCP)
+is probed every half second (``ServerProbe``); when it listens again the backoff
+is reset and the reviver connects at once, so requests work again within about a
+second of the server's return, however long the backoff had grown.
 
 Interactive requests first: long transfers (``bulk=True``: raw sources and
 attachments, fetched chunk by chunk) take turns on at most ``size - 2``
@@ -33,10 +36,17 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import TypeVar
 
 from ..backoff import backoff_delay
-from ..errors import GatewayError, UpstreamAuthFailed, UpstreamError, UpstreamUnavailable
+from ..errors import (
+    GatewayError,
+    UpstreamAuthFailed,
+    UpstreamError,
+    UpstreamTimeout,
+    UpstreamUnavailable,
+)
 from ..protocols.imap import ImapSession
 from ..protocols.tls import client_ssl_context
 from .manager import ConnState, ProtocolManager
+from .probe import ServerProbe
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -68,6 +78,8 @@ class ImapPool(ProtocolManager):
         self._reviver: asyncio.Task | None = None
         self._reaper: asyncio.TimerHandle | None = None
         self._closed = False
+        self.probe = ServerProbe(server.host, server.port, timeout=settings.connect_timeout,
+                                 on_back=self._server_back)
 
     @property
     def cache_scope(self) -> str:
@@ -88,9 +100,16 @@ class ImapPool(ProtocolManager):
         )
 
     async def open_session(self) -> ImapSession:
-        """Connect and log in a fresh session (not pooled; the caller closes it)."""
+        """Connect and log in a fresh session (not pooled; the caller closes it).
+
+        A failure that may mean the server is down starts the probe (see ``probe``).
+        """
         session = self.new_session()
-        await session.connect()
+        try:
+            await session.connect()
+        except (UpstreamUnavailable, UpstreamTimeout, OSError):
+            self.probe.suspect()
+            raise
         try:
             server = self.server
             if server.oauth2 is not None and server.oauth2.access_token is not None:
@@ -104,6 +123,9 @@ class ImapPool(ProtocolManager):
         except BaseException:
             session.close()
             raise
+        # Whoever connected (a request, the reviver, the watcher): the server is back.
+        self.probe.reached()
+        self._failures, self._retry_at, self._last_exc = 0, 0.0, None
         return session
 
     @contextlib.asynccontextmanager
@@ -240,6 +262,12 @@ class ImapPool(ProtocolManager):
         return session
 
     async def _connect(self) -> ImapSession:
+        """A new session for a request: fails fast while the server is down or backed off."""
+        if self.probe.down:  # no request waits for a connect that the probe sees fail
+            raise UpstreamUnavailable(
+                f"cannot connect to {self.server.host}:{self.server.port}: "
+                f"{self.probe.last_error} (retrying as soon as it accepts connections)",
+                protocol="imap", retry_after=1)
         wait = self._retry_at - time.monotonic()
         if wait > 0 and self._last_exc is not None:
             exc = self._last_exc
@@ -247,6 +275,10 @@ class ImapPool(ProtocolManager):
                 raise UpstreamAuthFailed(exc.detail, protocol="imap")
             raise UpstreamUnavailable(f"{exc.detail} (next attempt in {wait:.1f} s)",
                                       protocol="imap", retry_after=max(1, math.ceil(wait)))
+        return await self._attempt()
+
+    async def _attempt(self) -> ImapSession:
+        """Connect now; a failure moves the backoff on."""
         if self.status.state != ConnState.CONNECTED:
             self.mark(ConnState.CONNECTING)
         try:
@@ -258,9 +290,6 @@ class ImapPool(ProtocolManager):
             err = UpstreamUnavailable(str(exc), protocol="imap")
             self._failed(err)
             raise err from exc
-        self._failures = 0
-        self._retry_at = 0.0
-        self._last_exc = None
         self.mark(ConnState.CONNECTED)
         return session
 
@@ -279,6 +308,13 @@ class ImapPool(ProtocolManager):
                  exc.code, delay)
         self._start_reviver()
 
+    def _server_back(self) -> None:
+        """The probe saw the server listen again: forget the backoff, reconnect now."""
+        if isinstance(self._last_exc, UpstreamAuthFailed):
+            return  # the server was up all along; bad credentials keep their delay
+        self._failures = 0
+        self._retry_at = 0.0
+
     def _connection_dropped(self) -> None:
         """A session died while in use: check the others lazily, reconnect in the background."""
         if not any(s.alive for s in self._idle):
@@ -295,11 +331,13 @@ class ImapPool(ProtocolManager):
     async def _revive(self) -> None:
         """Reconnect one session after the backoff delay, until it works or the pool closes."""
         while not self._closed and not any(s.alive for s in self._idle):
-            await asyncio.sleep(max(0.05, self._retry_at - time.monotonic()))
+            await self.probe.wait_back(max(0.05, self._retry_at - time.monotonic()))
             if self._closed or isinstance(self._last_exc, UpstreamAuthFailed):
                 return
+            if time.monotonic() < self._retry_at:
+                continue  # woken early, but the server is not back: wait on
             try:
-                session = await self._connect()
+                session = await self._attempt()
             except (GatewayError, OSError):
                 continue
             if self._closed:
@@ -311,7 +349,6 @@ class ImapPool(ProtocolManager):
 
     async def verify(self) -> None:
         session = await self.open_session()
-        self._failures, self._retry_at, self._last_exc = 0, 0.0, None  # no need to wait
         self.mark(ConnState.CONNECTED)
         await session.logout()
 
@@ -324,6 +361,7 @@ class ImapPool(ProtocolManager):
             self._reviver.cancel()
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await self._reviver
+        await self.probe.close()
         idle, self._idle = self._idle, []
         await asyncio.gather(*(s.logout() for s in idle), return_exceptions=True)
         self.mark(ConnState.DISCONNECTED)

@@ -8,6 +8,8 @@ NOOP before reuse and one idle too long is closed, because servers drop idle cli
 the server discards a transaction that did not end (RFC 5321 §4.1.1.4).
 After a failed connect, new connects wait for an exponential backoff with jitter and
 callers get the last error promptly, so a wrong password is not retried in a hot loop.
+A server that is down (refuses TCP) is probed every half second (``ServerProbe``):
+once it listens again the backoff is forgotten and the next message connects at once.
 """
 
 from __future__ import annotations
@@ -19,10 +21,11 @@ import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 
 from ..backoff import backoff_delay
-from ..errors import GatewayError, UpstreamAuthFailed, UpstreamUnavailable
+from ..errors import GatewayError, UpstreamAuthFailed, UpstreamTimeout, UpstreamUnavailable
 from ..protocols.smtp import SendResult, SmtpSession, SmtpTarget
 from ..protocols.tls import client_ssl_context
 from .manager import ConnState, ProtocolManager
+from .probe import ServerProbe
 
 log = logging.getLogger(__name__)
 
@@ -42,6 +45,8 @@ class SmtpPool(ProtocolManager):
         self._retry_at = 0.0
         self._last_exc: GatewayError | None = None
         self._closed = False
+        self.probe = ServerProbe(server.host, server.port, timeout=settings.connect_timeout,
+                                 on_back=self._server_back)
 
     def target(self) -> SmtpTarget:
         server = self.server
@@ -63,7 +68,12 @@ class SmtpPool(ProtocolManager):
         if self.server.password is None and self.server.oauth2 is None:
             raise UpstreamAuthFailed("no password or OAuth2 token configured", protocol="smtp")
         session = SmtpSession(self.target())
-        await session.connect()
+        try:
+            await session.connect()
+        except (UpstreamUnavailable, UpstreamTimeout):
+            self.probe.suspect()  # perhaps down: notice at once when it is back
+            raise
+        self.probe.reached()
         return session
 
     async def verify(self) -> None:
@@ -79,7 +89,17 @@ class SmtpPool(ProtocolManager):
 
     # -- pool ----------------------------------------------------------------------------------
 
+    def _server_back(self) -> None:
+        """The probe saw the server listen again: the next message connects at once."""
+        if not isinstance(self._last_exc, UpstreamAuthFailed):
+            self._failures, self._retry_at = 0, 0.0
+
     async def _connect(self) -> SmtpSession:
+        if self.probe.down:  # no message waits for a connect that the probe sees fail
+            raise UpstreamUnavailable(
+                f"cannot connect to {self.server.host}:{self.server.port}: "
+                f"{self.probe.last_error} (retrying as soon as it accepts connections)",
+                protocol="smtp", retry_after=1)
         now = time.monotonic()
         if self._last_exc is not None and now < self._retry_at:
             exc = self._last_exc
@@ -166,4 +186,5 @@ class SmtpPool(ProtocolManager):
         self._closed = True
         idle, self._idle = self._idle, []
         await asyncio.gather(*(s.quit() for s in idle), return_exceptions=True)
+        await self.probe.close()
         self.mark(ConnState.DISCONNECTED)

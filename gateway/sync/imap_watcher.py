@@ -5,8 +5,9 @@ IDLE (RFC 2177), separate from the request pool and re-issued well before the
 server's 30-minute limit. Any push ends IDLE and the mailbox is synced
 (``MailboxSyncer``). One more session polls at ``watch_poll_interval``: LIST
 for created/deleted mailboxes, STATUS of every other mailbox, and a sync of
-those that changed. A dropped connection is re-opened with backoff; the sync
-after it catches up from the stored state.
+those that changed. A dropped connection is re-opened with backoff (cut short
+when the server, having been down, accepts connections again: ``pause``); the
+sync after it catches up from the stored state.
 """
 
 from __future__ import annotations
@@ -32,6 +33,8 @@ from .mailbox_sync import MailboxSyncer, enable_condstore
 log = logging.getLogger(__name__)
 
 SessionOpener = Callable[[], Awaitable[ImapSession]]
+# Waits before a reconnect: the given seconds, or less once the server is seen back.
+ReconnectPause = Callable[[float], Awaitable[None]]
 _PUSH_SETTLE = 0.02  # Dovecot sends EXISTS then RECENT: take both before syncing
 _ALIVE_CHECK = 1.0
 _STATUS_ITEMS = ("MESSAGES", "UIDNEXT", "UIDVALIDITY")
@@ -42,9 +45,11 @@ class ImapWatcher:
     """Runs until ``stop``; never raises (errors are reported as ``account.error``)."""
 
     def __init__(self, account: Account, open_session: SessionOpener, bus: EventBus,
-                 repo: SyncStateRepo, settings: Settings) -> None:
+                 repo: SyncStateRepo, settings: Settings, *,
+                 pause: ReconnectPause = asyncio.sleep) -> None:
         self.account = account
         self._open = open_session
+        self._pause = pause
         self._bus = bus
         self._repo = repo
         self._settings = settings
@@ -90,8 +95,13 @@ class ImapWatcher:
             attempt = 1 if time.monotonic() - started > 60 else attempt + 1
             delay = backoff_delay(attempt, base=self._settings.reconnect_base_delay,
                                   cap=self._settings.reconnect_max_delay)
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(stop.wait(), delay)
+            pause = asyncio.ensure_future(self._pause(delay))
+            stopper = asyncio.ensure_future(stop.wait())
+            try:
+                await asyncio.wait({pause, stopper}, return_when=asyncio.FIRST_COMPLETED)
+            finally:
+                pause.cancel()
+                stopper.cancel()
 
     @contextlib.asynccontextmanager
     async def _session(self):

@@ -10,6 +10,7 @@ import os
 import signal
 import subprocess
 import time
+from datetime import datetime
 
 from tests.conftest import account_spec, running_client
 from tests.mail.conftest import make_message
@@ -150,3 +151,73 @@ async def test_idle_sessions_are_closed_after_a_while(mailstack: MailStack, sett
             assert time.monotonic() < deadline, "idle sessions were not closed"
             await asyncio.sleep(0.2)
         assert (await client.get(url)).status_code == 200  # a new one when needed
+
+
+async def _imap_greets(stack: MailStack) -> bool:
+    try:
+        async with asyncio.timeout(1):
+            reader, writer = await asyncio.open_connection(stack.host, stack.imap)
+            try:
+                return (await reader.readline()).startswith(b"* OK")
+            finally:
+                writer.close()
+    except (OSError, TimeoutError):
+        return False
+
+
+async def test_listing_works_within_2_s_of_the_imap_server_coming_back(
+        private_stack: MailStack, settings) -> None:
+    """However long the reconnect backoff grew while Dovecot was down, a listing works
+    again within 2 s of Dovecot greeting again; meanwhile listings get a prompt 503."""
+    settings = settings.model_copy(update={
+        "command_timeout": COMMAND_TIMEOUT, "connect_timeout": COMMAND_TIMEOUT,
+        "reconnect_base_delay": 0.5, "reconnect_max_delay": 10.0, "watch_enabled": False})
+    user = private_stack.new_user("back")
+    private_stack.seed_maildir(user, [make_message("b")])
+    async with running_client(settings) as client:
+        spec = account_spec(private_stack, user, protocols=("imap",))
+        assert (await client.post("/v1/accounts", json=spec)).status_code == 201
+        url = f"/v1/accounts/{spec['id']}/mailboxes/INBOX/messages"
+        status_url = f"/v1/accounts/{spec['id']}/status"
+        assert (await client.get(url)).status_code == 200
+
+        await asyncio.to_thread(private_stack.stop_dovecot)
+        # Down until the background reconnects are more than 5 s apart (each failed
+        # attempt moves the error's ``since``), then back right after one of them: the
+        # next one is at least 5 s away, so only noticing the return can be quick.
+        attempts: list[datetime] = []
+        restart = None
+        deadline = time.monotonic() + 90
+        try:
+            while restart is None:
+                assert time.monotonic() < deadline, attempts
+                started = time.monotonic()
+                resp = await client.get(url)
+                assert resp.status_code == 503, resp.text
+                assert resp.json()["code"] == "imap_unavailable"
+                assert time.monotonic() - started < 1.0  # prompt, not a connect timeout
+                status = (await client.get(status_url)).json()["imap"]
+                since = datetime.fromisoformat(status["since"])
+                if status["state"] == "error" and (not attempts or since != attempts[-1]):
+                    grown = len(attempts) >= 2 and (
+                        attempts[-1] - attempts[-2]).total_seconds() > 5
+                    attempts.append(since)
+                    if grown:
+                        restart = asyncio.create_task(
+                            asyncio.to_thread(private_stack.start_dovecot))
+                await asyncio.sleep(0.1)
+            while not await _imap_greets(private_stack):
+                assert time.monotonic() < deadline, "Dovecot did not come back"
+                await asyncio.sleep(0.02)
+            greeted = time.monotonic()
+            while (resp := await client.get(url)).status_code != 200:
+                assert resp.status_code == 503, resp.text
+                assert time.monotonic() - greeted < 2.0, "not back within 2 s"
+                await asyncio.sleep(0.05)
+            assert time.monotonic() - greeted < 2.0
+            assert resp.json()["items"][0]["subject"] == "b"
+        finally:
+            if restart is None:
+                await asyncio.to_thread(private_stack.start_dovecot)
+            else:
+                await restart
