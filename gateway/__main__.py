@@ -29,12 +29,15 @@ def main(argv: list[str] | None = None) -> int:
     import uvicorn
 
     settings = Settings()
+    # Where it listens is part of the instance's identity (gateway/instance.py).
+    listen = {"host": args.host, "port": args.port}
+    settings = settings.model_copy(update={k: v for k, v in listen.items() if v})
     logging.basicConfig(level=settings.log_level.upper(),
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     uvicorn.run(
         create_app(settings),
-        host=args.host or settings.host,
-        port=args.port or settings.port,
+        host=settings.host,
+        port=settings.port,
         log_level=settings.log_level,
         loop="uvloop",
         http="httptools",

@@ -8,6 +8,7 @@ State is written in the same transaction as the events it explains (see
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
@@ -128,8 +129,13 @@ class SyncStateRepo:
 
     # -- leases: one instance watches an account ---------------------------------------------
 
-    async def acquire_lease(self, name: str, owner: str, ttl: float) -> bool:
-        """Take or renew ``name`` for ``owner``; False while another owner's lease runs."""
+    async def acquire_lease(self, name: str, owner: str, ttl: float, *,
+                            supersedes: Callable[[str], bool] | None = None) -> bool:
+        """Take or renew ``name`` for ``owner``; False while another owner's lease runs.
+
+        ``supersedes(holder)`` True: take it from that holder now, lease or not (an
+        earlier run of this instance that died holding it).
+        """
         now = utcnow()
         until = now + timedelta(seconds=ttl)
         async with self._store.engine.begin() as conn:
@@ -140,11 +146,27 @@ class SyncStateRepo:
                 .values(owner=owner, until=until))
             if result.rowcount:
                 return True
+            if supersedes is not None:
+                holder = (await conn.execute(
+                    sa.select(leases.c.owner).where(leases.c.name == name))).scalar()
+                if holder is not None:
+                    if not supersedes(holder):
+                        return False
+                    result = await conn.execute(  # only if still that holder's
+                        leases.update()
+                        .where(leases.c.name == name, leases.c.owner == holder)
+                        .values(owner=owner, until=until))
+                    return bool(result.rowcount)
             insert = (pg_insert if self._store.dialect == "postgresql" else sqlite_insert)(leases)
             result = await conn.execute(
                 insert.values(name=name, owner=owner, until=until)
                 .on_conflict_do_nothing(index_elements=["name"]))
             return bool(result.rowcount)  # 0: another owner holds it
+
+    async def lease_holder(self, name: str) -> str | None:
+        async with self._store.engine.connect() as conn:
+            return (await conn.execute(
+                sa.select(leases.c.owner).where(leases.c.name == name))).scalar()
 
     async def release_lease(self, name: str, owner: str) -> None:
         async with self._store.engine.begin() as conn:

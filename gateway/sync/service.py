@@ -3,7 +3,9 @@
 Each account is watched by the instance holding the lease ``watch:<account>``
 (renewed at a third of its duration). When an instance dies, its leases run
 out and another instance takes the accounts over, catching up from the stored
-sync state. A changed account (``updated_at``) gets a fresh watcher.
+sync state; when it restarts (same ``gateway.instance`` identity), it takes its
+leases back at once instead of waiting for them to run out. A changed account
+(``updated_at``) gets a fresh watcher.
 """
 
 from __future__ import annotations
@@ -18,8 +20,9 @@ from datetime import datetime
 from ..accounts.imap_pool import ImapPool
 from ..accounts.models import Account
 from ..accounts.registry import AccountRegistry
-from ..errors import AccountNotFound
+from ..errors import AccountNotFound, GatewayError
 from ..events.bus import EventBus
+from ..instance import instance_name
 from ..settings import Settings
 from ..store.db import Store
 from ..store.sync_state import SyncStateRepo
@@ -50,7 +53,8 @@ class SyncService:
         self.repo = SyncStateRepo(store)
         self.list_uidls: UidlLister | None = None  # set by the POP3 service when present
         self._running: dict[str, _Running] = {}
-        self._owner = bus.instance
+        self._name = instance_name(settings)
+        self._owner = self._name.owner
         self._started = asyncio.Event()
 
     def watchers(self, account_id: str) -> list[ImapWatcher | Pop3Poller]:
@@ -103,15 +107,25 @@ class SyncService:
                 continue
             lease = f"watch:{account.id}"
             if not await self.repo.acquire_lease(lease, self._owner,
-                                                 self._settings.watch_lease_seconds):
+                                                 self._settings.watch_lease_seconds,
+                                                 supersedes=self._name.supersedes):
                 if entry is not None:
-                    await self._stop(account.id)  # another instance took it over
+                    await self._lost(account.id)
                 continue
             if entry is not None and entry.updated_at != account.updated_at:
                 await self._stop(account.id, release=False)
                 entry = None
             if entry is None:
                 self._start(account)
+
+    async def _lost(self, account_id: str) -> None:
+        """Another instance took the account over: stop watching it."""
+        await self._stop(account_id)
+        holder = await self.repo.lease_holder(f"watch:{account_id}")
+        if holder is not None and self._name.superseded_by(holder):
+            log.warning("a newer process runs as instance %r and took account %s over; "
+                        "give each instance its own GATEWAY_INSTANCE_ID",
+                        self._name.identity, account_id)
 
     async def _registry_has(self, account_id: str) -> bool:
         try:
@@ -125,7 +139,8 @@ class SyncService:
         watchers: list[ImapWatcher | Pop3Poller] = []
         if account.imap is not None:
             watchers.append(ImapWatcher(account, lambda a=account.id: self._open_imap(a),
-                                        self._bus, self.repo, self._settings))
+                                        self._bus, self.repo, self._settings,
+                                        pause=lambda d, a=account.id: self._pause_imap(a, d)))
         elif account.pop3 is not None and self.list_uidls is not None:
             watchers.append(Pop3Poller(account.id, self.list_uidls, self._bus, self.repo,
                                        self._settings))
@@ -144,6 +159,16 @@ class SyncService:
         pool = await self._registry.manager(account_id, "imap")
         assert isinstance(pool, ImapPool)
         return await pool.open_session()
+
+    async def _pause_imap(self, account_id: str, delay: float) -> None:
+        """Before a watcher reconnects: ``delay``, or less once the server is back."""
+        try:
+            pool = await self._registry.manager(account_id, "imap")
+        except GatewayError:  # gone or changed: its watcher is stopped meanwhile
+            await asyncio.sleep(delay)
+            return
+        assert isinstance(pool, ImapPool)
+        await pool.probe.wait_back(delay)
 
     async def _stop(self, account_id: str, *, release: bool = True) -> None:
         entry = self._running.pop(account_id, None)
