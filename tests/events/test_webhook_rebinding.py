@@ -108,3 +108,28 @@ async def test_keep_alive_does_not_carry_a_delivery_to_the_previous_address(
         assert got.headers["x-gateway-event-id"] == two.id
         assert got.headers["host"] == f"{NAME}:{first.port}"
         assert [r.headers["x-gateway-event-id"] for r in first.requests] == [one.id]
+
+
+async def test_redirects_are_not_followed(client: httpx.AsyncClient) -> None:
+    """A 307 to another address is a failed attempt, not a second POST somewhere unchecked."""
+    async with receiver() as elsewhere:
+        async def redirecting(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+            await reader.readuntil(b"\r\n\r\n")
+            writer.write(f"HTTP/1.1 307 Temporary Redirect\r\nLocation: {elsewhere.url}\r\n"
+                         "Content-Length: 0\r\n\r\n".encode())
+            await writer.drain()
+            writer.close()
+
+        server = await asyncio.start_server(redirecting, "127.0.0.1", 0)
+        port = server.sockets[0].getsockname()[1]
+        try:
+            hook = (await client.post("/v1/webhooks", json={
+                "url": f"http://127.0.0.1:{port}/hook", "events": ["*"]})).json()
+            await client.app.state.services.events.publish("message.new", "a", {})
+            (delivery,) = await _deliveries_until(
+                client, hook["id"], lambda items: items and items[0]["history"])
+            assert delivery["history"][0]["status_code"] == 307
+            assert delivery["history"][0]["error"] == "HTTP 307"
+            assert elsewhere.requests == []
+        finally:
+            server.close()
