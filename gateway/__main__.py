@@ -28,21 +28,20 @@ def main(argv: list[str] | None = None) -> int:
 
     import uvicorn
 
+    from .server import raise_fd_limit, server_options
+
     settings = Settings()
     # Where it listens is part of the instance's identity (gateway/instance.py).
     listen = {"host": args.host, "port": args.port}
     settings = settings.model_copy(update={k: v for k, v in listen.items() if v})
     logging.basicConfig(level=settings.log_level.upper(),
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    raise_fd_limit(settings)
     uvicorn.run(
         create_app(settings),
         host=settings.host,
         port=settings.port,
-        log_level=settings.log_level,
-        loop="uvloop",
-        http="httptools",
-        proxy_headers=False,
-        timeout_graceful_shutdown=10,
+        **server_options(settings),
     )
     return 0
 

@@ -11,6 +11,7 @@ from fastapi import FastAPI
 from . import __version__
 from .api import errors as api_errors
 from .api.audit import AuditMiddleware
+from .api.auth_first import AuthFirstMiddleware
 from .api.limits import BodyLimitMiddleware
 from .api.metrics import Metrics, MetricsMiddleware
 from .api.ratelimit import RateLimiter
@@ -78,6 +79,8 @@ def create_app(settings: Settings | None = None, *,
         app.include_router(module.router)
     app.state.metrics = metrics = Metrics(services.accounts)
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_request_bytes)
+    # Outside the body limit: a caller without a valid token learns nothing else.
+    app.add_middleware(AuthFirstMiddleware, services=services)
     app.add_middleware(MetricsMiddleware, metrics=metrics)
     # Outermost: it sees every answer, refusals of the middlewares above included.
     app.add_middleware(AuditMiddleware, audit=services.audit, openapi=app.openapi)

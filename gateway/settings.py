@@ -26,6 +26,10 @@ class Settings(BaseSettings):
     max_request_bytes: int = Field(default=50 * 1024 * 1024, ge=1024)
     rate_limit_per_minute: int = Field(default=0, ge=0)  # per API token; 0: no limit
     rate_limit_burst: int = Field(default=200, ge=1)
+    # A request (headers and body) must arrive within this many seconds of the connection
+    # or of its first byte, else the connection is closed (gateway/server.py).
+    request_read_timeout: float = Field(default=30.0, gt=0, le=60)
+    max_connections: int = Field(default=1024, ge=1)  # more are answered 503 and closed
     # How long a token lookup is cached: a token revoked on another instance (and every
     # SSE stream it holds open) stops within this time.
     token_cache_seconds: float = Field(default=5.0, gt=0, le=300)
