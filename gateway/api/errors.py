@@ -11,7 +11,6 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 from starlette.exceptions import HTTPException as StarletteHTTPException
-from starlette.routing import Match
 
 from .. import errors as e
 
@@ -112,21 +111,10 @@ def gateway_problem(exc: e.GatewayError) -> JSONResponse:
                    **exc.extra)
 
 
-def _loc_part(part: Any) -> Any:
-    """A location step as shown: field names and indexes; a key the caller chose (an unknown
-    field, a header name) only when it is short printable ASCII, else ``[key]``."""
-    if isinstance(part, int) or (isinstance(part, str) and len(part) <= 64
-                                 and part.isascii() and part.isprintable()):
-        return part
-    return "[key]"
-
-
 async def _validation_error(_request: Request, exc: RequestValidationError) -> JSONResponse:
-    # Never echo the input back: it may hold a password. (pydantic's "input" and "ctx" are
-    # left out; its messages name the expected shape, never the value.)
+    # Never echo the input back: it may hold a password.
     errors = [
-        {"loc": [_loc_part(p) for p in err.get("loc", ())], "msg": err.get("msg", ""),
-         "type": err.get("type", "")}
+        {"loc": list(err.get("loc", ())), "msg": err.get("msg", ""), "type": err.get("type", "")}
         for err in exc.errors()
     ]
     summary = "; ".join(
@@ -135,24 +123,9 @@ async def _validation_error(_request: Request, exc: RequestValidationError) -> J
     return problem(422, "validation_error", summary or "invalid request", errors=errors)
 
 
-async def _http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+async def _http_error(_request: Request, exc: StarletteHTTPException) -> JSONResponse:
     code = _HTTP_CODES.get(exc.status_code, f"http_{exc.status_code}")
-    headers = getattr(exc, "headers", None)
-    if exc.status_code == 405:
-        headers = {**(headers or {}), "Allow": _allowed_methods(request)}
-    return problem(exc.status_code, code, str(exc.detail), headers=headers)
-
-
-def _allowed_methods(request: Request) -> str:
-    """Every method some route offers at this path (RFC 9110 section 15.5.6). Starlette's
-    own ``Allow`` names only the first route whose path matches, and each method of a path
-    is a route of its own here."""
-    methods: set[str] = set()
-    for route in request.app.router.routes:
-        match, _ = route.matches(request.scope)
-        if match is not Match.NONE:
-            methods.update(getattr(route, "methods", None) or ())
-    return ", ".join(sorted(methods))
+    return problem(exc.status_code, code, str(exc.detail), headers=getattr(exc, "headers", None))
 
 
 async def _unexpected(_request: Request, exc: Exception) -> JSONResponse:
@@ -160,31 +133,8 @@ async def _unexpected(_request: Request, exc: Exception) -> JSONResponse:
     return problem(500, "internal_error", "an unexpected error occurred; see the gateway log")
 
 
-def _document_body_errors(schema: dict[str, Any]) -> None:
-    """Every operation that takes a body also answers 400 (a body that does not parse) and
-    413 (a body over ``max_request_bytes``): documented once here, not on each route."""
-    for path_item in schema.get("paths", {}).values():
-        for operation in path_item.values():
-            if not isinstance(operation, dict) or "requestBody" not in operation:
-                continue
-            responses = operation.setdefault("responses", {})
-            for status in (400, 413):
-                responses.setdefault(str(status), {
-                    "description": _TITLES[status],
-                    "content": {PROBLEM_TYPE: {"schema": {"$ref": "#/components/schemas/Problem"}}},
-                })
-
-
 def install(app: FastAPI) -> None:
     app.add_exception_handler(e.GatewayError, _gateway_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)
     app.add_exception_handler(Exception, _unexpected)
-    build_openapi = app.openapi
-
-    def openapi() -> dict[str, Any]:
-        if app.openapi_schema is None:
-            _document_body_errors(build_openapi())
-        return app.openapi_schema
-
-    app.openapi = openapi  # type: ignore[method-assign]
