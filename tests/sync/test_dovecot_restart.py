@@ -6,6 +6,7 @@ Uses a private mail stack: the shared one must never be stopped.
 from __future__ import annotations
 
 import asyncio
+import time
 from collections import Counter
 
 from gateway.settings import Settings
@@ -49,3 +50,54 @@ async def test_watcher_reconnects_and_catches_up(settings: Settings,
     assert "account.error" in types
     err = types.index("account.error")
     assert "account.connected" in types[err:]  # reconnected after the error
+
+
+async def _imap_greets(stack: MailStack) -> bool:
+    try:
+        async with asyncio.timeout(1):
+            reader, writer = await asyncio.open_connection(stack.host, stack.imap)
+            try:
+                return (await reader.readline()).startswith(b"* OK")
+            finally:
+                writer.close()
+    except (OSError, TimeoutError):
+        return False
+
+
+async def test_watcher_resumes_within_seconds_of_the_server_coming_back(
+        settings: Settings, private_stack: MailStack) -> None:
+    """The watcher's reconnect delay grew to 10-20 s while Dovecot was down; it still reports
+    mail delivered right after Dovecot greets again within 3 s."""
+    stack = private_stack
+    settings = settings.model_copy(update={"reconnect_base_delay": 10.0,
+                                           "reconnect_max_delay": 30.0})
+    user = stack.new_user("w")
+    account = user.split("@")[0]
+    async with receiver() as rec, running_client(settings) as client:
+        assert (await client.post("/v1/accounts", json=account_spec(
+            stack, user, protocols=("imap",)))).status_code == 201
+        await client.post("/v1/webhooks", json={"url": rec.url, "events": [
+            "message.new", "account.error"]})
+        async with asyncio.timeout(20):
+            await client.app.state.services.sync.wait_ready(account)
+
+        await asyncio.to_thread(stack.stop_dovecot)
+        try:
+            # The watcher's first failure; its next attempt comes within 5-10 s and fails,
+            # the one after that 10-20 s later: Dovecot is back in between.
+            (error,) = await rec.wait_for(1, within=20)
+            assert error.json()["type"] == "account.error"
+            await asyncio.sleep(max(0.0, error.at + 10.5 - time.monotonic()))
+        finally:
+            await asyncio.to_thread(stack.start_dovecot)
+        deadline = time.monotonic() + 10
+        while not await _imap_greets(stack):
+            assert time.monotonic() < deadline, "Dovecot did not come back"
+            await asyncio.sleep(0.02)
+        greeted = time.monotonic()
+        await asyncio.to_thread(stack.deliver, user, bytes(_message(user, "back")))
+        try:
+            (_, new) = await rec.wait_for(2, within=3.0)
+        except TimeoutError:
+            raise AssertionError("no message.new within 3 s of Dovecot greeting") from None
+        assert new.json()["type"] == "message.new" and new.at - greeted < 3.0
