@@ -111,10 +111,21 @@ def gateway_problem(exc: e.GatewayError) -> JSONResponse:
                    **exc.extra)
 
 
+def _loc_part(part: Any) -> Any:
+    """A location step as shown: field names and indexes; a key the caller chose (an unknown
+    field, a header name) only when it is short printable ASCII, else ``[key]``."""
+    if isinstance(part, int) or (isinstance(part, str) and len(part) <= 64
+                                 and part.isascii() and part.isprintable()):
+        return part
+    return "[key]"
+
+
 async def _validation_error(_request: Request, exc: RequestValidationError) -> JSONResponse:
-    # Never echo the input back: it may hold a password.
+    # Never echo the input back: it may hold a password. (pydantic's "input" and "ctx" are
+    # left out; its messages name the expected shape, never the value.)
     errors = [
-        {"loc": list(err.get("loc", ())), "msg": err.get("msg", ""), "type": err.get("type", "")}
+        {"loc": [_loc_part(p) for p in err.get("loc", ())], "msg": err.get("msg", ""),
+         "type": err.get("type", "")}
         for err in exc.errors()
     ]
     summary = "; ".join(

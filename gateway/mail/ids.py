@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import re
 from dataclasses import dataclass
 
 from ..errors import InvalidInput, MailboxNotFound, MessageNotFound
@@ -18,6 +19,13 @@ __all__ = [
     "MessageRef", "encode_mailbox_id", "decode_mailbox_id", "encode_message_id",
     "decode_message_id", "encode_cursor", "decode_cursor",
 ]
+
+
+# RFC 3501 section 9: uniqueid and UIDVALIDITY are nz-number, a 32-bit unsigned integer.
+MAX_UID = 4294967295
+_NUMBER = re.compile(rb"[1-9][0-9]{0,9}")  # canonical decimal: no sign, "_", space or 0s
+_NUMBERS = re.compile(r"(0|[1-9][0-9]{0,9})\.([1-9][0-9]{0,9})")
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 
 
 def _b64(data: bytes) -> str:
@@ -54,9 +62,10 @@ def decode_mailbox_id(mailbox_id: str) -> str:
     try:
         path = _unb64(mailbox_id).decode("utf-8")
     except (ValueError, binascii.Error, UnicodeDecodeError):
-        raise MailboxNotFound(f"no mailbox with id {mailbox_id[:80]!r}") from None
-    if not path:
-        raise MailboxNotFound("empty mailbox id")
+        path = ""
+    # No id the gateway hands out holds an empty name or a control character.
+    if not path or _CONTROL.search(path):
+        raise MailboxNotFound("no mailbox with this id")
     return path
 
 
@@ -66,14 +75,19 @@ def encode_message_id(mailbox: str, uidvalidity: int, uid: int) -> str:
 
 
 def decode_message_id(message_id: str) -> MessageRef:
+    """The message an id names; MessageNotFound (never an IMAP error) for any other string:
+    UID and UIDVALIDITY must be canonical numbers from 1 to 2^32-1, the mailbox a name."""
     try:
-        raw = _unb64(message_id)
-        validity, uid, path = raw.split(b".", 2)
-        ref = MessageRef(path.decode("utf-8"), int(validity), int(uid))
+        validity, uid, path = _unb64(message_id).split(b".", 2)
+        mailbox = path.decode("utf-8")
     except (ValueError, binascii.Error, UnicodeDecodeError):
-        raise MessageNotFound(f"no message with id {message_id[:80]!r}") from None
-    if ref.uid < 1 or ref.uidvalidity < 1 or not ref.mailbox:
-        raise MessageNotFound(f"no message with id {message_id[:80]!r}")
+        raise MessageNotFound("no message with this id") from None
+    if (not _NUMBER.fullmatch(validity) or not _NUMBER.fullmatch(uid) or not mailbox
+            or _CONTROL.search(mailbox)):
+        raise MessageNotFound("no message with this id")
+    ref = MessageRef(mailbox, int(validity), int(uid))
+    if ref.uid > MAX_UID or ref.uidvalidity > MAX_UID:
+        raise MessageNotFound("no message with this id")
     return ref
 
 
@@ -84,10 +98,13 @@ def encode_cursor(uidvalidity: int, before_uid: int, query_key: str) -> str:
 
 def decode_cursor(cursor: str, query_key: str) -> tuple[int, int]:
     try:
-        validity, before, key = _unb64(cursor).decode("ascii").split(".", 2)
-        out = int(validity), int(before)
+        numbers, key = _unb64(cursor).decode("ascii").rsplit(".", 1)
     except (ValueError, binascii.Error, UnicodeDecodeError):
         raise InvalidInput("invalid cursor") from None
+    match = _NUMBERS.fullmatch(numbers)
+    if match is None or int(match.group(1)) > MAX_UID or int(match.group(2)) > MAX_UID + 1:
+        raise InvalidInput("invalid cursor")
+    out = int(match.group(1)), int(match.group(2))
     if key != query_key:
         raise InvalidInput("the cursor belongs to a listing with other filters")
     return out

@@ -16,7 +16,6 @@ from ..protocols.mime_build import (
     BuiltMessage,
     Draft,
     build_message,
-    check_header_value,
     domain_of,
     parse_address,
     validate_addr_spec,
@@ -101,9 +100,8 @@ async def compose_raw(
 
 def _address_arg(value: Any) -> str | Address:
     if isinstance(value, dict):
+        # parse_address checks the name (as "<field>[i].name") like every header value.
         name = value.get("name")
-        if name is not None:
-            check_header_value(name, where="name")
         return Address(address=str(value.get("address", "")), name=name or None)
     return value
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import base64
 import contextlib
+import re
 import ssl
 import time
 from collections.abc import AsyncIterator
@@ -27,17 +28,32 @@ from ...errors import (
     UpstreamTimeout,
     UpstreamUnavailable,
 )
-from .encoding import Arg, Literal, astring
+from .encoding import Arg, Literal, astring, decode_mailbox
 from .parsing import parse_capabilities, response_code
 from .wire import Completion, ImapWireProtocol, Pending, Untagged
 
 __all__ = ["ImapConnection", "ImapRejected", "SelectedMailbox"]
 
+# RFC 5530 response codes that blame the request, not the server.
+_INPUT_CODES = frozenset({"CANNOT", "CLIENTBUG", "LIMIT", "TOOBIG", "BADCHARSET", "PARSE"})
+_TIMING = re.compile(r"\s*\([0-9.+ ]+ secs\)\.?$")  # Dovecot appends "(0.001 + 0.000 secs)."
+
 
 class ImapRejected(UpstreamRejected):
-    """A tagged NO or BAD; ``response_code`` holds e.g. ``["NONEXISTENT"]``."""
+    """A tagged NO or BAD; ``response_code`` holds e.g. ``["NONEXISTENT"]``, ``status`` the
+    ``NO``/``BAD`` and ``reason`` the server's words (without anything the command sent)."""
 
     response_code: list[str] | None = None
+    status: str = "NO"
+    reason: str = ""
+
+    @property
+    def refuses_input(self) -> bool:
+        """BAD (RFC 3501 section 7.1.3: the command or an argument is not acceptable) or an
+        RFC 5530 code saying the request itself cannot be done: the client's mistake, not a
+        failure of the server (e.g. Dovecot's ``NO [CANNOT] Keyword length too long``)."""
+        code = self.response_code[0] if self.response_code else ""
+        return self.status == "BAD" or code in _INPUT_CODES
 
 
 @dataclass
@@ -369,7 +385,31 @@ def _verb(parts: tuple[Arg, ...]) -> str:
 
 
 def _rejected(parts: tuple[Arg, ...], result: Completion) -> ImapRejected:
-    exc = ImapRejected(f"{_verb(parts)}: {result.status} {_text(result.text)}".strip(),
+    reason = _without_arguments(_TIMING.sub("", _text(result.text)), parts)
+    exc = ImapRejected(f"{_verb(parts)}: {result.status} {reason}".strip(),
                        code="imap_rejected", protocol="imap")
     exc.response_code = response_code(result.text)
+    exc.status = result.status.upper()
+    exc.reason = reason
     return exc
+
+
+def _without_arguments(text: str, parts: tuple[Arg, ...]) -> str:
+    """The server's text with every string or flag the command sent (a mailbox name, a
+    keyword, a search string: the caller's input) cut out, so no error echoes them. The
+    command's own atoms (``UID``, ``+FLAGS``, numbers) are kept."""
+    forms: set[str] = set()
+    for part in parts[1:]:
+        if len(part) > 1024:
+            continue  # a message being appended: servers do not quote it
+        value = part.decode("utf-8", "replace")
+        if isinstance(part, Literal):
+            forms.add(value)
+        elif value[:1] == '"' == value[-1:]:
+            forms.add(value[1:-1].replace('\\"', '"').replace("\\\\", "\\"))
+        elif value[:1] == "(" and value[-1:] == ")":
+            forms.update(value[1:-1].split())
+    for form in sorted(forms | {decode_mailbox(f) for f in forms}, key=len, reverse=True):
+        if len(form) >= 2:
+            text = re.sub(re.escape(form), "[...]", text, flags=re.IGNORECASE)
+    return text

@@ -28,6 +28,8 @@ _QUOTED_SAFE = re.compile(rb"[\x01-\x09\x0b\x0c\x0e-\x7f]*\Z")
 # RFC 3501 section 9: atom-char is any CHAR except atom-specials
 # ( "(" / ")" / "{" / SP / CTL / "%" / "*" / DQUOTE / "\" / "]" ).
 _ATOM = re.compile(r"[^\x00-\x20\x7f-\U0010ffff(){%*\"\\\]]+\Z")
+# C0 and C1 controls (NEL among them), DEL and unpaired surrogates are no part of a name.
+_NOT_NAME = re.compile(r"[\x00-\x1f\x7f-\x9f\ud800-\udfff]")
 _MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 
 
@@ -43,9 +45,13 @@ Arg = bytes | Literal
 def astring(value: str | bytes) -> Arg:
     """A string argument: a quoted string when that is safe, else a literal.
 
-    NUL can be sent in neither (RFC 3501 section 4.3), so it is refused.
+    NUL can be sent in neither (RFC 3501 section 4.3), so it is refused, and so is a
+    string with an unpaired surrogate (it has no UTF-8 form).
     """
-    data = value.encode("utf-8") if isinstance(value, str) else bytes(value)
+    try:
+        data = value.encode("utf-8") if isinstance(value, str) else bytes(value)
+    except UnicodeEncodeError:
+        raise InvalidInput("unpaired surrogates cannot be sent to an IMAP server") from None
     if b"\x00" in data:
         raise InvalidInput("NUL characters cannot be sent to an IMAP server")
     if len(data) <= _MAX_QUOTED and _QUOTED_SAFE.match(data):
@@ -75,8 +81,9 @@ def mailbox_arg(name: str) -> Arg:
     """A mailbox argument: validated, modified UTF-7, then quoted or literal."""
     if not name or len(name) > 1024:
         raise InvalidInput("a mailbox name must have 1 to 1024 characters")
-    if re.search(r"[\x00-\x1f\x7f]", name):
-        raise InvalidInput("a mailbox name must not contain control characters (CR, LF, ...)")
+    if _NOT_NAME.search(name):
+        raise InvalidInput("a mailbox name must not contain control characters (CR, LF, NEL, "
+                           "...) or unpaired surrogates")
     return astring(encode_mailbox(name))
 
 
@@ -84,7 +91,9 @@ def flag_atom(flag: str) -> bytes:
     """One flag or keyword (``\\Seen``, ``$Forwarded``, ``todo``) as its atom."""
     body = flag[1:] if flag.startswith("\\") else flag
     if not body or len(flag) > 128 or not _ATOM.match(body):
-        raise InvalidInput(f"not a valid IMAP flag or keyword: {flag!r}")
+        # The flag is not quoted back: it is the caller's text, and may hold anything.
+        raise InvalidInput("flags: a flag is \\Name or a keyword of 1 to 128 ASCII characters "
+                           "without spaces, controls or ( ) { % * \" \\ ]")
     if flag.startswith("\\") and body.lower() == "recent":
         raise InvalidInput("\\Recent cannot be set by a client (RFC 3501 section 2.3.2)")
     return flag.encode("ascii")

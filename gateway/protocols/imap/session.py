@@ -37,7 +37,7 @@ class ImapSession(ImapConnection):
         try:
             result = await self._run(b"EXAMINE" if readonly else b"SELECT", mailbox_arg(mailbox))
         except ImapRejected as exc:
-            raise MailboxNotFound(f"mailbox {mailbox!r}: {exc.detail}") from None
+            raise MailboxNotFound(f"no such mailbox ({exc.status} {exc.reason})") from None
         info = SelectedMailbox(mailbox, 0, None, 0,
                                readonly or b"[READ-ONLY]" in result.text.upper())
         for untagged in result.untagged:
@@ -118,7 +118,7 @@ class ImapSession(ImapConnection):
             result = await self._run(b"STATUS", mailbox_arg(mailbox),
                                      b"(" + " ".join(items).encode() + b")")
         except ImapRejected as exc:
-            raise MailboxNotFound(f"mailbox {mailbox!r}: {exc.detail}") from None
+            raise MailboxNotFound(f"no such mailbox ({exc.status} {exc.reason})") from None
         values = parse_status(result.untagged)
         return next(iter(values.values()), {})
 
@@ -158,6 +158,8 @@ class ImapSession(ImapConnection):
         except ImapRejected as exc:
             if charset and exc.response_code and exc.response_code[0] == "BADCHARSET":
                 raise InvalidInput("the server cannot search in UTF-8") from None
+            if exc.refuses_input:
+                raise _refused("search", "the mail server refuses these filters", exc) from None
             raise
         if esearch:
             ranges, count = parse_esearch(result.untagged)
@@ -179,8 +181,17 @@ class ImapSession(ImapConnection):
         return self._parsed(parse_fetch, result.untagged)
 
     async def uid_store(self, uids: bytes, action: bytes, flags: list[str]) -> dict[int, Any]:
-        """UID STORE ``+FLAGS``/``-FLAGS``/``FLAGS`` -> new flags per UID."""
-        result = await self._run(b"UID", b"STORE", uids, action, flag_list(flags))
+        """UID STORE ``+FLAGS``/``-FLAGS``/``FLAGS`` -> new flags per UID.
+
+        A refusal that blames the request (BAD, ``NO [CANNOT]``: Dovecot limits keywords to
+        50 characters) is the caller's flag: InvalidInput, not an upstream failure."""
+        try:
+            result = await self._run(b"UID", b"STORE", uids, action, flag_list(flags))
+        except ImapRejected as exc:
+            if exc.refuses_input:
+                raise _refused("flags", "the mail server refuses one of these flags or "
+                               "keywords", exc) from None
+            raise
         parsed = self._parsed(parse_fetch, result.untagged)
         return {uid: data.get(b"FLAGS", ()) for uid, data in parsed.items()}
 
@@ -212,12 +223,22 @@ class ImapSession(ImapConnection):
             result = await self._run(*parts, time_limit=time_limit)
         except ImapRejected as exc:
             if exc.response_code and exc.response_code[0] in ("TRYCREATE", "NONEXISTENT"):
-                raise MailboxNotFound(f"mailbox {mailbox!r}: {exc.detail}") from None
+                raise MailboxNotFound(f"no such mailbox ({exc.status} {exc.reason})") from None
+            if exc.refuses_input:
+                what = "the message or its flags" if flags else "the message"
+                raise _refused("message", f"the mail server refuses {what}", exc) from None
             raise
         code = response_code(result.text)
         if code and code[0] == "APPENDUID" and len(code) >= 3 and code[2].isdigit():
             return int(code[1]), int(code[2])
         return None
+
+
+def _refused(field: str, what: str, exc: ImapRejected) -> InvalidInput:
+    """InvalidInput for a refusal the request caused, with the server's words (which never
+    hold the command's strings: see ``ImapRejected.reason``) and a stable code."""
+    return InvalidInput(f"{field}: {what} ({exc.status} {exc.reason})",
+                        code=f"{field}_refused")
 
 
 def _copyuid(result: Completion) -> list[str] | None:
