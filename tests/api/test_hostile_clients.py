@@ -81,27 +81,26 @@ async def test_silent_and_half_sent_connections_are_closed_at_the_deadline(
     settings.request_read_timeout = READ_TIMEOUT
     partial = [b"", b"GET /v1/accounts HT", b"GET /healthz HTTP/1.1\r\nHost: gw\r\nAccept: "]
     async with serving(settings) as (port, server):
-        started = time.monotonic()
         streams = []
         for i in range(400):
+            opened = time.monotonic()
             reader, writer = await asyncio.open_connection("127.0.0.1", port)
             # 200 send nothing, 100 half a request line, 100 half their headers
             sent = partial[0] if i < 200 else partial[1 + i % 2]
             if sent:
                 writer.write(sent)
-            streams.append((reader, writer))
-        await wait_for_connections(server, 400)
+            streams.append((opened, reader, writer))
 
-        async def closed_after(reader: asyncio.StreamReader) -> tuple[float, bytes]:
+        async def open_for(opened: float, reader: asyncio.StreamReader) -> tuple[float, bytes]:
             data = await read_until_closed(reader)
-            return time.monotonic() - started, data
+            return time.monotonic() - opened, data
 
         async with asyncio.timeout(READ_TIMEOUT + MARGIN):
-            results = await asyncio.gather(*(closed_after(r) for r, _ in streams))
+            results = await asyncio.gather(*(open_for(o, r) for o, r, _ in streams))
         assert all(data == b"" for _, data in results)  # closed, never answered
         assert min(t for t, _ in results) >= READ_TIMEOUT - 0.1  # by the deadline, not before
         await wait_for_connections(server, 0)
-        for _, writer in streams:
+        for _, _, writer in streams:
             writer.close()
 
 
