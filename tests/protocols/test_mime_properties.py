@@ -230,3 +230,27 @@ def test_nel_and_other_controls_are_refused_naming_the_field() -> None:
             assert_refusal_is_clean(exc)
         else:
             raise AssertionError(f"{field} was accepted")
+
+
+HEADER_LINE = st.one_of(TEXT, st.sampled_from([
+    "Subject: =?utf-8?b?4oCo?=", "Subject: =?x-unknown?q?=FF?=", "From: =?utf-8?q?a=0Ab?= <a@b>",
+    "Content-Type: multipart/mixed; boundary=b", "Content-Type: text/plain; charset=bogus",
+    "Content-Disposition: attachment; filename*=utf-8''%E2%80%A8%FF", "--b", "--b--",
+    "Content-Transfer-Encoding: base64", " folded", "Date: Mon, 99 Foo 99999 99:99:99",
+    "To: \"unterminated <a@b>", "Message-ID: <\x85@x>", "References: <a> <b\u2028c>"]))
+
+
+@SETTINGS
+@given(lines=st.lists(HEADER_LINE, max_size=12), body=TEXT)
+def test_any_received_message_parses_without_raising(lines: list[str], body: str) -> None:
+    """The parsing side: whatever a sender put in a message, reading it never fails, and
+    folding never shows as a line break. (What an encoded-word decodes to is shown as the
+    sender wrote it, LF included: it is JSON text for the client, never a header here.)"""
+    raw = ("\r\n".join(lines) + "\r\n\r\n" + body).encode("utf-8", "surrogatepass")
+    for data in (raw, raw.replace(b"\r\n", b"\n"), raw.replace(b"\r\n", b"\r")):
+        parsed = parse_message(data)
+        parse_message(data, headers_only=True)
+        for _name, value in parsed.headers:
+            assert isinstance(value, str)
+            if "=?" not in value and "=?" not in data.decode("utf-8", "replace"):
+                assert "\r" not in value and "\n" not in value
