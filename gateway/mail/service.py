@@ -150,12 +150,12 @@ class MailService:
                               ) -> tuple[PartInfo, AsyncIterator[bytes]]:
         """A body part, decoded from its transfer encoding, as chunks."""
         if not re.fullmatch(r"[1-9][0-9]{0,4}(\.[1-9][0-9]{0,4}){0,20}", attachment_id):
-            raise AttachmentNotFound(f"no attachment {attachment_id[:40]!r}")
+            raise AttachmentNotFound("no such attachment (ids are part numbers like 2 or 1.2)")
         ref = decode_message_id(message_id)
         summary = await self._summary(account_id, ref)
         part = find_part(summary["_structure"], attachment_id)
         if part is None:
-            raise AttachmentNotFound(f"no attachment {attachment_id!r} in this message")
+            raise AttachmentNotFound("this message has no attachment with that id")
         return part, await self._stream(account_id, ref, attachment_id, part.size,
                                         part.encoding)
 
@@ -227,7 +227,7 @@ class MailService:
         try:
             await session.status(dest, ("UIDVALIDITY",))
         except MailboxNotFound:
-            raise MailboxNotFound(f"no mailbox {dest!r}") from None
+            raise MailboxNotFound("the target mailbox does not exist") from None
         return await msgs.copy_messages(session, refs, dest, move=move)
 
     async def delete(self, account_id: str, message_id: str, *, permanent: bool = False) -> None:
@@ -306,7 +306,7 @@ class MailService:
                 assert dest is not None
                 done = await self._copy_checked(session, refs, dest, move=action == "move")
                 return {uid: {"new_id": new} for uid, new in done.items()}
-        raise InvalidInput(f"unknown action {action!r}")
+        raise InvalidInput("unknown action")
 
     # -- appending -----------------------------------------------------------------------------
 

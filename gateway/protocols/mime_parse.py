@@ -278,4 +278,4 @@ def attachment_content(raw: bytes, attachment_id: str) -> tuple[AttachmentInfo, 
             info = _attachment_info(number, part, parent, _filename(part), _disposition(part),
                                     payload)
             return info, payload
-    raise AttachmentNotFound(f"no attachment {attachment_id!r} in this message")
+    raise AttachmentNotFound("this message has no attachment with that id")

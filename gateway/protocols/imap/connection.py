@@ -348,7 +348,9 @@ class ImapConnection:
         try:
             return parser(untagged)
         except (ProtocolError, ValueError, IndexError, TypeError) as exc:
-            raise UpstreamError(f"malformed IMAP response: {exc}", code="imap_protocol_error",
+            # The exception's text may quote the server's data (message content): name it only.
+            raise UpstreamError(f"malformed IMAP response ({type(exc).__name__})",
+                                code="imap_protocol_error",
                                 protocol="imap") from None
 
     # -- IDLE (RFC 2177) -----------------------------------------------------------------------

@@ -93,7 +93,7 @@ def _parse_fetch_tokens(fetches: list[Untagged]) -> dict[int, dict[bytes, Any]]:
         if (len(values) < 3 or not isinstance(values[1], bytes) or values[1].upper() != b"FETCH"
                 or not isinstance(values[2], tuple)
                 or len(values[2]) % 2):
-            raise ProtocolError(f"malformed FETCH response: {values!r:.80}")
+            raise ProtocolError("malformed FETCH response (not name/value pairs)")
         items = values[2]
         data: dict[bytes, Any] = {b"SEQ": values[0]}
         for i in range(0, len(items), 2):

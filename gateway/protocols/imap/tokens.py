@@ -63,7 +63,7 @@ def parse_pieces(pieces: list[Piece]) -> tuple[Any, ...]:
                 cur.append(literal)
                 literal = None
             elif junk:
-                raise ProtocolError(f"unparseable IMAP data: {text[:60]!r}")
+                raise ProtocolError("unparseable IMAP data (a character no token starts with)")
             else:
                 cur.append(_UNESCAPE.sub(rb"\1", quoted) if b"\\" in quoted else quoted)
     if len(stack) != 1:
