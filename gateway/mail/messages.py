@@ -8,9 +8,11 @@ from ..errors import InvalidInput, MessageNotFound
 from ..protocols.imap import ImapRejected, ImapSession
 from ..protocols.imap.encoding import flag_atom, parse_sequence_set, sequence_set
 from ..protocols.mime_parse import ParsedMessage, parse_message
+from .bodies import fetch_batches, parsed_from_parts
 from .cache import SummaryCache
 from .ids import MessageRef, encode_message_id
 from .listing import _flags
+from .structure import plan_body
 
 
 async def select_for(session: ImapSession, ref: MessageRef) -> None:
@@ -54,17 +56,41 @@ PARSED_CACHE_MAX_BYTES = 256 * 1024  # larger messages are parsed on every read
 
 
 async def get_message(session: ImapSession, ref: MessageRef, cache: SummaryCache, scope: str,
-                      ) -> tuple[ParsedMessage, dict]:
+                      summary: dict[str, Any]) -> tuple[ParsedMessage, dict]:
     """The whole message, parsed, without setting \\Seen (BODY.PEEK, RFC 3501 6.4.5).
 
-    A message's content never changes under its (UIDVALIDITY, UID): small ones are
-    kept parsed in ``cache``, and a repeated read fetches only the current FLAGS.
+    ``summary`` is the message's listing summary (its BODYSTRUCTURE and size): the text,
+    html and attachments are the server's parts (``bodies``), so an attachment id is
+    the part number its download fetches. A message's content never changes under its
+    (UIDVALIDITY, UID): small ones are kept parsed in ``cache``, and a repeated read
+    fetches only the current FLAGS.
     """
     key = (scope, ref.mailbox, ref.uidvalidity, ref.uid)
     hit = cache.get(key)
     if hit is not None:
         data = await fetch_one(session, ref, b"(UID FLAGS)")
         return hit["parsed"], {"flags": _flags(data), "size": hit["size"]}
+    structure = summary.get("_structure")
+    if structure is None:  # a server without BODYSTRUCTURE: Python's parse of the source
+        return await _parsed_whole(session, ref, cache, key)
+    plan = plan_body(structure)
+    contents: dict[str, bytes] = {}
+    flags: list[str] = []
+    for index, items in enumerate(fetch_batches(plan)):
+        data = await fetch_one(session, ref, items)
+        if index == 0:
+            flags = _flags(data)
+        contents.update({k[5:-1].decode(): v for k, v in data.items()
+                         if k.startswith(b"BODY[") and isinstance(v, bytes)})
+    parsed = parsed_from_parts(contents.get("HEADER", b""), plan, contents)
+    size = summary.get("size") or 0
+    if size <= PARSED_CACHE_MAX_BYTES:
+        cache.put(key, {"parsed": parsed, "size": size})
+    return parsed, {"flags": flags, "size": size}
+
+
+async def _parsed_whole(session: ImapSession, ref: MessageRef, cache: SummaryCache,
+                        key: tuple) -> tuple[ParsedMessage, dict]:
     data = await fetch_one(session, ref, b"(UID FLAGS RFC822.SIZE BODY.PEEK[])")
     raw = data.get(b"BODY[]") or b""
     parsed = parse_message(raw)

@@ -2,8 +2,9 @@
 
 The envelope and body structure of (mailbox, UIDVALIDITY, UID) never change,
 so they are turned into a plain dict once and cached (see ``cache``).
-Attachments are counted the way ``protocols.mime_parse`` lists them, and
-parts are numbered the same way (message/rfc822 is a leaf).
+The same structure decides what a read message shows (``plan_body``: its text, html
+and attachments, numbered as the server numbers parts, message/rfc822 a leaf) and
+what an attachment download fetches (``find_part``), so the two never disagree.
 """
 
 from __future__ import annotations
@@ -16,7 +17,8 @@ from typing import Any
 
 from ..protocols.mime_parse import decode_bytes, decode_header
 
-__all__ = ["PartInfo", "summary_from_fetch", "summary_items", "leaf_parts", "find_part", "iso"]
+__all__ = ["BodyPlan", "PartInfo", "find_part", "iso", "leaf_parts", "plan_body",
+           "summary_from_fetch", "summary_items", "walk_leaves"]
 
 SUMMARY_ITEMS = b"(UID FLAGS ENVELOPE BODYSTRUCTURE RFC822.SIZE INTERNALDATE)"
 # RFC 8970: the server computes a short text preview (Dovecot, Cyrus); cached like the rest.
@@ -70,8 +72,7 @@ def summary_from_fetch(data: dict[bytes, Any]) -> dict[str, Any]:
         "cc": _addresses(env.cc) if env is not None else [],
         "date": iso(date),
         "size": data.get(b"RFC822.SIZE") or 0,
-        "has_attachments": structure is not None and any(
-            _is_attachment(p) for _, p in leaf_parts(structure)),
+        "has_attachments": structure is not None and bool(plan_body(structure).attachments),
         "preview": _preview(data.get(b"PREVIEW")),
         "_structure": structure,
     }
@@ -98,6 +99,9 @@ class PartInfo:
     size: int  # encoded octets on the server
     filename: str | None
     charset: str | None
+    disposition: str | None = None
+    content_id: str | None = None
+    inline: bool = False
 
     def disposition_header(self) -> str:
         """``Content-Disposition`` for a download (RFC 6266; RFC 8187 for non-ASCII names)."""
@@ -113,17 +117,28 @@ def _is_multipart(part: Any) -> bool:
     return isinstance(part, (list, tuple)) and len(part) > 0 and isinstance(part[0], list)
 
 
-def leaf_parts(structure: Any, prefix: str = "") -> list[tuple[str, Any]]:
+def leaf_parts(structure: Any) -> list[tuple[str, Any]]:
     """``[(part_number, leaf)]`` in IMAP numbering (RFC 3501 section 6.4.5)."""
+    return [(number, leaf) for number, leaf, _ in walk_leaves(structure)]
+
+
+def walk_leaves(structure: Any, prefix: str = "",
+                parent: str | None = None) -> list[tuple[str, Any, str | None]]:
+    """``[(part_number, leaf, parent_multipart_subtype)]`` in IMAP numbering.
+
+    A message/rfc822 part is a leaf: ``BODY[<n>]`` of it is the whole encapsulated
+    message, which is what its download returns.
+    """
     if not _is_multipart(structure):
-        return [(prefix + "1" if not prefix else prefix.rstrip("."), structure)]
-    out: list[tuple[str, Any]] = []
+        return [(prefix.rstrip(".") or "1", structure, parent)]
+    subtype = _s(structure[1]) if len(structure) > 1 else ""
+    out: list[tuple[str, Any, str | None]] = []
     for index, child in enumerate(structure[0], start=1):
         number = f"{prefix}{index}"
         if _is_multipart(child):
-            out.extend(leaf_parts(child, number + "."))
+            out.extend(walk_leaves(child, number + ".", subtype))
         else:
-            out.append((number, child))
+            out.append((number, child, subtype))
     return out
 
 
@@ -181,11 +196,20 @@ def _rfc2231(params: dict[str, bytes], name: str) -> str | None:
 _MEDIA_TYPE = re.compile(r"[a-z0-9][a-z0-9!#$&^_.+-]{0,126}/[a-z0-9][a-z0-9!#$&^_.+-]{0,126}\Z")
 
 
-def part_info(number: str, leaf: Any) -> PartInfo:
+def _content_id(leaf: Any) -> str | None:
+    value = leaf[3] if len(leaf) > 3 else None
+    if not isinstance(value, bytes):
+        return None
+    return (decode_header(value.decode("utf-8", "replace")) or "").strip() or None
+
+
+def part_info(number: str, leaf: Any, parent: str | None = None) -> PartInfo:
+    """What the API shows of one leaf; ``parent`` is its multipart's subtype."""
     params = _params(leaf[2]) if len(leaf) > 2 else {}
-    _, disp_params = _disposition(leaf)
+    disposition, disp_params = _disposition(leaf)
     filename = _rfc2231(disp_params, "filename") or _rfc2231(params, "name")
     charset = params.get("charset")
+    content_id = _content_id(leaf)
     content_type = f"{_s(leaf[0]) or 'application'}/{_s(leaf[1]) or 'octet-stream'}"
     if not _MEDIA_TYPE.match(content_type):  # the sender wrote it: it goes into a header
         content_type = "application/octet-stream"
@@ -196,20 +220,48 @@ def part_info(number: str, leaf: Any) -> PartInfo:
         size=leaf[6] if len(leaf) > 6 and isinstance(leaf[6], int) else 0,
         filename=filename,
         charset=charset.decode("ascii", "replace") if charset else None,
+        disposition=disposition,
+        content_id=content_id,
+        # Without a disposition, a part with a Content-ID in multipart/related is shown
+        # in the HTML (RFC 2387).
+        inline=disposition == "inline" or (
+            disposition is None and content_id is not None and parent == "related"),
     )
 
 
-def _is_attachment(leaf: Any) -> bool:
-    ctype = f"{_s(leaf[0])}/{_s(leaf[1])}" if len(leaf) > 1 else ""
-    disposition, disp_params = _disposition(leaf)
-    params = _params(leaf[2]) if len(leaf) > 2 else {}
-    named = any(k.startswith("filename") for k in disp_params) or any(
-        k.startswith("name") for k in params)
-    return ctype not in ("text/plain", "text/html") or disposition == "attachment" or named
+@dataclass(slots=True)
+class BodyPlan:
+    """A message's leaves sorted into what the API shows: text, html and attachments."""
+
+    text: PartInfo | None
+    html: PartInfo | None
+    attachments: list[PartInfo]
+
+    def parts(self) -> list[PartInfo]:
+        """Every leaf whose content the parsed message shows."""
+        return [p for p in (self.text, self.html) if p is not None] + self.attachments
+
+
+def plan_body(structure: Any) -> BodyPlan:
+    """The first unnamed text/plain and text/html leaves are the bodies; every other leaf
+    is an attachment (so nothing the server holds is hidden, and everything listed has a
+    part number the server can fetch)."""
+    plan = BodyPlan(None, None, [])
+    for number, leaf, parent in walk_leaves(structure):
+        part = part_info(number, leaf, parent)
+        is_body = (part.content_type in ("text/plain", "text/html")
+                   and part.disposition != "attachment" and part.filename is None)
+        if is_body and part.content_type == "text/html" and plan.html is None:
+            plan.html = part
+        elif is_body and part.content_type == "text/plain" and plan.text is None:
+            plan.text = part
+        else:
+            plan.attachments.append(part)
+    return plan
 
 
 def find_part(structure: Any, number: str) -> PartInfo | None:
-    for num, leaf in leaf_parts(structure):
+    for num, leaf, parent in walk_leaves(structure):
         if num == number:
-            return part_info(num, leaf)
+            return part_info(num, leaf, parent)
     return None

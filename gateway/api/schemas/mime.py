@@ -28,7 +28,10 @@ class AttachmentOut(BaseModel):
     id: str = Field(description="IMAP body part number (RFC 3501 6.4.5), e.g. '2' or '1.2'")
     filename: str | None = None
     content_type: str
-    size: int = Field(description="decoded size in bytes")
+    size: int = Field(description=(
+        "size in bytes of what the attachment download returns: the part decoded from "
+        "base64 or quoted-printable (other transfer encodings as stored); an attached "
+        "message (message/rfc822) is the whole encapsulated message"))
     content_id: str | None = None
     inline: bool = False
 
