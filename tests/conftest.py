@@ -39,18 +39,25 @@ def throwaway_mailstack(prefix: str) -> Iterator[MailStack]:
 
 
 @pytest.fixture(scope="session")
-def mailstack() -> Iterator[MailStack]:
+def dovecot() -> Iterator[MailStack]:
     """A real Dovecot (IMAP, POP3, LMTP) and Postfix on 127.0.0.1, for the whole session."""
     with throwaway_mailstack("mailgate-tests-") as stack:
         yield stack
 
 
 @pytest.fixture(scope="session")
-def cyrus(mailstack: MailStack) -> Iterator[CyrusStack]:
+def mailstack(dovecot: MailStack) -> MailStack:
+    """The session's Dovecot + Postfix. The IMAP, POP3 and event test directories override
+    it with ``imap_server`` (each server in turn); ``dovecot`` is always Dovecot."""
+    return dovecot
+
+
+@pytest.fixture(scope="session")
+def cyrus(dovecot: MailStack) -> Iterator[CyrusStack]:
     """A real Cyrus IMAP 3.6 (IMAP, POP3, LMTP) beside the session's Dovecot, same CA."""
     from .cyrusstack import remove, start_cyrus
 
-    stack = start_cyrus(mailstack)
+    stack = start_cyrus(dovecot)
     try:
         yield stack
     finally:
@@ -58,10 +65,10 @@ def cyrus(mailstack: MailStack) -> Iterator[CyrusStack]:
 
 
 @pytest.fixture(params=["dovecot", "cyrus"])
-def imap_server(request: pytest.FixtureRequest, mailstack: MailStack) -> MailStack:
+def imap_server(request: pytest.FixtureRequest, dovecot: MailStack) -> MailStack:
     """Each IMAP/POP3 server of the test matrix in turn (``.server`` says which)."""
     if request.param == "dovecot":
-        return mailstack
+        return dovecot
     return request.getfixturevalue("cyrus")
 
 

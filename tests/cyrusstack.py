@@ -22,11 +22,23 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-from .mailstack import MailStack, MailStackError, _read_env, make_stack_dir, pick_base_port
+from .mailstack import (
+    MailStack,
+    MailStackError,
+    _mutf7,
+    _read_env,
+    make_stack_dir,
+    pick_base_port,
+)
 
 SCRIPT = Path(__file__).resolve().parent.parent / "scripts" / "cyrus.sh"
 _MAILDIR_FLAGS = {"S": "\\Seen", "F": "\\Flagged", "R": "\\Answered", "T": "\\Deleted",
                   "D": "\\Draft"}
+
+
+def _quoted(mailbox: str) -> str:
+    """A mailbox name as an IMAP quoted string, modified UTF-7 (RFC 3501 5.1.3)."""
+    return '"' + _mutf7(mailbox).replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
 def _script(*args: str, timeout: float = 600) -> str:
@@ -65,7 +77,7 @@ class CyrusStack(MailStack):
                      flags: str = "", index: bool = True) -> int:
         """APPEND ``messages`` to ``mailbox`` (created when missing), in order."""
         flag_list = "(" + " ".join(_MAILDIR_FLAGS[f] for f in sorted(set(flags))) + ")"
-        quoted = '"' + mailbox.replace("\\", "\\\\").replace('"', '\\"') + '"'
+        quoted = _quoted(mailbox)
         imap = self._imap(user)
         try:
             if mailbox.upper() != "INBOX":
@@ -81,7 +93,7 @@ class CyrusStack(MailStack):
         return self.mailbox_status(user, mailbox) if index else written
 
     def mailbox_status(self, user: str, mailbox: str = "INBOX") -> int:
-        quoted = '"' + mailbox.replace("\\", "\\\\").replace('"', '\\"') + '"'
+        quoted = _quoted(mailbox)
         imap = self._imap(user)
         try:
             typ, data = imap.status(quoted, "(MESSAGES)")

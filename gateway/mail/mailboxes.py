@@ -93,6 +93,26 @@ async def stored_mailbox_info(session: ImapSession, path: str) -> dict[str, Any]
     raise MailboxNotFound(f"the server reports no mailbox for {path!r} after creating it")
 
 
+async def renamed_mailbox_info(session: ImapSession, old: str, new: str) -> dict[str, Any]:
+    """The mailbox a RENAME of ``old`` to ``new`` made, as the server stored it.
+
+    Cyrus 3.6 answers OK to a RENAME to a name over its length limit (a CREATE of that name
+    is refused) and stores the name cut short: such a rename is undone and refused as the
+    CREATE would be, so the mailbox keeps its name rather than get one nobody asked for.
+    """
+    try:
+        return await stored_mailbox_info(session, new)
+    except MailboxNotFound:
+        pass
+    paths = {item["path"] for item in await list_mailboxes(session)}
+    cut = [p for p in paths if new.startswith(p) and len(p) < len(new) and p != old]
+    if old not in paths and cut:
+        stored = max(cut, key=len)
+        await session.rename(stored, old)
+        raise InvalidMailboxName("the mail server cannot hold a mailbox name that long")
+    raise MailboxNotFound("the server reports no mailbox of the new name after the rename")
+
+
 def _code(exc: ImapRejected) -> str:
     return exc.response_code[0].upper() if exc.response_code else ""
 

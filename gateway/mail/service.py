@@ -77,7 +77,7 @@ class MailService:
         async with pool.session() as session:
             await mb.rename_mailbox(session, old, path)
             self._special.pop(account_id, None)
-            return await mb.stored_mailbox_info(session, path)
+            return await mb.renamed_mailbox_info(session, old, path)
 
     async def delete_mailbox(self, account_id: str, mailbox_id: str) -> None:
         path = decode_mailbox_id(mailbox_id)

@@ -1,12 +1,18 @@
-"""Helpers for the IMAP message tests: build messages, address the account's routes."""
+"""Helpers for the IMAP message tests: build messages, address the account's routes.
+
+Every test here runs against Dovecot and against Cyrus: ``mailstack`` is ``imap_server``.
+"""
 
 from __future__ import annotations
 
 import base64
+import imaplib
 from datetime import UTC, datetime
 from email.utils import format_datetime
 
 import pytest
+
+from tests.mailstack import MailStack
 
 
 def make_message(subject: str, *, sender: str = "Alice <alice@example.test>",
@@ -44,6 +50,23 @@ def latin1_with_attachment(payload: bytes) -> bytes:
         f"{b64}"
         "--XYZ--\r\n"
     ).encode("latin-1")
+
+
+def imap_subscribe(stack: MailStack, user: str, mailbox: str) -> None:
+    """SUBSCRIBE ``mailbox`` as another client of ``user`` would."""
+    imap = imaplib.IMAP4(stack.host, stack.imap, timeout=30)
+    try:
+        imap.login(user, stack.password)
+        typ, data = imap.subscribe(mailbox)
+        assert typ == "OK", data
+    finally:
+        imap.logout()
+
+
+@pytest.fixture
+def mailstack(imap_server: MailStack) -> MailStack:
+    """Every test here runs against Dovecot and against Cyrus (``mailstack.server``)."""
+    return imap_server
 
 
 @pytest.fixture

@@ -98,3 +98,17 @@ async def test_an_invalid_mailbox_name_is_422_without_echo(
     resp = await client.post(base, json={"path": name})
     assert resp.status_code == 422, resp.text
     assert name not in resp.text
+
+
+async def test_renaming_to_an_overlong_name_is_422_and_keeps_the_mailbox(
+        client: httpx.AsyncClient, imap_server: MailStack) -> None:
+    """Dovecot refuses the RENAME; Cyrus answers OK and stores the name cut to ~457
+    characters, which the gateway undoes. Either way 422 and the mailbox keeps its name."""
+    base = await _account(client, imap_server)
+    assert (await client.post(base, json={"path": "Keep"})).status_code == 201
+    resp = await client.patch(f"{base}/{encode_mailbox_id('Keep')}", json={"path": "y" * 900})
+    assert resp.status_code == 422, resp.text[:300]
+    assert resp.json()["code"] == "invalid_mailbox_name"
+    listed = {m["path"] for m in (await client.get(base)).json()["items"]}
+    assert "Keep" in listed
+    assert not [p for p in listed if p.startswith("yyy")]

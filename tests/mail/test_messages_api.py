@@ -1,4 +1,4 @@
-"""Messages over HTTP against the real Dovecot."""
+"""Messages over HTTP against the real Dovecot and Cyrus."""
 
 from __future__ import annotations
 
@@ -41,7 +41,9 @@ async def test_list_newest_first_with_fields_and_cursor(client, account, acct_ur
     assert first["date"] == "2024-03-01T18:00:00Z"
     assert first["size"] > 100 and first["has_attachments"] is False
     assert first["flags"] == [] and first["message_id"].startswith("<")
-    assert first["preview"] == "hello"  # RFC 8970 PREVIEW, computed by Dovecot
+    # RFC 8970 PREVIEW: computed by Dovecot; Cyrus 3.6 advertises it but answers
+    # ``PREVIEW NIL`` (it keeps previews only with a search index), shown as null.
+    assert first["preview"] == ("hello" if mailstack.server == "dovecot" else None)
 
     # New mail arrives between pages: the cursor continues where it was.
     mailstack.deliver(account["email"], make_message("brand new"))
@@ -74,7 +76,10 @@ async def test_filters_and_injection_proof_search(client, account, acct_url,
 
     assert await subjects(subject="quarterly") == ["quarterly report"]
     assert await subjects(**{"from": "carol@"}) == ["quarterly report"]
-    assert await subjects(text="körper") == ["Grüße"]
+    # The header is raw UTF-8 (no RFC 2047): Cyrus replaces 8-bit header bytes by "X" when
+    # it stores a message (munge8bit), Dovecot keeps them.
+    munged = "GrXXXXe" if mailstack.server == "cyrus" else "Grüße"
+    assert await subjects(text="körper") == [munged]
     assert await subjects(subject='"hi" \\') == ['he said "hi" \\ there']
     assert await subjects(unseen="false") == ["seen and flagged"]
     assert await subjects(flagged="true") == ["seen and flagged"]
