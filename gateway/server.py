@@ -16,7 +16,11 @@ httptools protocol) adds:
   soon as it is accepted (no file descriptor is held for it);
 - a response sent before its request's body arrived ends the connection: the server stops
   reading, half-closes (FIN after the response) and closes after ``LINGER_SECONDS``, so
-  the response reaches a client still sending instead of a reset.
+  the response reaches a client still sending instead of a reset;
+- a write deadline: a client that leaves a response in the server's write buffer (over
+  its high-water mark, 64 KiB) for ``client_write_timeout`` seconds is disconnected.
+  uvicorn would wait for ever, even past its keep-alive timeout: closing waits for the
+  buffer to drain.
 """
 
 from __future__ import annotations
@@ -59,12 +63,14 @@ class GuardedProtocol(HttpToolsProtocol):
 
     request_read_timeout = 30.0
     max_connections = 1024
+    client_write_timeout = 120.0
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._deadline: asyncio.TimerHandle | None = None
         self._partial = False  # a request has begun and not fully arrived
         self._lingering = False
+        self._write_stalled: asyncio.TimerHandle | None = None
 
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
         super().connection_made(transport)
@@ -78,6 +84,9 @@ class GuardedProtocol(HttpToolsProtocol):
         if self._deadline is not None:
             self._deadline.cancel()
             self._deadline = None
+        if self._write_stalled is not None:
+            self._write_stalled.cancel()
+            self._write_stalled = None
         super().connection_lost(exc)
 
     def data_received(self, data: bytes) -> None:
@@ -107,6 +116,18 @@ class GuardedProtocol(HttpToolsProtocol):
             self._linger()
         super().on_response_complete()
 
+    def pause_writing(self) -> None:
+        super().pause_writing()
+        if self._write_stalled is None:
+            self._write_stalled = self.loop.call_later(self.client_write_timeout,
+                                                       self.transport.abort)
+
+    def resume_writing(self) -> None:
+        super().resume_writing()
+        if self._write_stalled is not None:
+            self._write_stalled.cancel()
+            self._write_stalled = None
+
     def _linger(self) -> None:
         self._lingering = True
         if self._deadline is not None:
@@ -125,10 +146,11 @@ class GuardedProtocol(HttpToolsProtocol):
 
 
 def guarded_protocol(settings: Settings) -> type[GuardedProtocol]:
-    """``GuardedProtocol`` with ``settings``' deadline and connection cap."""
+    """``GuardedProtocol`` with ``settings``' deadlines and connection cap."""
     return type("GuardedProtocol", (GuardedProtocol,), {
         "request_read_timeout": settings.request_read_timeout,
         "max_connections": settings.max_connections,
+        "client_write_timeout": settings.client_write_timeout,
     })
 
 

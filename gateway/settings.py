@@ -30,6 +30,8 @@ class Settings(BaseSettings):
     # or of its first byte, else the connection is closed (gateway/server.py).
     request_read_timeout: float = Field(default=30.0, gt=0, le=60)
     max_connections: int = Field(default=1024, ge=1)  # more are answered 503 and closed
+    # A client that leaves a response in the server's write buffer for this long is dropped.
+    client_write_timeout: float = Field(default=120.0, gt=0)
     # How long a token lookup is cached: a token revoked on another instance (and every
     # SSE stream it holds open) stops within this time.
     token_cache_seconds: float = Field(default=5.0, gt=0, le=300)

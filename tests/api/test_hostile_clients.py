@@ -39,9 +39,13 @@ def enough_file_descriptors() -> None:
 
 
 @contextlib.asynccontextmanager
-async def serving(settings: Settings) -> AsyncIterator[tuple[int, uvicorn.Server]]:
-    """The gateway on a free loopback port, served as ``mailgate serve`` serves it."""
+async def serving(settings: Settings, *,
+                  sndbuf: int | None = None) -> AsyncIterator[tuple[int, uvicorn.Server]]:
+    """The gateway on a free loopback port, served as ``mailgate serve`` serves it
+    (``sndbuf``: the connections' kernel send buffer, to fill it with little data)."""
     sock = socket.socket()
+    if sndbuf:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, sndbuf)
     sock.bind(("127.0.0.1", 0))
     options = {**server_options(settings), "log_level": "warning",
                "timeout_graceful_shutdown": 1}
@@ -181,6 +185,25 @@ async def test_trickled_body_is_cut_at_the_deadline(settings: Settings) -> None:
     assert closed, "the trickled request was never cut off"
     assert READ_TIMEOUT - 0.1 <= elapsed <= READ_TIMEOUT + MARGIN
     assert sent < 1000
+
+
+async def test_client_that_reads_no_response_is_dropped_at_the_deadline(
+        settings: Settings) -> None:
+    settings.client_write_timeout = READ_TIMEOUT
+    async with serving(settings, sndbuf=16 * 1024) as (port, server):
+        client = socket.socket()
+        client.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+        client.setblocking(False)
+        await asyncio.get_running_loop().sock_connect(client, ("127.0.0.1", port))
+        # a response far larger than the socket buffers (the OpenAPI document), never read
+        await asyncio.get_running_loop().sock_sendall(
+            client, b"GET /openapi.json HTTP/1.1\r\nHost: gw\r\n\r\n")
+        started = time.monotonic()
+        await wait_for_connections(server, 1)
+        await wait_for_connections(server, 0)
+        elapsed = time.monotonic() - started
+        client.close()
+    assert READ_TIMEOUT - 0.1 <= elapsed <= READ_TIMEOUT + MARGIN
 
 
 async def test_keep_alive_and_split_requests_still_work(settings: Settings) -> None:
