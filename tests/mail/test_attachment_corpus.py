@@ -90,6 +90,10 @@ EXPECTED: dict[str, Expected | dict[str, Expected]] = {
     "rfc822-with-attachments.eml": [
         ("2", "message/rfc822", "report.eml",
          between("rfc822-with-attachments.eml", b"From: Carol", b"\r\n--fwd--"))],
+    "single-part-pdf.eml": [("1", "application/pdf", "scan.pdf", PDF)],
+    # The whole body, that is the encapsulated message (BODY[1] on both servers).
+    "top-level-rfc822.eml": [("1", "message/rfc822", None,
+                              load("top-level-rfc822.eml").partition(b"\r\n\r\n")[2])],
     "text-part-with-name.eml": [("2", "text/plain", "build.log",
                                  b"step 1 ok\r\nstep 2 failed")],
     "tnef-winmail.eml": [("2", "application/ms-tnef", "winmail.dat", BIN)],
