@@ -9,6 +9,7 @@ import asyncio
 import os
 import subprocess
 import time
+from datetime import datetime
 
 from gateway.settings import Settings
 from tests.conftest import account_spec, running_client
@@ -113,3 +114,79 @@ async def test_deferred_recipients_get_a_job_of_their_own(settings: Settings,
             assert [m["Subject"] for m in msgs] == ["partly deferred"]
     finally:
         _postfix_soft_bounce(stack, False)
+
+
+async def _submission_greets(stack: MailStack) -> bool:
+    try:
+        async with asyncio.timeout(1):
+            reader, writer = await asyncio.open_connection(stack.host, stack.submission)
+            try:
+                return (await reader.readline()).startswith(b"220")
+            finally:
+                writer.close()
+    except (OSError, TimeoutError):
+        return False
+
+
+async def test_sync_send_works_within_2_s_of_postfix_coming_back(
+        settings: Settings, private_stack: MailStack) -> None:
+    """However long the SMTP pool's backoff grew while Postfix was down, a send works again
+    within 2 s of Postfix greeting again; meanwhile sends get a prompt 503."""
+    stack = private_stack
+    settings = settings.model_copy(update={"reconnect_base_delay": 0.5,
+                                           "reconnect_max_delay": 10.0, "connect_timeout": 2,
+                                           "watch_enabled": False})
+    async with running_client(settings) as client:
+        user, rcpt = stack.new_user("sback"), stack.new_user("r")
+        spec = account_spec(stack, user, protocols=("smtp",))
+        assert (await client.post("/v1/accounts", json=spec)).status_code == 201
+        url = f"/v1/accounts/{spec['id']}/send"
+        body = {"to": [rcpt], "subject": "s", "text": "x", "save_to_sent": False}
+        status_url = f"/v1/accounts/{spec['id']}/status"
+        stack.stop_postfix()
+        # Down until the pool's attempts (each moves the error's ``since``) are more than
+        # 5 s apart, then back right after one: a pool that waits for its backoff would
+        # try next at least 5 s later. (A pool that makes no attempts while the server
+        # is down, 12 s after the last one: backoff cannot pace that.)
+        attempts: list[datetime] = []
+        last_seen = time.monotonic()
+        restart = None
+        deadline = time.monotonic() + 90
+        try:
+            while restart is None:
+                if time.monotonic() - last_seen > 12:
+                    restart = asyncio.create_task(asyncio.to_thread(stack.start_postfix))
+                    break
+                assert time.monotonic() < deadline, attempts
+                started = time.monotonic()
+                resp = await client.post(url, json={**body, "subject": "while down"})
+                assert resp.status_code == 503, resp.text
+                assert resp.json()["code"] == "smtp_unavailable"
+                assert time.monotonic() - started < 1.0  # prompt, not a connect timeout
+                status = (await client.get(status_url)).json()["smtp"]
+                since = datetime.fromisoformat(status["since"])
+                if status["state"] == "error" and (not attempts or since != attempts[-1]):
+                    grown = len(attempts) >= 2 and (
+                        attempts[-1] - attempts[-2]).total_seconds() > 5
+                    attempts.append(since)
+                    last_seen = time.monotonic()
+                    if grown:
+                        restart = asyncio.create_task(asyncio.to_thread(stack.start_postfix))
+                await asyncio.sleep(0.1)
+            while not await _submission_greets(stack):
+                assert time.monotonic() < deadline, "Postfix did not come back"
+                await asyncio.sleep(0.02)
+            greeted = time.monotonic()
+            while (resp := await client.post(url, json={**body, "subject": "back"})
+                   ).status_code != 200:
+                assert resp.status_code == 503, resp.text
+                assert time.monotonic() - greeted < 2.0, "not back within 2 s"
+                await asyncio.sleep(0.05)
+            assert time.monotonic() - greeted < 2.0
+        finally:
+            if restart is None:
+                stack.start_postfix()
+            else:
+                await restart
+        [msg] = await wait_for_mail(stack, rcpt, within=20)
+        assert msg["Subject"] == "back"
