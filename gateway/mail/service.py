@@ -113,9 +113,11 @@ class MailService:
     async def get_message(self, account_id: str, message_id: str
                           ) -> tuple[MessageRef, ParsedMessage, dict[str, Any]]:
         ref = decode_message_id(message_id)
+        summary = await self._summary(account_id, ref)  # its BODYSTRUCTURE numbers the parts
         pool = await self.pool(account_id)
         parsed, meta = await pool.run(
-            lambda s: msgs.get_message(s, ref, self.parsed_cache, pool.cache_scope), ref.mailbox)
+            lambda s: msgs.get_message(s, ref, self.parsed_cache, pool.cache_scope, summary),
+            ref.mailbox)
         meta["mailbox"] = encode_mailbox_id(ref.mailbox)
         return ref, parsed, meta
 

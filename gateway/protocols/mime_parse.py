@@ -38,13 +38,15 @@ from .mime_headers import (
 
 __all__ = [
     "Address", "AttachmentInfo", "ParsedMessage", "attachment_content", "decode_bytes",
-    "decode_header", "parse_address_list", "parse_message", "parse_message_with_content",
+    "decode_header", "make_preview", "parse_address_list", "parse_message",
+    "parse_message_with_content",
 ]
 
 PREVIEW_CHARS = 200
 _WS = re.compile(r"\s+")
 _TAGS = re.compile(r"<(script|style)\b.*?</\1\s*>|<[^>]*>", re.S | re.I)
 _HEADER_END = re.compile(rb"\r?\n\r?\n")
+_CRLF = compat32.clone(linesep="\r\n")
 
 
 @dataclass(slots=True)
@@ -131,7 +133,9 @@ def _payload_bytes(part: Message) -> bytes:
         inner = part.get_payload()
         if isinstance(inner, list):
             try:
-                return b"".join(m.as_bytes() for m in inner if isinstance(m, Message))
+                # CRLF line ends, as the message is stored (compat32 would write bare LF).
+                return b"".join(m.as_bytes(policy=_CRLF) for m in inner
+                                if isinstance(m, Message))
             except Exception:  # noqa: BLE001
                 return b""
     try:
@@ -179,7 +183,8 @@ def _attachment_info(number: str, part: Message, parent: str | None,
     )
 
 
-def _make_preview(text: str | None, html: str | None) -> str | None:
+def make_preview(text: str | None, html: str | None) -> str | None:
+    """The first ``PREVIEW_CHARS`` characters of the text (or the html's), spaces folded."""
     source = text
     if source is None and html is not None:
         source = html_lib.unescape(_TAGS.sub(" ", html))
@@ -265,7 +270,7 @@ def _parse_message(raw: bytes, headers_only: bool,
             if contents is not None:
                 contents[number] = payload
     out.has_attachments = bool(out.attachments)
-    out.preview = _make_preview(out.text, out.html)
+    out.preview = make_preview(out.text, out.html)
     return out
 
 
