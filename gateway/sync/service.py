@@ -20,7 +20,7 @@ from datetime import datetime
 from ..accounts.imap_pool import ImapPool
 from ..accounts.models import Account
 from ..accounts.registry import AccountRegistry
-from ..errors import AccountNotFound, GatewayError
+from ..errors import AccountNotFound
 from ..events.bus import EventBus
 from ..instance import instance_name
 from ..settings import Settings
@@ -164,7 +164,7 @@ class SyncService:
         """Before a watcher reconnects: ``delay``, or less once the server is back."""
         try:
             pool = await self._registry.manager(account_id, "imap")
-        except GatewayError:  # gone or changed: its watcher is stopped meanwhile
+        except Exception:  # gone, changed (its watcher is stopped meanwhile), store down
             await asyncio.sleep(delay)
             return
         assert isinstance(pool, ImapPool)
