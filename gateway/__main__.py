@@ -1,8 +1,9 @@
-"""Command line: ``mailgate serve`` and ``mailgate openapi``."""
+"""Command line: ``mailgate serve``, ``mailgate migrate`` and ``mailgate openapi``."""
 
 from __future__ import annotations
 
 import argparse
+import asyncio
 import json
 import logging
 import sys
@@ -15,10 +16,19 @@ def main(argv: list[str] | None = None) -> int:
     serve.add_argument("--host")
     serve.add_argument("--port", type=int)
     sub.add_parser("openapi", help="print the OpenAPI document")
+    migrate = sub.add_parser(
+        "migrate", help="upgrade the database schema (GATEWAY_DATABASE_URL) to this version's")
+    migrate.add_argument("action", nargs="?", choices=("upgrade", "current"), default="upgrade",
+                         help="current: print the schema's revision (exit 1 when behind)")
+    migrate.add_argument("--sql", action="store_true",
+                         help="print the SQL of the upgrade instead of running it")
     args = parser.parse_args(argv)
 
     from .app import create_app
     from .settings import Settings
+
+    if args.command == "migrate":
+        return asyncio.run(_migrate(Settings().database_url, args.action, sql=args.sql))
 
     if args.command == "openapi":
         settings = Settings(database_url="sqlite+aiosqlite:///:memory:", secret_key="unused")
@@ -43,6 +53,34 @@ def main(argv: list[str] | None = None) -> int:
         port=settings.port,
         **server_options(settings),
     )
+    return 0
+
+
+async def _migrate(database_url: str, action: str, *, sql: bool) -> int:
+    from .errors import SchemaNotCurrent
+    from .store import migrate
+    from .store.db import Store
+
+    engine = Store(database_url).create_engine()
+    try:
+        if action == "current":
+            state = await migrate.state(engine)
+            behind = "" if state.current else f"; run `mailgate migrate` to reach {state.head}"
+            print(f"database schema {state.describe()}{behind}")
+            return 0 if state.current else 1
+        if sql:
+            sys.stdout.write(await migrate.upgrade_sql(engine))
+            return 0
+        before = await migrate.upgrade(engine)
+    except SchemaNotCurrent as exc:
+        print(f"mailgate migrate: {exc}", file=sys.stderr)
+        return 2
+    finally:
+        await engine.dispose()
+    if before.current:
+        print(f"database schema already at revision {before.head} (the newest)")
+    else:
+        print(f"database schema upgraded to revision {before.head}; before: {before.describe()}")
     return 0
 
 

@@ -28,6 +28,7 @@ to HTTP statuses (problem+json). Each class carries a stable machine ``code``.
     │   ├── Forbidden                     forbidden
     │   └── RateLimited                   rate_limited
     │       └── SendQuotaExceeded         send_quota_exceeded
+    ├── SchemaNotCurrent                  schema_not_current (at start: run `mailgate migrate`)
     └── UpstreamError                     upstream_error (the server answered an error)
         ├── UpstreamRejected              <protocol>_rejected / smtp_rejected
         │   └── UpstreamTransient         smtp_deferred (a 4xx: may succeed later)
@@ -82,6 +83,13 @@ class FromNotAllowed(InvalidInput):
 class InvalidMailboxName(InvalidInput):
     code = "invalid_mailbox_name"
     title = "The mail server refuses that mailbox name"
+
+
+class SchemaNotCurrent(GatewayError):
+    """At start: the database's schema is not the one this mailgate needs (never an answer)."""
+
+    code = "schema_not_current"
+    title = "The database schema is not current"
 
 
 class NotFound(GatewayError):

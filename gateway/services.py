@@ -67,7 +67,7 @@ class Services:
 
 def build_services(settings: Settings, *, webhook_resolver: Resolver | None = None) -> Services:
     """Wire every service; nothing touches the network or the disk's database yet."""
-    store = Store(settings.database_url)
+    store = Store(settings.database_url, migrate=settings.migrate_on_start)
     box = SecretBox(
         load_or_create_key(
             settings.secret_key.get_secret_value() if settings.secret_key else None,

@@ -14,6 +14,8 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="GATEWAY_", extra="ignore")
 
     database_url: str = "sqlite+aiosqlite:///./mailgate.db"
+    # Upgrade the database schema at start; false: refuse to start unless `mailgate migrate` ran.
+    migrate_on_start: bool = True
     admin_token: SecretStr | None = None
     secret_key: SecretStr | None = None
     accounts_file: Path | None = None

@@ -1,11 +1,11 @@
-"""The store: one async SQLAlchemy engine, the schema created at start."""
+"""The store: one async SQLAlchemy engine, the schema migrated (or checked) at start."""
 
 from __future__ import annotations
 
 from sqlalchemy import event, text
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
-from .schema import metadata
+from . import migrate as migrations
 
 
 def normalise_url(url: str) -> str:
@@ -23,28 +23,38 @@ def normalise_url(url: str) -> str:
 class Store:
     """Owns the database engine; repositories take it as their argument."""
 
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, *, migrate: bool = True) -> None:
         self.url = normalise_url(url)
+        self.migrate = migrate  # False: refuse a database that is not at the newest revision
         self.engine: AsyncEngine | None = None
 
     @property
     def dialect(self) -> str:
         return "sqlite" if self.url.startswith("sqlite") else "postgresql"
 
-    async def open(self) -> None:
+    def create_engine(self) -> AsyncEngine:
+        """An engine with this store's options, the schema untouched (``open`` keeps one)."""
         kwargs: dict = {}
         if self.dialect == "sqlite":
             kwargs["connect_args"] = {"timeout": 30}
         else:
             kwargs.update(pool_size=10, max_overflow=10, pool_pre_ping=True)
-        self.engine = create_async_engine(self.url, **kwargs)
+        engine = create_async_engine(self.url, **kwargs)
         if self.dialect == "sqlite":
-            event.listen(self.engine.sync_engine, "connect", _sqlite_pragmas)
-        async with self.engine.begin() as conn:
-            if self.dialect == "postgresql":
-                # Serialise schema creation between instances starting together.
-                await conn.execute(text("SELECT pg_advisory_xact_lock(7263541)"))
-            await conn.run_sync(metadata.create_all)
+            event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
+        return engine
+
+    async def open(self) -> None:
+        """Connect, and upgrade the schema to the newest revision (or refuse an old one)."""
+        self.engine = self.create_engine()
+        try:
+            if self.migrate:
+                await migrations.upgrade(self.engine)
+            else:
+                await migrations.ensure_current(self.engine)
+        except BaseException:
+            await self.close()
+            raise
 
     async def close(self) -> None:
         if self.engine is not None:
