@@ -21,7 +21,7 @@ import pytest
 import uvicorn
 
 from gateway.app import create_app
-from gateway.server import server_options
+from gateway.server import FD_HEADROOM, raise_fd_limit, server_options
 from gateway.settings import Settings
 from tests.conftest import ADMIN_TOKEN
 
@@ -289,3 +289,16 @@ async def test_mailgate_serve_applies_the_limits(tmp_path: Path) -> None:
     finally:
         proc.terminate()
         proc.wait(15)
+
+
+def test_serve_raises_the_open_file_limit_to_fit_max_connections() -> None:
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    resource.setrlimit(resource.RLIMIT_NOFILE, (256, hard))
+    try:
+        raise_fd_limit(Settings(database_url="sqlite+aiosqlite:///:memory:",
+                                max_connections=2000))
+        wanted = 2000 + FD_HEADROOM
+        raised = resource.getrlimit(resource.RLIMIT_NOFILE)[0]
+        assert raised == (wanted if hard == resource.RLIM_INFINITY else min(wanted, hard))
+    finally:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (soft, hard))
