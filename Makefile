@@ -1,5 +1,5 @@
 # Two commands: `make run` (demo mail server + gateway) and `make test` (the whole suite).
-.PHONY: run test lint openapi bootstrap
+.PHONY: run test lint openapi bootstrap fuzz
 
 bootstrap:
 	bash scripts/bootstrap.sh
@@ -15,3 +15,8 @@ lint: bootstrap
 
 openapi: bootstrap
 	.venv/bin/python -m gateway openapi > openapi/openapi.json
+
+# Contract fuzzing: Schemathesis over the whole OpenAPI document against a real gateway and
+# mail stack, every phase (`make test` runs a bounded part: tests/test_contract_fuzz.py).
+fuzz: bootstrap
+	.venv/bin/python -m tests.fuzz

@@ -7,13 +7,26 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Annotated, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, SecretStr
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    SecretStr,
+    StrictBool,
+)
 
 from ..errors import InvalidInput
 from ..protocols.mime_build import validate_addr_spec
 
-_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+_CONTROL_CHARS = r"\x00-\x1f\x7f"
+_CONTROL = re.compile(f"[{_CONTROL_CHARS}]")
 _HOST = re.compile(r"^[A-Za-z0-9._:\-\[\]]+$")
+# The validators below, as JSON Schema patterns in the OpenAPI document: a client (or a
+# contract fuzzer) can tell from the schema alone what the gateway accepts.
+_NO_CONTROL_DOC = Field(json_schema_extra={"pattern": f"^[^{_CONTROL_CHARS}]*$"})
+_HOST_DOC = Field(json_schema_extra={"pattern": _HOST.pattern})
 ACCOUNT_ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$"
 
 PROTOCOLS = ("imap", "smtp", "pop3")
@@ -48,16 +61,45 @@ def _sender_pattern(value: str) -> str:
         raise ValueError(exc.detail) from None
 
 
-SafeStr = Annotated[str, AfterValidator(_no_control_chars)]
-HostName = Annotated[str, Field(min_length=1, max_length=255), AfterValidator(_hostname)]
-SafeSecret = Annotated[SecretStr, AfterValidator(_secret_no_control)]
+SafeStr = Annotated[str, AfterValidator(_no_control_chars), _NO_CONTROL_DOC]
+
+
+def _json_integer(value: object) -> object:
+    if isinstance(value, bool | str):
+        raise ValueError("Input should be an integer")  # no true -> 1, no "5" -> 5
+    return value
+
+
+# `Annotated[int, Field(...), JSON_INTEGER]` (last, or the constraints vanish from the JSON
+# Schema): a JSON integer (1 or 1.0, as JSON Schema's "integer"); pydantic's lax int also
+# takes true and "5", which the schema calls invalid. Request booleans are StrictBool.
+JSON_INTEGER = BeforeValidator(_json_integer)
+
+
+def _json_date_time(value: object) -> object:
+    if isinstance(value, int | float):
+        raise ValueError("Input should be a date-time string")  # no Unix times
+    return value
+
+
+# A date-time as JSON Schema's "date-time" string: pydantic's lax datetime also takes numbers.
+JsonDateTime = Annotated[datetime, BeforeValidator(_json_date_time)]
+# local@domain without control characters or white space (spelled out: the regex engines
+# of JSON Schema tools and of pydantic disagree on what \s covers).
+_NOT_IN_ADDRESS = r"@\x00-\x20\x7f\x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\ufeff"
+EmailAddress = Annotated[str, Field(min_length=3, max_length=320,
+                                    pattern=f"^[^{_NOT_IN_ADDRESS}]+@[^{_NOT_IN_ADDRESS}]+$")]
+HostName = Annotated[str, Field(min_length=1, max_length=255), AfterValidator(_hostname),
+                     _HOST_DOC]
+SafeSecret = Annotated[SecretStr, AfterValidator(_secret_no_control), _NO_CONTROL_DOC]
 SenderPattern = Annotated[str, Field(min_length=3, max_length=320),
                           AfterValidator(_no_control_chars), AfterValidator(_sender_pattern)]
 Aliases = Annotated[list[SenderPattern], Field(
     max_length=100, description="Addresses the account may send as besides its email; "
     "`*@example.com` allows every address of that domain")]
 DailySendLimit = Annotated[int, Field(
-    ge=1, le=10_000_000, description="At most this many messages per UTC day (null: no limit)")]
+    ge=1, le=10_000_000, description="At most this many messages per UTC day (null: no limit)"),
+    JSON_INTEGER]
 
 
 class Security(StrEnum):
@@ -76,7 +118,7 @@ class OAuth2Config(BaseModel):
     token_url: Annotated[str, Field(max_length=2048)] | None = None
     client_id: Annotated[SafeStr, Field(max_length=512)] | None = None
     client_secret: SafeSecret | None = None
-    expires_at: datetime | None = None
+    expires_at: JsonDateTime | None = None
 
 
 class ServerConfig(BaseModel):
@@ -85,12 +127,12 @@ class ServerConfig(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     host: HostName
-    port: int = Field(ge=1, le=65535)
+    port: Annotated[int, JSON_INTEGER] = Field(ge=1, le=65535)
     security: Security = Security.TLS
     username: Annotated[SafeStr, Field(min_length=1, max_length=512)]
     password: Annotated[SafeSecret, Field(max_length=4096)] | None = None
     oauth2: OAuth2Config | None = None
-    tls_verify: bool = True
+    tls_verify: StrictBool = True
     ca_file: Annotated[SafeStr, Field(max_length=4096)] | None = None
 
     def secret_dump(self) -> dict:
@@ -120,7 +162,7 @@ class AccountSpec(BaseModel):
 
     id: Annotated[str, Field(pattern=ACCOUNT_ID_PATTERN)] | None = None
     name: Annotated[SafeStr, Field(min_length=1, max_length=256)]
-    email: Annotated[SafeStr, Field(min_length=3, max_length=320, pattern=r"^[^@\s]+@[^@\s]+$")]
+    email: EmailAddress
     imap: ServerConfig | None = None
     smtp: ServerConfig | None = None
     pop3: ServerConfig | None = None
@@ -128,7 +170,7 @@ class AccountSpec(BaseModel):
         default_factory=list, max_length=100
     )
     aliases: Aliases = Field(default_factory=list)
-    allow_any_from: bool = Field(
+    allow_any_from: StrictBool = Field(
         default=False, description="Send as any address (default: only email and aliases)")
     daily_send_limit: DailySendLimit | None = None
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import math
+import re
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -134,9 +135,32 @@ async def _validation_error(_request: Request, exc: RequestValidationError) -> J
     return problem(422, "validation_error", summary or "invalid request", errors=errors)
 
 
-async def _http_error(_request: Request, exc: StarletteHTTPException) -> JSONResponse:
+async def _http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
     code = _HTTP_CODES.get(exc.status_code, f"http_{exc.status_code}")
-    return problem(exc.status_code, code, str(exc.detail), headers=getattr(exc, "headers", None))
+    headers = getattr(exc, "headers", None)
+    if exc.status_code == 405:
+        allowed = _allowed_methods(request)
+        if allowed:
+            headers = {**(headers or {}), "Allow": allowed}
+    return problem(exc.status_code, code, str(exc.detail), headers=headers)
+
+
+def _allowed_methods(request: Request) -> str:
+    """Every method the OpenAPI document offers at this path, HEAD with GET (RFC 9110
+    section 15.5.6). Starlette's own ``Allow`` names only the first route whose path
+    matches, and each method of a path is a route of its own here."""
+    templates = getattr(request.app.state, "path_methods", None)
+    if templates is None:
+        templates = request.app.state.path_methods = [
+            (re.compile("".join("[^/]+" if part.startswith("{") else re.escape(part)
+                                for part in re.split(r"(\{[^}]+\})", path))),
+             {method.upper() for method in item})
+            for path, item in request.app.openapi().get("paths", {}).items()]
+    methods = set().union(*(m for pattern, m in templates
+                            if pattern.fullmatch(request.scope["path"])))
+    if "GET" in methods:
+        methods.add("HEAD")
+    return ", ".join(sorted(methods))
 
 
 async def _unexpected(_request: Request, exc: Exception) -> JSONResponse:
@@ -144,8 +168,36 @@ async def _unexpected(_request: Request, exc: Exception) -> JSONResponse:
     return problem(500, "internal_error", "an unexpected error occurred; see the gateway log")
 
 
+_BODY_ERRORS = {400: "Bad request: the body cannot be decoded (not UTF-8)",
+                413: "Payload too large: the body is over the gateway's limit"}
+
+
+def _document_body_errors(schema: dict[str, Any]) -> None:
+    """Every operation that takes a body also answers 400 (a body that cannot be decoded:
+    not UTF-8) and 413 (a body over ``max_request_bytes``): documented once here, not on
+    each route. (JSON that does not parse is a 422, ``json_invalid``, like any invalid body.)"""
+    for path_item in schema.get("paths", {}).values():
+        for operation in path_item.values():
+            if not isinstance(operation, dict) or "requestBody" not in operation:
+                continue
+            responses = operation.setdefault("responses", {})
+            for status in (400, 413):
+                responses.setdefault(str(status), {
+                    "description": _BODY_ERRORS[status],
+                    "content": {PROBLEM_TYPE: {"schema": {"$ref": "#/components/schemas/Problem"}}},
+                })
+
+
 def install(app: FastAPI) -> None:
     app.add_exception_handler(e.GatewayError, _gateway_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)
     app.add_exception_handler(Exception, _unexpected)
+    build_openapi = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            _document_body_errors(build_openapi())
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]

@@ -215,7 +215,8 @@ class WebhookUrlPolicy:
         try:
             async with asyncio.timeout(_RESOLVE_TIMEOUT):
                 addresses = await self._resolver.resolve(host, port)
-        except (OSError, TimeoutError) as exc:
+        except (OSError, TimeoutError, UnicodeError) as exc:
+            # UnicodeError: the host has no IDNA form (a label over 63 characters, say).
             raise WebhookUrlRefused(f"cannot resolve {host!r}: {exc}") from exc
         try:
             for text in addresses:

@@ -8,6 +8,7 @@ from ..errors import (
     AlreadyExists,
     InvalidInput,
     InvalidMailboxName,
+    InvalidState,
     MailboxHasChildren,
     MailboxNotFound,
 )
@@ -152,7 +153,9 @@ async def create_mailbox(session: ImapSession, path: str) -> None:
 
 async def rename_mailbox(session: ImapSession, old: str, new: str) -> None:
     if old.upper() == "INBOX":
-        raise InvalidInput("INBOX cannot be renamed through this API")
+        # A rule about the mailbox, not about the request's shape: 409, as for a mailbox
+        # that has children.
+        raise InvalidState("INBOX cannot be renamed through this API")
     try:
         await session.rename(old, new)
     except ImapRejected as exc:
@@ -178,7 +181,7 @@ async def rename_mailbox(session: ImapSession, old: str, new: str) -> None:
 
 async def delete_mailbox(session: ImapSession, path: str) -> None:
     if path.upper() == "INBOX":
-        raise InvalidInput("INBOX cannot be deleted")
+        raise InvalidState("INBOX cannot be deleted")
     try:
         await session.delete(path)
     except ImapRejected as exc:

@@ -14,10 +14,18 @@ from ...events.sse import EventFilter, EventStream, parse_types
 from ...events.types import EVENT_TYPES
 from ..deps import ADMIN_ENV_TOKEN_ID, PrincipalDep, ServicesDep, requires
 from ..errors import problem_responses
+from ..schemas.common import comma_list_pattern
+from ..schemas.events import EVENT_PATTERN
 
 router = APIRouter(prefix="/v1/events", tags=["events"])
 
-_SSE_DOC = {200: {"content": {"text/event-stream": {"schema": {"type": "string"}}},
+# One event of the stream (Open API before 3.2 has `schema` of an event stream describe each
+# event); heartbeats are comments, not events.
+_SSE_EVENT = {"type": "object", "required": ["data"], "properties": {
+    "id": {"type": "string"}, "event": {"type": "string"}, "retry": {"type": "integer"},
+    "data": {"type": "string", "contentMediaType": "application/json",
+             "description": "`{id, type, account, created_at, data}`"}}}
+_SSE_DOC = {200: {"content": {"text/event-stream": {"schema": _SSE_EVENT}},
                   "description": "Per event `id:` (the event id, for `Last-Event-ID`), "
                                  "`event:` (its type) and `data:` (one line of JSON: "
                                  "`{id, type, account, created_at, data}`); `: heartbeat` "
@@ -31,8 +39,9 @@ _SSE_DOC = {200: {"content": {"text/event-stream": {"schema": {"type": "string"}
 async def stream_events(
     services: ServicesDep, principal: PrincipalDep,
     account: Annotated[str | None, Query(pattern=ACCOUNT_ID_PATTERN)] = None,
-    types: Annotated[str | None, Query(max_length=1000,
-                                       description="Comma-separated; `message.*` works")] = None,
+    types: Annotated[str | None, Query(
+        max_length=1000, description="Comma-separated; `message.*` works",
+        json_schema_extra={"pattern": comma_list_pattern(EVENT_PATTERN)})] = None,
     last_event_id: Annotated[str | None, Header(max_length=64)] = None,
 ) -> StreamingResponse:
     if account is not None:

@@ -40,7 +40,8 @@ async def rename_mailbox(account: AccountDep, mailbox: MailboxId, body: MailboxR
 
 
 @router.delete("/{mailbox}", status_code=204, response_class=Response,
-               dependencies=requires("write"), responses=problem_responses(403, 404, *_UPSTREAM))
+               dependencies=requires("write"),
+               responses=problem_responses(403, 404, 409, *_UPSTREAM))
 async def delete_mailbox(account: AccountDep, mailbox: MailboxId,
                          services: ServicesDep) -> Response:
     await services.mail.delete_mailbox(account.id, mailbox)

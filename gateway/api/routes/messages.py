@@ -22,7 +22,9 @@ from ..deps import AccountDep, ServicesDep, requires
 from ..errors import problem_responses
 from ..fastpath import LeanRoute, account_of, caller, fast_path, path_str, services_of
 from ..fastpath import Query as PlainQuery
+from ..schemas.common import comma_list_pattern
 from ..schemas.messages import (
+    FLAG_REGEX,
     BatchItem,
     BatchRequest,
     BatchResult,
@@ -108,8 +110,10 @@ async def list_messages(
              responses=problem_responses(403, 404, 413, *_UPSTREAM))
 async def append_message(
     account: AccountDep, mailbox: MailboxId, request: Request, services: ServicesDep,
-    flags: Annotated[list[str] | None, Query(description="Flags, repeated or comma-separated")]
-    = None,
+    flags: Annotated[list[str] | None, Query(
+        description="Flags, repeated or comma-separated",
+        json_schema_extra={"items": {"type": "string",
+                                     "pattern": comma_list_pattern(FLAG_REGEX)}})] = None,
 ) -> MessageIdOut:
     ctype = request.headers.get("content-type", "").split(";")[0].strip().lower()
     body = await request.body()
@@ -218,7 +222,7 @@ async def get_raw(account: AccountDep, message: MessageId,
 @router.get("/messages/{message}/attachments/{attachment}", response_class=StreamingResponse,
             status_code=200, dependencies=requires("read"), responses={
                 **problem_responses(403, 404, *_UPSTREAM),
-                200: {"content": {"application/octet-stream": {}},
+                200: {"content": {"*/*": {"schema": {"type": "string", "format": "binary"}}},
                       "description": "The decoded part, with its own content type"}})
 async def get_attachment(
     account: AccountDep, message: MessageId, services: ServicesDep,

@@ -5,7 +5,8 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, StrictBool
+from pydantic.json_schema import SkipJsonSchema
 
 from ...accounts.manager import ConnState
 from ...accounts.models import (
@@ -14,6 +15,7 @@ from ...accounts.models import (
     AccountSpec,
     Aliases,
     DailySendLimit,
+    EmailAddress,
     SafeStr,
     Security,
     ServerConfig,
@@ -21,22 +23,24 @@ from ...accounts.models import (
 from .common import StrictModel
 
 AccountCreate = AccountSpec
+NotNull = SkipJsonSchema[None]
 
 
 class AccountUpdate(StrictModel):
     """Fields to change; a server block replaces the stored one (``null`` removes it)."""
 
-    name: Annotated[SafeStr, Field(min_length=1, max_length=256)] | None = None
-    email: Annotated[SafeStr, Field(min_length=3, max_length=320,
-                                    pattern=r"^[^@\s]+@[^@\s]+$")] | None = None
+    # `| NotNull` (None, left out of the schema): the field may be left out, but it cannot be
+    # null; the route refuses a null with a clear message, and the schema says so.
+    name: Annotated[SafeStr, Field(min_length=1, max_length=256)] | NotNull = None
+    email: EmailAddress | NotNull = None
     imap: ServerConfig | None = None
     smtp: ServerConfig | None = None
     pop3: ServerConfig | None = None
-    watch_mailboxes: list[Annotated[SafeStr, Field(max_length=1024)]] | None = Field(
+    watch_mailboxes: list[Annotated[SafeStr, Field(max_length=1024)]] | NotNull = Field(
         default=None, max_length=100
     )
-    aliases: Aliases | None = None
-    allow_any_from: bool | None = None
+    aliases: Aliases | NotNull = None
+    allow_any_from: StrictBool | NotNull = None
     daily_send_limit: DailySendLimit | None = Field(
         default=None, description="null: no limit")
 

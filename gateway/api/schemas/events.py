@@ -8,13 +8,24 @@ from typing import Annotated, Any
 from pydantic import BaseModel, Field
 
 from ...accounts.models import ACCOUNT_ID_PATTERN, SafeStr
-from .common import StrictModel
+from ...events.types import EVENT_TYPES
+from .common import StrictModel, one_of_pattern
+
+# What ``events.types.is_valid_pattern`` admits (the check, with the clearer message): a
+# type, `*`, or the family of some types.
+EVENT_PATTERN = one_of_pattern(
+    ("*", *EVENT_TYPES, *sorted({t.split(".")[0] + ".*" for t in EVENT_TYPES})))
+# What ``events.url_policy.parse_url`` admits before it resolves the host (a refusal of the
+# address itself is a 422 the schema cannot foresee).
+_URL_PATTERN = r"^[Hh][Tt][Tt][Pp][Ss]?://[^\x00-\x20\x7f/?#]+(?:[/?#][^\x00-\x20\x7f]*)?$"
 
 
 class WebhookCreate(StrictModel):
     url: Annotated[SafeStr, Field(min_length=8, max_length=2048,
-                                  examples=["https://example.com/hooks/mail"])]
-    events: Annotated[list[Annotated[str, Field(max_length=64)]],
+                                  examples=["https://example.com/hooks/mail"],
+                                  json_schema_extra={"pattern": _URL_PATTERN})]
+    events: Annotated[list[Annotated[str, Field(
+        max_length=64, json_schema_extra={"pattern": f"^(?:{EVENT_PATTERN})$"})]],
                       Field(min_length=1, max_length=50,
                             description="Event types, `*`, or a family like `message.*`")]
     accounts: list[Annotated[str, Field(pattern=ACCOUNT_ID_PATTERN)]] | None = Field(

@@ -6,14 +6,22 @@ import base64
 import binascii
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, StrictBool
 
 from ...errors import InvalidInput
 from ...protocols.mime_build import Address, Attachment, Draft, parse_address
 from .common import StrictModel
 from .mime import AddressOut, ParsedFields
 
-Flag = Annotated[str, Field(min_length=1, max_length=128,
+# An IMAP system flag (RFC 3501 section 2.3.2, any case; servers refuse other "\\" names)
+# or a keyword: an atom of printable ASCII without ( ) { % * " \\ ], at most 50 characters
+# (Dovecot's default limit). The mail layer checks; the pattern says the same in the schema.
+_SYSTEM_FLAGS = ("Answered", "Flagged", "Deleted", "Seen", "Draft")
+FLAG_REGEX = (r"(?:\\(?:" + "|".join("".join(f"[{c.upper()}{c.lower()}]" for c in flag)
+                                     for flag in _SYSTEM_FLAGS)
+              + r")|[!#$&'+-\[^-z|}~]{1,50})")
+Flag = Annotated[str, Field(min_length=1, max_length=51,
+                            json_schema_extra={"pattern": f"^{FLAG_REGEX}$"},
                             examples=["\\Seen", "\\Flagged", "$Forwarded"])]
 
 
@@ -78,12 +86,21 @@ class MessageIdOut(BaseModel):
 
 
 class BatchRequest(StrictModel):
+    # What the mail service checks, said in the schema too: move and copy need 'mailbox',
+    # the flag action needs 'flags'.
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"allOf": [
+        {"if": {"properties": {"action": {"enum": ["move", "copy"]}}, "required": ["action"]},
+         "then": {"properties": {"mailbox": {"type": "string"}}, "required": ["mailbox"]}},
+        {"if": {"properties": {"action": {"const": "flag"}}, "required": ["action"]},
+         "then": {"properties": {"flags": {"type": "object"}}, "required": ["flags"]}},
+    ]})
+
     ids: list[Annotated[str, Field(min_length=1, max_length=4096)]] = Field(
         min_length=1, max_length=500)
     action: Literal["flag", "move", "copy", "delete"]
     flags: FlagChanges | None = None
     mailbox: Annotated[str, Field(min_length=1, max_length=2048)] | None = None
-    permanent: bool = False
+    permanent: StrictBool = False
 
 
 class BatchItem(BaseModel):
@@ -106,7 +123,7 @@ class DraftAttachment(StrictModel):
     content_type: Annotated[str, Field(max_length=255)] = "application/octet-stream"
     content: str = Field(description="base64")
     content_id: Annotated[str, Field(max_length=998)] | None = None
-    inline: bool = False
+    inline: StrictBool = False
 
 
 class DraftIn(StrictModel):

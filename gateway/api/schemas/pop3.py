@@ -6,8 +6,9 @@ import base64
 from typing import Annotated, Literal
 
 import orjson
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field, StrictBool
 
+from ...accounts.models import JSON_INTEGER
 from ...pop3 import Pop3Entry, RetrievalOutcome, RetrievedItem
 from ...protocols.mime_parse import parse_message, parse_message_with_content
 from .common import StrictModel
@@ -40,12 +41,19 @@ class Pop3MessageList(BaseModel):
 
 
 class Pop3RetrieveRequest(StrictModel):
-    only_new: bool = Field(True, description="skip messages already retrieved through the gateway")
-    delete: bool = Field(False, description="DELE each message once it was fully sent; "
+    # The retrieval refuses 'delete' with 'headers_only' (a DELE needs the whole message
+    # sent): said in the schema too.
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"not": {
+        "properties": {"delete": {"const": True}, "headers_only": {"const": True}},
+        "required": ["delete", "headers_only"]}})
+
+    only_new: StrictBool = Field(
+        True, description="skip messages already retrieved through the gateway")
+    delete: StrictBool = Field(False, description="DELE each message once it was fully sent; "
                                             "needs the 'write' scope")
-    limit: Annotated[int, Field(ge=1, le=1_000_000)] | None = Field(
+    limit: Annotated[int, Field(ge=1, le=1_000_000), JSON_INTEGER] | None = Field(
         None, description="at most this many messages (JSON form: default 100)")
-    headers_only: bool = Field(False, description="only the header block (TOP n 0); "
+    headers_only: StrictBool = Field(False, description="only the header block (TOP n 0); "
                                                   "such items are not marked seen")
     format: Pop3Format = "parsed"
 

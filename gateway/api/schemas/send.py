@@ -5,8 +5,9 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, StrictBool
 
+from ...accounts.models import JsonDateTime
 from .common import StrictModel
 
 MAX_RECIPIENTS = 1000
@@ -26,7 +27,7 @@ class AttachmentIn(StrictModel):
     content: str = Field(description="The file, base64-encoded")
     content_id: Annotated[str, Field(max_length=255)] | None = Field(
         default=None, description="Set to reference the part from the html as `cid:<content_id>`")
-    inline: bool = False
+    inline: StrictBool = False
 
 
 class SendRequest(StrictModel):
@@ -48,9 +49,9 @@ class SendRequest(StrictModel):
     in_reply_to: Annotated[str, Field(max_length=1024)] | None = Field(
         default=None, description="A message id of this API: threads the reply and flags "
         "the original \\Answered after the send")
-    save_to_sent: bool | None = Field(
+    save_to_sent: StrictBool | None = Field(
         default=None, description="Copy to the Sent mailbox (default: when the account has IMAP)")
-    send_at: datetime | None = Field(default=None, description="Queue until this time")
+    send_at: JsonDateTime | None = Field(default=None, description="Queue until this time")
     mode: Literal["sync", "queue"] = "sync"
 
 

@@ -90,9 +90,11 @@ def mailbox_arg(name: str) -> Arg:
 def flag_atom(flag: str) -> bytes:
     """One flag or keyword (``\\Seen``, ``$Forwarded``, ``todo``) as its atom."""
     body = flag[1:] if flag.startswith("\\") else flag
-    if not body or len(flag) > 128 or not _ATOM.match(body):
+    # At most 50 characters: Dovecot's default mail_max_keyword_length (longer ones would
+    # pass here and come back as the server's NO, a 502).
+    if not body or len(body) > 50 or not _ATOM.match(body):
         # The flag is not quoted back: it is the caller's text, and may hold anything.
-        raise InvalidInput("flags: a flag is \\Name or a keyword of 1 to 128 ASCII characters "
+        raise InvalidInput("flags: a flag is \\Name or a keyword of 1 to 50 ASCII characters "
                            "without spaces, controls or ( ) { % * \" \\ ]")
     if flag.startswith("\\") and body.lower() == "recent":
         raise InvalidInput("\\Recent cannot be set by a client (RFC 3501 section 2.3.2)")
