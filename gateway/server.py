@@ -78,7 +78,7 @@ class GuardedProtocol(HttpToolsProtocol):
             transport.write(_TOO_MANY_RESPONSE)
             transport.close()
             return
-        self._deadline = self.loop.call_later(self.request_read_timeout, self._read_timed_out)
+        self._deadline = self.loop.call_later(self.request_read_timeout, self._close)
 
     def connection_lost(self, exc: Exception | None) -> None:
         if self._deadline is not None:
@@ -95,7 +95,7 @@ class GuardedProtocol(HttpToolsProtocol):
         super().data_received(data)
         if self._partial and self._deadline is None:
             self._deadline = self.loop.call_later(self.request_read_timeout,
-                                                  self._read_timed_out)
+                                                  self._close)
 
     def on_message_begin(self) -> None:
         self._partial = True
@@ -134,12 +134,12 @@ class GuardedProtocol(HttpToolsProtocol):
             self._deadline.cancel()
         if self.transport.can_write_eof():
             self.transport.write_eof()
-            self._deadline = self.loop.call_later(LINGER_SECONDS, self._read_timed_out)
+            self._deadline = self.loop.call_later(LINGER_SECONDS, self._close)
         else:
             self._deadline = None
             self.transport.close()
 
-    def _read_timed_out(self) -> None:
+    def _close(self) -> None:
         self._deadline = None
         if not self.transport.is_closing():
             self.transport.close()
