@@ -8,6 +8,7 @@ from ..errors import InvalidInput, MessageNotFound
 from ..protocols.imap import ImapRejected, ImapSession
 from ..protocols.imap.encoding import flag_atom, parse_sequence_set, sequence_set
 from ..protocols.mime_parse import ParsedMessage, parse_message
+from ..protocols.mime_raw import message_fault
 from .bodies import fetch_batches, parsed_from_parts
 from .cache import SummaryCache
 from .ids import MessageRef, encode_message_id
@@ -183,7 +184,16 @@ async def append_message(session: ImapSession, mailbox: str, raw: bytes,
     _check_flags(flags)
     if not raw.strip():
         raise InvalidInput("the message is empty")
-    result = await session.append(mailbox, raw, flags=flags)
+    try:
+        result = await session.append(mailbox, raw, flags=flags)
+    except ImapRejected as exc:
+        # Dovecot stores any bytes; Cyrus refuses NUL and broken header lines with a bare NO.
+        # Only when the message is malformed is that refusal the caller's fault (422).
+        fault = message_fault(raw)
+        if fault is None:
+            raise
+        raise InvalidInput(f"message: {fault}; the mail server refuses it ({exc.status} "
+                           f"{exc.reason})", code="message_refused") from None
     if result is None:
         return None
     return encode_message_id(mailbox, result[0], result[1])

@@ -43,13 +43,9 @@ def normalise_raw(raw: bytes, *, default_domain: str, max_bytes: int | None = No
     if not sep:
         head, body = data[:-2], b""
     lines = head.split(b"\r\n")
-    if not lines or lines[0][:1] in (b" ", b"\t"):
-        raise InvalidInput("the message does not start with a header")
-    for number, line in enumerate(lines, 1):
-        # The line itself is never quoted back: it is the caller's message content.
-        if line[:1] not in (b" ", b"\t") and not _FIELD.match(line):
-            raise InvalidInput(f"header line {number} is not a field (name: value) nor a "
-                               "folded continuation; a blank line must end the header")
+    fault = _header_fault(lines)
+    if fault is not None:
+        raise InvalidInput(fault)
     headers = BytesHeaderParser(policy=policy.compat32).parsebytes(head + b"\r\n\r\n")
 
     kept = _drop_fields(lines, b"bcc")
@@ -73,6 +69,29 @@ def normalise_raw(raw: bytes, *, default_domain: str, max_bytes: int | None = No
     return RawMessage(raw=out, message_id=message_id,
                       header_from=senders[0] if senders else None, header_rcpts=rcpts,
                       from_fields=tuple(str(v) for v in headers.get_all("From", [])))
+
+
+def message_fault(raw: bytes) -> str | None:
+    """Why ``raw`` is not an RFC 5322 message (NUL, a header line that is no field), in words
+    that quote none of it; None when its form is sound. Some servers store anything, others
+    refuse such messages with a bare NO: this tells the caller's fault from the server's."""
+    if b"\x00" in raw:
+        return "the message contains NUL characters (RFC 5322 section 2.3)"
+    head = _LINE_END.sub(b"\r\n", raw).split(b"\r\n\r\n", 1)[0]
+    return _header_fault(head.split(b"\r\n"))
+
+
+def _header_fault(lines: list[bytes]) -> str | None:
+    """RFC 5322 section 2.2: the header is fields (name, colon, value) and their folded
+    continuation lines, up to the first empty line. The lines themselves are never quoted
+    back: they are the caller's message content."""
+    if not lines or lines[0][:1] in (b" ", b"\t"):
+        return "the message does not start with a header"
+    for number, line in enumerate(lines, 1):
+        if line[:1] not in (b" ", b"\t") and not _FIELD.match(line):
+            return (f"header line {number} is not a field (name: value) nor a folded "
+                    "continuation; a blank line must end the header")
+    return None
 
 
 def _drop_fields(lines: list[bytes], name: bytes) -> list[bytes]:

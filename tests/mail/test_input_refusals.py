@@ -113,3 +113,18 @@ async def test_server_errors_do_not_quote_the_mailbox_name(
                              content=make_message("x"), headers={"Content-Type": "message/rfc822"})
     assert resp.status_code == 404, resp.text
     assert "secret-4711" not in resp.text.lower()
+
+
+async def test_malformed_raw_append_is_stored_or_422_never_502(
+        client: httpx.AsyncClient, account: dict, acct_url: str) -> None:
+    """Dovecot stores any bytes; Cyrus refuses NUL and broken header lines with a bare NO.
+    Either way the caller gets a 201 or a 422 that quotes none of the message."""
+    for raw in (b"Subject: a\x00secret-4711\r\n\r\nx", b"Subject: x\r\n\r\nbody\x00secret-4711",
+                b"secret-4711 header without colon\r\n\r\nbody",
+                b"Subject: x\nsecret-4711 bare\n\nlf"):
+        resp = await client.post(f"{acct_url}/mailboxes/INBOX/messages", content=raw,
+                                 headers={"Content-Type": "message/rfc822"})
+        assert resp.status_code in (201, 422), (raw, resp.text)
+        if resp.status_code == 422:
+            assert resp.json()["code"] == "message_refused", resp.text
+            assert "4711" not in resp.text
