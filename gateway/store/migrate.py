@@ -9,8 +9,10 @@ migrate one after the other, so the second finds the database current and does n
 
 from __future__ import annotations
 
+import asyncio
 import io
 import logging
+import weakref
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -124,9 +126,16 @@ def _upgrade(connection: sa.Connection, target: str) -> SchemaState:
     return before
 
 
+# Alembic keeps the running migration in module globals (``alembic.op``, ``alembic.context``):
+# two upgrades interleaving on one event loop (two stores opening at once) would mix them up.
+_running: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Lock] = (
+    weakref.WeakKeyDictionary())
+
+
 async def upgrade(engine: AsyncEngine, *, to: str = "head") -> SchemaState:
     """Bring the database to the newest revision (or ``to``); returns where it stood before."""
-    async with engine.connect() as conn:
+    lock = _running.setdefault(asyncio.get_running_loop(), asyncio.Lock())
+    async with lock, engine.connect() as conn:
         await _begin_exclusive(conn)
         before = await conn.run_sync(_upgrade, to)
         await conn.commit()

@@ -288,7 +288,7 @@ async def test_failed_upgrade_leaves_the_database_as_it_was(any_store_url: str,
         await engine.dispose()
 
 
-async def test_instances_starting_together_migrate_once(any_store_url: str) -> None:
+async def test_stores_opening_together_in_one_process_migrate_once(any_store_url: str) -> None:
     await make_v0_1_0_database(any_store_url, "k")
     stores = [Store(any_store_url) for _ in range(4)]
     results = await asyncio.gather(*(s.open() for s in stores), return_exceptions=True)
@@ -301,6 +301,40 @@ async def test_instances_starting_together_migrate_once(any_store_url: str) -> N
     finally:
         for s in stores:
             await s.close()
+
+
+async def test_instances_starting_together_on_postgresql_migrate_one_after_another(
+        pg_database: str) -> None:
+    await make_v0_1_0_database(pg_database, "k")
+    engine = create_async_engine(normalise_url(pg_database))
+    try:
+        async with engine.connect() as holder:  # an instance in the middle of its upgrade
+            await holder.execute(sa.text("SELECT pg_advisory_lock(:k)"), {"k": migrate.LOCK_KEY})
+            instances = [asyncio.create_task(_mailgate("migrate", url=pg_database))
+                         for _ in range(4)]
+            waiting = 0
+            async with asyncio.timeout(90):  # until all four wait for the lock
+                while waiting < 4:
+                    await asyncio.sleep(0.1)
+                    waiting = (await holder.execute(sa.text(
+                        "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' "
+                        "AND NOT granted AND objid = :k AND database = "
+                        "(SELECT oid FROM pg_database WHERE datname = current_database())"),
+                        {"k": migrate.LOCK_KEY})).scalar_one()
+            await holder.execute(sa.text("SELECT pg_advisory_unlock(:k)"),
+                                 {"k": migrate.LOCK_KEY})
+            await holder.commit()
+        done = await asyncio.gather(*instances)
+        assert [p.returncode for p in done] == [0] * 4, [p.stderr_text for p in done]
+        said = sorted(p.stdout_text.split(";")[0] for p in done)
+        assert said == [f"database schema already at revision {migrate.head()} (the newest)\n"
+                        ] * 3 + [f"database schema upgraded to revision {migrate.head()}"]
+        async with engine.connect() as conn:
+            versions = (await conn.execute(
+                sa.text(f"SELECT version_num FROM {migrate.VERSION_TABLE}"))).scalars().all()
+        assert versions == [migrate.head()]
+    finally:
+        await engine.dispose()
 
 
 # -- refusing, and `mailgate migrate` --------------------------------------------------------
