@@ -190,3 +190,26 @@ async def test_a_message_with_hundreds_of_parts_lists_and_downloads_each(
     for i in (0, 1, 150, count - 1):
         got = await client.get(f"{base}/messages/{item['id']}/attachments/{i + 2}")
         assert got.status_code == 200 and got.content == bytes([i % 256]) * i
+
+
+async def test_pop3_items_carry_an_attached_message_as_stored(
+        client: httpx.AsyncClient, imap_server: MailStack) -> None:
+    """POP3 has no part download: its parsed items carry the content, which for an attached
+    message is the message with its CRLF line ends (Python re-serialised it with bare LF)."""
+    names = ["digest.eml", "nested-rfc822-two-levels.eml", "rfc822-with-attachments.eml"]
+    user = imap_server.new_user("pop")
+    resp = await client.post("/v1/accounts", json=account_spec(imap_server, user,
+                                                                 protocols=("pop3",)))
+    assert resp.status_code == 201, resp.text
+    imap_server.seed_maildir(user, [load(name) for name in names])
+    resp = await client.post(f"/v1/accounts/{resp.json()['id']}/pop3/retrieve", json={})
+    assert resp.status_code == 200, resp.text
+    items = resp.json()["items"]
+    assert len(items) == len(names)
+    for name, item in zip(names, items, strict=True):
+        expected = EXPECTED[name]
+        assert isinstance(expected, list)
+        got = [(a["id"], a["content_type"], base64.b64decode(a["content"]), a["size"])
+               for a in item["attachments"]]
+        assert got == [(number, ctype, content, len(content))
+                       for number, ctype, _, content in expected], name
