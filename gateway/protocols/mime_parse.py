@@ -9,7 +9,9 @@ Attachment ids are IMAP body part numbers (RFC 3501 section 6.4.5): the body of 
 non-multipart message is part ``"1"``; the children of a multipart are ``"1"``,
 ``"2"``, ...; a nested multipart's children are ``"2.1"``, ...; an attached
 ``message/rfc822`` is a leaf and is not descended into. So an IMAP client can fetch
-the same part with ``BODY.PEEK[<id>]``.
+the same part with ``BODY.PEEK[<id>]``. Servers split malformed messages their own
+way, so a message read over IMAP takes its parts from the server's BODYSTRUCTURE
+instead (``gateway.mail.bodies``); this parse serves POP3 items and header blocks.
 """
 
 from __future__ import annotations
