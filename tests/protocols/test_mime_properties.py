@@ -15,7 +15,13 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from gateway.errors import InvalidInput
-from gateway.protocols.mime_build import Address, Attachment, Draft, build_message
+from gateway.protocols.mime_build import (
+    Address,
+    Attachment,
+    Draft,
+    build_message,
+    parse_address,
+)
 from gateway.protocols.mime_headers import decode_header, parse_address_list
 from gateway.protocols.mime_parse import parse_message
 from gateway.protocols.mime_raw import normalise_raw
@@ -254,3 +260,25 @@ def test_any_received_message_parses_without_raising(lines: list[str], body: str
             assert isinstance(value, str)
             if "=?" not in value and "=?" not in data.decode("utf-8", "replace"):
                 assert "\r" not in value and "\n" not in value
+
+
+ADDRESS = st.one_of(TEXT, st.builds(lambda n, local, domain: f"{n} <{local}@{domain}>", TEXT,
+                                    st.sampled_from(["a", "a.b", '"q q"', "x\u2028"]),
+                                    st.sampled_from(["example.test", "bücher.example",
+                                                     "ex\x85ample.test", "a\u2028b.test"])))
+
+
+@SETTINGS
+@given(value=ADDRESS)
+def test_any_address_string_is_refused_or_written_as_one_mailbox(value: str) -> None:
+    try:
+        addr = parse_address(value, where="to[0]")
+        built = build_message(_draft(to=[addr]))
+    except InvalidInput as exc:
+        assert_refusal_is_clean(exc, value)
+        assert str(exc).startswith("to[0]")
+        return
+    assert_well_formed(built.raw)
+    raw_fields = email.message_from_bytes(built.raw, policy=policy.compat32)
+    [got] = parse_address_list(raw_fields["To"])
+    assert got.address == addr.address and got.address.isascii()
