@@ -36,9 +36,9 @@ async def test_a_crashed_instances_lease_goes_to_another_only_when_it_ran_out(
         any_store: Store) -> None:
     repo = SyncStateRepo(any_store)
     crashed, other = _name(8025, 1000.0), _name(8026, 2000.0)
-    assert await repo.acquire_lease("watch:b", crashed.owner, 0.5)
+    assert await repo.acquire_lease("watch:b", crashed.owner, 3)
     assert not await repo.acquire_lease("watch:b", other.owner, 60, supersedes=other.supersedes)
-    await asyncio.sleep(0.7)  # the lease has run out
+    await asyncio.sleep(3.2)  # the lease has run out
     assert await repo.acquire_lease("watch:b", other.owner, 60, supersedes=other.supersedes)
     assert await repo.lease_holder("watch:b") == other.owner
     # A free lease is taken with or without ``supersedes``.
