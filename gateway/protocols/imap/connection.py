@@ -412,6 +412,6 @@ def _without_arguments(text: str, parts: tuple[Arg, ...]) -> str:
         elif value[:1] == "(" and value[-1:] == ")":
             forms.update(value[1:-1].split())
     for form in sorted(forms | {decode_mailbox(f) for f in forms}, key=len, reverse=True):
-        if len(form) >= 2:
+        if len(form) >= 3:  # shorter ones say nothing, and would garble the server's words
             text = re.sub(re.escape(form), "[...]", text, flags=re.IGNORECASE)
     return text

@@ -86,7 +86,7 @@ def test_a_mailbox_name_is_refused_or_sent_as_one_argument(name: str) -> None:
 
 
 @SETTINGS
-@given(name=TEXT.filter(lambda n: len(n.strip()) >= 2), status=st.sampled_from(["NO", "BAD"]),
+@given(name=TEXT.filter(lambda n: len(n.strip()) >= 3), status=st.sampled_from(["NO", "BAD"]),
        quoted=st.sampled_from(["plain", "utf7", "upper"]))
 def test_server_texts_never_quote_the_mailbox_name(name: str, status: str, quoted: str) -> None:
     try:
