@@ -24,11 +24,12 @@ def main(argv: list[str] | None = None) -> int:
                          help="print the SQL of the upgrade instead of running it")
     args = parser.parse_args(argv)
 
-    from .app import create_app
     from .settings import Settings
 
-    if args.command == "migrate":
+    if args.command == "migrate":  # without the app: a quick step before a deploy
         return asyncio.run(_migrate(Settings().database_url, args.action, sql=args.sql))
+
+    from .app import create_app
 
     if args.command == "openapi":
         settings = Settings(database_url="sqlite+aiosqlite:///:memory:", secret_key="unused")
@@ -80,7 +81,7 @@ async def _migrate(database_url: str, action: str, *, sql: bool) -> int:
     if before.current:
         print(f"database schema already at revision {before.head} (the newest)")
     else:
-        print(f"database schema upgraded to revision {before.head}; before: {before.describe()}")
+        print(f"database schema upgraded from {before.origin()} to revision {before.head}")
     return 0
 
 

@@ -54,11 +54,18 @@ class SchemaState:
         return self.revision == self.head
 
     def describe(self) -> str:
+        """Where it stands, as the rest of a sentence that starts "The database schema"."""
         if self.revision is None:
-            return "empty (no mailgate tables)"
+            return "is empty (no mailgate tables)"
         if self.legacy:
-            return f"made by mailgate 0.1.0 (revision {self.revision}, not stamped yet)"
-        return f"at revision {self.revision}" + (" (the newest)" if self.current else "")
+            return f"was made by mailgate 0.1.0 (revision {self.revision}, not stamped yet)"
+        return f"is at revision {self.revision}" + (" (the newest)" if self.current else "")
+
+    def origin(self) -> str:
+        """Where an upgrade started from, for "upgraded from ..."."""
+        if self.revision is None:
+            return "an empty database"
+        return f"revision {self.revision}" + (" (made by mailgate 0.1.0)" if self.legacy else "")
 
 
 def _config(**attributes) -> Config:
@@ -140,7 +147,7 @@ async def upgrade(engine: AsyncEngine, *, to: str = "head") -> SchemaState:
         before = await conn.run_sync(_upgrade, to)
         await conn.commit()
     if not before.current:
-        log.info("database schema upgraded to %s; before: %s", to, before.describe())
+        log.info("database schema upgraded from %s to revision %s", before.origin(), to)
     return before
 
 
@@ -155,7 +162,7 @@ async def ensure_current(engine: AsyncEngine) -> None:
     now = await state(engine)
     if not now.current:
         raise SchemaNotCurrent(
-            f"The database schema is {now.describe()}; this mailgate needs revision "
+            f"The database schema {now.describe()}; this mailgate needs revision "
             f"{now.head}. Run `mailgate migrate` (or start with GATEWAY_MIGRATE_ON_START=true).")
 
 

@@ -326,9 +326,9 @@ async def test_instances_starting_together_on_postgresql_migrate_one_after_anoth
             await holder.commit()
         done = await asyncio.gather(*instances)
         assert [p.returncode for p in done] == [0] * 4, [p.stderr_text for p in done]
-        said = sorted(p.stdout_text.split(";")[0] for p in done)
+        said = sorted(p.stdout_text.split(" from ")[0] for p in done)
         assert said == [f"database schema already at revision {migrate.head()} (the newest)\n"
-                        ] * 3 + [f"database schema upgraded to revision {migrate.head()}"]
+                        ] * 3 + ["database schema upgraded"]
         async with engine.connect() as conn:
             versions = (await conn.execute(
                 sa.text(f"SELECT version_num FROM {migrate.VERSION_TABLE}"))).scalars().all()
@@ -398,7 +398,8 @@ async def test_mailgate_migrate_upgrades_a_0_1_0_database(any_store_url: str) ->
 
     upgraded = await _mailgate("migrate", url=any_store_url)
     assert upgraded.returncode == 0, upgraded.stderr_text
-    assert f"upgraded to revision {migrate.head()}" in upgraded.stdout_text
+    assert upgraded.stdout_text == ("database schema upgraded from revision 0001 (made by "
+                                    f"mailgate 0.1.0) to revision {migrate.head()}\n")
 
     again = await _mailgate("migrate", url=any_store_url)
     assert "already at revision" in again.stdout_text
