@@ -9,13 +9,14 @@ lands in Dovecot). Cyrus serves the Dovecot stack's certificate, so ``ca_file`` 
 What differs from Dovecot, and why the helpers below exist:
 - users exist once created (``new_user`` adds them to Cyrus's SASL database); their INBOX and
   special-use folders are created at the first login or delivery;
-- there is no Maildir to write into: ``seed_maildir`` APPENDs over IMAP (flags given as
-  Maildir letters, as for Dovecot), ``maildir_count`` is STATUS MESSAGES.
+- there is no Maildir to write into: ``seed_maildir`` APPENDs over IMAP (MULTIAPPEND; flags
+  given as Maildir letters, as for Dovecot), ``maildir_count`` is STATUS MESSAGES.
 """
 
 from __future__ import annotations
 
 import imaplib
+import re
 import shutil
 import subprocess
 from collections.abc import Iterable
@@ -34,11 +35,29 @@ from .mailstack import (
 SCRIPT = Path(__file__).resolve().parent.parent / "scripts" / "cyrus.sh"
 _MAILDIR_FLAGS = {"S": "\\Seen", "F": "\\Flagged", "R": "\\Answered", "T": "\\Deleted",
                   "D": "\\Draft"}
+_CRLF = re.compile(rb"\r\n|\r(?!\n)|\n")  # as imaplib's APPEND: Cyrus refuses bare LF
+_APPEND_BATCH = 500
+_APPEND_BATCH_BYTES = 16 << 20
 
 
 def _quoted(mailbox: str) -> str:
     """A mailbox name as an IMAP quoted string, modified UTF-7 (RFC 3501 5.1.3)."""
     return '"' + _mutf7(mailbox).replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def _multiappend(imap: imaplib.IMAP4, quoted: str, flag_list: str, batch: list[bytes]) -> int:
+    """One MULTIAPPEND (RFC 3502) with non-synchronizing literals (RFC 7888): Cyrus stores
+    the batch in one transaction, ~7 times faster than one APPEND per message."""
+    head = f" {flag_list} ".encode()
+    parts = [b"S1 APPEND " + quoted.encode()]
+    parts += [head + b"{%d+}\r\n" % len(raw) + raw for raw in batch]
+    imap.send(b"".join(parts) + b"\r\n")
+    while not (line := imap.readline()).startswith(b"S1 "):
+        if not line:
+            raise MailStackError("connection closed during MULTIAPPEND")
+    if not line.startswith(b"S1 OK"):
+        raise MailStackError(f"MULTIAPPEND failed: {line[:200]!r}")
+    return len(batch)
 
 
 def _script(*args: str, timeout: float = 600) -> str:
@@ -83,11 +102,16 @@ class CyrusStack(MailStack):
             if mailbox.upper() != "INBOX":
                 imap.create(quoted)  # NO when it exists: fine
             written = 0
+            batch: list[bytes] = []
+            size = 0
             for raw in messages:
-                typ, data = imap.append(quoted, flag_list, None, raw)
-                if typ != "OK":
-                    raise MailStackError(f"APPEND to {mailbox!r} failed: {data!r}")
-                written += 1
+                batch.append(_CRLF.sub(b"\r\n", raw))
+                size += len(batch[-1])
+                if len(batch) == _APPEND_BATCH or size >= _APPEND_BATCH_BYTES:
+                    written += _multiappend(imap, quoted, flag_list, batch)
+                    batch, size = [], 0
+            if batch:
+                written += _multiappend(imap, quoted, flag_list, batch)
         finally:
             imap.logout()
         return self.mailbox_status(user, mailbox) if index else written

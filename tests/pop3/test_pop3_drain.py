@@ -18,6 +18,14 @@ from tests.conftest import account_spec, running_client
 from .test_pop3_stream import NDJSON, live_gateway, msg, subject
 
 
+def fill(stack, user: str, messages) -> int:
+    """Dovecot: over LMTP, as in the report. Cyrus: by MULTIAPPEND, as its LMTP takes ~50 ms
+    a message and how the mail was stored does not matter to the POP3 drain."""
+    if stack.server == "cyrus":
+        return stack.seed_maildir(user, messages)
+    return stack.deliver_many(user, messages)
+
+
 async def new_account(client, stack) -> tuple[str, str]:
     user = stack.new_user("p3d")
     resp = await client.post("/v1/accounts", json=account_spec(stack, user, protocols=("pop3",)))
@@ -33,7 +41,7 @@ async def test_drain_with_delete_does_not_end_short_once_deletions_start(setting
     settings.pop3_unconfirmed_bytes = 0
     async with running_client(settings) as client:
         acc, user = await new_account(client, mailstack)
-        assert mailstack.deliver_many(user, [msg(i, size=2_000) for i in range(400)]) == 400
+        assert fill(mailstack, user, [msg(i, size=2_000) for i in range(400)]) == 400
         body = {"format": "raw", "delete": True}
         if form == "ndjson":
             resp = await client.post(f"/v1/accounts/{acc}/pop3/retrieve", headers=NDJSON,
@@ -59,7 +67,7 @@ async def test_drain_that_ends_early_says_why_and_how_many_remain(settings, mail
         acc, user = await new_account(client, mailstack)
         big = msg(60, size=400_000)  # over the cap: the drain cannot go past it
         messages = [msg(i, size=2_000) for i in range(60)] + [big] + [msg(i) for i in range(61, 80)]
-        assert mailstack.deliver_many(user, messages) == 80
+        assert fill(mailstack, user, messages) == 80
         body = {"format": "raw", "delete": True}
         if form == "ndjson":
             resp = await client.post(f"/v1/accounts/{acc}/pop3/retrieve", headers=NDJSON,
@@ -90,7 +98,7 @@ async def test_drain_of_600_messages_of_200_kb_over_lmtp_completes(settings, mai
     async with live_gateway(settings) as (client, _app):
         acc, user = await new_account(client, mailstack)
         started = time.monotonic()
-        assert mailstack.deliver_many(user, (msg(i, size=200_000) for i in range(600))) == 600
+        assert fill(mailstack, user, (msg(i, size=200_000) for i in range(600))) == 600
         delivered = time.monotonic()
         got, last = 0, b""
         async with client.stream("POST", f"/v1/accounts/{acc}/pop3/retrieve", headers=NDJSON,

@@ -47,6 +47,7 @@ async def test_silent_server_times_out_not_hangs(settings, mailstack):
 
 async def test_dovecot_killed_mid_stream_ends_with_error_line_and_deletes_nothing(
         settings, private_stack):
+    """Dovecot only: it kills the processes of a private Dovecot stack (scripts/mailstack.sh)."""
     stack = private_stack
     async with live_gateway(settings) as (client, _app):
         user = stack.new_user("p3k")

@@ -37,17 +37,24 @@ def subject(raw_b64: str) -> str:
     return raw.split(b"Subject: ", 1)[1].split(b"\r\n", 1)[0].decode()
 
 
+def many(stack) -> int:
+    """1000 messages on Dovecot; 300 on Cyrus, where storing one costs ~10 ms (the streaming
+    and deleting behaviour tested does not depend on the count)."""
+    return 300 if stack.server == "cyrus" else 1000
+
+
 async def test_thousand_messages_in_one_streamed_call_with_delete(client, mailstack):
-    acc, user = await add_account(client, mailstack, 1000)
+    count = many(mailstack)
+    acc, user = await add_account(client, mailstack, count)
     resp = await client.post(f"/v1/accounts/{acc}/pop3/retrieve", headers=NDJSON,
                              json={"format": "raw", "delete": True})
     assert resp.status_code == 200
     *items, end = [json.loads(line) for line in resp.text.splitlines()]
-    assert end == {"complete": True, "reason": None, "delivered": 1000, "deleted": 1000,
+    assert end == {"complete": True, "reason": None, "delivered": count, "deleted": count,
                    "remaining": 0}
-    assert len(items) == 1000
-    assert [subject(i["raw"]) for i in items] == [f"n{i}" for i in range(1000)]
-    assert len({i["uidl"] for i in items}) == 1000
+    assert len(items) == count
+    assert [subject(i["raw"]) for i in items] == [f"n{i}" for i in range(count)]
+    assert len({i["uidl"] for i in items}) == count
     assert mailstack.maildir_count(user) == 0
 
 
@@ -147,19 +154,20 @@ def read_items_then_close(port: int, path: str, body: bytes, want: int) -> int:
 async def test_client_disconnect_mid_stream_loses_and_deletes_nothing(settings, mailstack):
     settings.pop3_lock_timeout = 15
     async with live_gateway(settings) as (client, _app):
-        acc, user = await add_account(client, mailstack, 1000, size=10_000)
+        count = many(mailstack)
+        acc, user = await add_account(client, mailstack, count, size=10_000)
         port = int(str(client.base_url).rsplit(":", 1)[1].strip("/"))
         read = await asyncio.to_thread(
             read_items_then_close, port, f"/v1/accounts/{acc}/pop3/retrieve",
-            b'{"format": "raw", "delete": true}', 500)
-        assert read >= 500
+            b'{"format": "raw", "delete": true}', count // 2)
+        assert read >= count // 2
 
         # The session ended without deleting anything that was not delivered, and the
         # account is free again (the lock was released when the client went away).
         stat = await client.get(f"/v1/accounts/{acc}/pop3")
         assert stat.status_code == 200, stat.text
-        assert stat.json()["count"] == 1000
-        assert mailstack.maildir_count(user) == 1000
+        assert stat.json()["count"] == count
+        assert mailstack.maildir_count(user) == count
         listing = (await client.get(f"/v1/accounts/{acc}/pop3/messages?limit=500")).json()
         assert not any(m["seen"] for m in listing["items"])  # nothing was confirmed
 
@@ -167,8 +175,8 @@ async def test_client_disconnect_mid_stream_loses_and_deletes_nothing(settings, 
         resp = await client.post(f"/v1/accounts/{acc}/pop3/retrieve", headers=NDJSON,
                                  json={"format": "raw", "delete": True})
         *second, end = [json.loads(x) for x in resp.text.splitlines()]
-        assert [subject(x["raw"]) for x in second] == [f"n{i}" for i in range(1000)]
-        assert end["complete"] is True and end["deleted"] == 1000
+        assert [subject(x["raw"]) for x in second] == [f"n{i}" for i in range(count)]
+        assert end["complete"] is True and end["deleted"] == count
         assert mailstack.maildir_count(user) == 0
 
 
