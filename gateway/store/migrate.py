@@ -68,8 +68,9 @@ class SchemaState:
         return f"revision {self.revision}" + (" (made by mailgate 0.1.0)" if self.legacy else "")
 
 
-def _config(**attributes) -> Config:
-    config = Config(output_buffer=attributes.pop("output_buffer", None))
+def _config(*, output_buffer: io.StringIO | None = None, **attributes: object) -> Config:
+    """Alembic's configuration, made here: there is no alembic.ini."""
+    config = Config(output_buffer=output_buffer)
     config.set_main_option("script_location", str(SCRIPT_LOCATION).replace("%", "%%"))
     config.attributes.update(attributes)
     return config
