@@ -36,7 +36,7 @@ __all__ = ["ImapConnection", "ImapRejected", "SelectedMailbox"]
 
 # RFC 5530 response codes that blame the request, not the server.
 _INPUT_CODES = frozenset({"CANNOT", "CLIENTBUG", "LIMIT", "TOOBIG", "BADCHARSET", "PARSE"})
-_TIMING = re.compile(r"\s*\([0-9.+ ]+ secs\)\.?$")  # Dovecot appends "(0.001 + 0.000 secs)."
+_TIMING = re.compile(r" *\([0-9.+ ]+ secs\)\.?\Z")  # Dovecot appends "(0.001 + 0.000 secs)."
 
 
 class ImapRejected(UpstreamRejected):
@@ -387,7 +387,9 @@ def _verb(parts: tuple[Arg, ...]) -> str:
 
 
 def _rejected(parts: tuple[Arg, ...], result: Completion) -> ImapRejected:
-    reason = _without_arguments(_TIMING.sub("", _text(result.text)), parts)
+    # Cut the command's strings out before shortening: a cut name could not be found.
+    text = result.text[:4096].decode("utf-8", "replace")
+    reason = _without_arguments(_TIMING.sub("", text), parts)[:500]
     exc = ImapRejected(f"{_verb(parts)}: {result.status} {reason}".strip(),
                        code="imap_rejected", protocol="imap")
     exc.response_code = response_code(result.text)
@@ -411,7 +413,9 @@ def _without_arguments(text: str, parts: tuple[Arg, ...]) -> str:
             forms.add(value[1:-1].replace('\\"', '"').replace("\\\\", "\\"))
         elif value[:1] == "(" and value[-1:] == ")":
             forms.update(value[1:-1].split())
-    for form in sorted(forms | {decode_mailbox(f) for f in forms}, key=len, reverse=True):
+    forms |= {decode_mailbox(f) for f in forms}
+    forms |= {f.strip() for f in forms}  # servers may drop surrounding white space
+    for form in sorted(forms, key=len, reverse=True):
         if len(form) >= 3:  # shorter ones say nothing, and would garble the server's words
             text = re.sub(re.escape(form), "[...]", text, flags=re.IGNORECASE)
     return text

@@ -23,7 +23,8 @@ from gateway.protocols.imap.encoding import Literal, astring, encode_mailbox, fl
 from gateway.protocols.imap.wire import Completion
 
 SETTINGS = settings(max_examples=300, deadline=None)
-BREAKS = ["\r", "\n", "\v", "\f", "\x1c", "\x85", "\u2028", "\u2029", "\x00", "\ud800", '"',
+MARK = "zq4711"  # in no error text of the gateway: an error that holds it echoed its input
+BREAKS = [MARK, "\r", "\n", "\v", "\f", "\x1c", "\x85", "\u2028", "\u2029", "\x00", "\ud800", '"',
           "\\", "{3}", "&", "é", " ", "INBOX", "/"]
 TEXT = st.lists(st.one_of(st.sampled_from(BREAKS), st.characters(codec="utf-8"),
                           st.text(max_size=6)), max_size=10).map("".join)
@@ -50,7 +51,7 @@ def test_a_message_id_decodes_to_a_32_bit_uid_or_is_not_found(validity, uid, mai
 
 
 @SETTINGS
-@given(text=st.text(max_size=40))
+@given(text=st.one_of(st.text(max_size=40), TEXT))
 def test_any_string_as_an_id_or_cursor_is_a_clean_4xx(text: str) -> None:
     for decode, error in ((decode_message_id, MessageNotFound),
                           (decode_mailbox_id, MailboxNotFound),
@@ -58,7 +59,7 @@ def test_any_string_as_an_id_or_cursor_is_a_clean_4xx(text: str) -> None:
         try:
             decode(text)
         except error as exc:
-            assert len(text) < 3 or text not in str(exc)
+            assert MARK not in str(exc)
 
 
 @SETTINGS
@@ -79,16 +80,18 @@ def test_a_mailbox_name_is_refused_or_sent_as_one_argument(name: str) -> None:
     try:
         arg = mailbox_arg(name)
     except InvalidInput as exc:
-        assert name not in str(exc) or len(name) < 3
+        assert MARK not in str(exc)
         return
     assert not any(ord(c) < 0x20 or 0x7f <= ord(c) <= 0x9f for c in name)
     assert b"\r" not in arg and b"\n" not in arg and arg.isascii()  # modified UTF-7
 
 
 @SETTINGS
-@given(name=TEXT.filter(lambda n: len(n.strip()) >= 3), status=st.sampled_from(["NO", "BAD"]),
+@given(before=TEXT, after=TEXT, status=st.sampled_from(["NO", "BAD"]),
        quoted=st.sampled_from(["plain", "utf7", "upper"]))
-def test_server_texts_never_quote_the_mailbox_name(name: str, status: str, quoted: str) -> None:
+def test_server_texts_never_quote_the_mailbox_name(before: str, after: str, status: str,
+                                                   quoted: str) -> None:
+    name = before + MARK + after
     try:
         arg = mailbox_arg(name)
     except InvalidInput:
@@ -97,7 +100,7 @@ def test_server_texts_never_quote_the_mailbox_name(name: str, status: str, quote
     text = f"[NONEXISTENT] Mailbox doesn't exist: {shown} (0.001 + 0.000 secs).".encode(
         "utf-8", "surrogatepass")
     exc = _rejected((b"SELECT", arg), Completion(status, text, []))
-    assert name not in exc.detail and shown not in exc.detail
+    assert MARK not in exc.detail.lower()
     assert "secs" not in exc.reason and exc.response_code == ["NONEXISTENT"]
 
 
