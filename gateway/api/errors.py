@@ -148,16 +148,20 @@ async def _http_error(request: Request, exc: StarletteHTTPException) -> JSONResp
 def _allowed_methods(request: Request) -> str:
     """Every method the OpenAPI document offers at this path, HEAD with GET (RFC 9110
     section 15.5.6). Starlette's own ``Allow`` names only the first route whose path
-    matches, and each method of a path is a route of its own here."""
+    matches, and each method of a path is a route of its own here. Where two paths match
+    (``/messages/batch`` and ``/messages/{message}``) the one with fewer parameters names
+    the resource."""
     templates = getattr(request.app.state, "path_methods", None)
     if templates is None:
         templates = request.app.state.path_methods = [
             (re.compile("".join("[^/]+" if part.startswith("{") else re.escape(part)
                                 for part in re.split(r"(\{[^}]+\})", path))),
-             {method.upper() for method in item})
+             path.count("{"), {method.upper() for method in item})
             for path, item in request.app.openapi().get("paths", {}).items()]
-    methods = set().union(*(m for pattern, m in templates
-                            if pattern.fullmatch(request.scope["path"])))
+    matches = [(params, m) for pattern, params, m in templates
+               if pattern.fullmatch(request.scope["path"])]
+    fewest = min((params for params, _ in matches), default=0)
+    methods = set().union(*(m for params, m in matches if params == fewest))
     if "GET" in methods:
         methods.add("HEAD")
     return ", ".join(sorted(methods))

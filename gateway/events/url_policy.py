@@ -40,7 +40,10 @@ def parse_url(url: str) -> tuple[str, str, int]:
     """``(scheme, host, port)`` of an http(s) URL, or InvalidInput."""
     if any(c in url for c in "\r\n\t ") or len(url) > 2048:
         raise InvalidInput("webhook url must be one line without spaces, at most 2048 characters")
-    parts = urlsplit(url)
+    try:
+        parts = urlsplit(url)
+    except ValueError as exc:  # an unbalanced "[" in the host (a broken IPv6 literal), say
+        raise InvalidInput("webhook url is not a valid URL") from exc
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise InvalidInput("webhook url must be http:// or https:// with a host")
     try:

@@ -77,6 +77,10 @@ async def test_405_allow_names_every_method_of_the_path(client: httpx.AsyncClien
     resp = await client.put("/v1/accounts/some-account")
     assert resp.status_code == 405
     assert {"GET", "PATCH", "DELETE"} <= {m.strip() for m in resp.headers["allow"].split(",")}
+    # /messages/batch also fits /messages/{message}: the literal path names the resource.
+    resp = await client.request("OPTIONS", "/v1/accounts/some-account/messages/batch")
+    assert resp.status_code == 405
+    assert resp.headers["allow"] == "POST"
 
 
 def test_sse_stream_documents_its_events(openapi: dict) -> None:
@@ -190,6 +194,20 @@ async def test_webhook_host_without_idna_form_is_refused(client: httpx.AsyncClie
     resp = await client.post("/v1/webhooks", json={
         "url": "https://" + "a" * 64 + ".example/hook", "events": ["*"]})
     assert resp.status_code == 422, resp.text
+
+
+async def test_webhook_url_with_a_broken_ipv6_host_is_refused(client: httpx.AsyncClient) -> None:
+    # urlsplit raises ValueError on an unbalanced "[": that was a 500.
+    resp = await client.post("/v1/webhooks", json={"url": "https://[fe80::1/hook",
+                                                   "events": ["*"]})
+    assert resp.status_code == 422, resp.text
+
+
+async def test_account_update_with_null_list_is_refused(client: httpx.AsyncClient) -> None:
+    assert (await client.post("/v1/accounts", json=spec())).status_code == 201
+    for key in ("watch_mailboxes", "aliases", "name"):
+        resp = await client.patch("/v1/accounts/acct-a", json={key: None})
+        assert resp.status_code == 422, (key, resp.text)
 
 
 # -- against the mail server -----------------------------------------------------------------

@@ -36,9 +36,8 @@ class AccountUpdate(StrictModel):
     imap: ServerConfig | None = None
     smtp: ServerConfig | None = None
     pop3: ServerConfig | None = None
-    watch_mailboxes: list[Annotated[SafeStr, Field(max_length=1024)]] | NotNull = Field(
-        default=None, max_length=100
-    )
+    watch_mailboxes: Annotated[list[Annotated[SafeStr, Field(max_length=1024)]],
+                               Field(max_length=100)] | NotNull = None
     aliases: Aliases | NotNull = None
     allow_any_from: StrictBool | NotNull = None
     daily_send_limit: DailySendLimit | None = Field(
