@@ -46,9 +46,14 @@ class ProtocolManager:
         self.on_state: Callable[[ProtocolManager], None] | None = None
 
     def mark(self, state: ConnState, error: BaseException | str | None = None) -> None:
-        """Record a state change (``since`` moves only when the state does)."""
+        """Record a state change (``since`` moves only when the state does).
+
+        Connected again means the last error is history: ``/status`` shows none.
+        """
         if error is not None:
             self.status.last_error = str(error)[:1000]
+        elif state == ConnState.CONNECTED:
+            self.status.last_error = None
         if state != self.status.state:
             self.status.state = state
             self.status.since = utcnow()
