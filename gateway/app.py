@@ -37,7 +37,9 @@ log = logging.getLogger(__name__)
 DESCRIPTION = """\
 Send mail (SMTP), read and organise mailboxes (IMAP) and retrieve mail in bulk (POP3)
 through a JSON API. Every `/v1` route takes `Authorization: Bearer <token>`.
-Errors are `application/problem+json` with a stable `code`.
+Errors are `application/problem+json` with a stable `code`: a body that is not UTF-8
+is a 400, one over the size limit a 413, JSON that does not parse or does not fit the
+schema a 422; a method a path does not offer is a 405 whose `Allow` lists those it does.
 """
 
 
