@@ -6,10 +6,21 @@ import asyncio
 import contextlib
 from collections.abc import AsyncIterator
 
-from ..errors import AccountBusy, GatewayError, InvalidInput
+from ..backoff import backoff_delay
+from ..errors import AccountBusy, GatewayError, InvalidInput, UpstreamUnavailable
 from ..protocols.pop3 import Pop3Client
 from ..protocols.tls import client_ssl_context
 from .manager import ConnState, ProtocolManager
+
+LOGIN_ATTEMPTS = 4  # logins answered "-ERR [SYS/TEMP]" before the error is the answer
+
+
+class _TryAgain(Exception):
+    """The server answered the login with a temporary failure (``error``)."""
+
+    def __init__(self, error: UpstreamUnavailable) -> None:
+        super().__init__(str(error))
+        self.error = error
 
 
 class Pop3Manager(ProtocolManager):
@@ -27,28 +38,53 @@ class Pop3Manager(ProtocolManager):
         self._lock = asyncio.Lock()
 
     async def connect(self) -> Pop3Client:
-        """A new logged-in session (not behind the lock: callers use ``session()``)."""
-        server = self.server
+        """A new logged-in session (not behind the lock: callers use ``session()``).
+
+        A login the server answers with ``-ERR [SYS/TEMP]`` (RFC 3206 section 4: "try
+        again later") is tried again on a new connection, up to ``LOGIN_ATTEMPTS`` times
+        within about a second: Cyrus creates a user's INBOX at the first login or delivery
+        and answers a login that races another one that way.
+        """
         if self.status.state != ConnState.CONNECTED:
             self.mark(ConnState.CONNECTING)  # sessions are short: no flapping while healthy
-        try:
-            client = await Pop3Client.connect(
-                server.host, server.port, security=server.security.value,
-                ssl_context=None if server.security.value == "none" else client_ssl_context(
-                    verify=server.tls_verify, ca_file=server.ca_file),
-                connect_timeout=self.settings.connect_timeout,
-                command_timeout=self.settings.command_timeout,
-                max_message_bytes=self.settings.pop3_max_message_bytes,
-            )
+        attempt = 1
+        while True:
             try:
-                await self._login(client)
-            except BaseException:
-                client.abort()
+                client = await self._open()
+                break
+            except _TryAgain as again:
+                if attempt >= LOGIN_ATTEMPTS:
+                    self.mark_failure(again.error)
+                    raise again.error from None
+                await asyncio.sleep(backoff_delay(attempt, base=0.2, cap=1.0))
+                attempt += 1
+            except GatewayError as exc:
+                self.mark_failure(exc)
                 raise
-        except GatewayError as exc:
-            self.mark_failure(exc)
-            raise
         self.mark(ConnState.CONNECTED)
+        return client
+
+    async def _open(self) -> Pop3Client:
+        server = self.server
+        client = await Pop3Client.connect(
+            server.host, server.port, security=server.security.value,
+            ssl_context=None if server.security.value == "none" else client_ssl_context(
+                verify=server.tls_verify, ca_file=server.ca_file),
+            connect_timeout=self.settings.connect_timeout,
+            command_timeout=self.settings.command_timeout,
+            max_message_bytes=self.settings.pop3_max_message_bytes,
+        )
+        try:
+            await self._login(client)
+        except UpstreamUnavailable as exc:
+            answered = not client.closed  # a reply, not a lost connection: [SYS/TEMP]
+            client.abort()
+            if answered:
+                raise _TryAgain(exc) from None
+            raise
+        except BaseException:
+            client.abort()
+            raise
         return client
 
     async def _login(self, client: Pop3Client) -> None:
