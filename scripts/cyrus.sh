@@ -139,7 +139,9 @@ wait_ready() {
 
 write_config() {
     local cert=$1 key=$2
-    mkdir -p "$DIR"/{conf,spool,sieve,run,log}
+    # conf/socket: each imapd binds its IDLE socket there (conf/socket/idle.<pid>) for idled's
+    # pushes; without it IDLE learns of nothing until the client ends it.
+    mkdir -p "$DIR"/{conf,conf/socket,spool,sieve,run,log}
     if [ -z "$cert" ]; then
         cert=$DIR/cert.pem
         key=$DIR/key.pem

@@ -8,6 +8,7 @@ import contextlib
 import secrets
 
 import httpx
+import pytest
 from pydantic import SecretStr
 
 from gateway.app import create_app
@@ -19,6 +20,12 @@ from tests.sync.test_imap_watch import _message
 from .receiver import receiver
 from .server import serving
 from .sse_client import open_sse
+
+
+@pytest.fixture
+def mailstack(imap_server: MailStack) -> MailStack:
+    """The watch tests run against Dovecot and against Cyrus (``mailstack.server``)."""
+    return imap_server
 
 
 def _settings(url: str, base: Settings) -> Settings:

@@ -100,7 +100,9 @@ async def test_uidvalidity_change_gives_one_reset_and_no_flood(
 
 
 # 'Projects/Ä "x"' as imaplib must send it: modified UTF-7 (RFC 3501 5.1.3), quoted.
-_WIRE_NAME = '"Projects/&AMQ- \\"x\\""'
+# Cyrus refuses '"' in names: there 'Projects/Ä x'.
+_NAMES = {"dovecot": ('Projects/Ä "x"', '"Projects/&AMQ- \\"x\\""'),
+          "cyrus": ("Projects/Ä x", '"Projects/&AMQ- x"')}
 
 
 async def test_mailboxes_created_and_deleted_and_polled(
@@ -108,6 +110,7 @@ async def test_mailboxes_created_and_deleted_and_polled(
 ) -> None:
     user = mailstack.new_user("m")
     account = user.split("@")[0]
+    name, wire_name = _NAMES[mailstack.server]
     async with receiver() as rec, running_client(settings) as client:
         assert (await client.post("/v1/accounts",
                                   json=account_spec(mailstack, user))).status_code == 201
@@ -118,7 +121,7 @@ async def test_mailboxes_created_and_deleted_and_polled(
 
         def create_and_fill() -> None:
             imap = imap_client(mailstack, user)
-            assert imap.create(_WIRE_NAME)[0] == "OK"
+            assert imap.create(wire_name)[0] == "OK"
             imap.append("Archive", None, None, bytes(_message(user, "archived")))
             imap.logout()
 
@@ -127,14 +130,20 @@ async def test_mailboxes_created_and_deleted_and_polled(
 
         def delete() -> None:
             imap = imap_client(mailstack, user)
-            assert imap.delete(_WIRE_NAME)[0] == "OK"
+            assert imap.delete(wire_name)[0] == "OK"
             imap.logout()
 
         await asyncio.to_thread(delete)
         await rec.wait_for(3, within=10)
         await asyncio.sleep(1.2)
     seen = [(r.json()["type"], r.json()["data"].get("mailbox")) for r in rec.requests]
-    assert ("mailbox.created", 'Projects/Ä "x"') in seen
+    assert ("mailbox.created", name) in seen
     assert ("message.new", "Archive") in seen
-    assert ("mailbox.deleted", 'Projects/Ä "x"') in seen
-    assert len(seen) == 3, seen
+    assert ("mailbox.deleted", name) in seen
+    if mailstack.server == "cyrus":
+        # Cyrus creates the missing parent as a mailbox of its own (and keeps it); Dovecot
+        # only lists it as \NonExistent, which is no mailbox.
+        assert ("mailbox.created", "Projects") in seen
+        assert len(seen) == 4, seen
+    else:
+        assert len(seen) == 3, seen

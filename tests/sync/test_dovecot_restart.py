@@ -1,6 +1,7 @@
 """The watcher survives its IMAP server going away: reconnects with backoff and catches up.
 
-Uses a private mail stack: the shared one must never be stopped.
+Uses a private mail stack: the shared one must never be stopped. Dovecot only: it kills and
+restarts that stack's Dovecot processes (scripts/mailstack.sh).
 """
 
 from __future__ import annotations
