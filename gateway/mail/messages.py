@@ -8,7 +8,7 @@ from ..errors import InvalidInput, MessageNotFound
 from ..protocols.imap import ImapRejected, ImapSession
 from ..protocols.imap.encoding import flag_atom, parse_sequence_set, sequence_set
 from ..protocols.mime_parse import ParsedMessage, parse_message
-from ..protocols.mime_raw import message_fault
+from ..protocols.mime_raw import eight_bit_header_line, message_fault
 from .bodies import fetch_batches, parsed_from_parts
 from .cache import SummaryCache
 from .ids import MessageRef, encode_message_id
@@ -184,6 +184,13 @@ async def append_message(session: ImapSession, mailbox: str, raw: bytes,
     _check_flags(flags)
     if not raw.strip():
         raise InvalidInput("the message is empty")
+    line = eight_bit_header_line(raw)
+    if line is not None:
+        raise InvalidInput(
+            f"message: header line {line} holds 8-bit bytes; header fields must be ASCII "
+            "(RFC 5322 section 2.2), as mail servers without UTF8=ACCEPT (RFC 6855) may store "
+            "them altered: encode non-ASCII text as RFC 2047 encoded-words, or append a JSON "
+            "draft", code="header_not_ascii")
     try:
         result = await session.append(mailbox, raw, flags=flags)
     except ImapRejected as exc:

@@ -81,6 +81,21 @@ def message_fault(raw: bytes) -> str | None:
     return _header_fault(head.split(b"\r\n"))
 
 
+def eight_bit_header_line(raw: bytes) -> int | None:
+    """The number of the first line of the message's own header holding a byte over 0x7F.
+
+    RFC 5322 section 2.2: header fields are US-ASCII; 8-bit (UTF-8) ones are RFC 6532's,
+    for servers that announce UTF8=ACCEPT (RFC 6855). Without it a server may store them
+    altered (Cyrus writes "X" for each such byte), so they are refused before APPEND.
+    The header of a MIME part or an attached message is not this one: servers keep those.
+    """
+    head = _LINE_END.sub(b"\r\n", raw).split(b"\r\n\r\n", 1)[0]
+    if head.isascii():
+        return None
+    return next(number for number, line in enumerate(head.split(b"\r\n"), 1)
+                if not line.isascii())
+
+
 def _header_fault(lines: list[bytes]) -> str | None:
     """RFC 5322 section 2.2: the header is fields (name, colon, value) and their folded
     continuation lines, up to the first empty line. The lines themselves are never quoted
