@@ -12,6 +12,7 @@ import asyncio
 import hashlib
 import json
 import os
+import socket
 import sys
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -374,14 +375,39 @@ async def test_a_schema_newer_than_this_mailgate_is_refused(any_store_url: str) 
         await Store(any_store_url).open()
 
 
-async def _mailgate(*args: str, url: str) -> Any:
-    env = {**os.environ, "GATEWAY_DATABASE_URL": url}
+async def _mailgate(*args: str, url: str, **env: str) -> Any:
+    """Run the `mailgate` command line with GATEWAY_DATABASE_URL=url (and ``env``)."""
+    env = {**os.environ, "GATEWAY_DATABASE_URL": url, **env}
     proc = await asyncio.create_subprocess_exec(
         sys.executable, "-m", "gateway", *args, env=env, cwd=Path(__file__).parents[2],
         stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
-    out, err = await asyncio.wait_for(proc.communicate(), 120)
+    try:
+        out, err = await asyncio.wait_for(proc.communicate(), 120)
+    finally:
+        if proc.returncode is None:
+            proc.kill()
+            await proc.wait()
     proc.stdout_text, proc.stderr_text = out.decode(), err.decode()  # type: ignore[attr-defined]
     return proc
+
+
+async def test_serve_refuses_an_old_database_when_migrate_on_start_is_false(
+        any_store_url: str) -> None:
+    before = await make_v0_1_0_database(any_store_url, "k")
+    with socket.socket() as probe:  # a free port, in case it started after all
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    served = await _mailgate("serve", "--port", str(port), url=any_store_url,
+                             GATEWAY_MIGRATE_ON_START="false", GATEWAY_SECRET_KEY="k")
+    assert served.returncode != 0
+    assert "needs revision" in served.stderr_text
+    assert "Run `mailgate migrate`" in served.stderr_text
+    engine = create_async_engine(normalise_url(any_store_url))
+    try:
+        assert await dump_v0_1_0_rows(engine) == before
+        assert (await migrate.state(engine)).legacy
+    finally:
+        await engine.dispose()
 
 
 async def test_mailgate_migrate_upgrades_a_0_1_0_database(any_store_url: str) -> None:
