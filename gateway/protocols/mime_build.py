@@ -324,8 +324,11 @@ def _check_custom_header(name: str, value: str) -> None:
 
 
 def _set_body(msg: EmailMessage, draft: Draft) -> None:
-    related = [a for a in draft.attachments if a.content_id and draft.html is not None]
-    others = [a for a in draft.attachments if not (a.content_id and draft.html is not None)]
+    # Errors name an attachment by its index in the request, in both groups.
+    related = [(i, a) for i, a in enumerate(draft.attachments)
+               if a.content_id and draft.html is not None]
+    others = [(i, a) for i, a in enumerate(draft.attachments)
+              if not (a.content_id and draft.html is not None)]
     if draft.text is not None:
         msg.set_content(draft.text)
     if draft.html is not None:
@@ -337,10 +340,10 @@ def _set_body(msg: EmailMessage, draft: Draft) -> None:
             html_part = msg
     elif draft.text is None:
         msg.set_content("")
-    for index, att in enumerate(related):
+    for index, att in related:
         # RFC 2387: the html and the images it references by cid: share a multipart/related.
         _attach(html_part.add_related, att, index, disposition="inline")
-    for index, att in enumerate(others):
+    for index, att in others:
         _attach(msg.add_attachment, att, index,
                 disposition="inline" if att.inline else "attachment")
 

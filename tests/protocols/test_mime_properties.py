@@ -283,3 +283,15 @@ def test_any_address_string_is_refused_or_written_as_one_mailbox(value: str) -> 
     raw_fields = email.message_from_bytes(built.raw, policy=policy.compat32)
     [got] = parse_address_list(raw_fields["To"])
     assert got.address == addr.address and got.address.isascii()
+
+
+def test_an_attachment_error_names_its_index_in_the_request() -> None:
+    image = Attachment("logo.png", "image/png", b"png", content_id="logo")
+    bad = Attachment("bad\x85name", "text/plain", b"x")
+    for attachments, index in (([image, bad], 1), ([bad, image], 0), ([image, image, bad], 2)):
+        try:
+            build_message(_draft(html="<img src='cid:logo'>", attachments=attachments))
+        except InvalidInput as exc:
+            assert str(exc).startswith(f"attachments[{index}].filename:"), exc
+        else:
+            raise AssertionError("accepted")
