@@ -33,7 +33,7 @@ def normalise_special_use(value: str) -> str:
     canonical = _SPECIAL_BY_LOWER.get(value.lower()) or _SPECIAL_BY_LOWER.get(
         "\\" + value.lower().lstrip("\\"))
     if canonical is None:
-        raise InvalidInput(f"not a special-use attribute: {value!r}")
+        raise InvalidInput("not a special-use attribute: one of " + ", ".join(SPECIAL_USE))
     return canonical
 
 
@@ -75,7 +75,7 @@ async def mailbox_info(session: ImapSession, path: str) -> dict[str, Any]:
     for item in await list_mailboxes(session):
         if item["path"] == path or (path.upper() == "INBOX" and item["path"].upper() == "INBOX"):
             return item
-    raise MailboxNotFound(f"no mailbox {path!r}")
+    raise MailboxNotFound("no such mailbox")
 
 
 async def stored_mailbox_info(session: ImapSession, path: str) -> dict[str, Any]:
@@ -91,7 +91,7 @@ async def stored_mailbox_info(session: ImapSession, path: str) -> dict[str, Any]
         candidate = by_path.get(delim.join(parts))
         if candidate is not None:
             return candidate
-    raise MailboxNotFound(f"the server reports no mailbox for {path!r} after creating it")
+    raise MailboxNotFound("the server lists no mailbox of that path after creating it")
 
 
 async def renamed_mailbox_info(session: ImapSession, old: str, new: str) -> dict[str, Any]:
@@ -139,7 +139,7 @@ async def create_mailbox(session: ImapSession, path: str) -> None:
     except ImapRejected as exc:
         code = _code(exc)
         if code == "ALREADYEXISTS" or (not code and (await _exists(session, path))[0]):
-            raise AlreadyExists(f"mailbox {path!r} already exists") from None
+            raise AlreadyExists("a mailbox of that path already exists") from None
         if code in ("", "CANNOT", "CLIENTBUG"):
             # Not there, and the server would not make it: the name breaks one of its rules.
             raise InvalidMailboxName("the mail server refuses to create a mailbox of that "
@@ -161,14 +161,14 @@ async def rename_mailbox(session: ImapSession, old: str, new: str) -> None:
     except ImapRejected as exc:
         code = _code(exc)
         if code == "NONEXISTENT":
-            raise MailboxNotFound(f"no mailbox {old!r}") from None
+            raise MailboxNotFound("no such mailbox") from None
         if code == "ALREADYEXISTS":
-            raise AlreadyExists(f"mailbox {new!r} already exists") from None
+            raise AlreadyExists("a mailbox of the new path already exists") from None
         if code in ("", "CANNOT", "CLIENTBUG"):
             if not (await _exists(session, old))[0]:
-                raise MailboxNotFound(f"no mailbox {old!r}") from None
+                raise MailboxNotFound("no such mailbox") from None
             if (await _exists(session, new))[0]:
-                raise AlreadyExists(f"mailbox {new!r} already exists") from None
+                raise AlreadyExists("a mailbox of the new path already exists") from None
             raise InvalidMailboxName("the mail server refuses to rename the mailbox to that "
                                      "name") from None
         raise
@@ -187,17 +187,16 @@ async def delete_mailbox(session: ImapSession, path: str) -> None:
     except ImapRejected as exc:
         code = _code(exc)
         if code == "NONEXISTENT":
-            raise MailboxNotFound(f"no mailbox {path!r}") from None
+            raise MailboxNotFound("no such mailbox") from None
         if code == "HASCHILDREN":  # RFC 9051 section 7.1
-            raise MailboxHasChildren(f"mailbox {path!r} has child mailboxes: delete them "
-                                     "first") from None
+            raise MailboxHasChildren("the mailbox has child mailboxes: delete them first") from None
         if code in ("", "CANNOT", "INUSE"):
             exists, children = await _exists(session, path)
             if not exists:
-                raise MailboxNotFound(f"no mailbox {path!r}") from None
+                raise MailboxNotFound("no such mailbox") from None
             if children:
-                raise MailboxHasChildren(f"mailbox {path!r} has child mailboxes: delete "
-                                         "them first") from None
+                raise MailboxHasChildren("the mailbox has child mailboxes: delete them "
+                                         "first") from None
         raise
     try:
         await session.unsubscribe(path)
