@@ -225,7 +225,7 @@ class OutboxWorker:
             if self.journal is not None:
                 # SQLite: one process, whose dispatcher never hands out a job it is
                 # sending (the lease fence is in memory). No await from here to the
-                # write of "." (SmtpSession._data).
+                # write of "." (SmtpSession._content).
                 self.journal.record(job.id, job.attempts)
                 return
             if not await self.repo.mark_data_sent(job.id, owner):

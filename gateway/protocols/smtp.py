@@ -14,11 +14,13 @@ one write (RFC 2920, ``smtp_pipeline.py``): two round trips per message instead 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import re
 import ssl
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass, field
+from typing import cast
 
 import aiosmtplib
 from aiosmtplib.errors import (
@@ -97,6 +99,27 @@ def _stuffed(message: bytes) -> bytes:
         return message  # the usual case (built here, or normalised): nothing to change
     body = _LEADING_DOT.sub(b"..", _LINE_END.sub(b"\r\n", message))
     return body if body.endswith(b"\r\n") else body + b"\r\n"
+
+
+@contextlib.contextmanager
+def _replies_taken_over(smtp: aiosmtplib.SMTP) -> Iterator[tuple[asyncio.Transport, ReplyReader]]:
+    """The connection's transport, its replies read by a ``ReplyReader`` until the block
+    ends; then aiosmtplib's protocol gets the transport back (unless the connection was
+    lost: the reader has told it already). aiosmtplib reads only replies it waits for
+    and cannot interleave content, a caller's hook and several replies; this needs
+    nothing of it but ``SMTP.protocol`` and ``SMTPProtocol.transport`` (pinned in
+    tests/test_library_contracts.py)."""
+    protocol = smtp.protocol
+    transport = protocol.transport if protocol is not None else None
+    if protocol is None or transport is None or transport.is_closing():
+        raise SMTPServerDisconnected("connection lost")
+    reader = ReplyReader(protocol)
+    transport.set_protocol(reader)
+    try:
+        yield cast(asyncio.Transport, transport), reader
+    finally:
+        if reader.lost is None:
+            transport.set_protocol(protocol)
 
 
 class SmtpSession:
@@ -256,17 +279,11 @@ class SmtpSession:
     async def _pipelined(self, smtp: aiosmtplib.SMTP, mail_from: str, rcpt_to: list[str],
                          message: bytes, hook: Callable[[], Awaitable[None]] | None):
         """RFC 2920: MAIL, every RCPT and DATA in one write; then the content."""
-        protocol = smtp.protocol
-        transport = protocol.transport if protocol is not None else None
-        if protocol is None or transport is None or transport.is_closing():
-            raise SMTPServerDisconnected("connection lost")
         wait = self.target.command_timeout
         mail = b" ".join([b"MAIL FROM:<" + mail_from.encode("ascii") + b">",
                           *self._mail_options(message)])
         commands = [mail, *(b"RCPT TO:<" + r.encode("ascii") + b">" for r in rcpt_to), b"DATA"]
-        reader = ReplyReader(protocol)
-        transport.set_protocol(reader)
-        try:
+        with _replies_taken_over(smtp) as (transport, reader):
             transport.write(b"\r\n".join(commands) + b"\r\n")
             mail_reply = await reader.reply(wait)
             self._stage = "RCPT"
@@ -290,9 +307,6 @@ class SmtpSession:
                 # an empty message with no recipients is refused and ends the transaction.
                 transport.write(b".\r\n")
                 await reader.reply(wait)
-        finally:
-            if reader.lost is None:
-                transport.set_protocol(protocol)
         if mail_reply[0] != 250:
             self._stage = "MAIL"
             raise reply_error(*mail_reply, stage="MAIL")
@@ -348,30 +362,9 @@ class SmtpSession:
         reply = await smtp.execute_command(b"DATA", timeout=timeout)
         if reply.code != 354:
             raise reply_error(reply.code, reply.message, stage="DATA")
-        reply = await self._data(smtp, message, hook, timeout)
-        if reply.code != 250:
-            raise reply_error(reply.code, reply.message, stage="end of DATA")
-        return accepted, rejected, (reply.code, reply.message)
-
-    async def _data(self, smtp: aiosmtplib.SMTP, message: bytes,
-                    hook: Callable[[], Awaitable[None]] | None, wait: float):
-        """Send the content, run ``hook``, then the terminating ``.`` and read the reply."""
-        protocol = smtp.protocol
-        if protocol is None:
-            raise SMTPServerDisconnected("connection lost")
-        body = _stuffed(message)
-        protocol._response_pending = True  # aiosmtplib drops replies it does not expect
-        if hook is None:
-            protocol.write(body + b".\r\n")  # one write: one TLS record, no extra segment
-            self.dot_sent = True
-        else:
-            protocol.write(body)
-            await protocol._drain_helper()  # flow control: large messages must not pile up
-            await hook()
-            protocol.write(b".\r\n")  # no await since the hook's last step (its journal)
-            self.dot_sent = True
-        self._stage = "end of DATA"
-        return await protocol.read_response(timeout=_end_of_data_wait(wait, message))
+        with _replies_taken_over(smtp) as (transport, reader):
+            final = await self._content(transport, reader, message, hook, timeout)
+        return accepted, rejected, final
 
     async def _reset_quietly(self) -> None:
         try:

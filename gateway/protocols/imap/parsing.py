@@ -11,8 +11,13 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+from imapclient.datetime_util import parse_to_datetime
 from imapclient.exceptions import ProtocolError
-from imapclient.response_parser import _convert_ENVELOPE, _convert_INTERNALDATE, parse_response
+
+# imapclient's public converter is parse_fetch_response, which runs its slow lexer (see
+# tokens.py); its ENVELOPE converter alone is private: pinned (imapclient <4.2) and
+# checked against parse_fetch_response in tests/test_library_contracts.py.
+from imapclient.response_parser import _convert_ENVELOPE, parse_response
 from imapclient.response_types import BodyData
 
 from .encoding import decode_mailbox, parse_sequence_set
@@ -104,12 +109,23 @@ def _parse_fetch_tokens(fetches: list[Untagged]) -> dict[int, dict[bytes, Any]]:
             elif key in (b"BODYSTRUCTURE", b"BODY") and isinstance(value, tuple):
                 value = BodyData.create(value)
             elif key == b"INTERNALDATE":
-                value = _convert_INTERNALDATE(value, normalise_times=False)
+                value = _internaldate(value)
             data[key] = value
         uid = data.get(b"UID")
         if isinstance(uid, int):
             out.setdefault(uid, {}).update(data)
     return out
+
+
+def _internaldate(value: Any) -> Any:
+    """INTERNALDATE as imapclient's ``parse_fetch_response(normalise_times=False)`` gives
+    it: an aware datetime, or None when missing or unreadable."""
+    if not isinstance(value, bytes):
+        return None
+    try:
+        return parse_to_datetime(value, normalise=False)
+    except ValueError:
+        return None
 
 
 @dataclass(slots=True)
