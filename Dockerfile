@@ -6,9 +6,10 @@ ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 PIP_NO_CACHE_DIR=1 \
     GATEWAY_DATABASE_URL=sqlite+aiosqlite:////data/mailgate.db
 
 WORKDIR /app
-COPY pyproject.toml README.md ./
+COPY pyproject.toml README.md requirements.lock ./
 COPY gateway ./gateway
-RUN pip install . && useradd --system --uid 10001 --home-dir /data --create-home mailgate
+# The tested set of dependencies (requirements.lock, `make lock`).
+RUN pip install -c requirements.lock . && useradd --system --uid 10001 --home-dir /data --create-home mailgate
 
 USER mailgate
 VOLUME ["/data"]

@@ -1,5 +1,5 @@
 # Two commands: `make run` (demo mail server + gateway) and `make test` (the whole suite).
-.PHONY: run test lint openapi bootstrap fuzz
+.PHONY: run test lint openapi bootstrap fuzz lock
 
 bootstrap:
 	bash scripts/bootstrap.sh
@@ -12,6 +12,11 @@ test:
 
 lint: bootstrap
 	.venv/bin/ruff check gateway tests bench
+
+# requirements.lock, the tested set of dependencies that bootstrap installs: resolved afresh
+# within pyproject.toml's bounds. Run `make test` on a new lock before committing it.
+lock:
+	bash scripts/lock.sh
 
 openapi: bootstrap
 	.venv/bin/python -m gateway openapi > openapi/openapi.json

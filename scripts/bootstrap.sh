@@ -32,9 +32,20 @@ bash scripts/mailstack.sh install
 if [ ! -x .venv/bin/python ]; then
     "$python" -m venv .venv
 fi
+# The project with exactly the tested set of dependencies (requirements.lock as constraints;
+# `make lock` regenerates it), again whenever pyproject.toml or the lock changed. One
+# install at a time: concurrent test runs share the virtualenv.
 stamp=.venv/.installed
-if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ]; then
-    .venv/bin/python -m pip install -q --upgrade pip
-    .venv/bin/python -m pip install -q -e '.[test]'
-    touch "$stamp"
+install() {
+    if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ] || [ requirements.lock -nt "$stamp" ]
+    then
+        .venv/bin/python -m pip install -q --upgrade pip
+        .venv/bin/python -m pip install -q -c requirements.lock -e '.[test]'
+        touch "$stamp"
+    fi
+}
+if command -v flock >/dev/null 2>&1; then
+    (flock 9 && install) 9>.venv/.install.lock
+else
+    install
 fi
