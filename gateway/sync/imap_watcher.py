@@ -8,6 +8,16 @@ for created/deleted mailboxes, STATUS of every other mailbox, and a sync of
 those that changed. A dropped connection is re-opened with backoff (cut short
 when the server, having been down, accepts connections again: ``pause``); the
 sync after it catches up from the stored state.
+
+An IDLE'd mailbox deleted (and perhaps created again) by another client: servers
+do not say so reliably. Dovecot ends the session with BYE after a DELETE, sends an
+untagged NO after a DELETE and CREATE, and Cyrus says nothing at all. So the
+poller's LIST (with STATUS) checks the IDLE'd mailboxes too: one that is gone, back,
+or has another UIDVALIDITY than the stored state gets its session re-opened at once
+(``_recheck``). A mailbox that is missing waits for the poller to see it again,
+never for a reconnect backoff; its next SELECT gives ``mailbox.reset`` (a new
+UIDVALIDITY) or, when the poller saw it deleted and created, reports its messages
+as new.
 """
 
 from __future__ import annotations
@@ -24,7 +34,7 @@ from ..errors import GatewayError, MailboxNotFound, UpstreamUnavailable
 from ..events.bus import EventBus
 from ..events.types import ACCOUNT_CONNECTED, ACCOUNT_ERROR, MAILBOX_CREATED, MAILBOX_DELETED
 from ..mail.ids import encode_mailbox_id
-from ..protocols.imap import ImapSession
+from ..protocols.imap import ImapRejected, ImapSession, SelectedMailbox
 from ..settings import Settings
 from ..store.sync_state import MailboxState, SyncStateRepo
 from .changes import diff_names
@@ -39,6 +49,14 @@ _PUSH_SETTLE = 0.02  # Dovecot sends EXISTS then RECENT: take both before syncin
 _ALIVE_CHECK = 1.0
 _STATUS_ITEMS = ("MESSAGES", "UIDNEXT", "UIDVALIDITY")
 _CHANGE_PUSHES = {b"EXISTS", b"EXPUNGE", b"FETCH", b"VANISHED"}
+# A session that the server ends (BYE) is re-opened at once, unreported, at most once in
+# this many seconds; another BYE sooner goes through the backoff (and is reported), so a
+# server that keeps ending sessions is not hammered.
+_QUIET_REOPEN_EVERY = 5.0
+
+
+class _ServerBye(UpstreamUnavailable):
+    """The server ended an IDLE session (BYE)."""
 
 
 class ImapWatcher:
@@ -56,6 +74,10 @@ class ImapWatcher:
         self._syncer: MailboxSyncer | None = None
         self._failing: str | None = None  # the error last reported, until connected again
         self._created: set[str] = set()  # mailboxes seen appearing: their messages are new
+        self._missing: set[str] = set()  # IDLE'd mailboxes that SELECT did not find
+        self._quiet_reopen: dict[str, float] = {}  # when a BYE last got an unreported reopen
+        # Set by the poller: the IDLE'd mailbox is gone, back, or has a new UIDVALIDITY.
+        self._recheck = {name: asyncio.Event() for name in self.idle_mailboxes}
         self.ready = asyncio.Event()  # set once INBOX is synced and in IDLE
 
     @property
@@ -131,55 +153,97 @@ class ImapWatcher:
     # -- IDLE ----------------------------------------------------------------------------------
 
     async def _idle(self, stop: asyncio.Event, mailbox: str) -> None:
+        """Sessions in IDLE on ``mailbox``, one after another, until ``stop``."""
+        recheck = self._recheck[mailbox]
+        while not stop.is_set():
+            try:
+                await self._idle_session(stop, mailbox, recheck)
+            except MailboxNotFound:
+                if mailbox == "INBOX":
+                    raise
+                self._missing.add(mailbox)
+                log.info("watcher %s: no mailbox %r; watching for it to appear",
+                         self.account.id, mailbox)
+                await _first_set(recheck, stop)
+            except _ServerBye as bye:
+                last = self._quiet_reopen.get(mailbox)
+                if last is not None and time.monotonic() - last < _QUIET_REOPEN_EVERY:
+                    raise
+                self._quiet_reopen[mailbox] = time.monotonic()
+                log.info("watcher %s: %s; opening a new session", self.account.id, bye)
+
+    async def _idle_session(self, stop: asyncio.Event, mailbox: str,
+                            recheck: asyncio.Event) -> None:
+        """Returns at ``stop`` or ``recheck`` (a new session looks again)."""
         assert self._syncer is not None
         async with self._session() as session:
             condstore = await enable_condstore(session)
+            recheck.clear()  # what the poller saw until now, this SELECT sees too
             info = await session.select(mailbox, readonly=True)
+            self._missing.discard(mailbox)
+            self._start_created(info)
             await self._syncer.sync(session, info, condstore=condstore)
             if mailbox == "INBOX":
                 await self._report_connected()
                 self.ready.set()
             while not stop.is_set():
                 await session.idle_start()
-                pushed = await self._wait_push(session, stop)
-                if pushed:
+                outcome = await self._wait_push(session, stop, recheck)
+                if outcome == "push":
                     await asyncio.sleep(_PUSH_SETTLE)
                 await session.idle_done()
                 while not session.pushed.empty():
                     session.pushed.get_nowait()
-                if stop.is_set():
+                if stop.is_set() or outcome == "recheck":
                     return
                 # Also after a renewal without a push: a cheap safety net.
-                await self._syncer.sync(session, info, condstore=condstore)
+                try:
+                    await self._syncer.sync(session, info, condstore=condstore)
+                except ImapRejected as exc:
+                    # Cyrus, when the mailbox was deleted under the session: a new session's
+                    # SELECT tells (one that fails right after SELECT is reported).
+                    log.info("watcher %s: %s; selecting %r again", self.account.id, exc,
+                             mailbox)
+                    return
 
-    async def _wait_push(self, session: ImapSession, stop: asyncio.Event) -> bool:
-        """Until a push, ``stop``, or the renewal time; raises when the connection drops."""
+    async def _wait_push(self, session: ImapSession, stop: asyncio.Event,
+                         recheck: asyncio.Event) -> str:
+        """Until a push ("push"), ``stop`` or the renewal time ("renew"), or a reason to
+        SELECT again on a new session ("recheck"); raises when the connection ends."""
         deadline = time.monotonic() + self._settings.watch_idle_renew
         while not stop.is_set():
             remaining = deadline - time.monotonic()
             if remaining <= 0:
-                return False
+                return "renew"
+            if recheck.is_set():
+                return "recheck"
             getter = asyncio.ensure_future(session.pushed.get())
             stopper = asyncio.ensure_future(stop.wait())
+            rechecker = asyncio.ensure_future(recheck.wait())
             try:
-                done, _ = await asyncio.wait({getter, stopper},
+                done, _ = await asyncio.wait({getter, stopper, rechecker},
                                              timeout=min(_ALIVE_CHECK, remaining),
                                              return_when=asyncio.FIRST_COMPLETED)
             finally:
                 stopper.cancel()
+                rechecker.cancel()
                 if not getter.done():
                     getter.cancel()
             if getter in done and not getter.cancelled():
                 response = getter.result()
                 if response.kind == b"BYE":
-                    raise UpstreamUnavailable(f"server said BYE: {response.text!r}",
-                                              protocol="imap")
+                    raise _ServerBye(f"server said BYE: {response.text!r}", protocol="imap")
                 if response.kind in _CHANGE_PUSHES:
-                    return True
+                    return "push"
+                if response.kind in (b"NO", b"BAD"):
+                    # Dovecot, when the mailbox was deleted and created again meanwhile.
+                    log.info("watcher %s: %r in IDLE; selecting again", self.account.id,
+                             response.text[:200])
+                    return "recheck"
                 continue  # "* OK Still here" keepalives and the like
             if not session.alive:
                 raise UpstreamUnavailable("IDLE connection lost", protocol="imap")
-        return False
+        return "renew"
 
     # -- polling -------------------------------------------------------------------------------
 
@@ -199,9 +263,10 @@ class ImapWatcher:
         selectable = {e.name: statuses.get(e.raw_name) for e in entries
                       if not {f.lower() for f in e.flags} & {"\\noselect", "\\nonexistent"}}
         await self._mailbox_changes(sorted(selectable))
-        idle = {m.upper() if m.upper() == "INBOX" else m for m in self.idle_mailboxes}
+        idle = {_canonical(m) for m in self.idle_mailboxes}
+        await self._check_idled(session, selectable, items)
         for name, status in selectable.items():
-            if (name.upper() if name.upper() == "INBOX" else name) in idle:
+            if _canonical(name) in idle:
                 continue
             if status is None:
                 with contextlib.suppress(MailboxNotFound):
@@ -212,15 +277,47 @@ class ImapWatcher:
                 info = await session.select(name, readonly=True)
             except MailboxNotFound:
                 continue  # deleted meanwhile; the next LIST reports it
-            if name in self._created and name not in self._syncer.states:
-                # Created after we started watching: everything in it is new mail.
-                self._syncer.states[name] = MailboxState(name, info.uidvalidity, 1,
-                                                         info.highestmodseq, {})
-            self._created.discard(name)
+            self._start_created(info)
             try:
                 await self._syncer.sync(session, info, condstore=condstore)
             finally:
                 await session.unselect()
+
+    def _start_created(self, info: SelectedMailbox) -> None:
+        """A mailbox created after we started watching: everything in it is new mail."""
+        assert self._syncer is not None
+        name = info.name
+        if name in self._created and name not in self._syncer.states:
+            self._syncer.states[name] = MailboxState(name, info.uidvalidity, 1,
+                                                     info.highestmodseq, {})
+        self._created.discard(name)
+
+    async def _check_idled(self, session: ImapSession, selectable: dict[str, dict | None],
+                           items: tuple[str, ...]) -> None:
+        """Wake the IDLE session of a mailbox that is gone, back, or has a new UIDVALIDITY:
+        its server may not tell it (Cyrus never does)."""
+        assert self._syncer is not None
+        listed = {_canonical(name): status for name, status in selectable.items()}
+        for mailbox in self.idle_mailboxes:
+            recheck = self._recheck[mailbox]
+            if recheck.is_set():
+                continue
+            if _canonical(mailbox) not in listed:
+                if mailbox not in self._missing:
+                    recheck.set()  # deleted: its session finds out and waits for it
+                continue
+            if mailbox in self._missing:
+                recheck.set()  # back
+                continue
+            state = self._syncer.states.get(mailbox)
+            if state is None:
+                continue  # its session has not synced it yet
+            status = listed[_canonical(mailbox)]
+            if status is None:
+                with contextlib.suppress(MailboxNotFound):
+                    status = await session.status(mailbox, items)
+            if status is not None and status.get("UIDVALIDITY") != state.uidvalidity:
+                recheck.set()
 
     def _changed(self, name: str, status: dict[str, int]) -> bool:
         state = self._syncer.states.get(name) if self._syncer else None
@@ -256,3 +353,18 @@ class ImapWatcher:
             self._created.discard(name)
             if self._syncer is not None:
                 self._syncer.states.pop(name, None)
+
+
+def _canonical(name: str) -> str:
+    """INBOX is case-insensitive (RFC 3501 section 5.1); every other name is not."""
+    return "INBOX" if name.upper() == "INBOX" else name
+
+
+async def _first_set(*events: asyncio.Event) -> None:
+    """Until one of ``events`` is set."""
+    waiters = [asyncio.ensure_future(e.wait()) for e in events]
+    try:
+        await asyncio.wait(waiters, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        for waiter in waiters:
+            waiter.cancel()
