@@ -22,7 +22,11 @@ from ..protocols.mime_build import validate_addr_spec
 
 _CONTROL_CHARS = r"\x00-\x1f\x7f"
 _CONTROL = re.compile(f"[{_CONTROL_CHARS}]")
-_HOST = re.compile(r"^[A-Za-z0-9._:\-\[\]]+$")
+# Dot-separated labels of 1 to 63 characters (RFC 1035 section 2.3.4; a name with an empty
+# or longer label has no IDNA form, and the resolver raised UnicodeError); a final dot may
+# end it. IPv4 and IPv6 literals fit.
+_LABEL = r"[A-Za-z0-9_:\-\[\]]{1,63}"
+_HOST = re.compile(rf"^{_LABEL}(?:\.{_LABEL})*\.?$")
 # The validators below, as JSON Schema patterns in the OpenAPI document: a client (or a
 # contract fuzzer) can tell from the schema alone what the gateway accepts.
 _NO_CONTROL_DOC = Field(json_schema_extra={"pattern": f"^[^{_CONTROL_CHARS}]*$"})
@@ -41,7 +45,7 @@ def _no_control_chars(value: str) -> str:
 
 def _hostname(value: str) -> str:
     if not _HOST.match(value):
-        raise ValueError("must be a host name or IP address")
+        raise ValueError("must be a host name (labels of 1 to 63 characters) or an IP address")
     return value
 
 

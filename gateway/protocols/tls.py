@@ -5,6 +5,8 @@ from __future__ import annotations
 import ssl
 from functools import lru_cache
 
+from ..errors import UpstreamUnavailable
+
 
 def client_ssl_context(*, verify: bool = True, ca_file: str | None = None) -> ssl.SSLContext:
     """A client-side TLS context: verified by default against the system CAs or ``ca_file``.
@@ -13,7 +15,14 @@ def client_ssl_context(*, verify: bool = True, ca_file: str | None = None) -> ss
     only; the account must opt out explicitly). Contexts are cached: building one loads the
     CA store, which costs milliseconds per connection otherwise.
     """
-    return _cached_context(bool(verify), ca_file or None)
+    try:
+        return _cached_context(bool(verify), ca_file or None)
+    except (OSError, ssl.SSLError) as exc:
+        # A missing, unreadable or not-PEM CA file (or a name too long for a file): no TLS
+        # with the server, as when its handshake fails (503; the account needs fixing).
+        reason = exc.strerror or "not PEM"
+        raise UpstreamUnavailable(f"the account's ca_file cannot be used ({reason})",
+                                  code="ca_file_unusable") from None
 
 
 @lru_cache(maxsize=64)

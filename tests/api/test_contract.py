@@ -196,6 +196,28 @@ async def test_webhook_host_without_idna_form_is_refused(client: httpx.AsyncClie
     assert resp.status_code == 422, resp.text
 
 
+def test_host_names_have_labels_the_resolver_can_encode(openapi: dict) -> None:
+    pattern = openapi["components"]["schemas"]["ServerConfig"]["properties"]["host"]["pattern"]
+    base = spec()
+    for host, ok in (("mail.example.test", True), ("a" * 63 + ".test", True), ("x.", True),
+                     ("127.0.0.1", True), ("[::1]", True), ("a" * 64 + ".test", False),
+                     ("a..b", False), (".a", False)):
+        assert fits(pattern, host) is ok, host
+        assert accepts(AccountSpec.model_validate,
+                       {**base, "imap": {**base["imap"], "host": host}}) is ok, host
+
+
+async def test_unusable_ca_file_is_a_503_not_a_500(client: httpx.AsyncClient) -> None:
+    # ssl.create_default_context(cafile=...) raised OSError ("File name too long", "No such
+    # file"): a 500 from every route that connects.
+    body = spec(id="acct-ca")
+    body["pop3"] = {**body["imap"], "port": 1110, "ca_file": "/nonexistent/" + "c" * 300}
+    assert (await client.post("/v1/accounts", json=body)).status_code == 201
+    resp = await client.get("/v1/accounts/acct-ca/pop3")
+    assert resp.status_code == 503, resp.text
+    assert resp.json()["code"] == "ca_file_unusable"
+
+
 async def test_webhook_url_with_a_broken_ipv6_host_is_refused(client: httpx.AsyncClient) -> None:
     # urlsplit raises ValueError on an unbalanced "[": that was a 500.
     resp = await client.post("/v1/webhooks", json={"url": "https://[fe80::1/hook",

@@ -48,9 +48,12 @@ class Budget:
     seed: int | None = None
 
 
-# `make fuzz`: every phase, every operation.
-FULL = Budget(ALL_PHASES, max_examples=100, max_time=1500, workers=1)
-# The part the normal test run covers: every operation, fewer cases; no stateful
+# `make fuzz`: every phase, every operation. One worker: with two, Hypothesis describes
+# filters with ast.parse from two threads, which CPython 3.11 does not survive (SystemError
+# "AST constructor recursion depth mismatch", an error of the run, not of the gateway).
+FULL = Budget(ALL_PHASES, max_examples=100, max_time=1200, workers=1)
+# The part the normal test run covers (a fixed seed, so CI is repeatable): every
+# operation, fewer cases; no stateful
 # sequences, and the operations that really send mail or create mailboxes (and so do
 # slow SMTP/IMAP work per case) stay for `make fuzz`.
 BOUNDED = Budget("examples,coverage,fuzzing", max_examples=8, max_time=60, workers=1,
@@ -269,12 +272,26 @@ def config_toml(seeded: Seed, budget: Budget) -> str:
         lines += ["", "[[operations]]", f"include-name = {_toml(name)}",
                   "checks.positive_data_acceptance.expected-statuses = "
                   + _toml([*_ACCEPTED, "422"])]
+    # Accounts the fuzzer creates point at made-up hosts: a 503 (unreachable) or 504 (no
+    # answer) is their documented outcome. A 500 or a 502 (the server refused what the
+    # gateway sent, or the gateway misread the server) still fails the run.
+    lines += ["", "[checks.not_a_server_error]",
+              'expected-statuses = ["2xx", "3xx", "4xx", "503", "504"]']
     # An account's POP3 (IMAP, SMTP) resources answer 404 protocol_not_configured when the
     # account has no such server: the stateful phase's "created resource not found" check
     # does not hold for them by design.
     lines += ["", "[[operations]]",
               f"include-path-regex = {_toml(r'^/v1/accounts/[{]account[}]/.+')}",
               "checks.ensure_resource_availability.enabled = false"]
+    # DELETE /v1/outbox/{id} cancels: the cancelled item stays readable (status
+    # "cancelled"), so "deleted resource still available" does not apply.
+    lines += ["", "[[operations]]", f"include-path-regex = {_toml('^/v1/outbox/')}",
+              "checks.use_after_free.enabled = false"]
+    # A query parameter travels as text: the "false" that stands for a JSON boolean where
+    # append's `flags` wants an array is a valid keyword on the wire.
+    lines += ["", "[[operations]]",
+              f"include-name = {_toml('POST /v1/accounts/{account}/mailboxes/{mailbox}/messages')}",
+              "checks.negative_data_rejection.enabled = false"]
     # Deleting or reconfiguring an account must not take the real data away from the
     # rest of the run: those two operations get throwaway accounts.
     for name in ("DELETE /v1/accounts/{account}", "PATCH /v1/accounts/{account}"):
@@ -285,10 +302,11 @@ def config_toml(seeded: Seed, budget: Budget) -> str:
 
 
 def schemathesis_command(url: str, admin_token: str, budget: Budget, workdir: Path) -> list[str]:
+    # Every check is on by default; `--checks all` would also override the exceptions that
+    # schemathesis.toml makes for single operations.
     cmd = [
         str(SCHEMATHESIS), "--config-file", str(workdir / "schemathesis.toml"), "run",
         f"{url}/openapi.json",
-        "--checks", "all",
         "--phases", budget.phases,
         "--max-examples", str(budget.max_examples),
         "--max-time", str(budget.max_time),
