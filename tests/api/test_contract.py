@@ -247,6 +247,22 @@ async def test_keyword_over_50_characters_is_refused_before_the_server(
     assert resp.status_code == 200, resp.text
 
 
+async def test_keyword_with_an_open_bracket_leaves_the_mailbox_readable(
+        client: httpx.AsyncClient, account: dict, mailstack: MailStack) -> None:
+    # "a[b" is a legal keyword (RFC 3501: "[" is an atom-char); the FETCH tokenizer took
+    # every "[" for a section and answered each listing of the mailbox with a 502.
+    mailstack.deliver(account["email"], b"Subject: k\r\n\r\nbody\r\n")
+    base = f"/v1/accounts/{account['id']}"
+    listing = (await client.get(f"{base}/mailboxes/INBOX/messages")).json()
+    message = listing["items"][0]["id"]
+    resp = await client.patch(f"{base}/messages/{message}", json={"flags": {"add": ["a[b"]}})
+    assert resp.status_code == 200, resp.text
+    resp = await client.get(f"{base}/mailboxes/INBOX/messages")
+    assert resp.status_code == 200, resp.text
+    assert "a[b" in resp.json()["items"][0]["flags"]
+    assert (await client.get(f"{base}/messages/{message}")).status_code == 200
+
+
 async def test_inbox_rename_is_a_conflict(client: httpx.AsyncClient, account: dict) -> None:
     base = f"/v1/accounts/{account['id']}/mailboxes"
     resp = await client.patch(f"{base}/INBOX", json={"path": "Elsewhere"})

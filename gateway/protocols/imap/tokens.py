@@ -19,12 +19,15 @@ from imapclient.exceptions import ProtocolError
 from .wire import Piece
 
 # One token per match: "(", ")", a quoted string (RFC 3501 "quoted", with \" and \\),
-# a literal marker at the end of a text segment, or an atom. An atom may carry a section
-# in brackets, which can hold spaces and parentheses: BODY[HEADER.FIELDS (A B)]<0>.
+# a literal marker at the end of a text segment, or an atom. BODY and BINARY (RFC 3516)
+# carry a section in brackets, which can hold spaces and parentheses:
+# BODY[HEADER.FIELDS (A B)]<0>. Any other "[" is an atom-char like the rest (a keyword such
+# as "a[b" is legal, RFC 3501 section 9: one message carrying it must not make its mailbox
+# unreadable); "]" is not.
 _TOKEN = re.compile(
     rb'[ \t]*(?:(\()|(\))|"((?:[^"\\]|\\.)*)"'
     rb"|(\{\d+\+?\}\Z)"
-    rb"|([^ \t()\"{\[\]]+(?:\[[^\]]*\][^ \t()\"{\[\]]*)?|\[[^\]]*\][^ \t()\"{\[\]]*)"
+    rb"|((?i:BODY|BINARY(?:\.SIZE)?)\[[^\]]*\][^ \t()\"{\[\]]*|[^ \t()\"{\]]+)"
     rb"|(\S))",  # anything else is an error, never silently skipped
     re.S,
 )
