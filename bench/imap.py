@@ -2,13 +2,14 @@
 
 Run by hand (not in CI), from the repository root:
 
-    .venv/bin/python bench/imap.py [--messages 10000] [--rounds 200]
+    .venv/bin/python bench/imap.py [--messages 10000] [--rounds 200] [--server cyrus]
 
-Starts a private Dovecot (tests/mailstack.py), seeds an INBOX of 10,000 messages
-plus one of 20 MB, starts the gateway as a real server (``python -m gateway
-serve``: uvicorn with uvloop and httptools) and compares, each row with the
-raw-IMAP figure measured in this run (stdlib imaplib on warm STARTTLS connections,
-fetching the same items, no parsing):
+Starts a private Dovecot (tests/mailstack.py; with ``--server cyrus`` also a Cyrus beside
+it, tests/cyrusstack.py, which then is the IMAP server measured), seeds an INBOX of 10,000
+messages plus one of 20 MB (Dovecot: straight into the Maildir; Cyrus: MULTIAPPEND),
+starts the gateway as a real server (``python -m gateway serve``: uvicorn with uvloop and
+httptools) and compares, each row with the raw-IMAP figure measured in this run (stdlib
+imaplib on warm STARTTLS connections, fetching the same items, no parsing):
 
 - list newest 50, p50 sequential               target: gateway/raw <= 2.0
 - the same with 8 concurrent clients (req/s)    target: gateway/raw >= 0.5
@@ -16,6 +17,9 @@ fetching the same items, no parsing):
 - list p50 while 4 clients download 20 MB        target: loaded/unloaded <= 1.5
   (and, for reference, while 4 slow clients download at 2 MB/s each)
 - one FETCH of N lines: our reader vs aioimaplib's (its quadratic defect)
+
+``--no-quickack`` runs the gateway without the IMAP wire's TCP_QUICKACK, to see the ~40 ms
+delayed-ACK stall it prevents on Cyrus (which answers a pipelined FETCH + NOOP in two writes).
 """
 
 from __future__ import annotations
@@ -44,9 +48,13 @@ sys.path.insert(0, str(ROOT))
 import httpx  # noqa: E402
 
 from bench.leanhttp import LeanHttp, download  # noqa: E402
+from tests.cyrusstack import remove, start_cyrus  # noqa: E402
 from tests.mailstack import MailStack, make_stack_dir, start_mailstack  # noqa: E402
 
 LIST_ITEMS = "(UID FLAGS ENVELOPE BODYSTRUCTURE RFC822.SIZE INTERNALDATE)"
+# `gateway serve` without the IMAP wire's TCP_QUICKACK (the delayed-ACK stall, for comparison)
+NO_QUICKACK = ("import sys; import gateway.protocols.imap.wire as w; w._TCP_QUICKACK = None; "
+               "from gateway.__main__ import main; sys.exit(main())")
 ADMIN = "bench-admin-" + secrets.token_hex(8)
 
 
@@ -92,12 +100,25 @@ def p50(values: list[float]) -> float:
 SECURITY = "starttls"  # both sides alike; --security none compares plain IMAP
 
 
+class QuickAckIMAP4(imaplib.IMAP4):
+    """imaplib that acknowledges every line at once (TCP_QUICKACK), as the gateway's wire
+    does: Cyrus answers in several writes and holds a later one under Nagle until the
+    earlier is acknowledged, which a delayed ACK makes ~40 ms late (imaplib as is: ~44 ms
+    for any FETCH on Cyrus, a floor of nothing but that stall)."""
+
+    def readline(self) -> bytes:
+        line = super().readline()
+        with contextlib.suppress(OSError, AttributeError):
+            self.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_QUICKACK, 1)
+        return line
+
+
 class Raw:
     """stdlib imaplib on a warm, selected connection, secured like the gateway's account
     (STARTTLS with the certificate verified, unless --security none)."""
 
     def __init__(self, stack: MailStack, user: str) -> None:
-        self.conn = imaplib.IMAP4(stack.host, stack.imap)
+        self.conn = QuickAckIMAP4(stack.host, stack.imap)
         if SECURITY == "starttls":
             self.conn.starttls(ssl.create_default_context(cafile=str(stack.cert)))
         self.conn.login(user, stack.password)
@@ -155,7 +176,7 @@ async def reader_vs_aioimaplib(stack: MailStack, user: str, lines: int) -> tuple
 
     raw = Raw(stack, user)
     try:
-        # the exact bytes Dovecot sends for it, captured with a plain socket read
+        # the exact bytes the server sends for it, captured with a plain socket read
         data = capture_fetch(stack, user, f"1:{lines}", "(UID FLAGS)")
     finally:
         raw.close()
@@ -206,13 +227,22 @@ async def main() -> None:
     parser.add_argument("--big-mb", type=int, default=20)
     parser.add_argument("--security", choices=["starttls", "none"], default="starttls",
                         help="of the gateway's account and of the raw connections alike")
+    parser.add_argument("--server", choices=["dovecot", "cyrus"], default="dovecot",
+                        help="the IMAP server measured (Cyrus is started beside Dovecot)")
+    parser.add_argument("--no-quickack", action="store_true",
+                        help="run the gateway without its TCP_QUICKACK (to compare)")
     args = parser.parse_args()
     global SECURITY
     SECURITY = args.security
 
-    stack = start_mailstack(make_stack_dir("mailgate-bench-imap-"))
+    dovecot = start_mailstack(make_stack_dir("mailgate-bench-imap-"))
+    cyrus = None
     gateway = None
     try:
+        stack = dovecot
+        if args.server == "cyrus":
+            stack = cyrus = start_cyrus(dovecot)
+        print(f"server: {args.server}", file=sys.stderr)
         user = stack.new_user("bench")
         t = time.perf_counter()
         stack.seed_maildir(user, [big_message(args.big_mb * 1024 * 1024)], index=False)
@@ -223,8 +253,11 @@ async def main() -> None:
         env = {**os.environ, "GATEWAY_ADMIN_TOKEN": ADMIN, "GATEWAY_SECRET_KEY": "bench",
                "GATEWAY_DATABASE_URL": f"sqlite+aiosqlite:///{stack.dir}/bench.db",
                "GATEWAY_PORT": str(port), "GATEWAY_LOG_LEVEL": "warning"}
+        command = [sys.executable, "-m", "gateway", "serve"]
+        if args.no_quickack:
+            command[1:3] = ["-c", NO_QUICKACK]
         gateway = subprocess.Popen(  # noqa: ASYNC220 - started once, before measuring
-            [sys.executable, "-m", "gateway", "serve"], cwd=ROOT, env=env)
+            command, cwd=ROOT, env=env)
         base = f"http://127.0.0.1:{port}"
         headers = {"Authorization": f"Bearer {ADMIN}"}
         async with httpx.AsyncClient(base_url=base, headers=headers, timeout=120) as client:
@@ -325,7 +358,9 @@ async def main() -> None:
         if gateway is not None:
             gateway.terminate()
             gateway.wait(10)
-        stack.stop()
+        if cyrus is not None:
+            remove(cyrus)
+        dovecot.stop()
 
 
 def proc_cpu(pid: int) -> float:

@@ -80,6 +80,14 @@ set_paths() {
     PIDFILE=$DIR/run/master.pid
     SASLDB=$DIR/sasldb2
     LOG=$DIR/log/master.log
+    # Cyrus rewrites a file under proc_path and takes a lock file under mboxname_lockpath for
+    # every command: on tmpfs, as packaged Cyrus has them (/run/cyrus), a NOOP takes ~0.2 ms;
+    # on a disk ~0.6 ms. /dev/shm when there is one, else the stack's own run/.
+    if [ -d /dev/shm ] && [ -w /dev/shm ]; then
+        FAST=/dev/shm/mailgate-$(basename "$DIR")
+    else
+        FAST=$DIR/run
+    fi
 }
 
 set_ports() {
@@ -141,7 +149,8 @@ write_config() {
     local cert=$1 key=$2
     # conf/socket: each imapd binds its IDLE socket there (conf/socket/idle.<pid>) for idled's
     # pushes; without it IDLE learns of nothing until the client ends it.
-    mkdir -p "$DIR"/{conf,conf/socket,spool,sieve,run,log}
+    mkdir -p "$DIR"/{conf,conf/socket,spool,sieve,run,log} "$FAST"/{proc,lock}
+    chown -R cyrus:mail "$FAST"
     if [ -z "$cert" ]; then
         cert=$DIR/cert.pem
         key=$DIR/key.pem
@@ -185,8 +194,8 @@ xlist-archive: Archive
 idlesocket: $DIR/run/idle
 notifysocket: $DIR/run/notify
 lmtpsocket: $DIR/run/lmtp
-mboxname_lockpath: $DIR/run/lock
-proc_path: $DIR/run/proc
+mboxname_lockpath: $FAST/lock
+proc_path: $FAST/proc
 lmtp_downcase_rcpt: yes
 popminpoll: 0
 syslog_prefix: cyrus-test
@@ -253,7 +262,7 @@ cmd_stop() {
     [ -d "$1" ] || return 0
     set_paths "$(cd "$1" && pwd -P)"
     local pid
-    pid=$(master_pid) || return 0
+    pid=$(master_pid) || { [ "$FAST" = "$DIR/run" ] || rm -rf "$FAST"; return 0; }
     kill -TERM "$pid" 2>/dev/null || true
     local deadline=$((SECONDS + 10))
     while [ -e "/proc/$pid" ] && ! grep -q '^State:.*Z' "/proc/$pid/status" 2>/dev/null; do
@@ -265,6 +274,7 @@ cmd_stop() {
     done
     # Children (imapd, pop3d, idled) of a stopped master: end them too.
     pkill -KILL -f -- "-C $CONF" 2>/dev/null || true
+    [ "$FAST" = "$DIR/run" ] || rm -rf "$FAST"
 }
 
 cmd_status() {
