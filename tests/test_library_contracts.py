@@ -208,6 +208,30 @@ def test_aioimaplib_reader_is_unreachable_from_the_transport() -> None:
         assert name in BufferedShim.__dict__
 
 
+_BOTH = {"AUTH", "SELECTED"}
+# Every command the gateway sends that aioimaplib's table knows, and the states it allows.
+_STATES_OF = {
+    "CAPABILITY": {"NONAUTH", *_BOTH}, "NOOP": {"NONAUTH", *_BOTH},
+    "LOGOUT": {"NONAUTH", "LOGOUT", *_BOTH},
+    "STARTTLS": {"NONAUTH"}, "LOGIN": {"NONAUTH"}, "AUTHENTICATE": {"NONAUTH"},
+    "ENABLE": {"AUTH"},
+    **dict.fromkeys(("SELECT", "EXAMINE", "LIST", "LSUB", "STATUS", "CREATE", "DELETE",
+                     "RENAME", "SUBSCRIBE", "UNSUBSCRIBE", "APPEND"), _BOTH),
+    **dict.fromkeys(("UID", "FETCH", "STORE", "COPY", "MOVE", "EXPUNGE", "SEARCH", "IDLE"),
+                    {"SELECTED"}),
+}
+
+
+def test_aioimaplib_command_table_gives_each_command_its_rfc3501_states() -> None:
+    """``ImapConnection._run`` refuses a command whose state aioimaplib's ``Commands``
+    table does not allow (gateway/protocols/imap/connection.py ``_not_in_state``): the
+    table must keep allowing each command the gateway sends where the gateway sends it."""
+    table = {verb: set(aioimaplib.Commands[verb].valid_states) for verb in _STATES_OF}
+    assert table == _STATES_OF
+    assert {aioimaplib.NONAUTH, aioimaplib.AUTH, aioimaplib.SELECTED, aioimaplib.STARTED} == {
+        "NONAUTH", "AUTH", "SELECTED", "STARTED"}
+
+
 async def test_aioimaplib_handles_no_response_under_the_wire_protocol() -> None:
     """Responses fed to ``ImapWireProtocol`` go to the gateway's reader only: aioimaplib
     starts no task of its own (its greeting handler would) and its state stays where

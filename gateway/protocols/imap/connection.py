@@ -19,6 +19,7 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from typing import Any
 
+import aioimaplib
 from imapclient.exceptions import ProtocolError
 
 from ...errors import (
@@ -37,6 +38,19 @@ __all__ = ["ImapConnection", "ImapRejected", "SelectedMailbox"]
 # RFC 5530 response codes that blame the request, not the server.
 _INPUT_CODES = frozenset({"CANNOT", "CLIENTBUG", "LIMIT", "TOOBIG", "BADCHARSET", "PARSE"})
 _TIMING = re.compile(r" *\([0-9.+ ]+ secs\)\.?\Z")  # Dovecot appends "(0.001 + 0.000 secs)."
+
+# The connection's state (RFC 3501 section 3) is aioimaplib's: its protocol object holds
+# it (``ImapWireProtocol.state``, aioimaplib's constants) and its command table
+# (``aioimaplib.Commands``) says which states allow a command. A command the state does
+# not allow is answered here as the server would answer it (BAD), without a round trip.
+# The state a tagged OK leads to:
+_STATE_AFTER_OK = {
+    b"LOGIN": aioimaplib.AUTH, b"AUTHENTICATE": aioimaplib.AUTH,
+    b"SELECT": aioimaplib.SELECTED, b"EXAMINE": aioimaplib.SELECTED,
+    b"UNSELECT": aioimaplib.AUTH, b"CLOSE": aioimaplib.AUTH, b"LOGOUT": aioimaplib.LOGOUT,
+}
+# RFC 3501 section 6.3.1: a SELECT or EXAMINE that fails leaves no mailbox selected.
+_STATE_AFTER_FAILURE = {b"SELECT": aioimaplib.AUTH, b"EXAMINE": aioimaplib.AUTH}
 
 
 class ImapRejected(UpstreamRejected):
@@ -118,6 +132,12 @@ class ImapConnection:
     def has(self, capability: str) -> bool:
         return capability.upper() in self.capabilities
 
+    @property
+    def state(self) -> str:
+        """aioimaplib's name of the connection state: ``NONAUTH``, ``AUTH``, ``SELECTED``,
+        ``LOGOUT`` (``STARTED`` before a connection, ``CONNECTED`` before the greeting)."""
+        return self._proto.state if self._proto is not None else aioimaplib.STARTED
+
     async def connect(self) -> None:
         """Open the connection, read the greeting, upgrade with STARTTLS if asked."""
         loop = asyncio.get_running_loop()
@@ -134,6 +154,8 @@ class ImapConnection:
                 greeting = await proto.greeting
                 if greeting.kind == b"BYE":
                     raise UpstreamUnavailable(_text(greeting.text), protocol="imap")
+                # RFC 3501 section 7.1.4: PREAUTH means already authenticated.
+                proto.state = aioimaplib.AUTH if greeting.kind == b"PREAUTH" else aioimaplib.NONAUTH
                 if self.security == "starttls":
                     await self._starttls(loop, context)
                 caps = parse_capabilities([greeting])
@@ -223,6 +245,11 @@ class ImapConnection:
         if proto is None or not self.alive and parts[0] != b"LOGOUT":
             raise UpstreamUnavailable("IMAP connection is closed", protocol="imap")
         async with self._lock:
+            refused = _not_in_state(proto.state, parts[0])
+            if refused is not None:
+                if check:
+                    raise _rejected(parts, refused)
+                return refused
             self._tagnum += 1
             tag = b"G%d" % self._tagnum
             pending = proto.pending = Pending(tag, asyncio.get_running_loop(), idle=idle)
@@ -231,6 +258,10 @@ class ImapConnection:
                 if idle:
                     return Completion("+", await pending.continuation, [])
                 result = await pending.future
+            after = (_STATE_AFTER_OK if result.status == "OK" else _STATE_AFTER_FAILURE).get(
+                parts[0])
+            if after is not None:
+                proto.state = after
         self.last_used = time.monotonic()
         self._track_selected(result)
         if check and result.status != "OK":
@@ -246,6 +277,10 @@ class ImapConnection:
         if proto is None or not self.alive:
             raise UpstreamUnavailable("IMAP connection is closed", protocol="imap")
         async with self._lock:
+            for parts in (first, second):
+                refused = _not_in_state(proto.state, parts[0])
+                if refused is not None:
+                    raise _rejected(parts, refused)
             tag1 = b"G%d" % (self._tagnum + 1)
             tag2 = b"G%d" % (self._tagnum + 2)
             self._tagnum += 2
@@ -375,6 +410,16 @@ class ImapConnection:
         except (ConnectionError, OSError) as exc:
             self.close()
             raise UpstreamUnavailable(f"IMAP connection lost: {exc}", protocol="imap") from exc
+
+
+def _not_in_state(state: str, verb: Arg) -> Completion | None:
+    """The BAD a server gives a command its state does not allow (by aioimaplib's command
+    table; a command the table does not know is left to the server), or None."""
+    command = aioimaplib.Commands.get(verb.decode("ascii", "replace").upper())
+    if command is None or state in command.valid_states:
+        return None
+    return Completion("BAD", b"not valid in the %s state (RFC 3501 section 3)"
+                      % state.encode("ascii"), [])
 
 
 def _text(raw: bytes) -> str:

@@ -1,7 +1,9 @@
 """IMAP on the wire: a linear response reader and the asyncio protocol beneath a session.
 
-The protocol is aioimaplib's ``IMAP4ClientProtocol`` (its connection state), with
-its response handling replaced because of defects listed in MAILSTACK.md: it
+The protocol is aioimaplib's ``IMAP4ClientProtocol``: its connection state (RFC 3501
+section 3), which ``ImapConnection`` moves and checks every command against with
+aioimaplib's command table. Its response handling is replaced because of defects listed
+in MAILSTACK.md (tests/test_library_contracts.py checks that it cannot run): it
 rescans every line of a FETCH per new line (quadratic: 8,000 FETCH lines cost
 ~16 s of CPU), recurses once per line (RecursionError near 1,000 lines in one
 read), drops unsolicited EXISTS/EXPUNGE/VANISHED outside IDLE, cannot send
