@@ -460,6 +460,9 @@ def _without_arguments(text: str, parts: tuple[Arg, ...]) -> str:
             forms.update(value[1:-1].split())
     forms |= {decode_mailbox(f) for f in forms}
     forms |= {f.strip() for f in forms}  # servers may drop surrounding white space
+    # Servers may change case, and Unicode case mapping can change length ("ß" -> "SS"),
+    # which a case-insensitive match of the original does not catch.
+    forms |= {f.upper() for f in forms} | {f.casefold() for f in forms}
     for form in sorted(forms, key=len, reverse=True):
         if len(form) >= 3:  # shorter ones say nothing, and would garble the server's words
             text = re.sub(re.escape(form), "[...]", text, flags=re.IGNORECASE)
