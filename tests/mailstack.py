@@ -45,8 +45,9 @@ class MailStackError(RuntimeError):
     """The mailstack script failed; the message holds its output and log tails."""
 
 
-def _script(*args: str, timeout: float = 600) -> str:
-    """Run scripts/mailstack.sh; returns its combined output, raises MailStackError."""
+def _script(*args: str, timeout: float = 600, env: dict[str, str] | None = None) -> str:
+    """Run scripts/mailstack.sh; returns its combined output, raises MailStackError.
+    ``env`` adds variables to the environment (the OAuth2 settings of ``start``)."""
     # The script redirects the daemons' stdio to a log file, so pipes are safe here.
     proc = subprocess.run(
         ["bash", str(SCRIPT), *args],
@@ -56,6 +57,7 @@ def _script(*args: str, timeout: float = 600) -> str:
         text=True,
         timeout=timeout,
         check=False,
+        env={**os.environ, **env} if env else None,
     )
     if proc.returncode != 0:
         raise MailStackError(
@@ -411,24 +413,40 @@ class MailStack:
             os.chown(path / "maildirfolder", MAIL_UID, MAIL_GID)
 
 
-def start_mailstack(dir: Path | str, base_port: int | None = None) -> MailStack:
+def start_mailstack(
+    dir: Path | str, base_port: int | None = None, *,
+    oauth2_introspection_url: str | None = None, oauth2_client_id: str = "",
+    oauth2_client_secret: str = "", auth_debug: bool = False,
+) -> MailStack:
     """Start (or attach to) the stack in ``dir``; returns when every port greets.
 
     Without ``base_port`` a random free block of 8 ports is chosen (retried if another
     program takes it first), so several test runs on one machine never collide.
+
+    With ``oauth2_introspection_url`` the stack also takes XOAUTH2 and OAUTHBEARER on IMAP,
+    POP3 and SMTP AUTH, each token checked at that RFC 7662 endpoint with the given client
+    credentials (password logins are unchanged); ``auth_debug`` writes Dovecot's auth
+    debug log to DIR/log/dovecot.log. The OAuth2 settings are kept for later starts.
     """
+    env = {}
+    if oauth2_introspection_url:
+        env = {"MAILSTACK_OAUTH2_INTROSPECTION_URL": oauth2_introspection_url,
+               "MAILSTACK_OAUTH2_CLIENT_ID": oauth2_client_id,
+               "MAILSTACK_OAUTH2_CLIENT_SECRET": oauth2_client_secret}
+    if auth_debug:
+        env["MAILSTACK_AUTH_DEBUG"] = "1"
     d = Path(dir)
     d.mkdir(parents=True, exist_ok=True)
     d = d.resolve()
     if base_port is not None:
-        _script("start", str(d), str(base_port))
+        _script("start", str(d), str(base_port), env=env)
         return MailStack.from_env(d)
     env_file = d / "mailstack.env"
     if env_file.exists():
         # Already started once: keep its ports (a no-op if it is still running).
         try:
             old = int(_read_env(env_file)["BASEPORT"])
-            _script("start", str(d), str(old))
+            _script("start", str(d), str(old), env=env)
             return MailStack.from_env(d)
         except (KeyError, ValueError, MailStackError):
             pass
@@ -436,7 +454,7 @@ def start_mailstack(dir: Path | str, base_port: int | None = None) -> MailStack:
     for _ in range(5):
         base = pick_base_port()
         try:
-            _script("start", str(d), str(base))
+            _script("start", str(d), str(base), env=env)
             return MailStack.from_env(d)
         except MailStackError as e:
             last = e

@@ -37,7 +37,7 @@ from authlib.oauth2.rfc7009 import RevocationEndpoint
 from authlib.oauth2.rfc7636 import CodeChallenge
 from authlib.oauth2.rfc7662 import IntrospectionEndpoint
 from flask import Flask, Response, request
-from werkzeug.serving import make_server
+from werkzeug.serving import WSGIRequestHandler, make_server
 
 DOMAIN = "example.test"
 PASSWORD = "secret"
@@ -167,7 +167,8 @@ class OAuthServer:
         self.revocations = 0
         self.lock = threading.RLock()
         self.app = self._build_app(refresh_rotation)
-        self._http = make_server("127.0.0.1", 0, self.app, threaded=True)
+        self._http = make_server("127.0.0.1", 0, self.app, threaded=True,
+                                 request_handler=_QuietHandler)
         self.port = self._http.server_port
         self._thread: threading.Thread | None = None
         # The resource server (Dovecot) authenticates itself at the introspection endpoint.
@@ -416,6 +417,13 @@ class OAuthServer:
                                               "client_credentials"]}
 
         return app
+
+
+class _QuietHandler(WSGIRequestHandler):
+    """No access log: request lines carry authorization codes and states."""
+
+    def log_request(self, *args: object, **kwargs: object) -> None:
+        pass
 
 
 def _json_error(error: str, description: str) -> tuple[dict, int]:
