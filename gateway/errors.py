@@ -35,11 +35,17 @@ to HTTP statuses (problem+json). Each class carries a stable machine ``code``.
         ├── UpstreamAuthFailed            auth_failed
         ├── UpstreamUnavailable (ConnectionError)   <protocol>_unavailable
         └── UpstreamTimeout (TimeoutError)          upstream_timeout
+
+Errors carry typed attributes, never a free dict: ``UpstreamError.protocol`` and
+``smtp_code`` (the server's reply code), ``UpstreamRejected.rejected`` (each recipient's
+refusal), ``RateLimited.retry_after``, ``SendQuotaExceeded.limit``. Which of them a client
+sees is decided once, in ``gateway.api.errors``.
 """
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Sequence
+from dataclasses import dataclass
 
 
 class GatewayError(Exception):
@@ -48,12 +54,11 @@ class GatewayError(Exception):
     code = "internal_error"
     title = "Internal error"
 
-    def __init__(self, detail: str = "", *, code: str | None = None, **extra: Any) -> None:
+    def __init__(self, detail: str = "", *, code: str | None = None) -> None:
         super().__init__(detail or self.title)
         self.detail = detail or self.title
         if code is not None:
             self.code = code
-        self.extra = extra
 
 
 class InvalidInput(GatewayError):
@@ -183,8 +188,9 @@ class RateLimited(AccessDenied):
     code = "rate_limited"
     title = "Too many requests"
 
-    def __init__(self, detail: str = "", *, retry_after: float = 1.0, **extra: Any) -> None:
-        super().__init__(detail, **extra)
+    def __init__(self, detail: str = "", *, code: str | None = None,
+                 retry_after: float = 1.0) -> None:
+        super().__init__(detail, code=code)
         self.retry_after = retry_after
 
 
@@ -199,23 +205,47 @@ class SendQuotaExceeded(RateLimited):
         self.limit = limit
 
 
+@dataclass(frozen=True)
+class RecipientRefusal:
+    """One recipient the SMTP server refused (RCPT TO or, with LMTP-like servers, DATA)."""
+
+    address: str
+    code: int
+    message: str
+
+
 class UpstreamError(GatewayError):
-    """A mail server answered with an error; ``detail`` holds its reply."""
+    """A mail server answered with an error; ``detail`` holds its reply.
+
+    ``protocol``: ``smtp``, ``imap`` or ``pop3``; ``smtp_code``: the SMTP reply code, when
+    one reply caused the error.
+    """
 
     code = "upstream_error"
     title = "Mail server error"
 
     def __init__(
         self, detail: str = "", *, code: str | None = None, protocol: str | None = None,
-        **extra: Any,
+        smtp_code: int | None = None,
     ) -> None:
-        super().__init__(detail, code=code, **extra)
+        super().__init__(detail, code=code)
         self.protocol = protocol
+        self.smtp_code = smtp_code
 
 
 class UpstreamRejected(UpstreamError):
+    """``rejected``: each recipient's refusal, when the server refused recipients."""
+
     code = "upstream_rejected"
     title = "Mail server rejected the command"
+
+    def __init__(
+        self, detail: str = "", *, code: str | None = None, protocol: str | None = None,
+        smtp_code: int | None = None, rejected: Sequence[RecipientRefusal] | None = None,
+    ) -> None:
+        super().__init__(detail, code=code, protocol=protocol, smtp_code=smtp_code)
+        self.rejected: tuple[RecipientRefusal, ...] | None = (
+            None if rejected is None else tuple(rejected))
 
 
 class UpstreamTransient(UpstreamRejected):
@@ -238,11 +268,11 @@ class UpstreamUnavailable(UpstreamError, ConnectionError):
 
     def __init__(
         self, detail: str = "", *, code: str | None = None, protocol: str | None = None,
-        retry_after: int = 5, **extra: Any,
+        smtp_code: int | None = None, retry_after: int = 5,
     ) -> None:
         if code is None and protocol:
             code = f"{protocol}_unavailable"
-        super().__init__(detail, code=code, protocol=protocol, **extra)
+        super().__init__(detail, code=code, protocol=protocol, smtp_code=smtp_code)
         self.retry_after = retry_after
 
 

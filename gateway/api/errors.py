@@ -10,10 +10,11 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from .. import errors as e
+from .schemas.send import RejectedRecipient
 
 log = logging.getLogger(__name__)
 
@@ -55,7 +56,12 @@ class Problem(BaseModel):
     status: int
     detail: str
     code: str
-    errors: list[dict[str, Any]] | None = None
+    errors: list[dict[str, Any]] | None = Field(
+        default=None, description="validation_error: what is wrong where")
+    smtp_code: int | None = Field(
+        default=None, description="The SMTP server's reply code, when one reply refused")
+    rejected: list[RejectedRecipient] | None = Field(
+        default=None, description="Every recipient refused: each one's SMTP reply")
 
 
 def status_of(exc: e.GatewayError) -> int:
@@ -109,7 +115,19 @@ def gateway_problem(exc: e.GatewayError) -> JSONResponse:
     if status >= 500:
         log.warning("%s: %s", exc.code, exc.detail)
     return problem(status, exc.code, exc.detail, title=exc.title, headers=headers,
-                   **exc.extra)
+                   **problem_fields(exc))
+
+
+def problem_fields(exc: e.GatewayError) -> dict[str, Any]:
+    """The typed attributes of an error that its problem+json shows (``Problem``'s optional
+    fields); every other attribute (``protocol``, ``limit``, ...) stays inside."""
+    fields: dict[str, Any] = {}
+    if isinstance(exc, e.UpstreamError) and exc.smtp_code is not None:
+        fields["smtp_code"] = exc.smtp_code
+    if isinstance(exc, e.UpstreamRejected) and exc.rejected is not None:
+        fields["rejected"] = [{"address": r.address, "code": r.code, "message": r.message}
+                              for r in exc.rejected]
+    return fields
 
 
 def _loc_part(part: Any) -> Any:

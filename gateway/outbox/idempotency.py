@@ -58,26 +58,37 @@ def should_keep(exc: e.GatewayError) -> bool:
 
 
 def error_body(exc: e.GatewayError) -> dict[str, Any]:
+    """The stored form of a kept error (``extra``: its typed fields, as stored since v1)."""
     cls = type(exc)
     while cls.__name__ not in e.__dict__ and cls is not e.GatewayError:
         cls = cls.__mro__[1]  # e.g. RecipientsRefused -> UpstreamRejected
-    return {"class": cls.__name__, "code": exc.code, "detail": exc.detail,
-            "extra": {k: v for k, v in exc.extra.items() if _jsonable(v)}}
+    extra: dict[str, Any] = {}
+    if isinstance(exc, e.UpstreamError) and exc.smtp_code is not None:
+        extra["smtp_code"] = exc.smtp_code
+    if isinstance(exc, e.UpstreamRejected) and exc.rejected is not None:
+        extra["rejected"] = [{"address": r.address, "code": r.code, "message": r.message}
+                             for r in exc.rejected]
+    return {"class": cls.__name__, "code": exc.code, "detail": exc.detail, "extra": extra}
 
 
 def error_from(body: dict[str, Any]) -> e.GatewayError:
+    """The error :func:`error_body` stored; unknown ``extra`` keys are ignored."""
     cls = getattr(e, str(body.get("class")), None)
     if not (isinstance(cls, type) and issubclass(cls, e.GatewayError)):
         cls = e.UpstreamRejected
-    return cls(body.get("detail", ""), code=body.get("code"), **(body.get("extra") or {}))
-
-
-def _jsonable(value: Any) -> bool:
-    try:
-        json.dumps(value)
-    except (TypeError, ValueError):
-        return False
-    return True
+    extra = body.get("extra") or {}
+    smtp_code = extra.get("smtp_code")
+    smtp_code = smtp_code if isinstance(smtp_code, int) else None
+    if issubclass(cls, e.UpstreamRejected):
+        rejected = extra.get("rejected")
+        return cls(body.get("detail", ""), code=body.get("code"), smtp_code=smtp_code,
+                   rejected=None if not isinstance(rejected, list) else [
+                       e.RecipientRefusal(str(r.get("address", "")), int(r.get("code", 0)),
+                                          str(r.get("message", "")))
+                       for r in rejected if isinstance(r, dict)])
+    if issubclass(cls, e.UpstreamError):
+        return cls(body.get("detail", ""), code=body.get("code"), smtp_code=smtp_code)
+    return cls(body.get("detail", ""), code=body.get("code"))
 
 
 class IdempotencyGuard:

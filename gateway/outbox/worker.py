@@ -41,7 +41,7 @@ from typing import Any
 
 from ..accounts.registry import AccountRegistry
 from ..backoff import backoff_delay
-from ..errors import AccountNotFound, GatewayError, ProtocolNotConfigured
+from ..errors import AccountNotFound, GatewayError, ProtocolNotConfigured, UpstreamError
 from ..events.bus import EventBus
 from ..events.types import MESSAGE_FAILED, MESSAGE_SENT
 from ..protocols.smtp import RecipientsRefused, is_retryable
@@ -313,7 +313,8 @@ class OutboxWorker:
     async def _fail(self, job: OutboxJob, entry: dict[str, Any], exc: GatewayError) -> None:
         log.warning("outbox: %s failed after %d attempt(s): %s", job.id, job.attempts,
                     exc.detail)
-        rejected = exc.extra.get("rejected") if isinstance(exc, RecipientsRefused) else None
+        rejected = ([{"address": r.address, "code": r.code, "message": r.message}
+                     for r in exc.rejected] if isinstance(exc, RecipientsRefused) else None)
         async with self.repo.writing(), self.events.transaction() as batch:
             await self.repo.finish(job, status="failed", entry={**entry, **_error_entry(exc)},
                                    conn=batch.conn, last_error=_text(exc), rejected=rejected)
@@ -324,8 +325,8 @@ class OutboxWorker:
 
 def _error_entry(exc: GatewayError) -> dict[str, Any]:
     out: dict[str, Any] = {"error": _text(exc)}
-    if "smtp_code" in exc.extra:
-        out["code"] = exc.extra["smtp_code"]
+    if isinstance(exc, UpstreamError) and exc.smtp_code is not None:
+        out["code"] = exc.smtp_code
     elif isinstance(exc, RecipientsRefused) and exc.rejected:
         out["code"] = exc.rejected[0].code
     return out

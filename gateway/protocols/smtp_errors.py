@@ -10,7 +10,6 @@
 from __future__ import annotations
 
 import ssl
-from dataclasses import dataclass
 
 from aiosmtplib.errors import (
     SMTPAuthenticationError,
@@ -22,6 +21,7 @@ from aiosmtplib.errors import (
 
 from ..errors import (
     GatewayError,
+    RecipientRefusal,
     UpstreamAuthFailed,
     UpstreamRejected,
     UpstreamTimeout,
@@ -30,24 +30,19 @@ from ..errors import (
 )
 from .smtp_replies import Category, classify, describe
 
-
-@dataclass(frozen=True)
-class RecipientResult:
-    address: str
-    code: int
-    message: str
+RecipientResult = RecipientRefusal  # a recipient's reply, as the SMTP session reports it
 
 
 class RecipientsRefused(UpstreamRejected):
     """Every recipient was refused; ``rejected`` holds each reply."""
 
-    def __init__(self, rejected: list[RecipientResult], *, transient: bool) -> None:
+    rejected: tuple[RecipientRefusal, ...]
+
+    def __init__(self, rejected: list[RecipientRefusal], *, transient: bool) -> None:
         detail = "; ".join(f"{r.address}: {describe(r.code, r.message)}" for r in rejected[:10])
         super().__init__(f"all recipients refused: {detail}",
                          code="smtp_deferred" if transient else "smtp_rejected", protocol="smtp",
-                         rejected=[{"address": r.address, "code": r.code, "message": r.message}
-                                   for r in rejected])
-        self.rejected = rejected
+                         rejected=rejected)
         self.transient = transient
 
 
