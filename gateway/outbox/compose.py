@@ -21,6 +21,7 @@ from ..protocols.mime_build import (
     validate_addr_spec,
 )
 from ..protocols.mime_raw import normalise_raw
+from .outgoing import AddressInput, AttachmentInput, OutgoingMessage
 from .sender_policy import check_raw_senders, check_senders
 
 _WHITESPACE = re.compile(r"\s+")
@@ -39,40 +40,31 @@ class Composed:
 
 
 async def compose_json(
-    account: Account, request: dict[str, Any], *, mail: Any | None, max_bytes: int,
+    account: Account, request: OutgoingMessage, *, mail: Any | None, max_bytes: int,
 ) -> Composed:
-    """Validate and build a JSON send request (``SendRequest.model_dump()``)."""
-    sender = parse_address(_address_arg(request.get("from_") or request.get("from")
-                                        or account.email), where="from")
+    """Validate and build a JSON send request."""
+    sender = parse_address(_address_arg(request.sender or account.email), where="from")
     check_senders(account, [("from", sender.address)])  # From header and envelope sender
-    to = [parse_address(_address_arg(v), where=f"to[{i}]") for i, v in enumerate(request["to"])]
-    cc = [parse_address(_address_arg(v), where=f"cc[{i}]") for i, v in enumerate(request["cc"])]
-    bcc = [parse_address(_address_arg(v), where=f"bcc[{i}]")
-           for i, v in enumerate(request["bcc"])]
-    reply_to_raw = request.get("reply_to")
-    if reply_to_raw is None:
-        reply_to_raw = []
-    elif not isinstance(reply_to_raw, list):
-        reply_to_raw = [reply_to_raw]
-    reply_to = [parse_address(_address_arg(v), where=f"reply_to[{i}]")
-                for i, v in enumerate(reply_to_raw)]
-    attachments = [_attachment(a, i) for i, a in enumerate(request.get("attachments") or [])]
+    to = _addresses(request.to, "to")
+    cc = _addresses(request.cc, "cc")
+    bcc = _addresses(request.bcc, "bcc")
+    reply_to = _addresses(request.reply_to_list(), "reply_to")
+    attachments = [_attachment(a, i) for i, a in enumerate(request.attachments)]
     if sum(len(a.content) for a in attachments) > max_bytes:
         raise PayloadTooLarge(f"the attachments are over the limit of {max_bytes} bytes")
 
-    in_reply_to = request.get("in_reply_to")
+    in_reply_to = request.in_reply_to
     parent_id, references = None, []
     if in_reply_to:
         parent_id, references = await _thread(account, in_reply_to, mail)
     draft = Draft(
         sender=sender, to=to, cc=cc, bcc=bcc, reply_to=reply_to,
-        subject=request.get("subject") or "", text=request.get("text"),
-        html=request.get("html"), attachments=attachments,
-        headers=dict(request.get("headers") or {}),
+        subject=request.subject, text=request.text, html=request.html,
+        attachments=attachments, headers=dict(request.headers),
         in_reply_to=parent_id, references=references,
     )
     built = build_message(draft, max_bytes=max_bytes)
-    return Composed(built, _save_to_sent(account, request.get("save_to_sent"), mail),
+    return Composed(built, _save_to_sent(account, request.save_to_sent, mail),
                     in_reply_to or None)
 
 
@@ -98,24 +90,26 @@ async def compose_raw(
     return Composed(built, _save_to_sent(account, save_to_sent, mail), None)
 
 
-def _address_arg(value: Any) -> str | Address:
-    if isinstance(value, dict):
+def _addresses(values: tuple[AddressInput, ...], field: str) -> list[Address]:
+    return [parse_address(_address_arg(v), where=f"{field}[{i}]") for i, v in enumerate(values)]
+
+
+def _address_arg(value: AddressInput) -> AddressInput:
+    if isinstance(value, Address):
         # parse_address checks the name (as "<field>[i].name") like every header value.
-        name = value.get("name")
-        return Address(address=str(value.get("address", "")), name=name or None)
+        return Address(address=value.address, name=value.name or None)
     return value
 
 
-def _attachment(data: dict[str, Any], index: int) -> Attachment:
+def _attachment(data: AttachmentInput, index: int) -> Attachment:
     where = f"attachments[{index}]"
     try:
-        content = base64.b64decode(_WHITESPACE.sub("", data["content"]), validate=True)
+        content = base64.b64decode(_WHITESPACE.sub("", data.content_base64), validate=True)
     except (binascii.Error, ValueError) as exc:
         raise InvalidInput(f"{where}.content: not valid base64") from exc
-    return Attachment(filename=data.get("filename"),
-                      content_type=data.get("content_type") or "application/octet-stream",
-                      content=content, content_id=data.get("content_id"),
-                      inline=bool(data.get("inline")))
+    return Attachment(filename=data.filename,
+                      content_type=data.content_type or "application/octet-stream",
+                      content=content, content_id=data.content_id, inline=data.inline)
 
 
 def _save_to_sent(account: Account, requested: bool | None, mail: Any | None) -> bool:

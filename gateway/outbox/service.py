@@ -19,6 +19,7 @@ from ..store.send_counts import SendCountRepo
 from .after_send import AfterSend, AfterSendReport
 from .compose import Composed, compose_json, compose_raw
 from .idempotency import IdempotencyGuard, Outcome, request_hash
+from .outgoing import OutgoingMessage
 from .quota import DailySendQuota
 
 log = logging.getLogger(__name__)
@@ -48,18 +49,17 @@ class SendService:
 
     # -- sending -------------------------------------------------------------------------------
 
-    async def send(self, account: Account, request: dict[str, Any], *,
+    async def send(self, account: Account, request: OutgoingMessage, *,
                    idempotency_key: str | None = None) -> Outcome:
-        """Send a JSON message (``SendRequest.model_dump()``)."""
-        send_at = _utc(request.get("send_at"))
-        queued = request.get("mode") == "queue" or send_at is not None
+        """Send a JSON message, now or through the outbox."""
 
         async def compose() -> Composed:
             return await compose_json(account, request, mail=self._mail(),
                                       max_bytes=self.settings.max_message_bytes)
 
-        return await self._run(account, lambda: request_hash("json", request),
-                               idempotency_key, compose, queued=queued, send_at=send_at)
+        return await self._run(account, lambda: request_hash("json", request.canonical()),
+                               idempotency_key, compose, queued=request.queued,
+                               send_at=_utc(request.send_at))
 
     async def send_raw(self, account: Account, raw: bytes, *, mail_from: str | None,
                        rcpt_to: list[str] | None, save_to_sent: bool | None, mode: str,
@@ -181,9 +181,7 @@ class SendService:
         return await self.repo.cancel(job_id)
 
 
-def _utc(value: datetime | str | None) -> datetime | None:
+def _utc(value: datetime | None) -> datetime | None:
     if value is None:
         return None
-    if isinstance(value, str):
-        value = datetime.fromisoformat(value)
     return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)

@@ -42,7 +42,7 @@ def _response(outcome: Outcome) -> Response:
 
 async def _send(services: Services, account: Account, body: SendRequest,
                 idempotency_key: str | None) -> Response:
-    outcome = await services.outbox.send(account, body.model_dump(),
+    outcome = await services.outbox.send(account, body.outgoing(),
                                          idempotency_key=idempotency_key)
     return _response(outcome)
 

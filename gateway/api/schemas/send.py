@@ -8,6 +8,8 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, StrictBool
 
 from ...accounts.models import JsonDateTime
+from ...outbox.outgoing import AddressInput, AttachmentInput, OutgoingMessage
+from ...protocols.mime_build import Address
 from .common import StrictModel
 
 MAX_RECIPIENTS = 1000
@@ -53,6 +55,31 @@ class SendRequest(StrictModel):
         default=None, description="Copy to the Sent mailbox (default: when the account has IMAP)")
     send_at: JsonDateTime | None = Field(default=None, description="Queue until this time")
     mode: Literal["sync", "queue"] = "sync"
+
+    def outgoing(self) -> OutgoingMessage:
+        """The send service's typed form of this body."""
+        reply_to = self.reply_to
+        return OutgoingMessage(
+            sender=_address_input(self.from_) if self.from_ is not None else None,
+            to=tuple(map(_address_input, self.to)), cc=tuple(map(_address_input, self.cc)),
+            bcc=tuple(map(_address_input, self.bcc)),
+            reply_to=(tuple(map(_address_input, reply_to)) if isinstance(reply_to, list)
+                      else None if reply_to is None else _address_input(reply_to)),
+            subject=self.subject, text=self.text, html=self.html,
+            attachments=tuple(
+                AttachmentInput(content_base64=a.content, filename=a.filename,
+                                content_type=a.content_type, content_id=a.content_id,
+                                inline=a.inline)
+                for a in self.attachments),
+            headers=dict(self.headers), in_reply_to=self.in_reply_to,
+            save_to_sent=self.save_to_sent, send_at=self.send_at, mode=self.mode,
+        )
+
+
+def _address_input(value: AddressIn | str) -> AddressInput:
+    if isinstance(value, AddressIn):
+        return Address(address=value.address, name=value.name)
+    return value
 
 
 class RejectedRecipient(BaseModel):
