@@ -259,6 +259,11 @@ class UpstreamAuthFailed(UpstreamError):
     code = "auth_failed"
     title = "Mail server rejected the credentials"
 
+    #: A refused OAuth2 token: what the server's SASL failure challenge said (RFC 7628
+    #: section 3.2.2 / XOAUTH2), e.g. ``invalid_token`` or ``401``, and the scope it wants.
+    oauth_status: str | None = None
+    oauth_scope: str | None = None
+
 
 class UpstreamUnavailable(UpstreamError, ConnectionError):
     """The mail server is down, unreachable or dropped the connection."""

@@ -2,7 +2,8 @@
 
 Not a mail server: every byte goes to the real one and back. Off, nobody listens on its
 port (connections are refused, as with a server that is down) and the connections it
-carried are cut; on again, it listens on the same port.
+carried are cut; on again, it listens on the same port. ``sent`` keeps every byte the
+clients sent (to assert on what went over the wire, e.g. a SASL initial response).
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ class Relay:
         self.port = 0
         self._server: asyncio.Server | None = None
         self._writers: set[asyncio.StreamWriter] = set()
+        self.sent = bytearray()
 
     async def start(self) -> None:
         self._server = await asyncio.start_server(self._carry, self.host, self.port)
@@ -42,16 +44,19 @@ class Relay:
             return
         self._writers.update((writer, up_writer))
         try:
-            await asyncio.gather(_pipe(reader, up_writer), _pipe(up_reader, writer))
+            await asyncio.gather(_pipe(reader, up_writer, self.sent), _pipe(up_reader, writer))
         finally:
             for w in (writer, up_writer):
                 self._writers.discard(w)
                 w.transport.abort()
 
 
-async def _pipe(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+async def _pipe(reader: asyncio.StreamReader, writer: asyncio.StreamWriter,
+                record: bytearray | None = None) -> None:
     with contextlib.suppress(OSError, asyncio.IncompleteReadError):
         while data := await reader.read(65536):
+            if record is not None:
+                record += data
             writer.write(data)
             await writer.drain()
     with contextlib.suppress(OSError):

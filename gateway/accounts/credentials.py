@@ -38,6 +38,9 @@ def carry_secrets(protocol: str, old: ServerConfig | None,
             oauth2 = None  # OAuth2 removed; the password alone is kept
         else:
             changed += oauth2_rebinding_fields(old.oauth2, change["oauth2"])
+            mechanism = _given(change["oauth2"], "mechanism")
+            if oauth2 is not None and mechanism is not None:
+                oauth2 = oauth2.model_copy(update={"mechanism": mechanism})
     if changed:
         raise CredentialsRequired(
             f"{protocol}: changing {', '.join(changed)} needs the password (or the OAuth2 "
@@ -71,6 +74,10 @@ def oauth2_rebinding_fields(old: OAuth2Config | None, new: Any) -> list[str]:
         if given != (getattr(old, field) if old is not None else None):
             changed.append(f"oauth2.{field}")
     return changed
+
+
+def _given(block: Any, name: str) -> Any:
+    return block.get(name) if isinstance(block, dict) else getattr(block, name, None)
 
 
 def _has_oauth2_secret(block: Any) -> bool:

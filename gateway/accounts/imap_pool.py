@@ -113,8 +113,9 @@ class ImapPool(ProtocolManager):
         try:
             server = self.server
             if server.oauth2 is not None and server.oauth2.access_token is not None:
-                await session.authenticate_xoauth2(
-                    server.username, server.oauth2.access_token.get_secret_value())
+                await session.authenticate_oauth2(
+                    server.username, server.oauth2.access_token.get_secret_value(),
+                    mechanism=server.oauth2.mechanism)
             elif server.password is not None:
                 await session.login(server.username, server.password.get_secret_value())
             else:

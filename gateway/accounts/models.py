@@ -123,6 +123,9 @@ class OAuth2Config(BaseModel):
     client_id: Annotated[SafeStr, Field(max_length=512)] | None = None
     client_secret: SafeSecret | None = None
     expires_at: JsonDateTime | None = None
+    mechanism: Literal["auto", "oauthbearer", "xoauth2"] = Field(
+        default="auto", description="SASL mechanism for the token: `auto` uses OAUTHBEARER "
+        "(RFC 7628) when the server offers it, else XOAUTH2")
 
 
 class ServerConfig(BaseModel):

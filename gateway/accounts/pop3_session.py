@@ -91,7 +91,9 @@ class Pop3Manager(ProtocolManager):
         server = self.server
         oauth = server.oauth2
         if oauth is not None and oauth.access_token is not None:
-            await client.auth_xoauth2(server.username, oauth.access_token.get_secret_value())
+            await client.auth_oauth2(server.username, oauth.access_token.get_secret_value(),
+                                     mechanism=oauth.mechanism, host=server.host,
+                                     port=server.port)
         elif server.password is not None:
             await client.login(server.username, server.password.get_secret_value())
         else:

@@ -56,6 +56,7 @@ class SmtpPool(ProtocolManager):
             username=server.username,
             password=server.password.get_secret_value() if server.password else None,
             oauth2_token=oauth.get_secret_value() if oauth is not None else None,
+            oauth2_mechanism=server.oauth2.mechanism if server.oauth2 is not None else "auto",
             ssl_context=(client_ssl_context(verify=server.tls_verify, ca_file=server.ca_file)
                          if server.security.value != "none" else None),
             connect_timeout=self.settings.connect_timeout,

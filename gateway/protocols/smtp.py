@@ -36,6 +36,14 @@ from ..errors import (
     UpstreamAuthFailed,
     UpstreamUnavailable,
 )
+from .sasl import (
+    MechanismChoice,
+    abort_response,
+    auth_failure,
+    choose_mechanism,
+    encoded_initial_response,
+    parse_challenge,
+)
 from .smtp_errors import (
     RecipientResult,
     RecipientsRefused,
@@ -49,6 +57,7 @@ from .smtp_replies import classify, describe
 __all__ = ["RecipientResult", "RecipientsRefused", "SendResult", "SmtpSession", "SmtpTarget",
            "is_retryable", "reply_error", "translate"]
 
+_AUTH_LINE_LIMIT = 12_288  # RFC 4954 section 4: the AUTH command line, CRLF included
 _LINE_END = re.compile(rb"\r\n|\r|\n")
 _LEADING_DOT = re.compile(rb"(?m)^\.")
 
@@ -63,6 +72,7 @@ class SmtpTarget:
     username: str | None = None
     password: str | None = None
     oauth2_token: str | None = None
+    oauth2_mechanism: MechanismChoice = "auto"
     ssl_context: ssl.SSLContext | None = None
     connect_timeout: float = 10.0
     command_timeout: float = 30.0
@@ -99,6 +109,38 @@ def _stuffed(message: bytes) -> bytes:
         return message  # the usual case (built here, or normalised): nothing to change
     body = _LEADING_DOT.sub(b"..", _LINE_END.sub(b"\r\n", message))
     return body if body.endswith(b"\r\n") else body + b"\r\n"
+
+
+async def _authenticate_oauth2(smtp: aiosmtplib.SMTP, t: SmtpTarget, token: str) -> None:
+    """AUTH OAUTHBEARER or XOAUTH2 (RFC 4954, RFC 7628; ``gateway.protocols.sasl``).
+
+    aiosmtplib's ``auth_xoauth2`` drops the server's failure challenge and has no
+    OAUTHBEARER, so the exchange runs here over its public ``execute_command``. The
+    initial response goes on the AUTH line while the line fits in 12,288 octets (RFC 4954
+    section 4), else after the server's empty 334. A failure challenge is read (status and
+    scope go into the error) and answered as the mechanism wants; a final 5xx raises
+    ``UpstreamAuthFailed``, a 4xx (the server could not check the token) its transient error.
+    """
+    mech = choose_mechanism(smtp.server_auth_methods, t.oauth2_mechanism)
+    initial = encoded_initial_response(mech, t.username or "", token, host=t.host, port=t.port)
+    wait = t.command_timeout
+    if len(f"AUTH {mech} {initial}\r\n") <= _AUTH_LINE_LIMIT:
+        reply = await smtp.execute_command(b"AUTH", mech.encode(), initial.encode(), timeout=wait)
+    else:
+        reply = await smtp.execute_command(b"AUTH", mech.encode(), timeout=wait)
+        if reply.code == 334:
+            reply = await smtp.execute_command(initial.encode(), timeout=wait)
+    challenge = None
+    if reply.code == 334:
+        challenge = parse_challenge(reply.message)
+        reply = await smtp.execute_command(abort_response(mech).encode(), timeout=wait)
+        if reply.code == 334:  # challenged again: cancel (RFC 4954 section 4)
+            reply = await smtp.execute_command(b"*", timeout=wait)
+    if reply.code == 235:
+        return
+    if reply.code < 500:
+        raise reply_error(reply.code, reply.message, stage="AUTH")
+    raise auth_failure("smtp", mech, describe(reply.code, reply.message), challenge, token)
 
 
 @contextlib.contextmanager
@@ -165,7 +207,7 @@ class SmtpSession:
                     await smtp.ehlo()
                 stage = "AUTH"
                 if t.oauth2_token:
-                    await smtp.auth_xoauth2(t.username or "", t.oauth2_token)
+                    await _authenticate_oauth2(smtp, t, t.oauth2_token)
                 elif t.username and t.password is not None:
                     await smtp.login(t.username, t.password)
         except BaseException as exc:

@@ -30,6 +30,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from urllib.parse import urlencode
 
+from authlib.common.security import generate_token
 from authlib.integrations.flask_oauth2 import AuthorizationServer
 from authlib.oauth2.rfc6749 import ClientMixin, TokenMixin, grants
 from authlib.oauth2.rfc6749.errors import OAuth2Error
@@ -155,8 +156,10 @@ class AuthorizationCode:
 class OAuthServer:
     """The server, its in-memory state and the thread that serves it on 127.0.0.1."""
 
-    def __init__(self, *, access_token_ttl: int = 30, refresh_rotation: bool = True) -> None:
+    def __init__(self, *, access_token_ttl: int = 30, refresh_rotation: bool = True,
+                 access_token_length: int = 42) -> None:
         self.access_token_ttl = access_token_ttl
+        self.access_token_length = access_token_length  # JWTs of real providers: 1-2.5 kB
         self.clients: dict[str, Client] = {}
         self.codes: dict[str, AuthorizationCode] = {}
         self.by_access: dict[str, Token] = {}
@@ -254,9 +257,8 @@ class OAuthServer:
         app = Flask(__name__)
         owner = self
 
-        def expires_in(client: Client, grant_type: str) -> int:
-            return owner.access_token_ttl
-
+        app.config["OAUTH2_ACCESS_TOKEN_GENERATOR"] = (
+            lambda *args, **kwargs: generate_token(owner.access_token_length))
         app.config["OAUTH2_REFRESH_TOKEN_GENERATOR"] = True
         app.config["OAUTH2_TOKEN_EXPIRES_IN"] = {
             "authorization_code": self.access_token_ttl, "refresh_token": self.access_token_ttl,

@@ -10,7 +10,6 @@ mailbox live in ``session``.
 from __future__ import annotations
 
 import asyncio
-import base64
 import contextlib
 import re
 import ssl
@@ -28,6 +27,14 @@ from ...errors import (
     UpstreamRejected,
     UpstreamTimeout,
     UpstreamUnavailable,
+)
+from ..sasl import (
+    MechanismChoice,
+    abort_response,
+    auth_failure,
+    choose_mechanism,
+    encoded_initial_response,
+    parse_challenge,
 )
 from .encoding import Arg, Literal, astring, decode_mailbox
 from .parsing import parse_capabilities, response_code
@@ -361,13 +368,54 @@ class ImapConnection:
             raise UpstreamAuthFailed(exc.detail, protocol="imap") from None
         await self._after_auth(result)
 
-    async def authenticate_xoauth2(self, username: str, access_token: str) -> None:
-        """AUTHENTICATE XOAUTH2 with SASL-IR (RFC 4959)."""
-        blob = base64.b64encode(f"user={username}\x01auth=Bearer {access_token}\x01\x01".encode())
-        try:
-            result = await self._run(b"AUTHENTICATE", b"XOAUTH2", blob)
-        except UpstreamRejected as exc:
-            raise UpstreamAuthFailed(exc.detail, protocol="imap") from None
+    async def authenticate_oauth2(self, username: str, access_token: str, *,
+                                  mechanism: MechanismChoice = "auto") -> None:
+        """AUTHENTICATE OAUTHBEARER or XOAUTH2 (RFC 3501 section 6.2.2, RFC 7628; see
+        ``gateway.protocols.sasl``), the initial response on the command line when the
+        server offers SASL-IR (RFC 4959), else after its empty continuation.
+
+        A failure challenge is read (its status and scope go into the error) and answered
+        as the mechanism wants; the tagged NO then raises ``UpstreamAuthFailed``
+        (``NO [UNAVAILABLE]``, the server could not check the token: ``UpstreamUnavailable``).
+        """
+        offered = [cap[5:] for cap in self.capabilities if cap.startswith("AUTH=")]
+        mech = choose_mechanism(offered, mechanism)
+        initial = encoded_initial_response(mech, username, access_token, host=self.host,
+                                           port=self.port).encode("ascii")
+        proto = self._proto
+        if proto is None or not self.alive:
+            raise UpstreamUnavailable("IMAP connection is closed", protocol="imap")
+        challenge = None
+        async with self._lock:
+            refused = _not_in_state(proto.state, b"AUTHENTICATE")
+            if refused is not None:
+                raise _rejected((b"AUTHENTICATE",), refused)
+            self._tagnum += 1
+            tag = b"G%d" % self._tagnum
+            pending = proto.pending = Pending(tag, asyncio.get_running_loop())
+            command = tag + b" AUTHENTICATE " + mech.encode("ascii")
+            async with self._awaiting("AUTHENTICATE ", self.command_timeout):
+                if self.has("SASL-IR"):
+                    proto.write(command + b" " + initial + b"\r\n")
+                else:
+                    proto.write(command + b"\r\n")
+                    if await _continuation(pending) is not None:
+                        proto.write(initial + b"\r\n")
+                data = await _continuation(pending)
+                if data is not None:
+                    challenge = parse_challenge(data)
+                    proto.write(abort_response(mech).encode("ascii") + b"\r\n")
+                    if await _continuation(pending) is not None:
+                        proto.write(b"*\r\n")  # challenged again: cancel (section 6.2.2)
+                result = await pending.future
+            if result.status == "OK":
+                proto.state = aioimaplib.AUTH
+        self.last_used = time.monotonic()
+        if result.status != "OK":
+            reply = f"{result.status} {_TIMING.sub('', _text(result.text))}"
+            if (response_code(result.text) or [""])[0] == "UNAVAILABLE":
+                raise UpstreamUnavailable(f"AUTHENTICATE {mech}: {reply}", protocol="imap")
+            raise auth_failure("imap", mech, reply, challenge, access_token)
         await self._after_auth(result)
 
     async def _after_auth(self, result: Completion) -> None:
@@ -410,6 +458,16 @@ class ImapConnection:
         except (ConnectionError, OSError) as exc:
             self.close()
             raise UpstreamUnavailable(f"IMAP connection lost: {exc}", protocol="imap") from exc
+
+
+async def _continuation(pending: Pending) -> bytes | None:
+    """The next continuation's text ("+ ..."), or None when the command completed instead."""
+    cont = pending.continuation
+    await asyncio.wait((cont, pending.future), return_when=asyncio.FIRST_COMPLETED)
+    if not cont.done():
+        return None
+    pending.continuation = asyncio.get_running_loop().create_future()
+    return cont.result().strip()
 
 
 def _not_in_state(state: str, verb: Arg) -> Completion | None:

@@ -23,6 +23,14 @@ from ...errors import (
     UpstreamTimeout,
     UpstreamUnavailable,
 )
+from ..sasl import (
+    MechanismChoice,
+    abort_response,
+    auth_failure,
+    choose_mechanism,
+    encoded_initial_response,
+    parse_challenge,
+)
 from .framing import (
     DEFAULT_MAX_MESSAGE,
     PROTOCOL,
@@ -34,6 +42,7 @@ from .framing import (
 )
 
 READ_CHUNK = 256 * 1024
+_AUTH_LINE_LIMIT = 255  # RFC 5034 section 4: AUTH with its initial response, CRLF included
 PIPELINE_WINDOW = 128  # commands in flight; each is ~10 bytes, far below any socket buffer
 
 
@@ -276,10 +285,41 @@ class Pop3Client:
         if reply.cont:
             await self._sasl_cancel()
 
-    async def auth_xoauth2(self, username: str, access_token: str) -> None:
-        """AUTH XOAUTH2 (Google/Microsoft SASL profile) with an OAuth 2.0 bearer token."""
-        raw = f"user={_check_arg(username)}\x01auth=Bearer {_check_arg(access_token)}\x01\x01"
-        await self._auth("XOAUTH2", base64.b64encode(raw.encode()).decode())
+    async def auth_oauth2(self, username: str, access_token: str, *,
+                          mechanism: MechanismChoice = "auto", host: str | None = None,
+                          port: int | None = None) -> None:
+        """AUTH OAUTHBEARER or XOAUTH2 (RFC 5034, RFC 7628; ``gateway.protocols.sasl``).
+
+        The initial response goes on the AUTH line when the line fits in 255 octets (RFC
+        5034 section 4), else after the server's empty challenge. A failure challenge is
+        read (its status and scope go into the error), answered as the mechanism wants,
+        and the final ``-ERR`` raises ``UpstreamAuthFailed`` (``[SYS/TEMP]``:
+        ``UpstreamUnavailable``).
+        """
+        mech = choose_mechanism(self.capabilities.get("SASL", []), mechanism)
+        initial = encoded_initial_response(mech, username, access_token, host=host, port=port)
+        with_initial = len(f"AUTH {mech} {initial}\r\n") <= _AUTH_LINE_LIMIT
+        reply = await self._sasl_step(f"AUTH {mech} {initial}" if with_initial
+                                      else f"AUTH {mech}")
+        if reply.cont and not with_initial:
+            reply = await self._sasl_step(initial)
+        challenge = None
+        if reply.cont:
+            challenge = parse_challenge(reply.text)
+            reply = await self._sasl_step(abort_response(mech))
+            if reply.cont:  # challenged again: cancel (RFC 5034 section 4)
+                reply = await self._sasl_step("*")
+        if not reply.ok:
+            error = reply_error(reply)
+            if isinstance(error, UpstreamUnavailable):  # [SYS/TEMP]: not the token's fault
+                raise error
+            raise auth_failure(PROTOCOL, mech, f"-ERR {reply.text}", challenge, access_token)
+
+    async def _sasl_step(self, line: str) -> Reply:
+        """One SASL line (a command or a response) and the server's answer, unchecked."""
+        self._write("AUTH", raw=line)
+        await self._drain()
+        return await self._next()
 
     async def _auth(self, mechanism: str, initial: str) -> None:
         # RFC 5034 section 4: the initial response goes on the AUTH line.
