@@ -33,6 +33,7 @@ to HTTP statuses (problem+json). Each class carries a stable machine ``code``.
         ├── UpstreamRejected              <protocol>_rejected / smtp_rejected
         │   └── UpstreamTransient         smtp_deferred (a 4xx: may succeed later)
         ├── UpstreamAuthFailed            auth_failed
+        │   └── OAuth2ReauthRequired      oauth2_reauth_required (refresh token refused)
         ├── UpstreamUnavailable (ConnectionError)   <protocol>_unavailable
         └── UpstreamTimeout (TimeoutError)          upstream_timeout
 
@@ -263,6 +264,14 @@ class UpstreamAuthFailed(UpstreamError):
     #: section 3.2.2 / XOAUTH2), e.g. ``invalid_token`` or ``401``, and the scope it wants.
     oauth_status: str | None = None
     oauth_scope: str | None = None
+
+
+class OAuth2ReauthRequired(UpstreamAuthFailed):
+    """The token endpoint refused the refresh token (``invalid_grant``, or none is stored):
+    only a new consent of the mailbox owner helps; nothing retries until then."""
+
+    code = "oauth2_reauth_required"
+    title = "The mailbox owner must authorize the gateway again"
 
 
 class UpstreamUnavailable(UpstreamError, ConnectionError):

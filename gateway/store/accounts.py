@@ -90,6 +90,36 @@ class AccountRepo:
         if result.rowcount == 0:
             raise AccountNotFound(f"no account {account.id!r}")
 
+    async def rotate_oauth2(self, account_id: str, used_refresh_token: str,
+                            tokens: dict[str, str | None]) -> bool:
+        """Store a refresh's result in every server block of the account that holds
+        ``used_refresh_token`` (one grant usually serves IMAP, SMTP and POP3), in one
+        transaction that re-reads the row (locked on PostgreSQL): a block whose refresh
+        token changed meanwhile is left alone. ``tokens`` holds ``access_token``,
+        ``expires_at`` (ISO 8601 or None) and ``refresh_token`` (the rotated one, or the
+        same). Returns whether any block was updated; ``updated_at`` stays (no new config).
+        """
+        async with self._store.engine.begin() as conn:
+            query = sa.select(accounts.c.secrets).where(accounts.c.id == account_id)
+            if self._store.dialect == "postgresql":
+                query = query.with_for_update()
+            row = (await conn.execute(query)).first()
+            if row is None:
+                raise AccountNotFound(f"no account {account_id!r}")
+            secrets = json.loads(self._box.decrypt(row.secrets))
+            changed = False
+            for block in secrets.values():
+                oauth2 = block.get("oauth2") if isinstance(block, dict) else None
+                if oauth2 and oauth2.get("refresh_token") == used_refresh_token:
+                    oauth2.update({k: v for k, v in tokens.items() if v is not None})
+                    if tokens.get("expires_at") is None:
+                        oauth2.pop("expires_at", None)
+                    changed = True
+            if changed:
+                await conn.execute(accounts.update().where(accounts.c.id == account_id)
+                                   .values(secrets=self._box.encrypt(json.dumps(secrets))))
+        return changed
+
     async def delete(self, account_id: str) -> None:
         async with self._store.engine.begin() as conn:
             result = await conn.execute(accounts.delete().where(accounts.c.id == account_id))
