@@ -8,23 +8,8 @@ from pathlib import Path
 import httpx
 import pytest
 
+from tests.api.helpers import PASSWORD, spec
 from tests.conftest import running_client
-
-PASSWORD = "s3cr3t-Pa55word-xyz"
-
-
-def spec(**overrides) -> dict:
-    base = {
-        "id": "acct-a",
-        "name": "Alice",
-        "email": "alice@example.test",
-        "imap": {"host": "127.0.0.1", "port": 1143, "security": "starttls",
-                 "username": "alice@example.test", "password": PASSWORD},
-        "smtp": {"host": "localhost", "port": 1587, "security": "tls",
-                 "username": "alice@example.test", "password": PASSWORD, "tls_verify": False},
-    }
-    base.update(overrides)
-    return base
 
 
 def assert_problem(resp: httpx.Response, status: int, code: str) -> dict:

@@ -12,9 +12,8 @@ import pytest
 from gateway.app import create_app
 from gateway.settings import Settings
 from gateway.store.schema import utcnow
+from tests.api.helpers import create_account
 from tests.conftest import ADMIN_TOKEN, running_client
-
-from .test_auth import create_account
 
 
 @pytest.fixture

@@ -10,24 +10,14 @@ import pytest
 from fastapi.routing import APIRoute
 
 from gateway.api.deps import Requires
+from tests.api.helpers import api_routes, create_account, make_token
 
 SCOPES = ["read", "write", "send", "admin", "metrics"]
 
 
-def _api_routes(app):
-    """(full path, APIRoute) for every route, also those inside included routers."""
-    for route in app.routes:
-        if isinstance(route, APIRoute):
-            yield route.path, route
-        elif hasattr(route, "effective_route_contexts"):  # FastAPI >= 0.16x keeps routers nested
-            for ctx in route.effective_route_contexts():
-                if isinstance(ctx.original_route, APIRoute):
-                    yield ctx.path, ctx.original_route
-
-
 def v1_routes(app) -> list[tuple[str, str, APIRoute]]:
     out = []
-    for path, route in _api_routes(app):
+    for path, route in api_routes(app):
         if path.startswith("/v1"):
             for method in sorted(route.methods - {"HEAD", "OPTIONS"}):
                 out.append((method, path, route))
@@ -50,22 +40,6 @@ def required_scope(route: APIRoute) -> str:
 
 def fill(path: str, account: str) -> str:
     return re.sub(r"\{(\w+)\}", lambda m: account if m.group(1) == "account" else "x1", path)
-
-
-async def make_token(client: httpx.AsyncClient, scopes: list[str],
-                     accounts: list[str] | None = None) -> str:
-    resp = await client.post("/v1/tokens", json={"description": "t", "scopes": scopes,
-                                                 "accounts": accounts})
-    assert resp.status_code == 201, resp.text
-    return resp.json()["token"]
-
-
-async def create_account(client: httpx.AsyncClient, account_id: str) -> None:
-    resp = await client.post("/v1/accounts", json={
-        "id": account_id, "name": account_id, "email": f"{account_id}@example.test",
-        "imap": {"host": "127.0.0.1", "port": 9, "security": "none", "username": "u",
-                 "password": "p"}})
-    assert resp.status_code == 201, resp.text
 
 
 def call(client: httpx.AsyncClient, method: str, path: str, token: str | None):

@@ -20,9 +20,9 @@ from gateway.api.schemas.messages import FLAG_REGEX
 from gateway.events.sse import parse_types
 from gateway.events.types import EVENT_TYPES, is_valid_pattern
 from gateway.protocols.imap.encoding import flag_atom
+from tests.api.helpers import spec
 
 from ..mailstack import MailStack
-from .test_accounts import spec
 
 # Characters that tell validators apart: C0/C1 controls, DEL, white space of every kind,
 # the IMAP atom-specials, some letters beyond ASCII.

@@ -6,8 +6,7 @@ import httpx
 import pytest
 
 from gateway.settings import Settings
-
-from .test_auth import create_account
+from tests.api.helpers import create_account
 
 
 @pytest.fixture

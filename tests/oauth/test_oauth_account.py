@@ -9,7 +9,7 @@ import httpx
 from tests.conftest import server_block
 
 from .flow import authorize, revoke
-from .test_sasl_login import delivered
+from .helpers import delivered
 
 
 def oauth_spec(stack, user: str, token: str) -> dict:

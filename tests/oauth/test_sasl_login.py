@@ -9,7 +9,6 @@ offered), and a refusal is reported promptly with what the server said.
 
 from __future__ import annotations
 
-import asyncio
 import base64
 import time
 
@@ -22,6 +21,7 @@ from gateway.protocols.smtp import SmtpSession, SmtpTarget
 from tests.relay import Relay
 
 from .flow import authorize, revoke
+from .helpers import delivered
 
 MECHANISMS = ["auto", "oauthbearer", "xoauth2"]
 
@@ -149,16 +149,6 @@ async def test_smtp_oauth2_submits_a_message_that_arrives(
     line = _initial_line(bytes(relay.sent), b"AUTH ")
     assert line.split(b" ")[1] == (b"XOAUTH2" if mechanism == "xoauth2" else b"OAUTHBEARER")
     assert await delivered(oauth_stack, user) == 1
-
-
-async def delivered(stack, user: str, *, at_least: int = 1, within: float = 30) -> int:
-    """The user's message count once ``at_least`` messages are there (polled, bounded by
-    ``within``; fewer when the time ran out)."""
-    for _ in range(int(within / 0.05)):
-        if (count := stack.maildir_count(user)) >= at_least:
-            return count
-        await asyncio.sleep(0.05)
-    return stack.maildir_count(user)
 
 
 @pytest.mark.parametrize("mechanism", ["oauthbearer", "xoauth2"])

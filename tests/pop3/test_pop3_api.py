@@ -9,13 +9,7 @@ import json
 import pytest
 
 from tests.conftest import account_spec, running_client
-
-NDJSON = {"Accept": "application/x-ndjson"}
-
-
-def msg(i: int, body: str = "hello", extra: str = "") -> bytes:
-    return (f"From: Sender <s@example.test>\r\nTo: r@example.test\r\nSubject: m{i}\r\n"
-            f"Message-ID: <m{i}@example.test>\r\n{extra}\r\n{body}\r\n").encode()
+from tests.pop3.helpers import NDJSON, message
 
 
 def ndjson_lines(text: str) -> list[dict]:
@@ -39,7 +33,7 @@ async def make_account(client, mailstack, security="starttls", password=None):
 async def test_stat_list_get_raw_delete(client, mailstack, security):
     acc, user = await make_account(client, mailstack, security)
     tricky = "x" * 10_000 + "\r\n.starts with a dot\r\n.\r\n..two\r\nend"
-    mailstack.seed_maildir(user, [msg(1), msg(2, tricky)])
+    mailstack.seed_maildir(user, [message(1), message(2, tricky)])
 
     stat = (await client.get(f"/v1/accounts/{acc}/pop3")).json()
     assert stat["count"] == 2 and stat["size"] > 10_000
@@ -76,7 +70,7 @@ async def test_stat_list_get_raw_delete(client, mailstack, security):
 
 async def test_listing_pages_with_cursor(client, mailstack):
     acc, user = await make_account(client, mailstack)
-    mailstack.seed_maildir(user, [msg(i) for i in range(5)])
+    mailstack.seed_maildir(user, [message(i) for i in range(5)])
     page = (await client.get(f"/v1/accounts/{acc}/pop3/messages?limit=2")).json()
     seen = [m["uidl"] for m in page["items"]]
     while page["next_cursor"]:
@@ -98,7 +92,7 @@ async def test_retrieve_json_parsed_then_only_new(client, mailstack):
         'Content-Disposition: attachment; filename="a.pdf"\r\n'
         f"Content-Transfer-Encoding: base64\r\n\r\n{attachment}\r\n--b--"
     )
-    mailstack.seed_maildir(user, [msg(1), msg(2, mime, headers)])
+    mailstack.seed_maildir(user, [message(1), message(2, mime, headers)])
     resp = await client.post(f"/v1/accounts/{acc}/pop3/retrieve", json={})
     assert resp.status_code == 200, resp.text
     body = resp.json()
@@ -118,7 +112,7 @@ async def test_retrieve_json_parsed_then_only_new(client, mailstack):
     assert all(m["seen"] for m in listing["items"])
 
     # new mail arrives: only it comes back
-    mailstack.deliver(user, msg(3))
+    mailstack.deliver(user, message(3))
     new = (await client.post(f"/v1/accounts/{acc}/pop3/retrieve", json={"format": "raw"})).json()
     assert len(new["items"]) == 1
     assert b"Subject: m3" in base64.b64decode(new["items"][0]["raw"])
@@ -130,7 +124,7 @@ async def test_retrieve_json_parsed_then_only_new(client, mailstack):
 
 async def test_retrieve_limit_remaining_and_headers_only(client, mailstack):
     acc, user = await make_account(client, mailstack)
-    mailstack.seed_maildir(user, [msg(i, body="B" * 100) for i in range(7)])
+    mailstack.seed_maildir(user, [message(i, body="B" * 100) for i in range(7)])
     first = (await client.post(f"/v1/accounts/{acc}/pop3/retrieve",
                                json={"limit": 3, "headers_only": True})).json()
     assert len(first["items"]) == 3 and first["remaining"] == 4
@@ -152,7 +146,7 @@ async def test_retrieve_limit_remaining_and_headers_only(client, mailstack):
 
 async def test_retrieve_ndjson_with_delete_empties_maildrop(client, mailstack):
     acc, user = await make_account(client, mailstack, "tls")
-    mailstack.seed_maildir(user, [msg(i) for i in range(20)])
+    mailstack.seed_maildir(user, [message(i) for i in range(20)])
     resp = await client.post(f"/v1/accounts/{acc}/pop3/retrieve", headers=NDJSON,
                              json={"delete": True, "format": "raw"})
     assert resp.status_code == 200
@@ -195,7 +189,7 @@ async def test_no_pop3_block_and_unknown_uidl(client, mailstack):
 
 async def test_concurrent_requests_same_account_are_serialised(client, mailstack):
     acc, user = await make_account(client, mailstack)
-    mailstack.seed_maildir(user, [msg(i) for i in range(30)])
+    mailstack.seed_maildir(user, [message(i) for i in range(30)])
     results = await asyncio.gather(*[
         client.post(f"/v1/accounts/{acc}/pop3/retrieve", json={"limit": 10, "format": "raw"})
         for _ in range(3)
@@ -210,7 +204,7 @@ async def test_busy_account_gets_409_not_a_hang(settings, mailstack):
     settings.pop3_lock_timeout = 0.3
     async with running_client(settings) as client:
         acc, user = await make_account(client, mailstack)
-        mailstack.seed_maildir(user, [msg(1)])
+        mailstack.seed_maildir(user, [message(1)])
         services = client.app.state.services
         manager = await services.accounts.manager(acc, "pop3")
         async with manager.locked():  # another session holds the maildrop
@@ -223,18 +217,18 @@ async def test_busy_account_gets_409_not_a_hang(settings, mailstack):
 async def test_ndjson_parsed_long_line_and_dot_lines(client, mailstack):
     acc, user = await make_account(client, mailstack)
     body = "." + "y" * 10_000 + "\r\n.\r\n..\r\n. dot space\r\nlast"
-    mailstack.seed_maildir(user, [msg(1, body)])
+    mailstack.seed_maildir(user, [message(1, body)])
     resp = await client.post(f"/v1/accounts/{acc}/pop3/retrieve", headers=NDJSON,
                              json={"format": "parsed"})
     (item,) = ndjson_lines(resp.text)
     assert item["subject"] == "m1" and item["from"][0]["address"] == "s@example.test"
     assert item["text"] == body.replace("\r\n", "\n") + "\n"
-    assert item["size"] == len(msg(1, body))
+    assert item["size"] == len(message(1, body))
 
 
 async def test_verify_and_scopes(client, mailstack):
     acc, user = await make_account(client, mailstack)
-    mailstack.seed_maildir(user, [msg(1)])
+    mailstack.seed_maildir(user, [message(1)])
     verify = (await client.post(f"/v1/accounts/{acc}/verify")).json()
     assert verify["pop3"]["ok"] is True, verify
     token = (await client.post("/v1/tokens", json={"description": "ro",
@@ -263,7 +257,7 @@ async def test_big_parsed_message_with_attachment(client, mailstack):
             "Content-Type: application/octet-stream\r\nContent-Transfer-Encoding: base64\r\n"
             'Content-Disposition: attachment; filename="blob.bin"\r\n\r\n'
             f"{encoded}--zz--")
-    mailstack.seed_maildir(user, [msg(1, body, headers)])
+    mailstack.seed_maildir(user, [message(1, body, headers)])
     resp = await client.post(f"/v1/accounts/{acc}/pop3/retrieve", headers=NDJSON, json={})
     (item,) = ndjson_lines(resp.text)
     assert item["text"] == "big one"

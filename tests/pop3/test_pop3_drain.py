@@ -14,8 +14,7 @@ import time
 import pytest
 
 from tests.conftest import account_spec, running_client
-
-from .test_pop3_stream import NDJSON, live_gateway, msg, subject
+from tests.pop3.helpers import NDJSON, bulk_message, live_gateway, subject
 
 
 def fill(stack, user: str, messages) -> int:
@@ -41,7 +40,7 @@ async def test_drain_with_delete_does_not_end_short_once_deletions_start(setting
     settings.pop3_unconfirmed_bytes = 0
     async with running_client(settings) as client:
         acc, user = await new_account(client, mailstack)
-        assert fill(mailstack, user, [msg(i, size=2_000) for i in range(400)]) == 400
+        assert fill(mailstack, user, [bulk_message(i, size=2_000) for i in range(400)]) == 400
         body = {"format": "raw", "delete": True}
         if form == "ndjson":
             resp = await client.post(f"/v1/accounts/{acc}/pop3/retrieve", headers=NDJSON,
@@ -65,8 +64,9 @@ async def test_drain_that_ends_early_says_why_and_how_many_remain(settings, mail
     settings.pop3_max_message_bytes = 64 * 1024
     async with running_client(settings) as client:
         acc, user = await new_account(client, mailstack)
-        big = msg(60, size=400_000)  # over the cap: the drain cannot go past it
-        messages = [msg(i, size=2_000) for i in range(60)] + [big] + [msg(i) for i in range(61, 80)]
+        big = bulk_message(60, size=400_000)  # over the cap: the drain cannot go past it
+        messages = ([bulk_message(i, size=2_000) for i in range(60)] + [big]
+                    + [bulk_message(i) for i in range(61, 80)])
         assert fill(mailstack, user, messages) == 80
         body = {"format": "raw", "delete": True}
         if form == "ndjson":
@@ -98,7 +98,7 @@ async def test_drain_of_600_messages_of_200_kb_over_lmtp_completes(settings, mai
     async with live_gateway(settings) as (client, _app):
         acc, user = await new_account(client, mailstack)
         started = time.monotonic()
-        assert fill(mailstack, user, (msg(i, size=200_000) for i in range(600))) == 600
+        assert fill(mailstack, user, (bulk_message(i, size=200_000) for i in range(600))) == 600
         delivered = time.monotonic()
         got, last = 0, b""
         async with client.stream("POST", f"/v1/accounts/{acc}/pop3/retrieve", headers=NDJSON,

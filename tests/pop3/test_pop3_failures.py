@@ -7,8 +7,7 @@ import json
 import socket
 
 from tests.conftest import account_spec
-
-from .test_pop3_stream import NDJSON, live_gateway, msg, subject
+from tests.pop3.helpers import NDJSON, bulk_message, live_gateway, subject
 
 
 async def test_unreachable_server_is_503_with_retry_after(client, mailstack):
@@ -54,7 +53,7 @@ async def test_dovecot_killed_mid_stream_ends_with_error_line_and_deletes_nothin
         resp = await client.post("/v1/accounts", json=account_spec(stack, user,
                                                                     protocols=("pop3",)))
         acc = resp.json()["id"]
-        stack.seed_maildir(user, [msg(i, size=50_000) for i in range(300)])
+        stack.seed_maildir(user, [bulk_message(i, size=50_000) for i in range(300)])
         lines: list[dict] = []
         async with client.stream("POST", f"/v1/accounts/{acc}/pop3/retrieve", headers=NDJSON,
                                  json={"format": "raw", "delete": True}) as stream:
@@ -90,7 +89,8 @@ async def test_message_over_the_size_cap_is_a_clear_502(settings, mailstack):
         user = mailstack.new_user("p3big")
         acc = (await client.post("/v1/accounts", json=account_spec(
             mailstack, user, protocols=("pop3",)))).json()["id"]
-        mailstack.seed_maildir(user, [msg(0), msg(1, size=200_000), msg(2)])
+        mailstack.seed_maildir(user, [bulk_message(0), bulk_message(1, size=200_000),
+                                      bulk_message(2)])
         listing = (await client.get(f"/v1/accounts/{acc}/pop3/messages")).json()
         big = listing["items"][1]["uidl"]
         resp = await client.get(f"/v1/accounts/{acc}/pop3/messages/{big}")

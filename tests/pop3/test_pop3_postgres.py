@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from gateway.settings import Settings
 from tests.conftest import ADMIN_TOKEN, account_spec, running_client
-
-from .test_pop3_api import msg
+from tests.pop3.helpers import message
 
 
 async def test_seen_tracking_on_postgres(pg_database, mailstack):
@@ -15,7 +14,7 @@ async def test_seen_tracking_on_postgres(pg_database, mailstack):
         user = mailstack.new_user("p3pg")
         acc = (await client.post("/v1/accounts", json=account_spec(
             mailstack, user, protocols=("pop3",)))).json()["id"]
-        mailstack.seed_maildir(user, [msg(i) for i in range(5)])
+        mailstack.seed_maildir(user, [message(i) for i in range(5)])
         url = f"/v1/accounts/{acc}/pop3/retrieve"
         first = (await client.post(url, json={"format": "raw"})).json()
         assert len(first["items"]) == 5

@@ -3,24 +3,11 @@
 from __future__ import annotations
 
 import asyncio
-import base64
-import contextlib
 import json
 import socket
 
-import httpx
-import uvicorn
-
-from gateway.app import create_app
 from tests.conftest import ADMIN_TOKEN, account_spec, running_client
-
-NDJSON = {"Accept": "application/x-ndjson"}
-
-
-def msg(i: int, size: int = 600) -> bytes:
-    body = "\r\n".join(f"line {n} of message {i} " + "z" * 40 for n in range(size // 60))
-    return (f"From: s@example.test\r\nSubject: n{i}\r\nMessage-ID: <n{i}@example.test>\r\n\r\n"
-            f"{body}\r\n").encode()
+from tests.pop3.helpers import NDJSON, bulk_message, live_gateway, subject
 
 
 async def add_account(client, mailstack, count: int, size: int = 600):
@@ -28,13 +15,8 @@ async def add_account(client, mailstack, count: int, size: int = 600):
     resp = await client.post("/v1/accounts", json=account_spec(mailstack, user,
                                                                 protocols=("pop3",)))
     assert resp.status_code == 201, resp.text
-    assert mailstack.seed_maildir(user, [msg(i, size) for i in range(count)]) == count
+    assert mailstack.seed_maildir(user, [bulk_message(i, size) for i in range(count)]) == count
     return resp.json()["id"], user
-
-
-def subject(raw_b64: str) -> str:
-    raw = base64.b64decode(raw_b64)
-    return raw.split(b"Subject: ", 1)[1].split(b"\r\n", 1)[0].decode()
 
 
 def many(stack) -> int:
@@ -103,27 +85,6 @@ async def test_uncommitted_retrieval_deletes_nothing_and_commit_deletes_all(sett
         await retrieval.commit()
         await retrieval.aclose()
         assert mailstack.maildir_count(user) == 0
-
-
-@contextlib.asynccontextmanager
-async def live_gateway(settings):
-    """The gateway on a real socket (uvicorn in-process), for client disconnects."""
-    app = create_app(settings)
-    sock = socket.socket()
-    sock.bind(("127.0.0.1", 0))
-    port = sock.getsockname()[1]
-    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="on"))
-    task = asyncio.create_task(server.serve(sockets=[sock]))
-    try:
-        while not server.started:  # noqa: ASYNC110 - uvicorn exposes only a flag
-            await asyncio.sleep(0.01)
-        async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}", timeout=30,
-                                     headers={"Authorization": f"Bearer {ADMIN_TOKEN}"}) as c:
-            yield c, app
-    finally:
-        server.should_exit = True
-        await task
-        sock.close()
 
 
 def read_items_then_close(port: int, path: str, body: bytes, want: int) -> int:

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from gateway.api.schemas.mime import AttachmentOut, ParsedFields
 from gateway.protocols.mime_parse import parse_message
-
-from .test_mime_parse import MULTI, SIMPLE
+from tests.protocols.mime_samples import MULTI, SIMPLE
 
 
 def test_parsed_fields_serialise_from_alias():
