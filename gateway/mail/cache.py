@@ -8,22 +8,23 @@ the least recently used ones are dropped beyond ``max_entries``.
 from __future__ import annotations
 
 from collections import OrderedDict
-from typing import Any
+from typing import Generic, TypeVar
 
 Key = tuple[str, str, int, int]
+V = TypeVar("V")
 
 
-class SummaryCache:
+class SummaryCache(Generic[V]):
     def __init__(self, max_entries: int = 100_000) -> None:
         self.max_entries = max_entries
-        self._data: OrderedDict[Key, dict[str, Any]] = OrderedDict()
+        self._data: OrderedDict[Key, V] = OrderedDict()
         self.hits = 0
         self.misses = 0
 
     def __len__(self) -> int:
         return len(self._data)
 
-    def get(self, key: Key) -> dict[str, Any] | None:
+    def get(self, key: Key) -> V | None:
         value = self._data.get(key)
         if value is None:
             self.misses += 1
@@ -32,7 +33,7 @@ class SummaryCache:
         self.hits += 1
         return value
 
-    def put(self, key: Key, value: dict[str, Any]) -> None:
+    def put(self, key: Key, value: V) -> None:
         self._data[key] = value
         self._data.move_to_end(key)
         while len(self._data) > self.max_entries:

@@ -11,8 +11,8 @@ from ..errors import InvalidInput
 from ..protocols.imap import ImapRejected, ImapSession
 from ..protocols.imap.encoding import Arg, astring, search_date, sequence_set
 from .cache import SummaryCache
-from .ids import decode_cursor, encode_cursor, encode_message_id
-from .structure import summary_from_fetch, summary_items
+from .ids import MessageRef, decode_cursor, encode_cursor
+from .structure import MessagePage, Summary, summary_from_fetch, summary_items
 
 FETCH_BATCH = 250  # aioimaplib-style readers are quadratic in lines; ours is not, but stay modest
 
@@ -76,9 +76,9 @@ def _newest_below(ranges: list[tuple[int, int]], before: int | None, limit: int)
 
 
 async def list_messages(
-    session: ImapSession, cache: SummaryCache, scope: str, mailbox: str, mailbox_id: str,
+    session: ImapSession, cache: SummaryCache[Summary], scope: str, mailbox: str,
     query: ListQuery, *, limit: int, cursor: str | None,
-) -> dict[str, Any]:
+) -> MessagePage:
     criteria, utf8 = query.criteria()
     newest_page = criteria == [b"ALL"] and not cursor
     was_selected = session.selected is not None and session.selected.name == mailbox
@@ -124,33 +124,19 @@ async def list_messages(
     validity = selected.uidvalidity
     fetched = await fetch_summaries(session, cache, scope, mailbox, validity, uids,
                                     known_flags=flags)
-    items = []
-    for uid in uids:
-        entry = fetched.get(uid)
-        if entry is None:
-            continue  # expunged meanwhile
-        summary, flag_list = entry
-        public = summary.get("_item")
-        if public is None:  # built once per cached message, then only copied
-            public = {"id": encode_message_id(mailbox, validity, uid), "uid": uid,
-                      "mailbox": mailbox_id}
-            public.update((k, v) for k, v in summary.items() if k[0] != "_")
-            summary["_item"] = public
-        item = public.copy()
-        item["flags"] = flag_list
-        items.append(item)
+    items = [fetched[uid] for uid in uids if uid in fetched]  # (not expunged meanwhile)
     next_cursor = encode_cursor(validity, uids[-1], qkey) if more and uids else None
-    return {"items": items, "next_cursor": next_cursor, "total": total}
+    return MessagePage(items, next_cursor, total)
 
 
 async def fetch_summaries(
-    session: ImapSession, cache: SummaryCache, scope: str, mailbox: str, validity: int,
+    session: ImapSession, cache: SummaryCache[Summary], scope: str, mailbox: str, validity: int,
     uids: list[int], *, known_flags: dict[int, list[str]] | None = None,
-) -> dict[int, tuple[dict[str, Any], list[str]]]:
+) -> dict[int, tuple[Summary, list[str]]]:
     """Summaries and current flags; only FLAGS travel for messages already in the cache
     (and nothing at all when the caller already has their flags)."""
-    out: dict[int, tuple[dict[str, Any], list[str]]] = {}
-    cached: dict[int, dict[str, Any]] = {}
+    out: dict[int, tuple[Summary, list[str]]] = {}
+    cached: dict[int, Summary] = {}
     missing: list[int] = []
     for uid in uids:
         hit = cache.get((scope, mailbox, validity, uid))
@@ -164,7 +150,7 @@ async def fetch_summaries(
         batch = missing[start:start + FETCH_BATCH]
         items = summary_items(session.has("PREVIEW"))
         for uid, data in (await session.uid_fetch(sequence_set(batch), items)).items():
-            summary = summary_from_fetch(data)
+            summary = summary_from_fetch(data, MessageRef(mailbox, validity, uid))
             cache.put((scope, mailbox, validity, uid), summary)
             out[uid] = summary, _flags(data)
     known = list(cached)

@@ -13,7 +13,7 @@ from .bodies import fetch_batches, parsed_from_parts
 from .cache import SummaryCache
 from .ids import MessageRef, encode_message_id
 from .listing import _flags
-from .structure import plan_body
+from .structure import Summary, plan_body
 
 
 async def select_for(session: ImapSession, ref: MessageRef) -> None:
@@ -57,7 +57,7 @@ PARSED_CACHE_MAX_BYTES = 256 * 1024  # larger messages are parsed on every read
 
 
 async def get_message(session: ImapSession, ref: MessageRef, cache: SummaryCache, scope: str,
-                      summary: dict[str, Any]) -> tuple[ParsedMessage, dict]:
+                      summary: Summary) -> tuple[ParsedMessage, dict]:
     """The whole message, parsed, without setting \\Seen (BODY.PEEK, RFC 3501 6.4.5).
 
     ``summary`` is the message's listing summary (its BODYSTRUCTURE and size): the text,
@@ -71,7 +71,7 @@ async def get_message(session: ImapSession, ref: MessageRef, cache: SummaryCache
     if hit is not None:
         data = await fetch_one(session, ref, b"(UID FLAGS)")
         return hit["parsed"], {"flags": _flags(data), "size": hit["size"]}
-    structure = summary.get("_structure")
+    structure = summary.structure
     if structure is None:  # a server without BODYSTRUCTURE: Python's parse of the source
         return await _parsed_whole(session, ref, cache, key)
     plan = plan_body(structure)
@@ -84,7 +84,7 @@ async def get_message(session: ImapSession, ref: MessageRef, cache: SummaryCache
         contents.update({k[5:-1].decode(): v for k, v in data.items()
                          if k.startswith(b"BODY[") and isinstance(v, bytes)})
     parsed = parsed_from_parts(contents.get("HEADER", b""), plan, contents)
-    size = summary.get("size") or 0
+    size = summary.size
     if size <= PARSED_CACHE_MAX_BYTES:
         cache.put(key, {"parsed": parsed, "size": size})
     return parsed, {"flags": flags, "size": size}

@@ -34,7 +34,14 @@ from .cache import SummaryCache
 from .decoders import decoder_for
 from .ids import MessageRef, decode_mailbox_id, decode_message_id, encode_mailbox_id
 from .listing import ListQuery, list_messages
-from .structure import PartInfo, find_part, summary_from_fetch, summary_items
+from .structure import (
+    MessagePage,
+    PartInfo,
+    Summary,
+    find_part,
+    summary_from_fetch,
+    summary_items,
+)
 
 STREAM_CHUNK = 1024 * 1024
 _SPECIAL_TTL = 60.0
@@ -47,7 +54,7 @@ class MailService:
     def __init__(self, accounts: AccountRegistry, settings: Settings) -> None:
         self._accounts = accounts
         self._settings = settings
-        self.cache = SummaryCache(settings.imap_summary_cache_entries)
+        self.cache: SummaryCache[Summary] = SummaryCache(settings.imap_summary_cache_entries)
         # Parsed small messages (<= 256 kB each): bounded by count, ~2,000 x a few kB.
         self.parsed_cache = SummaryCache(max(0, settings.imap_summary_cache_entries // 50))
         self._special: dict[str, tuple[float, dict[str, str]]] = {}
@@ -102,12 +109,11 @@ class MailService:
     # -- listing and reading -------------------------------------------------------------------
 
     async def list_messages(self, account_id: str, mailbox_id: str, query: ListQuery, *,
-                            limit: int = 50, cursor: str | None = None) -> dict[str, Any]:
+                            limit: int = 50, cursor: str | None = None) -> MessagePage:
         path = decode_mailbox_id(mailbox_id)
         pool = await self.pool(account_id)
         return await pool.run(
-            lambda session: list_messages(session, self.cache, pool.cache_scope, path,
-                                          encode_mailbox_id(path), query,
+            lambda session: list_messages(session, self.cache, pool.cache_scope, path, query,
                                           limit=limit, cursor=cursor), path)
 
     async def get_message(self, account_id: str, message_id: str
@@ -129,7 +135,7 @@ class MailService:
         parsed = await pool.run(lambda s: msgs.header_fields(s, ref), ref.mailbox)
         return parsed.message_id, list(parsed.references)
 
-    async def _summary(self, account_id: str, ref: MessageRef) -> dict[str, Any]:
+    async def _summary(self, account_id: str, ref: MessageRef) -> Summary:
         pool = await self.pool(account_id)
         key = (pool.cache_scope, ref.mailbox, ref.uidvalidity, ref.uid)
         hit = self.cache.get(key)
@@ -137,7 +143,7 @@ class MailService:
             return hit
         data = await pool.run(lambda s: msgs.fetch_one(s, ref, summary_items(s.has("PREVIEW"))),
                               ref.mailbox)
-        summary = summary_from_fetch(data)
+        summary = summary_from_fetch(data, ref)
         self.cache.put(key, summary)
         return summary
 
@@ -146,7 +152,7 @@ class MailService:
         """The size and a chunk iterator of the RFC 822 source (first chunk fetched now)."""
         ref = decode_message_id(message_id)
         summary = await self._summary(account_id, ref)
-        return summary["size"], await self._stream(account_id, ref, "", summary["size"], None)
+        return summary.size, await self._stream(account_id, ref, "", summary.size, None)
 
     async def open_attachment(self, account_id: str, message_id: str, attachment_id: str
                               ) -> tuple[PartInfo, AsyncIterator[bytes]]:
@@ -155,7 +161,7 @@ class MailService:
             raise AttachmentNotFound("no such attachment (ids are part numbers like 2 or 1.2)")
         ref = decode_message_id(message_id)
         summary = await self._summary(account_id, ref)
-        part = find_part(summary["_structure"], attachment_id)
+        part = find_part(summary.structure, attachment_id)
         if part is None:
             raise AttachmentNotFound("this message has no attachment with that id")
         return part, await self._stream(account_id, ref, attachment_id, part.size,

@@ -1,7 +1,7 @@
 """What a listing needs from ENVELOPE and BODYSTRUCTURE (RFC 3501 section 7.4.2), cheaply.
 
 The envelope and body structure of (mailbox, UIDVALIDITY, UID) never change,
-so they are turned into a plain dict once and cached (see ``cache``).
+so they are turned into a :class:`Summary` once and cached (see ``cache``).
 The same structure decides what a read message shows (``plan_body``: its text, html
 and attachments, numbered as the server numbers parts, message/rfc822 a leaf) and
 what an attachment download fetches (``find_part``), so the two never disagree.
@@ -15,10 +15,11 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from ..protocols.mime_parse import decode_bytes, decode_header
+from ..protocols.mime_parse import Address, decode_bytes, decode_header
+from .ids import MessageRef, encode_mailbox_id
 
-__all__ = ["BodyPlan", "PartInfo", "find_part", "iso", "leaf_parts", "plan_body",
-           "summary_from_fetch", "summary_items", "walk_leaves"]
+__all__ = ["BodyPlan", "MessagePage", "PartInfo", "Summary", "find_part", "iso", "leaf_parts",
+           "plan_body", "summary_from_fetch", "summary_items", "walk_leaves"]
 
 SUMMARY_ITEMS = b"(UID FLAGS ENVELOPE BODYSTRUCTURE RFC822.SIZE INTERNALDATE)"
 # RFC 8970: the server computes a short text preview (Dovecot, Cyrus); cached like the rest.
@@ -45,8 +46,42 @@ def _text(value: Any) -> str | None:
     return decode_header(str(value))
 
 
-def _addresses(items: Any) -> list[dict[str, str | None]]:
-    out: list[dict[str, str | None]] = []
+@dataclass(slots=True, eq=False)
+class Summary:
+    """A listing item but its flags: what never changes under (mailbox, UIDVALIDITY, UID),
+    from ENVELOPE, BODYSTRUCTURE and friends."""
+
+    id: str  # the API's message id
+    uid: int
+    mailbox: str  # the mailbox id
+    message_id: str | None
+    subject: str | None
+    from_: list[Address]
+    to: list[Address]
+    cc: list[Address]
+    date: str | None  # RFC 3339, UTC
+    size: int
+    has_attachments: bool
+    preview: str | None
+    structure: Any  # the parsed BODYSTRUCTURE (None: the server sent none)
+    # The API serializer's memo: the item's JSON without its flags (it never changes).
+    rendered: bytes | None = None
+
+
+@dataclass(slots=True)
+class MessagePage:
+    """A page of a listing: each message's summary and current flags, newest first.
+
+    (Pairs, not an object per item: a listing of 500 is on the hot path.)
+    """
+
+    items: list[tuple[Summary, list[str]]]
+    next_cursor: str | None
+    total: int | None
+
+
+def _addresses(items: Any) -> list[Address]:
+    out: list[Address] = []
     for addr in items or ():
         mailbox, host = addr.mailbox, addr.host
         if host is None:  # RFC 3501 group syntax markers: no address of their own
@@ -54,28 +89,29 @@ def _addresses(items: Any) -> list[dict[str, str | None]]:
         local = mailbox.decode("utf-8", "replace") if isinstance(mailbox, bytes) else ""
         domain = host.decode("utf-8", "replace") if isinstance(host, bytes) else ""
         name = _text(addr.name)
-        out.append({"name": name or None, "address": f"{local}@{domain}" if domain else local})
+        out.append(Address(name or None, f"{local}@{domain}" if domain else local))
     return out
 
 
-def summary_from_fetch(data: dict[bytes, Any]) -> dict[str, Any]:
-    """The immutable part of a listing item, from one parsed FETCH response."""
+def summary_from_fetch(data: dict[bytes, Any], ref: MessageRef) -> Summary:
+    """The immutable part of the listing item of ``ref``, from its parsed FETCH response."""
     env = data.get(b"ENVELOPE")
     structure = data.get(b"BODYSTRUCTURE")
     date = env.date if env is not None and env.date is not None else data.get(b"INTERNALDATE")
     msg_id = _text(env.message_id) if env is not None else None
-    return {
-        "message_id": msg_id.strip() if msg_id else None,
-        "subject": _text(env.subject) if env is not None else None,
-        "from": _addresses(env.from_) if env is not None else [],
-        "to": _addresses(env.to) if env is not None else [],
-        "cc": _addresses(env.cc) if env is not None else [],
-        "date": iso(date),
-        "size": data.get(b"RFC822.SIZE") or 0,
-        "has_attachments": structure is not None and bool(plan_body(structure).attachments),
-        "preview": _preview(data.get(b"PREVIEW")),
-        "_structure": structure,
-    }
+    return Summary(
+        id=ref.id, uid=ref.uid, mailbox=encode_mailbox_id(ref.mailbox),
+        message_id=msg_id.strip() if msg_id else None,
+        subject=_text(env.subject) if env is not None else None,
+        from_=_addresses(env.from_) if env is not None else [],
+        to=_addresses(env.to) if env is not None else [],
+        cc=_addresses(env.cc) if env is not None else [],
+        date=iso(date),
+        size=data.get(b"RFC822.SIZE") or 0,
+        has_attachments=structure is not None and bool(plan_body(structure).attachments),
+        preview=_preview(data.get(b"PREVIEW")),
+        structure=structure,
+    )
 
 
 def _preview(value: Any) -> str | None:

@@ -6,12 +6,14 @@ from __future__ import annotations
 import base64
 
 from gateway.mail.bodies import SECTIONS_PER_FETCH, decode_part, fetch_batches, parsed_from_parts
+from gateway.mail.ids import MessageRef
 from gateway.mail.structure import find_part, plan_body, summary_from_fetch, walk_leaves
 
 PDF = b"%PDF-1.4\n" + bytes(range(256))
 
 # multipart/mixed: text, multipart/related (html + image with a Content-ID but no
 # disposition), a second unnamed text/plain (a list footer), an attached message.
+REF = MessageRef("INBOX", 1, 1)
 STRUCTURE = ([
     (b"TEXT", b"PLAIN", (b"CHARSET", b"iso-8859-1"), None, None, b"QUOTED-PRINTABLE", 9, 1,
      None, None, None, None),
@@ -47,14 +49,14 @@ def test_plan_takes_first_text_and_html_as_bodies_and_lists_every_other_leaf() -
         ("5", "application/pdf", "a.pdf", False, None)]
     # The listing says "has attachments" exactly when the message lists one, and every
     # listed id is a part the download finds.
-    assert summary_from_fetch({b"BODYSTRUCTURE": STRUCTURE})["has_attachments"] is True
+    assert summary_from_fetch({b"BODYSTRUCTURE": STRUCTURE}, REF).has_attachments is True
     assert all(find_part(STRUCTURE, a.number) is not None for a in plan.attachments)
     only_text = ([(b"text", b"plain", None, None, None, b"7bit", 5, 1, None, None, None,
                    None),
                   (b"text", b"html", None, None, None, b"7bit", 5, 1, None, None, None,
                    None)], b"alternative", None, None, None, None)
     assert plan_body(only_text).attachments == []
-    assert summary_from_fetch({b"BODYSTRUCTURE": only_text})["has_attachments"] is False
+    assert summary_from_fetch({b"BODYSTRUCTURE": only_text}, REF).has_attachments is False
 
 
 def test_fetch_batches_ask_for_the_header_and_every_shown_part() -> None:

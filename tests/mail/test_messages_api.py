@@ -293,7 +293,7 @@ async def test_service_helpers_for_other_components(client, account, mailstack) 
     page = await mail.list_messages(account["id"], "INBOX",
                                     __import__("gateway.mail.listing").mail.listing.ListQuery(),
                                     limit=5)
-    mid = page["items"][0]["id"]
+    mid = page.items[0][0].id
     assert await mail.thread_headers(account["id"], mid) == ("<p@example.test>",
                                                              ["<a@x>", "<b@x>"])
     assert "\\Answered" in await mail.add_flags(account["id"], mid, ["\\Answered"])

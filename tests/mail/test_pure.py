@@ -12,6 +12,7 @@ from gateway.errors import InvalidInput, MailboxNotFound, MessageNotFound
 from gateway.mail.cache import SummaryCache
 from gateway.mail.decoders import Base64Decoder, QuotedPrintableDecoder, decoder_for
 from gateway.mail.ids import (
+    MessageRef,
     decode_cursor,
     decode_mailbox_id,
     decode_message_id,
@@ -111,6 +112,7 @@ def test_special_use_is_case_insensitive() -> None:
         normalise_special_use("\\Bogus")
 
 
+REF = MessageRef("INBOX", 1, 1)
 MIXED = ([
     (b"text", b"plain", (b"charset", b"iso-8859-1"), None, None, b"quoted-printable", 20, 1,
      None, None, None, None),
@@ -133,15 +135,15 @@ def test_body_structure_parts_and_filenames() -> None:
     assert find_part(MIXED, "2") is None and find_part(MIXED, "9") is None
     single = (b"text", b"plain", None, None, None, b"7bit", 5, 1, None, None, None, None)
     assert [n for n, _ in leaf_parts(single)] == ["1"]
-    summary = summary_from_fetch({b"BODYSTRUCTURE": MIXED, b"RFC822.SIZE": 9})
-    assert summary["has_attachments"] is True and summary["subject"] is None
+    summary = summary_from_fetch({b"BODYSTRUCTURE": MIXED, b"RFC822.SIZE": 9}, REF)
+    assert summary.has_attachments is True and summary.subject is None
     evil = (b"text", b"html\r\nSet-Cookie: x", None, None, None, b"7bit", 5, 1, None,
             (b"attachment", (b"filename", b"a\r\nb.html")), None, None)
     part = find_part(evil, "1")
     assert part.content_type == "application/octet-stream"
     assert "\r" not in part.disposition_header() and "\n" not in part.disposition_header()
-    summary = summary_from_fetch({b"BODYSTRUCTURE": single})
-    assert summary["has_attachments"] is False
+    summary = summary_from_fetch({b"BODYSTRUCTURE": single}, REF)
+    assert summary.has_attachments is False
 
 
 def test_summary_cache_is_bounded_lru() -> None:
