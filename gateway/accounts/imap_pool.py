@@ -112,10 +112,12 @@ class ImapPool(ProtocolManager):
             raise
         try:
             server = self.server
-            if server.oauth2 is not None and server.oauth2.access_token is not None:
-                await session.authenticate_oauth2(
-                    server.username, server.oauth2.access_token.get_secret_value(),
-                    mechanism=server.oauth2.mechanism)
+            oauth2 = server.oauth2
+            if oauth2 is not None and (oauth2.access_token or oauth2.refresh_token):
+                # A refused token leaves the connection unauthenticated (RFC 3501 section
+                # 6.2.2): the retry with a refreshed one uses it again.
+                await self.login_oauth2(lambda token: session.authenticate_oauth2(
+                    server.username, token, mechanism=oauth2.mechanism))
             elif server.password is not None:
                 await session.login(server.username, server.password.get_secret_value())
             else:

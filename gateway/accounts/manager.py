@@ -3,18 +3,26 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
-from typing import TYPE_CHECKING, ClassVar
+from typing import TYPE_CHECKING, ClassVar, Protocol
 
-from ..errors import GatewayError, UpstreamAuthFailed
+from ..errors import GatewayError, OAuth2ReauthRequired, UpstreamAuthFailed
 from ..store.schema import utcnow
 
 if TYPE_CHECKING:
     from ..settings import Settings
     from .models import Account, ServerConfig
+
+
+class TokenSource(Protocol):
+    """Current OAuth2 access tokens of accounts (``gateway.oauth2.tokens.TokenRefresher``)."""
+
+    async def access_token(self, account_id: str, protocol: str) -> str: ...
+
+    async def after_auth_failure(self, account_id: str, protocol: str, failed: str) -> str: ...
 
 
 class ConnState(StrEnum):
@@ -44,6 +52,36 @@ class ProtocolManager:
         self.status = ProtocolStatus(ConnState.DISCONNECTED, None, utcnow())
         # Set by the registry: told of every state change (account.connected / account.error).
         self.on_state: Callable[[ProtocolManager], None] | None = None
+        # Set by the registry when OAuth2 tokens are refreshed (gateway.oauth2.tokens).
+        self.tokens: TokenSource | None = None
+
+    def _refreshable(self) -> bool:
+        oauth2 = self.server.oauth2
+        return (self.tokens is not None and oauth2 is not None
+                and oauth2.refresh_token is not None and bool(oauth2.token_url))
+
+    async def login_oauth2(self, login: Callable[[str], Awaitable[None]]) -> None:
+        """Log in with the block's OAuth2 access token: ``login(token)``. A block that can
+        be refreshed gets its token from ``tokens`` (refreshed when due) and, when the
+        server refuses it, one more ``login`` with a refreshed one (RFC 6750 section 3.1:
+        an expired or revoked token is refused like a wrong one)."""
+        oauth2 = self.server.oauth2
+        assert oauth2 is not None
+        if not self._refreshable():
+            if oauth2.access_token is None:
+                raise UpstreamAuthFailed("no OAuth2 access token configured",
+                                         protocol=self.protocol)
+            await login(oauth2.access_token.get_secret_value())
+            return
+        assert self.tokens is not None
+        token = await self.tokens.access_token(self.account.id, self.protocol)
+        try:
+            await login(token)
+        except OAuth2ReauthRequired:
+            raise
+        except UpstreamAuthFailed:
+            fresh = await self.tokens.after_auth_failure(self.account.id, self.protocol, token)
+            await login(fresh)
 
     def mark(self, state: ConnState, error: BaseException | str | None = None) -> None:
         """Record a state change (``since`` moves only when the state does).

@@ -90,10 +90,12 @@ class Pop3Manager(ProtocolManager):
     async def _login(self, client: Pop3Client) -> None:
         server = self.server
         oauth = server.oauth2
-        if oauth is not None and oauth.access_token is not None:
-            await client.auth_oauth2(server.username, oauth.access_token.get_secret_value(),
-                                     mechanism=oauth.mechanism, host=server.host,
-                                     port=server.port)
+        if oauth is not None and (oauth.access_token or oauth.refresh_token):
+            # After a refused AUTH the session is still in the AUTHORIZATION state (RFC
+            # 5034 section 4): the retry with a refreshed token uses it again.
+            await self.login_oauth2(lambda token: client.auth_oauth2(
+                server.username, token, mechanism=oauth.mechanism, host=server.host,
+                port=server.port))
         elif server.password is not None:
             await client.login(server.username, server.password.get_secret_value())
         else:

@@ -17,7 +17,7 @@ from ..settings import Settings
 from ..store.accounts import AccountRepo
 from ..store.schema import utcnow
 from .credentials import carry_secrets
-from .manager import ProtocolManager, ProtocolStatus, verify_manager
+from .manager import ProtocolManager, ProtocolStatus, TokenSource, verify_manager
 from .models import PROTOCOLS, Account, AccountSpec, ServerConfig
 
 log = logging.getLogger(__name__)
@@ -47,6 +47,7 @@ class AccountRegistry:
         self._entries: dict[str, _Entry] = {}
         self._lock = asyncio.Lock()
         self.on_state_change: Callable[[ProtocolManager], None] | None = None  # for events
+        self.tokens: TokenSource | None = None  # OAuth2 refresh (gateway.oauth2.tokens)
 
     async def start(self) -> None:
         if self._settings.accounts_file is not None:
@@ -159,6 +160,7 @@ class AccountRegistry:
                 raise ProtocolNotConfigured(f"{protocol} is not supported by this gateway")
             manager = entry.managers[protocol] = factory(entry.account, server, self._settings)
             manager.on_state = self.on_state_change
+            manager.tokens = self.tokens
         return manager
 
     def active_managers(self, protocol: str) -> list[ProtocolManager]:

@@ -19,6 +19,7 @@ import contextlib
 import logging
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import replace
 
 from ..backoff import backoff_delay
 from ..errors import GatewayError, UpstreamAuthFailed, UpstreamTimeout, UpstreamUnavailable
@@ -66,9 +67,23 @@ class SmtpPool(ProtocolManager):
 
     async def open_session(self) -> SmtpSession:
         """Connect and log in a fresh session (not pooled)."""
-        if self.server.password is None and self.server.oauth2 is None:
+        oauth2 = self.server.oauth2
+        if self.server.password is None and oauth2 is None:
             raise UpstreamAuthFailed("no password or OAuth2 token configured", protocol="smtp")
-        session = SmtpSession(self.target())
+        if oauth2 is not None and (oauth2.access_token or oauth2.refresh_token):
+            # A refused AUTH closes the session here: the retry with a refreshed token
+            # (``login_oauth2``) opens another one.
+            opened: list[SmtpSession] = []
+
+            async def login(token: str) -> None:
+                opened.append(await self._connected(replace(self.target(), oauth2_token=token)))
+
+            await self.login_oauth2(login)
+            return opened[-1]
+        return await self._connected(self.target())
+
+    async def _connected(self, target: SmtpTarget) -> SmtpSession:
+        session = SmtpSession(target)
         try:
             await session.connect()
         except (UpstreamUnavailable, UpstreamTimeout):

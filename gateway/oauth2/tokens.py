@@ -147,6 +147,8 @@ class TokenRefresher:
         self._clock = clock
         self._locks: dict[str, asyncio.Lock] = {}
         self._refused: dict[str, str] = {}  # account -> fingerprint of a refused refresh token
+        # account -> (fingerprint, lifetime in s) of the last access token obtained here
+        self._issued: dict[str, tuple[str, float]] = {}
 
     def _now(self) -> datetime:
         return datetime.fromtimestamp(self._clock(), UTC)
@@ -167,8 +169,14 @@ class TokenRefresher:
     # -- internals -----------------------------------------------------------------------
 
     def _due(self, account_id: str, oauth2: OAuth2Config) -> bool:
-        return refresh_due(oauth2, account_id, now=self._now(), ahead=self.ahead,
-                           jitter=self.jitter)
+        ahead, jitter = self.ahead, self.jitter
+        issued = self._issued.get(account_id)
+        if (issued is not None and oauth2.access_token is not None
+                and issued[0] == _fingerprint(oauth2.access_token.get_secret_value())):
+            # A lifetime shorter than ``ahead`` (a test server's 30 s) must not make every
+            # use refresh: the margin is at most half of it.
+            ahead, jitter = min(ahead, issued[1] / 2), min(jitter, issued[1] / 4)
+        return refresh_due(oauth2, account_id, now=self._now(), ahead=ahead, jitter=jitter)
 
     async def _oauth2(self, account_id: str, protocol: Protocol) -> OAuth2Config:
         account = await self._repo.get(account_id)
@@ -212,6 +220,9 @@ class TokenRefresher:
                 "expires_at": grant.expires_at.isoformat() if grant.expires_at else None,
                 "refresh_token": grant.refresh_token or used,
             })
+            if grant.expires_at is not None:
+                lifetime = (grant.expires_at - self._now()).total_seconds()
+                self._issued[account_id] = (_fingerprint(grant.access_token), lifetime)
             log.info("oauth2: account %s: access token refreshed%s", account_id,
                      " (refresh token rotated)" if grant.refresh_token not in (None, used)
                      else "")

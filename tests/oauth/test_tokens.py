@@ -182,3 +182,19 @@ async def test_auth_failure_refreshes_once_and_later_failures_get_the_stored_tok
         account_id, "imap", tokens["access_token"]) for _ in range(10)))
     assert len(set(new)) == 1 and introspect(oauth_server, new[0])["active"] is True
     assert oauth_server.token_calls["refresh_token"] == before + 1
+
+
+async def test_token_lifetime_shorter_than_the_margin_does_not_refresh_every_use(
+        any_store: Store, http, oauth_server, oauth_client) -> None:
+    """The server's tokens live 30 s, less than the default 120 s margin."""
+    repo = AccountRepo(any_store, SecretBox(KEY))
+    user = "short" + any_store.dialect + "@example.test"
+    tokens = authorize(oauth_server, oauth_client, user)
+    account_id = await _store_account(repo, oauth_server, oauth_client, tokens, user,
+                                      expires_in=-1)
+    refresher = TokenRefresher(any_store, repo, http)  # ahead=120, jitter=60
+    before = oauth_server.token_calls["refresh_token"]
+    first = await refresher.access_token(account_id, "imap")
+    for proto in ("imap", "smtp", "pop3") * 3:
+        assert await refresher.access_token(account_id, proto) == first
+    assert oauth_server.token_calls["refresh_token"] == before + 1
