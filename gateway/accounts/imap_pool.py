@@ -113,7 +113,7 @@ class ImapPool(ProtocolManager):
         try:
             server = self.server
             oauth2 = server.oauth2
-            if oauth2 is not None and (oauth2.access_token or oauth2.refresh_token):
+            if oauth2 is not None and self.uses_oauth2():
                 # A refused token leaves the connection unauthenticated (RFC 3501 section
                 # 6.2.2): the retry with a refreshed one uses it again.
                 await self.login_oauth2(lambda token: session.authenticate_oauth2(

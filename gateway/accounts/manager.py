@@ -55,6 +55,12 @@ class ProtocolManager:
         # Set by the registry when OAuth2 tokens are refreshed (gateway.oauth2.tokens).
         self.tokens: TokenSource | None = None
 
+    def uses_oauth2(self) -> bool:
+        """Whether logins use the OAuth2 block: it has an access token, or a refresh token
+        and a ``tokens`` source to get one (else a password, if any, is used as before)."""
+        oauth2 = self.server.oauth2
+        return oauth2 is not None and (oauth2.access_token is not None or self._refreshable())
+
     def _refreshable(self) -> bool:
         oauth2 = self.server.oauth2
         return (self.tokens is not None and oauth2 is not None

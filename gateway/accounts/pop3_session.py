@@ -90,7 +90,7 @@ class Pop3Manager(ProtocolManager):
     async def _login(self, client: Pop3Client) -> None:
         server = self.server
         oauth = server.oauth2
-        if oauth is not None and (oauth.access_token or oauth.refresh_token):
+        if oauth is not None and self.uses_oauth2():
             # After a refused AUTH the session is still in the AUTHORIZATION state (RFC
             # 5034 section 4): the retry with a refreshed token uses it again.
             await self.login_oauth2(lambda token: client.auth_oauth2(

@@ -70,7 +70,7 @@ class SmtpPool(ProtocolManager):
         oauth2 = self.server.oauth2
         if self.server.password is None and oauth2 is None:
             raise UpstreamAuthFailed("no password or OAuth2 token configured", protocol="smtp")
-        if oauth2 is not None and (oauth2.access_token or oauth2.refresh_token):
+        if self.uses_oauth2():
             # A refused AUTH closes the session here: the retry with a refreshed token
             # (``login_oauth2``) opens another one.
             opened: list[SmtpSession] = []
