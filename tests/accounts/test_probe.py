@@ -8,6 +8,7 @@ import socket
 import time
 
 from gateway.accounts.probe import ServerProbe
+from tests.waiting import quiet_for
 
 
 def _free_port() -> int:
@@ -33,7 +34,7 @@ async def test_a_server_coming_back_is_noticed_within_a_probe_interval() -> None
         await _until(lambda: probe.down, within=2)
         assert probe.last_error
         waiter = asyncio.create_task(probe.wait_back(30))
-        await asyncio.sleep(1.2)  # a few refused probes: still down, still waiting
+        await quiet_for()  # a few refused probes: still down, still waiting
         assert probe.down and not waiter.done() and not backs
         server = await asyncio.start_server(lambda r, w: w.close(), "127.0.0.1", port)
         listening = time.monotonic()

@@ -225,9 +225,10 @@ async def test_keep_alive_and_split_requests_still_work(settings: Settings) -> N
         # a request in pieces, within the deadline
         for piece in (post[:20], post[20:90], post[90:]):
             writer.write(piece)
-            await asyncio.sleep(0.3)
+            await asyncio.sleep(0.3)  # scenario: the pieces trickle in
         assert (await response()).startswith(b"HTTP/1.1 ")
-        # idle longer than the read deadline (shorter than keep-alive), then more requests
+        # scenario: idle longer than the read deadline (shorter than keep-alive), then more
+        # requests
         await asyncio.sleep(READ_TIMEOUT + 0.5)
         writer.write(get)
         assert (await response()).startswith(b"HTTP/1.1 200 ")

@@ -15,7 +15,8 @@ from gateway.app import create_app
 from gateway.settings import Settings
 from tests.conftest import ADMIN_TOKEN, account_spec, running_client
 from tests.mailstack import MailStack
-from tests.sync.test_imap_watch import _message
+from tests.sync.helpers import message
+from tests.waiting import quiet_for
 
 from .receiver import receiver
 from .server import serving
@@ -46,7 +47,7 @@ async def test_events_and_webhooks_across_instances(pg_database: str,
             sent = [await bus.publish("message.new", "acct", {"i": i}) for i in range(20)]
             events = await sse.wait_for(lambda ev: len(ev) >= 20)
             await rec.wait_for(20)
-            await asyncio.sleep(1.2)  # both dispatchers polled again: nothing twice
+            await quiet_for()  # both dispatchers polled again: nothing twice
         assert [e["id"] for e in events] == [e.id for e in sent]
         ids = [r.headers["x-gateway-event-id"] for r in rec.requests]
         assert sorted(ids) == sorted(e.id for e in sent)
@@ -70,14 +71,14 @@ async def test_one_instance_watches_an_account(pg_database: str,
         done, pending = await asyncio.wait(tasks, timeout=20,
                                            return_when=asyncio.FIRST_COMPLETED)
         assert len(done) == 1  # the other instance does not hold the lease
-        await asyncio.sleep(1.5)
+        await quiet_for()  # and it does not start watching meanwhile
         assert all(not t.done() for t in pending)
         for task in pending:
             task.cancel()
         for subject in ("a", "b"):
-            await asyncio.to_thread(mailstack.deliver, user, bytes(_message(user, subject)))
+            await asyncio.to_thread(mailstack.deliver, user, bytes(message(user, subject)))
         await rec.wait_for(2)
-        await asyncio.sleep(1.0)
+        await quiet_for()  # nothing reported twice
     assert sorted(r.json()["data"]["subject"] for r in rec.requests) == ["a", "b"]
 
 
@@ -98,7 +99,7 @@ async def test_watch_moves_to_another_instance(pg_database: str,
         await stack_one.aclose()  # the owner goes away (releasing its lease)
         async with asyncio.timeout(20):
             await two.app.state.services.sync.wait_ready(account)
-        await asyncio.to_thread(mailstack.deliver, user, bytes(_message(user, "moved")))
+        await asyncio.to_thread(mailstack.deliver, user, bytes(message(user, "moved")))
         (got,) = await rec.wait_for(1)
-        await asyncio.sleep(1.0)
+        await quiet_for()  # nothing reported twice
     assert got.json()["data"]["subject"] == "moved" and len(rec.requests) == 1

@@ -10,6 +10,7 @@ import httpx
 from gateway.events.signing import verify
 from gateway.settings import Settings
 from tests.conftest import running_client
+from tests.waiting import quiet_for, until
 
 from .receiver import receiver
 
@@ -66,7 +67,7 @@ async def test_retried_after_500s_with_the_same_event_id(client: httpx.AsyncClie
         assert delivery["status"] == "delivered" and delivery["attempts"] == 4
         assert [h["status_code"] for h in delivery["history"]] == [500, 500, 500, 200]
         assert delivery["history"][0]["error"] == "HTTP 500"
-        await asyncio.sleep(0.6)
+        await quiet_for()
         assert len(rec.requests) == 4  # delivered once it succeeded, never again
 
 
@@ -78,7 +79,7 @@ async def test_filters_by_type_and_account(client: httpx.AsyncClient) -> None:
         await bus.publish("message.flags", "acct-a", {})
         wanted = await bus.publish("message.new", "acct-a", {})
         got = await rec.wait_for(1)
-        await asyncio.sleep(0.5)
+        await quiet_for()  # the filtered-out events never come
         assert [r.headers["x-gateway-event-id"] for r in rec.requests] == [wanted.id]
         assert got[0].json()["account"] == "acct-a"
 
@@ -167,11 +168,17 @@ async def test_hanging_and_endless_endpoints_never_block(client: httpx.AsyncClie
         hooks = [(await client.post("/v1/webhooks", json={
             "url": f"http://127.0.0.1:{port}/", "events": ["*"]})).json() for port in ports]
         await client.app.state.services.events.publish("message.new", "a", {})
-        await asyncio.sleep(3.5)  # webhook_timeout is 2 s in these tests
-        endless_d, = (await client.get(f"/v1/webhooks/{hooks[0]['id']}/deliveries")).json()[
-            "items"]
-        hanging_d, = (await client.get(f"/v1/webhooks/{hooks[1]['id']}/deliveries")).json()[
-            "items"]
+
+        async def both_tried() -> list[list[dict]] | None:
+            found = [(await client.get(f"/v1/webhooks/{hook['id']}/deliveries")).json()["items"]
+                     for hook in hooks]
+            streamed, silent = found
+            tried = (streamed and streamed[0]["status"] == "delivered"
+                     and silent and silent[0]["error"])
+            return found if tried else None
+
+        # webhook_timeout is 2 s in these tests: the hanging one has failed once by then
+        [endless_d], [hanging_d] = await until(both_tried, within=5, what="both deliveries")
         assert endless_d["status"] == "delivered" and endless_d["status_code"] == 200
         assert hanging_d["status"] == "pending" and hanging_d["attempts"] >= 1
         assert hanging_d["status_code"] is None and "no answer" in hanging_d["error"]

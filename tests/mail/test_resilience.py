@@ -56,7 +56,7 @@ async def test_killed_mid_request_then_recovers_by_itself(private_stack: MailSta
         # as soon as the socket drops, not after the command timeout.
         _signal_dovecot(private_stack, signal.SIGSTOP)
         pending = asyncio.create_task(client.get(url))
-        await asyncio.sleep(0.5)
+        await asyncio.sleep(0.5)  # scenario: the request is sent and waits on the server
         started = time.monotonic()
         await asyncio.to_thread(private_stack.kill_dovecot)
         resp = await pending

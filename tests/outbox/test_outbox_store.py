@@ -51,7 +51,7 @@ async def test_expired_lease_is_claimed_again_and_fences_the_old_owner(repo: Out
     job = await _add(repo)
     [first] = await repo.claim("old", lease_seconds=0.05, limit=1)
     assert await repo.mark_data_sent(first.id, "old")
-    await asyncio.sleep(0.1)
+    await asyncio.sleep(0.1)  # scenario: the 0.05 s lease runs out
     assert await repo.any_due()
     [again] = await repo.claim("new", lease_seconds=60, limit=1)
     assert again.id == job.id and again.attempts == 2 and again.data_sent_at is not None

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import smtplib
 import subprocess
 import time
 from datetime import datetime
@@ -74,7 +75,19 @@ def _postfix_soft_bounce(stack: MailStack, on: bool) -> None:
                    check=True, env=env, capture_output=True)
     subprocess.run(["postfix", "-c", str(conf), "reload"], check=True, env=env,
                    capture_output=True)
-    time.sleep(0.5)
+    # The reload only signals Postfix's master, which restarts its daemons asynchronously and
+    # says nothing when done: ask (plain SMTP, RCPT of an unknown user) until it shows.
+    want, deadline = (450 if on else 550), time.monotonic() + 20
+    while (code := _unknown_rcpt_code(stack)) != want:
+        assert time.monotonic() < deadline, f"soft_bounce={on} not in effect: RCPT got {code}"
+        time.sleep(0.1)
+
+
+def _unknown_rcpt_code(stack: MailStack) -> int:
+    with smtplib.SMTP(stack.host, stack.smtp, timeout=10) as smtp:
+        smtp.ehlo()
+        smtp.mail("probe@example.test")
+        return smtp.rcpt("unknown-probe@example.test")[0]
 
 
 async def test_deferred_recipients_get_a_job_of_their_own(settings: Settings,

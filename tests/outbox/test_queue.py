@@ -9,6 +9,7 @@ from datetime import UTC, datetime, timedelta
 import httpx
 
 from tests.mailstack import MailStack
+from tests.waiting import QUIET, quiet_for
 
 from .conftest import settle, wait_for_mail
 
@@ -54,13 +55,13 @@ async def test_queued_send_is_delivered_with_its_message_id(
 async def test_send_at_waits_until_due(client: httpx.AsyncClient, account: dict,
                                        mailstack: MailStack) -> None:
     rcpt = mailstack.new_user("later")
-    due = datetime.now(UTC) + timedelta(seconds=2)
+    due = datetime.now(UTC) + timedelta(seconds=2 * QUIET)
     resp = await client.post(f"/v1/accounts/{account['id']}/send", json={
         "to": [rcpt], "subject": "later", "text": "x", "send_at": due.isoformat(),
         "save_to_sent": False})
     assert resp.status_code == 202, resp.text
     queue_id = resp.json()["queue_id"]
-    await asyncio.sleep(1.0)
+    await quiet_for()  # not sent before it is due
     assert mailstack.maildir_count(rcpt) == 0
     item = (await client.get(f"/v1/outbox/{queue_id}")).json()
     assert item["status"] == "queued"
@@ -81,6 +82,7 @@ async def test_cancel_a_future_send(client: httpx.AsyncClient, account: dict,
     resp = await client.delete(f"/v1/outbox/{queue_id}")
     assert resp.status_code == 200 and resp.json()["status"] == "cancelled"
     assert (await client.delete(f"/v1/outbox/{queue_id}")).status_code == 200  # no-op
+    # scenario: past the time the cancelled send would have been due
     await asyncio.sleep(max(0.0, (due - datetime.now(UTC)).total_seconds()) + 1.0)
     assert await settle(mailstack, rcpt, quiet=0.3) == []
     assert (await client.get(f"/v1/outbox/{queue_id}")).json()["status"] == "cancelled"
@@ -112,7 +114,7 @@ async def test_permanent_5xx_fails_without_retry(client: httpx.AsyncClient, acco
     assert "550" in item["last_error"] and "smtp_rejected" in item["last_error"]
     assert item["rejected"][0]["address"] == bad and item["rejected"][0]["code"] == 550
     assert item["history"][0]["code"] == 550
-    await asyncio.sleep(1.5)  # retry_base_delay is 0.5 s in tests: a retry would show by now
+    await quiet_for()  # retry_base_delay is 0.5 s in tests: a retry would show by now
     assert (await client.get(f"/v1/outbox/{queue_id}")).json()["attempts"] == 1
     stored = await client.app.state.services.events.repo.after(
         0, accounts=[account["id"]], types=["message.failed", "message.sent"])

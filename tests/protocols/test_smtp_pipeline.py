@@ -34,9 +34,9 @@ async def test_replies_split_anywhere_and_multiline() -> None:
 async def test_waits_for_more_bytes() -> None:
     reader = ReplyReader(_Owner())
     task = asyncio.ensure_future(reader.reply(2))
-    await asyncio.sleep(0.01)
+    await asyncio.sleep(0.01)  # scenario: the reader is waiting before any byte arrives
     reader.data_received(b"25")
-    await asyncio.sleep(0.01)
+    await asyncio.sleep(0.01)  # scenario: and still waiting after half a reply line
     assert not task.done()
     reader.data_received(b"0 ok\r\n")
     assert await task == (250, "ok")

@@ -119,7 +119,7 @@ async def test_pool_reuses_and_replaces_dead_sessions(mailstack: MailStack) -> N
         # The server drops the idle connection (as after smtpd_timeout): the next send
         # notices at MAIL, reconnects and succeeds.
         session._smtp.transport.abort()
-        await asyncio.sleep(0.05)
+        await asyncio.sleep(0.05)  # scenario: the loop runs the abort's callbacks
         session.created -= 10  # an old session, not one just opened
         result = await pool.send("a@example.test", [rcpt], MSG)
         assert result.accepted == [rcpt]

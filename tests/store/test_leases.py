@@ -38,7 +38,7 @@ async def test_a_crashed_instances_lease_goes_to_another_only_when_it_ran_out(
     crashed, other = _name(8025, 1000.0), _name(8026, 2000.0)
     assert await repo.acquire_lease("watch:b", crashed.owner, 3)
     assert not await repo.acquire_lease("watch:b", other.owner, 60, supersedes=other.supersedes)
-    await asyncio.sleep(3.2)  # the lease has run out
+    await asyncio.sleep(3.2)  # scenario: the lease runs out
     assert await repo.acquire_lease("watch:b", other.owner, 60, supersedes=other.supersedes)
     assert await repo.lease_holder("watch:b") == other.owner
     # A free lease is taken with or without ``supersedes``.

@@ -12,8 +12,8 @@ from gateway.settings import Settings
 from tests.conftest import account_spec, running_client
 from tests.events.receiver import Receiver, receiver
 from tests.mailstack import MailStack
-
-from .test_imap_watch import _message, imap_client
+from tests.sync.helpers import imap_client, message
+from tests.waiting import QUIET, quiet_for, until
 
 
 async def _start_watching(client: httpx.AsyncClient, account: str) -> None:
@@ -37,27 +37,27 @@ async def test_restart_while_mail_arrives_reports_each_message_once(
                                       json=account_spec(mailstack, user))).status_code == 201
             await client.post("/v1/webhooks", json={"url": rec.url, "events": ["message.*"]})
             await _start_watching(client, account)
-            await asyncio.to_thread(mailstack.deliver, user, bytes(_message(user, "before")))
+            await asyncio.to_thread(mailstack.deliver, user, bytes(message(user, "before")))
             await rec.wait_for(1)
 
             done = threading.Event()
 
             def trickle() -> None:
                 for i in range(12):
-                    mailstack.deliver(user, bytes(_message(user, f"during {i}")))
+                    mailstack.deliver(user, bytes(message(user, f"during {i}")))
                     threading.Event().wait(0.1)
                 done.set()
 
             thread = threading.Thread(target=trickle)
             thread.start()
-            await asyncio.sleep(0.3)
+            await asyncio.sleep(0.3)  # scenario: watched while mail keeps arriving
         # stopped while mail keeps arriving ...
-        await asyncio.sleep(0.3)
+        await asyncio.sleep(0.3)  # scenario: mail arrives while no gateway runs
         async with running_client(settings) as client:
             await _start_watching(client, account)
             await asyncio.to_thread(thread.join)
             await rec.wait_for(13, within=20)
-            await asyncio.sleep(1.0)
+            await quiet_for()  # nothing reported twice
     counts = _uids(rec, "message.new")
     assert sorted(counts) == list(range(1, 14))
     assert set(counts.values()) == {1}, counts  # none twice
@@ -76,7 +76,7 @@ async def test_uidvalidity_change_gives_one_reset_and_no_flood(
             assert imap.delete("Work")[0] == "OK"
         assert imap.create("Work")[0] == "OK"
         for i in range(count):
-            imap.append("Work", None, None, bytes(_message(user, f"work {i}")))
+            imap.append("Work", None, None, bytes(message(user, f"work {i}")))
         imap.logout()
 
     await asyncio.to_thread(recreate_work, 3, delete=False)
@@ -86,12 +86,16 @@ async def test_uidvalidity_change_gives_one_reset_and_no_flood(
                                       json=account_spec(mailstack, user))).status_code == 201
             await client.post("/v1/webhooks", json={"url": rec.url, "events": ["*"]})
             await _start_watching(client, account)
-            await asyncio.sleep(1.5)  # a poll (every second here) saw Work
+
+            async def work_polled() -> bool:  # a poll (every second here) saw Work
+                return "Work" in await client.app.state.services.sync.repo.load(account)
+
+            await until(work_polled, within=10, what="a poll of Work")
         await asyncio.to_thread(recreate_work, 4, delete=True)
         async with running_client(settings) as client:
             await _start_watching(client, account)
             await rec.wait_for(2, within=10)
-            await asyncio.sleep(2.5)  # more polls: nothing else may come
+            await quiet_for(2 * QUIET)  # more polls (every second here): nothing else
     types = [r.json()["type"] for r in rec.requests if r.json()["type"] != "account.connected"]
     assert types == ["mailbox.reset"], types
     reset = next(r.json() for r in rec.requests if r.json()["type"] == "mailbox.reset")
@@ -117,12 +121,18 @@ async def test_mailboxes_created_and_deleted_and_polled(
         await client.post("/v1/webhooks", json={"url": rec.url, "events": ["mailbox.*",
                                                                           "message.new"]})
         await _start_watching(client, account)
-        await asyncio.sleep(1.2)
+        repo = client.app.state.services.sync.repo
+
+        async def first_poll_done() -> bool:  # the baseline: what changes after it is reported
+            return ("Archive" in await repo.load(account)
+                    and await repo.load_snapshot(account, "list") is not None)
+
+        await until(first_poll_done, within=10, what="a first poll")
 
         def create_and_fill() -> None:
             imap = imap_client(mailstack, user)
             assert imap.create(wire_name)[0] == "OK"
-            imap.append("Archive", None, None, bytes(_message(user, "archived")))
+            imap.append("Archive", None, None, bytes(message(user, "archived")))
             imap.logout()
 
         await asyncio.to_thread(create_and_fill)
@@ -135,7 +145,7 @@ async def test_mailboxes_created_and_deleted_and_polled(
 
         await asyncio.to_thread(delete)
         await rec.wait_for(3, within=10)
-        await asyncio.sleep(1.2)
+        await quiet_for()  # nothing else may follow
     seen = [(r.json()["type"], r.json()["data"].get("mailbox")) for r in rec.requests]
     assert ("mailbox.created", name) in seen
     assert ("message.new", "Archive") in seen

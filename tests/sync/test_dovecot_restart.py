@@ -14,8 +14,8 @@ from gateway.settings import Settings
 from tests.conftest import account_spec, running_client
 from tests.events.receiver import receiver
 from tests.mailstack import MailStack
-
-from .test_imap_watch import _message
+from tests.sync.helpers import message
+from tests.waiting import quiet_for
 
 
 async def test_watcher_reconnects_and_catches_up(settings: Settings,
@@ -32,18 +32,18 @@ async def test_watcher_reconnects_and_catches_up(settings: Settings,
             "message.new", "account.error", "account.connected"]})
         async with asyncio.timeout(20):
             await client.app.state.services.sync.wait_ready(account)
-        await asyncio.to_thread(stack.deliver, user, bytes(_message(user, "first")))
+        await asyncio.to_thread(stack.deliver, user, bytes(message(user, "first")))
         await rec.wait_for(2)  # account.connected, message.new
 
         await asyncio.to_thread(stack.kill_dovecot)
-        await asyncio.sleep(1.5)  # the watcher notices and fails to reconnect meanwhile
+        await asyncio.sleep(1.5)  # scenario: the watcher notices and fails to reconnect
         await asyncio.to_thread(stack.start_dovecot)
         for subject in ("second", "third"):  # maybe before the watcher is back
-            await asyncio.to_thread(stack.deliver, user, bytes(_message(user, subject)))
+            await asyncio.to_thread(stack.deliver, user, bytes(message(user, subject)))
 
         await rec.wait_until(
             lambda reqs: sum(r.json()["type"] == "message.new" for r in reqs) >= 3, within=20)
-        await asyncio.sleep(1.0)
+        await quiet_for()  # nothing reported twice
     events = [r.json() for r in rec.requests]
     subjects = Counter(e["data"]["subject"] for e in events if e["type"] == "message.new")
     assert subjects == {"first": 1, "second": 1, "third": 1}
@@ -88,6 +88,7 @@ async def test_watcher_resumes_within_seconds_of_the_server_coming_back(
             # the one after that 10-20 s later: Dovecot is back in between.
             (error,) = await rec.wait_for(1, within=20)
             assert error.json()["type"] == "account.error"
+            # scenario: Dovecot stays down past the watcher's second attempt
             await asyncio.sleep(max(0.0, error.at + 10.5 - time.monotonic()))
         finally:
             await asyncio.to_thread(stack.start_dovecot)
@@ -96,7 +97,7 @@ async def test_watcher_resumes_within_seconds_of_the_server_coming_back(
             assert time.monotonic() < deadline, "Dovecot did not come back"
             await asyncio.sleep(0.02)
         greeted = time.monotonic()
-        await asyncio.to_thread(stack.deliver, user, bytes(_message(user, "back")))
+        await asyncio.to_thread(stack.deliver, user, bytes(message(user, "back")))
         try:
             (_, new) = await rec.wait_for(2, within=3.0)
         except TimeoutError:

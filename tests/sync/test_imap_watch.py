@@ -4,9 +4,7 @@ once."""
 from __future__ import annotations
 
 import asyncio
-import imaplib
 import smtplib
-from email.message import EmailMessage
 
 import httpx
 
@@ -16,15 +14,8 @@ from tests.conftest import account_spec, running_client
 from tests.events.receiver import receiver
 from tests.events.sse_client import open_sse
 from tests.mailstack import MailStack
-
-
-def _message(to: str, subject: str) -> EmailMessage:
-    msg = EmailMessage()
-    msg["From"] = "Sender Name <sender@example.test>"
-    msg["To"] = to
-    msg["Subject"] = subject
-    msg.set_content("hello\n")
-    return msg
+from tests.sync.helpers import imap_client, message
+from tests.waiting import quiet_for, until
 
 
 def smtp_send(stack: MailStack, to: str, subject: str) -> None:
@@ -32,14 +23,7 @@ def smtp_send(stack: MailStack, to: str, subject: str) -> None:
     with smtplib.SMTP(stack.host, stack.submission, timeout=30) as smtp:
         smtp.starttls(context=stack.ssl_context())
         smtp.login(to, stack.password)
-        smtp.send_message(_message(to, subject))
-
-
-def imap_client(stack: MailStack, user: str) -> imaplib.IMAP4:
-    imap = imaplib.IMAP4(stack.host, stack.imap, timeout=30)
-    imap.starttls(ssl_context=stack.ssl_context())
-    imap.login(user, stack.password)
-    return imap
+        smtp.send_message(message(to, subject))
 
 
 async def _watched_account(client: httpx.AsyncClient, stack: MailStack, **extra) -> str:
@@ -65,12 +49,12 @@ async def test_smtp_delivery_gives_one_sse_event_and_one_signed_webhook(
                 # Postfix delivers example.test to Dovecot: hand Cyrus the same message
                 # over its LMTP, as an MTA in front of it would.
                 await asyncio.to_thread(mailstack.deliver, user,
-                                        bytes(_message(user, "Über news")))
+                                        bytes(message(user, "Über news")))
             else:
                 await asyncio.to_thread(smtp_send, mailstack, user, "Über news")
             (event,) = await sse.wait_for(lambda ev: len(ev) >= 1)
             (posted,) = await rec.wait_for(1)
-            await asyncio.sleep(1.0)  # nothing else may follow
+            await quiet_for()  # nothing else may follow
             assert len(sse.events) == 1 and len(rec.requests) == 1
 
         data = event["data"]
@@ -91,8 +75,8 @@ async def test_flag_change_and_expunge_by_another_client(
     account = user.split("@")[0]
     async with open_sse(live, {"account": account}) as sse:
         await sse.wait_for(lambda _e: "connected" in sse.comments)
-        await asyncio.to_thread(mailstack.deliver, user, bytes(_message(user, "one")))
-        await asyncio.to_thread(mailstack.deliver, user, bytes(_message(user, "two")))
+        await asyncio.to_thread(mailstack.deliver, user, bytes(message(user, "one")))
+        await asyncio.to_thread(mailstack.deliver, user, bytes(message(user, "two")))
         await sse.wait_for(lambda _e: len(sse.of_type("message.new")) >= 2)
 
         def other_client() -> None:
@@ -107,7 +91,7 @@ async def test_flag_change_and_expunge_by_another_client(
         await sse.wait_for(lambda _e: sse.of_type("message.deleted")
                            and any("\\Flagged" in e["data"]["flags"]
                                    for e in sse.of_type("message.flags")))
-        await asyncio.sleep(0.8)
+        await quiet_for()  # nothing else may follow
     new = {e["data"]["uid"]: e["data"]["id"] for e in sse.of_type("message.new")}
     assert sorted(new) == [1, 2]
     (deleted,) = sse.of_type("message.deleted")
@@ -139,11 +123,15 @@ async def test_watched_mailbox_is_idled_and_a_deleted_account_is_forgotten(
         services = client.app.state.services
         async with asyncio.timeout(20):
             await services.sync.wait_ready(account)
-        await asyncio.sleep(0.3)  # Work's own IDLE session has its baseline too
+
+        async def work_synced() -> bool:  # Work's own IDLE session has its baseline too
+            return "Work" in await services.sync.repo.load(account)
+
+        await until(work_synced, within=10, what="Work's baseline")
 
         def append_to_work() -> None:
             imap = imap_client(mailstack, user)
-            imap.append("Work", None, None, bytes(_message(user, "into work")))
+            imap.append("Work", None, None, bytes(message(user, "into work")))
             imap.logout()
 
         await asyncio.to_thread(append_to_work)
@@ -156,8 +144,8 @@ async def test_watched_mailbox_is_idled_and_a_deleted_account_is_forgotten(
             # polling the service's own state: there is no event for "stopped watching"
             while services.sync.watchers(account) or await services.sync.repo.load(account):  # noqa: ASYNC110, E501
                 await asyncio.sleep(0.1)
-        await asyncio.to_thread(mailstack.deliver, user, bytes(_message(user, "after")))
-        await asyncio.sleep(1.5)
+        await asyncio.to_thread(mailstack.deliver, user, bytes(message(user, "after")))
+        await quiet_for()  # a deleted account reports nothing
         assert len(rec.requests) == 1
 
 
@@ -171,8 +159,8 @@ async def test_idle_is_renewed_and_keeps_working(settings: Settings,
         await client.post("/v1/webhooks", json={"url": rec.url, "events": ["message.new"]})
         async with asyncio.timeout(20):
             await client.app.state.services.sync.wait_ready(account)
-        await asyncio.sleep(1.5)  # several DONE / IDLE rounds
-        await asyncio.to_thread(mailstack.deliver, user, bytes(_message(user, "after renewals")))
+        await asyncio.sleep(1.5)  # scenario: several DONE / IDLE rounds pass
+        await asyncio.to_thread(mailstack.deliver, user, bytes(message(user, "after renewals")))
         (got,) = await rec.wait_for(1, within=5)
-        await asyncio.sleep(1.0)
+        await quiet_for()  # nothing else may follow
     assert got.json()["data"]["subject"] == "after renewals" and len(rec.requests) == 1

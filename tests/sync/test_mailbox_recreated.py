@@ -18,8 +18,8 @@ from gateway.settings import Settings
 from tests.conftest import account_spec, running_client
 from tests.events.receiver import Receiver, receiver
 from tests.mailstack import MailStack
-
-from .test_imap_watch import _message, imap_client
+from tests.sync.helpers import imap_client, message
+from tests.waiting import quiet_for
 
 _EVENTS = ["message.new", "mailbox.reset", "mailbox.created", "mailbox.deleted",
            "account.error"]
@@ -35,7 +35,7 @@ def _other_client(stack: MailStack, user: str, *steps: tuple[str, str]) -> None:
     try:
         for verb, mailbox in steps:
             if verb == "append":
-                typ, _ = imap.append(mailbox, None, None, bytes(_message(user, f"in {mailbox}")))
+                typ, _ = imap.append(mailbox, None, None, bytes(message(user, f"in {mailbox}")))
             else:
                 typ, _ = getattr(imap, verb)(mailbox)
             assert typ == "OK", (verb, mailbox)
@@ -68,7 +68,7 @@ async def _recreated_at_once(client: httpx.AsyncClient, stack: MailStack, user: 
                          within=8)
     await asyncio.to_thread(_other_client, stack, user, ("append", mailbox))
     await rec.wait_until(lambda _r: len(_events(rec, "message.new")) >= 2, within=8)
-    await asyncio.sleep(1.5)  # nothing else may follow
+    await quiet_for()  # nothing else may follow
     types = [e["type"] for e in _events(rec, *_EVENTS)]
     # A poll that falls between DELETE and CREATE (a few ms) sees the mailbox gone, then
     # back: mailbox.deleted and mailbox.created say as much as the reset.
@@ -109,13 +109,13 @@ async def test_idled_mailbox_created_again_later_reports_its_mail(
         await _watching(client, imap_server, user, rec, "Work", watch_mailboxes=["Work"])
         await asyncio.to_thread(_other_client, imap_server, user, ("delete", "Work"))
         await rec.wait_until(lambda _r: _events(rec, "mailbox.deleted"), within=8)
-        await asyncio.sleep(6)  # long enough for a reconnect backoff to grow past 4 s
+        await asyncio.sleep(6)  # scenario: long enough for a reconnect backoff to grow past 4 s
         await asyncio.to_thread(_other_client, imap_server, user, ("create", "Work"),
                                 ("append", "Work"))
         await rec.wait_until(lambda _r: _events(rec, "message.new"), within=6)
         await asyncio.to_thread(_other_client, imap_server, user, ("append", "Work"))
         await rec.wait_until(lambda _r: len(_events(rec, "message.new")) >= 2, within=6)
-        await asyncio.sleep(1.5)  # nothing else may follow
+        await quiet_for()  # nothing else may follow
     types = [e["type"] for e in _events(rec, *_EVENTS)]
     assert types == ["mailbox.deleted", "mailbox.created", "message.new", "message.new"], types
     assert {e["data"]["mailbox"] for e in _events(rec, *_EVENTS)} == {"Work"}

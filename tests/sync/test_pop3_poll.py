@@ -8,14 +8,14 @@ from gateway.settings import Settings
 from tests.conftest import account_spec, running_client
 from tests.events.receiver import receiver
 from tests.mailstack import MailStack
-
-from .test_imap_watch import _message
+from tests.sync.helpers import message
+from tests.waiting import quiet_for
 
 
 async def test_pop3_only_account_is_polled(settings: Settings, mailstack: MailStack) -> None:
     user = mailstack.new_user("p")
     account = user.split("@")[0]
-    await asyncio.to_thread(mailstack.deliver, user, bytes(_message(user, "already there")))
+    await asyncio.to_thread(mailstack.deliver, user, bytes(message(user, "already there")))
     async with receiver() as rec, running_client(settings) as client:
         spec = account_spec(mailstack, user, protocols=("pop3",))
         assert (await client.post("/v1/accounts", json=spec)).status_code == 201
@@ -23,9 +23,9 @@ async def test_pop3_only_account_is_polled(settings: Settings, mailstack: MailSt
         async with asyncio.timeout(20):
             await client.app.state.services.sync.wait_ready(account)
         for subject in ("one", "two"):
-            await asyncio.to_thread(mailstack.deliver, user, bytes(_message(user, subject)))
+            await asyncio.to_thread(mailstack.deliver, user, bytes(message(user, subject)))
         got = await rec.wait_for(2, within=10)
-        await asyncio.sleep(1.2)  # two more polls: nothing repeated
+        await quiet_for()  # more polls: nothing repeated
         listed = (await client.get(f"/v1/accounts/{account}/pop3/messages")).json()["items"]
     assert len(rec.requests) == 2
     uidls = [r.json()["data"]["uidl"] for r in got]

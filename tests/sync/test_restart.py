@@ -22,8 +22,8 @@ import httpx
 from tests.conftest import ADMIN_TOKEN, account_spec
 from tests.events.receiver import receiver
 from tests.mailstack import MailStack
-
-from .test_imap_watch import _message
+from tests.sync.helpers import message
+from tests.waiting import quiet_for
 
 ROOT = Path(__file__).resolve().parents[2]
 WITHIN = 15.0  # seconds; the watch lease is left at its default of 60 s
@@ -93,21 +93,21 @@ async def test_a_killed_gateway_restarted_on_its_store_watches_at_once(
             await rec.wait_until(lambda reqs: any(
                 r.json()["type"] == "account.connected"
                 and r.json()["data"].get("source") == "watcher" for r in reqs), within=30)
-            await asyncio.to_thread(mailstack.deliver, user, bytes(_message(user, "before")))
+            await asyncio.to_thread(mailstack.deliver, user, bytes(message(user, "before")))
             await rec.wait_until(_new_mail("before"), within=20)
 
             procs[0].send_signal(signal.SIGKILL)  # a crash: nothing is released
             await asyncio.to_thread(procs[0].wait, 15)
             procs.append(await _serve(env, port, log))
             delivered = time.monotonic()
-            await asyncio.to_thread(mailstack.deliver, user, bytes(_message(user, "after")))
+            await asyncio.to_thread(mailstack.deliver, user, bytes(message(user, "after")))
             try:
                 await rec.wait_until(_new_mail("after"), within=WITHIN)
             except TimeoutError:
                 raise AssertionError(f"no event within {WITHIN:g} s of the restart:\n"
                                      + _tail(log)) from None
             assert time.monotonic() - delivered < WITHIN
-            await asyncio.sleep(1.0)  # nothing reported twice meanwhile
+            await quiet_for()  # nothing reported twice meanwhile
         subjects = Counter(r.json()["data"]["subject"] for r in rec.requests
                            if r.json()["type"] == "message.new")
         assert subjects == {"before": 1, "after": 1}
