@@ -161,3 +161,22 @@ async def test_smtp_revoked_token_is_auth_failed_with_the_servers_status(
             pass
     assert err.value.oauth_status == ("invalid_token" if mechanism == "oauthbearer" else "401")
     assert "535" in err.value.detail and token not in err.value.detail
+
+
+async def test_oauth_stack_keeps_passwords_and_tokens_apart(
+        oauth_server, oauth_stack, user_token) -> None:
+    """The oauth2 passdb serves XOAUTH2/OAUTHBEARER only (its ``mechanisms`` filter): a
+    password login never reaches the introspection endpoint, a token is no password."""
+    user, token = user_token
+    before = oauth_server.introspections
+    conn = ImapConnection(oauth_stack.host, oauth_stack.imap, security="none")
+    await conn.connect()
+    await conn.login(user, oauth_stack.password)
+    await conn.logout()
+    assert oauth_server.introspections == before
+    conn = ImapConnection(oauth_stack.host, oauth_stack.imap, security="none")
+    await conn.connect()
+    with pytest.raises(UpstreamAuthFailed):
+        await conn.login(user, token)
+    conn.close()
+    assert oauth_server.introspections == before
