@@ -38,9 +38,6 @@ class Settings(BaseSettings):
     # SSE stream it holds open) stops within this time.
     token_cache_seconds: float = Field(default=5.0, gt=0, le=300)
     audit_retention_days: int = Field(default=90, ge=1)  # the audit log keeps this long
-    # The hottest routes skip FastAPI's per-request machinery for plain requests
-    # (api/fastpath.py); false sends every request through FastAPI (same responses).
-    fast_paths: bool = True
 
     # Upstream connections
     connect_timeout: float = Field(default=10.0, gt=0)

@@ -17,6 +17,8 @@ from gateway.app import create_app
 from gateway.settings import Settings
 from gateway.store.db import Store
 
+from .openapi_contract import ResponseContract
+
 if TYPE_CHECKING:
     from .cyrusstack import CyrusStack
     from .mailstack import MailStack
@@ -138,7 +140,8 @@ def settings(tmp_path: Path) -> Settings:
 
 @contextlib.asynccontextmanager
 async def running_client(settings: Settings, **app_options) -> AsyncIterator[httpx.AsyncClient]:
-    """An app with its lifespan running, and an admin client talking to it in-process.
+    """An app with its lifespan running, and an admin client talking to it in-process
+    (every JSON answer checked against ``app.openapi()``: tests/openapi_contract.py).
 
     ``app_options`` go to ``create_app`` (e.g. ``webhook_resolver``).
     """
@@ -148,6 +151,7 @@ async def running_client(settings: Settings, **app_options) -> AsyncIterator[htt
         async with httpx.AsyncClient(
             transport=transport, base_url="http://gateway.test",
             headers={"Authorization": f"Bearer {ADMIN_TOKEN}"}, timeout=60,
+            event_hooks={"response": [ResponseContract(app)]},
         ) as client:
             client.app = app  # type: ignore[attr-defined]
             yield client

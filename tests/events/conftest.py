@@ -8,6 +8,7 @@ import pytest
 from gateway.app import create_app
 from gateway.settings import Settings
 from tests.conftest import ADMIN_TOKEN
+from tests.openapi_contract import ResponseContract
 
 from .server import serving
 
@@ -30,7 +31,8 @@ async def live(settings: Settings):
     """The app behind a real uvicorn socket (SSE needs streaming), with an admin client."""
     app = create_app(settings)
     async with serving(app) as url, httpx.AsyncClient(
-        base_url=url, headers={"Authorization": f"Bearer {ADMIN_TOKEN}"}, timeout=30
+        base_url=url, headers={"Authorization": f"Bearer {ADMIN_TOKEN}"}, timeout=30,
+        event_hooks={"response": [ResponseContract(app)]},
     ) as client:
         client.app = app  # type: ignore[attr-defined]
         yield client

@@ -7,6 +7,7 @@ from fastapi import APIRouter, Response
 from ...errors import Forbidden, InvalidInput
 from ..deps import AccountDep, PrincipalDep, ServicesDep, requires
 from ..errors import problem_responses
+from ..routing import GatewayRoute
 from ..schemas.accounts import (
     AccountCreate,
     AccountList,
@@ -18,7 +19,8 @@ from ..schemas.accounts import (
     VerifyResult,
 )
 
-router = APIRouter(prefix="/v1/accounts", tags=["accounts"])
+router = APIRouter(prefix="/v1/accounts", tags=["accounts"],
+                   route_class=GatewayRoute)
 
 
 @router.get("", response_model=AccountList, status_code=200, dependencies=requires("read"),

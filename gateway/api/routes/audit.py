@@ -10,9 +10,11 @@ from ...accounts.models import ACCOUNT_ID_PATTERN
 from ...errors import AccountNotFound
 from ..deps import PrincipalDep, ServicesDep, requires
 from ..errors import problem_responses
+from ..routing import GatewayRoute
 from ..schemas.audit import AuditEntryOut, AuditList
 
-router = APIRouter(prefix="/v1/audit", tags=["operations"])
+router = APIRouter(prefix="/v1/audit", tags=["operations"],
+                   route_class=GatewayRoute)
 
 
 @router.get("", response_model=AuditList, status_code=200, dependencies=requires("admin"),

@@ -14,10 +14,12 @@ from ...events.sse import EventFilter, EventStream, parse_types
 from ...events.types import EVENT_TYPES
 from ..deps import ADMIN_ENV_TOKEN_ID, PrincipalDep, ServicesDep, requires
 from ..errors import problem_responses
+from ..routing import GatewayRoute
 from ..schemas.common import comma_list_pattern
 from ..schemas.events import EVENT_PATTERN
 
-router = APIRouter(prefix="/v1/events", tags=["events"])
+router = APIRouter(prefix="/v1/events", tags=["events"],
+                   route_class=GatewayRoute)
 
 # One event of the stream (Open API before 3.2 has `schema` of an event stream describe each
 # event); heartbeats are comments, not events.

@@ -9,8 +9,10 @@ from pydantic import BaseModel
 from ...errors import UpstreamUnavailable
 from ..deps import ServicesDep, requires
 from ..errors import problem_responses
+from ..routing import GatewayRoute
 
-router = APIRouter(tags=["operations"])
+router = APIRouter(tags=["operations"],
+                   route_class=GatewayRoute)
 
 
 class Health(BaseModel):

@@ -2,18 +2,17 @@
 
 from __future__ import annotations
 
-from typing import Annotated
-
-from fastapi import APIRouter, Path, Response
+from fastapi import APIRouter, Response
 
 from ..deps import AccountDep, ServicesDep, requires
 from ..errors import problem_responses
+from ..params import MailboxId
+from ..routing import GatewayRoute
 from ..schemas.mailboxes import MailboxCreate, MailboxList, MailboxOut, MailboxRename
 
-router = APIRouter(prefix="/v1/accounts/{account}/mailboxes", tags=["mailboxes"])
+router = APIRouter(prefix="/v1/accounts/{account}/mailboxes", tags=["mailboxes"],
+                   route_class=GatewayRoute)
 
-MailboxId = Annotated[str, Path(min_length=1, max_length=2048,
-                                description="Mailbox id from the list, or 'INBOX'")]
 _UPSTREAM = (502, 503, 504)
 
 

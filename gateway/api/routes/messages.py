@@ -12,16 +12,14 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import StreamingResponse
 from pydantic import ValidationError
 
-from ...accounts.models import Account
 from ...errors import InvalidInput
 from ...mail.service import ListQuery
 from ...protocols.mime_build import build_message
 from ...protocols.mime_parse import ParsedMessage
-from ...services import Services
-from ..deps import AccountDep, ServicesDep, requires
+from ..deps import AccountDep, AccountId, ServicesDep, account_of, requires, services_of
 from ..errors import problem_responses
-from ..fastpath import LeanRoute, account_of, caller, fast_path, path_str, services_of
-from ..fastpath import Query as PlainQuery
+from ..params import MailboxId, MessageId, PageCursor, PageLimit
+from ..routing import GatewayRoute
 from ..schemas.common import comma_list_pattern
 from ..schemas.messages import (
     FLAG_REGEX,
@@ -38,12 +36,12 @@ from ..schemas.messages import (
     message_list_json,
 )
 
-router = APIRouter(prefix="/v1/accounts/{account}", tags=["messages"], route_class=LeanRoute)
+router = APIRouter(prefix="/v1/accounts/{account}", tags=["messages"],
+                   route_class=GatewayRoute)
 
-MailboxId = Annotated[str, Path(min_length=1, max_length=2048,
-                                description="Mailbox id from the list, or 'INBOX'")]
-MessageId = Annotated[str, Path(min_length=1, max_length=4096, description="Message id")]
 _UPSTREAM = (502, 503, 504)
+FILTER_MAX = 1000  # characters of one search filter
+SearchFilter = Annotated[str | None, Query(max_length=FILTER_MAX)]
 
 
 def _inlined(schema: dict) -> dict:
@@ -69,41 +67,22 @@ _APPEND_BODY = {"requestBody": {"required": True, "content": {
 }}}
 
 
-async def _list_page(services: Services, account: Account, mailbox: str, query: ListQuery,
-                     limit: int, cursor: str | None) -> Response:
-    page = await services.mail.list_messages(account.id, mailbox, query, limit=limit,
-                                             cursor=cursor)
-    # One serializer writes MessageSummary's shape (validating 500 items is measurable).
-    return Response(message_list_json(page), media_type="application/json")
-
-
-async def _list_messages_fast(request: Request) -> Response:
-    mailbox = path_str(request, "mailbox", 2048)
-    q = PlainQuery(request.query_params)
-    query = ListQuery(q.bool("unseen"), q.bool("flagged"), q.str("from", 1000),
-                      q.str("to", 1000), q.str("subject", 1000), q.str("text", 1000),
-                      q.date("since"), q.date("before"))
-    limit, cursor = q.int("limit", 50, 1, 500), q.str("cursor", 512)
-    account = await account_of(request, await caller(request, "read"))
-    return await _list_page(services_of(request), account, mailbox, query, limit, cursor)
-
-
 @router.get("/mailboxes/{mailbox}/messages", response_model=MessageList, status_code=200,
             dependencies=requires("read"), responses=problem_responses(403, 404, *_UPSTREAM))
-@fast_path(_list_messages_fast)
 async def list_messages(
-    account: AccountDep, mailbox: MailboxId, services: ServicesDep,
+    request: Request, account: AccountId, mailbox: MailboxId,
     unseen: bool | None = None, flagged: bool | None = None,
-    from_: Annotated[str | None, Query(alias="from", max_length=1000)] = None,
-    to: Annotated[str | None, Query(max_length=1000)] = None,
-    subject: Annotated[str | None, Query(max_length=1000)] = None,
-    text: Annotated[str | None, Query(max_length=1000)] = None,
+    from_: Annotated[str | None, Query(alias="from", max_length=FILTER_MAX)] = None,
+    to: SearchFilter = None, subject: SearchFilter = None, text: SearchFilter = None,
     since: date | None = None, before: date | None = None,
-    limit: Annotated[int, Query(ge=1, le=500)] = 50,
-    cursor: Annotated[str | None, Query(max_length=512)] = None,
+    limit: PageLimit = 50, cursor: PageCursor = None,
 ) -> Response:
     query = ListQuery(unseen, flagged, from_, to, subject, text, since, before)
-    return await _list_page(services, account, mailbox, query, limit, cursor)
+    acct = await account_of(request, account)  # a plain call: see deps.account_of
+    page = await services_of(request).mail.list_messages(acct.id, mailbox, query, limit=limit,
+                                                         cursor=cursor)
+    # One serializer writes MessageSummary's shape (validating 500 items is measurable).
+    return Response(message_list_json(page), media_type="application/json")
 
 
 @router.post("/mailboxes/{mailbox}/messages", response_model=MessageIdOut, status_code=201,
@@ -188,25 +167,14 @@ class MessageJsonMemo:
 _message_json = MessageJsonMemo()
 
 
-async def _message(services: Services, account: Account, message: str) -> Response:
-    ref, parsed, meta = await services.mail.get_message(account.id, message)
-    # What FastAPI would make of the returned model (by alias), without validating it again.
-    return Response(_message_json.render(account.id, message, ref, parsed, meta),
-                    media_type="application/json")
-
-
-async def _get_message_fast(request: Request) -> Response:
-    message = path_str(request, "message", 4096)
-    account = await account_of(request, await caller(request, "read"))
-    return await _message(services_of(request), account, message)
-
-
 @router.get("/messages/{message}", response_model=MessageOut, status_code=200,
             dependencies=requires("read"), responses=problem_responses(403, 404, *_UPSTREAM))
-@fast_path(_get_message_fast)
-async def get_message(account: AccountDep, message: MessageId,
-                      services: ServicesDep) -> Response:
-    return await _message(services, account, message)
+async def get_message(request: Request, account: AccountId, message: MessageId) -> Response:
+    acct = await account_of(request, account)  # a plain call: see deps.account_of
+    ref, parsed, meta = await services_of(request).mail.get_message(acct.id, message)
+    # What FastAPI would make of the returned model (by alias), without validating it again.
+    return Response(_message_json.render(acct.id, message, ref, parsed, meta),
+                    media_type="application/json")
 
 
 @router.get("/messages/{message}/raw", response_class=StreamingResponse, status_code=200,

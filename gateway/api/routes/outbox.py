@@ -8,9 +8,12 @@ from fastapi import APIRouter, Path, Query
 
 from ..deps import PrincipalDep, ServicesDep, requires
 from ..errors import problem_responses
+from ..params import PageCursor, PageLimit
+from ..routing import GatewayRoute
 from ..schemas.send import OutboxItem, OutboxList
 
-router = APIRouter(prefix="/v1/outbox", tags=["sending"])
+router = APIRouter(prefix="/v1/outbox", tags=["sending"],
+                   route_class=GatewayRoute)
 
 QueueId = Annotated[str, Path(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_-]+$")]
 Status = Literal["queued", "sending", "sent", "failed", "cancelled"]
@@ -22,8 +25,7 @@ async def list_outbox(
     services: ServicesDep, principal: PrincipalDep,
     account: Annotated[str | None, Query(max_length=64)] = None,
     status: Status | None = None,
-    limit: Annotated[int, Query(ge=1, le=500)] = 50,
-    cursor: Annotated[str | None, Query(max_length=512)] = None,
+    limit: PageLimit = 50, cursor: PageCursor = None,
 ) -> OutboxList:
     jobs, next_cursor = await services.outbox.list(
         account=account, status=status, limit=limit, cursor=cursor, visible=principal.accounts)

@@ -13,7 +13,9 @@ from ...errors import Forbidden, InvalidInput
 from ...pop3 import Pop3Service, RetrievedItem
 from ..deps import AccountDep, PrincipalDep, ServicesDep, requires
 from ..errors import problem_responses
+from ..params import PageLimit
 from ..pop3_stream import NDJSON, RetrievalResponse
+from ..routing import GatewayRoute
 from ..schemas.pop3 import (
     UIDL_PATTERN,
     Pop3MessageList,
@@ -34,7 +36,8 @@ def ndjson_end_schema() -> dict:
     return schema
 
 
-router = APIRouter(prefix="/v1/accounts/{account}/pop3", tags=["pop3"])
+router = APIRouter(prefix="/v1/accounts/{account}/pop3", tags=["pop3"],
+                   route_class=GatewayRoute)
 
 JSON_DEFAULT_LIMIT = 100
 UidlPath = Annotated[str, Path(pattern=UIDL_PATTERN, description="The message's UIDL")]
@@ -56,7 +59,7 @@ async def pop3_stat(account: AccountDep, services: ServicesDep) -> Pop3Stat:
             dependencies=requires("read"), responses=problem_responses(403, 404, *_UPSTREAM))
 async def list_pop3_messages(
     account: AccountDep, services: ServicesDep,
-    limit: Annotated[int, Query(ge=1, le=500)] = 50,
+    limit: PageLimit = 50,
     cursor: Annotated[str | None, Query(max_length=64)] = None,
 ) -> Pop3MessageList:
     start = _offset(cursor)

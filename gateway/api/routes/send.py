@@ -7,18 +7,16 @@ from typing import Annotated, Literal
 
 import orjson
 from fastapi import APIRouter, Header, Query, Request, Response
-from pydantic import ValidationError
 
-from ...accounts.models import Account
 from ...errors import InvalidInput
 from ...outbox.idempotency import Outcome
-from ...services import Services
-from ..deps import AccountDep, ServicesDep, requires
+from ..deps import AccountDep, AccountId, ServicesDep, account_of, requires, services_of
 from ..errors import problem_responses
-from ..fastpath import LeanRoute, Unusual, account_of, caller, fast_path, services_of
+from ..routing import GatewayRoute
 from ..schemas.send import SendQueued, SendRequest, SendResult
 
-router = APIRouter(prefix="/v1/accounts/{account}", tags=["sending"], route_class=LeanRoute)
+router = APIRouter(prefix="/v1/accounts/{account}", tags=["sending"],
+                   route_class=GatewayRoute)
 
 IdempotencyKey = Annotated[str | None, Header(
     alias="Idempotency-Key", max_length=256,
@@ -40,36 +38,15 @@ def _response(outcome: Outcome) -> Response:
                     status_code=status, headers=headers, media_type="application/json")
 
 
-async def _send(services: Services, account: Account, body: SendRequest,
-                idempotency_key: str | None) -> Response:
-    outcome = await services.outbox.send(account, body.outgoing(),
-                                         idempotency_key=idempotency_key)
-    return _response(outcome)
-
-
-async def _send_fast(request: Request) -> Response:
-    """A JSON body that ``SendRequest`` accepts, at most one plain Idempotency-Key."""
-    ctype = request.headers.get("content-type", "")
-    if ctype.split(";", 1)[0].strip().lower() != "application/json":
-        raise Unusual
-    keys = request.headers.getlist("idempotency-key")
-    if len(keys) > 1 or (keys and len(keys[0]) > 256):
-        raise Unusual
-    try:
-        body = SendRequest.model_validate(orjson.loads(await request.body()))
-    except (orjson.JSONDecodeError, ValidationError):
-        raise Unusual from None  # FastAPI parses it again and says what is wrong
-    account = await account_of(request, await caller(request, "send"))
-    return await _send(services_of(request), account, body, keys[0] if keys else None)
-
-
 @router.post("/send", response_model=SendResult, status_code=200, dependencies=requires("send"),
              responses=_SEND_RESPONSES)
-@fast_path(_send_fast)
-async def send(account: AccountDep, body: SendRequest, services: ServicesDep,
+async def send(request: Request, account: AccountId, body: SendRequest,
                idempotency_key: IdempotencyKey = None) -> Response:
     """Send now (200 once the server took it) or queue it (202)."""
-    return await _send(services, account, body, idempotency_key)
+    acct = await account_of(request, account)  # a plain call: see deps.account_of
+    outcome = await services_of(request).outbox.send(acct, body.outgoing(),
+                                                     idempotency_key=idempotency_key)
+    return _response(outcome)
 
 
 @router.post("/send/raw", response_model=SendResult, status_code=200,

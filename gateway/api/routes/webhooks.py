@@ -9,6 +9,7 @@ from fastapi import APIRouter, Query, Response
 from ...store.webhooks import WebhookRecord
 from ..deps import PrincipalDep, ServicesDep, requires
 from ..errors import problem_responses
+from ..routing import GatewayRoute
 from ..schemas.events import (
     DeliveryList,
     DeliveryOut,
@@ -18,7 +19,8 @@ from ..schemas.events import (
     WebhookOut,
 )
 
-router = APIRouter(prefix="/v1/webhooks", tags=["events"])
+router = APIRouter(prefix="/v1/webhooks", tags=["events"],
+                   route_class=GatewayRoute)
 
 
 def _out(record: WebhookRecord) -> dict:
