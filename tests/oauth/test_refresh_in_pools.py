@@ -16,7 +16,7 @@ from gateway.store.accounts import AccountRepo
 from tests.conftest import server_block
 
 from .flow import authorize, revoke
-from .test_sasl_login import delivered
+from .helpers import delivered
 
 
 @pytest.fixture
