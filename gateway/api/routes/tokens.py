@@ -8,25 +8,15 @@ from ...errors import Forbidden, TokenNotFound
 from ...store.tokens import TokenRecord
 from ..deps import Principal, PrincipalDep, ServicesDep, requires
 from ..errors import problem_responses
-from ..routing import GatewayRoute
 from ..schemas.tokens import TokenCreate, TokenCreated, TokenList, TokenOut
 
-router = APIRouter(prefix="/v1/tokens", tags=["tokens"],
-                   route_class=GatewayRoute)
+router = APIRouter(prefix="/v1/tokens", tags=["tokens"])
 
 
 def _visible(record: TokenRecord, principal: Principal) -> bool:
     """A token limited to some accounts sees only tokens limited to a subset of them."""
     return principal.accounts is None or (
         record.accounts is not None and set(record.accounts) <= principal.accounts)
-
-
-def _out(record: TokenRecord) -> dict:
-    return {
-        "id": record.id, "description": record.description, "scopes": record.scopes,
-        "accounts": record.accounts, "prefix": record.prefix, "created_at": record.created_at,
-        "last_used_at": record.last_used_at,
-    }
 
 
 @router.post("", response_model=TokenCreated, status_code=201, dependencies=requires("admin"),
@@ -43,14 +33,14 @@ async def create_token(body: TokenCreate, services: ServicesDep,
     record, token = await services.tokens.create(
         description=body.description, scopes=list(body.scopes), accounts=accounts
     )
-    return TokenCreated(**_out(record), token=token)
+    return TokenCreated.of_new(record, token)
 
 
 @router.get("", response_model=TokenList, status_code=200, dependencies=requires("admin"),
             responses=problem_responses(403))
 async def list_tokens(services: ServicesDep, principal: PrincipalDep) -> TokenList:
     records = [r for r in await services.tokens.list() if _visible(r, principal)]
-    return TokenList(items=[TokenOut(**_out(r)) for r in records], total=len(records))
+    return TokenList(items=[TokenOut.of(r) for r in records], total=len(records))
 
 
 @router.delete("/{token_id}", status_code=204, response_class=Response,

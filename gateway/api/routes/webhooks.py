@@ -6,10 +6,8 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Response
 
-from ...store.webhooks import WebhookRecord
 from ..deps import PrincipalDep, ServicesDep, requires
 from ..errors import problem_responses
-from ..routing import GatewayRoute
 from ..schemas.events import (
     DeliveryList,
     DeliveryOut,
@@ -19,13 +17,7 @@ from ..schemas.events import (
     WebhookOut,
 )
 
-router = APIRouter(prefix="/v1/webhooks", tags=["events"],
-                   route_class=GatewayRoute)
-
-
-def _out(record: WebhookRecord) -> dict:
-    return {"id": record.id, "url": record.url, "events": record.events,
-            "accounts": record.accounts, "created_at": record.created_at}
+router = APIRouter(prefix="/v1/webhooks", tags=["events"])
 
 
 @router.post("", response_model=WebhookCreated, status_code=201, dependencies=requires("admin"),
@@ -35,21 +27,21 @@ async def create_webhook(body: WebhookCreate, services: ServicesDep,
     record, secret = await services.webhooks.create(
         url=body.url, events=body.events, accounts=body.accounts, secret=body.secret,
         token_id=principal.token_id, token_accounts=principal.accounts)
-    return WebhookCreated(**_out(record), secret=secret)
+    return WebhookCreated.of_new(record, secret)
 
 
 @router.get("", response_model=WebhookList, status_code=200, dependencies=requires("admin"),
             responses=problem_responses(403))
 async def list_webhooks(services: ServicesDep, principal: PrincipalDep) -> WebhookList:
     records = await services.webhooks.list(principal.accounts)
-    return WebhookList(items=[WebhookOut(**_out(r)) for r in records], total=len(records))
+    return WebhookList(items=[WebhookOut.of(r) for r in records], total=len(records))
 
 
 @router.get("/{webhook_id}", response_model=WebhookOut, status_code=200,
             dependencies=requires("admin"), responses=problem_responses(403, 404))
 async def get_webhook(webhook_id: str, services: ServicesDep,
                       principal: PrincipalDep) -> WebhookOut:
-    return WebhookOut(**_out(await services.webhooks.get(webhook_id, principal.accounts)))
+    return WebhookOut.of(await services.webhooks.get(webhook_id, principal.accounts))
 
 
 @router.delete("/{webhook_id}", status_code=204, response_class=Response,

@@ -9,6 +9,7 @@ from pydantic import BaseModel, Field
 
 from ...accounts.models import ACCOUNT_ID_PATTERN, SafeStr
 from ...events.types import EVENT_TYPES
+from ...store.webhooks import WebhookRecord
 from .common import StrictModel, one_of_pattern
 
 # What ``events.types.is_valid_pattern`` admits (the check, with the clearer message): a
@@ -41,9 +42,23 @@ class WebhookOut(BaseModel):
     accounts: list[str] | None
     created_at: datetime
 
+    @classmethod
+    def of(cls, record: WebhookRecord) -> WebhookOut:
+        """The one serializer of a stored webhook (never its secret)."""
+        return cls(**_webhook_fields(record))
+
 
 class WebhookCreated(WebhookOut):
     secret: str = Field(description="The signing secret; shown this once")
+
+    @classmethod
+    def of_new(cls, record: WebhookRecord, secret: str) -> WebhookCreated:
+        return cls(**_webhook_fields(record), secret=secret)
+
+
+def _webhook_fields(record: WebhookRecord) -> dict[str, Any]:
+    return {"id": record.id, "url": record.url, "events": record.events,
+            "accounts": record.accounts, "created_at": record.created_at}
 
 
 class WebhookList(BaseModel):

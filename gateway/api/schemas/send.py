@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StrictBool
 
 from ...accounts.models import JsonDateTime
 from ...outbox.outgoing import AddressInput, AttachmentInput, OutgoingMessage
 from ...protocols.mime_build import Address
+from ...store.outbox import OutboxJob
 from .common import StrictModel
 
 MAX_RECIPIENTS = 1000
@@ -137,7 +138,8 @@ class OutboxItem(BaseModel):
     updated_at: datetime
 
     @classmethod
-    def of(cls, job: Any) -> OutboxItem:
+    def of(cls, job: OutboxJob) -> OutboxItem:
+        """The one serializer of a queued message (never its raw content)."""
         return cls(
             queue_id=job.id, account=job.account_id, status=job.status, attempts=job.attempts,
             next_attempt_at=job.next_attempt_at if job.status == "queued" else None,

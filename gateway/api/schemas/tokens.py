@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, Field
 
 from ...accounts.models import ACCOUNT_ID_PATTERN, SafeStr
+from ...store.tokens import TokenRecord
 from .common import StrictModel
 
 ScopeName = Literal["read", "write", "send", "admin", "metrics"]
@@ -30,9 +31,24 @@ class TokenOut(BaseModel):
     created_at: datetime
     last_used_at: datetime | None
 
+    @classmethod
+    def of(cls, record: TokenRecord) -> TokenOut:
+        """The one serializer of a stored token (never its hash)."""
+        return cls(**_token_fields(record))
+
 
 class TokenCreated(TokenOut):
     token: str = Field(description="The token itself; shown this once, stored only as a hash")
+
+    @classmethod
+    def of_new(cls, record: TokenRecord, token: str) -> TokenCreated:
+        return cls(**_token_fields(record), token=token)
+
+
+def _token_fields(record: TokenRecord) -> dict[str, Any]:
+    return {"id": record.id, "description": record.description, "scopes": record.scopes,
+            "accounts": record.accounts, "prefix": record.prefix,
+            "created_at": record.created_at, "last_used_at": record.last_used_at}
 
 
 class TokenList(BaseModel):
