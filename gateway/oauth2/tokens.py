@@ -12,6 +12,11 @@ this process and, on PostgreSQL, a transaction-scoped advisory lock across insta
 waited re-reads the stored tokens after the lock and uses the fresh ones instead of calling
 the endpoint again, so 50 requests arriving at expiry cause one call.
 
+``token_url`` comes with the account (whoever may write accounts chooses it): with a
+``url_policy`` (the webhooks' ``WebhookUrlPolicy``: one resolution, private and own
+addresses refused) each call first checks it, and the request goes to the address just
+checked (``PINNED`` extension; give the client a ``PinnedTransport``), as for webhooks.
+
 A rotated refresh token (RFC 6749 section 10.4) is stored in the same transaction as the new
 access token, in every block of the account that held the old one (one grant usually serves
 IMAP, SMTP and POP3). ``invalid_grant`` (Google's revoked consent; Microsoft's AADSTS70043
@@ -38,11 +43,14 @@ import sqlalchemy as sa
 from ..accounts.models import OAuth2Config, Protocol
 from ..errors import (
     AccountNotFound,
+    InvalidInput,
     OAuth2ReauthRequired,
     ProtocolNotConfigured,
     UpstreamError,
     UpstreamUnavailable,
 )
+from ..events.pinned_transport import PINNED
+from ..events.url_policy import WebhookUrlPolicy
 from ..store.accounts import AccountRepo
 from ..store.db import Store
 
@@ -137,6 +145,7 @@ class TokenRefresher:
 
     def __init__(self, store: Store, repo: AccountRepo, http: httpx.AsyncClient, *,
                  ahead: float = 120.0, jitter: float = 60.0, timeout: float = 20.0,
+                 url_policy: WebhookUrlPolicy | None = None,
                  clock: Callable[[], float] = time.time) -> None:
         self._store = store
         self._repo = repo
@@ -144,6 +153,7 @@ class TokenRefresher:
         self.ahead = ahead
         self.jitter = jitter
         self.timeout = timeout
+        self._url_policy = url_policy
         self._clock = clock
         self._locks: dict[str, asyncio.Lock] = {}
         self._refused: dict[str, str] = {}  # account -> fingerprint of a refused refresh token
@@ -235,9 +245,17 @@ class TokenRefresher:
         if oauth2.client_secret is not None:
             form["client_secret"] = oauth2.client_secret.get_secret_value()
         assert oauth2.token_url is not None
+        extensions = {}
+        if self._url_policy is not None:
+            try:
+                extensions[PINNED] = await self._url_policy.check(oauth2.token_url)
+            except InvalidInput as exc:
+                raise UpstreamError(f"token_url refused: {exc.detail}",
+                                    code="oauth2_token_url_refused", protocol="oauth2") from None
         try:
             reply = await self._http.post(oauth2.token_url, data=form, timeout=self.timeout,
-                                          headers={"Accept": "application/json"})
+                                          headers={"Accept": "application/json"},
+                                          extensions=extensions)
         except httpx.HTTPError as exc:
             raise UpstreamUnavailable(f"token endpoint unreachable ({type(exc).__name__})",
                                       code="oauth2_unavailable", protocol="oauth2") from None

@@ -11,6 +11,8 @@ import pytest
 
 from gateway.accounts.models import Account, OAuth2Config
 from gateway.errors import OAuth2ReauthRequired, UpstreamError, UpstreamUnavailable
+from gateway.events.pinned_transport import PinnedTransport
+from gateway.events.url_policy import WebhookUrlPolicy
 from gateway.oauth2.tokens import (
     TokenRefresher,
     advisory_key,
@@ -198,3 +200,28 @@ async def test_token_lifetime_shorter_than_the_margin_does_not_refresh_every_use
     for proto in ("imap", "smtp", "pop3") * 3:
         assert await refresher.access_token(account_id, proto) == first
     assert oauth_server.token_calls["refresh_token"] == before + 1
+
+
+async def test_token_url_to_a_private_address_is_refused_without_a_request(
+        any_store: Store, oauth_server, oauth_client) -> None:
+    """With the webhooks' URL policy, a token_url on a private address (here the loopback
+    server itself) gets no request: whoever writes accounts cannot make the gateway POST
+    to internal services. Allowed, the same call goes through the pinned transport."""
+    repo = AccountRepo(any_store, SecretBox(KEY))
+    user = "ssrf" + any_store.dialect + "@example.test"
+    tokens = authorize(oauth_server, oauth_client, user)
+    account_id = await _store_account(repo, oauth_server, oauth_client, tokens, user,
+                                      expires_in=-1)
+    transport = PinnedTransport(ssl_context=httpx.create_ssl_context(), max_keepalive=2)
+    async with httpx.AsyncClient(transport=transport) as pinned:
+        before = oauth_server.token_calls["refresh_token"]
+        strict = WebhookUrlPolicy(allow_private=False, own_host="127.0.0.1", own_port=1)
+        refused = TokenRefresher(any_store, repo, pinned, url_policy=strict)
+        with pytest.raises(UpstreamError) as err:
+            await refused.access_token(account_id, "imap")
+        assert err.value.code == "oauth2_token_url_refused"
+        assert oauth_server.token_calls["refresh_token"] == before
+        lenient = WebhookUrlPolicy(allow_private=True, own_host="127.0.0.1", own_port=1)
+        allowed = TokenRefresher(any_store, repo, pinned, url_policy=lenient)
+        assert await allowed.access_token(account_id, "imap") != tokens["access_token"]
+        assert oauth_server.token_calls["refresh_token"] == before + 1
