@@ -14,25 +14,29 @@ import asyncio
 import hashlib
 import json
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from .. import errors as e
 from ..store.idempotency import IdempotencyRepo
+from .results import SendOutcome, result_from_stored
 
 _KEY_MAX = 256
 
 
 @dataclass
 class Outcome:
-    """What a send request produced: ``sent``, ``queued`` or ``error`` (replayed as raised)."""
+    """What a send request produced (an error is kept too, and replayed as raised)."""
 
-    kind: str
-    body: dict[str, Any]
+    result: SendOutcome
     replayed: bool = False
-    extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def kind(self) -> str:
+        """``sent`` or ``queued``."""
+        return self.result.kind
 
 
 def request_hash(kind: str, payload: Any) -> str:
@@ -116,7 +120,8 @@ class IdempotencyGuard:
             if stored.outcome is not None:
                 if stored.outcome == "error":
                     raise error_from(stored.body or {})
-                return Outcome(stored.outcome, stored.body or {}, replayed=True)
+                return Outcome(result_from_stored(stored.outcome, stored.body or {}),
+                               replayed=True)
             if time.monotonic() >= deadline:
                 raise e.Conflict("a request with this Idempotency-Key is still running",
                                  code="idempotency_key_in_use")
@@ -124,7 +129,8 @@ class IdempotencyGuard:
 
     async def finish(self, account_id: str, key: str, outcome: Outcome, *,
                      conn: AsyncConnection | None = None) -> None:
-        await self.repo.complete(account_id, key, outcome.kind, outcome.body, conn=conn)
+        await self.repo.complete(account_id, key, outcome.kind, outcome.result.stored(),
+                                 conn=conn)
 
     async def fail(self, account_id: str, key: str, exc: BaseException) -> None:
         """Keep the error for replay, or release the key so that a retry runs again."""

@@ -21,6 +21,7 @@ from .compose import Composed, compose_json, compose_raw
 from .idempotency import IdempotencyGuard, Outcome, request_hash
 from .outgoing import OutgoingMessage
 from .quota import DailySendQuota
+from .results import Queued, Sent, refusal_json
 
 log = logging.getLogger(__name__)
 
@@ -121,16 +122,13 @@ class SendService:
             report = await self.after.follow_up(account.id, message.raw,
                                                 save_to_sent=composed.save_to_sent,
                                                 in_reply_to=composed.in_reply_to)
-        rejected = [{"address": r.address, "code": r.code, "message": r.message}
-                    for r in result.rejected]
         self.after.publish_soon(MESSAGE_SENT, account.id, {
             "queue_id": None, "message_id": message.message_id, "accepted": result.accepted,
-            "rejected": rejected})
-        return Outcome("sent", {
-            "message_id": message.message_id, "accepted": result.accepted,
-            "rejected": rejected, "queue_id": None, "smtp_response": result.response,
-            "saved_to_sent": report.saved_to_sent, "sent_error": report.sent_error,
-        })
+            "rejected": [refusal_json(r) for r in result.rejected]})
+        return Outcome(Sent(
+            message_id=message.message_id, accepted=result.accepted,
+            rejected=list(result.rejected), smtp_response=result.response,
+            saved_to_sent=report.saved_to_sent, sent_error=report.sent_error))
 
     async def _enqueue(self, account: Account, composed: Composed, send_at: datetime | None,
                        key: str | None) -> Outcome:
@@ -142,11 +140,8 @@ class SendService:
             rcpt_to=message.rcpt_to, raw=message.raw, options=composed.options(), attempts=0,
             next_attempt_at=max(send_at or now, now), created_at=now, updated_at=now,
         )
-        outcome = Outcome("queued", {
-            "queue_id": job.id, "status_url": f"/v1/outbox/{job.id}",
-            "message_id": message.message_id,
-            "send_at": send_at.isoformat() if send_at else None,
-        })
+        outcome = Outcome(Queued(queue_id=job.id, message_id=message.message_id,
+                                 send_at=send_at))
         # The job and its idempotency key in one transaction: a crash keeps both or neither.
         async with self.repo.writing(), self.store.engine.begin() as conn:
             await self.quota.take(account, conn=conn)  # rolls back with a failed insert

@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Literal
 
-import orjson
 from fastapi import APIRouter, Header, Query, Request, Response
 
 from ...errors import InvalidInput
@@ -13,7 +12,7 @@ from ...outbox.idempotency import Outcome
 from ..deps import AccountDep, AccountId, ServicesDep, account_of, requires, services_of
 from ..errors import problem_responses
 from ..routing import GatewayRoute
-from ..schemas.send import SendQueued, SendRequest, SendResult
+from ..schemas.send import SendQueued, SendRequest, SendResult, send_outcome_json
 
 router = APIRouter(prefix="/v1/accounts/{account}", tags=["sending"],
                    route_class=GatewayRoute)
@@ -33,9 +32,8 @@ _RAW_BODY = {"requestBody": {"required": True, "content": {
 def _response(outcome: Outcome) -> Response:
     status = 202 if outcome.kind == "queued" else 200
     headers = {"Idempotent-Replayed": "true"} if outcome.replayed else None
-    # orjson: the body is plain JSON data already; the stdlib encoder costs more per request.
-    return Response(orjson.dumps(outcome.body, option=orjson.OPT_NON_STR_KEYS),
-                    status_code=status, headers=headers, media_type="application/json")
+    return Response(send_outcome_json(outcome.result), status_code=status, headers=headers,
+                    media_type="application/json")
 
 
 @router.post("/send", response_model=SendResult, status_code=200, dependencies=requires("send"),

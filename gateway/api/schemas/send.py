@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
+import orjson
 from pydantic import BaseModel, ConfigDict, Field, StrictBool
 
 from ...accounts.models import JsonDateTime
 from ...outbox.outgoing import AddressInput, AttachmentInput, OutgoingMessage
+from ...outbox.results import Queued, SendOutcome, refusal_json
 from ...protocols.mime_build import Address
 from ...store.outbox import OutboxJob
 from .common import StrictModel
@@ -109,6 +111,22 @@ class SendQueued(BaseModel):
     status_url: str
     message_id: str
     send_at: datetime | None = None
+
+
+def send_outcome_json(result: SendOutcome) -> bytes:
+    """The one serializer of a send's answer: ``SendQueued`` or ``SendResult``."""
+    if isinstance(result, Queued):
+        body: dict[str, Any] = {
+            "queue_id": result.queue_id, "status_url": f"/v1/outbox/{result.queue_id}",
+            "message_id": result.message_id,
+            "send_at": result.send_at.isoformat() if result.send_at else None}
+    else:
+        body = {"message_id": result.message_id, "accepted": result.accepted,
+                "rejected": [refusal_json(r) for r in result.rejected], "queue_id": None,
+                "smtp_response": result.smtp_response, "saved_to_sent": result.saved_to_sent,
+                "sent_error": result.sent_error}
+    # orjson: the stdlib encoder costs more per request.
+    return orjson.dumps(body)
 
 
 class OutboxAttempt(BaseModel):
