@@ -9,6 +9,8 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from typing import Protocol
 
+import httpx
+
 from .accounts.imap_pool import ImapPool
 from .accounts.pop3_session import Pop3Manager
 from .accounts.registry import AccountRegistry
@@ -17,9 +19,11 @@ from .audit import AuditLog
 from .events.account_state import state_change_publisher
 from .events.bus import EventBus
 from .events.dispatcher import WebhookDispatcher
+from .events.pinned_transport import PinnedTransport
 from .events.url_policy import Resolver, WebhookUrlPolicy
 from .events.webhooks import WebhookService
 from .mail.service import MailService
+from .oauth2.tokens import TokenRefresher
 from .outbox.after_send import AfterSend
 from .outbox.idempotency import IdempotencyGuard
 from .outbox.journal import EndOfDataJournal
@@ -63,6 +67,8 @@ class Services:
     outbox: SendService | None = None
     outbox_worker: OutboxWorker | None = None
     audit: AuditLog | None = None
+    oauth2_http: httpx.AsyncClient | None = None  # token endpoints (PinnedTransport)
+    token_refresher: TokenRefresher | None = None
 
 
 def build_services(settings: Settings, *, webhook_resolver: Resolver | None = None) -> Services:
@@ -88,6 +94,7 @@ def build_services(settings: Settings, *, webhook_resolver: Resolver | None = No
         events=EventBus(store, settings.instance_id, settings.events_retention_days),
     )
     services.mail = MailService(accounts, settings)
+    _build_oauth2(services, webhook_resolver)
     services.audit = AuditLog(AuditRepo(store), retention_days=settings.audit_retention_days)
     services.background.append(services.audit)
     webhook_repo = WebhookRepo(store, box)
@@ -106,6 +113,23 @@ def build_services(settings: Settings, *, webhook_resolver: Resolver | None = No
     services.background.append(services.sync)
     _build_outbox(services)
     return services
+
+
+def _build_oauth2(services: Services, resolver: Resolver | None) -> None:
+    """Token refresh for accounts' OAuth2 blocks: token URLs are checked like webhook URLs
+    (private addresses refused unless allowed) and each request goes to the checked address."""
+    settings = services.settings
+    policy = WebhookUrlPolicy(
+        allow_private=settings.webhook_allow_private or settings.oauth2_allow_private_endpoints,
+        own_host=settings.host, own_port=settings.port, resolver=resolver)
+    services.oauth2_http = httpx.AsyncClient(
+        transport=PinnedTransport(ssl_context=httpx.create_ssl_context(trust_env=False),
+                                  max_keepalive=8),
+        follow_redirects=False, trust_env=False)
+    services.token_refresher = TokenRefresher(
+        services.store, AccountRepo(services.store, services.box), services.oauth2_http,
+        url_policy=policy)
+    services.accounts.tokens = services.token_refresher
 
 
 def _build_outbox(services: Services) -> None:
@@ -148,4 +172,6 @@ async def running(services: Services) -> AsyncIterator[Services]:
                 stop.set()
         await services.accounts.stop()
     finally:
+        if services.oauth2_http is not None:
+            await services.oauth2_http.aclose()
         await services.store.close()

@@ -74,6 +74,9 @@ class Settings(BaseSettings):
     # Events
     webhook_timeout: float = Field(default=10.0, gt=0)
     webhook_allow_private: bool = False
+    # OAuth2 token, authorization and userinfo endpoints on private addresses (tests; a
+    # token_url is chosen by whoever may write accounts, checked like webhook URLs).
+    oauth2_allow_private_endpoints: bool = False
     watch_poll_interval: float = Field(default=60.0, gt=0)
     webhook_retry_base_delay: float = Field(default=10.0, gt=0)
     webhook_retry_max_delay: float = Field(default=900.0, gt=0)
