@@ -11,9 +11,15 @@ from typing import Annotated
 
 from fastapi import Path, Query
 
-MailboxId = Annotated[str, Path(min_length=1, max_length=2048,
+MAILBOX_ID_MAX = 2048  # characters of a mailbox id, in a path or a body
+MESSAGE_ID_MAX = 4096  # characters of a message id, in a path or a body
+PAGE_MAX = 500  # items of one page, and ids of one batch
+CURSOR_MAX = 512  # characters of a page cursor
+
+MailboxId = Annotated[str, Path(min_length=1, max_length=MAILBOX_ID_MAX,
                                 description="Mailbox id from the list, or 'INBOX'")]
-MessageId = Annotated[str, Path(min_length=1, max_length=4096, description="Message id")]
-PageLimit = Annotated[int, Query(ge=1, le=500, description="Items per page")]
-PageCursor = Annotated[str | None, Query(max_length=512,
+MessageId = Annotated[str, Path(min_length=1, max_length=MESSAGE_ID_MAX,
+                                description="Message id")]
+PageLimit = Annotated[int, Query(ge=1, le=PAGE_MAX, description="Items per page")]
+PageCursor = Annotated[str | None, Query(max_length=CURSOR_MAX,
                                          description="`next_cursor` of the previous page")]

@@ -10,6 +10,7 @@ from ...accounts.models import ACCOUNT_ID_PATTERN
 from ...errors import AccountNotFound
 from ..deps import PrincipalDep, ServicesDep, requires
 from ..errors import problem_responses
+from ..params import PageCursor, PageLimit
 from ..routing import GatewayRoute
 from ..schemas.audit import AuditEntryOut, AuditList
 
@@ -23,8 +24,7 @@ async def list_audit(
     services: ServicesDep, principal: PrincipalDep,
     account: Annotated[str | None, Query(pattern=ACCOUNT_ID_PATTERN)] = None,
     token: Annotated[str | None, Query(max_length=64, description="A token id")] = None,
-    limit: Annotated[int, Query(ge=1, le=500)] = 50,
-    cursor: Annotated[str | None, Query(max_length=512)] = None,
+    limit: PageLimit = 50, cursor: PageCursor = None,
 ) -> AuditList:
     """A token limited to some accounts sees only the entries of those accounts."""
     if account is not None and not principal.can_see(account):

@@ -8,9 +8,11 @@ from ...errors import Forbidden, TokenNotFound
 from ...store.tokens import TokenRecord
 from ..deps import Principal, PrincipalDep, ServicesDep, requires
 from ..errors import problem_responses
+from ..routing import GatewayRoute
 from ..schemas.tokens import TokenCreate, TokenCreated, TokenList, TokenOut
 
-router = APIRouter(prefix="/v1/tokens", tags=["tokens"])
+router = APIRouter(prefix="/v1/tokens", tags=["tokens"],
+                   route_class=GatewayRoute)
 
 
 def _visible(record: TokenRecord, principal: Principal) -> bool:

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Annotated
-
-from fastapi import APIRouter, Query, Response
+from fastapi import APIRouter, Response
 
 from ..deps import PrincipalDep, ServicesDep, requires
 from ..errors import problem_responses
+from ..params import PageCursor, PageLimit
+from ..routing import GatewayRoute
 from ..schemas.events import (
     DeliveryList,
     DeliveryOut,
@@ -17,7 +17,8 @@ from ..schemas.events import (
     WebhookOut,
 )
 
-router = APIRouter(prefix="/v1/webhooks", tags=["events"])
+router = APIRouter(prefix="/v1/webhooks", tags=["events"],
+                   route_class=GatewayRoute)
 
 
 @router.post("", response_model=WebhookCreated, status_code=201, dependencies=requires("admin"),
@@ -56,8 +57,7 @@ async def delete_webhook(webhook_id: str, services: ServicesDep,
             dependencies=requires("admin"), responses=problem_responses(403, 404))
 async def list_deliveries(
     webhook_id: str, services: ServicesDep, principal: PrincipalDep,
-    limit: Annotated[int, Query(ge=1, le=500)] = 50,
-    cursor: Annotated[str | None, Query(max_length=512)] = None,
+    limit: PageLimit = 50, cursor: PageCursor = None,
 ) -> DeliveryList:
     rows, next_cursor = await services.webhooks.deliveries(
         webhook_id, principal.accounts, limit=limit, cursor=cursor)

@@ -13,6 +13,7 @@ from ...errors import InvalidInput
 from ...mail.structure import MessagePage, Summary
 from ...protocols.mime_build import Address, Attachment, Draft, parse_address
 from ...protocols.mime_parse import Address as ParsedAddress
+from ..params import MAILBOX_ID_MAX, MESSAGE_ID_MAX, PAGE_MAX
 from .common import StrictModel
 from .mime import AddressOut, ParsedFields
 
@@ -113,7 +114,7 @@ class FlagsOut(BaseModel):
 
 
 class MailboxTarget(StrictModel):
-    mailbox: Annotated[str, Field(min_length=1, max_length=2048,
+    mailbox: Annotated[str, Field(min_length=1, max_length=MAILBOX_ID_MAX,
                                   description="A mailbox id (or 'INBOX')")]
 
 
@@ -131,11 +132,11 @@ class BatchRequest(StrictModel):
          "then": {"properties": {"flags": {"type": "object"}}, "required": ["flags"]}},
     ]})
 
-    ids: list[Annotated[str, Field(min_length=1, max_length=4096)]] = Field(
-        min_length=1, max_length=500)
+    ids: list[Annotated[str, Field(min_length=1, max_length=MESSAGE_ID_MAX)]] = Field(
+        min_length=1, max_length=PAGE_MAX)
     action: Literal["flag", "move", "copy", "delete"]
     flags: FlagChanges | None = None
-    mailbox: Annotated[str, Field(min_length=1, max_length=2048)] | None = None
+    mailbox: Annotated[str, Field(min_length=1, max_length=MAILBOX_ID_MAX)] | None = None
     permanent: StrictBool = False
 
 
