@@ -22,6 +22,7 @@ from .api.routes import (
     health,
     mailboxes,
     messages,
+    oauth2,
     outbox,
     pop3,
     send,
@@ -77,7 +78,7 @@ def create_app(settings: Settings | None = None, *,
     # Requests are matched against the routes in this order, one by one: the busiest first.
     # (No two routers share a path, so the order changes nothing else.)
     for module in (messages, send, mailboxes, health, accounts, tokens, events, webhooks, pop3,
-                   outbox, audit):
+                   outbox, audit, oauth2):
         app.include_router(module.router)
     app.state.metrics = metrics = Metrics(services.accounts)
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_request_bytes)

@@ -16,6 +16,7 @@ to HTTP statuses (problem+json). Each class carries a stable machine ``code``.
     │   ├── AttachmentNotFound            attachment_not_found
     │   ├── OutboxItemNotFound            queue_item_not_found
     │   ├── WebhookNotFound               webhook_not_found
+    │   ├── OAuth2AppNotFound             oauth2_app_not_found
     │   ├── TokenNotFound                 token_not_found
     │   └── ProtocolNotConfigured         protocol_not_configured
     ├── Conflict                          conflict
@@ -28,6 +29,8 @@ to HTTP statuses (problem+json). Each class carries a stable machine ``code``.
     │   ├── Forbidden                     forbidden
     │   └── RateLimited                   rate_limited
     │       └── SendQuotaExceeded         send_quota_exceeded
+    ├── OAuth2StateRefused                oauth2_state_invalid (forged callback)
+    │   └── OAuth2StateGone               oauth2_state_used / oauth2_state_expired
     ├── SchemaNotCurrent                  schema_not_current (at start: run `mailgate migrate`)
     └── UpstreamError                     upstream_error (the server answered an error)
         ├── UpstreamRejected              <protocol>_rejected / smtp_rejected
@@ -131,6 +134,26 @@ class OutboxItemNotFound(NotFound):
 class WebhookNotFound(NotFound):
     code = "webhook_not_found"
     title = "Webhook not found"
+
+
+class OAuth2AppNotFound(NotFound):
+    code = "oauth2_app_not_found"
+    title = "OAuth2 app not found"
+
+
+class OAuth2StateRefused(GatewayError):
+    """An OAuth2 callback whose ``state`` was never issued (forged) or whose request the
+    provider refused: nothing changes."""
+
+    code = "oauth2_state_invalid"
+    title = "Unknown authorization request"
+
+
+class OAuth2StateGone(OAuth2StateRefused):
+    """An OAuth2 callback for a request already used (replayed) or expired."""
+
+    code = "oauth2_state_used"
+    title = "Authorization request no longer usable"
 
 
 class TokenNotFound(NotFound):

@@ -20,9 +20,11 @@ from .events.account_state import state_change_publisher
 from .events.bus import EventBus
 from .events.dispatcher import WebhookDispatcher
 from .events.pinned_transport import PinnedTransport
+from .events.types import ACCOUNT_REAUTH_REQUIRED
 from .events.url_policy import Resolver, WebhookUrlPolicy
 from .events.webhooks import WebhookService
 from .mail.service import MailService
+from .oauth2.connect import OAuth2Connect
 from .oauth2.tokens import TokenRefresher
 from .outbox.after_send import AfterSend
 from .outbox.idempotency import IdempotencyGuard
@@ -36,6 +38,7 @@ from .store.accounts import AccountRepo
 from .store.audit import AuditRepo
 from .store.db import Store
 from .store.idempotency import IdempotencyRepo
+from .store.oauth2 import OAuth2Repo
 from .store.outbox import OutboxRepo
 from .store.pop3 import Pop3SeenRepo
 from .store.tokens import TokenRepo
@@ -69,6 +72,7 @@ class Services:
     audit: AuditLog | None = None
     oauth2_http: httpx.AsyncClient | None = None  # token endpoints (PinnedTransport)
     token_refresher: TokenRefresher | None = None
+    oauth2: OAuth2Connect | None = None  # apps and the consent flow
 
 
 def build_services(settings: Settings, *, webhook_resolver: Resolver | None = None) -> Services:
@@ -130,6 +134,23 @@ def _build_oauth2(services: Services, resolver: Resolver | None) -> None:
         services.store, AccountRepo(services.store, services.box), services.oauth2_http,
         url_policy=policy)
     services.accounts.tokens = services.token_refresher
+    services.oauth2 = connect = OAuth2Connect(
+        OAuth2Repo(services.store, services.box), services.accounts, services.oauth2_http, policy)
+    events = services.events
+
+    async def reauth_required(account_id: str, client_id: str | None,
+                              token_url: str | None) -> None:
+        data: dict = {"authorize_url": None, "app": None}
+        try:
+            found = await connect.reauth_url(account_id, client_id, token_url)
+        except Exception:  # the event matters more than its link
+            log.exception("oauth2: no authorize URL for account %s", account_id)
+            found = None
+        if found is not None:
+            data["app"], data["authorize_url"] = found
+        events.publish_soon(ACCOUNT_REAUTH_REQUIRED, account_id, data)
+
+    services.token_refresher.on_reauth = reauth_required
 
 
 def _build_outbox(services: Services) -> None:

@@ -30,6 +30,7 @@ class ConnState(StrEnum):
     CONNECTING = "connecting"
     DISCONNECTED = "disconnected"
     AUTH_FAILED = "auth_failed"
+    NEEDS_REAUTH = "needs_reauth"  # the OAuth2 grant was refused: a new consent is needed
     ERROR = "error"
 
 
@@ -105,8 +106,13 @@ class ProtocolManager:
                 self.on_state(self)
 
     def mark_failure(self, exc: BaseException) -> None:
-        self.mark(ConnState.AUTH_FAILED if isinstance(exc, UpstreamAuthFailed) else ConnState.ERROR,
-                  exc)
+        if isinstance(exc, OAuth2ReauthRequired):
+            state = ConnState.NEEDS_REAUTH
+        elif isinstance(exc, UpstreamAuthFailed):
+            state = ConnState.AUTH_FAILED
+        else:
+            state = ConnState.ERROR
+        self.mark(state, exc)
 
     async def verify(self) -> None:
         """Log in now on a fresh connection, raise a GatewayError when that fails."""

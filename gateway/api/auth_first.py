@@ -20,6 +20,10 @@ from ..services import Services
 from .deps import bearer_token, principal_for
 from .errors import gateway_problem
 
+# The provider's redirect cannot carry a bearer token: its one-use ``state`` is the only
+# authority there (gateway/oauth2/connect.py). Exactly this path; nothing below it.
+OAUTH2_CALLBACK = "/v1/oauth2/callback"
+
 
 class AuthFirstMiddleware:
     """401 (or 429) for a ``/v1`` request without a valid token, before its body is read."""
@@ -29,7 +33,8 @@ class AuthFirstMiddleware:
         self.services = services
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http" and scope["path"].startswith("/v1/"):
+        if (scope["type"] == "http" and scope["path"].startswith("/v1/")
+                and scope["path"] != OAUTH2_CALLBACK):
             token = bearer_token(_authorization(scope))
             try:
                 await principal_for(Request(scope), self.services, token)

@@ -23,6 +23,8 @@ PROBLEM_TYPE = "application/problem+json"
 _STATUS: list[tuple[type[e.GatewayError], int]] = [
     # most specific first
     (e.PayloadTooLarge, 413),
+    (e.OAuth2StateGone, 410),
+    (e.OAuth2StateRefused, 400),
     (e.InvalidInput, 422),
     (e.ProtocolNotConfigured, 404),
     (e.NotFound, 404),
@@ -38,10 +40,10 @@ _STATUS: list[tuple[type[e.GatewayError], int]] = [
 
 _TITLES = {
     400: "Bad request", 401: "Unauthorized", 403: "Forbidden", 404: "Not found",
-    405: "Method not allowed", 406: "Not acceptable", 409: "Conflict", 413: "Payload too large",
-    415: "Unsupported media type", 422: "Validation error", 429: "Too many requests",
-    500: "Internal server error", 502: "Bad gateway", 503: "Service unavailable",
-    504: "Gateway timeout",
+    405: "Method not allowed", 406: "Not acceptable", 409: "Conflict", 410: "Gone",
+    413: "Payload too large", 415: "Unsupported media type", 422: "Validation error",
+    429: "Too many requests", 500: "Internal server error", 502: "Bad gateway",
+    503: "Service unavailable", 504: "Gateway timeout",
 }
 
 _HTTP_CODES = {400: "bad_request", 404: "not_found", 405: "method_not_allowed",

@@ -25,7 +25,7 @@ def state_change_publisher(bus: EventBus) -> Callable[[ProtocolManager], None]:
             if last.get(key) != ACCOUNT_CONNECTED:
                 last[key] = ACCOUNT_CONNECTED
                 bus.publish_soon(ACCOUNT_CONNECTED, manager.account.id, data)
-        elif status.state in (ConnState.ERROR, ConnState.AUTH_FAILED):
+        elif status.state in (ConnState.ERROR, ConnState.AUTH_FAILED, ConnState.NEEDS_REAUTH):
             if last.get(key) != ACCOUNT_ERROR:
                 last[key] = ACCOUNT_ERROR
                 bus.publish_soon(ACCOUNT_ERROR, manager.account.id,

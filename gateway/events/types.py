@@ -13,10 +13,13 @@ MESSAGE_FAILED = "message.failed"
 POP3_NEW = "pop3.new"
 ACCOUNT_CONNECTED = "account.connected"
 ACCOUNT_ERROR = "account.error"
+# An OAuth2 grant was refused (revoked consent): data carries a fresh authorize_url.
+ACCOUNT_REAUTH_REQUIRED = "account.reauth_required"
 
 EVENT_TYPES: tuple[str, ...] = (
     MESSAGE_NEW, MESSAGE_DELETED, MESSAGE_FLAGS, MAILBOX_CREATED, MAILBOX_DELETED, MAILBOX_RESET,
     MESSAGE_SENT, MESSAGE_FAILED, POP3_NEW, ACCOUNT_CONNECTED, ACCOUNT_ERROR,
+    ACCOUNT_REAUTH_REQUIRED,
 )
 
 

@@ -33,7 +33,7 @@ import hashlib
 import json
 import logging
 import time
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
@@ -159,6 +159,9 @@ class TokenRefresher:
         self._refused: dict[str, str] = {}  # account -> fingerprint of a refused refresh token
         # account -> (fingerprint, lifetime in s) of the last access token obtained here
         self._issued: dict[str, tuple[str, float]] = {}
+        # Awaited once per refused refresh token: (account, client_id, token_url)
+        # (gateway.services: the account.reauth_required event with a new authorize URL).
+        self.on_reauth: Callable[[str, str | None, str | None], Awaitable[None]] | None = None
 
     def _now(self) -> datetime:
         return datetime.fromtimestamp(self._clock(), UTC)
@@ -224,6 +227,11 @@ class TokenRefresher:
                 self._refused[account_id] = _fingerprint(used)
                 log.warning("oauth2: account %s needs a new consent (token endpoint refused "
                             "its refresh token)", account_id)
+                if self.on_reauth is not None:
+                    try:
+                        await self.on_reauth(account_id, oauth2.client_id, oauth2.token_url)
+                    except Exception:
+                        log.exception("oauth2: reauth notice for account %s failed", account_id)
                 raise
             await self._repo.rotate_oauth2(account_id, used, {
                 "access_token": grant.access_token,

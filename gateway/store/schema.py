@@ -200,3 +200,32 @@ audit_log = sa.Table(
     sa.Index("ix_audit_account", "account_id", "at"),
     sa.Index("ix_audit_token", "token_id", "at"),
 )
+
+oauth2_apps = sa.Table(
+    "oauth2_apps",
+    metadata,
+    # An OAuth2 client registration at a provider (gateway-wide; admin only).
+    sa.Column("id", sa.String(40), primary_key=True),
+    sa.Column("provider", sa.String(16), nullable=False),  # google | microsoft | generic
+    sa.Column("name", sa.String(200), nullable=False),
+    sa.Column("client_id", sa.String(512), nullable=False),
+    sa.Column("client_secret", sa.Text, nullable=False),  # encrypted
+    sa.Column("config", sa.JSON, nullable=False),  # scopes, redirect_url, tenant, URLs, servers
+    sa.Column("created_by", sa.String(40), nullable=True),
+    sa.Column("created_at", UTCDateTime, nullable=False),
+)
+
+oauth2_states = sa.Table(
+    "oauth2_states",
+    metadata,
+    # One authorization request: its state (only the hash), single use, short-lived.
+    sa.Column("state_hash", sa.String(64), primary_key=True),
+    sa.Column("app_id", sa.String(40), nullable=False),
+    sa.Column("account_id", sa.String(64), nullable=False),
+    sa.Column("verifier", sa.Text, nullable=False),  # PKCE code verifier, encrypted
+    sa.Column("token_id", sa.String(40), nullable=True),  # who asked (null: re-consent event)
+    sa.Column("created_at", UTCDateTime, nullable=False),
+    sa.Column("expires_at", UTCDateTime, nullable=False),
+    sa.Column("used_at", UTCDateTime, nullable=True),
+    sa.Index("ix_oauth2_states_expires", "expires_at"),
+)

@@ -9,6 +9,7 @@ import httpx
 import pytest
 from fastapi.routing import APIRoute
 
+from gateway.api.auth_first import OAUTH2_CALLBACK
 from gateway.api.deps import Requires
 from tests.api.helpers import api_routes, create_account, make_token
 
@@ -29,7 +30,8 @@ def v1_routes(app) -> list[tuple[str, str, APIRoute]]:
     # The walk must find every documented operation, so that no route escapes these tests.
     assert {(m, p) for m, p, _ in out} == documented
     assert len(out) >= 10, "expected the whole API"
-    return out
+    # The one route without a token: the OAuth2 provider's redirect (its state decides).
+    return [r for r in out if r[1] != OAUTH2_CALLBACK]
 
 
 def required_scope(route: APIRoute) -> str:
@@ -55,6 +57,17 @@ async def test_every_route_requires_a_valid_token(client: httpx.AsyncClient) -> 
             assert resp.status_code == 401, (method, path, resp.text)
             assert resp.json()["code"] == "unauthenticated"
             assert resp.headers["content-type"].startswith("application/problem+json")
+
+
+async def test_oauth2_callback_needs_no_token_and_its_state_decides(
+        client: httpx.AsyncClient) -> None:
+    for token in (None, "mgt_not-a-real-token"):
+        resp = await call(client, "GET", OAUTH2_CALLBACK + "?code=c&state=forged", token)
+        assert resp.status_code == 400, resp.text
+        assert resp.json()["code"] == "oauth2_state_invalid"
+    # Only exactly that path: anything below it is authenticated as usual.
+    below = await call(client, "GET", OAUTH2_CALLBACK + "/x", None)
+    assert below.status_code == 401
 
 
 async def test_every_route_checks_its_scope(client: httpx.AsyncClient) -> None:

@@ -167,6 +167,7 @@ class OAuthServer:
         self.token_calls: Counter[str] = Counter()  # grant_type -> calls (failed ones too)
         self.token_errors: Counter[str] = Counter()  # OAuth error code -> count
         self.introspections = 0
+        self.userinfo_calls = 0
         self.revocations = 0
         self.lock = threading.RLock()
         self.app = self._build_app(refresh_rotation)
@@ -195,6 +196,10 @@ class OAuthServer:
     @property
     def introspection_url(self) -> str:
         return f"{self.url}/introspect"
+
+    @property
+    def userinfo_url(self) -> str:
+        return f"{self.url}/userinfo"
 
     @property
     def revocation_url(self) -> str:
@@ -407,6 +412,18 @@ class OAuthServer:
             with owner.lock:
                 owner.introspections += 1
             return server.create_endpoint_response("introspection")
+
+        @app.get("/userinfo")
+        def userinfo():
+            # OpenID Connect userinfo (section 5.3), enough for a generic provider: the
+            # mailbox address of an active access token.
+            scheme, _, value = request.headers.get("Authorization", "").partition(" ")
+            with owner.lock:
+                owner.userinfo_calls += 1
+                token = owner.by_access.get(value) if scheme.lower() == "bearer" else None
+            if token is None or token.is_expired() or token.is_revoked() or token.user is None:
+                return {"error": "invalid_token"}, 401
+            return {"sub": token.user.username, "email": token.user.username}
 
         @app.get("/.well-known/oauth-authorization-server")
         def metadata():

@@ -1,0 +1,126 @@
+"""OAuth2 apps and the consent flow (/v1/oauth2)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, Field, StrictBool, model_validator
+
+from ...accounts.models import ACCOUNT_ID_PATTERN, HostName, SafeSecret, SafeStr, Security
+from ...store.oauth2 import OAuth2App
+from .common import StrictModel
+
+_URL = Annotated[SafeStr, Field(min_length=8, max_length=2048, json_schema_extra={
+    "pattern": r"^[Hh][Tt][Tt][Pp][Ss]?://[^\x00-\x20\x7f/?#]+(?:[/?#][^\x00-\x20\x7f]*)?$"})]
+
+
+class MailServerPreset(StrictModel):
+    """Where a generic provider's mailboxes are served (the username is the address)."""
+
+    host: HostName
+    port: int = Field(ge=1, le=65535)
+    security: Security = Security.TLS
+
+
+class GenericServers(StrictModel):
+    imap: MailServerPreset | None = None
+    smtp: MailServerPreset | None = None
+    pop3: MailServerPreset | None = None
+
+
+class OAuth2AppCreate(StrictModel):
+    provider: Literal["google", "microsoft", "generic"]
+    name: Annotated[SafeStr, Field(min_length=1, max_length=200)]
+    client_id: Annotated[SafeStr, Field(min_length=1, max_length=512)]
+    client_secret: Annotated[SafeSecret, Field(min_length=1, max_length=4096)]
+    scopes: list[Annotated[SafeStr, Field(min_length=1, max_length=512)]] | None = Field(
+        default=None, max_length=50, description="Default: the provider's mail scopes")
+    redirect_url: _URL = Field(description="Exactly as registered at the provider: "
+                               "`<gateway base URL>/v1/oauth2/callback`")
+    tenant: Annotated[SafeStr, Field(min_length=1, max_length=128,
+                                     pattern=r"^[A-Za-z0-9.-]+$")] | None = Field(
+        default=None, description="microsoft: tenant id or domain (default `common`)")
+    authorization_url: _URL | None = Field(default=None, description="generic only")
+    token_url: _URL | None = Field(default=None, description="generic only")
+    userinfo_url: _URL | None = Field(default=None, description="generic only")
+    servers: GenericServers | None = Field(default=None, description="generic only")
+    tls_verify: StrictBool | None = Field(default=None, description="generic only")
+    ca_file: Annotated[SafeStr, Field(max_length=4096)] | None = Field(
+        default=None, description="generic only: CA bundle for its mail servers")
+
+    @model_validator(mode="after")
+    def _fits_provider(self) -> OAuth2AppCreate:
+        generic_only = ("authorization_url", "token_url", "userinfo_url", "servers",
+                        "tls_verify", "ca_file")
+        if self.provider != "generic":
+            given = [k for k in generic_only if getattr(self, k) is not None]
+            if given:
+                raise ValueError(f"{', '.join(given)}: only for provider generic")
+        if self.tenant is not None and self.provider != "microsoft":
+            raise ValueError("tenant: only for provider microsoft")
+        return self
+
+    def config(self) -> dict[str, Any]:
+        """What is stored besides the client credentials (no secret)."""
+        out: dict[str, Any] = {"redirect_url": self.redirect_url}
+        if self.scopes:
+            out["scopes"] = list(self.scopes)
+        for key in ("tenant", "authorization_url", "token_url", "userinfo_url", "tls_verify",
+                    "ca_file"):
+            if getattr(self, key) is not None:
+                out[key] = getattr(self, key)
+        if self.servers is not None:
+            out["servers"] = {
+                proto: {"host": server.host, "port": server.port,
+                        "security": str(server.security)}
+                for proto in ("imap", "smtp", "pop3")
+                if (server := getattr(self.servers, proto)) is not None}
+        return out
+
+
+class OAuth2AppOut(BaseModel):
+    """An app; its client secret is never shown."""
+
+    id: str
+    provider: str
+    name: str
+    client_id: str
+    scopes: list[str] | None
+    redirect_url: str
+    tenant: str | None
+    authorization_url: str | None
+    token_url: str | None
+    userinfo_url: str | None
+    created_at: datetime
+
+    @classmethod
+    def of(cls, app: OAuth2App) -> OAuth2AppOut:
+        c = app.config
+        return cls(id=app.id, provider=app.provider, name=app.name, client_id=app.client_id,
+                   scopes=c.get("scopes"), redirect_url=c["redirect_url"],
+                   tenant=c.get("tenant"), authorization_url=c.get("authorization_url"),
+                   token_url=c.get("token_url"), userinfo_url=c.get("userinfo_url"),
+                   created_at=app.created_at)
+
+
+class OAuth2AppList(BaseModel):
+    items: list[OAuth2AppOut]
+    total: int
+
+
+class AuthorizeRequest(StrictModel):
+    account: Annotated[str, Field(pattern=ACCOUNT_ID_PATTERN, description=(
+        "The account to connect: created at the callback, or updated (re-consent)"))]
+    login_hint: Annotated[SafeStr, Field(min_length=1, max_length=320)] | None = None
+
+
+class AuthorizeResponse(BaseModel):
+    url: str = Field(description="Open in the mailbox owner's browser; valid 10 minutes, once")
+
+
+class CallbackResult(BaseModel):
+    status: Literal["connected"]
+    account: str
+    email: str
+    created: bool

@@ -1,0 +1,282 @@
+"""Connecting a mailbox through its provider's consent: apps, authorize URLs, callbacks.
+
+    url = await connect.authorize(app_id, account_id, login_hint=None, token_id=...)
+    account = await connect.callback(code=..., state=...)   # the provider's redirect
+
+``authorize`` stores a random ``state`` (only its SHA-256), the PKCE (RFC 7636, S256)
+verifier encrypted, the account it is for and who asked, for ``STATE_TTL`` seconds. The
+callback consumes the state first (single use, atomically) and only then exchanges the code
+(with the verifier) at the app's token endpoint, reads the mailbox address (the id_token's
+``email``, issued to this client, or the userinfo endpoint) and creates or updates the
+account with the provider's server blocks and the grant. A forged, replayed or expired
+state raises before anything else happens. Every endpoint URL is checked by the same policy
+as token refreshes and webhooks, and the request goes to the address checked.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+import logging
+import secrets
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+from urllib.parse import urlencode
+
+import httpx
+
+from ..accounts.models import Account, AccountSpec
+from ..accounts.registry import AccountRegistry
+from ..errors import (
+    AccountNotFound,
+    InvalidInput,
+    InvalidState,
+    OAuth2AppNotFound,
+    OAuth2ReauthRequired,
+    OAuth2StateRefused,
+    UpstreamError,
+    UpstreamUnavailable,
+)
+from ..events.pinned_transport import PINNED
+from ..events.url_policy import WebhookUrlPolicy
+from ..store.oauth2 import OAuth2App, OAuth2Repo
+from ..store.schema import utcnow
+from .providers import GOOGLE, MailServer, Provider, microsoft
+from .tokens import parse_token_response
+
+log = logging.getLogger(__name__)
+
+STATE_TTL = 600.0  # seconds an authorize URL may be used
+
+
+def pkce_pair() -> tuple[str, str]:
+    """(code_verifier, S256 code_challenge), RFC 7636 sections 4.1-4.2."""
+    verifier = secrets.token_urlsafe(48)
+    digest = hashlib.sha256(verifier.encode("ascii")).digest()
+    return verifier, base64.urlsafe_b64encode(digest).rstrip(b"=").decode("ascii")
+
+
+def provider_of(app: OAuth2App) -> Provider:
+    """The endpoints, scopes and servers an app uses (presets, or what it was created with)."""
+    config = app.config
+    if app.provider == "google":
+        base = GOOGLE
+    elif app.provider == "microsoft":
+        base = microsoft(config.get("tenant") or "common")
+    else:
+        base = Provider(
+            authorization_url=config["authorization_url"], token_url=config["token_url"],
+            userinfo_url=config.get("userinfo_url"), scopes=(),
+            servers={p: MailServer(s["host"], s["port"], s["security"])
+                     for p, s in (config.get("servers") or {}).items()})
+    scopes = tuple(config.get("scopes") or ()) or base.scopes
+    return Provider(base.authorization_url, base.token_url, base.userinfo_url, scopes,
+                    base.servers)
+
+
+def email_from_id_token(id_token: str, *, client_id: str, now: float) -> str | None:
+    """The ``email`` of an OpenID Connect id_token received straight from the token endpoint
+    (OIDC Core 3.1.3.7: TLS to the issuer stands in for the signature there), after checking
+    it was issued to ``client_id`` and has not expired; None when it has no email."""
+    try:
+        payload = id_token.split(".")[1]
+        claims = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
+    except (IndexError, ValueError):
+        raise UpstreamError("token endpoint: the id_token does not parse",
+                            code="oauth2_id_token_invalid", protocol="oauth2") from None
+    if not isinstance(claims, dict):
+        raise UpstreamError("token endpoint: the id_token does not parse",
+                            code="oauth2_id_token_invalid", protocol="oauth2")
+    audience = claims.get("aud")
+    audiences = audience if isinstance(audience, list) else [audience]
+    if client_id not in audiences:
+        raise UpstreamError("token endpoint: the id_token was issued to another client",
+                            code="oauth2_id_token_invalid", protocol="oauth2")
+    exp = claims.get("exp")
+    if not isinstance(exp, int | float) or exp < now - 60:
+        raise UpstreamError("token endpoint: the id_token has expired",
+                            code="oauth2_id_token_invalid", protocol="oauth2")
+    email = claims.get("email") or claims.get("preferred_username")
+    return email if isinstance(email, str) and "@" in email else None
+
+
+@dataclass(frozen=True)
+class Connected:
+    account: Account
+    created: bool
+
+
+class OAuth2Connect:
+    """OAuth2 apps and the consent flow that connects accounts (see module doc)."""
+
+    def __init__(self, repo: OAuth2Repo, accounts: AccountRegistry, http: httpx.AsyncClient,
+                 url_policy: WebhookUrlPolicy, *, timeout: float = 20.0) -> None:
+        self.repo = repo
+        self._accounts = accounts
+        self._http = http
+        self._policy = url_policy
+        self._timeout = timeout
+        # Called with (account_id, data) once per refused grant (gateway.services wires the
+        # event bus): account.reauth_required.
+        self.on_reauth: Callable[[str, dict[str, Any]], Awaitable[None]] | None = None
+
+    # -- apps --------------------------------------------------------------------------------
+
+    async def create_app(self, *, provider: str, name: str, client_id: str, client_secret: str,
+                         config: dict[str, Any], created_by: str | None) -> OAuth2App:
+        if provider == "generic":
+            for key in ("authorization_url", "token_url"):
+                if not config.get(key):
+                    raise InvalidInput(f"a generic provider needs {key}")
+            if not config.get("servers"):
+                raise InvalidInput("a generic provider needs servers (imap, smtp or pop3)")
+            for key in ("authorization_url", "token_url", "userinfo_url"):
+                if config.get(key):
+                    await self._check(config[key], key)
+        app = OAuth2App(id="oa_" + secrets.token_hex(8), provider=provider, name=name,
+                        client_id=client_id, client_secret=client_secret, config=config,
+                        created_by=created_by, created_at=utcnow())
+        await self.repo.insert_app(app)
+        return app
+
+    # -- consent -----------------------------------------------------------------------------
+
+    async def authorize(self, app_id: str, account_id: str, *, login_hint: str | None,
+                        token_id: str | None) -> str:
+        """The provider's authorization URL for a new consent for ``account_id``."""
+        app = await self.repo.get_app(app_id)
+        provider = provider_of(app)
+        state = secrets.token_urlsafe(32)
+        verifier, challenge = pkce_pair()
+        await self.repo.add_state(state, app_id=app.id, account_id=account_id,
+                                  verifier=verifier, token_id=token_id, ttl=STATE_TTL)
+        query = {"response_type": "code", "client_id": app.client_id,
+                 "redirect_uri": app.config["redirect_url"], "scope": " ".join(provider.scopes),
+                 "state": state, "code_challenge": challenge, "code_challenge_method": "S256"}
+        if app.provider == "google":
+            # A refresh token is only issued with offline access, and again only on consent.
+            query.update(access_type="offline", prompt="consent")
+        if login_hint:
+            query["login_hint"] = login_hint
+        separator = "&" if "?" in provider.authorization_url else "?"
+        return provider.authorization_url + separator + urlencode(query)
+
+    async def callback(self, *, code: str | None, state: str | None,
+                       error: str | None = None) -> Connected:
+        if not state:
+            raise OAuth2StateRefused("the callback carries no state")
+        pending = await self.repo.consume_state(state)  # raises: forged, replayed, expired
+        if error or not code:
+            raise OAuth2StateRefused("the provider did not grant access",
+                                     code="oauth2_consent_denied")
+        try:
+            app = await self.repo.get_app(pending.app_id)
+        except OAuth2AppNotFound:
+            raise OAuth2StateRefused("the OAuth2 app of this request was deleted") from None
+        provider = provider_of(app)
+        grant, doc = await self._exchange(app, provider, code, pending.verifier)
+        email = None
+        if isinstance(doc.get("id_token"), str):
+            email = email_from_id_token(doc["id_token"], client_id=app.client_id,
+                                        now=time.time())
+        if email is None and provider.userinfo_url:
+            email = await self._userinfo(provider.userinfo_url, grant.access_token)
+        if email is None:
+            raise UpstreamError("the provider told no mailbox address (id_token or userinfo)",
+                                code="oauth2_no_email", protocol="oauth2")
+        oauth2 = {"access_token": grant.access_token,
+                  "refresh_token": grant.refresh_token,
+                  "token_url": provider.token_url, "client_id": app.client_id,
+                  "client_secret": app.client_secret,
+                  "expires_at": grant.expires_at.isoformat() if grant.expires_at else None,
+                  "mechanism": "auto"}
+        extra = {k: app.config[k] for k in ("tls_verify", "ca_file") if k in app.config}
+        blocks = {proto: {"host": server.host, "port": server.port,
+                          "security": server.security, "username": email,
+                          "oauth2": oauth2, **extra}
+                  for proto, server in provider.servers.items()}
+        return await self._store_account(pending.account_id, email, blocks)
+
+    async def reauth_url(self, account_id: str, client_id: str | None,
+                         token_url: str | None) -> tuple[str, str] | None:
+        """(app id, a fresh authorize URL) for an account whose grant was refused, when the
+        app its tokens came from is known."""
+        if not client_id or not token_url:
+            return None
+        app = await self.repo.app_of_client(client_id, token_url)
+        if app is None:
+            return None
+        return app.id, await self.authorize(app.id, account_id, login_hint=None, token_id=None)
+
+    # -- internals ---------------------------------------------------------------------------
+
+    async def _store_account(self, account_id: str, email: str,
+                             blocks: dict[str, dict]) -> Connected:
+        try:
+            current = await self._accounts.get(account_id)
+        except AccountNotFound:
+            current = None
+        if current is None:
+            spec = AccountSpec.model_validate({"id": account_id, "name": email, "email": email,
+                                               **blocks})
+            return Connected(await self._accounts.create(spec), created=True)
+        if current.email.lower() != email.lower():
+            raise InvalidState("the mailbox that consented is not this account's address; "
+                               "nothing was changed", code="oauth2_mailbox_mismatch")
+        return Connected(await self._accounts.update(account_id, blocks), created=False)
+
+    async def _check(self, url: str, what: str) -> Any:
+        try:
+            return await self._policy.check(url)
+        except InvalidInput as exc:
+            raise InvalidInput(f"{what} refused: {exc.detail}") from None
+
+    async def _pinned(self, url: str) -> dict[str, Any]:
+        try:
+            return {PINNED: await self._policy.check(url)}
+        except InvalidInput as exc:
+            raise UpstreamError(f"endpoint refused: {exc.detail}",
+                                code="oauth2_token_url_refused", protocol="oauth2") from None
+
+    async def _exchange(self, app: OAuth2App, provider: Provider, code: str,
+                        verifier: str) -> tuple[Any, dict]:
+        form = {"grant_type": "authorization_code", "code": code,
+                "redirect_uri": app.config["redirect_url"], "code_verifier": verifier,
+                "client_id": app.client_id, "client_secret": app.client_secret}
+        try:
+            reply = await self._http.post(provider.token_url, data=form, timeout=self._timeout,
+                                          headers={"Accept": "application/json"},
+                                          extensions=await self._pinned(provider.token_url))
+        except httpx.HTTPError as exc:
+            raise UpstreamUnavailable(f"token endpoint unreachable ({type(exc).__name__})",
+                                      code="oauth2_unavailable", protocol="oauth2") from None
+        try:
+            grant = parse_token_response(reply.status_code, reply.content,
+                                         now=datetime.now(UTC))
+        except OAuth2ReauthRequired as exc:  # invalid_grant here: a bad or used code
+            raise UpstreamError(exc.detail, code="oauth2_code_refused",
+                                protocol="oauth2") from None
+        if grant.refresh_token is None:
+            raise UpstreamError("token endpoint issued no refresh token (offline access?)",
+                                code="oauth2_no_refresh_token", protocol="oauth2")
+        return grant, json.loads(reply.content)
+
+    async def _userinfo(self, url: str, access_token: str) -> str | None:
+        try:
+            reply = await self._http.get(url, timeout=self._timeout,
+                                         headers={"Authorization": f"Bearer {access_token}",
+                                                  "Accept": "application/json"},
+                                         extensions=await self._pinned(url))
+        except httpx.HTTPError as exc:
+            raise UpstreamUnavailable(f"userinfo endpoint unreachable ({type(exc).__name__})",
+                                      code="oauth2_unavailable", protocol="oauth2") from None
+        try:
+            doc = reply.json() if reply.status_code == 200 else None
+        except ValueError:
+            doc = None
+        email = doc.get("email") if isinstance(doc, dict) else None
+        return email if isinstance(email, str) and "@" in email else None
