@@ -151,6 +151,7 @@ def _build_oauth2(services: Services, resolver: Resolver | None) -> None:
         events.publish_soon(ACCOUNT_REAUTH_REQUIRED, account_id, data)
 
     services.token_refresher.on_reauth = reauth_required
+    connect.on_issued = services.token_refresher.note_issued
 
 
 def _build_outbox(services: Services) -> None:

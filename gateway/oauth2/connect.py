@@ -21,7 +21,7 @@ import json
 import logging
 import secrets
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -122,7 +122,8 @@ class OAuth2Connect:
         self._timeout = timeout
         # Called with (account_id, data) once per refused grant (gateway.services wires the
         # event bus): account.reauth_required.
-        self.on_reauth: Callable[[str, dict[str, Any]], Awaitable[None]] | None = None
+        # Told of each access token the code exchange issued (TokenRefresher.note_issued).
+        self.on_issued: Callable[[str, str, datetime | None], None] | None = None
 
     # -- apps --------------------------------------------------------------------------------
 
@@ -199,7 +200,10 @@ class OAuth2Connect:
                           "security": server.security, "username": email,
                           "oauth2": oauth2, **extra}
                   for proto, server in provider.servers.items()}
-        return await self._store_account(pending.account_id, email, blocks)
+        connected = await self._store_account(pending.account_id, email, blocks)
+        if self.on_issued is not None:
+            self.on_issued(connected.account.id, grant.access_token, grant.expires_at)
+        return connected
 
     async def reauth_url(self, account_id: str, client_id: str | None,
                          token_url: str | None) -> tuple[str, str] | None:

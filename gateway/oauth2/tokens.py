@@ -174,6 +174,14 @@ class TokenRefresher:
             return seen
         return await self._refresh(account_id, protocol, seen=seen)
 
+    def note_issued(self, account_id: str, access_token: str,
+                    expires_at: datetime | None) -> None:
+        """An access token obtained elsewhere (the consent's code exchange): its lifetime
+        caps the refresh margin as for those refreshed here."""
+        if expires_at is not None:
+            lifetime = (expires_at - self._now()).total_seconds()
+            self._issued[account_id] = (_fingerprint(access_token), lifetime)
+
     async def after_auth_failure(self, account_id: str, protocol: Protocol, failed: str) -> str:
         """A new access token after the server refused ``failed``: the one stored meanwhile
         by another request or instance, else one refresh. The caller retries once."""
