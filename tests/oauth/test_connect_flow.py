@@ -174,3 +174,16 @@ async def test_revoked_grant_needs_reauth_one_event_and_recovers_after_new_conse
     assert listing.status_code == 200, listing.text
     status = (await gateway.get("/v1/accounts/cf3/status")).json()
     assert status["imap"]["state"] == "connected", status
+
+
+async def test_expired_state_changes_nothing(
+        gateway, monkeypatch, oauth_server, registration, oauth_stack) -> None:
+    monkeypatch.setattr("gateway.oauth2.connect.STATE_TTL", -1.0)  # issued already expired
+    user = oauth_stack.new_user("cf")
+    exchanges = oauth_server.token_calls["authorization_code"]
+    _location, done = await connect(gateway, oauth_server, registration, oauth_stack, user,
+                                    "cf4")
+    assert done.status_code == 410, done.text
+    assert done.json()["code"] == "oauth2_state_expired"
+    assert oauth_server.token_calls["authorization_code"] == exchanges
+    assert (await gateway.get("/v1/accounts/cf4")).status_code == 404
