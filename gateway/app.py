@@ -40,7 +40,8 @@ Send mail (SMTP), read and organise mailboxes (IMAP) and retrieve mail in bulk (
 through a JSON API. Every `/v1` route takes `Authorization: Bearer <token>`.
 Errors are `application/problem+json` with a stable `code`: a body that is not UTF-8
 is a 400, one over the size limit a 413, JSON that does not parse or does not fit the
-schema a 422; a method a path does not offer is a 405 whose `Allow` lists those it does.
+schema a 422, and so is a query parameter the operation does not declare; a method a path
+does not offer is a 405 whose `Allow` lists those it does.
 """
 
 

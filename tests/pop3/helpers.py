@@ -12,6 +12,7 @@ import uvicorn
 
 from gateway.app import create_app
 from tests.conftest import ADMIN_TOKEN
+from tests.openapi_contract import ResponseContract
 
 NDJSON = {"Accept": "application/x-ndjson"}
 
@@ -48,7 +49,8 @@ async def live_gateway(settings):
         while not server.started:  # noqa: ASYNC110 - uvicorn exposes only a flag
             await asyncio.sleep(0.01)
         async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}", timeout=30,
-                                     headers={"Authorization": f"Bearer {ADMIN_TOKEN}"}) as c:
+                                     headers={"Authorization": f"Bearer {ADMIN_TOKEN}"},
+                                     event_hooks={"response": [ResponseContract(app)]}) as c:
             yield c, app
     finally:
         server.should_exit = True
