@@ -182,6 +182,21 @@ def test_cross_field_rules_are_in_the_schema(openapi: dict) -> None:
     assert retrieve.is_valid({"delete": True})
 
 
+def test_oauth2_app_provider_rules_are_in_the_schema(openapi: dict) -> None:
+    app = jsonschema_rs.validator_for(component(openapi, "OAuth2AppCreate"))
+    base = {"provider": "google", "name": "n", "client_id": "c", "client_secret": "s",
+            "redirect_url": "https://gw.example/v1/oauth2/callback"}
+    url = "https://idp.example/x"
+    generic = {**base, "provider": "generic", "authorization_url": url, "token_url": url,
+               "servers": {"imap": {"host": "imap.example", "port": 993}}}
+    assert app.is_valid(base) and app.is_valid(generic)
+    assert app.is_valid({**base, "provider": "microsoft", "tenant": "contoso.example"})
+    assert not app.is_valid({**base, "token_url": url})  # generic only
+    assert not app.is_valid({**base, "tenant": "contoso.example"})  # microsoft only
+    assert not app.is_valid({**generic, "servers": {"imap": None}})  # a generic needs servers
+    assert not app.is_valid({k: v for k, v in generic.items() if k != "token_url"})
+
+
 def test_account_update_fields_that_cannot_be_null_are_not_nullable(openapi: dict) -> None:
     update = jsonschema_rs.validator_for(component(openapi, "AccountUpdate"))
     for key in ("name", "email", "watch_mailboxes", "aliases", "allow_any_from"):

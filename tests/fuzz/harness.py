@@ -240,6 +240,7 @@ _STATEFUL_422 = (
     "POST /v1/accounts/{account}/mailboxes",  # the server's naming rules
     "PATCH /v1/accounts/{account}/mailboxes/{mailbox}",  # the server's naming rules
     "POST /v1/webhooks",  # the host's addresses
+    "POST /v1/oauth2/apps",  # the endpoints' addresses, as for webhooks
 )
 
 
@@ -272,6 +273,11 @@ def config_toml(seeded: Seed, budget: Budget) -> str:
         lines += ["", "[[operations]]", f"include-name = {_toml(name)}",
                   "checks.positive_data_acceptance.expected-statuses = "
                   + _toml([*_ACCEPTED, "422"])]
+    # The OAuth2 callback's `state` names an authorization request the gateway stored: a
+    # made-up or missing one is a 400 (410 once expired), whatever the schema says.
+    lines += ["", "[[operations]]", f"include-name = {_toml('GET /v1/oauth2/callback')}",
+              "checks.positive_data_acceptance.expected-statuses = "
+              + _toml([*_ACCEPTED, "400", "410", "422"])]
     # Accounts the fuzzer creates point at made-up hosts: a 503 (unreachable) or 504 (no
     # answer) is their documented outcome. A 500 or a 502 (the server refused what the
     # gateway sent, or the gateway misread the server) still fails the run.

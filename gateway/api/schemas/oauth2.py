@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, Field, StrictBool, model_validator
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, model_validator
 
 from ...accounts.models import ACCOUNT_ID_PATTERN, HostName, SafeSecret, SafeStr, Security
 from ...store.oauth2 import OAuth2App
@@ -29,7 +29,30 @@ class GenericServers(StrictModel):
     pop3: MailServerPreset | None = None
 
 
+_GENERIC_ONLY = ("authorization_url", "token_url", "userinfo_url", "servers", "tls_verify",
+                 "ca_file")
+
+
+def _null_unless(field: str, values: list[str], keys: tuple[str, ...]) -> dict[str, Any]:
+    """JSON Schema: unless ``field`` is one of ``values``, ``keys`` are absent or null."""
+    return {"if": {"not": {"properties": {field: {"enum": values}}, "required": [field]}},
+            "then": {"properties": {key: {"type": "null"} for key in keys}}}
+
+
 class OAuth2AppCreate(StrictModel):
+    # ``_fits_provider`` below, said in the schema too (the contract fuzzer holds the
+    # gateway to its schema).
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"allOf": [
+        _null_unless("provider", ["generic"], _GENERIC_ONLY),
+        _null_unless("provider", ["microsoft"], ("tenant",)),
+        # ... and what the connect service asks of a generic provider.
+        {"if": {"properties": {"provider": {"const": "generic"}}, "required": ["provider"]},
+         "then": {"required": ["authorization_url", "token_url", "servers"], "properties": {
+             "authorization_url": {"type": "string"}, "token_url": {"type": "string"},
+             "servers": {"type": "object", "anyOf": [
+                 {"properties": {p: {"type": "object"}}, "required": [p]}
+                 for p in ("imap", "smtp", "pop3")]}}}}]})
+
     provider: Literal["google", "microsoft", "generic"]
     name: Annotated[SafeStr, Field(min_length=1, max_length=200)]
     client_id: Annotated[SafeStr, Field(min_length=1, max_length=512)]
@@ -51,10 +74,8 @@ class OAuth2AppCreate(StrictModel):
 
     @model_validator(mode="after")
     def _fits_provider(self) -> OAuth2AppCreate:
-        generic_only = ("authorization_url", "token_url", "userinfo_url", "servers",
-                        "tls_verify", "ca_file")
         if self.provider != "generic":
-            given = [k for k in generic_only if getattr(self, k) is not None]
+            given = [k for k in _GENERIC_ONLY if getattr(self, k) is not None]
             if given:
                 raise ValueError(f"{', '.join(given)}: only for provider generic")
         if self.tenant is not None and self.provider != "microsoft":
