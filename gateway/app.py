@@ -56,6 +56,8 @@ def create_app(settings: Settings | None = None, *,
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        # After uvicorn configured its loggers: no OAuth2 code or state in the access log.
+        logging.getLogger("uvicorn.access").addFilter(oauth2.REDACT_CALLBACK_QUERY)
         async with running(services):
             yield
 

@@ -5,13 +5,16 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
+import logging
 from datetime import UTC, datetime
 
 import pytest
 
+from gateway.api.routes.oauth2 import REDACT_CALLBACK_QUERY
 from gateway.errors import UpstreamError
 from gateway.oauth2.connect import email_from_id_token, pkce_pair, provider_of
 from gateway.store.oauth2 import OAuth2App
+from tests.conftest import running_client
 
 
 def id_token(claims: dict) -> str:
@@ -67,3 +70,24 @@ def test_pkce_challenge_is_s256_of_the_verifier() -> None:
     verifier, challenge = pkce_pair()
     digest = base64.urlsafe_b64encode(hashlib.sha256(verifier.encode()).digest()).rstrip(b"=")
     assert challenge == digest.decode() and 43 <= len(verifier) <= 128
+
+
+def test_callback_code_and_state_stay_out_of_the_access_log() -> None:
+    record = logging.makeLogRecord({
+        "name": "uvicorn.access", "msg": '%s - "%s %s HTTP/%s" %d',
+        "args": ("127.0.0.1:5", "GET", "/v1/oauth2/callback?code=SECRETCODE&state=STATE",
+                 "1.1", 200)})
+    assert REDACT_CALLBACK_QUERY.filter(record) is True
+    line = record.getMessage()
+    assert "SECRETCODE" not in line and "STATE" not in line
+    assert "/v1/oauth2/callback?[redacted]" in line
+    other = logging.makeLogRecord({
+        "name": "uvicorn.access", "msg": '%s - "%s %s HTTP/%s" %d',
+        "args": ("127.0.0.1:5", "GET", "/v1/accounts?limit=5", "1.1", 200)})
+    REDACT_CALLBACK_QUERY.filter(other)
+    assert "/v1/accounts?limit=5" in other.getMessage()
+
+
+async def test_app_installs_the_access_log_redactor(settings) -> None:
+    async with running_client(settings):
+        assert REDACT_CALLBACK_QUERY in logging.getLogger("uvicorn.access").filters

@@ -10,6 +10,7 @@ carry one): its ``state`` is the only authority (gateway/api/auth_first.py).
 from __future__ import annotations
 
 import html
+import logging
 
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import HTMLResponse, JSONResponse
@@ -30,6 +31,21 @@ from ..schemas.oauth2 import (
 router = APIRouter(prefix="/v1/oauth2", tags=["accounts"], route_class=GatewayRoute)
 
 CALLBACK_PATH = "/v1/oauth2/callback"
+
+
+class CallbackQueryRedactor(logging.Filter):
+    """Keeps the callback's query (the provider's authorization code and the state) out of
+    uvicorn's access log: ``'%s - "%s %s HTTP/%s" %d'`` with the path and query third."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        args = record.args
+        if (isinstance(args, tuple) and len(args) >= 3 and isinstance(args[2], str)
+                and args[2].startswith(CALLBACK_PATH + "?")):
+            record.args = (*args[:2], CALLBACK_PATH + "?[redacted]", *args[3:])
+        return True
+
+
+REDACT_CALLBACK_QUERY = CallbackQueryRedactor()
 
 
 def _gateway_wide(principal: Principal) -> None:
