@@ -42,7 +42,8 @@ import httpx  # noqa: E402
 import uvloop  # noqa: E402
 
 from bench.leanhttp import LeanHttp  # noqa: E402
-from gateway.protocols.mime_build import Address, Draft, build_message  # noqa: E402
+from gateway.model.messages import Address, Draft  # noqa: E402
+from gateway.protocols.mime.build import build_message  # noqa: E402
 from gateway.protocols.tls import client_ssl_context  # noqa: E402
 from tests.mailstack import MailStack, make_stack_dir, start_mailstack  # noqa: E402
 

@@ -16,7 +16,8 @@ import time
 from collections import deque
 from datetime import datetime, timedelta
 
-from .store.audit import AuditEntry, AuditRepo
+from .model.records import AuditEntry
+from .store.audit import AuditRepo
 from .store.schema import utcnow
 
 log = logging.getLogger(__name__)

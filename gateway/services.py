@@ -6,13 +6,12 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import AsyncIterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Protocol
 
 import httpx
 
 from .accounts.imap_pool import ImapPool
-from .accounts.pop3_session import Pop3Manager
 from .accounts.registry import AccountRegistry
 from .accounts.smtp_pool import SmtpPool
 from .audit import AuditLog
@@ -23,7 +22,7 @@ from .events.pinned_transport import PinnedTransport
 from .events.types import ACCOUNT_REAUTH_REQUIRED
 from .events.url_policy import Resolver, WebhookUrlPolicy
 from .events.webhooks import WebhookService
-from .mail.service import MailService
+from .imap.service import MailService
 from .oauth2.connect import OAuth2Connect
 from .oauth2.tokens import TokenRefresher
 from .outbox.after_send import AfterSend
@@ -32,6 +31,7 @@ from .outbox.journal import EndOfDataJournal
 from .outbox.service import SendService
 from .outbox.worker import OutboxWorker
 from .pop3 import Pop3Service
+from .pop3.session import Pop3Manager
 from .secrets import SecretBox, load_or_create_key
 from .settings import Settings
 from .store.accounts import AccountRepo
@@ -54,29 +54,32 @@ class BackgroundService(Protocol):
     async def run(self, stop: asyncio.Event) -> None: ...
 
 
-@dataclass
+@dataclass(frozen=True, slots=True)
 class Services:
+    """Every service, wired once by :func:`build_services` (nothing is set afterwards)."""
+
     settings: Settings
     store: Store
     box: SecretBox
     accounts: AccountRegistry
     tokens: TokenRepo
     events: EventBus
-    background: list[BackgroundService] = field(default_factory=list)
-    webhooks: WebhookService | None = None
-    pop3: Pop3Service | None = None
-    sync: SyncService | None = None
-    mail: MailService | None = None
-    outbox: SendService | None = None
-    outbox_worker: OutboxWorker | None = None
-    audit: AuditLog | None = None
-    oauth2_http: httpx.AsyncClient | None = None  # token endpoints (PinnedTransport)
-    token_refresher: TokenRefresher | None = None
-    oauth2: OAuth2Connect | None = None  # apps and the consent flow
+    webhooks: WebhookService
+    pop3: Pop3Service
+    sync: SyncService
+    mail: MailService
+    outbox: SendService
+    outbox_worker: OutboxWorker | None  # None with outbox_workers = 0
+    audit: AuditLog
+    oauth2_http: httpx.AsyncClient  # token endpoints (PinnedTransport)
+    token_refresher: TokenRefresher
+    oauth2: OAuth2Connect  # apps and the consent flow
+    background: tuple[BackgroundService, ...]
 
 
 def build_services(settings: Settings, *, webhook_resolver: Resolver | None = None) -> Services:
-    """Wire every service; nothing touches the network or the disk's database yet."""
+    """Wire every service, in dependency order; nothing touches the network or the database
+    yet (``running`` opens them)."""
     store = Store(settings.database_url, migrate=settings.migrate_on_start)
     box = SecretBox(
         load_or_create_key(
@@ -84,65 +87,25 @@ def build_services(settings: Settings, *, webhook_resolver: Resolver | None = No
             settings.sqlite_path(),
         )
     )
-    accounts = AccountRegistry(
-        AccountRepo(store, box),
-        settings,
-        {"imap": ImapPool, "smtp": SmtpPool, "pop3": Pop3Manager},
-    )
-    services = Services(
-        settings=settings,
-        store=store,
-        box=box,
-        accounts=accounts,
-        tokens=TokenRepo(store, cache_seconds=settings.token_cache_seconds),
-        events=EventBus(store, settings.instance_id, settings.events_retention_days),
-    )
-    services.mail = MailService(accounts, settings)
-    _build_oauth2(services, webhook_resolver)
-    services.audit = AuditLog(AuditRepo(store), retention_days=settings.audit_retention_days)
-    services.background.append(services.audit)
-    webhook_repo = WebhookRepo(store, box)
-    # One policy (and resolver) checks webhook URLs at creation and before every delivery.
-    webhook_policy = WebhookUrlPolicy(allow_private=settings.webhook_allow_private,
-                                      own_host=settings.host, own_port=settings.port,
-                                      resolver=webhook_resolver)
-    services.webhooks = WebhookService(webhook_repo, settings, webhook_policy)
-    services.pop3 = Pop3Service(accounts, Pop3SeenRepo(store), settings)
-    services.background += [services.events,
-                            WebhookDispatcher(webhook_repo, services.events, settings,
-                                              webhook_policy)]
-    accounts.on_state_change = state_change_publisher(services.events)
-    services.sync = SyncService(accounts, services.events, store, settings)
-    services.sync.list_uidls = services.pop3.list_uidls  # pop3.new for POP3-only accounts
-    services.background.append(services.sync)
-    _build_outbox(services)
-    return services
-
-
-def _build_oauth2(services: Services, resolver: Resolver | None) -> None:
-    """Token refresh for accounts' OAuth2 blocks: token URLs are checked like webhook URLs
-    (private addresses refused unless allowed) and each request goes to the checked address."""
-    settings = services.settings
-    policy = WebhookUrlPolicy(
+    events = EventBus(store, settings.instance_id, settings.events_retention_days)
+    # OAuth2: token URLs are checked like webhook URLs (private addresses refused unless
+    # allowed) and each request goes to the checked address.
+    oauth2_policy = WebhookUrlPolicy(
         allow_private=settings.webhook_allow_private or settings.oauth2_allow_private_endpoints,
-        own_host=settings.host, own_port=settings.port, resolver=resolver)
-    services.oauth2_http = httpx.AsyncClient(
+        own_host=settings.host, own_port=settings.port, resolver=webhook_resolver)
+    oauth2_http = httpx.AsyncClient(
         transport=PinnedTransport(ssl_context=httpx.create_ssl_context(trust_env=False),
                                   max_keepalive=8),
         follow_redirects=False, trust_env=False)
-    services.token_refresher = TokenRefresher(
-        services.store, AccountRepo(services.store, services.box), services.oauth2_http,
-        url_policy=policy)
-    services.accounts.tokens = services.token_refresher
-    services.oauth2 = connect = OAuth2Connect(
-        OAuth2Repo(services.store, services.box), services.accounts, services.oauth2_http, policy)
-    events = services.events
+    connect: OAuth2Connect | None = None  # built below: it needs the account registry
 
     async def reauth_required(account_id: str, client_id: str | None,
                               token_url: str | None) -> None:
+        """The account.reauth_required event, with a new authorize URL when one can be made."""
         data: dict = {"authorize_url": None, "app": None}
         try:
-            found = await connect.reauth_url(account_id, client_id, token_url)
+            found = (await connect.reauth_url(account_id, client_id, token_url)
+                     if connect is not None else None)
         except Exception:  # the event matters more than its link
             log.exception("oauth2: no authorize URL for account %s", account_id)
             found = None
@@ -150,32 +113,63 @@ def _build_oauth2(services: Services, resolver: Resolver | None) -> None:
             data["app"], data["authorize_url"] = found
         events.publish_soon(ACCOUNT_REAUTH_REQUIRED, account_id, data)
 
-    services.token_refresher.on_reauth = reauth_required
-    connect.on_issued = services.token_refresher.note_issued
-
-
-def _build_outbox(services: Services) -> None:
-    """Sending, the outbox and its worker (a background service when outbox_workers > 0)."""
-    settings = services.settings
-    idempotency = IdempotencyRepo(services.store)
-    upstream = settings.connect_timeout + settings.command_timeout
-    after = AfterSend(lambda: services.mail, services.events, timeout=upstream)
-    services.outbox = SendService(
-        settings=settings, store=services.store, accounts=services.accounts,
-        repo=OutboxRepo(services.store), after=after, mail=lambda: services.mail,
-        guard=IdempotencyGuard(idempotency, ttl=settings.idempotency_ttl_seconds,
-                               wait=upstream + 5, abandon_after=3 * upstream + 60),
+    token_refresher = TokenRefresher(store, AccountRepo(store, box), oauth2_http,
+                                     url_policy=oauth2_policy, on_reauth=reauth_required)
+    accounts = AccountRegistry(
+        AccountRepo(store, box), settings,
+        {"imap": ImapPool, "smtp": SmtpPool, "pop3": Pop3Manager},
+        on_state_change=state_change_publisher(events), tokens=token_refresher,
     )
-    services.background.append(after)  # writes the events of sync sends
+    connect = OAuth2Connect(OAuth2Repo(store, box), accounts, oauth2_http, oauth2_policy,
+                            on_issued=token_refresher.note_issued)
+    mail = MailService(accounts, settings)
+    audit = AuditLog(AuditRepo(store), retention_days=settings.audit_retention_days)
+    webhook_repo = WebhookRepo(store, box)
+    # One policy (and resolver) checks webhook URLs at creation and before every delivery.
+    webhook_policy = WebhookUrlPolicy(allow_private=settings.webhook_allow_private,
+                                      own_host=settings.host, own_port=settings.port,
+                                      resolver=webhook_resolver)
+    pop3 = Pop3Service(accounts, Pop3SeenRepo(store), settings)
+    sync = SyncService(accounts, events, store, settings, list_uidls=pop3.list_uidls)
+    outbox, after, worker = _build_outbox(settings, store, accounts, events, mail)
+    background: list[BackgroundService] = [
+        audit, events, WebhookDispatcher(webhook_repo, events, settings, webhook_policy), sync,
+        after,  # writes the events of sync sends
+    ]
+    if worker is not None:
+        background.append(worker)
+    return Services(
+        settings=settings, store=store, box=box, accounts=accounts,
+        tokens=TokenRepo(store, cache_seconds=settings.token_cache_seconds), events=events,
+        webhooks=WebhookService(webhook_repo, settings, webhook_policy), pop3=pop3, sync=sync,
+        mail=mail, outbox=outbox, outbox_worker=worker, audit=audit, oauth2_http=oauth2_http,
+        token_refresher=token_refresher, oauth2=connect, background=tuple(background),
+    )
+
+
+def _build_outbox(settings: Settings, store: Store, accounts: AccountRegistry,
+                  events: EventBus, mail: MailService,
+                  ) -> tuple[SendService, AfterSend, OutboxWorker | None]:
+    """Sending, the outbox and its worker (a background service when outbox_workers > 0)."""
+    idempotency = IdempotencyRepo(store)
+    upstream = settings.connect_timeout + settings.command_timeout
+    after = AfterSend(mail, events, timeout=upstream)
+    repo = OutboxRepo(store)
+    worker = None
     if settings.outbox_workers > 0:
         db_file = settings.sqlite_path()
-        services.outbox_worker = OutboxWorker(
-            settings=settings, repo=services.outbox.repo, accounts=services.accounts,
-            events=services.events, after=after, idempotency=idempotency,
+        worker = OutboxWorker(
+            settings=settings, repo=repo, accounts=accounts, events=events, after=after,
+            idempotency=idempotency,
             journal=EndOfDataJournal(db_file.with_name(db_file.name + ".outbox-journal"))
             if db_file is not None else None)
-        services.outbox.on_enqueue(services.outbox_worker.wake)
-        services.background.append(services.outbox_worker)
+    outbox = SendService(
+        settings=settings, store=store, accounts=accounts, repo=repo, after=after, mail=mail,
+        guard=IdempotencyGuard(idempotency, ttl=settings.idempotency_ttl_seconds,
+                               wait=upstream + 5, abandon_after=3 * upstream + 60),
+        wake=worker.wake if worker is not None else lambda: None,
+    )
+    return outbox, after, worker
 
 
 @contextlib.asynccontextmanager
@@ -194,6 +188,5 @@ async def running(services: Services) -> AsyncIterator[Services]:
                 stop.set()
         await services.accounts.stop()
     finally:
-        if services.oauth2_http is not None:
-            await services.oauth2_http.aclose()
+        await services.oauth2_http.aclose()
         await services.store.close()

@@ -33,7 +33,7 @@ from uvicorn.server import ServerState
 from gateway.events.pinned_transport import PinnedBackend
 from gateway.protocols.imap.parsing import parse_fetch
 from gateway.protocols.imap.wire import BufferedShim, ImapWireProtocol, ResponseReader, _classify
-from gateway.protocols.smtp import SmtpSession, SmtpTarget, _replies_taken_over
+from gateway.protocols.smtp.client import SmtpSession, SmtpTarget, _replies_taken_over
 from gateway.protocols.tls import client_ssl_context
 from gateway.server import GuardedProtocol
 from tests.mailstack import MailStack

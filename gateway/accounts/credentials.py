@@ -14,7 +14,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..errors import CredentialsRequired
-from .models import OAuth2Config, ServerConfig
+from ..model.accounts import OAuth2Config, ServerConfig
 
 _OAUTH2_SECRETS = ("access_token", "refresh_token", "client_secret")
 

@@ -13,8 +13,8 @@ from ..errors import GatewayError, OAuth2ReauthRequired, UpstreamAuthFailed
 from ..store.schema import utcnow
 
 if TYPE_CHECKING:
+    from ..model.accounts import Account, ServerConfig
     from ..settings import Settings
-    from .models import Account, ServerConfig
 
 
 class TokenSource(Protocol):

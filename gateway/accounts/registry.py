@@ -13,12 +13,12 @@ from typing import Any
 import yaml
 
 from ..errors import AccountNotFound, InvalidInput, InvalidState, ProtocolNotConfigured
+from ..model.accounts import PROTOCOLS, Account, AccountSpec, ServerConfig
 from ..settings import Settings
 from ..store.accounts import AccountRepo
 from ..store.schema import utcnow
 from .credentials import carry_secrets
 from .manager import ProtocolManager, ProtocolStatus, TokenSource, verify_manager
-from .models import PROTOCOLS, Account, AccountSpec, ServerConfig
 
 log = logging.getLogger(__name__)
 
@@ -39,15 +39,17 @@ class AccountRegistry:
     """Accounts (cached from the store) and their lazily created connection managers."""
 
     def __init__(
-        self, repo: AccountRepo, settings: Settings, factories: dict[str, ManagerFactory]
+        self, repo: AccountRepo, settings: Settings, factories: dict[str, ManagerFactory], *,
+        on_state_change: Callable[[ProtocolManager], None] | None = None,
+        tokens: TokenSource | None = None,
     ) -> None:
         self._repo = repo
         self._settings = settings
         self._factories = factories
         self._entries: dict[str, _Entry] = {}
         self._lock = asyncio.Lock()
-        self.on_state_change: Callable[[ProtocolManager], None] | None = None  # for events
-        self.tokens: TokenSource | None = None  # OAuth2 refresh (gateway.oauth2.tokens)
+        self.on_state_change = on_state_change  # for events
+        self.tokens = tokens  # OAuth2 refresh (gateway.oauth2.tokens)
 
     async def start(self) -> None:
         if self._settings.accounts_file is not None:

@@ -23,7 +23,7 @@ from dataclasses import replace
 
 from ..backoff import backoff_delay
 from ..errors import GatewayError, UpstreamAuthFailed, UpstreamTimeout, UpstreamUnavailable
-from ..protocols.smtp import SendResult, SmtpSession, SmtpTarget
+from ..protocols.smtp.client import SendResult, SmtpSession, SmtpTarget
 from ..protocols.tls import client_ssl_context
 from .manager import ConnState, ProtocolManager
 from .probe import ServerProbe

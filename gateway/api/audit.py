@@ -24,8 +24,7 @@ from starlette.routing import compile_path
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from ..audit import AuditLog, new_entry_id
-from ..store.audit import AuditEntry
-from ..store.schema import utcnow
+from ..model.records import AuditEntry, utcnow
 
 log = logging.getLogger(__name__)
 

@@ -10,10 +10,10 @@ from fastapi import Depends, Path, Request
 from fastapi.security import HTTPBearer
 from fastapi.security.utils import get_authorization_scheme_param
 
-from ..accounts.models import ACCOUNT_ID_PATTERN, Account
 from ..errors import AccountNotFound, Forbidden, RateLimited, Unauthenticated
+from ..model.accounts import ACCOUNT_ID_PATTERN, Account
+from ..model.records import hash_token
 from ..services import Services
-from ..store.tokens import hash_token
 
 Scope = Literal["read", "write", "send", "admin", "metrics"]
 ALL_SCOPES: tuple[Scope, ...] = ("read", "write", "send", "admin", "metrics")

@@ -23,11 +23,12 @@ from typing import Any
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from ..model.records import WebhookRecord
 from ..store.db import Store
 from ..store.events import EventRepo, insert_event
 from ..store.schema import events as events_table
 from ..store.schema import utcnow
-from ..store.webhooks import WebhookRecord, WebhookRepo
+from ..store.webhooks import WebhookRepo
 
 log = logging.getLogger(__name__)
 

@@ -6,8 +6,9 @@ import secrets
 from typing import Any
 
 from ..errors import Forbidden, InvalidInput, WebhookNotFound
+from ..model.records import WebhookRecord
 from ..settings import Settings
-from ..store.webhooks import WebhookRecord, WebhookRepo
+from ..store.webhooks import WebhookRepo
 from .types import EVENT_TYPES, is_valid_pattern
 from .url_policy import WebhookUrlPolicy
 
@@ -55,6 +56,12 @@ class WebhookService:
                          limit: int, cursor: str | None) -> tuple[list[Any], str | None]:
         await self.get(webhook_id, token_accounts)
         return await self.repo.deliveries(webhook_id, limit=limit, cursor=cursor)
+
+    async def retry(self, webhook_id: str, delivery_id: str,
+                    token_accounts: frozenset[str] | None) -> Any:
+        """Attempt a failed or waiting delivery again now (the dispatcher polls each second)."""
+        await self.get(webhook_id, token_accounts)
+        return await self.repo.retry(webhook_id, delivery_id)
 
 
 def _visible(record: WebhookRecord, token_accounts: frozenset[str] | None) -> bool:

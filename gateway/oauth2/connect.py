@@ -29,7 +29,6 @@ from urllib.parse import urlencode
 
 import httpx
 
-from ..accounts.models import Account, AccountSpec
 from ..accounts.registry import AccountRegistry
 from ..errors import (
     AccountNotFound,
@@ -43,7 +42,9 @@ from ..errors import (
 )
 from ..events.pinned_transport import PINNED
 from ..events.url_policy import WebhookUrlPolicy
-from ..store.oauth2 import OAuth2App, OAuth2Repo
+from ..model.accounts import Account, AccountSpec
+from ..model.records import OAuth2App
+from ..store.oauth2 import OAuth2Repo
 from ..store.schema import utcnow
 from .providers import GOOGLE, MailServer, Provider, microsoft
 from .tokens import parse_token_response
@@ -114,7 +115,8 @@ class OAuth2Connect:
     """OAuth2 apps and the consent flow that connects accounts (see module doc)."""
 
     def __init__(self, repo: OAuth2Repo, accounts: AccountRegistry, http: httpx.AsyncClient,
-                 url_policy: WebhookUrlPolicy, *, timeout: float = 20.0) -> None:
+                 url_policy: WebhookUrlPolicy, *, timeout: float = 20.0,
+                 on_issued: Callable[[str, str, datetime | None], None] | None = None) -> None:
         self.repo = repo
         self._accounts = accounts
         self._http = http
@@ -123,7 +125,7 @@ class OAuth2Connect:
         # Called with (account_id, data) once per refused grant (gateway.services wires the
         # event bus): account.reauth_required.
         # Told of each access token the code exchange issued (TokenRefresher.note_issued).
-        self.on_issued: Callable[[str, str, datetime | None], None] | None = None
+        self.on_issued = on_issued
 
     # -- apps --------------------------------------------------------------------------------
 

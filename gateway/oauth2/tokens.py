@@ -40,7 +40,6 @@ from datetime import UTC, datetime, timedelta
 import httpx
 import sqlalchemy as sa
 
-from ..accounts.models import OAuth2Config, Protocol
 from ..errors import (
     AccountNotFound,
     InvalidInput,
@@ -51,6 +50,7 @@ from ..errors import (
 )
 from ..events.pinned_transport import PINNED
 from ..events.url_policy import WebhookUrlPolicy
+from ..model.accounts import OAuth2Config, Protocol
 from ..store.accounts import AccountRepo
 from ..store.db import Store
 
@@ -146,7 +146,9 @@ class TokenRefresher:
     def __init__(self, store: Store, repo: AccountRepo, http: httpx.AsyncClient, *,
                  ahead: float = 120.0, jitter: float = 60.0, timeout: float = 20.0,
                  url_policy: WebhookUrlPolicy | None = None,
-                 clock: Callable[[], float] = time.time) -> None:
+                 clock: Callable[[], float] = time.time,
+                 on_reauth: Callable[[str, str | None, str | None], Awaitable[None]]
+                 | None = None) -> None:
         self._store = store
         self._repo = repo
         self._http = http  # the app's client (its transport decides which hosts it may dial)
@@ -161,7 +163,7 @@ class TokenRefresher:
         self._issued: dict[str, tuple[str, float]] = {}
         # Awaited once per refused refresh token: (account, client_id, token_url)
         # (gateway.services: the account.reauth_required event with a new authorize URL).
-        self.on_reauth: Callable[[str, str | None, str | None], Awaitable[None]] | None = None
+        self.on_reauth = on_reauth
 
     def _now(self) -> datetime:
         return datetime.fromtimestamp(self._clock(), UTC)

@@ -8,12 +8,12 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 from ..errors import GatewayError
 from ..events.bus import EventBus
+from ..imap.service import MailService
 
 log = logging.getLogger(__name__)
 
@@ -31,9 +31,8 @@ class AfterSendReport:
 
 
 class AfterSend:
-    def __init__(self, mail: Callable[[], Any | None], events: EventBus, *,
-                 timeout: float) -> None:
-        self._mail = mail  # the IMAP MailService, looked up late (it may be wired after us)
+    def __init__(self, mail: MailService, events: EventBus, *, timeout: float) -> None:
+        self._mail = mail
         self._events = events
         self._timeout = timeout
         self._pending: list[tuple[str, str, dict[str, Any]]] = []
@@ -42,7 +41,7 @@ class AfterSend:
     async def follow_up(self, account_id: str, raw: bytes, *, save_to_sent: bool,
                         in_reply_to: str | None) -> AfterSendReport:
         """Copy to Sent and flag the original; report what failed."""
-        mail = self._mail()
+        mail = self._mail
         saved: bool | None = None
         sent_id = sent_error = answered_error = None
         if save_to_sent and mail is not None:

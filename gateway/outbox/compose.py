@@ -8,19 +8,18 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from ..accounts.models import Account
 from ..errors import InvalidInput, PayloadTooLarge
-from ..protocols.mime_build import (
+from ..model.accounts import Account
+from ..model.messages import (
     Address,
     Attachment,
     BuiltMessage,
     Draft,
-    build_message,
-    domain_of,
     parse_address,
     validate_addr_spec,
 )
-from ..protocols.mime_raw import normalise_raw
+from ..protocols.mime.build import build_message, domain_of
+from ..protocols.mime.raw import normalise_raw
 from .outgoing import AddressInput, AttachmentInput, OutgoingMessage
 from .sender_policy import check_raw_senders, check_senders
 

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Literal
 
-from ..protocols.mime_build import Address
+from ..model.messages import Address
 
 AddressInput = str | Address
 SendMode = Literal["sync", "queue"]

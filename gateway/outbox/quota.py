@@ -14,8 +14,8 @@ from datetime import UTC, datetime, time, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from ..accounts.models import Account
 from ..errors import SendQuotaExceeded
+from ..model.accounts import Account
 from ..store.send_counts import SendCountRepo
 
 

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING
 from ..errors import FromNotAllowed, InvalidInput
 
 if TYPE_CHECKING:
-    from ..accounts.models import Account
+    from ..model.accounts import Account
 
 
 def normal_address(address: str) -> str:

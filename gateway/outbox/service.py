@@ -5,15 +5,16 @@ from __future__ import annotations
 import logging
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
-from typing import Any
 
-from ..accounts.models import Account
 from ..accounts.registry import AccountRegistry
 from ..errors import OutboxItemNotFound, ProtocolNotConfigured
 from ..events.types import MESSAGE_SENT
+from ..imap.service import MailService
+from ..model.accounts import Account
+from ..model.records import OutboxJob
 from ..settings import Settings
 from ..store.db import Store
-from ..store.outbox import OutboxJob, OutboxRepo, new_job_id
+from ..store.outbox import OutboxRepo, new_job_id
 from ..store.schema import utcnow
 from ..store.send_counts import SendCountRepo
 from .after_send import AfterSend, AfterSendReport
@@ -33,7 +34,7 @@ class SendService:
 
     def __init__(self, *, settings: Settings, store: Store, accounts: AccountRegistry,
                  repo: OutboxRepo, guard: IdempotencyGuard, after: AfterSend,
-                 mail: Callable[[], Any | None]) -> None:
+                 mail: MailService, wake: Callable[[], None] = lambda: None) -> None:
         self.settings = settings
         self.store = store
         self.accounts = accounts
@@ -41,12 +42,8 @@ class SendService:
         self.guard = guard
         self.after = after
         self._mail = mail
-        self._wake: Callable[[], None] = lambda: None
+        self._wake = wake  # tells the worker at once when a job is due now
         self.quota = DailySendQuota(SendCountRepo(store))
-
-    def on_enqueue(self, wake: Callable[[], None]) -> None:
-        """Let the worker know at once when a job is due now."""
-        self._wake = wake
 
     # -- sending -------------------------------------------------------------------------------
 
@@ -55,7 +52,7 @@ class SendService:
         """Send a JSON message, now or through the outbox."""
 
         async def compose() -> Composed:
-            return await compose_json(account, request, mail=self._mail(),
+            return await compose_json(account, request, mail=self._mail,
                                       max_bytes=self.settings.max_message_bytes)
 
         return await self._run(account, lambda: request_hash("json", request.canonical()),
@@ -74,7 +71,7 @@ class SendService:
 
         async def compose() -> Composed:
             return await compose_raw(account, raw, mail_from=mail_from, rcpt_to=rcpt_to,
-                                     save_to_sent=save_to_sent, mail=self._mail(),
+                                     save_to_sent=save_to_sent, mail=self._mail,
                                      max_bytes=self.settings.max_message_bytes)
 
         return await self._run(account, fingerprint, idempotency_key, compose,

@@ -44,11 +44,12 @@ from ..backoff import backoff_delay
 from ..errors import AccountNotFound, GatewayError, ProtocolNotConfigured, UpstreamError
 from ..events.bus import EventBus
 from ..events.types import MESSAGE_FAILED, MESSAGE_SENT
-from ..protocols.smtp import RecipientsRefused, is_retryable
-from ..protocols.smtp_replies import classify
+from ..model.records import HISTORY_KEEP, OutboxJob
+from ..protocols.smtp.client import RecipientsRefused, is_retryable
+from ..protocols.smtp.replies import classify
 from ..settings import Settings
 from ..store.idempotency import IdempotencyRepo
-from ..store.outbox import HISTORY_KEEP, OutboxJob, OutboxRepo, new_job_id
+from ..store.outbox import OutboxRepo, new_job_id
 from ..store.schema import utcnow
 from .after_send import AfterSend
 from .journal import EndOfDataJournal

@@ -26,6 +26,8 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass
 
 from ..errors import GatewayError, UpstreamError, UpstreamUnavailable
+from ..model.messages import ParsedMessage
+from ..protocols.mime.parse import parse_message, parse_message_with_content
 from ..protocols.pop3 import Pop3Client
 from ..store.pop3 import Pop3SeenRepo
 
@@ -41,6 +43,12 @@ class RetrievedItem:
     size: int  # octets on the server (LIST)
     raw: bytes  # the message, or only its header block with headers_only
     seen: bool  # already delivered before this retrieval
+
+    def parsed(self, *, headers_only: bool = False) -> tuple[ParsedMessage, dict[str, bytes]]:
+        """The message parsed, with attachment contents by id (none with headers_only)."""
+        if headers_only:
+            return parse_message(self.raw, headers_only=True), {}
+        return parse_message_with_content(self.raw)
 
 
 @dataclass(slots=True, frozen=True)

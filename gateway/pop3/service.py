@@ -6,13 +6,13 @@ import contextlib
 from dataclasses import dataclass
 from typing import cast
 
-from ..accounts.pop3_session import Pop3Manager
 from ..accounts.registry import AccountRegistry
 from ..errors import InvalidInput, MessageNotFound
 from ..protocols.pop3 import Pop3Client
 from ..settings import Settings
 from ..store.pop3 import Pop3SeenRepo
 from .retrieval import Retrieval, _Planned
+from .session import Pop3Manager
 
 
 @dataclass(slots=True)

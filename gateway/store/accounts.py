@@ -7,8 +7,8 @@ import json
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 
-from ..accounts.models import PROTOCOLS, Account
 from ..errors import AccountNotFound, AlreadyExists
+from ..model.accounts import PROTOCOLS, Account
 from ..secrets import SecretBox
 from .db import Store
 from .schema import accounts

@@ -4,32 +4,15 @@ from __future__ import annotations
 
 import base64
 from collections.abc import Collection, Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import asdict
 from datetime import datetime
 
 import sqlalchemy as sa
 
 from ..errors import InvalidInput
+from ..model.records import AuditEntry
 from .db import Store
 from .schema import audit_log
-
-
-@dataclass(frozen=True)
-class AuditEntry:
-    """One audited request: who (token id), what (method, route template, account, target),
-    when, from where, and how it ended (HTTP status, the problem's ``code``)."""
-
-    id: str
-    at: datetime
-    token_id: str | None
-    method: str
-    route: str
-    account_id: str | None
-    target_id: str | None
-    status: int
-    code: str | None
-    client_ip: str | None
-
 
 # One statement object for every batch: its compiled form is cached by SQLAlchemy.
 _INSERT = audit_log.insert()

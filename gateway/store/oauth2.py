@@ -4,27 +4,14 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
 from ..errors import OAuth2AppNotFound, OAuth2StateGone, OAuth2StateRefused
+from ..model.records import OAuth2App
 from ..secrets import SecretBox
 from .db import Store
 from .schema import oauth2_apps, oauth2_states, utcnow
-
-
-@dataclass(frozen=True)
-class OAuth2App:
-    """A client registration at a provider. ``client_secret`` is never serialized."""
-
-    id: str
-    provider: str
-    name: str
-    client_id: str
-    client_secret: str = field(repr=False)
-    config: dict[str, Any]  # scopes, redirect_url, tenant, *_url, servers
-    created_by: str | None
-    created_at: datetime
 
 
 @dataclass(frozen=True)

@@ -15,7 +15,6 @@ import contextlib
 import json
 import secrets
 from collections.abc import AsyncIterator
-from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -23,35 +22,9 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from ..errors import InvalidInput, InvalidState, OutboxItemNotFound
+from ..model.records import HISTORY_KEEP, STATUSES, OutboxJob
 from .db import Store
 from .schema import outbox, utcnow
-
-STATUSES = ("queued", "sending", "sent", "failed", "cancelled")
-HISTORY_KEEP = 50  # attempts kept per job (the count in ``attempts`` is exact)
-
-
-@dataclass
-class OutboxJob:
-    id: str
-    account_id: str
-    status: str
-    message_id: str
-    mail_from: str
-    rcpt_to: list[str]
-    raw: bytes
-    options: dict[str, Any]
-    attempts: int
-    next_attempt_at: datetime
-    created_at: datetime
-    updated_at: datetime
-    lease_owner: str | None = None
-    lease_until: datetime | None = None
-    last_error: str | None = None
-    smtp_response: str | None = None
-    data_sent_at: datetime | None = None
-    accepted: list[str] | None = None
-    rejected: list[dict[str, Any]] | None = None
-    history: list[dict[str, Any]] = field(default_factory=list)
 
 
 def new_job_id() -> str:

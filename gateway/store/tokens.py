@@ -2,34 +2,15 @@
 
 from __future__ import annotations
 
-import hashlib
 import secrets
 import time
-from dataclasses import dataclass
-from datetime import datetime
 
 import sqlalchemy as sa
 
 from ..errors import TokenNotFound
+from ..model.records import TOKEN_PREFIX, TokenRecord, hash_token
 from .db import Store
 from .schema import api_tokens, utcnow
-
-TOKEN_PREFIX = "mgt_"
-
-
-def hash_token(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
-
-
-@dataclass(frozen=True)
-class TokenRecord:
-    id: str
-    description: str
-    scopes: list[str]
-    accounts: list[str] | None
-    prefix: str
-    created_at: datetime
-    last_used_at: datetime | None
 
 
 class TokenRepo:

@@ -12,32 +12,11 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from ..errors import InvalidInput, WebhookNotFound
+from ..errors import InvalidInput, InvalidState, NotFound, WebhookNotFound
+from ..model.records import WebhookRecord
 from ..secrets import SecretBox
 from .db import Store
 from .schema import events, utcnow, webhook_deliveries, webhooks
-
-
-@dataclass(frozen=True)
-class WebhookRecord:
-    id: str
-    url: str
-    events: list[str]
-    accounts: list[str] | None
-    created_by: str | None
-    created_at: datetime
-
-    def wants(self, event_type: str, account_id: str | None) -> bool:
-        """Does this webhook subscribe to that event? ``*`` and ``message.*`` patterns work."""
-        if self.accounts is not None and account_id not in self.accounts:
-            return False
-        return any(type_matches(p, event_type) for p in self.events)
-
-
-def type_matches(pattern: str, event_type: str) -> bool:
-    if pattern in ("*", event_type):
-        return True
-    return pattern.endswith(".*") and event_type.startswith(pattern[:-1])
 
 
 @dataclass
@@ -181,6 +160,30 @@ class WebhookRepo:
         async with self._store.engine.begin() as conn:
             await conn.execute(webhook_deliveries.update()
                                .where(webhook_deliveries.c.id == delivery_id).values(**values))
+
+    async def retry(self, webhook_id: str, delivery_id: str) -> Any:
+        """Make a failed or waiting delivery due now (one more attempt, then the usual
+        backoff while within the retry window); the updated row.
+
+        Refused (``InvalidState``) for a delivery already delivered or being attempted now."""
+        d = webhook_deliveries
+        now = utcnow()
+        mine = sa.and_(d.c.id == delivery_id, d.c.webhook_id == webhook_id)
+        async with self._store.engine.begin() as conn:
+            row = (await conn.execute(
+                d.update().where(mine, d.c.status.in_(("failed", "pending")),
+                                 sa.or_(d.c.lease_until.is_(None), d.c.lease_until < now))
+                .values(status="pending", next_attempt_at=now, lease_until=None)
+                .returning(*d.c))).first()
+            if row is not None:
+                return row
+            current = (await conn.execute(sa.select(d.c.status).where(mine))).first()
+        if current is None:
+            raise NotFound(f"no delivery {delivery_id!r} of this webhook",
+                           code="delivery_not_found")
+        if current.status == "delivered":
+            raise InvalidState(f"delivery {delivery_id} was delivered; it is not retried")
+        raise InvalidState(f"delivery {delivery_id} is being attempted now")
 
     async def prune(self, older_than: datetime) -> int:
         """Forget finished deliveries created before ``older_than``."""

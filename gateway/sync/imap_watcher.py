@@ -28,12 +28,12 @@ import logging
 import time
 from collections.abc import Awaitable, Callable
 
-from ..accounts.models import Account
 from ..backoff import backoff_delay
 from ..errors import GatewayError, MailboxNotFound, UpstreamUnavailable
 from ..events.bus import EventBus
 from ..events.types import ACCOUNT_CONNECTED, ACCOUNT_ERROR, MAILBOX_CREATED, MAILBOX_DELETED
-from ..mail.ids import encode_mailbox_id
+from ..imap.ids import encode_mailbox_id
+from ..model.accounts import Account
 from ..protocols.imap import ImapRejected, ImapSession, SelectedMailbox
 from ..settings import Settings
 from ..store.sync_state import MailboxState, SyncStateRepo

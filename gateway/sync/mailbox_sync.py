@@ -17,7 +17,7 @@ from typing import Any
 
 from ..events.bus import EventBus
 from ..events.types import MAILBOX_RESET, MESSAGE_DELETED, MESSAGE_FLAGS, MESSAGE_NEW
-from ..mail.ids import encode_mailbox_id, encode_message_id
+from ..imap.ids import encode_mailbox_id, encode_message_id
 from ..protocols.imap import ImapSession, SelectedMailbox
 from ..protocols.imap.encoding import sequence_set
 from ..protocols.imap.parsing import parse_esearch, parse_fetch, parse_search

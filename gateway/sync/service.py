@@ -18,16 +18,16 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from ..accounts.imap_pool import ImapPool
-from ..accounts.models import Account
 from ..accounts.registry import AccountRegistry
 from ..errors import AccountNotFound
 from ..events.bus import EventBus
 from ..instance import instance_name
+from ..model.accounts import Account
+from ..pop3.poller import Pop3Poller, UidlLister
 from ..settings import Settings
 from ..store.db import Store
 from ..store.sync_state import SyncStateRepo
 from .imap_watcher import ImapWatcher
-from .pop3_poller import Pop3Poller, UidlLister
 
 log = logging.getLogger(__name__)
 
@@ -46,12 +46,12 @@ class SyncService:
     """Background service: ``run(stop)`` keeps one watcher per account that has IMAP or POP3."""
 
     def __init__(self, registry: AccountRegistry, bus: EventBus, store: Store,
-                 settings: Settings) -> None:
+                 settings: Settings, *, list_uidls: UidlLister | None = None) -> None:
         self._registry = registry
         self._bus = bus
         self._settings = settings
         self.repo = SyncStateRepo(store)
-        self.list_uidls: UidlLister | None = None  # set by the POP3 service when present
+        self.list_uidls = list_uidls  # the POP3 service's, for POP3-only accounts
         self._running: dict[str, _Running] = {}
         self._name = instance_name(settings)
         self._owner = self._name.owner

@@ -5,8 +5,8 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from ..mail.ids import encode_mailbox_id, encode_message_id
-from ..protocols.mime_parse import decode_header
+from ..imap.ids import encode_mailbox_id, encode_message_id
+from ..protocols.mime.parse import decode_header
 from .changes import normalise_flags
 
 SUMMARY_ITEMS = b"(UID FLAGS RFC822.SIZE INTERNALDATE ENVELOPE)"

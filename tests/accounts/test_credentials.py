@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from gateway.accounts.credentials import carry_secrets
-from gateway.accounts.models import ServerConfig
 from gateway.errors import CredentialsRequired
+from gateway.model.accounts import ServerConfig
 
 STORED = ServerConfig(host="mail.example.test", port=993, security="tls",
                       username="alice@example.test", password="stored-pw", ca_file="/ca.pem")

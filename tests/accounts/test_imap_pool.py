@@ -77,7 +77,7 @@ async def test_after_interactive_operations_a_chunk_starts_at_once(client, accou
 
 
 async def _download_url(client, account: dict, mailstack, monkeypatch) -> tuple[str, bytes]:
-    from gateway.mail import service as mail_service
+    from gateway.imap import service as mail_service
     from tests.mail.conftest import make_message
 
     big = make_message("big", body=("0123456789abcdef" * 64 + "\r\n") * 2000)  # ~2 MB

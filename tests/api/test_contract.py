@@ -13,12 +13,12 @@ import httpx
 import jsonschema_rs
 import pytest
 
-from gateway.accounts.models import AccountSpec
 from gateway.api.schemas.common import comma_list_pattern
 from gateway.api.schemas.events import EVENT_PATTERN
 from gateway.api.schemas.messages import FLAG_REGEX
 from gateway.events.sse import parse_types
 from gateway.events.types import EVENT_TYPES, is_valid_pattern
+from gateway.model.accounts import AccountSpec
 from gateway.protocols.imap.encoding import flag_atom
 from tests.api.helpers import spec
 

@@ -10,7 +10,7 @@ def test_message_json_memo_equals_the_model_serialisation() -> None:
 
     from gateway.api.routes.messages import MessageJsonMemo
     from gateway.api.schemas.messages import MessageOut
-    from gateway.protocols.mime_parse import parse_message
+    from gateway.protocols.mime.parse import parse_message
     from tests.mail.conftest import latin1_with_attachment
 
     memo = MessageJsonMemo(max_bytes=3000)

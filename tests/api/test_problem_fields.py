@@ -9,7 +9,7 @@ import pytest
 from gateway import errors as e
 from gateway.api.errors import Problem, gateway_problem
 from gateway.outbox.idempotency import error_body, error_from
-from gateway.protocols.smtp_errors import RecipientsRefused, reply_error
+from gateway.protocols.smtp.errors import RecipientsRefused, reply_error
 
 
 def _body(exc: e.GatewayError) -> dict:

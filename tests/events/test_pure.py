@@ -13,8 +13,8 @@ from gateway.events.signing import sign, verify
 from gateway.events.sse import EventFilter, format_comment, format_event, parse_types
 from gateway.events.types import EVENT_TYPES, is_valid_pattern
 from gateway.events.url_policy import parse_url, refusal
+from gateway.model.records import WebhookRecord, type_matches
 from gateway.store.schema import utcnow
-from gateway.store.webhooks import WebhookRecord, type_matches
 
 
 def test_signature_is_hmac_sha256_of_the_body() -> None:

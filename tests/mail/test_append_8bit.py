@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import httpx
 
-from gateway.protocols.mime_raw import eight_bit_header_line
+from gateway.protocols.mime.raw import eight_bit_header_line
 from tests.mailstack import MailStack
 
 _RAW = {"Content-Type": "message/rfc822"}

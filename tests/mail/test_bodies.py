@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import base64
 
-from gateway.mail.bodies import SECTIONS_PER_FETCH, decode_part, fetch_batches, parsed_from_parts
-from gateway.mail.ids import MessageRef
-from gateway.mail.structure import find_part, plan_body, summary_from_fetch, walk_leaves
+from gateway.imap.bodies import SECTIONS_PER_FETCH, decode_part, fetch_batches, parsed_from_parts
+from gateway.imap.ids import MessageRef
+from gateway.imap.structure import find_part, plan_body, summary_from_fetch, walk_leaves
 
 PDF = b"%PDF-1.4\n" + bytes(range(256))
 

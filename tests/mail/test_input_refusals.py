@@ -7,7 +7,7 @@ import base64
 
 import httpx
 
-from gateway.mail.ids import encode_message_id
+from gateway.imap.ids import encode_message_id
 from tests.mail.conftest import make_message
 from tests.mailstack import MailStack
 

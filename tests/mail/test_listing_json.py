@@ -12,8 +12,8 @@ from gateway.api.schemas.messages import (
     message_list_json,
     message_summary_json,
 )
-from gateway.mail.ids import MessageRef, encode_mailbox_id
-from gateway.mail.structure import MessagePage, Summary, summary_from_fetch
+from gateway.imap.ids import MessageRef, encode_mailbox_id
+from gateway.imap.structure import MessagePage, Summary, summary_from_fetch
 from gateway.protocols.imap.parsing import parse_fetch
 from gateway.protocols.imap.wire import Untagged
 from tests.mail.conftest import latin1_with_attachment, make_message

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import httpx
 
-from gateway.mail.ids import encode_mailbox_id
+from gateway.imap.ids import encode_mailbox_id
 from tests.conftest import account_spec
 from tests.mailstack import MailStack
 

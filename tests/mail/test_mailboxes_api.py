@@ -6,7 +6,7 @@ import imaplib
 
 import httpx
 
-from gateway.mail.ids import encode_mailbox_id
+from gateway.imap.ids import encode_mailbox_id
 from tests.mail.conftest import imap_subscribe
 from tests.mailstack import MailStack
 

@@ -133,7 +133,7 @@ async def test_get_message_parsed_without_setting_seen(client, account, acct_url
 
 async def test_raw_is_streamed_in_chunks_exactly(client, account, acct_url,
                                                  mailstack: MailStack) -> None:
-    from gateway.mail import service as mail_service
+    from gateway.imap import service as mail_service
 
     big = make_message("big", body=("0123456789abcdef" * 64 + "\r\n") * 2000)  # ~2 MB
     mailstack.seed_maildir(account["email"], [big])
@@ -291,7 +291,7 @@ async def test_service_helpers_for_other_components(client, account, mailstack) 
     mailstack.seed_maildir(account["email"], [make_message(
         "parent", message_id="<p@example.test>", extra="References: <a@x> <b@x>\r\n")])
     page = await mail.list_messages(account["id"], "INBOX",
-                                    __import__("gateway.mail.listing").mail.listing.ListQuery(),
+                                    __import__("gateway.imap.listing").mail.listing.ListQuery(),
                                     limit=5)
     mid = page.items[0][0].id
     assert await mail.thread_headers(account["id"], mid) == ("<p@example.test>",

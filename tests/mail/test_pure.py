@@ -9,9 +9,9 @@ import random
 import pytest
 
 from gateway.errors import InvalidInput, MailboxNotFound, MessageNotFound
-from gateway.mail.cache import SummaryCache
-from gateway.mail.decoders import Base64Decoder, QuotedPrintableDecoder, decoder_for
-from gateway.mail.ids import (
+from gateway.imap.cache import SummaryCache
+from gateway.imap.decoders import Base64Decoder, QuotedPrintableDecoder, decoder_for
+from gateway.imap.ids import (
     MessageRef,
     decode_cursor,
     decode_mailbox_id,
@@ -20,9 +20,9 @@ from gateway.mail.ids import (
     encode_mailbox_id,
     encode_message_id,
 )
-from gateway.mail.listing import ListQuery, _newest_below
-from gateway.mail.mailboxes import normalise_special_use, special_use_of
-from gateway.mail.structure import find_part, leaf_parts, summary_from_fetch
+from gateway.imap.listing import ListQuery, _newest_below
+from gateway.imap.mailboxes import normalise_special_use, special_use_of
+from gateway.imap.structure import find_part, leaf_parts, summary_from_fetch
 
 
 def test_message_ids_round_trip_and_reject_garbage() -> None:

@@ -12,8 +12,8 @@ import pytest
 
 from gateway.api.routes.oauth2 import REDACT_CALLBACK_QUERY
 from gateway.errors import UpstreamError
+from gateway.model.records import OAuth2App
 from gateway.oauth2.connect import email_from_id_token, pkce_pair, provider_of
-from gateway.store.oauth2 import OAuth2App
 from tests.conftest import running_client
 
 

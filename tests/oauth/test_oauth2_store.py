@@ -10,8 +10,9 @@ from datetime import UTC, datetime
 import pytest
 
 from gateway.errors import OAuth2StateGone, OAuth2StateRefused
+from gateway.model.records import OAuth2App
 from gateway.secrets import SecretBox, load_or_create_key
-from gateway.store.oauth2 import OAuth2App, OAuth2Repo
+from gateway.store.oauth2 import OAuth2Repo
 from gateway.store.schema import oauth2_apps, oauth2_states
 
 

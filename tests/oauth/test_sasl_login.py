@@ -17,7 +17,7 @@ import pytest
 from gateway.errors import UpstreamAuthFailed
 from gateway.protocols.imap.connection import ImapConnection
 from gateway.protocols.pop3.client import Pop3Client
-from gateway.protocols.smtp import SmtpSession, SmtpTarget
+from gateway.protocols.smtp.client import SmtpSession, SmtpTarget
 from tests.relay import Relay
 
 from .flow import authorize, revoke

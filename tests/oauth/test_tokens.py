@@ -9,10 +9,10 @@ from datetime import UTC, datetime, timedelta
 import httpx
 import pytest
 
-from gateway.accounts.models import Account, OAuth2Config
 from gateway.errors import OAuth2ReauthRequired, UpstreamError, UpstreamUnavailable
 from gateway.events.pinned_transport import PinnedTransport
 from gateway.events.url_policy import WebhookUrlPolicy
+from gateway.model.accounts import Account, OAuth2Config
 from gateway.oauth2.tokens import (
     TokenRefresher,
     advisory_key,

@@ -10,8 +10,9 @@ from pathlib import Path
 import pytest
 
 from gateway.errors import InvalidState
+from gateway.model.records import OutboxJob
 from gateway.store.db import Store
-from gateway.store.outbox import OutboxJob, OutboxRepo, new_job_id
+from gateway.store.outbox import OutboxRepo, new_job_id
 from gateway.store.schema import utcnow
 
 

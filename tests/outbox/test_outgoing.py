@@ -6,9 +6,9 @@ from __future__ import annotations
 import pytest
 
 from gateway.api.schemas.send import SendRequest
+from gateway.model.messages import Address
 from gateway.outbox.idempotency import request_hash
 from gateway.outbox.outgoing import AttachmentInput, OutgoingMessage
-from gateway.protocols.mime_build import Address
 
 FULL = {
     "from": {"name": "Ann", "address": "ann@example.com"},

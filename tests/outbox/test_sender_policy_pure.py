@@ -7,8 +7,8 @@ from datetime import UTC, datetime
 import pytest
 from pydantic import ValidationError
 
-from gateway.accounts.models import AccountSpec
 from gateway.errors import FromNotAllowed, InvalidInput
+from gateway.model.accounts import AccountSpec
 from gateway.outbox.quota import seconds_until_reset
 from gateway.outbox.sender_policy import (
     check_raw_senders,

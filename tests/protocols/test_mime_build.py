@@ -8,15 +8,9 @@ from email import policy
 import pytest
 
 from gateway.errors import InvalidInput, PayloadTooLarge
-from gateway.protocols.mime_build import (
-    Address,
-    Attachment,
-    Draft,
-    build_message,
-    parse_address,
-    validate_addr_spec,
-)
-from gateway.protocols.mime_raw import normalise_raw
+from gateway.model.messages import Address, Attachment, Draft, parse_address, validate_addr_spec
+from gateway.protocols.mime.build import build_message
+from gateway.protocols.mime.raw import normalise_raw
 
 
 def _parse(raw: bytes) -> email.message.EmailMessage:

@@ -8,9 +8,9 @@ from email.utils import format_datetime
 import pytest
 
 from gateway.errors import InvalidInput
-from gateway.protocols import mime_build
-from gateway.protocols.mime_build import Address, parse_address
-from gateway.protocols.mime_encode import body_part
+from gateway.model.messages import Address, parse_address
+from gateway.protocols.mime import build as mime_build
+from gateway.protocols.mime.encode import body_part
 
 
 def test_date_now_is_format_datetime(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -9,9 +9,9 @@ from email import policy
 
 import pytest
 
-from gateway.protocols import mime_build
-from gateway.protocols.mime_build import Address, Draft
-from gateway.protocols.mime_encode import encoded_words, fold, unstructured
+from gateway.model.messages import Address, Draft
+from gateway.protocols.mime import build as mime_build
+from gateway.protocols.mime.encode import encoded_words, fold, unstructured
 
 NAMES = [None, "Jane Doe", "Doe, Jane", 'The "Boss"', "Back\\slash", "Zoë Ünïcode",
          "日本語の名前はとても長いかもしれません、そしてそれは折り返されるべきです", " spaced ",

@@ -8,8 +8,8 @@ from datetime import UTC, datetime
 import pytest
 
 from gateway.errors import AttachmentNotFound
-from gateway.protocols.mime_parse import (
-    Address,
+from gateway.model.messages import ParsedAddress as Address
+from gateway.protocols.mime.parse import (
     attachment_content,
     decode_header,
     parse_address_list,
@@ -183,7 +183,7 @@ def test_date_without_zone_is_utc():
 
 
 def test_parse_with_content_collects_every_attachment():
-    from gateway.protocols.mime_parse import parse_message_with_content
+    from gateway.protocols.mime.parse import parse_message_with_content
 
     parsed, contents = parse_message_with_content(MULTI)
     assert sorted(contents) == sorted(a.id for a in parsed.attachments)

@@ -15,16 +15,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from gateway.errors import InvalidInput
-from gateway.protocols.mime_build import (
-    Address,
-    Attachment,
-    Draft,
-    build_message,
-    parse_address,
-)
-from gateway.protocols.mime_headers import decode_header, parse_address_list
-from gateway.protocols.mime_parse import parse_message
-from gateway.protocols.mime_raw import normalise_raw
+from gateway.model.messages import Address, Attachment, Draft, parse_address
+from gateway.protocols.mime.build import build_message
+from gateway.protocols.mime.headers import decode_header, parse_address_list
+from gateway.protocols.mime.parse import parse_message
+from gateway.protocols.mime.raw import normalise_raw
 
 # Every Unicode line break (str.splitlines), the other controls, an unpaired surrogate, and
 # text that means something in a header: these are what the strategies lean on.

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from gateway.api.schemas.mime import AttachmentOut, ParsedFields
-from gateway.protocols.mime_parse import parse_message
+from gateway.protocols.mime.parse import parse_message
 from tests.protocols.mime_samples import MULTI, SIMPLE
 
 

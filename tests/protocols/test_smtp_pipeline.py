@@ -7,7 +7,7 @@ import asyncio
 import pytest
 from aiosmtplib.errors import SMTPReadTimeoutError, SMTPResponseException, SMTPServerDisconnected
 
-from gateway.protocols.smtp_pipeline import ReplyReader
+from gateway.protocols.smtp.pipeline import ReplyReader
 
 
 class _Owner(asyncio.Protocol):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from gateway.protocols.smtp_replies import Category, classify, describe, enhanced_code
+from gateway.protocols.smtp.replies import Category, classify, describe, enhanced_code
 
 
 @pytest.mark.parametrize(

@@ -8,14 +8,14 @@ import ssl
 
 import pytest
 
-from gateway.accounts.models import Account, ServerConfig
 from gateway.accounts.smtp_pool import SmtpPool
 from gateway.errors import (
     UpstreamAuthFailed,
     UpstreamTimeout,
     UpstreamUnavailable,
 )
-from gateway.protocols.smtp import RecipientsRefused, SmtpSession, SmtpTarget, is_retryable
+from gateway.model.accounts import Account, ServerConfig
+from gateway.protocols.smtp.client import RecipientsRefused, SmtpSession, SmtpTarget, is_retryable
 from gateway.protocols.tls import client_ssl_context
 from gateway.settings import Settings
 from gateway.store.schema import utcnow

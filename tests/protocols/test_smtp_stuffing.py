@@ -5,7 +5,7 @@ from __future__ import annotations
 import itertools
 import re
 
-from gateway.protocols.smtp import _stuffed
+from gateway.protocols.smtp.client import _stuffed
 
 
 def _reference(message: bytes) -> bytes:

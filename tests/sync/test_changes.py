@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 
 from imapclient.response_types import Address, Envelope
 
-from gateway.mail.ids import decode_message_id
+from gateway.imap.ids import decode_message_id
 from gateway.store.sync_state import MailboxState, flags_from_json
 from gateway.sync.changes import apply, compare, diff_names, diff_uidls, normalise_flags
 from gateway.sync.summary import message_summary

@@ -6,8 +6,8 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 
-from ...accounts.models import ACCOUNT_ID_PATTERN
 from ...errors import AccountNotFound
+from ...model.accounts import ACCOUNT_ID_PATTERN
 from ..deps import PrincipalDep, ServicesDep, requires
 from ..errors import problem_responses
 from ..params import PageCursor, PageLimit

@@ -8,10 +8,10 @@ from typing import Annotated
 from fastapi import APIRouter, Header, Query
 from fastapi.responses import StreamingResponse
 
-from ...accounts.models import ACCOUNT_ID_PATTERN
 from ...errors import AccountNotFound
 from ...events.sse import EventFilter, EventStream, parse_types
 from ...events.types import EVENT_TYPES
+from ...model.accounts import ACCOUNT_ID_PATTERN
 from ..deps import ADMIN_ENV_TOKEN_ID, PrincipalDep, ServicesDep, requires
 from ..errors import problem_responses
 from ..routing import GatewayRoute

@@ -13,9 +13,8 @@ from fastapi.responses import StreamingResponse
 from pydantic import ValidationError
 
 from ...errors import InvalidInput
-from ...mail.service import ListQuery
-from ...protocols.mime_build import build_message
-from ...protocols.mime_parse import ParsedMessage
+from ...imap.service import ListQuery
+from ...model.messages import ParsedMessage
 from ..deps import AccountDep, AccountId, ServicesDep, account_of, requires, services_of
 from ..errors import problem_responses
 from ..params import MailboxId, MessageId, PageCursor, PageLimit
@@ -44,15 +43,21 @@ FILTER_MAX = 1000  # characters of one search filter
 SearchFilter = Annotated[str | None, Query(max_length=FILTER_MAX)]
 
 
-def _inlined(schema: dict) -> dict:
-    """A model's JSON schema with its ``$defs`` inlined (it is not in the components)."""
+def _inlined(schema: dict, components: frozenset[str] = frozenset({"AddressOut"})) -> dict:
+    """A model's JSON schema with its ``$defs`` inlined (it is not in the components), but for
+    the models that are components already (responses use them): those are referenced, so
+    that client generators make one class of each (openapi-python-client refuses a second
+    inline model of the same title)."""
     defs = schema.pop("$defs", {})
 
     def walk(node):  # noqa: ANN001, ANN202
         if isinstance(node, dict):
             ref = node.get("$ref", "")
             if ref.startswith("#/$defs/"):
-                return walk(dict(defs[ref.rsplit("/", 1)[1]]))
+                name = ref.rsplit("/", 1)[1]
+                if name in components:
+                    return {"$ref": f"#/components/schemas/{name}"}
+                return walk(dict(defs[name]))
             return {k: walk(v) for k, v in node.items()}
         if isinstance(node, list):
             return [walk(v) for v in node]
@@ -102,11 +107,17 @@ async def append_message(
             draft = DraftIn.model_validate_json(body).to_draft(account.email)
         except ValidationError as exc:
             raise RequestValidationError(exc.errors(include_input=False)) from None
-        body = build_message(draft, max_bytes=services.settings.max_request_bytes).raw
-    elif ctype not in ("message/rfc822", "application/octet-stream"):
+        flag_list = _flag_list(flags)
+        return MessageIdOut(id=await services.mail.append_draft(account.id, mailbox, draft,
+                                                                flag_list))
+    if ctype not in ("message/rfc822", "application/octet-stream"):
         raise InvalidInput("send message/rfc822 or an application/json draft")
-    flag_list = [f.strip() for item in flags or [] for f in item.split(",") if f.strip()]
-    return MessageIdOut(id=await services.mail.append(account.id, mailbox, body, flag_list))
+    return MessageIdOut(id=await services.mail.append(account.id, mailbox, body,
+                                                      _flag_list(flags)))
+
+
+def _flag_list(flags: list[str] | None) -> list[str]:
+    return [f.strip() for item in flags or [] for f in item.split(",") if f.strip()]
 
 
 @router.post("/messages/batch", response_model=BatchResult, status_code=200,
@@ -180,7 +191,9 @@ async def get_message(request: Request, account: AccountId, message: MessageId) 
 @router.get("/messages/{message}/raw", response_class=StreamingResponse, status_code=200,
             dependencies=requires("read"), responses={
                 **problem_responses(403, 404, *_UPSTREAM),
-                200: {"content": {"message/rfc822": {}}, "description": "The RFC 822 source"}})
+                200: {"content": {"message/rfc822": {"schema": {"type": "string",
+                                                             "format": "binary"}}},
+                      "description": "The RFC 822 source"}})
 async def get_raw(account: AccountDep, message: MessageId,
                   services: ServicesDep) -> StreamingResponse:
     size, chunks = await services.mail.open_raw(account.id, message)

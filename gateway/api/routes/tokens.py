@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Response
 
 from ...errors import Forbidden, TokenNotFound
-from ...store.tokens import TokenRecord
+from ...model.records import TokenRecord
 from ..deps import Principal, PrincipalDep, ServicesDep, requires
 from ..errors import problem_responses
 from ..routing import GatewayRoute

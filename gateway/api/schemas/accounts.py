@@ -9,7 +9,7 @@ from pydantic import BaseModel, Field, StrictBool
 from pydantic.json_schema import SkipJsonSchema
 
 from ...accounts.manager import ConnState
-from ...accounts.models import (
+from ...model.accounts import (
     ACCOUNT_ID_PATTERN,
     Account,
     AccountSpec,

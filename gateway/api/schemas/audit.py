@@ -6,7 +6,7 @@ from datetime import datetime
 
 from pydantic import BaseModel, Field
 
-from ...store.audit import AuditEntry
+from ...model.records import AuditEntry
 
 
 class AuditEntryOut(BaseModel):

@@ -7,9 +7,9 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, Field
 
-from ...accounts.models import ACCOUNT_ID_PATTERN, SafeStr
 from ...events.types import EVENT_TYPES
-from ...store.webhooks import WebhookRecord
+from ...model.accounts import ACCOUNT_ID_PATTERN, SafeStr
+from ...model.records import WebhookRecord
 from .common import StrictModel, one_of_pattern
 
 # What ``events.types.is_valid_pattern`` admits (the check, with the clearer message): a

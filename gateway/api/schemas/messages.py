@@ -10,9 +10,8 @@ import orjson
 from pydantic import BaseModel, ConfigDict, Field, StrictBool
 
 from ...errors import InvalidInput
-from ...mail.structure import MessagePage, Summary
-from ...protocols.mime_build import Address, Attachment, Draft, parse_address
-from ...protocols.mime_parse import Address as ParsedAddress
+from ...imap.structure import MessagePage, Summary
+from ...model.messages import Address, Attachment, Draft, ParsedAddress, parse_address
 from ..params import MAILBOX_ID_MAX, MESSAGE_ID_MAX, PAGE_MAX
 from .common import StrictModel
 from .mime import AddressOut, ParsedFields

@@ -7,7 +7,8 @@ from typing import Any, Self
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from ...protocols.mime_parse import Address, AttachmentInfo, ParsedMessage
+from ...model.messages import AttachmentInfo, ParsedMessage
+from ...model.messages import ParsedAddress as Address
 
 
 class AddressOut(BaseModel):

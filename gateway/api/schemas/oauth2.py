@@ -7,8 +7,8 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, model_validator
 
-from ...accounts.models import ACCOUNT_ID_PATTERN, HostName, SafeSecret, SafeStr, Security
-from ...store.oauth2 import OAuth2App
+from ...model.accounts import ACCOUNT_ID_PATTERN, HostName, SafeSecret, SafeStr, Security
+from ...model.records import OAuth2App
 from .common import StrictModel
 
 _URL = Annotated[SafeStr, Field(min_length=8, max_length=2048, json_schema_extra={

@@ -8,9 +8,8 @@ from typing import Annotated, Literal
 import orjson
 from pydantic import BaseModel, ConfigDict, Field, StrictBool
 
-from ...accounts.models import JSON_INTEGER
+from ...model.accounts import JSON_INTEGER
 from ...pop3 import Pop3Entry, RetrievalOutcome, RetrievedItem
-from ...protocols.mime_parse import parse_message, parse_message_with_content
 from .common import StrictModel
 from .mime import AttachmentOut, ParsedFields
 
@@ -119,10 +118,7 @@ def encode_end(outcome: RetrievalOutcome, error: Pop3RetrieveError | None) -> by
 
 
 def parsed_item(item: RetrievedItem, *, headers_only: bool = False) -> Pop3ParsedItem:
-    if headers_only:
-        parsed, contents = parse_message(item.raw, headers_only=True), {}
-    else:
-        parsed, contents = parse_message_with_content(item.raw)
+    parsed, contents = item.parsed(headers_only=headers_only)
     attachments = [
         Pop3AttachmentOut.of(a, content=base64.b64encode(contents.get(a.id, b"")).decode())
         for a in parsed.attachments

@@ -8,11 +8,11 @@ from typing import Annotated, Any, Literal
 import orjson
 from pydantic import BaseModel, ConfigDict, Field, StrictBool
 
-from ...accounts.models import JsonDateTime
+from ...model.accounts import JsonDateTime
+from ...model.messages import Address
+from ...model.records import OutboxJob
 from ...outbox.outgoing import AddressInput, AttachmentInput, OutgoingMessage
 from ...outbox.results import Queued, SendOutcome, refusal_json
-from ...protocols.mime_build import Address
-from ...store.outbox import OutboxJob
 from .common import StrictModel
 
 MAX_RECIPIENTS = 1000

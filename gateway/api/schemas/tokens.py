@@ -7,8 +7,8 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, Field
 
-from ...accounts.models import ACCOUNT_ID_PATTERN, SafeStr
-from ...store.tokens import TokenRecord
+from ...model.accounts import ACCOUNT_ID_PATTERN, SafeStr
+from ...model.records import TokenRecord
 from .common import StrictModel
 
 ScopeName = Literal["read", "write", "send", "admin", "metrics"]

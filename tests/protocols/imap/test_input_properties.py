@@ -11,7 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from gateway.errors import InvalidInput, MailboxNotFound, MessageNotFound
-from gateway.mail.ids import (
+from gateway.imap.ids import (
     MAX_UID,
     decode_cursor,
     decode_mailbox_id,

@@ -10,9 +10,10 @@ import base64
 import binascii
 import codecs
 import re
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.utils import getaddresses, parsedate_to_datetime
+
+from ...model.messages import ParsedAddress
 
 # RFC 2047 section 2: =?charset?encoding?encoded-text?=  (charset may carry an
 # RFC 2231 section 5 language suffix: utf-8*en).
@@ -22,10 +23,7 @@ _CRLF = re.compile(r"[\r\n]+")
 _MSG_ID = re.compile(r"<[^<>\s]*>")
 
 
-@dataclass(frozen=True, slots=True)
-class Address:
-    name: str | None
-    address: str
+Address = ParsedAddress  # an address as read from a header
 
 
 def fix_8bit(value: str) -> str:

@@ -19,7 +19,7 @@ from aiosmtplib.errors import (
     SMTPTimeoutError,
 )
 
-from ..errors import (
+from ...errors import (
     GatewayError,
     RecipientRefusal,
     UpstreamAuthFailed,
@@ -28,7 +28,7 @@ from ..errors import (
     UpstreamTransient,
     UpstreamUnavailable,
 )
-from .smtp_replies import Category, classify, describe
+from .replies import Category, classify, describe
 
 RecipientResult = RecipientRefusal  # a recipient's reply, as the SMTP session reports it
 

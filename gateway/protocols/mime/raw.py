@@ -9,8 +9,8 @@ from email import policy
 from email.parser import BytesHeaderParser
 from email.utils import format_datetime, getaddresses
 
-from ..errors import InvalidInput, PayloadTooLarge
-from .mime_build import MSG_ID_PATTERN, domain_of, new_message_id
+from ...errors import InvalidInput, PayloadTooLarge
+from .build import MSG_ID_PATTERN, domain_of, new_message_id
 
 _LINE_END = re.compile(rb"\r\n|\r|\n")
 _FIELD = re.compile(rb"[!-9;-~]+:")  # RFC 5322 §3.6.8 field name, then the colon

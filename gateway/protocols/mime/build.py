@@ -18,29 +18,25 @@ from __future__ import annotations
 import re
 import secrets
 import time
-from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email import policy
 from email.message import EmailMessage
 from email.utils import format_datetime
 
-from ..errors import InvalidInput, PayloadTooLarge
-from . import mime_encode as enc
+from ...errors import InvalidInput, PayloadTooLarge
+from ...model.messages import (
+    DOMAIN_PATTERN as _DOMAIN_ONLY,
+)
+from ...model.messages import (
+    Address,
+    Attachment,
+    BuiltMessage,
+    Draft,
+    check_header_value,
+)
+from . import encode as enc
 
 # RFC 5322 §3.2.3 atext, §3.4.1 addr-spec; RFC 5321 §4.5.3.1 length limits.
-_ATEXT = r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]"
-_LOCAL = rf"(?:{_ATEXT}+(?:\.{_ATEXT}+)*|\"(?:[^\"\\\x00-\x1f\x7f]|\\[\x20-\x7e])*\")"
-_LABEL = r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
-_DOMAIN = rf"(?:{_LABEL}(?:\.{_LABEL})*|\[[0-9A-Fa-f:.]+\]|\[IPv6:[0-9A-Fa-f:.]+\])"
-_ADDR_SPEC = re.compile(rf"^({_LOCAL})@({_DOMAIN})$")
-_DOMAIN_ONLY = re.compile(_DOMAIN)
-_NAME_ADDR = re.compile(r"^\s*(.*?)\s*<([^<>]*)>\s*$", re.S)
-_CONTROL = re.compile(r"[\x00-\x08\x0a-\x1f\x7f]")  # every C0 control but TAB, and DEL
-# Not text in a header: C0 controls but TAB, DEL, C1 controls and unpaired surrogates.
-# Each of CR, LF, VT, FF, FS, GS, RS and NEL (U+0085) ends a line for some parser (Python's
-# str.splitlines among them). U+2028/U+2029 are text: being non-ASCII they always go out
-# inside RFC 2047 encoded-words (or RFC 2231 parameters), never as a line break.
-_NOT_TEXT = re.compile(r"[\x00-\x08\x0a-\x1f\x7f-\x9f\ud800-\udfff]")
 _SURROGATE = re.compile(r"[\ud800-\udfff]")
 # RFC 5322 §2.2 / §3.6.8: a field name is printable US-ASCII except the colon.
 # (Patterns are used with fullmatch: "$" would also match before a final "\n".)
@@ -60,121 +56,7 @@ RESERVED_HEADERS = frozenset({
 MAX_RECIPIENTS = 1000
 
 
-@dataclass(frozen=True)
-class Address:
-    """A mailbox: an addr-spec and an optional display name."""
-
-    address: str
-    name: str | None = None
-
-
-@dataclass(frozen=True)
-class Attachment:
-    filename: str | None
-    content_type: str
-    content: bytes
-    content_id: str | None = None
-    inline: bool = False
-
-
-@dataclass
-class Draft:
-    """What a client asked to send, already decoded (attachments are bytes)."""
-
-    sender: Address
-    to: list[Address] = field(default_factory=list)
-    cc: list[Address] = field(default_factory=list)
-    bcc: list[Address] = field(default_factory=list)
-    reply_to: list[Address] = field(default_factory=list)
-    subject: str = ""
-    text: str | None = None
-    html: str | None = None
-    attachments: list[Attachment] = field(default_factory=list)
-    headers: dict[str, str] = field(default_factory=dict)
-    in_reply_to: str | None = None  # the parent's Message-ID header value
-    references: list[str] = field(default_factory=list)  # the parent's References, in order
-    message_id: str | None = None
-    date: datetime | None = None
-
-
-@dataclass(frozen=True)
-class BuiltMessage:
-    """A message ready for SMTP: CRLF line endings, its Message-ID and its envelope."""
-
-    raw: bytes
-    message_id: str
-    mail_from: str
-    rcpt_to: list[str]
-
-
 # -- addresses ---------------------------------------------------------------------------------
-
-
-def parse_address(value: str | Address, *, where: str = "address") -> Address:
-    """Validate ``a@b``, ``Name <a@b>`` or an :class:`Address`; raise InvalidInput if bad.
-
-    The domain is turned into its IDNA (punycode) form; a non-ASCII local part would need
-    SMTPUTF8 (RFC 6531), which the gateway does not use, so it is refused.
-    """
-    if isinstance(value, Address):
-        name, addr = value.name, value.address
-    else:
-        if not isinstance(value, str):
-            raise InvalidInput(f"{where}: not an address")
-        known = _PARSED.get(value)
-        if known is not None:
-            return known
-        match = _NAME_ADDR.match(value)
-        if match:
-            name, addr = match.group(1).strip().strip('"') or None, match.group(2)
-        else:
-            name, addr = None, value
-    if name is not None:
-        check_header_value(name, where=f"{where}.name")
-        if len(name) > 256:
-            raise InvalidInput(f"{where}.name: longer than 256 characters")
-    parsed = Address(address=validate_addr_spec(addr, where=where), name=name or None)
-    if isinstance(value, str):
-        if len(_PARSED) >= _PARSED_MAX:
-            _PARSED.clear()
-        _PARSED[value] = parsed
-    return parsed
-
-
-# Valid addresses already parsed (a pure function of the string): senders and frequent
-# recipients come back with every message. Bounded; errors are never kept.
-_PARSED: dict[str, Address] = {}
-_PARSED_MAX = 4096
-
-
-def validate_addr_spec(addr: str, *, where: str = "address") -> str:
-    """The addr-spec itself (``local@domain``), IDNA-encoding the domain."""
-    if not isinstance(addr, str) or _CONTROL.search(addr) or "\t" in addr:
-        raise InvalidInput(f"{where}: control characters (CR, LF, ...) are not allowed")
-    addr = addr.strip()
-    if "@" not in addr:
-        raise InvalidInput(f"{where}: not an email address (no @)")
-    local, domain = addr.rsplit("@", 1)
-    if not domain.isascii():
-        try:
-            domain = domain.encode("idna").decode("ascii")
-        except UnicodeError:
-            raise InvalidInput(f"{where}: not a valid domain") from None
-    addr = f"{local}@{domain}"
-    if not local.isascii():
-        raise InvalidInput(f"{where}: non-ASCII local parts (SMTPUTF8) are not supported")
-    if not _ADDR_SPEC.match(addr) or len(local) > 64 or len(addr) > 254:
-        raise InvalidInput(f"{where}: not a valid email address")
-    return addr
-
-
-def check_header_value(value: str, *, where: str) -> str:
-    """Refuse what is not text in anything that becomes a header (header injection): CR, LF
-    and the other C0 and C1 controls (NEL among them) but TAB, and unpaired surrogates."""
-    if not isinstance(value, str) or _NOT_TEXT.search(value):
-        raise InvalidInput(f"{where}: control characters (CR, LF, NEL, ...) and unpaired "
-                           "surrogates are not allowed")
-    return value
 
 
 def new_message_id(domain: str) -> str:

@@ -16,13 +16,8 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from ..protocols.mime_parse import (
-    AttachmentInfo,
-    ParsedMessage,
-    decode_bytes,
-    make_preview,
-    parse_message,
-)
+from ..model.messages import AttachmentInfo, ParsedMessage
+from ..protocols.mime.parse import decode_bytes, make_preview, parse_message
 from .decoders import decoder_for
 from .structure import BodyPlan, PartInfo
 

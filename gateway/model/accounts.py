@@ -18,7 +18,7 @@ from pydantic import (
 )
 
 from ..errors import InvalidInput
-from ..protocols.mime_build import validate_addr_spec
+from .messages import validate_addr_spec
 
 _CONTROL_CHARS = r"\x00-\x1f\x7f"
 _CONTROL = re.compile(f"[{_CONTROL_CHARS}]")

@@ -11,7 +11,7 @@ non-multipart message is part ``"1"``; the children of a multipart are ``"1"``,
 ``message/rfc822`` is a leaf and is not descended into. So an IMAP client can fetch
 the same part with ``BODY.PEEK[<id>]``. Servers split malformed messages their own
 way, so a message read over IMAP takes its parts from the server's BODYSTRUCTURE
-instead (``gateway.mail.bodies``); this parse serves POP3 items and header blocks.
+instead (``gateway.imap.bodies``); this parse serves POP3 items and header blocks.
 """
 
 from __future__ import annotations
@@ -19,15 +19,14 @@ from __future__ import annotations
 import html as html_lib
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass, field
-from datetime import datetime
 from email import message_from_bytes
 from email.message import Message
 from email.parser import BytesHeaderParser
 from email.policy import compat32
 
-from ..errors import AttachmentNotFound
-from .mime_headers import (
+from ...errors import AttachmentNotFound
+from ...model.messages import AttachmentInfo, ParsedMessage
+from .headers import (
     Address,
     decode_bytes,
     decode_header,
@@ -49,36 +48,6 @@ _WS = re.compile(r"\s+")
 _TAGS = re.compile(r"<(script|style)\b.*?</\1\s*>|<[^>]*>", re.S | re.I)
 _HEADER_END = re.compile(rb"\r?\n\r?\n")
 _CRLF = compat32.clone(linesep="\r\n")
-
-
-@dataclass(slots=True)
-class AttachmentInfo:
-    id: str
-    filename: str | None
-    content_type: str
-    size: int
-    content_id: str | None
-    inline: bool
-
-
-@dataclass(slots=True)
-class ParsedMessage:
-    message_id: str | None = None
-    subject: str | None = None
-    from_: list[Address] = field(default_factory=list)
-    to: list[Address] = field(default_factory=list)
-    cc: list[Address] = field(default_factory=list)
-    bcc: list[Address] = field(default_factory=list)
-    reply_to: list[Address] = field(default_factory=list)
-    date: datetime | None = None
-    in_reply_to: str | None = None
-    references: list[str] = field(default_factory=list)
-    headers: list[tuple[str, str]] = field(default_factory=list)
-    text: str | None = None
-    html: str | None = None
-    attachments: list[AttachmentInfo] = field(default_factory=list)
-    has_attachments: bool = False
-    preview: str | None = None
 
 
 # -- header decoding ---------------------------------------------------------------

@@ -6,11 +6,11 @@ import asyncio
 import contextlib
 from collections.abc import AsyncIterator
 
+from ..accounts.manager import ConnState, ProtocolManager
 from ..backoff import backoff_delay
 from ..errors import AccountBusy, GatewayError, InvalidInput, UpstreamUnavailable
 from ..protocols.pop3 import Pop3Client
 from ..protocols.tls import client_ssl_context
-from .manager import ConnState, ProtocolManager
 
 LOGIN_ATTEMPTS = 4  # logins answered "-ERR [SYS/TEMP]" before the error is the answer
 

@@ -25,8 +25,9 @@ from ..errors import (
     MailboxNotFound,
     MessageNotFound,
 )
+from ..model.messages import Draft, ParsedMessage
 from ..protocols.imap import ImapSession
-from ..protocols.mime_parse import ParsedMessage
+from ..protocols.mime.build import build_message
 from ..settings import Settings
 from . import mailboxes as mb
 from . import messages as msgs
@@ -317,6 +318,12 @@ class MailService:
         raise InvalidInput("unknown action")
 
     # -- appending -----------------------------------------------------------------------------
+
+    async def append_draft(self, account_id: str, mailbox_id: str, draft: Draft,
+                           flags: list[str]) -> str | None:
+        """Build a message from a draft and APPEND it (see :meth:`append`)."""
+        raw = build_message(draft, max_bytes=self._settings.max_request_bytes).raw
+        return await self.append(account_id, mailbox_id, raw, flags)
 
     async def append(self, account_id: str, mailbox_id: str, raw: bytes,
                      flags: list[str]) -> str | None:

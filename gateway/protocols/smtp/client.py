@@ -30,13 +30,13 @@ from aiosmtplib.errors import (
     SMTPTimeoutError,
 )
 
-from ..errors import (
+from ...errors import (
     GatewayError,
     PayloadTooLarge,
     UpstreamAuthFailed,
     UpstreamUnavailable,
 )
-from .sasl import (
+from ..sasl import (
     MechanismChoice,
     abort_response,
     auth_failure,
@@ -44,15 +44,15 @@ from .sasl import (
     encoded_initial_response,
     parse_challenge,
 )
-from .smtp_errors import (
+from .errors import (
     RecipientResult,
     RecipientsRefused,
     is_retryable,
     reply_error,
     translate,
 )
-from .smtp_pipeline import ReplyReader
-from .smtp_replies import classify, describe
+from .pipeline import ReplyReader
+from .replies import classify, describe
 
 __all__ = ["RecipientResult", "RecipientsRefused", "SendResult", "SmtpSession", "SmtpTarget",
            "is_retryable", "reply_error", "translate"]

@@ -5,10 +5,11 @@ from __future__ import annotations
 from typing import Any
 
 from ..errors import InvalidInput, MessageNotFound
+from ..model.messages import ParsedMessage
 from ..protocols.imap import ImapRejected, ImapSession
 from ..protocols.imap.encoding import flag_atom, parse_sequence_set, sequence_set
-from ..protocols.mime_parse import ParsedMessage, parse_message
-from ..protocols.mime_raw import eight_bit_header_line, message_fault
+from ..protocols.mime.parse import parse_message
+from ..protocols.mime.raw import eight_bit_header_line, message_fault
 from .bodies import fetch_batches, parsed_from_parts
 from .cache import SummaryCache
 from .ids import MessageRef, encode_message_id

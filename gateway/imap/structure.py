@@ -15,7 +15,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from ..protocols.mime_parse import Address, decode_bytes, decode_header
+from ..model.messages import ParsedAddress as Address
+from ..protocols.mime.parse import decode_bytes, decode_header
 from .ids import MessageRef, encode_mailbox_id
 
 __all__ = ["BodyPlan", "MessagePage", "PartInfo", "Summary", "find_part", "iso", "leaf_parts",

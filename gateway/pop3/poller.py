@@ -13,7 +13,7 @@ from ..events.bus import EventBus
 from ..events.types import ACCOUNT_CONNECTED, ACCOUNT_ERROR, POP3_NEW
 from ..settings import Settings
 from ..store.sync_state import SyncStateRepo
-from .changes import diff_uidls
+from ..sync.changes import diff_uidls
 
 log = logging.getLogger(__name__)
 
