@@ -20,13 +20,14 @@ from imapclient.exceptions import ProtocolError
 from imapclient.response_parser import _convert_ENVELOPE, parse_response
 from imapclient.response_types import BodyData
 
+from . import gmail
 from .encoding import decode_mailbox, parse_sequence_set
 from .tokens import parse_pieces
 from .wire import Piece, Untagged
 
 __all__ = [
-    "ListEntry", "parse_fetch", "parse_list", "parse_status", "parse_esearch", "parse_search",
-    "parse_capabilities", "response_code",
+    "ListEntry", "parse_fetch", "parse_fetch_numbered", "parse_list", "parse_status",
+    "parse_esearch", "parse_search", "parse_capabilities", "response_code",
 ]
 
 
@@ -79,24 +80,45 @@ def parse_fetch(responses: Iterable[Untagged]) -> dict[int, dict[bytes, Any]]:
     Values as imapclient gives them: ``FLAGS`` a tuple of bytes, ``ENVELOPE`` an
     ``Envelope``, ``BODYSTRUCTURE`` a ``BodyData``, ``BODY[...]`` bytes, ... The
     tokens come from ``tokens.parse_pieces`` (fast); imapclient converts the values.
+    Gmail's items (``gmail``): ``X-GM-LABELS`` a tuple of str, ``X-GM-THRID`` and
+    ``X-GM-MSGID`` an int (None when not a 64-bit unsigned number).
     """
     fetches = [r for r in responses if r.kind == b"FETCH"]
     quick = _uid_flags_only(fetches)
     return quick if quick is not None else _parse_fetch_tokens(fetches)
 
 
+def parse_fetch_numbered(responses: Iterable[Untagged]) -> dict[int, dict[bytes, Any]]:
+    """FETCH responses keyed by message sequence number, with or without a UID (a FETCH by
+    numbers that did not ask for UID, an unsolicited flag change); values as ``parse_fetch``."""
+    out: dict[int, dict[bytes, Any]] = {}
+    for data in _fetch_items([r for r in responses if r.kind == b"FETCH"]):
+        out.setdefault(data[b"SEQ"], {}).update(data)
+    return out
+
+
 def _parse_fetch_tokens(fetches: list[Untagged]) -> dict[int, dict[bytes, Any]]:
     """The general path of ``parse_fetch``: the tokenizer, then imapclient's converters."""
+    out: dict[int, dict[bytes, Any]] = {}
+    for data in _fetch_items(fetches):
+        uid = data.get(b"UID")
+        if isinstance(uid, int):
+            out.setdefault(uid, {}).update(data)
+    return out
+
+
+def _fetch_items(fetches: list[Untagged]) -> list[dict[bytes, Any]]:
+    """Each FETCH response's items (and ``SEQ``, its number), converted."""
     if all(len(r.pieces) == 1 and type(r.pieces[0]) is bytes for r in fetches):
         # No literals: all responses in one tokenizer pass, then cut into triples.
         flat = parse_pieces([b" ".join(r.pieces[0] for r in fetches)])  # type: ignore[misc]
         parsed = [flat[i:i + 3] for i in range(0, len(flat), 3)]
     else:
         parsed = [parse_pieces(r.pieces) for r in fetches]
-    out: dict[int, dict[bytes, Any]] = {}
+    out: list[dict[bytes, Any]] = []
     for values in parsed:
-        if (len(values) < 3 or not isinstance(values[1], bytes) or values[1].upper() != b"FETCH"
-                or not isinstance(values[2], tuple)
+        if (len(values) < 3 or not isinstance(values[0], int) or not isinstance(values[1], bytes)
+                or values[1].upper() != b"FETCH" or not isinstance(values[2], tuple)
                 or len(values[2]) % 2):
             raise ProtocolError("malformed FETCH response (not name/value pairs)")
         items = values[2]
@@ -110,10 +132,12 @@ def _parse_fetch_tokens(fetches: list[Untagged]) -> dict[int, dict[bytes, Any]]:
                 value = BodyData.create(value)
             elif key == b"INTERNALDATE":
                 value = _internaldate(value)
+            elif key == b"X-GM-LABELS":
+                value = gmail.labels(value)
+            elif key in (b"X-GM-THRID", b"X-GM-MSGID"):
+                value = gmail.gmail_id(value)
             data[key] = value
-        uid = data.get(b"UID")
-        if isinstance(uid, int):
-            out.setdefault(uid, {}).update(data)
+        out.append(data)
     return out
 
 

@@ -11,6 +11,7 @@ from typing import Any
 from ...errors import InvalidInput, MailboxNotFound
 from .connection import ImapConnection, ImapRejected, SelectedMailbox
 from .encoding import Arg, Literal, astring, flag_list, mailbox_arg
+from .gmail import label_list
 from .parsing import (
     ListEntry,
     parse_esearch,
@@ -194,6 +195,19 @@ class ImapSession(ImapConnection):
             raise
         parsed = self._parsed(parse_fetch, result.untagged)
         return {uid: data.get(b"FLAGS", ()) for uid, data in parsed.items()}
+
+    async def uid_store_labels(self, uids: bytes, action: bytes, labels: list[str]
+                               ) -> dict[int, tuple[str, ...]]:
+        """Gmail (X-GM-EXT-1): UID STORE ``+X-GM-LABELS``/``-X-GM-LABELS``/``X-GM-LABELS``
+        -> the labels after, per UID (Gmail answers with each message's X-GM-LABELS)."""
+        try:
+            result = await self._run(b"UID", b"STORE", uids, action, label_list(labels))
+        except ImapRejected as exc:
+            if exc.refuses_input:
+                raise _refused("labels", "Gmail refuses one of these labels", exc) from None
+            raise
+        parsed = self._parsed(parse_fetch, result.untagged)
+        return {uid: data.get(b"X-GM-LABELS", ()) for uid, data in parsed.items()}
 
     async def uid_copy(self, uids: bytes, mailbox: str) -> list[str] | None:
         """UID COPY; the COPYUID response code (RFC 4315) when the server sends one."""

@@ -23,11 +23,13 @@ from .wire import Piece
 # carry a section in brackets, which can hold spaces and parentheses:
 # BODY[HEADER.FIELDS (A B)]<0>. Any other "[" is an atom-char like the rest (a keyword such
 # as "a[b" is legal, RFC 3501 section 9: one message carrying it must not make its mailbox
-# unreadable); "]" is not.
+# unreadable). "]" is no atom-char but an ASTRING-CHAR: Gmail's X-GM-LABELS are astrings
+# (a label "[Work]/x" may come unquoted), so "]" may follow the first character of a token,
+# as imapclient's lexer allows; a token cannot start with it.
 _TOKEN = re.compile(
     rb'[ \t]*(?:(\()|(\))|"((?:[^"\\]|\\.)*)"'
     rb"|(\{\d+\+?\}\Z)"
-    rb"|((?i:BODY|BINARY(?:\.SIZE)?)\[[^\]]*\][^ \t()\"{\[\]]*|[^ \t()\"{\]]+)"
+    rb"|((?i:BODY|BINARY(?:\.SIZE)?)\[[^\]]*\][^ \t()\"{\[\]]*|[^ \t()\"{\]][^ \t()\"{]*)"
     rb"|(\S))",  # anything else is an error, never silently skipped
     re.S,
 )
