@@ -229,3 +229,46 @@ oauth2_states = sa.Table(
     sa.Column("used_at", UTCDateTime, nullable=True),
     sa.Index("ix_oauth2_states_expires", "expires_at"),
 )
+
+# The change feed (issue #14): one row per account, its log, and the feed's snapshot of
+# every mailbox. A state string names (epoch, seq); a new epoch invalidates older states.
+change_feeds = sa.Table(
+    "change_feeds",
+    metadata,
+    sa.Column("account_id", sa.String(64), primary_key=True),
+    sa.Column("epoch", sa.String(32), nullable=False),  # random; new when the feed restarts
+    sa.Column("seq", sa.BigInteger, nullable=False),  # the last sequence number handed out
+    sa.Column("min_seq", sa.BigInteger, nullable=False),  # entries up to it are trimmed
+    sa.Column("created_at", UTCDateTime, nullable=False),
+    sa.Column("updated_at", UTCDateTime, nullable=False),
+)
+
+change_log = sa.Table(
+    "change_log",
+    metadata,
+    sa.Column("account_id", sa.String(64), primary_key=True),
+    sa.Column("seq", sa.BigInteger, primary_key=True),
+    sa.Column("kind", sa.String(8), nullable=False),  # mailbox | message
+    sa.Column("op", sa.String(10), nullable=False),  # created | updated | destroyed
+    sa.Column("mailbox", sa.String(1024), nullable=False),  # the mailbox's path
+    sa.Column("uidvalidity", sa.BigInteger, nullable=True),  # messages: the id's parts
+    sa.Column("uid", sa.BigInteger, nullable=True),
+    sa.Column("at", UTCDateTime, nullable=False),
+    sa.Index("ix_change_log_mailbox", "account_id", "mailbox", "seq"),
+)
+
+change_mailboxes = sa.Table(
+    "change_mailboxes",
+    metadata,
+    # What the log has recorded of a mailbox so far (kept apart from the watchers'
+    # mailbox_state: the feed and the events advance independently).
+    sa.Column("account_id", sa.String(64), primary_key=True),
+    sa.Column("mailbox", sa.String(1024), primary_key=True),
+    sa.Column("uidvalidity", sa.BigInteger, nullable=True),  # null: no snapshot yet
+    sa.Column("uidnext", sa.BigInteger, nullable=True),
+    sa.Column("highestmodseq", sa.BigInteger, nullable=True),
+    sa.Column("uids", sa.JSON, nullable=True),  # uid -> flags, compact (see sync_state)
+    sa.Column("info", sa.JSON, nullable=True),  # what a mailbox listing shows of it
+    sa.Column("since_seq", sa.BigInteger, nullable=False),  # the feed's seq when first seen
+    sa.Column("updated_at", UTCDateTime, nullable=False),
+)
