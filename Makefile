@@ -1,5 +1,5 @@
 # Two commands: `make run` (demo mail server + gateway) and `make test` (the whole suite).
-.PHONY: run test lint openapi bootstrap fuzz lock
+.PHONY: run test lint openapi clients bootstrap fuzz lock
 
 bootstrap:
 	bash scripts/bootstrap.sh
@@ -20,6 +20,11 @@ lock:
 
 openapi: bootstrap
 	.venv/bin/python -m gateway openapi > openapi/openapi.json
+
+# The API clients in clients/ (Python, TypeScript), generated again from openapi/openapi.json
+# by pinned generators: `make openapi clients` after an API change (the tests check both).
+clients: bootstrap
+	bash scripts/clients.sh generate
 
 # Contract fuzzing: Schemathesis over the whole OpenAPI document against a real gateway and
 # mail stack, every phase (`make test` runs a bounded part: tests/test_contract_fuzz.py).

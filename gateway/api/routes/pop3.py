@@ -108,7 +108,9 @@ async def get_pop3_message(account: AccountDep, uidl: UidlPath,
 @router.get("/messages/{uidl}/raw", response_class=Response, status_code=200,
             dependencies=requires("read"), responses={
                 **problem_responses(403, 404, *_UPSTREAM),
-                200: {"content": {"message/rfc822": {}}, "description": "the message source"}})
+                200: {"content": {"message/rfc822": {"schema": {"type": "string",
+                                                             "format": "binary"}}},
+                      "description": "the message source"}})
 async def get_pop3_raw(account: AccountDep, uidl: UidlPath, services: ServicesDep) -> Response:
     _entry, raw = await _pop3(services).get_raw(account.id, uidl)
     return Response(raw, media_type="message/rfc822")
