@@ -123,6 +123,7 @@ events = sa.Table(
     sa.Column("account_id", sa.String(64), nullable=True, index=True),
     sa.Column("data", sa.JSON, nullable=False),
     sa.Column("created_at", UTCDateTime, nullable=False, index=True),
+    sa.Column("state", sa.String(200), nullable=True),  # the account's change-feed state
 )
 
 webhooks = sa.Table(

@@ -1,5 +1,6 @@
-"""The change feed (issue #14): a per-account change log, its epoch and sequence, and the
-feed's own snapshot of every mailbox (what the log has recorded so far).
+"""The change feed (issue #14): a per-account change log, its epoch and sequence, the
+feed's own snapshot of every mailbox (what the log has recorded so far), and the account's
+state on each stored event.
 
 Revision ID: 0004_change_feed
 Revises: 0003
@@ -52,9 +53,12 @@ def upgrade() -> None:
         sa.Column("since_seq", sa.BigInteger, nullable=False),
         sa.Column("updated_at", TIMESTAMP, nullable=False),
     )
+    op.add_column("events", sa.Column("state", sa.String(200), nullable=True))
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("events") as batch:
+        batch.drop_column("state")
     op.drop_table("change_mailboxes")
     op.drop_table("change_log")
     op.drop_table("change_feeds")
