@@ -31,6 +31,7 @@ to HTTP statuses (problem+json). Each class carries a stable machine ``code``.
     │       └── SendQuotaExceeded         send_quota_exceeded
     ├── OAuth2StateRefused                oauth2_state_invalid (forged callback)
     │   └── OAuth2StateGone               oauth2_state_used / oauth2_state_expired
+    ├── CannotCalculateChanges            cannot_calculate_changes (the client lists again)
     ├── SchemaNotCurrent                  schema_not_current (at start: run `mailgate migrate`)
     └── UpstreamError                     upstream_error (the server answered an error)
         ├── UpstreamRejected              <protocol>_rejected / smtp_rejected
@@ -154,6 +155,15 @@ class OAuth2StateGone(OAuth2StateRefused):
 
     code = "oauth2_state_used"
     title = "Authorization request no longer usable"
+
+
+class CannotCalculateChanges(GatewayError):
+    """A change-feed state the gateway cannot compute changes from (too old, UIDVALIDITY
+    changed, from before a reset, or not one it issued): the client lists again (RFC 8620
+    section 5.2, ``cannotCalculateChanges``)."""
+
+    code = "cannot_calculate_changes"
+    title = "Cannot calculate changes from that state"
 
 
 class TokenNotFound(NotFound):
