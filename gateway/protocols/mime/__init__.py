@@ -1,0 +1,1 @@
+"""MIME: building, parsing and reading messages (pure, no I/O)."""
