@@ -1,0 +1,1 @@
+"""Threads: which conversation each message belongs to, for servers that do not say."""
