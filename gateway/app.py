@@ -18,6 +18,7 @@ from .api.ratelimit import RateLimiter
 from .api.routes import (
     accounts,
     audit,
+    console,
     events,
     health,
     mailboxes,
@@ -66,6 +67,9 @@ def create_app(settings: Settings | None = None, *,
         version=__version__,
         description=DESCRIPTION,
         lifespan=lifespan,
+        # Swagger UI from the gateway's own files (works offline); no ReDoc (it needs a CDN).
+        docs_url=None,
+        redoc_url=None,
         license_info={"name": "GPL-3.0-or-later",
                       "identifier": "GPL-3.0-or-later"},
         openapi_tags=[{"name": tag} for tag in (
@@ -83,6 +87,7 @@ def create_app(settings: Settings | None = None, *,
     for module in (messages, send, mailboxes, health, accounts, tokens, events, webhooks, pop3,
                    outbox, audit, oauth2):
         app.include_router(module.router)
+    console.install(app)  # /ui (the web console) and /docs, from the package's files
     app.state.metrics = metrics = Metrics(services.accounts)
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_request_bytes)
     # Outside the body limit: a caller without a valid token learns nothing else.

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Response
+from typing import Annotated
+
+from fastapi import APIRouter, Path, Response
 
 from ..deps import PrincipalDep, ServicesDep, requires
 from ..errors import problem_responses
@@ -16,6 +18,8 @@ from ..schemas.events import (
     WebhookList,
     WebhookOut,
 )
+
+DeliveryId = Annotated[str, Path(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_-]+$")]
 
 router = APIRouter(prefix="/v1/webhooks", tags=["events"],
                    route_class=GatewayRoute)
@@ -62,3 +66,15 @@ async def list_deliveries(
     rows, next_cursor = await services.webhooks.deliveries(
         webhook_id, principal.accounts, limit=limit, cursor=cursor)
     return DeliveryList(items=[DeliveryOut.of(r) for r in rows], next_cursor=next_cursor)
+
+
+@router.post("/{webhook_id}/deliveries/{delivery_id}/retry", response_model=DeliveryOut,
+             status_code=200, dependencies=requires("admin"),
+             responses=problem_responses(403, 404, 409))
+async def retry_delivery(webhook_id: str, delivery_id: DeliveryId, services: ServicesDep,
+                         principal: PrincipalDep) -> DeliveryOut:
+    """Attempt a failed or waiting delivery again now: one more attempt, then the usual
+    backoff while the delivery is within the retry window. 409 when it was delivered or is
+    being attempted at this moment."""
+    return DeliveryOut.of(await services.webhooks.retry(webhook_id, delivery_id,
+                                                        principal.accounts))
