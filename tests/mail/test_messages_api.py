@@ -9,6 +9,7 @@ from datetime import UTC, datetime, timedelta
 
 import httpx
 
+from gateway.imap.listing import ListQuery
 from tests.mail.conftest import latin1_with_attachment, make_message
 from tests.mailstack import MailStack
 
@@ -291,7 +292,7 @@ async def test_service_helpers_for_other_components(client, account, mailstack) 
     mailstack.seed_maildir(account["email"], [make_message(
         "parent", message_id="<p@example.test>", extra="References: <a@x> <b@x>\r\n")])
     page = await mail.list_messages(account["id"], "INBOX",
-                                    __import__("gateway.imap.listing").mail.listing.ListQuery(),
+                                    ListQuery(),
                                     limit=5)
     mid = page.items[0][0].id
     assert await mail.thread_headers(account["id"], mid) == ("<p@example.test>",

@@ -26,6 +26,8 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from ..routing import GatewayRoute
+
 STATIC = Path(__file__).resolve().parent.parent / "console" / "static"
 SWAGGER = "/ui/vendor/swagger-ui"
 
@@ -48,8 +50,10 @@ _INLINE_SCRIPT = re.compile(r"<script>(.*?)</script>", re.DOTALL)
 
 def install(app: FastAPI) -> None:
     """Serve ``/ui`` and ``/docs`` (create the app with ``docs_url=None, redoc_url=None``)."""
-    app.add_api_route("/ui", _to_console, methods=["GET"], include_in_schema=False)
-    app.add_api_route("/docs", _swagger_ui, methods=["GET"], include_in_schema=False)
+    app.router.add_api_route("/ui", _to_console, methods=["GET"], include_in_schema=False,
+                             route_class_override=GatewayRoute)
+    app.router.add_api_route("/docs", _swagger_ui, methods=["GET"], include_in_schema=False,
+                             route_class_override=GatewayRoute)
     headers = {**_SECURITY_HEADERS, "Content-Security-Policy": CONSOLE_CSP}
     app.mount("/ui", WithHeaders(StaticFiles(directory=STATIC, html=True), headers),
               name="console")
