@@ -28,10 +28,12 @@ __all__ = ["SECTIONS_PER_FETCH", "decode_part", "fetch_batches", "parsed_from_pa
 SECTIONS_PER_FETCH = 100
 
 
-def fetch_batches(plan: BodyPlan) -> Iterator[bytes]:
-    """FETCH item lists for the message's header and every part ``plan`` shows."""
+def fetch_batches(plan: BodyPlan, *, labels: bool = False) -> Iterator[bytes]:
+    """FETCH item lists for the message's header and every part ``plan`` shows; the first
+    also asks for the flags (and with ``labels``, Gmail's X-GM-LABELS)."""
     sections = [b"BODY.PEEK[%s]" % p.number.encode() for p in plan.parts()]
-    first = [b"UID", b"FLAGS", b"BODY.PEEK[HEADER]"] + sections[:SECTIONS_PER_FETCH]
+    changing = [b"UID", b"FLAGS", b"X-GM-LABELS"] if labels else [b"UID", b"FLAGS"]
+    first = [*changing, b"BODY.PEEK[HEADER]"] + sections[:SECTIONS_PER_FETCH]
     yield b"(" + b" ".join(first) + b")"
     for start in range(SECTIONS_PER_FETCH, len(sections), SECTIONS_PER_FETCH):
         yield b"(UID " + b" ".join(sections[start:start + SECTIONS_PER_FETCH]) + b")"

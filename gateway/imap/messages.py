@@ -6,7 +6,7 @@ from typing import Any
 
 from ..errors import InvalidInput, MessageNotFound
 from ..model.messages import ParsedMessage
-from ..protocols.imap import ImapRejected, ImapSession
+from ..protocols.imap import ImapRejected, ImapSession, gmail
 from ..protocols.imap.encoding import flag_atom, parse_sequence_set, sequence_set
 from ..protocols.mime.parse import parse_message
 from ..protocols.mime.raw import eight_bit_header_line, message_fault
@@ -14,7 +14,7 @@ from .bodies import fetch_batches, parsed_from_parts
 from .cache import SummaryCache
 from .ids import MessageRef, encode_message_id
 from .listing import _flags
-from .structure import Summary, plan_body
+from .structure import GmailFacts, Summary, flag_items, labels_of, plan_body
 
 
 async def select_for(session: ImapSession, ref: MessageRef) -> None:
@@ -66,40 +66,54 @@ async def get_message(session: ImapSession, ref: MessageRef, cache: SummaryCache
     the part number its download fetches. A message's content never changes under its
     (UIDVALIDITY, UID): small ones are kept parsed in ``cache``, and a repeated read
     fetches only the current FLAGS.
+
+    On Gmail (X-GM-EXT-1) the message's labels come with its flags, and ``meta["gmail"]``
+    holds them with the summary's thread and message ids (``GmailFacts``).
     """
     key = (scope, ref.mailbox, ref.uidvalidity, ref.uid)
+    on_gmail = session.has(gmail.CAPABILITY)
     hit = cache.get(key)
     if hit is not None:
-        data = await fetch_one(session, ref, b"(UID FLAGS)")
-        return hit["parsed"], {"flags": _flags(data), "size": hit["size"]}
+        data = await fetch_one(session, ref, flag_items(on_gmail))
+        return hit["parsed"], _meta(data, hit["size"], summary, on_gmail)
     structure = summary.structure
     if structure is None:  # a server without BODYSTRUCTURE: Python's parse of the source
-        return await _parsed_whole(session, ref, cache, key)
+        return await _parsed_whole(session, ref, cache, key, summary, on_gmail)
     plan = plan_body(structure)
     contents: dict[str, bytes] = {}
-    flags: list[str] = []
-    for index, items in enumerate(fetch_batches(plan)):
+    first: dict[bytes, Any] = {}
+    for index, items in enumerate(fetch_batches(plan, labels=on_gmail)):
         data = await fetch_one(session, ref, items)
         if index == 0:
-            flags = _flags(data)
+            first = data
         contents.update({k[5:-1].decode(): v for k, v in data.items()
                          if k.startswith(b"BODY[") and isinstance(v, bytes)})
     parsed = parsed_from_parts(contents.get("HEADER", b""), plan, contents)
     size = summary.size
     if size <= PARSED_CACHE_MAX_BYTES:
         cache.put(key, {"parsed": parsed, "size": size})
-    return parsed, {"flags": flags, "size": size}
+    return parsed, _meta(first, size, summary, on_gmail)
+
+
+def _meta(data: dict[bytes, Any], size: int, summary: Summary, on_gmail: bool
+          ) -> dict[str, Any]:
+    meta: dict[str, Any] = {"flags": _flags(data), "size": size}
+    if on_gmail:
+        meta["gmail"] = GmailFacts.of(summary, labels_of(data))
+    return meta
 
 
 async def _parsed_whole(session: ImapSession, ref: MessageRef, cache: SummaryCache,
-                        key: tuple) -> tuple[ParsedMessage, dict]:
-    data = await fetch_one(session, ref, b"(UID FLAGS RFC822.SIZE BODY.PEEK[])")
+                        key: tuple, summary: Summary, on_gmail: bool
+                        ) -> tuple[ParsedMessage, dict]:
+    items = b"(UID FLAGS RFC822.SIZE BODY.PEEK[]" + (b" X-GM-LABELS)" if on_gmail else b")")
+    data = await fetch_one(session, ref, items)
     raw = data.get(b"BODY[]") or b""
     parsed = parse_message(raw)
     size = data.get(b"RFC822.SIZE") or len(raw)
     if len(raw) <= PARSED_CACHE_MAX_BYTES:
         cache.put(key, {"parsed": parsed, "size": size})
-    return parsed, {"flags": _flags(data), "size": size}
+    return parsed, _meta(data, size, summary, on_gmail)
 
 
 async def header_fields(session: ImapSession, ref: MessageRef) -> ParsedMessage:
@@ -134,6 +148,29 @@ async def store_flags(session: ImapSession, refs: list[MessageRef], *, add: list
             await session.uid_store(uids, b"-FLAGS", remove)
     data = await session.uid_fetch(uids, b"(UID FLAGS)")
     return {uid: _flags(d) for uid, d in data.items()}
+
+
+async def store_labels(session: ImapSession, ref: MessageRef, *, add: list[str],
+                       remove: list[str], set_: list[str] | None) -> tuple[str, ...] | None:
+    """Change a message's Gmail labels (UID STORE X-GM-LABELS); the labels after, or None
+    when the message is gone. Off Gmail (no X-GM-EXT-1) this is a 422."""
+    if not session.has(gmail.CAPABILITY):
+        raise InvalidInput("labels: Gmail's labels exist on Gmail only (this server does not "
+                           "offer X-GM-EXT-1)", code="gmail_labels_unsupported")
+    for names in (add, remove, set_ or []):
+        gmail.label_list(names)  # refuse what cannot be sent before changing anything
+    await select_for(session, ref)
+    uid = str(ref.uid).encode()
+    after: dict[int, tuple[str, ...]] = {}
+    steps = [(b"X-GM-LABELS", [n for n in dict.fromkeys(set_ + add) if n not in remove])
+             ] if set_ is not None else [(b"+X-GM-LABELS", add), (b"-X-GM-LABELS", remove)]
+    for action, names in steps:
+        if names or action == b"X-GM-LABELS":
+            after = await session.uid_store_labels(uid, action, names)
+    if ref.uid in after:
+        return after[ref.uid]
+    data = await session.uid_fetch(uid, b"(UID X-GM-LABELS)")
+    return labels_of(data[ref.uid]) if ref.uid in data else None
 
 
 async def existing(session: ImapSession, refs: list[MessageRef]) -> set[int]:

@@ -26,7 +26,7 @@ from ..errors import (
     MessageNotFound,
 )
 from ..model.messages import Draft, ParsedMessage
-from ..protocols.imap import ImapSession
+from ..protocols.imap import ImapSession, gmail
 from ..protocols.mime.build import build_message
 from ..settings import Settings
 from . import mailboxes as mb
@@ -142,8 +142,10 @@ class MailService:
         hit = self.cache.get(key)
         if hit is not None:
             return hit
-        data = await pool.run(lambda s: msgs.fetch_one(s, ref, summary_items(s.has("PREVIEW"))),
-                              ref.mailbox)
+        data = await pool.run(
+            lambda s: msgs.fetch_one(s, ref, summary_items(s.has("PREVIEW"),
+                                                           s.has(gmail.CAPABILITY))),
+            ref.mailbox)
         summary = summary_from_fetch(data, ref)
         self.cache.put(key, summary)
         return summary
@@ -209,6 +211,24 @@ class MailService:
         if ref.uid not in result:
             raise MessageNotFound("no such message (deleted or moved)")
         return result[ref.uid]
+
+    async def update_labels(self, account_id: str, message_id: str, *, add: list[str],
+                            remove: list[str], set_: list[str] | None) -> tuple[str, ...]:
+        """Gmail only: change a message's labels (X-GM-LABELS); its labels after."""
+        ref = decode_message_id(message_id)
+        pool = await self.pool(account_id)
+        after = await pool.run(
+            lambda s: msgs.store_labels(s, ref, add=add, remove=remove, set_=set_), ref.mailbox)
+        if after is None:
+            raise MessageNotFound("no such message (deleted or moved)")
+        return after
+
+    async def files_sent_mail(self, account_id: str) -> bool:
+        """Whether the account's mail server files sent mail itself: Gmail (X-GM-EXT-1)
+        puts what its SMTP server sends in "[Gmail]/Sent Mail", so a copy would be a
+        second one."""
+        pool = await self.pool(account_id)
+        return await pool.run(lambda s: _has(s, gmail.CAPABILITY))
 
     async def add_flags(self, account_id: str, message_id: str, flags: list[str]) -> list[str]:
         return await self.update_flags(account_id, message_id, add=flags, remove=[], set_=None)
@@ -341,3 +361,7 @@ class MailService:
         if path is None:
             raise MailboxNotFound(f"this account has no {special_use} mailbox")
         return await self.append(account_id, encode_mailbox_id(path), raw, flags)
+
+
+async def _has(session: ImapSession, capability: str) -> bool:
+    return session.has(capability)

@@ -16,19 +16,30 @@ from datetime import UTC, datetime
 from typing import Any
 
 from ..model.messages import ParsedAddress as Address
+from ..protocols.imap import gmail
 from ..protocols.mime.parse import decode_bytes, decode_header
 from .ids import MessageRef, encode_mailbox_id
 
-__all__ = ["BodyPlan", "MessagePage", "PartInfo", "Summary", "find_part", "iso", "leaf_parts",
-           "plan_body", "summary_from_fetch", "summary_items", "walk_leaves"]
+__all__ = ["BodyPlan", "GmailFacts", "MessagePage", "PartInfo", "Summary", "find_part",
+           "flag_items", "iso", "labels_of", "leaf_parts", "plan_body", "summary_from_fetch",
+           "summary_items", "walk_leaves"]
 
 SUMMARY_ITEMS = b"(UID FLAGS ENVELOPE BODYSTRUCTURE RFC822.SIZE INTERNALDATE)"
 # RFC 8970: the server computes a short text preview (Dovecot, Cyrus); cached like the rest.
 SUMMARY_ITEMS_PREVIEW = b"(UID FLAGS ENVELOPE BODYSTRUCTURE RFC822.SIZE INTERNALDATE PREVIEW)"
+# Gmail (X-GM-EXT-1): its thread and message ids (cached: they never change) and its labels
+# (not cached: they change like flags, and travel with them).
+_GMAIL_ITEMS = b" " + gmail.FETCH_IDS + b" " + gmail.FETCH_LABELS + b")"
 
 
-def summary_items(has_preview: bool) -> bytes:
-    return SUMMARY_ITEMS_PREVIEW if has_preview else SUMMARY_ITEMS
+def summary_items(has_preview: bool, on_gmail: bool = False) -> bytes:
+    items = SUMMARY_ITEMS_PREVIEW if has_preview else SUMMARY_ITEMS
+    return items[:-1] + _GMAIL_ITEMS if on_gmail else items
+
+
+def flag_items(on_gmail: bool) -> bytes:
+    """What changes on a message: its flags, and on Gmail its labels."""
+    return b"(UID FLAGS " + gmail.FETCH_LABELS + b")" if on_gmail else b"(UID FLAGS)"
 
 
 def iso(value: datetime | None) -> str | None:
@@ -65,6 +76,9 @@ class Summary:
     has_attachments: bool
     preview: str | None
     structure: Any  # the parsed BODYSTRUCTURE (None: the server sent none)
+    # Gmail's X-GM-THRID and X-GM-MSGID (None elsewhere).
+    gmail_thread_id: int | None = None
+    gmail_message_id: int | None = None
     # The API serializer's memo: the item's JSON without its flags (it never changes).
     rendered: bytes | None = None
 
@@ -73,12 +87,37 @@ class Summary:
 class MessagePage:
     """A page of a listing: each message's summary and current flags, newest first.
 
-    (Pairs, not an object per item: a listing of 500 is on the hot path.)
+    (Pairs, not an object per item: a listing of 500 is on the hot path.) On Gmail,
+    ``labels`` holds each message's current X-GM-LABELS by UID; elsewhere it is None.
     """
 
     items: list[tuple[Summary, list[str]]]
     next_cursor: str | None
     total: int | None
+    labels: dict[int, tuple[str, ...]] | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class GmailFacts:
+    """What Gmail (X-GM-EXT-1) says of a message: its labels now, its thread and its id."""
+
+    labels: tuple[str, ...]
+    thread_id: int | None
+    message_id: int | None
+
+    @classmethod
+    def of(cls, summary: Summary, labels: tuple[str, ...]) -> GmailFacts:
+        return cls(labels, summary.gmail_thread_id, summary.gmail_message_id)
+
+    @staticmethod
+    def hex(value: int | None) -> str | None:
+        """An id as the Gmail API and web interface write it (hexadecimal)."""
+        return None if value is None else gmail.hex_id(value)
+
+
+def labels_of(data: dict[bytes, Any]) -> tuple[str, ...]:
+    """A FETCH response's Gmail labels (none when it has no X-GM-LABELS)."""
+    return data.get(b"X-GM-LABELS", ())
 
 
 def _addresses(items: Any) -> list[Address]:
@@ -112,6 +151,8 @@ def summary_from_fetch(data: dict[bytes, Any], ref: MessageRef) -> Summary:
         has_attachments=structure is not None and bool(plan_body(structure).attachments),
         preview=_preview(data.get(b"PREVIEW")),
         structure=structure,
+        gmail_thread_id=data.get(b"X-GM-THRID"),
+        gmail_message_id=data.get(b"X-GM-MSGID"),
     )
 
 

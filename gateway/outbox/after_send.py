@@ -1,5 +1,9 @@
 """What follows an accepted send: the copy in Sent, ``\\Answered`` on the original, the event.
 
+No copy goes to Sent on Gmail: its IMAP server says ``X-GM-EXT-1``, and Gmail files the
+mail its SMTP server sends in "[Gmail]/Sent Mail" itself (``saved_to_sent`` is true, with
+no ``sent_id``).
+
 None of it can fail the send: the message is already on its way. Failures are logged
 and reported back (``saved_to_sent: false`` with ``sent_error``; the outbox history).
 """
@@ -47,7 +51,11 @@ class AfterSend:
         if save_to_sent and mail is not None:
             try:
                 async with asyncio.timeout(self._timeout):
-                    sent_id = await mail.append_special(account_id, "\\Sent", raw, ["\\Seen"])
+                    # Gmail (X-GM-EXT-1) files what it sends in its Sent Mail itself: a copy
+                    # would be a second one. Keyed on the capability, not on host names.
+                    if not await mail.files_sent_mail(account_id):
+                        sent_id = await mail.append_special(account_id, "\\Sent", raw,
+                                                            ["\\Seen"])
                 saved = True
             except (GatewayError, OSError, TimeoutError) as exc:
                 saved, sent_error = False, _text(exc)

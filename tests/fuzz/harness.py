@@ -239,6 +239,7 @@ _STATEFUL_422 = (
     "POST /v1/accounts/{account}/mailboxes/{mailbox}/messages",  # a message or a draft
     "POST /v1/accounts/{account}/mailboxes",  # the server's naming rules
     "PATCH /v1/accounts/{account}/mailboxes/{mailbox}",  # the server's naming rules
+    "PATCH /v1/accounts/{account}/messages/{message}/labels",  # Gmail only (X-GM-EXT-1)
     "POST /v1/webhooks",  # the host's addresses
     "POST /v1/oauth2/apps",  # the endpoints' addresses, as for webhooks
 )

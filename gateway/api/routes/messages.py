@@ -28,10 +28,13 @@ from ..schemas.messages import (
     DraftIn,
     FlagsOut,
     FlagsUpdate,
+    LabelChanges,
+    LabelsOut,
     MailboxTarget,
     MessageIdOut,
     MessageList,
     MessageOut,
+    gmail_info_json,
     message_list_json,
 )
 
@@ -41,6 +44,11 @@ router = APIRouter(prefix="/v1/accounts/{account}", tags=["messages"],
 _UPSTREAM = (502, 503, 504)
 FILTER_MAX = 1000  # characters of one search filter
 SearchFilter = Annotated[str | None, Query(max_length=FILTER_MAX)]
+GmailSearch = Annotated[str | None, Query(
+    max_length=FILTER_MAX, pattern=r"^[^\x00-\x1f\x7f]*$", description=(
+        "Gmail only (X-GM-EXT-1): a search in Gmail's own syntax (X-GM-RAW), e.g. "
+        "'has:attachment in:unread' or 'from:ann newer_than:7d'; combined with the other "
+        "filters. Elsewhere a 422 x_gm_raw_unsupported."))]
 
 
 def _inlined(schema: dict, components: frozenset[str] = frozenset({"AddressOut"})) -> dict:
@@ -80,9 +88,10 @@ async def list_messages(
     from_: Annotated[str | None, Query(alias="from", max_length=FILTER_MAX)] = None,
     to: SearchFilter = None, subject: SearchFilter = None, text: SearchFilter = None,
     since: date | None = None, before: date | None = None,
+    x_gm_raw: GmailSearch = None,
     limit: PageLimit = 50, cursor: PageCursor = None,
 ) -> Response:
-    query = ListQuery(unseen, flagged, from_, to, subject, text, since, before)
+    query = ListQuery(unseen, flagged, from_, to, subject, text, since, before, x_gm_raw)
     acct = await account_of(request, account)  # a plain call: see deps.account_of
     page = await services_of(request).mail.list_messages(acct.id, mailbox, query, limit=limit,
                                                          cursor=cursor)
@@ -133,16 +142,19 @@ async def batch(account: AccountDep, body: BatchRequest, services: ServicesDep) 
 class MessageJsonMemo:
     """The JSON of a message read, kept while the mail layer keeps that message parsed.
 
-    A message's content never changes under its id, only its flags do; the mail layer
-    caches small messages parsed and hands out the same object on every read. Serialising
-    the same ``MessageOut`` again each time (a dozen models) cost about a sixth of a
-    cached read, so the JSON is kept in two halves around ``"flags":[...]``, and a read
-    joins them with the current flags. An entry is used only while the mail layer still
-    returns the very object it was made from; entries are bounded in total bytes.
+    A message's content never changes under its id, only its flags (and on Gmail its
+    labels) do; the mail layer caches small messages parsed and hands out the same object
+    on every read. Serialising the same ``MessageOut`` again each time (a dozen models) cost
+    about a sixth of a cached read, so the JSON is kept in two halves around
+    ``"flags":[...]``, the second ending before ``gmail``'s value (the last field), and a
+    read joins them with the current flags and Gmail data. An entry is used only while the
+    mail layer still returns the very object it was made from; entries are bounded in
+    total bytes.
     """
 
     _SENTINEL = "\x00"
     _MARK = b'"flags":["\\u0000"]'
+    _NO_GMAIL = b"null}"  # MessageOut's last field is gmail
 
     def __init__(self, max_bytes: int = 16 * 1024 * 1024, max_entry: int = 512 * 1024) -> None:
         self.max_bytes, self.max_entry = max_bytes, max_entry
@@ -153,15 +165,20 @@ class MessageJsonMemo:
                meta: dict[str, Any]) -> bytes:
         key = (account_id, message)
         hit = self._data.get(key)
+        facts = meta.get("gmail")
+        gmail = (self._NO_GMAIL if facts is None
+                 else orjson.dumps(gmail_info_json(facts)) + b"}")
         if hit is not None and hit[0] is parsed:
             self._data.move_to_end(key)
-            return hit[1] + orjson.dumps(meta["flags"]) + hit[2]
+            return hit[1] + orjson.dumps(meta["flags"]) + hit[2] + gmail
         full = MessageOut.from_parsed(parsed, id=message, uid=ref.uid, mailbox=meta["mailbox"],
                                       flags=[self._SENTINEL], size=meta["size"],
                                       preview=parsed.preview).model_dump_json(by_alias=True).encode()
         head, mark, tail = full.partition(self._MARK)
-        if not mark:  # cannot happen: the sentinel flag serialises as the mark
-            raise AssertionError("flags mark missing from MessageOut JSON")
+        if not mark or not tail.endswith(b'"gmail":' + self._NO_GMAIL):
+            # cannot happen: the sentinel flag serialises as the mark, gmail comes last
+            raise AssertionError("flags mark or gmail missing from MessageOut JSON")
+        tail = tail[:-len(self._NO_GMAIL)]
         head += b'"flags":'
         if len(head) + len(tail) <= self.max_entry:
             if hit is not None:
@@ -172,7 +189,7 @@ class MessageJsonMemo:
             while self._size > self.max_bytes:
                 _, (_, h, t) = self._data.popitem(last=False)
                 self._size -= len(h) + len(t)
-        return head + orjson.dumps(meta["flags"]) + tail
+        return head + orjson.dumps(meta["flags"]) + tail + gmail
 
 
 _message_json = MessageJsonMemo()
@@ -223,6 +240,18 @@ async def update_flags(account: AccountDep, message: MessageId, body: FlagsUpdat
     flags = await services.mail.update_flags(account.id, message, add=changes.add,
                                              remove=changes.remove, set_=changes.set)
     return FlagsOut(id=message, flags=flags)
+
+
+@router.patch("/messages/{message}/labels", response_model=LabelsOut, status_code=200,
+              dependencies=requires("write"),
+              responses=problem_responses(403, 404, *_UPSTREAM),
+              description="Gmail only (X-GM-EXT-1): change the message's Gmail labels "
+                          "(UID STORE X-GM-LABELS); elsewhere a 422 gmail_labels_unsupported.")
+async def update_labels(account: AccountDep, message: MessageId, body: LabelChanges,
+                        services: ServicesDep) -> LabelsOut:
+    labels = await services.mail.update_labels(account.id, message, add=body.add,
+                                               remove=body.remove, set_=body.set)
+    return LabelsOut(id=message, labels=list(labels))
 
 
 @router.post("/messages/{message}/move", response_model=MessageIdOut, status_code=200,

@@ -10,7 +10,7 @@ import orjson
 from pydantic import BaseModel, ConfigDict, Field, StrictBool
 
 from ...errors import InvalidInput
-from ...imap.structure import MessagePage, Summary
+from ...imap.structure import GmailFacts, MessagePage, Summary
 from ...model.messages import Address, Attachment, Draft, ParsedAddress, parse_address
 from ..params import MAILBOX_ID_MAX, MESSAGE_ID_MAX, PAGE_MAX
 from .common import StrictModel
@@ -26,6 +26,40 @@ FLAG_REGEX = (r"(?:\\(?:" + "|".join("".join(f"[{c.upper()}{c.lower()}]" for c i
 Flag = Annotated[str, Field(min_length=1, max_length=51,
                             json_schema_extra={"pattern": f"^{FLAG_REGEX}$"},
                             examples=["\\Seen", "\\Flagged", "$Forwarded"])]
+
+
+class GmailInfo(BaseModel):
+    """Gmail's own data on a message, from its IMAP extensions (X-GM-EXT-1). Present on
+    accounts whose IMAP server offers X-GM-EXT-1 (Gmail, Google Workspace); null elsewhere."""
+
+    labels: list[str] = Field(description=(
+        "X-GM-LABELS: the message's Gmail labels now. System labels start with a backslash "
+        "(\\Inbox, \\Important, \\Sent, \\Starred, \\Draft); user labels are their names "
+        "(nested ones with '/'). Gmail may leave out the label of the mailbox being read; "
+        "'[Gmail]/All Mail' shows them all."),
+        examples=[["\\Inbox", "\\Important", "Muy Importante"]])
+    thread_id: str | None = Field(description=(
+        "X-GM-THRID: Gmail's thread id, a 64-bit number in decimal (a string: JavaScript "
+        "numbers cannot hold every 64-bit value)"), examples=["1266894439832287888"])
+    message_id: str | None = Field(description=(
+        "X-GM-MSGID: Gmail's id of the message, the same in every mailbox and label, "
+        "in decimal"), examples=["1278455344230334865"])
+    thread_id_hex: str | None = Field(description=(
+        "thread_id as the Gmail API and web interface write it (hexadecimal)"),
+        examples=["1194fb1d8f2d6390"])
+    message_id_hex: str | None = Field(description="message_id in hexadecimal (Gmail API)",
+                                       examples=["11bdfc5cae0c8191"])
+
+
+def gmail_info_json(facts: GmailFacts | None) -> dict | None:
+    """A ``GmailInfo`` as a dict for orjson (None off Gmail)."""
+    if facts is None:
+        return None
+    thread, message = facts.thread_id, facts.message_id
+    return {"labels": list(facts.labels),
+            "thread_id": None if thread is None else str(thread),
+            "message_id": None if message is None else str(message),
+            "thread_id_hex": facts.hex(thread), "message_id_hex": facts.hex(message)}
 
 
 class MessageSummary(BaseModel):
@@ -44,6 +78,7 @@ class MessageSummary(BaseModel):
     flags: list[str]
     has_attachments: bool
     preview: str | None = None
+    gmail: GmailInfo | None = Field(default=None, description="Gmail only (X-GM-EXT-1)")
 
 
 class MessageList(BaseModel):
@@ -62,8 +97,12 @@ def _address_json(address: ParsedAddress) -> dict[str, str | None]:
     return {"name": address.name, "address": address.address}
 
 
-def message_summary_json(summary: Summary, flags: list[str]) -> bytes:
-    """One ``MessageSummary`` as JSON."""
+_NO_GMAIL = b',"gmail":null}'
+
+
+def message_summary_json(summary: Summary, flags: list[str],
+                         labels: tuple[str, ...] | None = None) -> bytes:
+    """One ``MessageSummary`` as JSON; ``labels`` (Gmail's, on Gmail) make its ``gmail``."""
     head = summary.rendered
     if head is None:
         head = summary.rendered = orjson.dumps({
@@ -75,12 +114,21 @@ def message_summary_json(summary: Summary, flags: list[str]) -> bytes:
             "date": summary.date, "size": summary.size,
             "has_attachments": summary.has_attachments, "preview": summary.preview,
         })[:-1] + b',"flags":'
-    return head + orjson.dumps(flags) + b"}"
+    if labels is None:
+        return head + orjson.dumps(flags) + _NO_GMAIL
+    facts = GmailFacts.of(summary, labels)
+    return head + orjson.dumps(flags) + b',"gmail":' + orjson.dumps(gmail_info_json(facts)) + b"}"
 
 
 def message_list_json(page: MessagePage) -> bytes:
     """A ``MessageList`` as JSON."""
-    items = b",".join([message_summary_json(summary, flags) for summary, flags in page.items])
+    labels = page.labels
+    if labels is None:
+        items = b",".join([message_summary_json(summary, flags)
+                           for summary, flags in page.items])
+    else:
+        items = b",".join([message_summary_json(summary, flags, labels.get(summary.uid, ()))
+                           for summary, flags in page.items])
     rest = orjson.dumps({"next_cursor": page.next_cursor, "total": page.total})
     return b'{"items":[' + items + b"]," + rest[1:]
 
@@ -94,6 +142,27 @@ class MessageOut(ParsedFields):
     flags: list[str]
     size: int
     preview: str | None = None
+    gmail: GmailInfo | None = Field(default=None, description="Gmail only (X-GM-EXT-1)")
+
+
+# A Gmail label as the API takes it: printable, no control characters (the IMAP layer
+# checks the same, and its length in modified UTF-7).
+Label = Annotated[str, Field(min_length=1, max_length=1000, pattern=r"^[^\x00-\x1f\x7f-\x9f]+$",
+                             examples=["\\Starred", "Receipts/2024"])]
+
+
+class LabelChanges(StrictModel):
+    """Gmail only (X-GM-EXT-1): labels to add and remove, or the whole set."""
+
+    add: list[Label] = Field(default_factory=list, max_length=100)
+    remove: list[Label] = Field(default_factory=list, max_length=100)
+    set: list[Label] | None = Field(default=None, max_length=100,
+                                    description="Replace all labels (then add/remove apply)")
+
+
+class LabelsOut(BaseModel):
+    id: str
+    labels: list[str]
 
 
 class FlagChanges(StrictModel):

@@ -100,7 +100,9 @@ class SendResult(BaseModel):
     queue_id: str | None = Field(description="null: sync sends do not go through the outbox")
     smtp_response: str
     saved_to_sent: bool | None = Field(
-        default=None, description="null: not requested; false: the copy failed (see sent_error)")
+        default=None, description="null: not requested; false: the copy failed (see sent_error). "
+        "On Gmail (its IMAP server offers X-GM-EXT-1) Gmail files sent mail in its Sent Mail "
+        "itself, so the gateway appends no copy: true")
     sent_error: str | None = None
 
 

@@ -16,6 +16,7 @@ from .parsing import (
     ListEntry,
     parse_esearch,
     parse_fetch,
+    parse_fetch_numbered,
     parse_list,
     parse_search,
     parse_status,
@@ -199,7 +200,9 @@ class ImapSession(ImapConnection):
     async def uid_store_labels(self, uids: bytes, action: bytes, labels: list[str]
                                ) -> dict[int, tuple[str, ...]]:
         """Gmail (X-GM-EXT-1): UID STORE ``+X-GM-LABELS``/``-X-GM-LABELS``/``X-GM-LABELS``
-        -> the labels after, per UID (Gmail answers with each message's X-GM-LABELS)."""
+        -> the labels after, per UID: Gmail answers with each message's X-GM-LABELS. An
+        answer without UID (Google's documented answer to STORE has none) counts for the
+        one message of a one-UID store when it is the only one with labels."""
         try:
             result = await self._run(b"UID", b"STORE", uids, action, label_list(labels))
         except ImapRejected as exc:
@@ -207,7 +210,14 @@ class ImapSession(ImapConnection):
                 raise _refused("labels", "Gmail refuses one of these labels", exc) from None
             raise
         parsed = self._parsed(parse_fetch, result.untagged)
-        return {uid: data.get(b"X-GM-LABELS", ()) for uid, data in parsed.items()}
+        after = {uid: data[b"X-GM-LABELS"] for uid, data in parsed.items()
+                 if b"X-GM-LABELS" in data}
+        if not after and uids.isdigit():
+            numbered = [d for d in self._parsed(parse_fetch_numbered, result.untagged).values()
+                        if b"X-GM-LABELS" in d]
+            if len(numbered) == 1:
+                after = {int(uids): numbered[0][b"X-GM-LABELS"]}
+        return after
 
     async def uid_copy(self, uids: bytes, mailbox: str) -> list[str] | None:
         """UID COPY; the COPYUID response code (RFC 4315) when the server sends one."""
