@@ -22,11 +22,15 @@ from .errors import problem_responses
 
 class GatewayRoute(APIRoute):
     """An ``APIRoute`` that answers an undeclared query parameter with 422 (documented on
-    every route, since every route may now give it)."""
+    every route, since every route may now give it), and whose operationId is its name."""
 
     def __init__(self, path: str, endpoint: Callable[..., Any], **kwargs: Any) -> None:
         kwargs["responses"] = {422: problem_responses(auth=False)[422],
                                **(kwargs.get("responses") or {})}
+        # The endpoint's name (`send_raw`, unique in the app): the method names of the
+        # generated clients (clients/).
+        kwargs["operation_id"] = (kwargs.get("operation_id") or kwargs.get("name")
+                                  or endpoint.__name__)
         super().__init__(path, endpoint, **kwargs)
 
     def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:

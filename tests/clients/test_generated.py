@@ -30,7 +30,7 @@ def test_clients_are_generated_from_the_current_document(client_tools: None) -> 
 
 
 def test_operation_ids_are_the_route_names() -> None:
-    """The clients' method names: the routes' function names (gateway.app.operation_id),
+    """The clients' method names: the routes' function names (api/routing.GatewayRoute),
     one per operation."""
     ids = [op["operationId"] for _m, _p, op in _operations()]
     assert len(ids) == len(set(ids)), "two routes of one name: rename one"

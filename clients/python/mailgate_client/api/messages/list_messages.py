@@ -24,7 +24,6 @@ def _get_kwargs(
     text: None | str | Unset = UNSET,
     since: datetime.date | None | Unset = UNSET,
     before: datetime.date | None | Unset = UNSET,
-    x_gm_raw: None | str | Unset = UNSET,
     limit: int | Unset = 50,
     cursor: None | str | Unset = UNSET,
 ) -> dict[str, Any]:
@@ -90,13 +89,6 @@ def _get_kwargs(
     else:
         json_before = before
     params["before"] = json_before
-
-    json_x_gm_raw: None | str | Unset
-    if isinstance(x_gm_raw, Unset):
-        json_x_gm_raw = UNSET
-    else:
-        json_x_gm_raw = x_gm_raw
-    params["x_gm_raw"] = json_x_gm_raw
 
     params["limit"] = limit
 
@@ -197,7 +189,6 @@ def sync_detailed(
     text: None | str | Unset = UNSET,
     since: datetime.date | None | Unset = UNSET,
     before: datetime.date | None | Unset = UNSET,
-    x_gm_raw: None | str | Unset = UNSET,
     limit: int | Unset = 50,
     cursor: None | str | Unset = UNSET,
 ) -> Response[MessageList | Problem]:
@@ -214,9 +205,6 @@ def sync_detailed(
         text (None | str | Unset):
         since (datetime.date | None | Unset):
         before (datetime.date | None | Unset):
-        x_gm_raw (None | str | Unset): Gmail only (X-GM-EXT-1): a search in Gmail's own syntax
-            (X-GM-RAW), e.g. 'has:attachment in:unread' or 'from:ann newer_than:7d'; combined with the
-            other filters. Elsewhere a 422 x_gm_raw_unsupported.
         limit (int | Unset): Items per page Default: 50.
         cursor (None | str | Unset): `next_cursor` of the previous page
 
@@ -239,7 +227,6 @@ def sync_detailed(
         text=text,
         since=since,
         before=before,
-        x_gm_raw=x_gm_raw,
         limit=limit,
         cursor=cursor,
     )
@@ -264,7 +251,6 @@ def sync(
     text: None | str | Unset = UNSET,
     since: datetime.date | None | Unset = UNSET,
     before: datetime.date | None | Unset = UNSET,
-    x_gm_raw: None | str | Unset = UNSET,
     limit: int | Unset = 50,
     cursor: None | str | Unset = UNSET,
 ) -> MessageList | Problem | None:
@@ -281,9 +267,6 @@ def sync(
         text (None | str | Unset):
         since (datetime.date | None | Unset):
         before (datetime.date | None | Unset):
-        x_gm_raw (None | str | Unset): Gmail only (X-GM-EXT-1): a search in Gmail's own syntax
-            (X-GM-RAW), e.g. 'has:attachment in:unread' or 'from:ann newer_than:7d'; combined with the
-            other filters. Elsewhere a 422 x_gm_raw_unsupported.
         limit (int | Unset): Items per page Default: 50.
         cursor (None | str | Unset): `next_cursor` of the previous page
 
@@ -307,7 +290,6 @@ def sync(
         text=text,
         since=since,
         before=before,
-        x_gm_raw=x_gm_raw,
         limit=limit,
         cursor=cursor,
     ).parsed
@@ -326,7 +308,6 @@ async def asyncio_detailed(
     text: None | str | Unset = UNSET,
     since: datetime.date | None | Unset = UNSET,
     before: datetime.date | None | Unset = UNSET,
-    x_gm_raw: None | str | Unset = UNSET,
     limit: int | Unset = 50,
     cursor: None | str | Unset = UNSET,
 ) -> Response[MessageList | Problem]:
@@ -343,9 +324,6 @@ async def asyncio_detailed(
         text (None | str | Unset):
         since (datetime.date | None | Unset):
         before (datetime.date | None | Unset):
-        x_gm_raw (None | str | Unset): Gmail only (X-GM-EXT-1): a search in Gmail's own syntax
-            (X-GM-RAW), e.g. 'has:attachment in:unread' or 'from:ann newer_than:7d'; combined with the
-            other filters. Elsewhere a 422 x_gm_raw_unsupported.
         limit (int | Unset): Items per page Default: 50.
         cursor (None | str | Unset): `next_cursor` of the previous page
 
@@ -368,7 +346,6 @@ async def asyncio_detailed(
         text=text,
         since=since,
         before=before,
-        x_gm_raw=x_gm_raw,
         limit=limit,
         cursor=cursor,
     )
@@ -391,7 +368,6 @@ async def asyncio(
     text: None | str | Unset = UNSET,
     since: datetime.date | None | Unset = UNSET,
     before: datetime.date | None | Unset = UNSET,
-    x_gm_raw: None | str | Unset = UNSET,
     limit: int | Unset = 50,
     cursor: None | str | Unset = UNSET,
 ) -> MessageList | Problem | None:
@@ -408,9 +384,6 @@ async def asyncio(
         text (None | str | Unset):
         since (datetime.date | None | Unset):
         before (datetime.date | None | Unset):
-        x_gm_raw (None | str | Unset): Gmail only (X-GM-EXT-1): a search in Gmail's own syntax
-            (X-GM-RAW), e.g. 'has:attachment in:unread' or 'from:ann newer_than:7d'; combined with the
-            other filters. Elsewhere a 422 x_gm_raw_unsupported.
         limit (int | Unset): Items per page Default: 50.
         cursor (None | str | Unset): `next_cursor` of the previous page
 
@@ -435,7 +408,6 @@ async def asyncio(
             text=text,
             since=since,
             before=before,
-            x_gm_raw=x_gm_raw,
             limit=limit,
             cursor=cursor,
         )
