@@ -616,6 +616,45 @@ export type GenericServers = {
 };
 
 /**
+ * GmailInfo
+ *
+ * Gmail's own data on a message, from its IMAP extensions (X-GM-EXT-1). Present on
+ * accounts whose IMAP server offers X-GM-EXT-1 (Gmail, Google Workspace); null elsewhere.
+ */
+export type GmailInfo = {
+    /**
+     * Labels
+     *
+     * X-GM-LABELS: the message's Gmail labels now. System labels start with a backslash (\Inbox, \Important, \Sent, \Starred, \Draft); user labels are their names (nested ones with '/'). Gmail may leave out the label of the mailbox being read; '[Gmail]/All Mail' shows them all.
+     */
+    labels: Array<string>;
+    /**
+     * Message Id
+     *
+     * X-GM-MSGID: Gmail's id of the message, the same in every mailbox and label, in decimal
+     */
+    message_id: string | null;
+    /**
+     * Message Id Hex
+     *
+     * message_id in hexadecimal (Gmail API)
+     */
+    message_id_hex: string | null;
+    /**
+     * Thread Id
+     *
+     * X-GM-THRID: Gmail's thread id, a 64-bit number in decimal (a string: JavaScript numbers cannot hold every 64-bit value)
+     */
+    thread_id: string | null;
+    /**
+     * Thread Id Hex
+     *
+     * thread_id as the Gmail API and web interface write it (hexadecimal)
+     */
+    thread_id_hex: string | null;
+};
+
+/**
  * HeaderOut
  */
 export type HeaderOut = {
@@ -637,6 +676,42 @@ export type Health = {
      * Status
      */
     status: string;
+};
+
+/**
+ * LabelChanges
+ *
+ * Gmail only (X-GM-EXT-1): labels to add and remove, or the whole set.
+ */
+export type LabelChanges = {
+    /**
+     * Add
+     */
+    add?: Array<string>;
+    /**
+     * Remove
+     */
+    remove?: Array<string>;
+    /**
+     * Set
+     *
+     * Replace all labels (then add/remove apply)
+     */
+    set?: Array<string> | null;
+};
+
+/**
+ * LabelsOut
+ */
+export type LabelsOut = {
+    /**
+     * Id
+     */
+    id: string;
+    /**
+     * Labels
+     */
+    labels: Array<string>;
 };
 
 /**
@@ -823,6 +898,10 @@ export type MessageOut = {
      */
     from?: Array<AddressOut>;
     /**
+     * Gmail only (X-GM-EXT-1)
+     */
+    gmail?: GmailInfo | null;
+    /**
      * Has Attachments
      */
     has_attachments?: boolean;
@@ -908,6 +987,10 @@ export type MessageSummary = {
      * From
      */
     from?: Array<AddressOut>;
+    /**
+     * Gmail only (X-GM-EXT-1)
+     */
+    gmail?: GmailInfo | null;
     /**
      * Has Attachments
      */
@@ -1757,7 +1840,7 @@ export type SendResult = {
     /**
      * Saved To Sent
      *
-     * null: not requested; false: the copy failed (see sent_error)
+     * null: not requested; false: the copy failed (see sent_error). On Gmail (its IMAP server offers X-GM-EXT-1) Gmail files sent mail in its Sent Mail itself, so the gateway appends no copy: true
      */
     saved_to_sent?: boolean | null;
     /**
@@ -2960,6 +3043,12 @@ export type ListMessagesData = {
          */
         before?: string | null;
         /**
+         * X Gm Raw
+         *
+         * Gmail only (X-GM-EXT-1): a search in Gmail's own syntax (X-GM-RAW), e.g. 'has:attachment in:unread' or 'from:ann newer_than:7d'; combined with the other filters. Elsewhere a 422 x_gm_raw_unsupported.
+         */
+        x_gm_raw?: string | null;
+        /**
          * Limit
          *
          * Items per page
@@ -3605,6 +3694,80 @@ export type CopyMessageResponses = {
 };
 
 export type CopyMessageResponse = CopyMessageResponses[keyof CopyMessageResponses];
+
+export type UpdateLabelsData = {
+    body: LabelChanges;
+    path: {
+        /**
+         * Message
+         *
+         * Message id
+         */
+        message: string;
+        /**
+         * Account
+         *
+         * Account id
+         */
+        account: string;
+    };
+    query?: never;
+    url: '/v1/accounts/{account}/messages/{message}/labels';
+};
+
+export type UpdateLabelsErrors = {
+    /**
+     * Bad request: the body cannot be decoded (not UTF-8)
+     */
+    400: Problem;
+    /**
+     * Unauthorized
+     */
+    401: Problem;
+    /**
+     * Forbidden
+     */
+    403: Problem;
+    /**
+     * Not found
+     */
+    404: Problem;
+    /**
+     * Payload too large: the body is over the gateway's limit
+     */
+    413: Problem;
+    /**
+     * Validation error
+     */
+    422: Problem;
+    /**
+     * Too many requests
+     */
+    429: Problem;
+    /**
+     * Bad gateway
+     */
+    502: Problem;
+    /**
+     * Service unavailable
+     */
+    503: Problem;
+    /**
+     * Gateway timeout
+     */
+    504: Problem;
+};
+
+export type UpdateLabelsError = UpdateLabelsErrors[keyof UpdateLabelsErrors];
+
+export type UpdateLabelsResponses = {
+    /**
+     * Successful Response
+     */
+    200: LabelsOut;
+};
+
+export type UpdateLabelsResponse = UpdateLabelsResponses[keyof UpdateLabelsResponses];
 
 export type MoveMessageData = {
     body: MailboxTarget;

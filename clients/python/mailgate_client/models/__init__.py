@@ -31,8 +31,11 @@ from .flag_changes import FlagChanges
 from .flags_out import FlagsOut
 from .flags_update import FlagsUpdate
 from .generic_servers import GenericServers
+from .gmail_info import GmailInfo
 from .header_out import HeaderOut
 from .health import Health
+from .label_changes import LabelChanges
+from .labels_out import LabelsOut
 from .list_outbox_status_type_0 import ListOutboxStatusType0
 from .mail_server_preset import MailServerPreset
 from .mailbox_create import MailboxCreate
@@ -123,8 +126,11 @@ __all__ = (
     "FlagsOut",
     "FlagsUpdate",
     "GenericServers",
+    "GmailInfo",
     "HeaderOut",
     "Health",
+    "LabelChanges",
+    "LabelsOut",
     "ListOutboxStatusType0",
     "MailboxCreate",
     "MailboxList",

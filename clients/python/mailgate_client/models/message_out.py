@@ -12,6 +12,7 @@ from ..types import UNSET, Unset
 if TYPE_CHECKING:
     from ..models.address_out import AddressOut
     from ..models.attachment_out import AttachmentOut
+    from ..models.gmail_info import GmailInfo
     from ..models.header_out import HeaderOut
 
 
@@ -32,6 +33,7 @@ class MessageOut:
         cc (list[AddressOut] | Unset):
         date (datetime.datetime | None | Unset):
         from_ (list[AddressOut] | Unset):
+        gmail (GmailInfo | None | Unset): Gmail only (X-GM-EXT-1)
         has_attachments (bool | Unset):  Default: False.
         headers (list[HeaderOut] | Unset):
         html (None | str | Unset):
@@ -54,6 +56,7 @@ class MessageOut:
     cc: list[AddressOut] | Unset = UNSET
     date: datetime.datetime | None | Unset = UNSET
     from_: list[AddressOut] | Unset = UNSET
+    gmail: GmailInfo | None | Unset = UNSET
     has_attachments: bool | Unset = False
     headers: list[HeaderOut] | Unset = UNSET
     html: None | str | Unset = UNSET
@@ -68,6 +71,8 @@ class MessageOut:
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
+        from ..models.gmail_info import GmailInfo  # noqa: PLC0415
+
         flags = self.flags
 
         id = self.id
@@ -106,6 +111,14 @@ class MessageOut:
             for from_item_data in self.from_:
                 from_item = from_item_data.to_dict()
                 from_.append(from_item)
+
+        gmail: dict[str, Any] | None | Unset
+        if isinstance(self.gmail, Unset):
+            gmail = UNSET
+        elif isinstance(self.gmail, GmailInfo):
+            gmail = self.gmail.to_dict()
+        else:
+            gmail = self.gmail
 
         has_attachments = self.has_attachments
 
@@ -189,6 +202,8 @@ class MessageOut:
             field_dict["date"] = date
         if from_ is not UNSET:
             field_dict["from"] = from_
+        if gmail is not UNSET:
+            field_dict["gmail"] = gmail
         if has_attachments is not UNSET:
             field_dict["has_attachments"] = has_attachments
         if headers is not UNSET:
@@ -218,6 +233,7 @@ class MessageOut:
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         from ..models.address_out import AddressOut  # noqa: PLC0415
         from ..models.attachment_out import AttachmentOut  # noqa: PLC0415
+        from ..models.gmail_info import GmailInfo  # noqa: PLC0415
         from ..models.header_out import HeaderOut  # noqa: PLC0415
 
         d = dict(src_dict)
@@ -274,6 +290,23 @@ class MessageOut:
                 from_item = AddressOut.from_dict(from_item_data)
 
                 from_.append(from_item)
+
+        def _parse_gmail(data: object) -> GmailInfo | None | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            try:
+                if not isinstance(data, dict):
+                    raise TypeError()
+                gmail_type_0 = GmailInfo.from_dict(data)
+
+                return gmail_type_0
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            return cast(GmailInfo | None | Unset, data)
+
+        gmail = _parse_gmail(d.pop("gmail", UNSET))
 
         has_attachments = d.pop("has_attachments", UNSET)
 
@@ -370,6 +403,7 @@ class MessageOut:
             cc=cc,
             date=date,
             from_=from_,
+            gmail=gmail,
             has_attachments=has_attachments,
             headers=headers,
             html=html,

@@ -10,6 +10,7 @@ from ..types import UNSET, Unset
 
 if TYPE_CHECKING:
     from ..models.address_out import AddressOut
+    from ..models.gmail_info import GmailInfo
 
 
 T = TypeVar("T", bound="MessageSummary")
@@ -28,6 +29,7 @@ class MessageSummary:
         cc (list[AddressOut] | Unset):
         date (None | str | Unset): RFC 3339, UTC
         from_ (list[AddressOut] | Unset):
+        gmail (GmailInfo | None | Unset): Gmail only (X-GM-EXT-1)
         message_id (None | str | Unset):
         preview (None | str | Unset):
         subject (None | str | Unset):
@@ -43,6 +45,7 @@ class MessageSummary:
     cc: list[AddressOut] | Unset = UNSET
     date: None | str | Unset = UNSET
     from_: list[AddressOut] | Unset = UNSET
+    gmail: GmailInfo | None | Unset = UNSET
     message_id: None | str | Unset = UNSET
     preview: None | str | Unset = UNSET
     subject: None | str | Unset = UNSET
@@ -50,6 +53,8 @@ class MessageSummary:
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
+        from ..models.gmail_info import GmailInfo  # noqa: PLC0415
+
         flags = self.flags
 
         has_attachments = self.has_attachments
@@ -81,6 +86,14 @@ class MessageSummary:
             for from_item_data in self.from_:
                 from_item = from_item_data.to_dict()
                 from_.append(from_item)
+
+        gmail: dict[str, Any] | None | Unset
+        if isinstance(self.gmail, Unset):
+            gmail = UNSET
+        elif isinstance(self.gmail, GmailInfo):
+            gmail = self.gmail.to_dict()
+        else:
+            gmail = self.gmail
 
         message_id: None | str | Unset
         if isinstance(self.message_id, Unset):
@@ -125,6 +138,8 @@ class MessageSummary:
             field_dict["date"] = date
         if from_ is not UNSET:
             field_dict["from"] = from_
+        if gmail is not UNSET:
+            field_dict["gmail"] = gmail
         if message_id is not UNSET:
             field_dict["message_id"] = message_id
         if preview is not UNSET:
@@ -139,6 +154,7 @@ class MessageSummary:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         from ..models.address_out import AddressOut  # noqa: PLC0415
+        from ..models.gmail_info import GmailInfo  # noqa: PLC0415
 
         d = dict(src_dict)
         flags = cast(list[str], d.pop("flags"))
@@ -179,6 +195,23 @@ class MessageSummary:
                 from_item = AddressOut.from_dict(from_item_data)
 
                 from_.append(from_item)
+
+        def _parse_gmail(data: object) -> GmailInfo | None | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            try:
+                if not isinstance(data, dict):
+                    raise TypeError()
+                gmail_type_0 = GmailInfo.from_dict(data)
+
+                return gmail_type_0
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            return cast(GmailInfo | None | Unset, data)
+
+        gmail = _parse_gmail(d.pop("gmail", UNSET))
 
         def _parse_message_id(data: object) -> None | str | Unset:
             if data is None:
@@ -226,6 +259,7 @@ class MessageSummary:
             cc=cc,
             date=date,
             from_=from_,
+            gmail=gmail,
             message_id=message_id,
             preview=preview,
             subject=subject,

@@ -25,7 +25,9 @@ class SendResult:
         queue_id (None | str): null: sync sends do not go through the outbox
         rejected (list[RejectedRecipient]):
         smtp_response (str):
-        saved_to_sent (bool | None | Unset): null: not requested; false: the copy failed (see sent_error)
+        saved_to_sent (bool | None | Unset): null: not requested; false: the copy failed (see sent_error). On Gmail (its
+            IMAP server offers X-GM-EXT-1) Gmail files sent mail in its Sent Mail itself, so the gateway appends no copy:
+            true
         sent_error (None | str | Unset):
     """
 

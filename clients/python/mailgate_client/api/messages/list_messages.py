@@ -24,6 +24,7 @@ def _get_kwargs(
     text: None | str | Unset = UNSET,
     since: datetime.date | None | Unset = UNSET,
     before: datetime.date | None | Unset = UNSET,
+    x_gm_raw: None | str | Unset = UNSET,
     limit: int | Unset = 50,
     cursor: None | str | Unset = UNSET,
 ) -> dict[str, Any]:
@@ -89,6 +90,13 @@ def _get_kwargs(
     else:
         json_before = before
     params["before"] = json_before
+
+    json_x_gm_raw: None | str | Unset
+    if isinstance(x_gm_raw, Unset):
+        json_x_gm_raw = UNSET
+    else:
+        json_x_gm_raw = x_gm_raw
+    params["x_gm_raw"] = json_x_gm_raw
 
     params["limit"] = limit
 
@@ -189,6 +197,7 @@ def sync_detailed(
     text: None | str | Unset = UNSET,
     since: datetime.date | None | Unset = UNSET,
     before: datetime.date | None | Unset = UNSET,
+    x_gm_raw: None | str | Unset = UNSET,
     limit: int | Unset = 50,
     cursor: None | str | Unset = UNSET,
 ) -> Response[MessageList | Problem]:
@@ -205,6 +214,9 @@ def sync_detailed(
         text (None | str | Unset):
         since (datetime.date | None | Unset):
         before (datetime.date | None | Unset):
+        x_gm_raw (None | str | Unset): Gmail only (X-GM-EXT-1): a search in Gmail's own syntax
+            (X-GM-RAW), e.g. 'has:attachment in:unread' or 'from:ann newer_than:7d'; combined with the
+            other filters. Elsewhere a 422 x_gm_raw_unsupported.
         limit (int | Unset): Items per page Default: 50.
         cursor (None | str | Unset): `next_cursor` of the previous page
 
@@ -227,6 +239,7 @@ def sync_detailed(
         text=text,
         since=since,
         before=before,
+        x_gm_raw=x_gm_raw,
         limit=limit,
         cursor=cursor,
     )
@@ -251,6 +264,7 @@ def sync(
     text: None | str | Unset = UNSET,
     since: datetime.date | None | Unset = UNSET,
     before: datetime.date | None | Unset = UNSET,
+    x_gm_raw: None | str | Unset = UNSET,
     limit: int | Unset = 50,
     cursor: None | str | Unset = UNSET,
 ) -> MessageList | Problem | None:
@@ -267,6 +281,9 @@ def sync(
         text (None | str | Unset):
         since (datetime.date | None | Unset):
         before (datetime.date | None | Unset):
+        x_gm_raw (None | str | Unset): Gmail only (X-GM-EXT-1): a search in Gmail's own syntax
+            (X-GM-RAW), e.g. 'has:attachment in:unread' or 'from:ann newer_than:7d'; combined with the
+            other filters. Elsewhere a 422 x_gm_raw_unsupported.
         limit (int | Unset): Items per page Default: 50.
         cursor (None | str | Unset): `next_cursor` of the previous page
 
@@ -290,6 +307,7 @@ def sync(
         text=text,
         since=since,
         before=before,
+        x_gm_raw=x_gm_raw,
         limit=limit,
         cursor=cursor,
     ).parsed
@@ -308,6 +326,7 @@ async def asyncio_detailed(
     text: None | str | Unset = UNSET,
     since: datetime.date | None | Unset = UNSET,
     before: datetime.date | None | Unset = UNSET,
+    x_gm_raw: None | str | Unset = UNSET,
     limit: int | Unset = 50,
     cursor: None | str | Unset = UNSET,
 ) -> Response[MessageList | Problem]:
@@ -324,6 +343,9 @@ async def asyncio_detailed(
         text (None | str | Unset):
         since (datetime.date | None | Unset):
         before (datetime.date | None | Unset):
+        x_gm_raw (None | str | Unset): Gmail only (X-GM-EXT-1): a search in Gmail's own syntax
+            (X-GM-RAW), e.g. 'has:attachment in:unread' or 'from:ann newer_than:7d'; combined with the
+            other filters. Elsewhere a 422 x_gm_raw_unsupported.
         limit (int | Unset): Items per page Default: 50.
         cursor (None | str | Unset): `next_cursor` of the previous page
 
@@ -346,6 +368,7 @@ async def asyncio_detailed(
         text=text,
         since=since,
         before=before,
+        x_gm_raw=x_gm_raw,
         limit=limit,
         cursor=cursor,
     )
@@ -368,6 +391,7 @@ async def asyncio(
     text: None | str | Unset = UNSET,
     since: datetime.date | None | Unset = UNSET,
     before: datetime.date | None | Unset = UNSET,
+    x_gm_raw: None | str | Unset = UNSET,
     limit: int | Unset = 50,
     cursor: None | str | Unset = UNSET,
 ) -> MessageList | Problem | None:
@@ -384,6 +408,9 @@ async def asyncio(
         text (None | str | Unset):
         since (datetime.date | None | Unset):
         before (datetime.date | None | Unset):
+        x_gm_raw (None | str | Unset): Gmail only (X-GM-EXT-1): a search in Gmail's own syntax
+            (X-GM-RAW), e.g. 'has:attachment in:unread' or 'from:ann newer_than:7d'; combined with the
+            other filters. Elsewhere a 422 x_gm_raw_unsupported.
         limit (int | Unset): Items per page Default: 50.
         cursor (None | str | Unset): `next_cursor` of the previous page
 
@@ -408,6 +435,7 @@ async def asyncio(
             text=text,
             since=since,
             before=before,
+            x_gm_raw=x_gm_raw,
             limit=limit,
             cursor=cursor,
         )
