@@ -15,6 +15,7 @@ from .accounts.imap_pool import ImapPool
 from .accounts.registry import AccountRegistry
 from .accounts.smtp_pool import SmtpPool
 from .audit import AuditLog
+from .discovery import Autodiscovery
 from .events.account_state import state_change_publisher
 from .events.bus import EventBus
 from .events.dispatcher import WebhookDispatcher
@@ -74,6 +75,7 @@ class Services:
     oauth2_http: httpx.AsyncClient  # token endpoints (PinnedTransport)
     token_refresher: TokenRefresher
     oauth2: OAuth2Connect  # apps and the consent flow
+    discovery: Autodiscovery  # the servers of an email address (GET /v1/autodiscover)
     background: tuple[BackgroundService, ...]
 
 
@@ -143,7 +145,8 @@ def build_services(settings: Settings, *, webhook_resolver: Resolver | None = No
         tokens=TokenRepo(store, cache_seconds=settings.token_cache_seconds), events=events,
         webhooks=WebhookService(webhook_repo, settings, webhook_policy), pop3=pop3, sync=sync,
         mail=mail, outbox=outbox, outbox_worker=worker, audit=audit, oauth2_http=oauth2_http,
-        token_refresher=token_refresher, oauth2=connect, background=tuple(background),
+        token_refresher=token_refresher, oauth2=connect, discovery=Autodiscovery(settings),
+        background=tuple(background),
     )
 
 
@@ -172,11 +175,22 @@ def _build_outbox(settings: Settings, store: Store, accounts: AccountRegistry,
     return outbox, after, worker
 
 
+async def warn_if_locked_out(services: Services) -> None:
+    """Say at start, in the log, when no token can open ``/v1``: without GATEWAY_ADMIN_TOKEN
+    and with no API token in the store, every request would be a 401 with no hint why."""
+    if services.settings.admin_token is None and not await services.tokens.list():
+        log.warning(
+            "no GATEWAY_ADMIN_TOKEN is set and the store holds no API token: every /v1 request "
+            "will be answered 401. Start the gateway with GATEWAY_ADMIN_TOKEN=<a long random "
+            "string> and create the tokens of your apps with it (POST /v1/tokens)")
+
+
 @contextlib.asynccontextmanager
 async def running(services: Services) -> AsyncIterator[Services]:
     """Open the store, start the accounts and every background service; undo it all on exit."""
     await services.store.open()
     try:
+        await warn_if_locked_out(services)
         await services.accounts.start()
         stop = asyncio.Event()
         async with asyncio.TaskGroup() as tasks:

@@ -154,6 +154,25 @@ class Settings(BaseSettings):
     events_retention_days: int = Field(
         default=7, ge=1, description="Days events (for SSE replay) and webhook deliveries are kept")
 
+    # Account autodiscovery (gateway/discovery): GET /v1/autodiscover
+    autodiscover_nameservers: list[str] = Field(
+        default_factory=list, description="DNS servers for autodiscovery's SRV, MX and address "
+        "lookups, as a JSON list of `host` or `host:port` (empty: the system's)")
+    autodiscover_autoconfig_urls: list[str] = Field(
+        default_factory=lambda: [
+            "https://autoconfig.{domain}/mail/config-v1.1.xml?emailaddress={email}",
+            "https://{domain}/.well-known/autoconfig/mail/config-v1.1.xml"],
+        max_length=8, description="Where autodiscovery looks for a Thunderbird autoconfig "
+        "file, as a JSON list of URLs with {domain} and {email} in them")
+    autodiscover_allow_private: bool = Field(
+        default=False, description="Allow autoconfig files from private and loopback "
+        "addresses (tests, intranets)")
+    autodiscover_timeout: float = Field(
+        default=5.0, gt=0, le=30, description="Seconds each autodiscovery lookup (DNS query, "
+        "autoconfig download) may take")
+    autodiscover_per_minute: int = Field(
+        default=20, ge=1, description="Autodiscovery requests per minute per API token")
+
     @property
     def is_sqlite(self) -> bool:
         return self.database_url.startswith("sqlite")

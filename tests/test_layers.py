@@ -1,7 +1,8 @@
 """The layers of ``gateway/`` (DESIGN.md, "Layout"): each imports only from those below it.
 
     api            HTTP: routes, schemas, middlewares       -> services, model
-    services       accounts, imap, pop3, outbox, events, sync, oauth2, threads, audit
+    services       accounts, imap, pop3, outbox, events, sync, oauth2, threads, audit,
+                   discovery
                                                              -> store, protocols, model
     store          repositories over SQLAlchemy              -> model
     protocols      wire clients: imap, smtp, pop3, mime, sasl, tls   -> model
@@ -21,7 +22,7 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1] / "gateway"
 LEAVES = {"errors", "settings", "secrets", "backoff", "__init__"}
 SERVICES = {"accounts", "imap", "pop3", "outbox", "events", "sync", "oauth2", "threads",
-            "audit", "instance"}
+            "audit", "instance", "discovery"}
 LAYER_OF = {"api": "api", "store": "store", "protocols": "protocols", "model": "model",
             **{name: "services" for name in SERVICES}}
 # What each layer may import (besides itself and the leaves).

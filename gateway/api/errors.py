@@ -14,7 +14,9 @@ from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from .. import errors as e
+from ..imap.ids import ADDRESSING_HINT
 from .schemas.send import RejectedRecipient
+from .validation_hints import expected_hint
 
 log = logging.getLogger(__name__)
 
@@ -59,7 +61,9 @@ class Problem(BaseModel):
     detail: str
     code: str
     errors: list[dict[str, Any]] | None = Field(
-        default=None, description="validation_error: what is wrong where")
+        default=None, description="validation_error: what is wrong where, each "
+        "`{loc, msg, type}` and, where the schema says, `expected` (what would be right there, "
+        "e.g. `an object like {\"add\": [\"\\\\Seen\"]}`)")
     smtp_code: int | None = Field(
         default=None, description="The SMTP server's reply code, when one reply refused")
     rejected: list[RejectedRecipient] | None = Field(
@@ -116,7 +120,10 @@ def gateway_problem(exc: e.GatewayError) -> JSONResponse:
         headers = {"Retry-After": "1"}
     if status >= 500:
         log.warning("%s: %s", exc.code, exc.detail)
-    return problem(status, exc.code, exc.detail, title=exc.title, headers=headers,
+    detail = exc.detail
+    if isinstance(exc, e.MailboxNotFound) and ADDRESSING_HINT not in detail:
+        detail = f"{detail}; {ADDRESSING_HINT}"  # how to name one, whatever was wrong
+    return problem(status, exc.code, detail, title=exc.title, headers=headers,
                    **problem_fields(exc))
 
 
@@ -141,16 +148,31 @@ def _loc_part(part: Any) -> Any:
     return "[key]"
 
 
-async def _validation_error(_request: Request, exc: RequestValidationError) -> JSONResponse:
+async def _validation_error(request: Request, exc: RequestValidationError) -> JSONResponse:
     # Never echo the input back: it may hold a password. (pydantic's "input" and "ctx" are
-    # left out; its messages name the expected shape, never the value.)
-    errors = [
-        {"loc": [_loc_part(p) for p in err.get("loc", ())], "msg": err.get("msg", ""),
-         "type": err.get("type", "")}
-        for err in exc.errors()
-    ]
+    # left out; its messages name the expected shape, never the value.) ``expected`` says
+    # what would have been right there, from the operation's schema (validation_hints).
+    route = request.scope.get("route")
+    template = getattr(route, "path", None)
+    errors = []
+    for err in exc.errors():
+        loc = tuple(err.get("loc", ()))
+        item: dict[str, Any] = {"loc": [_loc_part(p) for p in loc], "msg": err.get("msg", ""),
+                                "type": err.get("type", "")}
+        if template is not None:
+            try:
+                hint = expected_hint(request.app.openapi(), request.method, template,
+                                     request.headers.get("content-type"), loc, item["type"])
+            except Exception:  # a hint must never turn a 422 into a 500
+                log.exception("no validation hint for %s %s", request.method, template)
+                hint = None
+            if hint:
+                item["expected"] = hint
+        errors.append(item)
     summary = "; ".join(
-        f"{'.'.join(str(p) for p in err['loc'])}: {err['msg']}" for err in errors[:5]
+        f"{'.'.join(str(p) for p in err['loc'])}: {err['msg']}"
+        + (f"; expected {err['expected']}" if "expected" in err else "")
+        for err in errors[:5]
     )
     return problem(422, "validation_error", summary or "invalid request", errors=errors)
 

@@ -16,8 +16,14 @@ MESSAGE_ID_MAX = 4096  # characters of a message id, in a path or a body
 PAGE_MAX = 500  # items of one page, and ids of one batch
 CURSOR_MAX = 512  # characters of a page cursor
 
+# How a mailbox is named in a path or a body (gateway/imap/ids.py decides).
+MAILBOX_ADDRESSING = (
+    "A mailbox: its `id` from the mailbox list, `INBOX`, or its path as the list shows it "
+    "(`Sent`, `Archive`; URL-encoded in a URL). A string that is a mailbox id is taken as "
+    "that id; write `path:` before a path to have it taken as a path whatever it looks like "
+    "(`path:Sent`)")
 MailboxId = Annotated[str, Path(min_length=1, max_length=MAILBOX_ID_MAX,
-                                description="Mailbox id from the list, or 'INBOX'")]
+                                description=MAILBOX_ADDRESSING, examples=["INBOX"])]
 MessageId = Annotated[str, Path(min_length=1, max_length=MESSAGE_ID_MAX,
                                 description="Message id")]
 PageLimit = Annotated[int, Query(ge=1, le=PAGE_MAX, description="Items per page")]

@@ -16,8 +16,8 @@ from dataclasses import dataclass
 from ..errors import InvalidInput, MailboxNotFound, MessageNotFound
 
 __all__ = [
-    "MessageRef", "encode_mailbox_id", "decode_mailbox_id", "encode_message_id",
-    "decode_message_id", "encode_cursor", "decode_cursor",
+    "MessageRef", "ADDRESSING_HINT", "PATH_PREFIX", "encode_mailbox_id", "decode_mailbox_id",
+    "encode_message_id", "decode_message_id", "encode_cursor", "decode_cursor",
 ]
 
 
@@ -56,16 +56,39 @@ def encode_mailbox_id(path: str) -> str:
     return _b64(path.encode("utf-8"))
 
 
+PATH_PREFIX = "path:"
+ADDRESSING_HINT = (
+    "name a mailbox by its id from GET /v1/accounts/{account}/mailboxes, by INBOX, or by its "
+    "path as that list shows it (Sent, Archive; 'path:' before it when it could be read as "
+    "an id)")
+
+
 def decode_mailbox_id(mailbox_id: str) -> str:
+    """The mailbox path a caller named: ``INBOX``; ``path:<path>``, always a path; an id this
+    module made (canonical base64url of a path); else the string itself, as a path. So the
+    natural ``Sent`` works, and every id keeps its meaning: a path that happens to be
+    spelled like an id (rare: the base64url of a name is seldom a name) needs ``path:``."""
     if mailbox_id.upper() == "INBOX":
         return "INBOX"
+    if mailbox_id.startswith(PATH_PREFIX):
+        path = mailbox_id[len(PATH_PREFIX):]
+    else:
+        path = _path_of_id(mailbox_id) or mailbox_id
+    # No mailbox the gateway hands out has an empty name or a control character in it.
+    if not path or _CONTROL.search(path) or any(0xD800 <= ord(c) <= 0xDFFF for c in path):
+        raise MailboxNotFound("no such mailbox: " + ADDRESSING_HINT)
+    return path
+
+
+def _path_of_id(text: str) -> str | None:
+    """The path ``text`` is the id of, if it is exactly such an id (what
+    ``encode_mailbox_id`` writes for it), else None."""
     try:
-        path = _unb64(mailbox_id).decode("utf-8")
+        path = _unb64(text).decode("utf-8")
     except (ValueError, binascii.Error, UnicodeDecodeError):
-        path = ""
-    # No id the gateway hands out holds an empty name or a control character.
-    if not path or _CONTROL.search(path):
-        raise MailboxNotFound("no mailbox with this id")
+        return None
+    if not path or _CONTROL.search(path) or encode_mailbox_id(path) != text:
+        return None
     return path
 
 

@@ -108,6 +108,9 @@ class GatewayProcess:
             "GATEWAY_COMMAND_TIMEOUT": "10",
             "GATEWAY_SSE_HEARTBEAT": "1",
             "GATEWAY_OUTBOX_POLL_INTERVAL": "0.5",
+            # Autodiscovery asks a nameserver that is not there: no query leaves loopback.
+            "GATEWAY_AUTODISCOVER_NAMESERVERS": '["127.0.0.1:9"]',
+            "GATEWAY_AUTODISCOVER_TIMEOUT": "1",
         }
         log = self.log_path.open("ab")
         self.proc = subprocess.Popen(

@@ -39,8 +39,17 @@ def test_message_ids_round_trip_and_reject_garbage() -> None:
 def test_mailbox_ids() -> None:
     assert encode_mailbox_id("inbox") == "INBOX" and decode_mailbox_id("INBOX") == "INBOX"
     assert decode_mailbox_id(encode_mailbox_id("Work/2024 ü")) == "Work/2024 ü"
-    with pytest.raises(MailboxNotFound):
-        decode_mailbox_id("%%%")
+    # Not an id: the string is the path (the natural spelling); "path:" always makes a path.
+    for name in ("Sent", "Archive", "Drafts", "Trash", "Junk", "Old", "Sent Items", "%%%",
+                 "Entwürfe", "INBOX.Sent"):
+        assert decode_mailbox_id(name) == name
+        assert decode_mailbox_id("path:" + name) == name
+    # An id keeps its meaning; a name spelled like an id is reached with "path:".
+    assert decode_mailbox_id("QUFB") == "AAA" and decode_mailbox_id("path:QUFB") == "QUFB"
+    assert decode_mailbox_id("path:INBOX") == "INBOX" == decode_mailbox_id("inbox")
+    for bad in ("path:", "a\x01b", "path:\x7f", "\ud800"):
+        with pytest.raises(MailboxNotFound, match="GET /v1/accounts/{account}/mailboxes"):
+            decode_mailbox_id(bad)
 
 
 def test_cursors_are_bound_to_filters() -> None:

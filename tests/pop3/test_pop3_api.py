@@ -107,7 +107,13 @@ async def test_retrieve_json_parsed_then_only_new(client, mailstack):
     # nothing new: an empty retrieval
     again = (await client.post(f"/v1/accounts/{acc}/pop3/retrieve", json={})).json()
     assert again == {"items": [], "complete": True, "reason": None, "delivered": 0,
-                     "deleted": 0, "remaining": 0}
+                     "deleted": 0, "remaining": 0,
+                     "summary": "0 messages delivered (nothing new), 0 deleted, 0 left"}
+    # The same in NDJSON: one line that says so, never an empty body.
+    lines = (await client.post(f"/v1/accounts/{acc}/pop3/retrieve", json={},
+                               headers={"Accept": "application/x-ndjson"})).text.splitlines()
+    assert [json.loads(line)["summary"] for line in lines] == [
+        "0 messages delivered (nothing new), 0 deleted, 0 left"]
     listing = (await client.get(f"/v1/accounts/{acc}/pop3/messages")).json()
     assert all(m["seen"] for m in listing["items"])
 

@@ -33,7 +33,8 @@ async def test_thousand_messages_in_one_streamed_call_with_delete(client, mailst
     assert resp.status_code == 200
     *items, end = [json.loads(line) for line in resp.text.splitlines()]
     assert end == {"complete": True, "reason": None, "delivered": count, "deleted": count,
-                   "remaining": 0}
+                   "remaining": 0,
+                   "summary": f"{count} messages delivered, {count} deleted, 0 left"}
     assert len(items) == count
     assert [subject(i["raw"]) for i in items] == [f"n{i}" for i in range(count)]
     assert len({i["uidl"] for i in items}) == count

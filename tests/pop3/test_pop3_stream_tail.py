@@ -24,7 +24,8 @@ def test_json_tail_with_and_without_error():
     resp = response(False)
     assert json.loads(b'{"items":[' + resp._tail(None)) == {
         "items": [], "complete": True, "reason": "limit", "delivered": 3, "deleted": 3,
-        "remaining": 7}
+        "remaining": 7, "summary": "3 messages delivered, 3 deleted, 7 left (the limit was "
+        "reached: retrieve again for more)"}
     err = UpstreamUnavailable("connection lost", protocol="pop3")
     body = json.loads(b'{"items":[{"uidl":"a"}' + resp._tail(err))
     assert body["items"] == [{"uidl": "a"}] and body["remaining"] == 9
@@ -39,10 +40,13 @@ def test_ndjson_tail_is_one_line_with_or_without_error():
     done = resp._tail(None)
     assert done.endswith(b"\n") and done.count(b"\n") == 1
     assert json.loads(done) == {"complete": True, "reason": "limit", "delivered": 3,
-                                "deleted": 3, "remaining": 7}
+                                "deleted": 3, "remaining": 7, "summary": (
+                                    "3 messages delivered, 3 deleted, 7 left (the limit was "
+                                    "reached: retrieve again for more)")}
     line = resp._tail(UpstreamUnavailable("gone", protocol="pop3"))
     assert line.endswith(b"\n") and line.count(b"\n") == 1
     end = json.loads(line)
     assert end["error"]["code"] == "pop3_unavailable" and end["complete"] is False
     assert end["remaining"] == 9 and end["reason"] == "pop3_unavailable"
+    assert end["summary"].endswith("9 left; ended early (pop3_unavailable)"), end
     assert resp.media_type == "application/x-ndjson"

@@ -566,6 +566,33 @@ export type DeliveryOut = {
 };
 
 /**
+ * DiscoveryOut
+ *
+ * Every proposal found, the most trustworthy first: a known provider, then the
+ * domain's autoconfig file(s), then SRV records. Empty when nothing was found.
+ */
+export type DiscoveryOut = {
+    /**
+     * Domain
+     *
+     * the address's domain, in its ASCII (IDNA) form
+     */
+    domain: string;
+    /**
+     * Email
+     */
+    email: string;
+    /**
+     * Proposals
+     */
+    proposals: Array<ProposalOut>;
+    /**
+     * Sources
+     */
+    sources: Array<SourceOut>;
+};
+
+/**
  * FlagChanges
  */
 export type FlagChanges = {
@@ -836,7 +863,7 @@ export type MailboxTarget = {
     /**
      * Mailbox
      *
-     * A mailbox id (or 'INBOX')
+     * A mailbox: its `id` from the mailbox list, `INBOX`, or its path as the list shows it (`Sent`, `Archive`; URL-encoded in a URL). A string that is a mailbox id is taken as that id; write `path:` before a path to have it taken as a path whatever it looks like (`path:Sent`)
      */
     mailbox: string;
 };
@@ -1575,6 +1602,12 @@ export type Pop3RetrieveOut = {
      * matching messages left for a later call; after an early end this includes messages that went out but were not yet confirmed as delivered
      */
     remaining: number;
+    /**
+     * Summary
+     *
+     * the same in words, for people reading the body: `0 messages delivered (nothing new), 0 deleted, 0 left`
+     */
+    summary?: string;
 };
 
 /**
@@ -1646,7 +1679,7 @@ export type Problem = {
     /**
      * Errors
      *
-     * validation_error: what is wrong where
+     * validation_error: what is wrong where, each `{loc, msg, type}` and, where the schema says, `expected` (what would be right there, e.g. `an object like {"add": ["\\Seen"]}`)
      */
     errors?: Array<{
         [key: string]: unknown;
@@ -1675,6 +1708,120 @@ export type Problem = {
      * Type
      */
     type: string;
+};
+
+/**
+ * ProposalOut
+ */
+export type ProposalOut = {
+    /**
+     * the same as a POST /v1/accounts body, passwords left out
+     */
+    account: ProposedAccount;
+    imap?: ProposedServer | null;
+    /**
+     * Notes
+     *
+     * what to check before using it
+     */
+    notes: Array<string>;
+    /**
+     * Oauth2 Provider
+     *
+     * connect through an OAuth2 app of this provider (POST /v1/oauth2/apps)
+     */
+    oauth2_provider: 'google' | 'microsoft' | null;
+    /**
+     * Origin
+     *
+     * the preset's reason, the autoconfig URL, the SRV domain
+     */
+    origin: string;
+    pop3?: ProposedServer | null;
+    /**
+     * Provider
+     *
+     * the provider's or the file's display name
+     */
+    provider: string | null;
+    smtp?: ProposedServer | null;
+    /**
+     * Source
+     *
+     * `preset` (a known provider), `autoconfig` (the domain's autoconfig file), `srv` (RFC 6186 DNS records)
+     */
+    source: 'preset' | 'autoconfig' | 'srv';
+};
+
+/**
+ * ProposedAccount
+ *
+ * A body for ``POST /v1/accounts`` as proposed: add ``id`` if you like and a
+ * ``password`` to each server block.
+ */
+export type ProposedAccount = {
+    /**
+     * Email
+     */
+    email: string;
+    /**
+     * Imap
+     */
+    imap?: {
+        [key: string]: unknown;
+    } | null;
+    /**
+     * Name
+     */
+    name: string;
+    /**
+     * Pop3
+     */
+    pop3?: {
+        [key: string]: unknown;
+    } | null;
+    /**
+     * Smtp
+     */
+    smtp?: {
+        [key: string]: unknown;
+    } | null;
+};
+
+/**
+ * ProposedServer
+ *
+ * A server block for ``POST /v1/accounts`` (add ``password``, or connect via OAuth2).
+ */
+export type ProposedServer = {
+    /**
+     * Auth
+     *
+     * how the server wants the login: a password, or OAuth2 (an OAuth2 app)
+     */
+    auth: 'password' | 'oauth2';
+    /**
+     * Host
+     */
+    host: string;
+    /**
+     * Origin
+     *
+     * the record or element it came from (`SRV _imaps._tcp.example.com`, `incomingServer type=imap`)
+     */
+    origin: string;
+    /**
+     * Port
+     */
+    port: number;
+    /**
+     * Security
+     */
+    security: 'tls' | 'starttls' | 'none';
+    /**
+     * Username
+     */
+    username: string;
 };
 
 /**
@@ -1920,6 +2067,32 @@ export type ServerOut = {
      * Username
      */
     username: string;
+};
+
+/**
+ * SourceOut
+ */
+export type SourceOut = {
+    /**
+     * Detail
+     *
+     * what it gave, or why nothing
+     */
+    detail: string;
+    /**
+     * Ok
+     *
+     * whether this source gave a proposal
+     */
+    ok: boolean;
+    /**
+     * Origin
+     */
+    origin: string;
+    /**
+     * Source
+     */
+    source: 'preset' | 'autoconfig' | 'srv';
 };
 
 /**
@@ -2851,7 +3024,7 @@ export type DeleteMailboxData = {
         /**
          * Mailbox
          *
-         * Mailbox id from the list, or 'INBOX'
+         * A mailbox: its `id` from the mailbox list, `INBOX`, or its path as the list shows it (`Sent`, `Archive`; URL-encoded in a URL). A string that is a mailbox id is taken as that id; write `path:` before a path to have it taken as a path whatever it looks like (`path:Sent`)
          */
         mailbox: string;
         /**
@@ -2921,7 +3094,7 @@ export type RenameMailboxData = {
         /**
          * Mailbox
          *
-         * Mailbox id from the list, or 'INBOX'
+         * A mailbox: its `id` from the mailbox list, `INBOX`, or its path as the list shows it (`Sent`, `Archive`; URL-encoded in a URL). A string that is a mailbox id is taken as that id; write `path:` before a path to have it taken as a path whatever it looks like (`path:Sent`)
          */
         mailbox: string;
         /**
@@ -3005,7 +3178,7 @@ export type ListMessagesData = {
         /**
          * Mailbox
          *
-         * Mailbox id from the list, or 'INBOX'
+         * A mailbox: its `id` from the mailbox list, `INBOX`, or its path as the list shows it (`Sent`, `Archive`; URL-encoded in a URL). A string that is a mailbox id is taken as that id; write `path:` before a path to have it taken as a path whatever it looks like (`path:Sent`)
          */
         mailbox: string;
     };
@@ -3187,7 +3360,7 @@ export type AppendMessageData = {
         /**
          * Mailbox
          *
-         * Mailbox id from the list, or 'INBOX'
+         * A mailbox: its `id` from the mailbox list, `INBOX`, or its path as the list shows it (`Sent`, `Archive`; URL-encoded in a URL). A string that is a mailbox id is taken as that id; write `path:` before a path to have it taken as a path whatever it looks like (`path:Sent`)
          */
         mailbox: string;
         /**
@@ -4682,6 +4855,50 @@ export type ListAuditResponses = {
 };
 
 export type ListAuditResponse = ListAuditResponses[keyof ListAuditResponses];
+
+export type AutodiscoverData = {
+    body?: never;
+    path?: never;
+    query: {
+        /**
+         * Email
+         *
+         * The address to find servers for
+         */
+        email: string;
+    };
+    url: '/v1/autodiscover';
+};
+
+export type AutodiscoverErrors = {
+    /**
+     * Unauthorized
+     */
+    401: Problem;
+    /**
+     * Forbidden
+     */
+    403: Problem;
+    /**
+     * Validation error
+     */
+    422: Problem;
+    /**
+     * Too many requests
+     */
+    429: Problem;
+};
+
+export type AutodiscoverError = AutodiscoverErrors[keyof AutodiscoverErrors];
+
+export type AutodiscoverResponses = {
+    /**
+     * Successful Response
+     */
+    200: DiscoveryOut;
+};
+
+export type AutodiscoverResponse = AutodiscoverResponses[keyof AutodiscoverResponses];
 
 export type StreamEventsData = {
     body?: never;

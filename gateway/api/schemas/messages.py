@@ -12,7 +12,7 @@ from pydantic import BaseModel, ConfigDict, Field, StrictBool
 from ...errors import InvalidInput
 from ...imap.structure import GmailFacts, MessagePage, Summary
 from ...model.messages import Address, Attachment, Draft, ParsedAddress, parse_address
-from ..params import MAILBOX_ID_MAX, MESSAGE_ID_MAX, PAGE_MAX
+from ..params import MAILBOX_ADDRESSING, MAILBOX_ID_MAX, MESSAGE_ID_MAX, PAGE_MAX
 from .common import StrictModel
 from .mime import AddressOut, ParsedFields
 
@@ -183,7 +183,7 @@ class FlagsOut(BaseModel):
 
 class MailboxTarget(StrictModel):
     mailbox: Annotated[str, Field(min_length=1, max_length=MAILBOX_ID_MAX,
-                                  description="A mailbox id (or 'INBOX')")]
+                                  description=MAILBOX_ADDRESSING, examples=["Archive"])]
 
 
 class MessageIdOut(BaseModel):

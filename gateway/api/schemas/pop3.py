@@ -100,6 +100,8 @@ class Pop3RetrieveEnd(BaseModel):
                                        "early end this includes messages that went out but "
                                        "were not yet confirmed as delivered")
     error: Pop3RetrieveError | None = Field(None, description="only after an early end")
+    summary: str = Field("", description="the same in words, for people reading the body: "
+                         "`0 messages delivered (nothing new), 0 deleted, 0 left`")
 
 
 class Pop3RetrieveOut(Pop3RetrieveEnd):
@@ -113,8 +115,25 @@ def encode_end(outcome: RetrievalOutcome, error: Pop3RetrieveError | None) -> by
     """The end of a retrieval as a JSON object (the NDJSON last line; JSON body members)."""
     end = Pop3RetrieveEnd(complete=outcome.complete, reason=outcome.reason,
                           delivered=outcome.delivered, deleted=outcome.deleted,
-                          remaining=outcome.remaining, error=error)
+                          remaining=outcome.remaining, error=error, summary=summary(outcome))
     return end.model_dump_json(exclude={"error"} if error is None else None).encode()
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}" + ("" if n == 1 else "s")
+
+
+def summary(outcome: RetrievalOutcome) -> str:
+    """How a retrieval ended, in words (``Pop3RetrieveEnd.summary``)."""
+    text = _count(outcome.delivered, "message") + " delivered"
+    if outcome.delivered == 0 and outcome.complete and not outcome.remaining:
+        text += " (nothing new)" if outcome.reason is None else ""
+    text += f", {outcome.deleted} deleted, {outcome.remaining} left"
+    if not outcome.complete:
+        text += f"; ended early ({outcome.reason})"
+    elif outcome.reason == "limit":
+        text += " (the limit was reached: retrieve again for more)"
+    return text
 
 
 def parsed_item(item: RetrievedItem, *, headers_only: bool = False) -> Pop3ParsedItem:

@@ -19,8 +19,8 @@ MAX_RECIPIENTS = 1000
 
 
 class AddressIn(StrictModel):
-    name: Annotated[str, Field(max_length=256)] | None = None
-    address: Annotated[str, Field(max_length=320)]
+    name: Annotated[str, Field(max_length=256, examples=["Bob"])] | None = None
+    address: Annotated[str, Field(max_length=320, examples=["bob@example.com"])]
 
 
 AddressLike = AddressIn | Annotated[str, Field(max_length=600)]
@@ -38,7 +38,8 @@ class AttachmentIn(StrictModel):
 class SendRequest(StrictModel):
     """A message to send. An address is `"a@b"`, `"Name <a@b>"` or `{name, address}`."""
 
-    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+    model_config = ConfigDict(extra="forbid", populate_by_name=True, json_schema_extra={
+        "examples": [{"to": ["bob@example.com"], "subject": "Hi", "text": "Hello Bob."}]})
 
     from_: AddressLike | None = Field(default=None, alias="from",
                                       description="Defaults to the account's address")

@@ -27,6 +27,7 @@ from .conn_state import ConnState
 from .delivery_attempt import DeliveryAttempt
 from .delivery_list import DeliveryList
 from .delivery_out import DeliveryOut
+from .discovery_out import DiscoveryOut
 from .flag_changes import FlagChanges
 from .flags_out import FlagsOut
 from .flags_update import FlagsUpdate
@@ -69,6 +70,16 @@ from .pop_3_retrieve_request_format import Pop3RetrieveRequestFormat
 from .pop_3_stat import Pop3Stat
 from .problem import Problem
 from .problem_errors_type_0_item import ProblemErrorsType0Item
+from .proposal_out import ProposalOut
+from .proposal_out_oauth_2_provider_type_0 import ProposalOutOauth2ProviderType0
+from .proposal_out_source import ProposalOutSource
+from .proposed_account import ProposedAccount
+from .proposed_account_imap_type_0 import ProposedAccountImapType0
+from .proposed_account_pop_3_type_0 import ProposedAccountPop3Type0
+from .proposed_account_smtp_type_0 import ProposedAccountSmtpType0
+from .proposed_server import ProposedServer
+from .proposed_server_auth import ProposedServerAuth
+from .proposed_server_security import ProposedServerSecurity
 from .protocol_status_out import ProtocolStatusOut
 from .rejected_recipient import RejectedRecipient
 from .security import Security
@@ -80,6 +91,8 @@ from .send_request_mode import SendRequestMode
 from .send_result import SendResult
 from .server_config import ServerConfig
 from .server_out import ServerOut
+from .source_out import SourceOut
+from .source_out_source import SourceOutSource
 from .stream_events_response_200 import StreamEventsResponse200
 from .token_create import TokenCreate
 from .token_create_scopes_item import TokenCreateScopesItem
@@ -122,6 +135,7 @@ __all__ = (
     "DeliveryAttempt",
     "DeliveryList",
     "DeliveryOut",
+    "DiscoveryOut",
     "FlagChanges",
     "FlagsOut",
     "FlagsUpdate",
@@ -164,6 +178,16 @@ __all__ = (
     "Pop3Stat",
     "Problem",
     "ProblemErrorsType0Item",
+    "ProposalOut",
+    "ProposalOutOauth2ProviderType0",
+    "ProposalOutSource",
+    "ProposedAccount",
+    "ProposedAccountImapType0",
+    "ProposedAccountPop3Type0",
+    "ProposedAccountSmtpType0",
+    "ProposedServer",
+    "ProposedServerAuth",
+    "ProposedServerSecurity",
     "ProtocolStatusOut",
     "RejectedRecipient",
     "Security",
@@ -175,6 +199,8 @@ __all__ = (
     "SendResult",
     "ServerConfig",
     "ServerOut",
+    "SourceOut",
+    "SourceOutSource",
     "StreamEventsResponse200",
     "TokenCreate",
     "TokenCreated",

@@ -12,7 +12,9 @@ T = TypeVar("T", bound="MailboxTarget")
 class MailboxTarget:
     """
     Attributes:
-        mailbox (str): A mailbox id (or 'INBOX')
+        mailbox (str): A mailbox: its `id` from the mailbox list, `INBOX`, or its path as the list shows it (`Sent`,
+            `Archive`; URL-encoded in a URL). A string that is a mailbox id is taken as that id; write `path:` before a path
+            to have it taken as a path whatever it looks like (`path:Sent`)
     """
 
     mailbox: str

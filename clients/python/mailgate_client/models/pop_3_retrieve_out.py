@@ -33,6 +33,8 @@ class Pop3RetrieveOut:
             remaining (int): matching messages left for a later call; after an early end this includes messages that went
                 out but were not yet confirmed as delivered
             error (None | Pop3RetrieveError | Unset): only after an early end
+            summary (str | Unset): the same in words, for people reading the body: `0 messages delivered (nothing new), 0
+                deleted, 0 left` Default: ''.
     """
 
     complete: bool
@@ -42,6 +44,7 @@ class Pop3RetrieveOut:
     reason: None | str
     remaining: int
     error: None | Pop3RetrieveError | Unset = UNSET
+    summary: str | Unset = ""
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
@@ -77,6 +80,8 @@ class Pop3RetrieveOut:
         else:
             error = self.error
 
+        summary = self.summary
+
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
         field_dict.update(
@@ -91,6 +96,8 @@ class Pop3RetrieveOut:
         )
         if error is not UNSET:
             field_dict["error"] = error
+        if summary is not UNSET:
+            field_dict["summary"] = summary
 
         return field_dict
 
@@ -156,6 +163,8 @@ class Pop3RetrieveOut:
 
         error = _parse_error(d.pop("error", UNSET))
 
+        summary = d.pop("summary", UNSET)
+
         pop_3_retrieve_out = cls(
             complete=complete,
             deleted=deleted,
@@ -164,6 +173,7 @@ class Pop3RetrieveOut:
             reason=reason,
             remaining=remaining,
             error=error,
+            summary=summary,
         )
 
         pop_3_retrieve_out.additional_properties = d

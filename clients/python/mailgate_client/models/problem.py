@@ -26,7 +26,9 @@ class Problem:
         status (int):
         title (str):
         type_ (str):
-        errors (list[ProblemErrorsType0Item] | None | Unset): validation_error: what is wrong where
+        errors (list[ProblemErrorsType0Item] | None | Unset): validation_error: what is wrong where, each `{loc, msg,
+            type}` and, where the schema says, `expected` (what would be right there, e.g. `an object like {"add":
+            ["\\\\Seen"]}`)
         rejected (list[RejectedRecipient] | None | Unset): Every recipient refused: each one's SMTP reply
         smtp_code (int | None | Unset): The SMTP server's reply code, when one reply refused
     """

@@ -101,7 +101,10 @@ def sync_detailed(
 
     Args:
         account (str): Account id
-        mailbox (str): Mailbox id from the list, or 'INBOX'
+        mailbox (str): A mailbox: its `id` from the mailbox list, `INBOX`, or its path as the list
+            shows it (`Sent`, `Archive`; URL-encoded in a URL). A string that is a mailbox id is taken
+            as that id; write `path:` before a path to have it taken as a path whatever it looks like
+            (`path:Sent`)
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -133,7 +136,10 @@ def sync(
 
     Args:
         account (str): Account id
-        mailbox (str): Mailbox id from the list, or 'INBOX'
+        mailbox (str): A mailbox: its `id` from the mailbox list, `INBOX`, or its path as the list
+            shows it (`Sent`, `Archive`; URL-encoded in a URL). A string that is a mailbox id is taken
+            as that id; write `path:` before a path to have it taken as a path whatever it looks like
+            (`path:Sent`)
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -160,7 +166,10 @@ async def asyncio_detailed(
 
     Args:
         account (str): Account id
-        mailbox (str): Mailbox id from the list, or 'INBOX'
+        mailbox (str): A mailbox: its `id` from the mailbox list, `INBOX`, or its path as the list
+            shows it (`Sent`, `Archive`; URL-encoded in a URL). A string that is a mailbox id is taken
+            as that id; write `path:` before a path to have it taken as a path whatever it looks like
+            (`path:Sent`)
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -190,7 +199,10 @@ async def asyncio(
 
     Args:
         account (str): Account id
-        mailbox (str): Mailbox id from the list, or 'INBOX'
+        mailbox (str): A mailbox: its `id` from the mailbox list, `INBOX`, or its path as the list
+            shows it (`Sent`, `Archive`; URL-encoded in a URL). A string that is a mailbox id is taken
+            as that id; write `path:` before a path to have it taken as a path whatever it looks like
+            (`path:Sent`)
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.

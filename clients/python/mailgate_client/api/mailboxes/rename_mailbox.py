@@ -125,7 +125,10 @@ def sync_detailed(
 
     Args:
         account (str): Account id
-        mailbox (str): Mailbox id from the list, or 'INBOX'
+        mailbox (str): A mailbox: its `id` from the mailbox list, `INBOX`, or its path as the list
+            shows it (`Sent`, `Archive`; URL-encoded in a URL). A string that is a mailbox id is taken
+            as that id; write `path:` before a path to have it taken as a path whatever it looks like
+            (`path:Sent`)
         body (MailboxRename):
 
     Raises:
@@ -160,7 +163,10 @@ def sync(
 
     Args:
         account (str): Account id
-        mailbox (str): Mailbox id from the list, or 'INBOX'
+        mailbox (str): A mailbox: its `id` from the mailbox list, `INBOX`, or its path as the list
+            shows it (`Sent`, `Archive`; URL-encoded in a URL). A string that is a mailbox id is taken
+            as that id; write `path:` before a path to have it taken as a path whatever it looks like
+            (`path:Sent`)
         body (MailboxRename):
 
     Raises:
@@ -190,7 +196,10 @@ async def asyncio_detailed(
 
     Args:
         account (str): Account id
-        mailbox (str): Mailbox id from the list, or 'INBOX'
+        mailbox (str): A mailbox: its `id` from the mailbox list, `INBOX`, or its path as the list
+            shows it (`Sent`, `Archive`; URL-encoded in a URL). A string that is a mailbox id is taken
+            as that id; write `path:` before a path to have it taken as a path whatever it looks like
+            (`path:Sent`)
         body (MailboxRename):
 
     Raises:
@@ -223,7 +232,10 @@ async def asyncio(
 
     Args:
         account (str): Account id
-        mailbox (str): Mailbox id from the list, or 'INBOX'
+        mailbox (str): A mailbox: its `id` from the mailbox list, `INBOX`, or its path as the list
+            shows it (`Sent`, `Archive`; URL-encoded in a URL). A string that is a mailbox id is taken
+            as that id; write `path:` before a path to have it taken as a path whatever it looks like
+            (`path:Sent`)
         body (MailboxRename):
 
     Raises:

@@ -141,7 +141,10 @@ def sync_detailed(
 
     Args:
         account (str): Account id
-        mailbox (str): Mailbox id from the list, or 'INBOX'
+        mailbox (str): A mailbox: its `id` from the mailbox list, `INBOX`, or its path as the list
+            shows it (`Sent`, `Archive`; URL-encoded in a URL). A string that is a mailbox id is taken
+            as that id; write `path:` before a path to have it taken as a path whatever it looks like
+            (`path:Sent`)
         flags (list[str] | None | Unset): Flags, repeated or comma-separated
         body (AppendMessageJsonDraftIn): A JSON draft to append (built like a message to send, but
             not sent).
@@ -181,7 +184,10 @@ def sync(
 
     Args:
         account (str): Account id
-        mailbox (str): Mailbox id from the list, or 'INBOX'
+        mailbox (str): A mailbox: its `id` from the mailbox list, `INBOX`, or its path as the list
+            shows it (`Sent`, `Archive`; URL-encoded in a URL). A string that is a mailbox id is taken
+            as that id; write `path:` before a path to have it taken as a path whatever it looks like
+            (`path:Sent`)
         flags (list[str] | None | Unset): Flags, repeated or comma-separated
         body (AppendMessageJsonDraftIn): A JSON draft to append (built like a message to send, but
             not sent).
@@ -216,7 +222,10 @@ async def asyncio_detailed(
 
     Args:
         account (str): Account id
-        mailbox (str): Mailbox id from the list, or 'INBOX'
+        mailbox (str): A mailbox: its `id` from the mailbox list, `INBOX`, or its path as the list
+            shows it (`Sent`, `Archive`; URL-encoded in a URL). A string that is a mailbox id is taken
+            as that id; write `path:` before a path to have it taken as a path whatever it looks like
+            (`path:Sent`)
         flags (list[str] | None | Unset): Flags, repeated or comma-separated
         body (AppendMessageJsonDraftIn): A JSON draft to append (built like a message to send, but
             not sent).
@@ -254,7 +263,10 @@ async def asyncio(
 
     Args:
         account (str): Account id
-        mailbox (str): Mailbox id from the list, or 'INBOX'
+        mailbox (str): A mailbox: its `id` from the mailbox list, `INBOX`, or its path as the list
+            shows it (`Sent`, `Archive`; URL-encoded in a URL). A string that is a mailbox id is taken
+            as that id; write `path:` before a path to have it taken as a path whatever it looks like
+            (`path:Sent`)
         flags (list[str] | None | Unset): Flags, repeated or comma-separated
         body (AppendMessageJsonDraftIn): A JSON draft to append (built like a message to send, but
             not sent).

@@ -205,7 +205,10 @@ def sync_detailed(
 
     Args:
         account (str): Account id
-        mailbox (str): Mailbox id from the list, or 'INBOX'
+        mailbox (str): A mailbox: its `id` from the mailbox list, `INBOX`, or its path as the list
+            shows it (`Sent`, `Archive`; URL-encoded in a URL). A string that is a mailbox id is taken
+            as that id; write `path:` before a path to have it taken as a path whatever it looks like
+            (`path:Sent`)
         unseen (bool | None | Unset):
         flagged (bool | None | Unset):
         from_ (None | str | Unset):
@@ -272,7 +275,10 @@ def sync(
 
     Args:
         account (str): Account id
-        mailbox (str): Mailbox id from the list, or 'INBOX'
+        mailbox (str): A mailbox: its `id` from the mailbox list, `INBOX`, or its path as the list
+            shows it (`Sent`, `Archive`; URL-encoded in a URL). A string that is a mailbox id is taken
+            as that id; write `path:` before a path to have it taken as a path whatever it looks like
+            (`path:Sent`)
         unseen (bool | None | Unset):
         flagged (bool | None | Unset):
         from_ (None | str | Unset):
@@ -334,7 +340,10 @@ async def asyncio_detailed(
 
     Args:
         account (str): Account id
-        mailbox (str): Mailbox id from the list, or 'INBOX'
+        mailbox (str): A mailbox: its `id` from the mailbox list, `INBOX`, or its path as the list
+            shows it (`Sent`, `Archive`; URL-encoded in a URL). A string that is a mailbox id is taken
+            as that id; write `path:` before a path to have it taken as a path whatever it looks like
+            (`path:Sent`)
         unseen (bool | None | Unset):
         flagged (bool | None | Unset):
         from_ (None | str | Unset):
@@ -399,7 +408,10 @@ async def asyncio(
 
     Args:
         account (str): Account id
-        mailbox (str): Mailbox id from the list, or 'INBOX'
+        mailbox (str): A mailbox: its `id` from the mailbox list, `INBOX`, or its path as the list
+            shows it (`Sent`, `Archive`; URL-encoded in a URL). A string that is a mailbox id is taken
+            as that id; write `path:` before a path to have it taken as a path whatever it looks like
+            (`path:Sent`)
         unseen (bool | None | Unset):
         flagged (bool | None | Unset):
         from_ (None | str | Unset):
