@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import inspect
+import time
 from collections.abc import Awaitable, Callable
 from typing import TypeVar
 
@@ -25,6 +26,11 @@ async def quiet_for(seconds: float = QUIET) -> None:
     (``QUIET`` unless the scenario needs several of its rounds) pass, so that anything extra
     would have arrived too; the caller then asserts that nothing did."""
     await asyncio.sleep(seconds)
+
+
+def quiet_for_blocking(seconds: float = QUIET) -> None:
+    """:func:`quiet_for` for synchronous tests (a browser driven through Selenium)."""
+    time.sleep(seconds)
 
 
 async def until(predicate: Callable[[], T | Awaitable[T]], *, within: float,

@@ -20,7 +20,7 @@ from selenium.common.exceptions import NoAlertPresentException
 
 from tests.conftest import ADMIN_TOKEN, account_spec
 from tests.mailstack import MailStack
-from tests.waiting import QUIET
+from tests.waiting import quiet_for_blocking
 
 from .browser import Console, LiveGateway
 
@@ -255,7 +255,7 @@ def test_hostile_mail_is_inert_errors_show_failed_webhooks_retry_docs_work_offli
         console.driver.switch_to.frame(frame)
         assert console.wait_css("#shown").text == "Hostile body text"
         console.driver.switch_to.default_content()
-        time.sleep(QUIET)  # an absence: anything the HTML could fetch would have come by now
+        quiet_for_blocking()  # an absence: anything the HTML could fetch would have come by now
         console.shot("hostile message shown inert")
         fetched = [r for r in requests if r[1] != "/hook"]
         assert fetched == [], fetched
