@@ -267,10 +267,12 @@ class ImapPool(ProtocolManager):
     async def _connect(self) -> ImapSession:
         """A new session for a request: fails fast while the server is down or backed off."""
         if self.probe.down:  # no request waits for a connect that the probe sees fail
-            raise UpstreamUnavailable(
+            down = UpstreamUnavailable(
                 f"cannot connect to {self.server.host}:{self.server.port}: "
                 f"{self.probe.last_error} (retrying as soon as it accepts connections)",
                 protocol="imap", retry_after=1)
+            self.mark_failure(down)  # /status tells why, whoever saw it fail first
+            raise down
         wait = self._retry_at - time.monotonic()
         if wait > 0 and self._last_exc is not None:
             exc = self._last_exc

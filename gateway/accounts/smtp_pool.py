@@ -112,10 +112,12 @@ class SmtpPool(ProtocolManager):
 
     async def _connect(self) -> SmtpSession:
         if self.probe.down:  # no message waits for a connect that the probe sees fail
-            raise UpstreamUnavailable(
+            down = UpstreamUnavailable(
                 f"cannot connect to {self.server.host}:{self.server.port}: "
                 f"{self.probe.last_error} (retrying as soon as it accepts connections)",
                 protocol="smtp", retry_after=1)
+            self.mark_failure(down)  # /status tells why, whoever saw it fail first
+            raise down
         now = time.monotonic()
         if self._last_exc is not None and now < self._retry_at:
             exc = self._last_exc
