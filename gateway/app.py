@@ -18,6 +18,7 @@ from .api.ratelimit import RateLimiter
 from .api.routes import (
     accounts,
     audit,
+    changes,
     console,
     discovery,
     events,
@@ -74,8 +75,8 @@ def create_app(settings: Settings | None = None, *,
         license_info={"name": "GPL-3.0-or-later",
                       "identifier": "GPL-3.0-or-later"},
         openapi_tags=[{"name": tag} for tag in (
-            "operations", "accounts", "tokens", "events", "mailboxes", "messages", "pop3",
-            "sending")],
+            "operations", "accounts", "tokens", "events", "mailboxes", "messages", "changes",
+            "pop3", "sending")],
     )
     app.state.services = services
     app.state.rate_limiter = (
@@ -86,7 +87,7 @@ def create_app(settings: Settings | None = None, *,
     # Requests are matched against the routes in this order, one by one: the busiest first.
     # (No two routers share a path, so the order changes nothing else.)
     for module in (messages, send, mailboxes, health, accounts, tokens, events, webhooks, pop3,
-                   outbox, audit, oauth2, discovery):
+                   outbox, audit, oauth2, discovery, changes):
         app.include_router(module.router)
     console.install(app)  # /ui (the web console) and /docs, from the package's files
     app.state.metrics = metrics = Metrics(services.accounts)

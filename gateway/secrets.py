@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import hmac
 import logging
 import os
 from pathlib import Path
@@ -58,3 +59,9 @@ def load_or_create_key(configured: str | None, sqlite_file: Path | None) -> str:
         "GATEWAY_SECRET_KEY not set: generated one in %s; keep it safe and back it up", key_file
     )
     return key
+
+
+def derive_key(key: str, purpose: str) -> bytes:
+    """A 32-byte key for one ``purpose`` (e.g. signing change-feed states), from the secret
+    key: HMAC-SHA256, so no purpose's key tells anything of another's or of the secret."""
+    return hmac.new(key.encode(), b"mailgate:" + purpose.encode(), hashlib.sha256).digest()

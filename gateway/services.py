@@ -33,10 +33,11 @@ from .outbox.service import SendService
 from .outbox.worker import OutboxWorker
 from .pop3 import Pop3Service
 from .pop3.session import Pop3Manager
-from .secrets import SecretBox, load_or_create_key
+from .secrets import SecretBox, derive_key, load_or_create_key
 from .settings import Settings
 from .store.accounts import AccountRepo
 from .store.audit import AuditRepo
+from .store.change_feed import ChangeFeedRepo
 from .store.db import Store
 from .store.idempotency import IdempotencyRepo
 from .store.oauth2 import OAuth2Repo
@@ -44,6 +45,9 @@ from .store.outbox import OutboxRepo
 from .store.pop3 import Pop3SeenRepo
 from .store.tokens import TokenRepo
 from .store.webhooks import WebhookRepo
+from .sync.feed import ChangeFeed
+from .sync.feed_recorder import FeedRecorder
+from .sync.feed_states import FeedStates
 from .sync.service import SyncService
 
 log = logging.getLogger(__name__)
@@ -68,6 +72,7 @@ class Services:
     webhooks: WebhookService
     pop3: Pop3Service
     sync: SyncService
+    feed: ChangeFeed  # states and /changes (issue #14)
     mail: MailService
     outbox: SendService
     outbox_worker: OutboxWorker | None  # None with outbox_workers = 0
@@ -83,13 +88,16 @@ def build_services(settings: Settings, *, webhook_resolver: Resolver | None = No
     """Wire every service, in dependency order; nothing touches the network or the database
     yet (``running`` opens them)."""
     store = Store(settings.database_url, migrate=settings.migrate_on_start)
-    box = SecretBox(
-        load_or_create_key(
-            settings.secret_key.get_secret_value() if settings.secret_key else None,
-            settings.sqlite_path(),
-        )
+    key = load_or_create_key(
+        settings.secret_key.get_secret_value() if settings.secret_key else None,
+        settings.sqlite_path(),
     )
-    events = EventBus(store, settings.instance_id, settings.events_retention_days)
+    box = SecretBox(key)
+    feed_repo = ChangeFeedRepo(store)
+    feed_states = FeedStates(feed_repo, derive_key(key, "change-feed-state"))
+    feed_recorder = FeedRecorder(feed_repo, feed_states, settings.change_log_entries)
+    events = EventBus(store, settings.instance_id, settings.events_retention_days,
+                      state_of=feed_states.state_of)
     # OAuth2: token URLs are checked like webhook URLs (private addresses refused unless
     # allowed) and each request goes to the checked address.
     oauth2_policy = WebhookUrlPolicy(
@@ -124,7 +132,8 @@ def build_services(settings: Settings, *, webhook_resolver: Resolver | None = No
     )
     connect = OAuth2Connect(OAuth2Repo(store, box), accounts, oauth2_http, oauth2_policy,
                             on_issued=token_refresher.note_issued)
-    mail = MailService(accounts, settings)
+    feed = ChangeFeed(feed_repo, accounts, feed_states, feed_recorder)
+    mail = MailService(accounts, settings, feed=feed)
     audit = AuditLog(AuditRepo(store), retention_days=settings.audit_retention_days)
     webhook_repo = WebhookRepo(store, box)
     # One policy (and resolver) checks webhook URLs at creation and before every delivery.
@@ -132,7 +141,8 @@ def build_services(settings: Settings, *, webhook_resolver: Resolver | None = No
                                       own_host=settings.host, own_port=settings.port,
                                       resolver=webhook_resolver)
     pop3 = Pop3Service(accounts, Pop3SeenRepo(store), settings)
-    sync = SyncService(accounts, events, store, settings, list_uidls=pop3.list_uidls)
+    sync = SyncService(accounts, events, store, settings, list_uidls=pop3.list_uidls,
+                       feed=feed_recorder)
     outbox, after, worker = _build_outbox(settings, store, accounts, events, mail)
     background: list[BackgroundService] = [
         audit, events, WebhookDispatcher(webhook_repo, events, settings, webhook_policy), sync,
@@ -144,7 +154,8 @@ def build_services(settings: Settings, *, webhook_resolver: Resolver | None = No
         settings=settings, store=store, box=box, accounts=accounts,
         tokens=TokenRepo(store, cache_seconds=settings.token_cache_seconds), events=events,
         webhooks=WebhookService(webhook_repo, settings, webhook_policy), pop3=pop3, sync=sync,
-        mail=mail, outbox=outbox, outbox_worker=worker, audit=audit, oauth2_http=oauth2_http,
+        feed=feed, mail=mail, outbox=outbox, outbox_worker=worker, audit=audit,
+        oauth2_http=oauth2_http,
         token_refresher=token_refresher, oauth2=connect, discovery=Autodiscovery(settings),
         background=tuple(background),
     )

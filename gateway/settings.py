@@ -153,6 +153,9 @@ class Settings(BaseSettings):
         default=60.0, gt=0, description="Seconds between polls of POP3-only accounts")
     events_retention_days: int = Field(
         default=7, ge=1, description="Days events (for SSE replay) and webhook deliveries are kept")
+    change_log_entries: int = Field(
+        default=100_000, ge=100, le=100_000_000, description="Change-feed entries kept per "
+        "account; a /changes state older than them gets 410 cannot_calculate_changes")
 
     # Account autodiscovery (gateway/discovery): GET /v1/autodiscover
     autodiscover_nameservers: list[str] = Field(

@@ -26,6 +26,7 @@ _STATUS: list[tuple[type[e.GatewayError], int]] = [
     # most specific first
     (e.PayloadTooLarge, 413),
     (e.OAuth2StateGone, 410),
+    (e.CannotCalculateChanges, 410),
     (e.OAuth2StateRefused, 400),
     (e.InvalidInput, 422),
     (e.ProtocolNotConfigured, 404),

@@ -15,7 +15,7 @@ import contextlib
 import logging
 import secrets
 from collections import OrderedDict
-from collections.abc import AsyncIterator, Callable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -47,6 +47,7 @@ class Event:
     created_at: datetime
     data: dict[str, Any] = field(default_factory=dict)
     seq: int = 0
+    state: str | None = None  # the account's change-feed state once the event happened
 
     def envelope(self) -> dict[str, Any]:
         return {
@@ -55,7 +56,12 @@ class Event:
             "account": self.account,
             "created_at": self.created_at.isoformat().replace("+00:00", "Z"),
             "data": self.data,
+            "state": self.state,
         }
+
+
+# The account's change-feed state inside a transaction (None: the account has no feed).
+StateOf = Callable[[AsyncConnection, str], Awaitable[str | None]]
 
 
 class Subscription:
@@ -79,19 +85,32 @@ class Subscription:
 class EventBatch:
     """Events added inside one store transaction (``conn``); fanned out after the commit."""
 
-    def __init__(self, conn: AsyncConnection, dialect: str, instance: str) -> None:
+    def __init__(self, conn: AsyncConnection, dialect: str, instance: str,
+                 state_of: StateOf | None = None) -> None:
         self.conn = conn
         self.events: list[Event] = []
         self._dialect = dialect
         self._instance = instance
         self._hooks: list[WebhookRecord] | None = None
+        self._state_of = state_of
+        self._states: dict[str, str | None] = {}
         self.deliveries = 0  # webhook deliveries enqueued in this transaction
+
+    async def _state(self, account: str | None) -> str | None:
+        """The account's state, read once per transaction: a producer records its changes
+        in the feed (same transaction) before it adds the events they cause."""
+        if account is None or self._state_of is None:
+            return None
+        if account not in self._states:
+            self._states[account] = await self._state_of(self.conn, account)
+        return self._states[account]
 
     async def add(self, type_: str, account: str | None, data: dict[str, Any]) -> Event:
         now = utcnow()
         event_id = "evt_" + secrets.token_hex(10)
+        state = await self._state(account)
         seq = await insert_event(self.conn, id=event_id, type=type_, account_id=account,
-                                 data=data, created_at=now)
+                                 data=data, created_at=now, state=state)
         if self._hooks is None:  # read once per transaction
             self._hooks = await WebhookRepo.subscriptions(self.conn)
         if self._hooks:
@@ -102,7 +121,7 @@ class EventBatch:
             await self.conn.execute(text("SELECT pg_notify(:ch, :payload)"),
                                     {"ch": NOTIFY_CHANNEL, "payload": f"{self._instance}:{seq}"})
         event = Event(id=event_id, type=type_, account=account, created_at=now, data=data,
-                      seq=seq)
+                      seq=seq, state=state)
         self.events.append(event)
         return event
 
@@ -117,7 +136,8 @@ class EventBatch:
             return []
         now = utcnow()
         rows = [{"id": "evt_" + secrets.token_hex(10), "type": type_, "account_id": account,
-                 "data": data, "created_at": now} for type_, account, data in items]
+                 "data": data, "created_at": now, "state": await self._state(account)}
+                for type_, account, data in items]
         result = await self.conn.execute(_INSERT_MANY, rows)
         seqs = {row_id: int(seq) for row_id, seq in result.all()}
         if self._hooks is None:  # read once per transaction
@@ -129,7 +149,8 @@ class EventBatch:
                     self.conn, self._hooks, event_id=row["id"], event_type=row["type"],
                     account_id=row["account_id"], now=now)
             added.append(Event(id=row["id"], type=row["type"], account=row["account_id"],
-                               created_at=now, data=row["data"], seq=seqs[row["id"]]))
+                               created_at=now, data=row["data"], seq=seqs[row["id"]],
+                               state=row["state"]))
         if self._dialect == "postgresql":
             # Other instances read every event after their last seq: one notice will do.
             await self.conn.execute(text("SELECT pg_notify(:ch, :payload)"), {
@@ -141,8 +162,10 @@ class EventBatch:
 class EventBus:
     """Stores events (for replay and webhooks) and fans them out to subscribers."""
 
-    def __init__(self, store: Store, instance_id: str = "", retention_days: int = 7) -> None:
+    def __init__(self, store: Store, instance_id: str = "", retention_days: int = 7, *,
+                 state_of: StateOf | None = None) -> None:
         self._store = store
+        self._state_of = state_of
         self._retention = timedelta(days=retention_days)
         self.instance = instance_id or secrets.token_hex(6)
         self.repo = EventRepo(store)
@@ -162,7 +185,7 @@ class EventBus:
     async def transaction(self) -> AsyncIterator[EventBatch]:
         """Add events and write other rows (``batch.conn``) atomically; fan out after commit."""
         async with self._store.engine.begin() as conn:
-            batch = EventBatch(conn, self._store.dialect, self.instance)
+            batch = EventBatch(conn, self._store.dialect, self.instance, self._state_of)
             yield batch
         for event in batch.events:
             if self._store.dialect == "postgresql":
@@ -292,7 +315,8 @@ class EventBus:
                 continue  # fanned out at our own commit already
             relayed = True
             self.fan_out(Event(id=row.id, type=row.type, account=row.account_id,
-                               created_at=row.created_at, data=row.data, seq=row.seq))
+                               created_at=row.created_at, data=row.data, seq=row.seq,
+                               state=row.state))
         if relayed:
             self._deliveries_due()
         return last

@@ -143,7 +143,8 @@ class EventStream:
                 include_global=f.include_global, limit=_REPLAY_PAGE)
             for row in rows:
                 envelope = Event(id=row.id, type=row.type, account=row.account_id,
-                                 created_at=row.created_at, data=row.data).envelope()
+                                 created_at=row.created_at, data=row.data,
+                                 state=row.state).envelope()
                 chunk = self._emit(row.id, row.type, row.account_id, envelope, row.seq)
                 if chunk:
                     yield chunk

@@ -37,9 +37,16 @@ def normalise_special_use(value: str) -> str:
     return canonical
 
 
-async def list_mailboxes(session: ImapSession) -> list[dict[str, Any]]:
-    """Every mailbox with special use, subscription and STATUS counters."""
-    entries, statuses = await session.list("", "*", status_items=_STATUS_ITEMS,
+async def list_mailboxes(session: ImapSession, *, modseq: bool = False
+                         ) -> list[dict[str, Any]]:
+    """Every mailbox with special use, subscription and STATUS counters; with ``modseq``
+    (and CONDSTORE on the server) each item also holds ``highestmodseq`` (RFC 7162)."""
+    items_asked = _STATUS_ITEMS
+    if modseq and session.has("CONDSTORE"):
+        items_asked += ("HIGHESTMODSEQ",)
+    else:
+        modseq = False
+    entries, statuses = await session.list("", "*", status_items=items_asked,
                                            special_use=True)
     subscribed = {e.raw_name for e in await session.list_subscribed()}
     items = []
@@ -49,7 +56,7 @@ async def list_mailboxes(session: ImapSession) -> list[dict[str, Any]]:
         status = statuses.get(entry.raw_name)
         if status is None and selectable:
             try:
-                status = await session.status(entry.name, _STATUS_ITEMS)
+                status = await session.status(entry.name, items_asked)
             except MailboxNotFound:
                 status = {}
         status = status or {}
@@ -67,6 +74,8 @@ async def list_mailboxes(session: ImapSession) -> list[dict[str, Any]]:
             "uidvalidity": status.get("UIDVALIDITY"),
             "uidnext": status.get("UIDNEXT"),
         })
+        if modseq:
+            items[-1]["highestmodseq"] = status.get("HIGHESTMODSEQ")
     items.sort(key=lambda m: (m["path"].upper() != "INBOX", m["path"].lower()))
     return items
 

@@ -14,12 +14,13 @@ import re
 import time
 from collections import defaultdict
 from collections.abc import AsyncIterator
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..accounts.imap_pool import ImapPool
 from ..accounts.registry import AccountRegistry
 from ..errors import (
     AttachmentNotFound,
+    CannotCalculateChanges,
     InvalidInput,
     InvalidState,
     MailboxNotFound,
@@ -44,6 +45,9 @@ from .structure import (
     summary_items,
 )
 
+if TYPE_CHECKING:
+    from ..sync.feed import ChangeFeed, FeedChanges
+
 STREAM_CHUNK = 1024 * 1024
 _SPECIAL_TTL = 60.0
 _BARE_LF = re.compile(rb"(?<!\r)\n")
@@ -52,9 +56,11 @@ __all__ = ["MailService", "ListQuery"]
 
 
 class MailService:
-    def __init__(self, accounts: AccountRegistry, settings: Settings) -> None:
+    def __init__(self, accounts: AccountRegistry, settings: Settings, *,
+                 feed: ChangeFeed | None = None) -> None:
         self._accounts = accounts
         self._settings = settings
+        self._feed = feed  # the change feed: the state each listing answers with
         self.cache: SummaryCache[Summary] = SummaryCache(settings.imap_summary_cache_entries)
         # Parsed small messages (<= 256 kB each): bounded by count, ~2,000 x a few kB.
         self.parsed_cache = SummaryCache(max(0, settings.imap_summary_cache_entries // 50))
@@ -72,6 +78,19 @@ class MailService:
         items = await pool.run(mb.list_mailboxes)
         self._remember_special(account_id, items)
         return items
+
+    async def mailbox_listing(self, account_id: str) -> tuple[list[dict[str, Any]], str | None]:
+        """The mailboxes and the account's change-feed state, taken before the listing (the
+        first listing of an account starts its feed)."""
+        if self._feed is None:
+            return await self.list_mailboxes(account_id), None
+        while True:
+            state = await self._feed.mailboxes_state(account_id)
+            items = await self.list_mailboxes(account_id)
+            if state is None:
+                state = await self._feed.start(account_id, items)
+            if state is not None:
+                return items, state
 
     async def create_mailbox(self, account_id: str, path: str) -> dict[str, Any]:
         pool = await self.pool(account_id)
@@ -107,15 +126,27 @@ class MailService:
             cached = self._special[account_id]
         return cached[1].get(use)
 
+    async def changes(self, account_id: str, since: str, *, limit: int,
+                      mailbox_id: str | None = None) -> FeedChanges:
+        """What changed after ``since`` in the account, or in one mailbox (sync/feed.py)."""
+        path = decode_mailbox_id(mailbox_id) if mailbox_id is not None else None
+        if self._feed is None:
+            raise CannotCalculateChanges("this gateway keeps no change feed")
+        return await self._feed.changes(account_id, since, limit=limit, mailbox=path)
+
     # -- listing and reading -------------------------------------------------------------------
 
     async def list_messages(self, account_id: str, mailbox_id: str, query: ListQuery, *,
                             limit: int = 50, cursor: str | None = None) -> MessagePage:
         path = decode_mailbox_id(mailbox_id)
         pool = await self.pool(account_id)
-        return await pool.run(
+        # The state first: what the log holds up to it, the listing shows (sync/feed.py).
+        state = await self._feed.messages_state(account_id, path) if self._feed else None
+        page = await pool.run(
             lambda session: list_messages(session, self.cache, pool.cache_scope, path, query,
                                           limit=limit, cursor=cursor), path)
+        page.state = state
+        return page
 
     async def get_message(self, account_id: str, message_id: str
                           ) -> tuple[MessageRef, ParsedMessage, dict[str, Any]]:

@@ -95,6 +95,7 @@ class MessagePage:
     next_cursor: str | None
     total: int | None
     labels: dict[int, tuple[str, ...]] | None = None
+    state: str | None = None  # the account's change-feed state for this mailbox
 
 
 @dataclass(frozen=True, slots=True)

@@ -15,11 +15,12 @@ from .schema import events
 
 async def insert_event(
     conn: AsyncConnection, *, id: str, type: str, account_id: str | None, data: dict[str, Any],
-    created_at: datetime,
+    created_at: datetime, state: str | None = None,
 ) -> int:
     """Append one event inside the caller's transaction; returns its ``seq``."""
     result = await conn.execute(_INSERT, {"id": id, "type": type, "account_id": account_id,
-                                          "data": data, "created_at": created_at})
+                                          "data": data, "created_at": created_at,
+                                          "state": state})
     return int(result.scalar_one())
 
 

@@ -220,13 +220,15 @@ class WebhookRepo:
 
 
 def event_envelope(row: Any) -> dict[str, Any]:
-    """The event as webhooks and SSE clients see it: ``{id, type, account, created_at, data}``."""
+    """The event as webhooks and SSE clients see it: ``{id, type, account, created_at, data,
+    state}`` (``state``: the account's change-feed state once the event happened)."""
     return {
         "id": row.id,
         "type": row.type,
         "account": row.account_id,
         "created_at": row.created_at.isoformat().replace("+00:00", "Z"),
         "data": row.data,
+        "state": row.state,
     }
 
 

@@ -38,6 +38,7 @@ from ..protocols.imap import ImapRejected, ImapSession, SelectedMailbox
 from ..settings import Settings
 from ..store.sync_state import MailboxState, SyncStateRepo
 from .changes import diff_names
+from .feed_recorder import FeedRecorder
 from .mailbox_sync import MailboxSyncer, enable_condstore
 
 log = logging.getLogger(__name__)
@@ -64,12 +65,14 @@ class ImapWatcher:
 
     def __init__(self, account: Account, open_session: SessionOpener, bus: EventBus,
                  repo: SyncStateRepo, settings: Settings, *,
-                 pause: ReconnectPause = asyncio.sleep) -> None:
+                 pause: ReconnectPause = asyncio.sleep, feed: FeedRecorder | None = None
+                 ) -> None:
         self.account = account
         self._open = open_session
         self._pause = pause
         self._bus = bus
         self._repo = repo
+        self._feed = feed
         self._settings = settings
         self._syncer: MailboxSyncer | None = None
         self._failing: str | None = None  # the error last reported, until connected again
@@ -90,7 +93,8 @@ class ImapWatcher:
 
     async def run(self, stop: asyncio.Event) -> None:
         states = await self._repo.load(self.account.id)
-        self._syncer = MailboxSyncer(self.account.id, self._bus, self._repo, states)
+        self._syncer = MailboxSyncer(self.account.id, self._bus, self._repo, states,
+                                     feed=self._feed)
         async with asyncio.TaskGroup() as tasks:
             for mailbox in self.idle_mailboxes:
                 tasks.create_task(self._reconnecting(stop, lambda s, m=mailbox: self._idle(s, m)))
@@ -340,6 +344,8 @@ class ImapWatcher:
         if not created and not deleted:
             return
         async with self._bus.transaction() as tx:
+            if self._feed is not None:
+                await self._feed.observe_names(tx.conn, self.account.id, created, deleted)
             for name in created:
                 await tx.add(MAILBOX_CREATED, self.account.id,
                              {"mailbox": name, "mailbox_id": encode_mailbox_id(name)})

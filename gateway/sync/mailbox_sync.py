@@ -24,6 +24,7 @@ from ..protocols.imap.parsing import parse_esearch, parse_fetch, parse_search
 from ..protocols.imap.wire import Completion, Untagged
 from ..store.sync_state import MailboxState, SyncStateRepo
 from .changes import Changes, apply, compare, normalise_flags
+from .feed_recorder import FeedRecorder
 from .summary import SUMMARY_ITEMS, message_summary
 
 log = logging.getLogger(__name__)
@@ -66,11 +67,12 @@ class MailboxSyncer:
     """Per account: the stored state of its mailboxes and the code that advances it."""
 
     def __init__(self, account_id: str, bus: EventBus, repo: SyncStateRepo,
-                 states: dict[str, MailboxState]) -> None:
+                 states: dict[str, MailboxState], feed: FeedRecorder | None = None) -> None:
         self.account_id = account_id
         self._bus = bus
         self._repo = repo
         self.states = states
+        self._feed = feed  # the change feed records what we saw, before the events
 
     async def sync(self, session: ImapSession, info: SelectedMailbox, *,
                    condstore: bool) -> None:
@@ -166,6 +168,8 @@ class MailboxSyncer:
         uidnext = info.uidnext or max([1, *(u + 1 for u in flags)])
         state = MailboxState(info.name, info.uidvalidity, uidnext, highest, flags)
         async with self._bus.transaction() as tx:
+            if previous is not None and self._feed is not None:
+                await self._feed.observe(tx.conn, self.account_id, state)
             if previous is not None:
                 await tx.add(MAILBOX_RESET, self.account_id, {
                     "mailbox": info.name, "mailbox_id": encode_mailbox_id(info.name),
@@ -179,6 +183,8 @@ class MailboxSyncer:
         mailbox, validity = state.mailbox, state.uidvalidity or 0
         ref = {"mailbox": mailbox, "mailbox_id": encode_mailbox_id(mailbox)}
         async with self._bus.transaction() as tx:
+            if self._feed is not None:  # first: the events carry the state after it
+                await self._feed.observe(tx.conn, self.account_id, state)
             for uid in changes.deleted:
                 await tx.add(MESSAGE_DELETED, self.account_id,
                              {"id": encode_message_id(mailbox, validity, uid), "uid": uid, **ref})

@@ -27,6 +27,7 @@ from ..pop3.poller import Pop3Poller, UidlLister
 from ..settings import Settings
 from ..store.db import Store
 from ..store.sync_state import SyncStateRepo
+from .feed_recorder import FeedRecorder
 from .imap_watcher import ImapWatcher
 
 log = logging.getLogger(__name__)
@@ -46,10 +47,12 @@ class SyncService:
     """Background service: ``run(stop)`` keeps one watcher per account that has IMAP or POP3."""
 
     def __init__(self, registry: AccountRegistry, bus: EventBus, store: Store,
-                 settings: Settings, *, list_uidls: UidlLister | None = None) -> None:
+                 settings: Settings, *, list_uidls: UidlLister | None = None,
+                 feed: FeedRecorder | None = None) -> None:
         self._registry = registry
         self._bus = bus
         self._settings = settings
+        self._feed = feed
         self.repo = SyncStateRepo(store)
         self.list_uidls = list_uidls  # the POP3 service's, for POP3-only accounts
         self._running: dict[str, _Running] = {}
@@ -98,6 +101,8 @@ class SyncService:
             await self._stop(account_id)
             if not await self._registry_has(account_id):
                 await self.repo.forget_account(account_id)  # deleted: its state goes too
+                if self._feed is not None:
+                    await self._feed.forget_account(account_id)
         for account in accounts.values():
             entry = self._running.get(account.id)
             if entry is not None and entry.task.done():
@@ -140,7 +145,8 @@ class SyncService:
         if account.imap is not None:
             watchers.append(ImapWatcher(account, lambda a=account.id: self._open_imap(a),
                                         self._bus, self.repo, self._settings,
-                                        pause=lambda d, a=account.id: self._pause_imap(a, d)))
+                                        pause=lambda d, a=account.id: self._pause_imap(a, d),
+                                        feed=self._feed))
         elif account.pop3 is not None and self.list_uidls is not None:
             watchers.append(Pop3Poller(account.id, self.list_uidls, self._bus, self.repo,
                                        self._settings))

@@ -91,7 +91,9 @@ def test_list_serializer_writes_the_message_list_schema(cursor: str | None,
     assert MessageList.model_validate(body).model_dump(by_alias=True) == body
     assert body["next_cursor"] == cursor and body["total"] == total
     assert json.loads(message_list_json(MessagePage([], None, 0))) == {
-        "items": [], "next_cursor": None, "total": 0}
+        "items": [], "next_cursor": None, "total": 0, "state": None}
+    with_state = json.loads(message_list_json(MessagePage([], None, 0, state="st8")))
+    assert MessageList.model_validate(with_state).state == "st8"
 
 
 async def test_listing_of_real_messages_is_the_message_summary_schema(

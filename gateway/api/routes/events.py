@@ -26,11 +26,14 @@ router = APIRouter(prefix="/v1/events", tags=["events"],
 _SSE_EVENT = {"type": "object", "required": ["data"], "properties": {
     "id": {"type": "string"}, "event": {"type": "string"}, "retry": {"type": "integer"},
     "data": {"type": "string", "contentMediaType": "application/json",
-             "description": "`{id, type, account, created_at, data}`"}}}
+             "description": "`{id, type, account, created_at, data, state}` (`state`: the "
+                            "account's change-feed state once the event happened, null "
+                            "before its first listing; see /changes)"}}}
 _SSE_DOC = {200: {"content": {"text/event-stream": {"schema": _SSE_EVENT}},
                   "description": "Per event `id:` (the event id, for `Last-Event-ID`), "
                                  "`event:` (its type) and `data:` (one line of JSON: "
-                                 "`{id, type, account, created_at, data}`); `: heartbeat` "
+                                 "`{id, type, account, created_at, data, state}`); "
+                                 "`: heartbeat` "
                                  "comments keep the connection alive; once the token is revoked "
                                  "the stream ends with an `event: error` "
                                  "(`data: {code, detail}`)"}}

@@ -19,8 +19,8 @@ _UPSTREAM = (502, 503, 504)
 @router.get("", response_model=MailboxList, status_code=200, dependencies=requires("read"),
             responses=problem_responses(403, 404, *_UPSTREAM))
 async def list_mailboxes(account: AccountDep, services: ServicesDep) -> MailboxList:
-    items = await services.mail.list_mailboxes(account.id)
-    return MailboxList(items=[MailboxOut(**m) for m in items], total=len(items))
+    items, state = await services.mail.mailbox_listing(account.id)
+    return MailboxList(items=[MailboxOut(**m) for m in items], total=len(items), state=state)
 
 
 @router.post("", response_model=MailboxOut, status_code=201, dependencies=requires("write"),

@@ -31,6 +31,9 @@ class MailboxList(BaseModel):
     items: list[MailboxOut]
     next_cursor: str | None = None
     total: int
+    state: str | None = Field(default=None, description=(
+        "The account's change-feed state when the listing was taken: "
+        "GET .../changes?since=<state> gives what changed after it"))
 
 
 class MailboxCreate(StrictModel):

@@ -85,6 +85,9 @@ class MessageList(BaseModel):
     items: list[MessageSummary]
     next_cursor: str | None = None
     total: int | None = None
+    state: str | None = Field(default=None, description=(
+        "The mailbox's change-feed state when the listing was taken: "
+        "GET .../mailboxes/{mailbox}/changes?since=<state> gives what changed after it"))
 
 
 # The listing's one serializer: ``MessageSummary`` documents the shape, these functions write
@@ -129,7 +132,8 @@ def message_list_json(page: MessagePage) -> bytes:
     else:
         items = b",".join([message_summary_json(summary, flags, labels.get(summary.uid, ()))
                            for summary, flags in page.items])
-    rest = orjson.dumps({"next_cursor": page.next_cursor, "total": page.total})
+    rest = orjson.dumps({"next_cursor": page.next_cursor, "total": page.total,
+                         "state": page.state})
     return b'{"items":[' + items + b"]," + rest[1:]
 
 

@@ -1,0 +1,261 @@
+"""The change feed's tables: one row per account (epoch, last sequence number, trimmed
+part), its log, and the feed's snapshot of each mailbox (see ``gateway/sync/feed.py``).
+
+Every write goes through ``FeedTransaction``: it first touches the account's feed row, so
+writers of one account follow one another (a row lock on PostgreSQL, the write lock on
+SQLite) and the sequence numbers they hand out never collide or go back.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from .db import Store
+from .schema import change_feeds, change_log, change_mailboxes, utcnow
+from .sync_state import MailboxState, flags_from_json
+
+
+@dataclass(frozen=True, slots=True)
+class FeedRow:
+    epoch: int
+    seq: int  # the last sequence number handed out
+    min_seq: int  # entries up to it are trimmed: states before it cannot be answered
+    created_at: datetime
+
+
+@dataclass(slots=True)
+class MailboxHead:
+    """What the feed knows of a mailbox, without its UID map."""
+
+    mailbox: str
+    uidvalidity: int | None
+    uidnext: int | None
+    highestmodseq: int | None
+    baselined: bool  # False: known from a LIST only, its messages never looked at
+    info: dict[str, Any] | None  # the mailbox as a listing showed it
+    since_seq: int
+
+
+@dataclass(frozen=True, slots=True)
+class LogRow:
+    seq: int
+    kind: str
+    op: str
+    mailbox: str
+    uidvalidity: int | None
+    uid: int | None
+
+
+_HEAD_COLUMNS = (change_mailboxes.c.mailbox, change_mailboxes.c.uidvalidity,
+                 change_mailboxes.c.uidnext, change_mailboxes.c.highestmodseq,
+                 change_mailboxes.c.info, change_mailboxes.c.since_seq,
+                 (change_mailboxes.c.uids.is_not(None)).label("baselined"))
+
+
+def _head(row: Any) -> MailboxHead:
+    return MailboxHead(row.mailbox, row.uidvalidity, row.uidnext, row.highestmodseq,
+                       bool(row.baselined), row.info, row.since_seq)
+
+
+Snapshot = tuple[MailboxHead, MailboxState | None]
+
+
+async def _heads(conn: AsyncConnection, account_id: str) -> dict[str, MailboxHead]:
+    rows = (await conn.execute(sa.select(*_HEAD_COLUMNS).where(
+        change_mailboxes.c.account_id == account_id))).all()
+    return {row.mailbox: _head(row) for row in rows}
+
+
+async def _snapshot(conn: AsyncConnection, account_id: str, mailbox: str) -> Snapshot | None:
+    m = change_mailboxes
+    row = (await conn.execute(sa.select(*_HEAD_COLUMNS, m.c.uids).where(
+        m.c.account_id == account_id, m.c.mailbox == mailbox))).first()
+    if row is None:
+        return None
+    head = _head(row)
+    if row.uids is None:
+        return head, None
+    return head, MailboxState(mailbox, row.uidvalidity, row.uidnext, row.highestmodseq,
+                              flags_from_json(row.uids))
+
+
+class FeedTransaction:
+    """Writes of one account's feed inside one transaction (``ChangeFeedRepo.begin``)."""
+
+    def __init__(self, conn: AsyncConnection, account_id: str, feed: FeedRow) -> None:
+        self.conn = conn
+        self.account_id = account_id
+        self.feed = feed
+        self.appended = 0
+
+    async def append(self, changes: Sequence[tuple[str, str, str, int | None, int | None]]
+                     ) -> int:
+        """Append ``(kind, op, mailbox, uidvalidity, uid)`` entries; the new last seq."""
+        if not changes:
+            return self.feed.seq
+        now = utcnow()
+        first = self.feed.seq + 1
+        rows = [{"account_id": self.account_id, "seq": first + i, "kind": kind, "op": op,
+                 "mailbox": mailbox, "uidvalidity": validity, "uid": uid, "at": now}
+                for i, (kind, op, mailbox, validity, uid) in enumerate(changes)]
+        for start in range(0, len(rows), 2000):
+            await self.conn.execute(change_log.insert(), rows[start:start + 2000])
+        last = first + len(rows) - 1
+        await self.conn.execute(change_feeds.update().where(
+            change_feeds.c.account_id == self.account_id).values(seq=last, updated_at=now))
+        self.feed = replace(self.feed, seq=last)
+        self.appended += len(rows)
+        return last
+
+    async def heads(self) -> dict[str, MailboxHead]:
+        return await _heads(self.conn, self.account_id)
+
+    async def snapshot(self, mailbox: str) -> Snapshot | None:
+        """The mailbox's head and UID map (None: not baselined); None: not known."""
+        return await _snapshot(self.conn, self.account_id, mailbox)
+
+    async def save(self, mailbox: str, *, state: MailboxState | None = None,
+                   info: dict[str, Any] | None = None, keep_info: bool = False,
+                   known_before: bool) -> None:
+        """Insert or update what the feed knows of ``mailbox``. ``state`` None keeps the UID
+        map as it is (or leaves it unknown); ``keep_info`` keeps the stored listing info."""
+        m = change_mailboxes
+        values: dict[str, Any] = {"updated_at": utcnow()}
+        if state is not None:
+            values.update(uidvalidity=state.uidvalidity, uidnext=state.uidnext,
+                          highestmodseq=state.highestmodseq, uids=state.to_json())
+        if not keep_info:
+            values["info"] = info
+        if known_before:
+            await self.conn.execute(m.update().where(
+                m.c.account_id == self.account_id, m.c.mailbox == mailbox).values(**values))
+        else:
+            await self.conn.execute(m.insert().values(
+                account_id=self.account_id, mailbox=mailbox, since_seq=self.feed.seq,
+                **values))
+
+    async def remove(self, mailbox: str) -> None:
+        m = change_mailboxes
+        await self.conn.execute(m.delete().where(m.c.account_id == self.account_id,
+                                                 m.c.mailbox == mailbox))
+
+    async def trim(self, keep: int) -> None:
+        """Drop entries beyond the newest ``keep``: states before them get a 410."""
+        floor = self.feed.seq - keep
+        if floor <= self.feed.min_seq:
+            return
+        await self.conn.execute(change_log.delete().where(
+            change_log.c.account_id == self.account_id, change_log.c.seq <= floor))
+        await self.conn.execute(change_feeds.update().where(
+            change_feeds.c.account_id == self.account_id).values(min_seq=floor))
+        self.feed = replace(self.feed, min_seq=floor)
+
+
+class ChangeFeedRepo:
+    def __init__(self, store: Store) -> None:
+        self._store = store
+
+    @property
+    def dialect(self) -> str:
+        return self._store.dialect
+
+    async def feed(self, account_id: str, conn: AsyncConnection | None = None
+                   ) -> FeedRow | None:
+        f = change_feeds.c
+        query = sa.select(f.epoch, f.seq, f.min_seq, f.created_at).where(
+            f.account_id == account_id)
+        if conn is not None:
+            row = (await conn.execute(query)).first()
+        else:
+            async with self._store.engine.connect() as own:
+                row = (await own.execute(query)).first()
+        if row is None:
+            return None
+        return FeedRow(int(row.epoch), row.seq, row.min_seq, row.created_at)
+
+    async def create(self, account_id: str, epoch: int,
+                     mailboxes: dict[str, dict[str, Any] | None]) -> FeedRow | None:
+        """A new feed at seq 0 knowing ``mailboxes`` (path -> listing info), none of them
+        baselined; None when the account has a feed already (another request made it)."""
+        now = utcnow()
+        try:
+            async with self._store.engine.begin() as conn:
+                await conn.execute(change_feeds.insert().values(
+                    account_id=account_id, epoch=str(epoch), seq=0, min_seq=0,
+                    created_at=now, updated_at=now))
+                if mailboxes:
+                    await conn.execute(change_mailboxes.insert(), [
+                        {"account_id": account_id, "mailbox": name, "info": info,
+                         "since_seq": 0, "updated_at": now}
+                        for name, info in mailboxes.items()])
+        except sa.exc.IntegrityError:
+            return None
+        return FeedRow(epoch, 0, 0, now)
+
+    async def heads(self, account_id: str) -> dict[str, MailboxHead]:
+        async with self._store.engine.connect() as conn:
+            return await _heads(conn, account_id)
+
+    async def snapshot(self, account_id: str, mailbox: str) -> Snapshot | None:
+        async with self._store.engine.connect() as conn:
+            return await _snapshot(conn, account_id, mailbox)
+
+    def begin(self, account_id: str) -> _Begin:
+        """``async with repo.begin(account) as tx``: a ``FeedTransaction`` (None: no feed)."""
+        return _Begin(self, account_id, None)
+
+    def within(self, conn: AsyncConnection, account_id: str) -> _Begin:
+        """The same inside the caller's transaction (``conn``), e.g. a watcher's events."""
+        return _Begin(self, account_id, conn)
+
+    async def entries(self, account_id: str, after: int, upto: int, *, limit: int,
+                      mailbox: str | None = None) -> list[LogRow]:
+        c = change_log.c
+        query = sa.select(c.seq, c.kind, c.op, c.mailbox, c.uidvalidity, c.uid).where(
+            c.account_id == account_id, c.seq > after, c.seq <= upto)
+        if mailbox is not None:
+            query = query.where(c.mailbox == mailbox)
+        query = query.order_by(c.seq).limit(limit)
+        async with self._store.engine.connect() as conn:
+            rows = (await conn.execute(query)).all()
+        return [LogRow(r.seq, r.kind, r.op, r.mailbox, r.uidvalidity, r.uid) for r in rows]
+
+    async def forget(self, account_id: str) -> None:
+        """The account is gone: its feed too (a new account of that id starts a new epoch)."""
+        async with self._store.engine.begin() as conn:
+            for table in (change_log, change_mailboxes, change_feeds):
+                await conn.execute(table.delete().where(table.c.account_id == account_id))
+
+
+class _Begin:
+    def __init__(self, repo: ChangeFeedRepo, account_id: str,
+                 conn: AsyncConnection | None) -> None:
+        self._repo = repo
+        self._account_id = account_id
+        self._conn = conn
+        self._own: Any = None
+
+    async def __aenter__(self) -> FeedTransaction | None:
+        conn = self._conn
+        if conn is None:
+            self._own = self._repo._store.engine.begin()
+            conn = await self._own.__aenter__()
+        # Touch the row first: it takes the lock that orders this account's writers.
+        touched = await conn.execute(change_feeds.update().where(
+            change_feeds.c.account_id == self._account_id).values(updated_at=utcnow()))
+        if not touched.rowcount:
+            return None
+        feed = await self._repo.feed(self._account_id, conn)
+        assert feed is not None
+        return FeedTransaction(conn, self._account_id, feed)
+
+    async def __aexit__(self, *exc_info: Any) -> bool | None:
+        if self._own is not None:
+            return await self._own.__aexit__(*exc_info)
+        return None

@@ -1,0 +1,288 @@
+"""``ChangeFeed``: states on listings and ``/changes`` for an account or one mailbox.
+
+Each account has a change log (``store/change_feed.py``) and a snapshot of what the log has
+recorded of each mailbox. Before it answers, ``/changes`` brings the snapshot up to date
+from the server (``feed_reader``: CONDSTORE's CHANGEDSINCE where offered, else every UID's
+flags), so unwatched mailboxes work the same as watched ones; the watchers record what they
+see too (``FeedRecorder``), in the transaction of the events it causes.
+
+A listing's state is read *before* the listing reads the server: whatever the log holds up
+to it happened before, so the listing shows it; whatever comes after is recorded later,
+past the state (at worst a change the listing already shows comes again, which a client
+applies idempotently). A message listing first brings its mailbox into the feed (once per
+mailbox: its UIDs and flags), so the changes of every message it lists are recorded from
+then on. The very first listing of an account starts its feed: a new random epoch,
+sequence 0, the mailboxes of a LIST.
+
+410 ``cannot_calculate_changes`` when the state is not one this gateway issued for this
+scope (damaged, forged), of another epoch (the account was deleted and added again), older
+than the kept log (``change_log_entries``) or newer than the log (a restored backup).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import secrets
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from ..accounts.imap_pool import ImapPool
+from ..accounts.registry import AccountRegistry
+from ..errors import CannotCalculateChanges, MailboxNotFound
+from ..imap import mailboxes as mb
+from ..imap.ids import encode_mailbox_id, encode_message_id
+from ..protocols.imap import ImapSession
+from ..store.change_feed import ChangeFeedRepo, FeedRow, MailboxHead
+from ..store.sync_state import MailboxState
+from .feed_log import (
+    CREATED,
+    DESTROYED,
+    MAILBOX,
+    MESSAGE,
+    UPDATED,
+    Change,
+    Entry,
+    Page,
+    PageBuilder,
+)
+from .feed_reader import enable_condstore, read_mailbox
+from .feed_recorder import FeedRecorder, record_mailbox, record_mailbox_list, record_missing
+from .feed_states import FeedStates, KnownFeed
+
+_READ_CHUNK = 2000  # log entries read per query while a page fills
+_UNSELECTABLE = {"\\noselect", "\\nonexistent"}
+
+
+@dataclass
+class FeedChanges:
+    """One ``/changes`` page: message ids and mailbox ids by what happened to them."""
+
+    old_state: str
+    new_state: str
+    has_more: bool
+    created: list[str] = field(default_factory=list)
+    updated: list[str] = field(default_factory=list)
+    destroyed: list[str] = field(default_factory=list)
+    mailboxes_created: list[str] = field(default_factory=list)
+    mailboxes_updated: list[str] = field(default_factory=list)
+    mailboxes_destroyed: list[str] = field(default_factory=list)
+
+
+def _listing_info(item: dict) -> dict:
+    """A mailbox as the feed compares it: the listing's item without HIGHESTMODSEQ."""
+    return {k: v for k, v in item.items() if k != "highestmodseq"}
+
+
+def _needs_look(head: MailboxHead, item: dict, condstore: bool) -> bool:
+    """Whether a mailbox may hold changes the log has not recorded (from its STATUS)."""
+    if not head.baselined or head.uidvalidity is None:
+        return True
+    if item.get("uidvalidity") != head.uidvalidity or item.get("uidnext") != head.uidnext:
+        return True
+    modseq = item.get("highestmodseq")
+    if not condstore or modseq is None or head.highestmodseq is None:
+        return True  # no cheap sign of flag changes: read the flags
+    return modseq != head.highestmodseq
+
+
+class ChangeFeed:
+    def __init__(self, repo: ChangeFeedRepo, accounts: AccountRegistry, states: FeedStates,
+                 recorder: FeedRecorder) -> None:
+        self._repo = repo
+        self._accounts = accounts
+        self._states = states
+        self._recorder = recorder
+        self._locks: defaultdict[str, asyncio.Lock] = defaultdict(asyncio.Lock)
+
+    async def _pool(self, account_id: str) -> ImapPool:
+        manager = await self._accounts.manager(account_id, "imap")
+        assert isinstance(manager, ImapPool)
+        return manager
+
+    async def _feed(self, account_id: str) -> FeedRow | None:
+        """The account's feed in the store; one older than the account belongs to an earlier
+        account of the same id and is dropped (its states get 410)."""
+        account = await self._accounts.get(account_id)
+        feed = await self._repo.feed(account_id)
+        if feed is not None and feed.created_at < account.created_at:
+            await self._recorder.forget_account(account_id)
+            return None
+        return feed
+
+    async def _known(self, account_id: str) -> KnownFeed | None:
+        known = self._states.known.get(account_id)
+        if known is not None and known.fresh:
+            return known
+        feed = await self._feed(account_id)
+        if feed is None:
+            self._states.forget(account_id)
+            return None
+        heads = await self._repo.heads(account_id)
+        known = KnownFeed(feed, {name for name, head in heads.items() if head.baselined})
+        self._states.known[account_id] = known
+        return known
+
+    # -- listings ------------------------------------------------------------------------------
+
+    async def mailboxes_state(self, account_id: str) -> str | None:
+        """The state for a mailbox listing about to read the server; None: no feed yet
+        (``start`` makes it from the listing)."""
+        known = await self._known(account_id)
+        return None if known is None else self._states.encode(account_id, known.feed)
+
+    async def start(self, account_id: str, items: list[dict]) -> str | None:
+        """Start the account's feed from a mailbox listing (its state); None when another
+        request started it meanwhile: list again."""
+        feed = await self._repo.create(account_id, secrets.randbits(62) + 1,
+                                       {i["path"]: _listing_info(i) for i in items})
+        if feed is None:
+            return None
+        self._states.known[account_id] = KnownFeed(feed)
+        return self._states.encode(account_id, feed)
+
+    async def messages_state(self, account_id: str, mailbox: str) -> str:
+        """The state for a listing of ``mailbox``'s messages about to read the server (the
+        first one brings the mailbox into the feed)."""
+        known = await self._known(account_id)
+        if known is None or mailbox not in known.baselined:
+            async with self._locks[account_id]:
+                await self._catch_up_mailbox(account_id, mailbox)
+            known = await self._known(account_id)
+            assert known is not None
+        return self._states.encode(account_id, known.feed, mailbox)
+
+    # -- changes -------------------------------------------------------------------------------
+
+    async def changes(self, account_id: str, since: str, *, limit: int,
+                      mailbox: str | None = None) -> FeedChanges:
+        """The changes after ``since`` (of the account, or of ``mailbox``), at most ``limit``
+        ids. A page that is not full first brings the log up to date from the server."""
+        decoded = self._states.decode(account_id, since, mailbox)
+        seq, epoch = decoded.modseq, decoded.epoch
+        feed = await self._checked(account_id, epoch, seq)
+        page = await self._page(account_id, seq, limit, feed.seq, mailbox)
+        if not page.has_more:
+            async with self._locks[account_id]:
+                if mailbox is None:
+                    await self._catch_up_account(account_id)
+                else:
+                    await self._catch_up_mailbox(account_id, mailbox, missing_ok=True)
+            feed = await self._checked(account_id, epoch, seq)
+            page = await self._page(account_id, seq, limit, feed.seq, mailbox)
+        reached = FeedRow(feed.epoch, page.last_seq, feed.min_seq, feed.created_at)
+        out = FeedChanges(since, self._states.encode(account_id, reached, mailbox),
+                          page.has_more)
+        for op, mailboxes, messages in (
+                (CREATED, out.mailboxes_created, out.created),
+                (UPDATED, out.mailboxes_updated, out.updated),
+                (DESTROYED, out.mailboxes_destroyed, out.destroyed)):
+            mailboxes += [encode_mailbox_id(name) for name, _, _ in page.keys(MAILBOX, op)]
+            messages += [encode_message_id(name, validity or 0, uid or 0)
+                         for name, validity, uid in page.keys(MESSAGE, op)]
+        return out
+
+    async def _checked(self, account_id: str, epoch: int, seq: int) -> FeedRow:
+        feed = await self._feed(account_id)
+        if feed is None or feed.epoch != epoch:
+            raise CannotCalculateChanges("the account's change feed started again since this "
+                                         "state (a reset): list again")
+        if seq < feed.min_seq:
+            raise CannotCalculateChanges("this state is older than the changes the gateway "
+                                         "keeps: list again")
+        if seq > feed.seq:
+            raise CannotCalculateChanges("this state is newer than the gateway's change log "
+                                         "(restored from a backup?): list again")
+        return feed
+
+    async def _page(self, account_id: str, since: int, limit: int, end: int,
+                    mailbox: str | None) -> Page:
+        builder = PageBuilder(since, limit)
+        after = since
+        while after < end:
+            rows = await self._repo.entries(account_id, after, end, limit=_READ_CHUNK,
+                                            mailbox=mailbox)
+            for row in rows:
+                change = Change(row.kind, row.op, row.mailbox, row.uidvalidity, row.uid)
+                if not builder.add(Entry(row.seq, change)):
+                    break
+            if builder.full or len(rows) < _READ_CHUNK:
+                break
+            after = rows[-1].seq
+        return builder.finish(end)
+
+    # -- catching up from the server -----------------------------------------------------------
+
+    async def _ensure_feed(self, account_id: str, session: ImapSession) -> FeedRow:
+        feed = await self._feed(account_id)
+        while feed is None:
+            items = await mb.list_mailboxes(session)
+            feed = await self._repo.create(account_id, secrets.randbits(62) + 1,
+                                           {i["path"]: _listing_info(i) for i in items})
+            if feed is None:
+                feed = await self._feed(account_id)
+        return feed
+
+    async def _catch_up_mailbox(self, account_id: str, mailbox: str, *,
+                                missing_ok: bool = False) -> None:
+        pool = await self._pool(account_id)
+
+        async def look(session: ImapSession) -> MailboxState | None:
+            await self._ensure_feed(account_id, session)
+            found = await self._repo.snapshot(account_id, mailbox)
+            try:
+                return await read_mailbox(session, mailbox, found[1] if found else None)
+            except MailboxNotFound:
+                if not missing_ok:
+                    raise
+                return None
+
+        try:
+            state = await pool.run(look, mailbox)
+        except MailboxNotFound:
+            await self._record_missing(account_id, mailbox)
+            raise
+        if state is None:
+            await self._record_missing(account_id, mailbox)
+        else:
+            await self._record(account_id, state)
+
+    async def _catch_up_account(self, account_id: str) -> None:
+        pool = await self._pool(account_id)
+        async with pool.session() as session:
+            await self._ensure_feed(account_id, session)
+            condstore = await enable_condstore(session)
+            items = await mb.list_mailboxes(session, modseq=True)
+            listed = {item["path"]: item for item in items}
+            async with self._repo.begin(account_id) as tx:
+                if tx is None:
+                    return
+                heads = await record_mailbox_list(
+                    tx, {path: _listing_info(item) for path, item in listed.items()})
+                await self._recorder.trim(tx)
+            self._states.forget(account_id)
+            for path, head in heads.items():
+                item = listed[path]
+                if {f.lower() for f in item["flags"]} & _UNSELECTABLE:
+                    continue
+                if not _needs_look(head, item, condstore):
+                    continue
+                found = await self._repo.snapshot(account_id, path)
+                try:
+                    state = await read_mailbox(session, path, found[1] if found else None)
+                except MailboxNotFound:
+                    await self._record_missing(account_id, path)
+                    continue
+                await self._record(account_id, state)
+
+    async def _record(self, account_id: str, state: MailboxState) -> None:
+        async with self._repo.begin(account_id) as tx:
+            if tx is not None:
+                await record_mailbox(tx, state, exact_modseq=True)
+                await self._recorder.trim(tx)
+        self._states.forget(account_id)
+
+    async def _record_missing(self, account_id: str, mailbox: str) -> None:
+        async with self._repo.begin(account_id) as tx:
+            if tx is not None:
+                await record_missing(tx, mailbox)
+        self._states.forget(account_id)

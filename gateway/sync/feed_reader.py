@@ -1,0 +1,108 @@
+"""Read a mailbox as the change feed needs it: UIDVALIDITY, UIDNEXT, HIGHESTMODSEQ and every
+UID with its flags, from what the feed knew before as cheaply as the server allows.
+
+With CONDSTORE (RFC 7162), after a fresh SELECT (its ``HIGHESTMODSEQ`` response code):
+- the same UIDVALIDITY and HIGHESTMODSEQ, and as many messages as known: nothing changed,
+  one round trip in all;
+- else ``UID FETCH 1:* (UID FLAGS) (CHANGEDSINCE <known>)`` (section 3.1.4.1) for the flags
+  that changed and the new messages, and ``UID SEARCH RETURN (ALL) ALL`` (RFC 4731) for the
+  UIDs present, so expunges are found without QRESYNC's VANISHED (which would change how
+  the pooled session reports expunges to every other user of it).
+Without CONDSTORE: ``UID FETCH 1:* (UID FLAGS)``.
+
+A server reports other sessions' changes at command boundaries (EXISTS, EXPUNGE, FETCH):
+when one arrives while we read, the mailbox is read again.
+"""
+
+from __future__ import annotations
+
+import weakref
+from typing import Any
+
+from ..protocols.imap import ImapSession
+from ..protocols.imap.encoding import sequence_set
+from ..protocols.imap.parsing import parse_esearch, parse_fetch, parse_search
+from ..protocols.imap.wire import Untagged
+from ..store.sync_state import MailboxState
+from .changes import normalise_flags
+
+_ROUNDS = 5
+_ENABLED: weakref.WeakSet[ImapSession] = weakref.WeakSet()
+
+
+async def enable_condstore(session: ImapSession) -> bool:
+    """ENABLE CONDSTORE once per session (RFC 7162 section 3.1): SELECT then reports
+    HIGHESTMODSEQ. False when the server has no CONDSTORE."""
+    if not session.has("CONDSTORE"):
+        return False
+    if session not in _ENABLED:
+        if session.has("ENABLE"):
+            await session.command(b"ENABLE", b"CONDSTORE")
+        _ENABLED.add(session)
+    return True
+
+
+def _news(untagged: list[Untagged]) -> bool:
+    return any(r.kind in (b"EXISTS", b"EXPUNGE", b"VANISHED") for r in untagged)
+
+
+def _flags_of(fetched: dict[int, dict[bytes, Any]]) -> dict[int, tuple[str, ...]]:
+    return {uid: normalise_flags(data.get(b"FLAGS", ())) for uid, data in fetched.items()}
+
+
+async def read_mailbox(session: ImapSession, name: str,
+                       known: MailboxState | None) -> MailboxState:
+    """``name`` as it is now (``MailboxNotFound`` when it is not there)."""
+    condstore = await enable_condstore(session)
+    state = None
+    for _ in range(_ROUNDS):
+        state, settled = await _read_once(session, name, known, condstore)
+        if settled:
+            break
+    assert state is not None
+    return state
+
+
+async def _read_once(session: ImapSession, name: str, known: MailboxState | None,
+                     condstore: bool) -> tuple[MailboxState, bool]:
+    session.selected = None  # a new SELECT: its answer is the mailbox now, not a session's view
+    info = await session.select(name)
+    validity, modseq = info.uidvalidity, info.highestmodseq if condstore else None
+    incremental = (known is not None and known.uidvalidity == validity
+                   and modseq is not None and known.highestmodseq is not None
+                   and modseq >= known.highestmodseq)
+    if incremental and modseq == known.highestmodseq and info.exists == len(known.flags):
+        return MailboxState(name, validity, info.uidnext, modseq, dict(known.flags)), True
+    if not info.exists:
+        return MailboxState(name, validity, info.uidnext, modseq, {}), True
+    if not incremental:
+        result = await session.command(b"UID", b"FETCH", b"1:*", b"(UID FLAGS)")
+        flags = _flags_of(parse_fetch(result.untagged))
+        return MailboxState(name, validity, info.uidnext, modseq, flags), not _news(
+            result.untagged)
+    assert known is not None and known.highestmodseq is not None
+    result = await session.command(b"UID", b"FETCH", b"1:*", b"(UID FLAGS)",
+                                   b"(CHANGEDSINCE %d)" % known.highestmodseq)
+    changed = _flags_of(parse_fetch(result.untagged))
+    news = _news(result.untagged)
+    if session.has("ESEARCH"):
+        found = await session.command(b"UID", b"SEARCH", b"RETURN", b"(ALL)", b"ALL")
+        ranges, _ = parse_esearch(found.untagged)
+    else:
+        found = await session.command(b"UID", b"SEARCH", b"ALL")
+        ranges = [(u, u) for u in parse_search(found.untagged)]
+    news = news or _news(found.untagged)
+    flags: dict[int, tuple[str, ...]] = {}
+    unknown: list[int] = []
+    for lo, hi in ranges:
+        for uid in range(lo, hi + 1):
+            value = changed.get(uid, known.flags.get(uid))
+            if value is None:
+                unknown.append(uid)  # not reported as changed, yet new to us: ask
+            else:
+                flags[uid] = value
+    if unknown:
+        result = await session.command(b"UID", b"FETCH", sequence_set(unknown), b"(UID FLAGS)")
+        flags.update(_flags_of(parse_fetch(result.untagged)))
+        news = news or _news(result.untagged)
+    return MailboxState(name, validity, info.uidnext, modseq, flags), not news
