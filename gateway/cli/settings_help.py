@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import textwrap
 from typing import Any
 
@@ -28,6 +29,8 @@ def default_text(name: str, field: FieldInfo) -> str | None:
         return str(int(value)) if value.is_integer() else repr(value)
     if isinstance(value, int) and name.endswith("_bytes") and value % _MIB == 0:
         return f"{value} ({value // _MIB} MiB)"
+    if isinstance(value, list | tuple):
+        return json.dumps(list(value))  # how a list is written in the environment
     return str(value)
 
 
@@ -66,7 +69,16 @@ def environment_help(model: type[BaseSettings], *, width: int = 100) -> str:
     for name, field in model.model_fields.items():
         default = default_text(name, field)
         var = variable_name(model, name)
-        lines.append(f"  {var}={default}" if default is not None else f"  {var}  (unset)")
+        below: list[str] = []
+        if default is None:
+            lines.append(f"  {var}  (unset)")
+        elif len(var) + len(default) + 3 <= width or not default.startswith("["):
+            lines.append(f"  {var}={default}")
+        else:  # a long list: after the description, one item a line (JSON when joined)
+            items = [json.dumps(item) for item in json.loads(default)]
+            lines.append(f"  {var}=<the list below>")
+            below = [("      [" if i == 0 else "       ") + item
+                     + ("]" if i == len(items) - 1 else ",") for i, item in enumerate(items)]
         # Descriptions may quote names as Markdown code; help is plain text.
         text = (field.description or "").rstrip(".").replace("`", '"')
         bounds = bounds_text(field)
@@ -74,4 +86,5 @@ def environment_help(model: type[BaseSettings], *, width: int = 100) -> str:
             text = f"{text}; {bounds}"
         lines.extend(textwrap.wrap(text, width=max(40, width), initial_indent="      ",
                                    subsequent_indent="      ", break_on_hyphens=False))
+        lines.extend(below)
     return "\n".join(lines)
