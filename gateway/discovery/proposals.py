@@ -18,6 +18,12 @@ _LABEL = r"(?!-)[a-z0-9-]{1,63}(?<!-)"
 _DOMAIN = re.compile(rf"^{_LABEL}(?:\.{_LABEL})+$")
 _HOST = re.compile(rf"^{_LABEL}(?:\.{_LABEL})*$")
 _LOCAL = re.compile(r"^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]{1,64}$")
+# What ``parse_email`` takes, as a JSON Schema pattern for the API (at most 254 characters
+# in all, RFC 5321 section 4.5.3.1.3, so the domain stays within 253): an IDN domain in its
+# ASCII (xn--) form.
+_LDH = r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
+EMAIL_PATTERN = rf"^[A-Za-z0-9.!#$%&'*+/=?^_`{{|}}~-]{{1,64}}@(?:{_LDH}\.)+{_LDH}$"
+EMAIL_MAX = 254
 
 
 @dataclass(frozen=True, slots=True)

@@ -57,6 +57,7 @@ def encode_mailbox_id(path: str) -> str:
 
 
 PATH_PREFIX = "path:"
+MAX_PATH = 1024  # characters: no longer name reaches a server (protocols/imap/encoding.py)
 ADDRESSING_HINT = (
     "name a mailbox by its id from GET /v1/accounts/{account}/mailboxes, by INBOX, or by its "
     "path as that list shows it (Sent, Archive; 'path:' before it when it could be read as "
@@ -75,7 +76,8 @@ def decode_mailbox_id(mailbox_id: str) -> str:
     else:
         path = _path_of_id(mailbox_id) or mailbox_id
     # No mailbox the gateway hands out has an empty name or a control character in it.
-    if not path or _CONTROL.search(path) or any(0xD800 <= ord(c) <= 0xDFFF for c in path):
+    if (not path or len(path) > MAX_PATH or _CONTROL.search(path)
+            or any(0xD800 <= ord(c) <= 0xDFFF for c in path)):
         raise MailboxNotFound("no such mailbox: " + ADDRESSING_HINT)
     return path
 

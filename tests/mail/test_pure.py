@@ -47,7 +47,7 @@ def test_mailbox_ids() -> None:
     # An id keeps its meaning; a name spelled like an id is reached with "path:".
     assert decode_mailbox_id("QUFB") == "AAA" and decode_mailbox_id("path:QUFB") == "QUFB"
     assert decode_mailbox_id("path:INBOX") == "INBOX" == decode_mailbox_id("inbox")
-    for bad in ("path:", "a\x01b", "path:\x7f", "\ud800"):
+    for bad in ("path:", "a\x01b", "path:\x7f", "\ud800", "0" * 1025, "path:" + "x" * 1025):
         with pytest.raises(MailboxNotFound, match="GET /v1/accounts/{account}/mailboxes"):
             decode_mailbox_id(bad)
 

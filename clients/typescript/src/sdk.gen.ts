@@ -2,7 +2,7 @@
 
 import { client } from './client.gen.js';
 import type { Client, Options as Options2, TDataShape } from './client/index.js';
-import type { AccountStatusData, AccountStatusErrors, AccountStatusResponses, AppendMessageData, AppendMessageErrors, AppendMessageResponses, AuthorizeData, AuthorizeErrors, AuthorizeResponses, AutodiscoverData, AutodiscoverErrors, AutodiscoverResponses, BatchData, BatchErrors, BatchResponses, CallbackData, CallbackErrors, CallbackResponses, CancelOutboxItemData, CancelOutboxItemErrors, CancelOutboxItemResponses, CopyMessageData, CopyMessageErrors, CopyMessageResponses, CreateAccountData, CreateAccountErrors, CreateAccountResponses, CreateAppData, CreateAppErrors, CreateAppResponses, CreateMailboxData, CreateMailboxErrors, CreateMailboxResponses, CreateTokenData, CreateTokenErrors, CreateTokenResponses, CreateWebhookData, CreateWebhookErrors, CreateWebhookResponses, DeleteAccountData, DeleteAccountErrors, DeleteAccountResponses, DeleteAppData, DeleteAppErrors, DeleteAppResponses, DeleteMailboxData, DeleteMailboxErrors, DeleteMailboxResponses, DeleteMessageData, DeleteMessageErrors, DeleteMessageResponses, DeletePop3MessageData, DeletePop3MessageErrors, DeletePop3MessageResponses, DeleteTokenData, DeleteTokenErrors, DeleteTokenResponses, DeleteWebhookData, DeleteWebhookErrors, DeleteWebhookResponses, GetAccountData, GetAccountErrors, GetAccountResponses, GetAppData, GetAppErrors, GetAppResponses, GetAttachmentData, GetAttachmentErrors, GetAttachmentResponses, GetMessageData, GetMessageErrors, GetMessageResponses, GetOutboxItemData, GetOutboxItemErrors, GetOutboxItemResponses, GetPop3MessageData, GetPop3MessageErrors, GetPop3MessageResponses, GetPop3RawData, GetPop3RawErrors, GetPop3RawResponses, GetRawData, GetRawErrors, GetRawResponses, GetWebhookData, GetWebhookErrors, GetWebhookResponses, HealthzData, HealthzErrors, HealthzResponses, ListAccountsData, ListAccountsErrors, ListAccountsResponses, ListAppsData, ListAppsErrors, ListAppsResponses, ListAuditData, ListAuditErrors, ListAuditResponses, ListDeliveriesData, ListDeliveriesErrors, ListDeliveriesResponses, ListMailboxesData, ListMailboxesErrors, ListMailboxesResponses, ListMessagesData, ListMessagesErrors, ListMessagesResponses, ListOutboxData, ListOutboxErrors, ListOutboxResponses, ListPop3MessagesData, ListPop3MessagesErrors, ListPop3MessagesResponses, ListTokensData, ListTokensErrors, ListTokensResponses, ListWebhooksData, ListWebhooksErrors, ListWebhooksResponses, MetricsData, MetricsErrors, MetricsResponses, MoveMessageData, MoveMessageErrors, MoveMessageResponses, Pop3StatData, Pop3StatErrors, Pop3StatResponses, ReadyzData, ReadyzErrors, ReadyzResponses, RenameMailboxData, RenameMailboxErrors, RenameMailboxResponses, RetrievePop3Data, RetrievePop3Errors, RetrievePop3Responses, RetryDeliveryData, RetryDeliveryErrors, RetryDeliveryResponses, SendData, SendErrors, SendRawData, SendRawErrors, SendRawResponses, SendResponses, StreamEventsData, StreamEventsErrors, StreamEventsResponse, StreamEventsResponses, UpdateAccountData, UpdateAccountErrors, UpdateAccountResponses, UpdateFlagsData, UpdateFlagsErrors, UpdateFlagsResponses, UpdateLabelsData, UpdateLabelsErrors, UpdateLabelsResponses, VerifyAccountData, VerifyAccountErrors, VerifyAccountResponses } from './types.gen.js';
+import type { AccountChangesData, AccountChangesErrors, AccountChangesResponses, AccountStatusData, AccountStatusErrors, AccountStatusResponses, AppendMessageData, AppendMessageErrors, AppendMessageResponses, AuthorizeData, AuthorizeErrors, AuthorizeResponses, AutodiscoverData, AutodiscoverErrors, AutodiscoverResponses, BatchData, BatchErrors, BatchResponses, CallbackData, CallbackErrors, CallbackResponses, CancelOutboxItemData, CancelOutboxItemErrors, CancelOutboxItemResponses, CopyMessageData, CopyMessageErrors, CopyMessageResponses, CreateAccountData, CreateAccountErrors, CreateAccountResponses, CreateAppData, CreateAppErrors, CreateAppResponses, CreateMailboxData, CreateMailboxErrors, CreateMailboxResponses, CreateTokenData, CreateTokenErrors, CreateTokenResponses, CreateWebhookData, CreateWebhookErrors, CreateWebhookResponses, DeleteAccountData, DeleteAccountErrors, DeleteAccountResponses, DeleteAppData, DeleteAppErrors, DeleteAppResponses, DeleteMailboxData, DeleteMailboxErrors, DeleteMailboxResponses, DeleteMessageData, DeleteMessageErrors, DeleteMessageResponses, DeletePop3MessageData, DeletePop3MessageErrors, DeletePop3MessageResponses, DeleteTokenData, DeleteTokenErrors, DeleteTokenResponses, DeleteWebhookData, DeleteWebhookErrors, DeleteWebhookResponses, GetAccountData, GetAccountErrors, GetAccountResponses, GetAppData, GetAppErrors, GetAppResponses, GetAttachmentData, GetAttachmentErrors, GetAttachmentResponses, GetMessageData, GetMessageErrors, GetMessageResponses, GetOutboxItemData, GetOutboxItemErrors, GetOutboxItemResponses, GetPop3MessageData, GetPop3MessageErrors, GetPop3MessageResponses, GetPop3RawData, GetPop3RawErrors, GetPop3RawResponses, GetRawData, GetRawErrors, GetRawResponses, GetWebhookData, GetWebhookErrors, GetWebhookResponses, HealthzData, HealthzErrors, HealthzResponses, ListAccountsData, ListAccountsErrors, ListAccountsResponses, ListAppsData, ListAppsErrors, ListAppsResponses, ListAuditData, ListAuditErrors, ListAuditResponses, ListDeliveriesData, ListDeliveriesErrors, ListDeliveriesResponses, ListMailboxesData, ListMailboxesErrors, ListMailboxesResponses, ListMessagesData, ListMessagesErrors, ListMessagesResponses, ListOutboxData, ListOutboxErrors, ListOutboxResponses, ListPop3MessagesData, ListPop3MessagesErrors, ListPop3MessagesResponses, ListTokensData, ListTokensErrors, ListTokensResponses, ListWebhooksData, ListWebhooksErrors, ListWebhooksResponses, MailboxChangesData, MailboxChangesErrors, MailboxChangesResponses, MetricsData, MetricsErrors, MetricsResponses, MoveMessageData, MoveMessageErrors, MoveMessageResponses, Pop3StatData, Pop3StatErrors, Pop3StatResponses, ReadyzData, ReadyzErrors, ReadyzResponses, RenameMailboxData, RenameMailboxErrors, RenameMailboxResponses, RetrievePop3Data, RetrievePop3Errors, RetrievePop3Responses, RetryDeliveryData, RetryDeliveryErrors, RetryDeliveryResponses, SendData, SendErrors, SendRawData, SendRawErrors, SendRawResponses, SendResponses, StreamEventsData, StreamEventsErrors, StreamEventsResponse, StreamEventsResponses, UpdateAccountData, UpdateAccountErrors, UpdateAccountResponses, UpdateFlagsData, UpdateFlagsErrors, UpdateFlagsResponses, UpdateLabelsData, UpdateLabelsErrors, UpdateLabelsResponses, VerifyAccountData, VerifyAccountErrors, VerifyAccountResponses } from './types.gen.js';
 
 export type Options<TData extends TDataShape = TDataShape, ThrowOnError extends boolean = boolean, TResponse = unknown> = Options2<TData, ThrowOnError, TResponse> & {
     /**
@@ -91,6 +91,17 @@ export const updateAccount = <ThrowOnError extends boolean = false>(options: Opt
 });
 
 /**
+ * Account Changes
+ *
+ * What changed in the account's mailboxes and messages after `since`.
+ */
+export const accountChanges = <ThrowOnError extends boolean = false>(options: Options<AccountChangesData, ThrowOnError>) => (options.client ?? client).get<AccountChangesResponses, AccountChangesErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/v1/accounts/{account}/changes',
+    ...options
+});
+
+/**
  * List Mailboxes
  */
 export const listMailboxes = <ThrowOnError extends boolean = false>(options: Options<ListMailboxesData, ThrowOnError>) => (options.client ?? client).get<ListMailboxesResponses, ListMailboxesErrors, ThrowOnError>({
@@ -132,6 +143,17 @@ export const renameMailbox = <ThrowOnError extends boolean = false>(options: Opt
         'Content-Type': 'application/json',
         ...options.headers
     }
+});
+
+/**
+ * Mailbox Changes
+ *
+ * What changed in one mailbox after `since` (its listing's state, or the account's).
+ */
+export const mailboxChanges = <ThrowOnError extends boolean = false>(options: Options<MailboxChangesData, ThrowOnError>) => (options.client ?? client).get<MailboxChangesResponses, MailboxChangesErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/v1/accounts/{account}/mailboxes/{mailbox}/changes',
+    ...options
 });
 
 /**

@@ -459,6 +459,50 @@ export type CallbackResult = {
 };
 
 /**
+ * ChangesOut
+ *
+ * Message ids by what happened to them after ``old_state``, coalesced per id (created
+ * then destroyed: not reported; destroyed then created: updated).
+ */
+export type ChangesOut = {
+    /**
+     * Created
+     *
+     * Message ids
+     */
+    created: Array<string>;
+    /**
+     * Destroyed
+     *
+     * Message ids (deleted, moved away, or their mailbox renamed, deleted or recreated)
+     */
+    destroyed: Array<string>;
+    /**
+     * Has More
+     *
+     * More changes after new_state: ask again at once
+     */
+    has_more: boolean;
+    mailboxes: MailboxChanges;
+    /**
+     * New State
+     *
+     * The position this page reaches: the `since` of the next request
+     */
+    new_state: string;
+    /**
+     * Old State
+     */
+    old_state: string;
+    /**
+     * Updated
+     *
+     * Message ids whose flags changed
+     */
+    updated: Array<string>;
+};
+
+/**
  * ConnState
  */
 export type ConnState = 'connected' | 'connecting' | 'disconnected' | 'auth_failed' | 'needs_reauth' | 'error';
@@ -759,6 +803,30 @@ export type MailServerPreset = {
 };
 
 /**
+ * MailboxChanges
+ */
+export type MailboxChanges = {
+    /**
+     * Created
+     *
+     * Mailbox ids
+     */
+    created: Array<string>;
+    /**
+     * Destroyed
+     *
+     * Mailbox ids
+     */
+    destroyed: Array<string>;
+    /**
+     * Updated
+     *
+     * Mailbox ids whose listing entry changed (counters, flags, subscription)
+     */
+    updated: Array<string>;
+};
+
+/**
  * MailboxCreate
  */
 export type MailboxCreate = {
@@ -782,6 +850,12 @@ export type MailboxList = {
      * Next Cursor
      */
     next_cursor?: string | null;
+    /**
+     * State
+     *
+     * The account's change-feed state when the listing was taken: GET .../changes?since=<state> gives what changed after it
+     */
+    state?: string | null;
     /**
      * Total
      */
@@ -892,6 +966,12 @@ export type MessageList = {
      * Next Cursor
      */
     next_cursor?: string | null;
+    /**
+     * State
+     *
+     * The mailbox's change-feed state when the listing was taken: GET .../mailboxes/{mailbox}/changes?since=<state> gives what changed after it
+     */
+    state?: string | null;
     /**
      * Total
      */
@@ -2886,6 +2966,89 @@ export type UpdateAccountResponses = {
 
 export type UpdateAccountResponse = UpdateAccountResponses[keyof UpdateAccountResponses];
 
+export type AccountChangesData = {
+    body?: never;
+    path: {
+        /**
+         * Account
+         *
+         * Account id
+         */
+        account: string;
+    };
+    query: {
+        /**
+         * Since
+         *
+         * A `state` from a listing or `new_state` from an earlier page. 410 cannot_calculate_changes when the gateway cannot answer from it (not one it issued for this account or mailbox, from before a reset of the account's feed, or older than the changes it keeps): list again
+         */
+        since: string;
+        /**
+         * Limit
+         *
+         * Ids per page (messages and mailboxes together); has_more says when more follow
+         */
+        limit?: number;
+        /**
+         * Mailbox
+         *
+         * Only this mailbox's changes (as GET .../mailboxes/{mailbox}/changes)
+         */
+        mailbox?: string | null;
+    };
+    url: '/v1/accounts/{account}/changes';
+};
+
+export type AccountChangesErrors = {
+    /**
+     * Unauthorized
+     */
+    401: Problem;
+    /**
+     * Forbidden
+     */
+    403: Problem;
+    /**
+     * Not found
+     */
+    404: Problem;
+    /**
+     * Gone
+     */
+    410: Problem;
+    /**
+     * Validation error
+     */
+    422: Problem;
+    /**
+     * Too many requests
+     */
+    429: Problem;
+    /**
+     * Bad gateway
+     */
+    502: Problem;
+    /**
+     * Service unavailable
+     */
+    503: Problem;
+    /**
+     * Gateway timeout
+     */
+    504: Problem;
+};
+
+export type AccountChangesError = AccountChangesErrors[keyof AccountChangesErrors];
+
+export type AccountChangesResponses = {
+    /**
+     * Successful Response
+     */
+    200: ChangesOut;
+};
+
+export type AccountChangesResponse = AccountChangesResponses[keyof AccountChangesResponses];
+
 export type ListMailboxesData = {
     body?: never;
     path: {
@@ -3165,6 +3328,89 @@ export type RenameMailboxResponses = {
 };
 
 export type RenameMailboxResponse = RenameMailboxResponses[keyof RenameMailboxResponses];
+
+export type MailboxChangesData = {
+    body?: never;
+    path: {
+        /**
+         * Mailbox
+         *
+         * A mailbox: its `id` from the mailbox list, `INBOX`, or its path as the list shows it (`Sent`, `Archive`; URL-encoded in a URL). A string that is a mailbox id is taken as that id; write `path:` before a path to have it taken as a path whatever it looks like (`path:Sent`)
+         */
+        mailbox: string;
+        /**
+         * Account
+         *
+         * Account id
+         */
+        account: string;
+    };
+    query: {
+        /**
+         * Since
+         *
+         * A `state` from a listing or `new_state` from an earlier page. 410 cannot_calculate_changes when the gateway cannot answer from it (not one it issued for this account or mailbox, from before a reset of the account's feed, or older than the changes it keeps): list again
+         */
+        since: string;
+        /**
+         * Limit
+         *
+         * Ids per page (messages and mailboxes together); has_more says when more follow
+         */
+        limit?: number;
+    };
+    url: '/v1/accounts/{account}/mailboxes/{mailbox}/changes';
+};
+
+export type MailboxChangesErrors = {
+    /**
+     * Unauthorized
+     */
+    401: Problem;
+    /**
+     * Forbidden
+     */
+    403: Problem;
+    /**
+     * Not found
+     */
+    404: Problem;
+    /**
+     * Gone
+     */
+    410: Problem;
+    /**
+     * Validation error
+     */
+    422: Problem;
+    /**
+     * Too many requests
+     */
+    429: Problem;
+    /**
+     * Bad gateway
+     */
+    502: Problem;
+    /**
+     * Service unavailable
+     */
+    503: Problem;
+    /**
+     * Gateway timeout
+     */
+    504: Problem;
+};
+
+export type MailboxChangesError = MailboxChangesErrors[keyof MailboxChangesErrors];
+
+export type MailboxChangesResponses = {
+    /**
+     * Successful Response
+     */
+    200: ChangesOut;
+};
+
+export type MailboxChangesResponse = MailboxChangesResponses[keyof MailboxChangesResponses];
 
 export type ListMessagesData = {
     body?: never;
@@ -4863,7 +5109,7 @@ export type AutodiscoverData = {
         /**
          * Email
          *
-         * The address to find servers for
+         * The address to find servers for (an IDN domain in its xn-- form)
          */
         email: string;
     };
@@ -4951,11 +5197,11 @@ export type StreamEventsError = StreamEventsErrors[keyof StreamEventsErrors];
 
 export type StreamEventsResponses = {
     /**
-     * Per event `id:` (the event id, for `Last-Event-ID`), `event:` (its type) and `data:` (one line of JSON: `{id, type, account, created_at, data}`); `: heartbeat` comments keep the connection alive; once the token is revoked the stream ends with an `event: error` (`data: {code, detail}`)
+     * Per event `id:` (the event id, for `Last-Event-ID`), `event:` (its type) and `data:` (one line of JSON: `{id, type, account, created_at, data, state}`); `: heartbeat` comments keep the connection alive; once the token is revoked the stream ends with an `event: error` (`data: {code, detail}`)
      */
     200: {
         /**
-         * `{id, type, account, created_at, data}`
+         * `{id, type, account, created_at, data, state}` (`state`: the account's change-feed state once the event happened, null before its first listing; see /changes)
          */
         data: string;
         event?: string;

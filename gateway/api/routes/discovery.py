@@ -6,6 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 
+from ...discovery.proposals import EMAIL_MAX, EMAIL_PATTERN
 from ...errors import Forbidden
 from ..deps import PrincipalDep, ServicesDep, requires
 from ..errors import problem_responses
@@ -19,9 +20,9 @@ router = APIRouter(prefix="/v1/autodiscover", tags=["accounts"], route_class=Gat
             responses=problem_responses(403))
 async def autodiscover(
     services: ServicesDep, principal: PrincipalDep,
-    email: Annotated[str, Query(min_length=3, max_length=320,
-                                description="The address to find servers for",
-                                examples=["alice@example.com"])],
+    email: Annotated[str, Query(min_length=3, max_length=EMAIL_MAX, pattern=EMAIL_PATTERN,
+                                description="The address to find servers for (an IDN domain "
+                                "in its xn-- form)", examples=["alice@example.com"])],
 ) -> DiscoveryOut:
     """Propose an address's IMAP, SMTP and POP3 servers, each with where it came from, ready
     for POST /v1/accounts. Needs a token that may create accounts (admin, not limited to

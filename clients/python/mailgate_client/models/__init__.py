@@ -23,6 +23,7 @@ from .batch_request import BatchRequest
 from .batch_request_action import BatchRequestAction
 from .batch_result import BatchResult
 from .callback_result import CallbackResult
+from .changes_out import ChangesOut
 from .conn_state import ConnState
 from .delivery_attempt import DeliveryAttempt
 from .delivery_list import DeliveryList
@@ -39,6 +40,7 @@ from .label_changes import LabelChanges
 from .labels_out import LabelsOut
 from .list_outbox_status_type_0 import ListOutboxStatusType0
 from .mail_server_preset import MailServerPreset
+from .mailbox_changes import MailboxChanges
 from .mailbox_create import MailboxCreate
 from .mailbox_list import MailboxList
 from .mailbox_out import MailboxOut
@@ -131,6 +133,7 @@ __all__ = (
     "BatchRequestAction",
     "BatchResult",
     "CallbackResult",
+    "ChangesOut",
     "ConnState",
     "DeliveryAttempt",
     "DeliveryList",
@@ -146,6 +149,7 @@ __all__ = (
     "LabelChanges",
     "LabelsOut",
     "ListOutboxStatusType0",
+    "MailboxChanges",
     "MailboxCreate",
     "MailboxList",
     "MailboxOut",

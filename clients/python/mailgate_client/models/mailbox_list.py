@@ -22,11 +22,14 @@ class MailboxList:
         items (list[MailboxOut]):
         total (int):
         next_cursor (None | str | Unset):
+        state (None | str | Unset): The account's change-feed state when the listing was taken: GET
+            .../changes?since=<state> gives what changed after it
     """
 
     items: list[MailboxOut]
     total: int
     next_cursor: None | str | Unset = UNSET
+    state: None | str | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
@@ -43,6 +46,12 @@ class MailboxList:
         else:
             next_cursor = self.next_cursor
 
+        state: None | str | Unset
+        if isinstance(self.state, Unset):
+            state = UNSET
+        else:
+            state = self.state
+
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
         field_dict.update(
@@ -53,6 +62,8 @@ class MailboxList:
         )
         if next_cursor is not UNSET:
             field_dict["next_cursor"] = next_cursor
+        if state is not UNSET:
+            field_dict["state"] = state
 
         return field_dict
 
@@ -79,10 +90,20 @@ class MailboxList:
 
         next_cursor = _parse_next_cursor(d.pop("next_cursor", UNSET))
 
+        def _parse_state(data: object) -> None | str | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            return cast(None | str | Unset, data)
+
+        state = _parse_state(d.pop("state", UNSET))
+
         mailbox_list = cls(
             items=items,
             total=total,
             next_cursor=next_cursor,
+            state=state,
         )
 
         mailbox_list.additional_properties = d

@@ -21,11 +21,14 @@ class MessageList:
     Attributes:
         items (list[MessageSummary]):
         next_cursor (None | str | Unset):
+        state (None | str | Unset): The mailbox's change-feed state when the listing was taken: GET
+            .../mailboxes/{mailbox}/changes?since=<state> gives what changed after it
         total (int | None | Unset):
     """
 
     items: list[MessageSummary]
     next_cursor: None | str | Unset = UNSET
+    state: None | str | Unset = UNSET
     total: int | None | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
@@ -40,6 +43,12 @@ class MessageList:
             next_cursor = UNSET
         else:
             next_cursor = self.next_cursor
+
+        state: None | str | Unset
+        if isinstance(self.state, Unset):
+            state = UNSET
+        else:
+            state = self.state
 
         total: int | None | Unset
         if isinstance(self.total, Unset):
@@ -56,6 +65,8 @@ class MessageList:
         )
         if next_cursor is not UNSET:
             field_dict["next_cursor"] = next_cursor
+        if state is not UNSET:
+            field_dict["state"] = state
         if total is not UNSET:
             field_dict["total"] = total
 
@@ -82,6 +93,15 @@ class MessageList:
 
         next_cursor = _parse_next_cursor(d.pop("next_cursor", UNSET))
 
+        def _parse_state(data: object) -> None | str | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            return cast(None | str | Unset, data)
+
+        state = _parse_state(d.pop("state", UNSET))
+
         def _parse_total(data: object) -> int | None | Unset:
             if data is None:
                 return data
@@ -94,6 +114,7 @@ class MessageList:
         message_list = cls(
             items=items,
             next_cursor=next_cursor,
+            state=state,
             total=total,
         )
 

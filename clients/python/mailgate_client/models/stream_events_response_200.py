@@ -15,7 +15,8 @@ T = TypeVar("T", bound="StreamEventsResponse200")
 class StreamEventsResponse200:
     """
     Attributes:
-        data (str): `{id, type, account, created_at, data}`
+        data (str): `{id, type, account, created_at, data, state}` (`state`: the account's change-feed state once the
+            event happened, null before its first listing; see /changes)
         event (str | Unset):
         id (str | Unset):
         retry (int | Unset):

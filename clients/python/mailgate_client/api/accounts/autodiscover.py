@@ -85,7 +85,7 @@ def sync_detailed(
     accounts); at most GATEWAY_AUTODISCOVER_PER_MINUTE requests a minute per token (429).
 
     Args:
-        email (str): The address to find servers for
+        email (str): The address to find servers for (an IDN domain in its xn-- form)
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -118,7 +118,7 @@ def sync(
     accounts); at most GATEWAY_AUTODISCOVER_PER_MINUTE requests a minute per token (429).
 
     Args:
-        email (str): The address to find servers for
+        email (str): The address to find servers for (an IDN domain in its xn-- form)
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -146,7 +146,7 @@ async def asyncio_detailed(
     accounts); at most GATEWAY_AUTODISCOVER_PER_MINUTE requests a minute per token (429).
 
     Args:
-        email (str): The address to find servers for
+        email (str): The address to find servers for (an IDN domain in its xn-- form)
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -177,7 +177,7 @@ async def asyncio(
     accounts); at most GATEWAY_AUTODISCOVER_PER_MINUTE requests a minute per token (429).
 
     Args:
-        email (str): The address to find servers for
+        email (str): The address to find servers for (an IDN domain in its xn-- form)
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
