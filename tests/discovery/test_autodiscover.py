@@ -13,8 +13,8 @@ import pytest
 from gateway.discovery.autoconfig import MAX_BYTES
 from gateway.settings import Settings
 from tests.conftest import running_client
+from tests.discovery.documents import BILLION_LAUGHS
 from tests.discovery.servers import DnsZone, HttpFiles, slow
-from tests.discovery.test_pure import BILLION_LAUGHS
 from tests.mailstack import MailStack
 
 AUTOCONFIG = """<?xml version="1.0" encoding="UTF-8"?>

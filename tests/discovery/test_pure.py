@@ -17,6 +17,7 @@ from gateway.discovery.proposals import parse_email, valid_host
 from gateway.discovery.service import CallerLimit
 from gateway.discovery.srv import SrvRecord, proposal_from_srv
 from gateway.errors import InvalidInput
+from tests.discovery.documents import BILLION_LAUGHS
 
 ALICE = parse_email("alice@example.com")
 
@@ -78,20 +79,6 @@ def test_a_plain_only_server_is_kept_with_a_warning() -> None:
     assert any("without TLS" in note for note in proposal.notes)
 
 
-BILLION_LAUGHS = b"""<?xml version="1.0"?>
-<!DOCTYPE lolz [
- <!ENTITY lol "lol">
- <!ENTITY lol2 "&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;">
- <!ENTITY lol3 "&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;">
- <!ENTITY lol4 "&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;">
- <!ENTITY lol5 "&lol4;&lol4;&lol4;&lol4;&lol4;&lol4;&lol4;&lol4;&lol4;&lol4;">
- <!ENTITY lol6 "&lol5;&lol5;&lol5;&lol5;&lol5;&lol5;&lol5;&lol5;&lol5;&lol5;">
- <!ENTITY lol7 "&lol6;&lol6;&lol6;&lol6;&lol6;&lol6;&lol6;&lol6;&lol6;&lol6;">
- <!ENTITY lol8 "&lol7;&lol7;&lol7;&lol7;&lol7;&lol7;&lol7;&lol7;&lol7;&lol7;">
- <!ENTITY lol9 "&lol8;&lol8;&lol8;&lol8;&lol8;&lol8;&lol8;&lol8;&lol8;&lol8;">
-]>
-<clientConfig><emailProvider><displayName>&lol9;</displayName></emailProvider></clientConfig>
-"""
 EXTERNAL = b"""<?xml version="1.0"?>
 <!DOCTYPE clientConfig [<!ENTITY xxe SYSTEM "file:///etc/passwd">]>
 <clientConfig><emailProvider><displayName>&xxe;</displayName></emailProvider></clientConfig>
