@@ -1844,28 +1844,38 @@ export type ProposedAccount = {
      * Email
      */
     email: string;
-    /**
-     * Imap
-     */
-    imap?: {
-        [key: string]: unknown;
-    } | null;
+    imap?: ProposedBlock | null;
     /**
      * Name
      */
     name: string;
+    pop3?: ProposedBlock | null;
+    smtp?: ProposedBlock | null;
+};
+
+/**
+ * ProposedBlock
+ *
+ * A server block of ``POST /v1/accounts`` without its secret: add ``password`` (or
+ * connect the account through an OAuth2 app).
+ */
+export type ProposedBlock = {
     /**
-     * Pop3
+     * Host
      */
-    pop3?: {
-        [key: string]: unknown;
-    } | null;
+    host: string;
     /**
-     * Smtp
+     * Port
      */
-    smtp?: {
-        [key: string]: unknown;
-    } | null;
+    port: number;
+    /**
+     * Security
+     */
+    security: 'tls' | 'starttls' | 'none';
+    /**
+     * Username
+     */
+    username: string;
 };
 
 /**

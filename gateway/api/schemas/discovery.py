@@ -27,15 +27,25 @@ class ProposedServer(BaseModel):
                    username=block.username, auth=block.auth, origin=block.origin)
 
 
+class ProposedBlock(BaseModel):
+    """A server block of ``POST /v1/accounts`` without its secret: add ``password`` (or
+    connect the account through an OAuth2 app)."""
+
+    host: str
+    port: int
+    security: Literal["tls", "starttls", "none"]
+    username: str
+
+
 class ProposedAccount(BaseModel):
     """A body for ``POST /v1/accounts`` as proposed: add ``id`` if you like and a
     ``password`` to each server block."""
 
     name: str
     email: str
-    imap: dict | None = None
-    smtp: dict | None = None
-    pop3: dict | None = None
+    imap: ProposedBlock | None = None
+    smtp: ProposedBlock | None = None
+    pop3: ProposedBlock | None = None
 
 
 class ProposalOut(BaseModel):
@@ -56,8 +66,8 @@ class ProposalOut(BaseModel):
     @classmethod
     def of(cls, proposal: Proposal, email: str, local: str) -> ProposalOut:
         servers = {p: ProposedServer.of(b) for p, b in proposal.servers.items()}
-        blocks = {p: {"host": s.host, "port": s.port, "security": s.security,
-                      "username": s.username} for p, s in servers.items()}
+        blocks = {p: ProposedBlock(host=s.host, port=s.port, security=s.security,
+                                   username=s.username) for p, s in servers.items()}
         return cls(source=proposal.source, origin=proposal.origin, provider=proposal.provider,
                    oauth2_provider=proposal.oauth2_provider,  # type: ignore[arg-type]
                    account=ProposedAccount(name=local, email=email, **blocks),

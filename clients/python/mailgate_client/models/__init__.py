@@ -76,9 +76,8 @@ from .proposal_out import ProposalOut
 from .proposal_out_oauth_2_provider_type_0 import ProposalOutOauth2ProviderType0
 from .proposal_out_source import ProposalOutSource
 from .proposed_account import ProposedAccount
-from .proposed_account_imap_type_0 import ProposedAccountImapType0
-from .proposed_account_pop_3_type_0 import ProposedAccountPop3Type0
-from .proposed_account_smtp_type_0 import ProposedAccountSmtpType0
+from .proposed_block import ProposedBlock
+from .proposed_block_security import ProposedBlockSecurity
 from .proposed_server import ProposedServer
 from .proposed_server_auth import ProposedServerAuth
 from .proposed_server_security import ProposedServerSecurity
@@ -186,9 +185,8 @@ __all__ = (
     "ProposalOutOauth2ProviderType0",
     "ProposalOutSource",
     "ProposedAccount",
-    "ProposedAccountImapType0",
-    "ProposedAccountPop3Type0",
-    "ProposedAccountSmtpType0",
+    "ProposedBlock",
+    "ProposedBlockSecurity",
     "ProposedServer",
     "ProposedServerAuth",
     "ProposedServerSecurity",

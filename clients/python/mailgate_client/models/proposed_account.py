@@ -9,9 +9,7 @@ from attrs import field as _attrs_field
 from ..types import UNSET, Unset
 
 if TYPE_CHECKING:
-    from ..models.proposed_account_imap_type_0 import ProposedAccountImapType0
-    from ..models.proposed_account_pop_3_type_0 import ProposedAccountPop3Type0
-    from ..models.proposed_account_smtp_type_0 import ProposedAccountSmtpType0
+    from ..models.proposed_block import ProposedBlock
 
 
 T = TypeVar("T", bound="ProposedAccount")
@@ -25,22 +23,20 @@ class ProposedAccount:
         Attributes:
             email (str):
             name (str):
-            imap (None | ProposedAccountImapType0 | Unset):
-            pop3 (None | ProposedAccountPop3Type0 | Unset):
-            smtp (None | ProposedAccountSmtpType0 | Unset):
+            imap (None | ProposedBlock | Unset):
+            pop3 (None | ProposedBlock | Unset):
+            smtp (None | ProposedBlock | Unset):
     """
 
     email: str
     name: str
-    imap: None | ProposedAccountImapType0 | Unset = UNSET
-    pop3: None | ProposedAccountPop3Type0 | Unset = UNSET
-    smtp: None | ProposedAccountSmtpType0 | Unset = UNSET
+    imap: None | ProposedBlock | Unset = UNSET
+    pop3: None | ProposedBlock | Unset = UNSET
+    smtp: None | ProposedBlock | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        from ..models.proposed_account_imap_type_0 import ProposedAccountImapType0  # noqa: PLC0415
-        from ..models.proposed_account_pop_3_type_0 import ProposedAccountPop3Type0  # noqa: PLC0415
-        from ..models.proposed_account_smtp_type_0 import ProposedAccountSmtpType0  # noqa: PLC0415
+        from ..models.proposed_block import ProposedBlock  # noqa: PLC0415
 
         email = self.email
 
@@ -49,7 +45,7 @@ class ProposedAccount:
         imap: dict[str, Any] | None | Unset
         if isinstance(self.imap, Unset):
             imap = UNSET
-        elif isinstance(self.imap, ProposedAccountImapType0):
+        elif isinstance(self.imap, ProposedBlock):
             imap = self.imap.to_dict()
         else:
             imap = self.imap
@@ -57,7 +53,7 @@ class ProposedAccount:
         pop3: dict[str, Any] | None | Unset
         if isinstance(self.pop3, Unset):
             pop3 = UNSET
-        elif isinstance(self.pop3, ProposedAccountPop3Type0):
+        elif isinstance(self.pop3, ProposedBlock):
             pop3 = self.pop3.to_dict()
         else:
             pop3 = self.pop3
@@ -65,7 +61,7 @@ class ProposedAccount:
         smtp: dict[str, Any] | None | Unset
         if isinstance(self.smtp, Unset):
             smtp = UNSET
-        elif isinstance(self.smtp, ProposedAccountSmtpType0):
+        elif isinstance(self.smtp, ProposedBlock):
             smtp = self.smtp.to_dict()
         else:
             smtp = self.smtp
@@ -89,16 +85,14 @@ class ProposedAccount:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        from ..models.proposed_account_imap_type_0 import ProposedAccountImapType0  # noqa: PLC0415
-        from ..models.proposed_account_pop_3_type_0 import ProposedAccountPop3Type0  # noqa: PLC0415
-        from ..models.proposed_account_smtp_type_0 import ProposedAccountSmtpType0  # noqa: PLC0415
+        from ..models.proposed_block import ProposedBlock  # noqa: PLC0415
 
         d = dict(src_dict)
         email = d.pop("email")
 
         name = d.pop("name")
 
-        def _parse_imap(data: object) -> None | ProposedAccountImapType0 | Unset:
+        def _parse_imap(data: object) -> None | ProposedBlock | Unset:
             if data is None:
                 return data
             if isinstance(data, Unset):
@@ -106,16 +100,16 @@ class ProposedAccount:
             try:
                 if not isinstance(data, dict):
                     raise TypeError()
-                imap_type_0 = ProposedAccountImapType0.from_dict(data)
+                imap_type_0 = ProposedBlock.from_dict(data)
 
                 return imap_type_0
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
-            return cast(None | ProposedAccountImapType0 | Unset, data)
+            return cast(None | ProposedBlock | Unset, data)
 
         imap = _parse_imap(d.pop("imap", UNSET))
 
-        def _parse_pop3(data: object) -> None | ProposedAccountPop3Type0 | Unset:
+        def _parse_pop3(data: object) -> None | ProposedBlock | Unset:
             if data is None:
                 return data
             if isinstance(data, Unset):
@@ -123,16 +117,16 @@ class ProposedAccount:
             try:
                 if not isinstance(data, dict):
                     raise TypeError()
-                pop3_type_0 = ProposedAccountPop3Type0.from_dict(data)
+                pop3_type_0 = ProposedBlock.from_dict(data)
 
                 return pop3_type_0
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
-            return cast(None | ProposedAccountPop3Type0 | Unset, data)
+            return cast(None | ProposedBlock | Unset, data)
 
         pop3 = _parse_pop3(d.pop("pop3", UNSET))
 
-        def _parse_smtp(data: object) -> None | ProposedAccountSmtpType0 | Unset:
+        def _parse_smtp(data: object) -> None | ProposedBlock | Unset:
             if data is None:
                 return data
             if isinstance(data, Unset):
@@ -140,12 +134,12 @@ class ProposedAccount:
             try:
                 if not isinstance(data, dict):
                     raise TypeError()
-                smtp_type_0 = ProposedAccountSmtpType0.from_dict(data)
+                smtp_type_0 = ProposedBlock.from_dict(data)
 
                 return smtp_type_0
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
-            return cast(None | ProposedAccountSmtpType0 | Unset, data)
+            return cast(None | ProposedBlock | Unset, data)
 
         smtp = _parse_smtp(d.pop("smtp", UNSET))
 
