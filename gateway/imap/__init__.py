@@ -1,0 +1,1 @@
+"""The IMAP service: mailboxes, listings, messages and bodies over pooled connections."""

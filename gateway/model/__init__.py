@@ -1,0 +1,1 @@
+"""Plain types every layer shares: accounts, messages, stored records (DESIGN.md, Layout)."""

@@ -1,0 +1,1 @@
+"""The SMTP client: sessions, pipelining, replies and their classification."""
