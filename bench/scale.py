@@ -18,6 +18,8 @@ process (``bench/scaleprobe.py serve``, i.e. ``mailgate serve``, on SQLite unles
    each watcher's ``account.connected`` (source ``watcher``) is on the SSE stream;
 3. measures again at steady state: per watched account = (figure with N+1 accounts -
    baseline) / N; also the gateway's connections per account and Dovecot's processes;
+   then the start-up floor: a plain client opens one IDLE session per account,
+   ``--login-concurrency`` at a time, and closes them again;
 4. delivers ``--deliveries-per-second`` messages through Postfix (submission, STARTTLS,
    AUTH; the clock starts at DATA's 250) spread over the N accounts for ``--duration``
    seconds, and times each ``message.new`` on the gateway's SSE stream; in the same run
@@ -390,6 +392,10 @@ async def phases(run: Run) -> None:
         if args.probe:
             res.probe = await asyncio.to_thread(gw.probe)
 
+        # 3b. The floor for the start-up: raw IDLE sessions, one per account.
+        if args.login_concurrency > 0:
+            await login_floor(run)
+
         # 4. Deliveries, against the raw IDLE floor.
         if args.duration > 0:
             await deliveries(run, feed)
@@ -401,6 +407,40 @@ async def phases(run: Run) -> None:
         feed_task.cancel()
         with contextlib.suppress(BaseException):
             await feed_task
+
+
+async def login_floor(run: Run) -> None:
+    """How fast this Dovecot takes one IDLE session per account from a plain client: connect,
+    STARTTLS, LOGIN, SELECT INBOX, IDLE, ``--login-concurrency`` at a time (then closed)."""
+    args, stack, res = run.args, run.stack, run.result
+    ctx = stack.ssl_context()
+    port = stack.imaps if args.security == "tls" else stack.imap
+    gate = asyncio.Semaphore(args.login_concurrency)
+    floors = [IdleFloor(stack.host, port, args.security, ctx, email, stack.password,
+                        lambda n, when: None) for email in run.accounts.values()]
+    tasks: list[asyncio.Task] = []
+
+    async def one(floor: IdleFloor) -> None:
+        async with gate:
+            task = asyncio.create_task(floor.run())
+            tasks.append(task)
+            ready = asyncio.ensure_future(floor.ready.wait())
+            await asyncio.wait([task, ready], return_when=asyncio.FIRST_COMPLETED)
+            ready.cancel()
+
+    started = time.monotonic()
+    try:
+        async with asyncio.timeout(args.watch_timeout):
+            await asyncio.gather(*(one(f) for f in floors))
+        res.login_floor_seconds = time.monotonic() - started
+    except TimeoutError:
+        pass
+    finally:
+        res.login_floor_failed = sum(not f.ready.is_set() for f in floors)
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+    await asyncio.sleep(2)  # Dovecot's imap processes of those sessions end
 
 
 async def deliveries(run: Run, feed: EventFeed) -> None:
@@ -622,6 +662,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
                         "(default: py-spy on PATH, if any)")
     p.add_argument("--tracemalloc", type=int, default=0, metavar="FRAMES",
                    help="trace allocations (RSS figures then include tracemalloc's own)")
+    p.add_argument("--login-concurrency", type=int, default=16,
+                   help="the start-up floor: raw IDLE sessions, one per account, opened this "
+                        "many at a time (0: skip)")
     p.add_argument("--http-connections", type=int, default=4,
                    help="concurrent POST /v1/accounts")
     p.add_argument("--gateway-env", action="append", default=[], metavar="KEY=VALUE",

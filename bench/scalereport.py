@@ -31,6 +31,8 @@ class Result:
     add_seconds: float = 0.0
     watch_after_add: dict[str, float | None] = field(default_factory=dict)
     watching: int = 0
+    login_floor_seconds: float | None = None  # raw IDLE sessions, one per account
+    login_floor_failed: int = 0
     errors_at_start: Counter[str] = field(default_factory=Counter)
     usage: Usage | None = None  # N + 1 accounts, after settling
     usage_end: Usage | None = None  # the same, after the idle window
@@ -114,6 +116,10 @@ def rows(r: Result) -> list[tuple[str, str, str]]:
          f"<= {TARGET_WATCH_S} ({_ok(w.get('all'), TARGET_WATCH_S)})"))
     if r.watching < r.n:
         add(("  **watching when the wait ended**", f"{r.watching} of {r.n}", ""))
+    if r.login_floor_seconds is not None or r.login_floor_failed:
+        add(("  floor: raw IDLE sessions, one per account, opened in (s)",
+             _f(r.login_floor_seconds),
+             f"{r.login_floor_failed} failed" if r.login_floor_failed else ""))
     w = r.watch_after_restart
     if w:
         add(("after a restart, since the process started: 50% / 90% / all (s)",
