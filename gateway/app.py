@@ -29,6 +29,7 @@ from .api.routes import (
     outbox,
     pop3,
     send,
+    threads,
     tokens,
     webhooks,
 )
@@ -87,7 +88,7 @@ def create_app(settings: Settings | None = None, *,
     # Requests are matched against the routes in this order, one by one: the busiest first.
     # (No two routers share a path, so the order changes nothing else.)
     for module in (messages, send, mailboxes, health, accounts, tokens, events, webhooks, pop3,
-                   outbox, audit, oauth2, discovery, changes):
+                   outbox, audit, oauth2, discovery, changes, threads):
         app.include_router(module.router)
     console.install(app)  # /ui (the web console) and /docs, from the package's files
     app.state.metrics = metrics = Metrics(services.accounts)

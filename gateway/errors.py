@@ -14,6 +14,7 @@ to HTTP statuses (problem+json). Each class carries a stable machine ``code``.
     │   ├── MailboxNotFound               mailbox_not_found
     │   ├── MessageNotFound               message_not_found
     │   ├── AttachmentNotFound            attachment_not_found
+    │   ├── ThreadNotFound                thread_not_found
     │   ├── OutboxItemNotFound            queue_item_not_found
     │   ├── WebhookNotFound               webhook_not_found
     │   ├── OAuth2AppNotFound             oauth2_app_not_found
@@ -125,6 +126,11 @@ class MessageNotFound(NotFound):
 class AttachmentNotFound(NotFound):
     code = "attachment_not_found"
     title = "Attachment not found"
+
+
+class ThreadNotFound(NotFound):
+    code = "thread_not_found"
+    title = "Thread not found"
 
 
 class OutboxItemNotFound(NotFound):

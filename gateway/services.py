@@ -43,12 +43,14 @@ from .store.idempotency import IdempotencyRepo
 from .store.oauth2 import OAuth2Repo
 from .store.outbox import OutboxRepo
 from .store.pop3 import Pop3SeenRepo
+from .store.threads import ThreadRepo
 from .store.tokens import TokenRepo
 from .store.webhooks import WebhookRepo
 from .sync.feed import ChangeFeed
 from .sync.feed_recorder import FeedRecorder
 from .sync.feed_states import FeedStates
 from .sync.service import SyncService
+from .threads.index import ThreadIndexer
 
 log = logging.getLogger(__name__)
 
@@ -133,7 +135,8 @@ def build_services(settings: Settings, *, webhook_resolver: Resolver | None = No
     connect = OAuth2Connect(OAuth2Repo(store, box), accounts, oauth2_http, oauth2_policy,
                             on_issued=token_refresher.note_issued)
     feed = ChangeFeed(feed_repo, accounts, feed_states, feed_recorder)
-    mail = MailService(accounts, settings, feed=feed)
+    threads = ThreadIndexer(ThreadRepo(store), by_subject=settings.threads_by_subject)
+    mail = MailService(accounts, settings, feed=feed, threads=threads)
     audit = AuditLog(AuditRepo(store), retention_days=settings.audit_retention_days)
     webhook_repo = WebhookRepo(store, box)
     # One policy (and resolver) checks webhook URLs at creation and before every delivery.

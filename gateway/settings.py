@@ -76,6 +76,9 @@ class Settings(BaseSettings):
         "closed")
     imap_summary_cache_entries: int = Field(
         default=100_000, ge=0, description="Message summaries cached in memory")
+    threads_by_subject: bool = Field(
+        default=True, description="Gateway-built threads: a message that references no other "
+        "joins the thread of others with the same base subject (RFC 5256 REFERENCES step 5)")
     smtp_pool_size: int = Field(default=3, ge=1, le=32, description="SMTP connections per account")
     smtp_helo_name: str = Field(default="localhost", pattern=r"^[A-Za-z0-9.\[\]:-]{1,255}$",
                                 description="The name the gateway gives in EHLO")

@@ -11,7 +11,9 @@ Wraps ``scripts/mailstack.sh`` (needs root; installs the packages when missing):
 Port layout (127.0.0.1 only): base+0 IMAP (STARTTLS), +1 IMAPS, +2 POP3 (STLS), +3 POP3S,
 +4 SMTP submission (STARTTLS, AUTH also without TLS), +5 SMTPS, +6 plain SMTP without auth
 (local domain only), +7 LMTP. Every address ``<local>@example.test`` logs in with password
-``secret``; Postfix rejects local parts starting with ``unknown`` at RCPT (550 User unknown).
+``secret``; Postfix rejects local parts starting with ``unknown`` at RCPT (550 User unknown),
+and accepts mail to local parts starting with ``gone`` only for its local(8) agent to bounce it
+(no such user: a DSN to the sender).
 The server certificate is self-signed: verify it with ``stack.ssl_context()``.
 """
 

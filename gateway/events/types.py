@@ -5,6 +5,8 @@ from __future__ import annotations
 MESSAGE_NEW = "message.new"
 MESSAGE_DELETED = "message.deleted"
 MESSAGE_FLAGS = "message.flags"
+# A delivery status notification (bounce) arrived: data carries what it reports.
+MESSAGE_BOUNCE = "message.bounce"
 MAILBOX_CREATED = "mailbox.created"
 MAILBOX_DELETED = "mailbox.deleted"
 MAILBOX_RESET = "mailbox.reset"  # UIDVALIDITY changed: every id of the mailbox is stale
@@ -17,9 +19,9 @@ ACCOUNT_ERROR = "account.error"
 ACCOUNT_REAUTH_REQUIRED = "account.reauth_required"
 
 EVENT_TYPES: tuple[str, ...] = (
-    MESSAGE_NEW, MESSAGE_DELETED, MESSAGE_FLAGS, MAILBOX_CREATED, MAILBOX_DELETED, MAILBOX_RESET,
-    MESSAGE_SENT, MESSAGE_FAILED, POP3_NEW, ACCOUNT_CONNECTED, ACCOUNT_ERROR,
-    ACCOUNT_REAUTH_REQUIRED,
+    MESSAGE_NEW, MESSAGE_DELETED, MESSAGE_FLAGS, MESSAGE_BOUNCE, MAILBOX_CREATED,
+    MAILBOX_DELETED, MAILBOX_RESET, MESSAGE_SENT, MESSAGE_FAILED, POP3_NEW, ACCOUNT_CONNECTED,
+    ACCOUNT_ERROR, ACCOUNT_REAUTH_REQUIRED,
 )
 
 

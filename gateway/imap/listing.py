@@ -171,7 +171,7 @@ async def fetch_summaries(
             cached[uid] = hit
     for start in range(0, len(missing), FETCH_BATCH):
         batch = missing[start:start + FETCH_BATCH]
-        items = summary_items(session.has("PREVIEW"), on_gmail)
+        items = summary_items(session.has("PREVIEW"), on_gmail, session.has("OBJECTID"))
         for uid, data in (await session.uid_fetch(sequence_set(batch), items)).items():
             summary = summary_from_fetch(data, MessageRef(mailbox, validity, uid))
             cache.put((scope, mailbox, validity, uid), summary)

@@ -12,6 +12,7 @@ from ..protocols.mime.parse import parse_message
 from ..protocols.mime.raw import eight_bit_header_line, message_fault
 from .bodies import fetch_batches, parsed_from_parts
 from .cache import SummaryCache
+from .derived import bounce_report, read_bounce, set_reply_text
 from .ids import MessageRef, encode_message_id
 from .listing import _flags
 from .structure import GmailFacts, Summary, flag_items, labels_of, plan_body
@@ -89,6 +90,8 @@ async def get_message(session: ImapSession, ref: MessageRef, cache: SummaryCache
         contents.update({k[5:-1].decode(): v for k, v in data.items()
                          if k.startswith(b"BODY[") and isinstance(v, bytes)})
     parsed = parsed_from_parts(contents.get("HEADER", b""), plan, contents)
+    set_reply_text(parsed)
+    parsed.bounce = await read_bounce(session, ref, contents.get("HEADER", b""))
     size = summary.size
     if size <= PARSED_CACHE_MAX_BYTES:
         cache.put(key, {"parsed": parsed, "size": size})
@@ -110,6 +113,8 @@ async def _parsed_whole(session: ImapSession, ref: MessageRef, cache: SummaryCac
     data = await fetch_one(session, ref, items)
     raw = data.get(b"BODY[]") or b""
     parsed = parse_message(raw)
+    set_reply_text(parsed)
+    parsed.bounce = bounce_report(raw)
     size = data.get(b"RFC822.SIZE") or len(raw)
     if len(raw) <= PARSED_CACHE_MAX_BYTES:
         cache.put(key, {"parsed": parsed, "size": size})

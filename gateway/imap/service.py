@@ -30,6 +30,7 @@ from ..model.messages import Draft, ParsedMessage
 from ..protocols.imap import ImapSession, gmail
 from ..protocols.mime.build import build_message
 from ..settings import Settings
+from . import collapse, threads
 from . import mailboxes as mb
 from . import messages as msgs
 from .cache import SummaryCache
@@ -47,6 +48,7 @@ from .structure import (
 
 if TYPE_CHECKING:
     from ..sync.feed import ChangeFeed, FeedChanges
+    from ..threads.index import ThreadIndexer
 
 STREAM_CHUNK = 1024 * 1024
 _SPECIAL_TTL = 60.0
@@ -57,10 +59,11 @@ __all__ = ["MailService", "ListQuery"]
 
 class MailService:
     def __init__(self, accounts: AccountRegistry, settings: Settings, *,
-                 feed: ChangeFeed | None = None) -> None:
+                 feed: ChangeFeed | None = None, threads: ThreadIndexer | None = None) -> None:
         self._accounts = accounts
         self._settings = settings
         self._feed = feed  # the change feed: the state each listing answers with
+        self._threads = threads  # gateway-built thread ids (imap/threads.py)
         self.cache: SummaryCache[Summary] = SummaryCache(settings.imap_summary_cache_entries)
         # Parsed small messages (<= 256 kB each): bounded by count, ~2,000 x a few kB.
         self.parsed_cache = SummaryCache(max(0, settings.imap_summary_cache_entries // 50))
@@ -137,16 +140,29 @@ class MailService:
     # -- listing and reading -------------------------------------------------------------------
 
     async def list_messages(self, account_id: str, mailbox_id: str, query: ListQuery, *,
-                            limit: int = 50, cursor: str | None = None) -> MessagePage:
+                            limit: int = 50, cursor: str | None = None,
+                            collapse_threads: bool = False) -> MessagePage:
         path = decode_mailbox_id(mailbox_id)
         pool = await self.pool(account_id)
         # The state first: what the log holds up to it, the listing shows (sync/feed.py).
         state = await self._feed.messages_state(account_id, path) if self._feed else None
-        page = await pool.run(
-            lambda session: list_messages(session, self.cache, pool.cache_scope, path, query,
-                                          limit=limit, cursor=cursor), path)
+        if collapse_threads:
+            page = await collapse.list_collapsed(pool, self.cache, self._threads, account_id,
+                                                 path, query, limit=limit, cursor=cursor)
+        else:
+            page = await pool.run(
+                lambda session: list_messages(session, self.cache, pool.cache_scope, path,
+                                              query, limit=limit, cursor=cursor), path)
+            await threads.annotate(self._threads, account_id, page)
         page.state = state
         return page
+
+    async def get_thread(self, account_id: str, thread_id: str, *, newest_first: bool = False,
+                         limit: int = 100) -> MessagePage:
+        """A thread's messages across the account's mailboxes (imap/threads.py)."""
+        pool = await self.pool(account_id)
+        return await threads.read_thread(pool, self.cache, self._threads, account_id,
+                                         thread_id, newest_first=newest_first, limit=limit)
 
     async def get_message(self, account_id: str, message_id: str
                           ) -> tuple[MessageRef, ParsedMessage, dict[str, Any]]:
@@ -157,6 +173,8 @@ class MailService:
             lambda s: msgs.get_message(s, ref, self.parsed_cache, pool.cache_scope, summary),
             ref.mailbox)
         meta["mailbox"] = encode_mailbox_id(ref.mailbox)
+        meta["thread_id"] = (await threads.thread_ids(self._threads, account_id, [summary])
+                             ).get(summary.id)
         return ref, parsed, meta
 
     async def thread_headers(self, account_id: str, message_id: str
@@ -174,8 +192,8 @@ class MailService:
         if hit is not None:
             return hit
         data = await pool.run(
-            lambda s: msgs.fetch_one(s, ref, summary_items(s.has("PREVIEW"),
-                                                           s.has(gmail.CAPABILITY))),
+            lambda s: msgs.fetch_one(s, ref, summary_items(
+                s.has("PREVIEW"), s.has(gmail.CAPABILITY), s.has("OBJECTID"))),
             ref.mailbox)
         summary = summary_from_fetch(data, ref)
         self.cache.put(key, summary)

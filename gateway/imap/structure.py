@@ -32,9 +32,17 @@ SUMMARY_ITEMS_PREVIEW = b"(UID FLAGS ENVELOPE BODYSTRUCTURE RFC822.SIZE INTERNAL
 _GMAIL_ITEMS = b" " + gmail.FETCH_IDS + b" " + gmail.FETCH_LABELS + b")"
 
 
-def summary_items(has_preview: bool, on_gmail: bool = False) -> bytes:
+# Threading (gateway/threads): References (In-Reply-To and Message-ID are in ENVELOPE), and
+# RFC 8474 THREADID where the server offers OBJECTID. Gmail has its X-GM-THRID instead.
+_THREAD_ITEMS = b" BODY.PEEK[HEADER.FIELDS (REFERENCES)])"
+_OBJECTID_ITEMS = b" THREADID" + _THREAD_ITEMS
+
+
+def summary_items(has_preview: bool, on_gmail: bool = False, objectid: bool = False) -> bytes:
     items = SUMMARY_ITEMS_PREVIEW if has_preview else SUMMARY_ITEMS
-    return items[:-1] + _GMAIL_ITEMS if on_gmail else items
+    if on_gmail:
+        return items[:-1] + _GMAIL_ITEMS
+    return items[:-1] + (_OBJECTID_ITEMS if objectid else _THREAD_ITEMS)
 
 
 def flag_items(on_gmail: bool) -> bytes:
@@ -79,6 +87,13 @@ class Summary:
     # Gmail's X-GM-THRID and X-GM-MSGID (None elsewhere).
     gmail_thread_id: int | None = None
     gmail_message_id: int | None = None
+    # For threading: the Date header (None: none; INTERNALDATE is not the same on every
+    # server), In-Reply-To, References' ids, the server's RFC 8474 THREADID.
+    sent: datetime | None = None
+    in_reply_to: str | None = None
+    references: tuple[str, ...] = ()
+    server_thread_id: str | None = None
+    thread_memo: Any = None  # gateway/imap/threads.py: its ThreadRecord and signature
     # The API serializer's memo: the item's JSON without its flags (it never changes).
     rendered: bytes | None = None
 
@@ -96,6 +111,10 @@ class MessagePage:
     total: int | None
     labels: dict[int, tuple[str, ...]] | None = None
     state: str | None = None  # the account's change-feed state for this mailbox
+    # Each item's thread id by message id (gateway/imap/threads.py); with collapse_threads,
+    # how many messages of the listing each shown item's thread has.
+    thread_ids: dict[str, str] | None = None
+    thread_counts: dict[str, int] | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -154,7 +173,39 @@ def summary_from_fetch(data: dict[bytes, Any], ref: MessageRef) -> Summary:
         structure=structure,
         gmail_thread_id=data.get(b"X-GM-THRID"),
         gmail_message_id=data.get(b"X-GM-MSGID"),
+        sent=env.date if env is not None and isinstance(env.date, datetime) else None,
+        in_reply_to=_text(env.in_reply_to) if env is not None else None,
+        references=_references(data),
+        server_thread_id=_objectid(data.get(b"THREADID")),
     )
+
+
+_MSG_ID = re.compile(r"<[^<>\s]{1,998}>")
+_MAX_REFERENCES = 100  # as gateway.threads.references keeps: the first and the last ones
+
+
+def _references(data: dict[bytes, Any]) -> tuple[str, ...]:
+    """The ids of the References header in a ``BODY[HEADER.FIELDS (REFERENCES)]`` item."""
+    raw = next((v for k, v in data.items()
+                if isinstance(k, bytes) and k.startswith(b"BODY[HEADER.FIELDS")), None)
+    if not isinstance(raw, bytes) or not raw:
+        return ()
+    ids = _MSG_ID.findall(raw[:65536].decode("utf-8", "replace"))
+    if len(ids) > _MAX_REFERENCES:
+        ids = ids[:1] + ids[-(_MAX_REFERENCES - 1):]
+    return tuple(ids)
+
+
+_OBJECTID = re.compile(rb"[A-Za-z0-9_-]{1,255}")  # RFC 8474 section 4: objectid
+
+
+def _objectid(value: Any) -> str | None:
+    """RFC 8474 ``THREADID (<objectid>)`` (NIL: the server has no thread for it)."""
+    if isinstance(value, tuple | list) and len(value) == 1:
+        value = value[0]
+    if isinstance(value, bytes) and _OBJECTID.fullmatch(value):
+        return value.decode("ascii")
+    return None
 
 
 def _preview(value: Any) -> str | None:

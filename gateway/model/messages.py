@@ -96,6 +96,24 @@ class AttachmentInfo:
     inline: bool
 
 
+@dataclass(frozen=True, slots=True)
+class BounceRecipient:
+    """One recipient of a delivery status notification (RFC 3464 section 2.3)."""
+
+    recipient: str
+    action: str  # failed, delayed, delivered, relayed or expanded
+    status: str | None  # RFC 3463 enhanced status code, "5.1.1"
+    diagnostic: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class BounceReport:
+    """What a bounce says: its recipients, and the Message-ID of the message that bounced."""
+
+    recipients: tuple[BounceRecipient, ...]
+    original_message_id: str | None
+
+
 @dataclass(slots=True)
 class ParsedMessage:
     message_id: str | None = None
@@ -114,6 +132,10 @@ class ParsedMessage:
     attachments: list[AttachmentInfo] = field(default_factory=list)
     has_attachments: bool = False
     preview: str | None = None
+    # Set by the IMAP service when it reads a message: the reply-only text (quoted history
+    # and signature removed) and, for a delivery status notification, what it reports.
+    reply_text: str | None = None
+    bounce: BounceReport | None = None
 
 
 # -- addresses ---------------------------------------------------------------------------------

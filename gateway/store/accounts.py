@@ -12,6 +12,7 @@ from ..model.accounts import PROTOCOLS, Account
 from ..secrets import SecretBox
 from .db import Store
 from .schema import accounts
+from .threads import forget_threads
 
 
 class AccountRepo:
@@ -123,6 +124,7 @@ class AccountRepo:
     async def delete(self, account_id: str) -> None:
         async with self._store.engine.begin() as conn:
             result = await conn.execute(accounts.delete().where(accounts.c.id == account_id))
+            await forget_threads(conn, account_id)  # what its messages' threads were
         if result.rowcount == 0:
             raise AccountNotFound(f"no account {account_id!r}")
 

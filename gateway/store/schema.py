@@ -273,3 +273,38 @@ change_mailboxes = sa.Table(
     sa.Column("since_seq", sa.BigInteger, nullable=False),  # the feed's seq when first seen
     sa.Column("updated_at", UTCDateTime, nullable=False),
 )
+
+# Threads the gateway builds (issue #14; gateway/threads/references.py): each node (a
+# Message-ID, ``key:<message id>`` for a message without one, ``subject:<base subject>``,
+# ``sig:<hash>`` marking a message threaded) with its thread id, each thread's anchor (its
+# earliest message, which decides its id), and one row per account that writers lock so
+# that they follow one another.
+thread_accounts = sa.Table(
+    "thread_accounts",
+    metadata,
+    sa.Column("account_id", sa.String(64), primary_key=True),
+    sa.Column("updated_at", UTCDateTime, nullable=False),
+)
+
+thread_nodes = sa.Table(
+    "thread_nodes",
+    metadata,
+    sa.Column("account_id", sa.String(64), nullable=False),
+    sa.Column("node_key", sa.String(24), primary_key=True),  # a hash of account and node
+    sa.Column("node", sa.Text, nullable=False),
+    sa.Column("thread_id", sa.String(32), nullable=False),
+    # True once a message whose own node this is was threaded (its references are linked).
+    sa.Column("own", sa.Boolean, nullable=False),
+    sa.Index("ix_thread_nodes_thread", "account_id", "thread_id"),
+)
+
+thread_anchors = sa.Table(
+    "thread_anchors",
+    metadata,
+    sa.Column("account_id", sa.String(64), nullable=False),
+    sa.Column("thread_id", sa.String(32), nullable=False),
+    sa.Column("date", UTCDateTime, nullable=True),  # the anchor's Date (null: none)
+    sa.Column("node", sa.Text, nullable=False),  # the anchor's own node
+    sa.Column("msg_key", sa.Text, nullable=False),
+    sa.PrimaryKeyConstraint("account_id", "thread_id"),
+)

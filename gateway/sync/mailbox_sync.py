@@ -5,7 +5,8 @@ Catch-up (RFC 7162 CONDSTORE where offered, else a full FLAGS diff):
    CHANGEDSINCE): current flags of every message that may have changed;
 2. ``UID SEARCH RETURN (ALL) ALL`` (RFC 4731 ranges): the UIDs present, so expunges
    are found without QRESYNC's VANISHED;
-3. ``UID FETCH <new uids> (UID FLAGS RFC822.SIZE INTERNALDATE ENVELOPE)`` for the summaries.
+3. ``UID FETCH <new uids> (UID FLAGS RFC822.SIZE INTERNALDATE ENVELOPE ...)`` for the
+   summaries, with the header fields that tell a bounce (``bounces``: ``message.bounce``).
 The events and the new state are committed in one transaction. An EXISTS, EXPUNGE
 or unsolicited FETCH seen in the middle marks the mailbox dirty: it is synced again.
 """
@@ -16,13 +17,21 @@ import logging
 from typing import Any
 
 from ..events.bus import EventBus
-from ..events.types import MAILBOX_RESET, MESSAGE_DELETED, MESSAGE_FLAGS, MESSAGE_NEW
+from ..events.types import (
+    MAILBOX_RESET,
+    MESSAGE_BOUNCE,
+    MESSAGE_DELETED,
+    MESSAGE_FLAGS,
+    MESSAGE_NEW,
+)
 from ..imap.ids import encode_mailbox_id, encode_message_id
 from ..protocols.imap import ImapSession, SelectedMailbox
 from ..protocols.imap.encoding import sequence_set
 from ..protocols.imap.parsing import parse_esearch, parse_fetch, parse_search
 from ..protocols.imap.wire import Completion, Untagged
+from ..protocols.mime.dsn import DeliveryReport
 from ..store.sync_state import MailboxState, SyncStateRepo
+from . import bounces
 from .changes import Changes, apply, compare, normalise_flags
 from .feed_recorder import FeedRecorder
 from .summary import SUMMARY_ITEMS, message_summary
@@ -30,6 +39,8 @@ from .summary import SUMMARY_ITEMS, message_summary
 log = logging.getLogger(__name__)
 
 _FETCH_BATCH = 200  # keep FETCH responses to a few hundred lines
+# New messages: their message.new fields, and the header fields that tell a bounce.
+_NEW_ITEMS = SUMMARY_ITEMS[:-1] + b" " + bounces.HINT_ITEMS + b")"
 _ROUNDS_BEFORE_WARNING = 50
 
 
@@ -119,14 +130,19 @@ class MailboxSyncer:
 
         summaries: dict[int, dict[str, Any]] = {}
         new_flags: dict[int, tuple[str, ...]] = {}
+        hinted: list[int] = []  # new messages that may be bounces
         for start in range(0, len(changes.new), _FETCH_BATCH):
             batch = changes.new[start:start + _FETCH_BATCH]
-            result = await command(session, b"UID", b"FETCH", sequence_set(batch), SUMMARY_ITEMS)
+            result = await command(session, b"UID", b"FETCH", sequence_set(batch), _NEW_ITEMS)
             dirty |= _updates_in(result.untagged, fetch_is_update=False)
             for uid, data in parse_fetch(result.untagged).items():
                 if uid in batch:
                     summaries[uid] = message_summary(mailbox, info.uidvalidity, uid, data)
                     new_flags[uid] = normalise_flags(data.get(b"FLAGS", ()))
+                    if bounces.may_be(data):
+                        hinted.append(uid)
+        reports, bounce_dirty = await bounces.read_reports(session, hinted)
+        dirty |= bounce_dirty
         gone = [uid for uid in changes.new if uid not in summaries]
         if gone:  # expunged between SEARCH and FETCH: never reported, never stored
             changes.new = [uid for uid in changes.new if uid in summaries]
@@ -138,7 +154,7 @@ class MailboxSyncer:
                                  highest if condstore else None, flags)
         if changes or new_state.highestmodseq != state.highestmodseq \
                 or new_state.uidnext != state.uidnext:
-            await self._commit(new_state, changes, summaries, state)
+            await self._commit(new_state, changes, summaries, state, reports)
         return dirty
 
     async def _present_uids(self, session: ImapSession) -> tuple[set[int], bool]:
@@ -179,7 +195,8 @@ class MailboxSyncer:
         self.states[info.name] = state
 
     async def _commit(self, state: MailboxState, changes: Changes,
-                      summaries: dict[int, dict[str, Any]], before: MailboxState) -> None:
+                      summaries: dict[int, dict[str, Any]], before: MailboxState,
+                      reports: dict[int, DeliveryReport] | None = None) -> None:
         mailbox, validity = state.mailbox, state.uidvalidity or 0
         ref = {"mailbox": mailbox, "mailbox_id": encode_mailbox_id(mailbox)}
         async with self._bus.transaction() as tx:
@@ -196,6 +213,9 @@ class MailboxSyncer:
                     "removed": sorted(old - set(flags))})
             for uid in changes.new:
                 await tx.add(MESSAGE_NEW, self.account_id, summaries[uid])
+                if reports and uid in reports:
+                    await tx.add(MESSAGE_BOUNCE, self.account_id,
+                                 bounces.bounce_event(summaries[uid], reports[uid]))
             await self._repo.save(tx.conn, self.account_id, state)
         self.states[mailbox] = state
 

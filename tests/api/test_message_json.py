@@ -32,3 +32,29 @@ def test_message_json_memo_equals_the_model_serialisation() -> None:
             other, id="m1", uid=42, mailbox="INBOX", flags=["\\Answered"], size=len(raw),
             preview=other.preview).model_dump_json(by_alias=True).encode()
     assert memo._size <= 3000
+
+
+def test_message_json_memo_writes_the_current_thread_id() -> None:
+    """A thread id changes when threads merge: the memo writes the one of each read."""
+    from types import SimpleNamespace
+
+    from gateway.api.routes.messages import MessageJsonMemo
+    from gateway.api.schemas.messages import MessageOut
+    from gateway.model.messages import BounceRecipient, BounceReport
+    from gateway.protocols.mime.parse import parse_message
+
+    memo = MessageJsonMemo()
+    raw = make_message("Re: plans", body="Yes.\n\n> Lunch?\n")
+    parsed = parse_message(raw)
+    parsed.reply_text = "Yes."
+    parsed.bounce = BounceReport((BounceRecipient("x@example.test", "failed", "5.1.1",
+                                                  "smtp; 550 5.1.1 unknown"),), "<o@example.test>")
+    for thread_id in ("Kq3v9yJ0b5mWZx1c", "gm.1194fb1d8f2d6390", None, "Kq3v9yJ0b5mWZx1c"):
+        meta = {"flags": ["\\Seen"], "mailbox": "INBOX", "size": len(raw), "thread_id": thread_id}
+        expected = MessageOut.from_parsed(
+            parsed, id="m1", uid=7, mailbox="INBOX", thread_id=thread_id, flags=["\\Seen"],
+            size=len(raw), preview=parsed.preview).model_dump_json(by_alias=True).encode()
+        assert memo.render("acct", "m1", SimpleNamespace(uid=7), parsed, meta) == expected
+    body = MessageOut.model_validate_json(expected)
+    assert body.reply_text == "Yes." and body.bounced_message_id == "<o@example.test>"
+    assert body.bounce is not None and body.bounce[0].status == "5.1.1"

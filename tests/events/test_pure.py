@@ -74,8 +74,8 @@ def test_types_and_filters() -> None:
     assert parse_types(None, EVENT_TYPES) is None
     assert parse_types("*", EVENT_TYPES) is None
     assert parse_types("message.*, pop3.new", EVENT_TYPES) == {
-        "message.new", "message.deleted", "message.flags", "message.sent", "message.failed",
-        "pop3.new"}
+        "message.new", "message.deleted", "message.flags", "message.bounce", "message.sent",
+        "message.failed", "pop3.new"}
     for bad in ("message.nope", "nothing.*", "message.new\r\nX"):
         with pytest.raises(InvalidInput):
             parse_types(bad, EVENT_TYPES)

@@ -437,6 +437,36 @@ export type BatchResult = {
 };
 
 /**
+ * BounceOut
+ *
+ * One recipient of a delivery status notification (RFC 3464).
+ */
+export type BounceOut = {
+    /**
+     * Action
+     *
+     * failed, delayed, delivered, relayed or expanded
+     */
+    action: string;
+    /**
+     * Diagnostic
+     *
+     * The reporting server's words, e.g. the remote server's SMTP reply
+     */
+    diagnostic: string | null;
+    /**
+     * Recipient
+     */
+    recipient: string;
+    /**
+     * Status
+     *
+     * RFC 3463 enhanced status code
+     */
+    status: string | null;
+};
+
+/**
  * CallbackResult
  */
 export type CallbackResult = {
@@ -989,6 +1019,18 @@ export type MessageOut = {
      */
     attachments?: Array<AttachmentOut>;
     /**
+     * Bounce
+     *
+     * For a delivery status notification (a bounce: RFC 3464 reports and the common plain-text shapes) the recipients it reports on; null for any other message
+     */
+    bounce?: Array<BounceOut> | null;
+    /**
+     * Bounced Message Id
+     *
+     * For a bounce: the Message-ID of the message that bounced, when the bounce tells
+     */
+    bounced_message_id?: string | null;
+    /**
      * Cc
      */
     cc?: Array<AddressOut>;
@@ -1047,6 +1089,12 @@ export type MessageOut = {
      */
     references?: Array<string>;
     /**
+     * Reply Text
+     *
+     * The reply-only text: the message's new text without the quoted history (quoted lines and their attribution, Outlook's original-message block, forwarded messages) and without the signature; from the HTML when there is no plain text. The full text stays in text. Null when the message has no text.
+     */
+    reply_text?: string | null;
+    /**
      * Reply To
      */
     reply_to?: Array<AddressOut>;
@@ -1062,6 +1110,12 @@ export type MessageOut = {
      * Text
      */
     text?: string | null;
+    /**
+     * Thread Id
+     *
+     * The message's thread: the server's (Gmail X-GM-THRID as gm.<hex>, RFC 8474 THREADID as s.<id>) or else built by the gateway from Message-ID, References and In-Reply-To (RFC 5256 REFERENCES; 16 characters, the same on every server for the same mail). A thread joined to an older one by a message that links them takes the older one's id. GET /v1/accounts/{account}/threads/{thread_id} lists its messages.
+     */
+    thread_id?: string | null;
     /**
      * To
      */
@@ -1130,6 +1184,18 @@ export type MessageSummary = {
      * Subject
      */
     subject?: string | null;
+    /**
+     * Thread Count
+     *
+     * With collapse_threads=true: how many messages of the listing (this mailbox, these filters) the thread has; this item is the newest of them. Null otherwise.
+     */
+    thread_count?: number | null;
+    /**
+     * Thread Id
+     *
+     * The message's thread: the server's (Gmail X-GM-THRID as gm.<hex>, RFC 8474 THREADID as s.<id>) or else built by the gateway from Message-ID, References and In-Reply-To (RFC 5256 REFERENCES; 16 characters, the same on every server for the same mail). A thread joined to an older one by a message that links them takes the older one's id. GET /v1/accounts/{account}/threads/{thread_id} lists its messages.
+     */
+    thread_id?: string | null;
     /**
      * To
      */
@@ -2183,6 +2249,30 @@ export type SourceOut = {
      * Source
      */
     source: 'preset' | 'autoconfig' | 'srv';
+};
+
+/**
+ * ThreadOut
+ *
+ * A thread's messages across the account's mailboxes.
+ */
+export type ThreadOut = {
+    /**
+     * Id
+     *
+     * The thread id (it may differ from the one asked for when the thread was joined to an older one meanwhile)
+     */
+    id: string;
+    /**
+     * Items
+     */
+    items: Array<MessageSummary>;
+    /**
+     * Total
+     *
+     * How many messages of the thread were found (items holds at most limit of them)
+     */
+    total: number;
 };
 
 /**
@@ -3489,6 +3579,12 @@ export type ListMessagesData = {
          * `next_cursor` of the previous page
          */
         cursor?: string | null;
+        /**
+         * Collapse Threads
+         *
+         * One entry per thread: the newest message of each thread in this listing (same filters), with thread_count; threads ordered by their newest message, paged by cursor. Looks at the newest 10,000 messages of the listing.
+         */
+        collapse_threads?: boolean;
     };
     url: '/v1/accounts/{account}/mailboxes/{mailbox}/messages';
 };
@@ -4999,6 +5095,85 @@ export type AccountStatusResponses = {
 };
 
 export type AccountStatusResponse = AccountStatusResponses[keyof AccountStatusResponses];
+
+export type GetThreadData = {
+    body?: never;
+    path: {
+        /**
+         * Thread Id
+         *
+         * A message's thread_id
+         */
+        thread_id: string;
+        /**
+         * Account
+         *
+         * Account id
+         */
+        account: string;
+    };
+    query?: {
+        /**
+         * Order
+         *
+         * oldest first (a conversation as it happened, the default) or newest first
+         */
+        order?: 'oldest' | 'newest';
+        /**
+         * Limit
+         *
+         * Messages returned at most (total counts them all)
+         */
+        limit?: number;
+    };
+    url: '/v1/accounts/{account}/threads/{thread_id}';
+};
+
+export type GetThreadErrors = {
+    /**
+     * Unauthorized
+     */
+    401: Problem;
+    /**
+     * Forbidden
+     */
+    403: Problem;
+    /**
+     * Not found
+     */
+    404: Problem;
+    /**
+     * Validation error
+     */
+    422: Problem;
+    /**
+     * Too many requests
+     */
+    429: Problem;
+    /**
+     * Bad gateway
+     */
+    502: Problem;
+    /**
+     * Service unavailable
+     */
+    503: Problem;
+    /**
+     * Gateway timeout
+     */
+    504: Problem;
+};
+
+export type GetThreadError = GetThreadErrors[keyof GetThreadErrors];
+
+export type GetThreadResponses = {
+    /**
+     * Successful Response
+     */
+    200: ThreadOut;
+};
+
+export type GetThreadResponse = GetThreadResponses[keyof GetThreadResponses];
 
 export type VerifyAccountData = {
     body?: never;

@@ -80,6 +80,12 @@ _APPEND_BODY = {"requestBody": {"required": True, "content": {
 }}}
 
 
+CollapseThreads = Annotated[bool, Query(description=(
+    "One entry per thread: the newest message of each thread in this listing (same filters), "
+    "with thread_count; threads ordered by their newest message, paged by cursor. Looks at "
+    "the newest 10,000 messages of the listing."))]
+
+
 @router.get("/mailboxes/{mailbox}/messages", response_model=MessageList, status_code=200,
             dependencies=requires("read"), responses=problem_responses(403, 404, *_UPSTREAM))
 async def list_messages(
@@ -90,11 +96,12 @@ async def list_messages(
     since: date | None = None, before: date | None = None,
     x_gm_raw: GmailSearch = None,
     limit: PageLimit = 50, cursor: PageCursor = None,
+    collapse_threads: CollapseThreads = False,
 ) -> Response:
     query = ListQuery(unseen, flagged, from_, to, subject, text, since, before, x_gm_raw)
     acct = await account_of(request, account)  # a plain call: see deps.account_of
-    page = await services_of(request).mail.list_messages(acct.id, mailbox, query, limit=limit,
-                                                         cursor=cursor)
+    page = await services_of(request).mail.list_messages(
+        acct.id, mailbox, query, limit=limit, cursor=cursor, collapse_threads=collapse_threads)
     # One serializer writes MessageSummary's shape (validating 500 items is measurable).
     return Response(message_list_json(page), media_type="application/json")
 
@@ -143,17 +150,18 @@ class MessageJsonMemo:
     """The JSON of a message read, kept while the mail layer keeps that message parsed.
 
     A message's content never changes under its id, only its flags (and on Gmail its
-    labels) do; the mail layer caches small messages parsed and hands out the same object
-    on every read. Serialising the same ``MessageOut`` again each time (a dozen models) cost
-    about a sixth of a cached read, so the JSON is kept in two halves around
-    ``"flags":[...]``, the second ending before ``gmail``'s value (the last field), and a
-    read joins them with the current flags and Gmail data. An entry is used only while the
+    labels) and its thread id (threads merge) do; the mail layer caches small messages
+    parsed and hands out the same object on every read. Serialising the same ``MessageOut``
+    again each time (a dozen models) cost about a sixth of a cached read, so the JSON is
+    kept in two halves around ``"thread_id":...,"flags":[...]``, the second ending before
+    ``gmail``'s value (the last field), and a read joins them with the current thread id,
+    flags and Gmail data. An entry is used only while the
     mail layer still returns the very object it was made from; entries are bounded in
     total bytes.
     """
 
     _SENTINEL = "\x00"
-    _MARK = b'"flags":["\\u0000"]'
+    _MARK = b'"thread_id":"\\u0000","flags":["\\u0000"]'
     _NO_GMAIL = b"null}"  # MessageOut's last field is gmail
 
     def __init__(self, max_bytes: int = 16 * 1024 * 1024, max_entry: int = 512 * 1024) -> None:
@@ -170,16 +178,17 @@ class MessageJsonMemo:
                  else orjson.dumps(gmail_info_json(facts)) + b"}")
         if hit is not None and hit[0] is parsed:
             self._data.move_to_end(key)
-            return hit[1] + orjson.dumps(meta["flags"]) + hit[2] + gmail
+            return hit[1] + self._changing(meta) + hit[2] + gmail
         full = MessageOut.from_parsed(parsed, id=message, uid=ref.uid, mailbox=meta["mailbox"],
-                                      flags=[self._SENTINEL], size=meta["size"],
-                                      preview=parsed.preview).model_dump_json(by_alias=True).encode()
+                                      thread_id=self._SENTINEL, flags=[self._SENTINEL],
+                                      size=meta["size"], preview=parsed.preview,
+                                      ).model_dump_json(by_alias=True).encode()
         head, mark, tail = full.partition(self._MARK)
         if not mark or not tail.endswith(b'"gmail":' + self._NO_GMAIL):
             # cannot happen: the sentinel flag serialises as the mark, gmail comes last
             raise AssertionError("flags mark or gmail missing from MessageOut JSON")
         tail = tail[:-len(self._NO_GMAIL)]
-        head += b'"flags":'
+        head += b'"thread_id":'
         if len(head) + len(tail) <= self.max_entry:
             if hit is not None:
                 self._size -= len(hit[1]) + len(hit[2])
@@ -189,7 +198,12 @@ class MessageJsonMemo:
             while self._size > self.max_bytes:
                 _, (_, h, t) = self._data.popitem(last=False)
                 self._size -= len(h) + len(t)
-        return head + orjson.dumps(meta["flags"]) + tail + gmail
+        return head + self._changing(meta) + tail + gmail
+
+    @staticmethod
+    def _changing(meta: dict[str, Any]) -> bytes:
+        return (orjson.dumps(meta.get("thread_id")) + b',"flags":'
+                + orjson.dumps(meta["flags"]))
 
 
 _message_json = MessageJsonMemo()

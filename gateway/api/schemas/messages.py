@@ -4,14 +4,21 @@ from __future__ import annotations
 
 import base64
 import binascii
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 import orjson
 from pydantic import BaseModel, ConfigDict, Field, StrictBool
 
 from ...errors import InvalidInput
 from ...imap.structure import GmailFacts, MessagePage, Summary
-from ...model.messages import Address, Attachment, Draft, ParsedAddress, parse_address
+from ...model.messages import (
+    Address,
+    Attachment,
+    Draft,
+    ParsedAddress,
+    ParsedMessage,
+    parse_address,
+)
 from ..params import MAILBOX_ADDRESSING, MAILBOX_ID_MAX, MESSAGE_ID_MAX, PAGE_MAX
 from .common import StrictModel
 from .mime import AddressOut, ParsedFields
@@ -62,6 +69,14 @@ def gmail_info_json(facts: GmailFacts | None) -> dict | None:
             "thread_id_hex": facts.hex(thread), "message_id_hex": facts.hex(message)}
 
 
+THREAD_ID_DESCRIPTION = (
+    "The message's thread: the server's (Gmail X-GM-THRID as gm.<hex>, RFC 8474 THREADID as "
+    "s.<id>) or else built by the gateway from Message-ID, References and In-Reply-To (RFC 5256 "
+    "REFERENCES; 16 characters, the same on every server for the same mail). A thread joined to "
+    "an older one by a message that links them takes the older one's id. "
+    "GET /v1/accounts/{account}/threads/{thread_id} lists its messages.")
+
+
 class MessageSummary(BaseModel):
     model_config = ConfigDict(populate_by_name=True, serialize_by_alias=True)
 
@@ -78,6 +93,11 @@ class MessageSummary(BaseModel):
     flags: list[str]
     has_attachments: bool
     preview: str | None = None
+    thread_id: str | None = Field(default=None, description=THREAD_ID_DESCRIPTION,
+                                  examples=["Kq3v9yJ0b5mWZx1c"])
+    thread_count: int | None = Field(default=None, description=(
+        "With collapse_threads=true: how many messages of the listing (this mailbox, these "
+        "filters) the thread has; this item is the newest of them. Null otherwise."))
     gmail: GmailInfo | None = Field(default=None, description="Gmail only (X-GM-EXT-1)")
 
 
@@ -104,7 +124,8 @@ _NO_GMAIL = b',"gmail":null}'
 
 
 def message_summary_json(summary: Summary, flags: list[str],
-                         labels: tuple[str, ...] | None = None) -> bytes:
+                         labels: tuple[str, ...] | None = None, thread_id: str | None = None,
+                         thread_count: int | None = None) -> bytes:
     """One ``MessageSummary`` as JSON; ``labels`` (Gmail's, on Gmail) make its ``gmail``."""
     head = summary.rendered
     if head is None:
@@ -116,25 +137,64 @@ def message_summary_json(summary: Summary, flags: list[str],
             "cc": [_address_json(a) for a in summary.cc],
             "date": summary.date, "size": summary.size,
             "has_attachments": summary.has_attachments, "preview": summary.preview,
-        })[:-1] + b',"flags":'
+        })[:-1] + b',"thread_id":'
+    head += orjson.dumps(thread_id)
+    head += b',"thread_count":null,"flags":' if thread_count is None \
+        else b',"thread_count":%d,"flags":' % thread_count
     if labels is None:
         return head + orjson.dumps(flags) + _NO_GMAIL
     facts = GmailFacts.of(summary, labels)
     return head + orjson.dumps(flags) + b',"gmail":' + orjson.dumps(gmail_info_json(facts)) + b"}"
 
 
+def _items_json(page: MessagePage) -> bytes:
+    labels, ids, counts = page.labels, page.thread_ids or {}, page.thread_counts or {}
+    if labels is None:
+        return b",".join([message_summary_json(summary, flags, None, ids.get(summary.id),
+                                               counts.get(summary.id))
+                          for summary, flags in page.items])
+    return b",".join([message_summary_json(summary, flags, labels.get(summary.uid, ()),
+                                           ids.get(summary.id), counts.get(summary.id))
+                      for summary, flags in page.items])
+
+
 def message_list_json(page: MessagePage) -> bytes:
     """A ``MessageList`` as JSON."""
-    labels = page.labels
-    if labels is None:
-        items = b",".join([message_summary_json(summary, flags)
-                           for summary, flags in page.items])
-    else:
-        items = b",".join([message_summary_json(summary, flags, labels.get(summary.uid, ()))
-                           for summary, flags in page.items])
+    items = _items_json(page)
     rest = orjson.dumps({"next_cursor": page.next_cursor, "total": page.total,
                          "state": page.state})
     return b'{"items":[' + items + b"]," + rest[1:]
+
+
+class ThreadOut(BaseModel):
+    """A thread's messages across the account's mailboxes."""
+
+    id: str = Field(description="The thread id (it may differ from the one asked for when "
+                                "the thread was joined to an older one meanwhile)")
+    items: list[MessageSummary]
+    total: int = Field(description="How many messages of the thread were found (items holds "
+                                   "at most limit of them)")
+
+
+def thread_json(thread_id: str, page: MessagePage) -> bytes:
+    """A ``ThreadOut`` as JSON (the id: the one its messages have now)."""
+    ids = {tid for tid in (page.thread_ids or {}).values() if tid}
+    shown = ids.pop() if len(ids) == 1 else thread_id
+    return (b'{"id":' + orjson.dumps(shown) + b',"items":[' + _items_json(page)
+            + b'],"total":%d}' % (page.total or 0))
+
+
+class BounceOut(BaseModel):
+    """One recipient of a delivery status notification (RFC 3464)."""
+
+    recipient: str = Field(examples=["nobody@example.com"])
+    action: str = Field(description="failed, delayed, delivered, relayed or expanded",
+                        examples=["failed"])
+    status: str | None = Field(description="RFC 3463 enhanced status code",
+                               examples=["5.1.1"])
+    diagnostic: str | None = Field(description="The reporting server's words, e.g. the remote "
+                                               "server's SMTP reply",
+                                   examples=["smtp; 550 5.1.1 <nobody@example.com>: User unknown"])
 
 
 class MessageOut(ParsedFields):
@@ -143,10 +203,32 @@ class MessageOut(ParsedFields):
     id: str
     uid: int
     mailbox: str = Field(description="The mailbox id")
+    thread_id: str | None = Field(default=None, description=THREAD_ID_DESCRIPTION)
     flags: list[str]
     size: int
     preview: str | None = None
+    reply_text: str | None = Field(default=None, description=(
+        "The reply-only text: the message's new text without the quoted history (quoted "
+        "lines and their attribution, Outlook's original-message block, forwarded messages) "
+        "and without the signature; from the HTML when there is no plain text. The full text "
+        "stays in text. Null when the message has no text."))
+    bounce: list[BounceOut] | None = Field(default=None, description=(
+        "For a delivery status notification (a bounce: RFC 3464 reports and the common "
+        "plain-text shapes) the recipients it reports on; null for any other message"))
+    bounced_message_id: str | None = Field(default=None, description=(
+        "For a bounce: the Message-ID of the message that bounced, when the bounce tells"))
     gmail: GmailInfo | None = Field(default=None, description="Gmail only (X-GM-EXT-1)")
+
+    @classmethod
+    def parsed_kwargs(cls, parsed: ParsedMessage) -> dict[str, Any]:
+        report = parsed.bounce
+        return super().parsed_kwargs(parsed) | {
+            "reply_text": parsed.reply_text,
+            "bounce": None if report is None else [
+                BounceOut(recipient=b.recipient, action=b.action, status=b.status,
+                          diagnostic=b.diagnostic) for b in report.recipients],
+            "bounced_message_id": None if report is None else report.original_message_id,
+        }
 
 
 # A Gmail label as the API takes it: printable, no control characters (the IMAP layer

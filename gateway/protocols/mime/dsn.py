@@ -39,7 +39,7 @@ from dataclasses import dataclass
 from email import message_from_bytes
 from email.header import decode_header, make_header
 from email.message import Message
-from email.parser import HeaderParser
+from email.parser import BytesHeaderParser, HeaderParser
 from email.policy import compat32
 
 from .bounce_text import COPY_MARKERS, parse_bounce_text
@@ -111,6 +111,19 @@ def parse_dsn(message: Message | bytes) -> DeliveryReport | None:
         return None
     return DeliveryReport(found[:MAX_RECIPIENTS], _original_id(msg, parts, notification),
                           None, False)
+
+
+def may_be_bounce(header: Message | bytes) -> bool:
+    """Whether a message whose header is ``header`` (bytes or a parsed header) may be a
+    bounce, so worth reading whole with ``parse_dsn``: a delivery status report
+    (``multipart/report; report-type=delivery-status``) or a message from a mail system."""
+    msg = BytesHeaderParser(policy=compat32).parsebytes(bytes(header)[:MAX_TEXT]) \
+        if isinstance(header, bytes | bytearray | memoryview) else header
+    if msg.get_content_type() == "multipart/report":
+        report = str(msg.get_param("report-type") or "").lower()
+        if report in ("delivery-status", "global-delivery-status"):
+            return True
+    return _from_mail_system(msg)
 
 
 def status_code(status: str | None, diagnostic: str | None = None,

@@ -184,7 +184,12 @@ def test_damaged_samples_never_raise(sample: bytes, cut: int, flips: list) -> No
         at = min(at, len(data))
         data[at:at + len(junk)] = junk
     report = parse_dsn(bytes(data))
-    assert parse_dsn(message_from_bytes(bytes(data), policy=default)) == report
+    try:
+        modern = message_from_bytes(bytes(data), policy=default)
+    except IndexError:  # the stdlib's own parser (email.policy.default) fails on some input
+        modern = None
+    if modern is not None:
+        assert parse_dsn(modern) == report
     assert report is None or (report.bounces and all(
         b.recipient and b.action in {"failed", "delayed", "delivered", "relayed", "expanded"}
         for b in report.bounces))

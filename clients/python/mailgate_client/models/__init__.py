@@ -22,6 +22,7 @@ from .batch_item import BatchItem
 from .batch_request import BatchRequest
 from .batch_request_action import BatchRequestAction
 from .batch_result import BatchResult
+from .bounce_out import BounceOut
 from .callback_result import CallbackResult
 from .changes_out import ChangesOut
 from .conn_state import ConnState
@@ -33,6 +34,7 @@ from .flag_changes import FlagChanges
 from .flags_out import FlagsOut
 from .flags_update import FlagsUpdate
 from .generic_servers import GenericServers
+from .get_thread_order import GetThreadOrder
 from .gmail_info import GmailInfo
 from .header_out import HeaderOut
 from .health import Health
@@ -95,6 +97,7 @@ from .server_out import ServerOut
 from .source_out import SourceOut
 from .source_out_source import SourceOutSource
 from .stream_events_response_200 import StreamEventsResponse200
+from .thread_out import ThreadOut
 from .token_create import TokenCreate
 from .token_create_scopes_item import TokenCreateScopesItem
 from .token_created import TokenCreated
@@ -131,6 +134,7 @@ __all__ = (
     "BatchRequest",
     "BatchRequestAction",
     "BatchResult",
+    "BounceOut",
     "CallbackResult",
     "ChangesOut",
     "ConnState",
@@ -142,6 +146,7 @@ __all__ = (
     "FlagsOut",
     "FlagsUpdate",
     "GenericServers",
+    "GetThreadOrder",
     "GmailInfo",
     "HeaderOut",
     "Health",
@@ -204,6 +209,7 @@ __all__ = (
     "SourceOut",
     "SourceOutSource",
     "StreamEventsResponse200",
+    "ThreadOut",
     "TokenCreate",
     "TokenCreated",
     "TokenCreatedScopesItem",

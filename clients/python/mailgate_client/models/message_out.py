@@ -12,6 +12,7 @@ from ..types import UNSET, Unset
 if TYPE_CHECKING:
     from ..models.address_out import AddressOut
     from ..models.attachment_out import AttachmentOut
+    from ..models.bounce_out import BounceOut
     from ..models.gmail_info import GmailInfo
     from ..models.header_out import HeaderOut
 
@@ -30,6 +31,10 @@ class MessageOut:
         size (int):
         uid (int):
         attachments (list[AttachmentOut] | Unset):
+        bounce (list[BounceOut] | None | Unset): For a delivery status notification (a bounce: RFC 3464 reports and the
+            common plain-text shapes) the recipients it reports on; null for any other message
+        bounced_message_id (None | str | Unset): For a bounce: the Message-ID of the message that bounced, when the
+            bounce tells
         cc (list[AddressOut] | Unset):
         date (datetime.datetime | None | Unset):
         from_ (list[AddressOut] | Unset):
@@ -41,9 +46,17 @@ class MessageOut:
         message_id (None | str | Unset):
         preview (None | str | Unset):
         references (list[str] | Unset):
+        reply_text (None | str | Unset): The reply-only text: the message's new text without the quoted history (quoted
+            lines and their attribution, Outlook's original-message block, forwarded messages) and without the signature;
+            from the HTML when there is no plain text. The full text stays in text. Null when the message has no text.
         reply_to (list[AddressOut] | Unset):
         subject (None | str | Unset):
         text (None | str | Unset):
+        thread_id (None | str | Unset): The message's thread: the server's (Gmail X-GM-THRID as gm.<hex>, RFC 8474
+            THREADID as s.<id>) or else built by the gateway from Message-ID, References and In-Reply-To (RFC 5256
+            REFERENCES; 16 characters, the same on every server for the same mail). A thread joined to an older one by a
+            message that links them takes the older one's id. GET /v1/accounts/{account}/threads/{thread_id} lists its
+            messages.
         to (list[AddressOut] | Unset):
     """
 
@@ -53,6 +66,8 @@ class MessageOut:
     size: int
     uid: int
     attachments: list[AttachmentOut] | Unset = UNSET
+    bounce: list[BounceOut] | None | Unset = UNSET
+    bounced_message_id: None | str | Unset = UNSET
     cc: list[AddressOut] | Unset = UNSET
     date: datetime.datetime | None | Unset = UNSET
     from_: list[AddressOut] | Unset = UNSET
@@ -64,9 +79,11 @@ class MessageOut:
     message_id: None | str | Unset = UNSET
     preview: None | str | Unset = UNSET
     references: list[str] | Unset = UNSET
+    reply_text: None | str | Unset = UNSET
     reply_to: list[AddressOut] | Unset = UNSET
     subject: None | str | Unset = UNSET
     text: None | str | Unset = UNSET
+    thread_id: None | str | Unset = UNSET
     to: list[AddressOut] | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
@@ -89,6 +106,24 @@ class MessageOut:
             for attachments_item_data in self.attachments:
                 attachments_item = attachments_item_data.to_dict()
                 attachments.append(attachments_item)
+
+        bounce: list[dict[str, Any]] | None | Unset
+        if isinstance(self.bounce, Unset):
+            bounce = UNSET
+        elif isinstance(self.bounce, list):
+            bounce = []
+            for bounce_type_0_item_data in self.bounce:
+                bounce_type_0_item = bounce_type_0_item_data.to_dict()
+                bounce.append(bounce_type_0_item)
+
+        else:
+            bounce = self.bounce
+
+        bounced_message_id: None | str | Unset
+        if isinstance(self.bounced_message_id, Unset):
+            bounced_message_id = UNSET
+        else:
+            bounced_message_id = self.bounced_message_id
 
         cc: list[dict[str, Any]] | Unset = UNSET
         if not isinstance(self.cc, Unset):
@@ -157,6 +192,12 @@ class MessageOut:
         if not isinstance(self.references, Unset):
             references = self.references
 
+        reply_text: None | str | Unset
+        if isinstance(self.reply_text, Unset):
+            reply_text = UNSET
+        else:
+            reply_text = self.reply_text
+
         reply_to: list[dict[str, Any]] | Unset = UNSET
         if not isinstance(self.reply_to, Unset):
             reply_to = []
@@ -175,6 +216,12 @@ class MessageOut:
             text = UNSET
         else:
             text = self.text
+
+        thread_id: None | str | Unset
+        if isinstance(self.thread_id, Unset):
+            thread_id = UNSET
+        else:
+            thread_id = self.thread_id
 
         to: list[dict[str, Any]] | Unset = UNSET
         if not isinstance(self.to, Unset):
@@ -196,6 +243,10 @@ class MessageOut:
         )
         if attachments is not UNSET:
             field_dict["attachments"] = attachments
+        if bounce is not UNSET:
+            field_dict["bounce"] = bounce
+        if bounced_message_id is not UNSET:
+            field_dict["bounced_message_id"] = bounced_message_id
         if cc is not UNSET:
             field_dict["cc"] = cc
         if date is not UNSET:
@@ -218,12 +269,16 @@ class MessageOut:
             field_dict["preview"] = preview
         if references is not UNSET:
             field_dict["references"] = references
+        if reply_text is not UNSET:
+            field_dict["reply_text"] = reply_text
         if reply_to is not UNSET:
             field_dict["reply_to"] = reply_to
         if subject is not UNSET:
             field_dict["subject"] = subject
         if text is not UNSET:
             field_dict["text"] = text
+        if thread_id is not UNSET:
+            field_dict["thread_id"] = thread_id
         if to is not UNSET:
             field_dict["to"] = to
 
@@ -233,6 +288,7 @@ class MessageOut:
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         from ..models.address_out import AddressOut  # noqa: PLC0415
         from ..models.attachment_out import AttachmentOut  # noqa: PLC0415
+        from ..models.bounce_out import BounceOut  # noqa: PLC0415
         from ..models.gmail_info import GmailInfo  # noqa: PLC0415
         from ..models.header_out import HeaderOut  # noqa: PLC0415
 
@@ -255,6 +311,37 @@ class MessageOut:
                 attachments_item = AttachmentOut.from_dict(attachments_item_data)
 
                 attachments.append(attachments_item)
+
+        def _parse_bounce(data: object) -> list[BounceOut] | None | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            try:
+                if not isinstance(data, list):
+                    raise TypeError()
+                bounce_type_0 = []
+                _bounce_type_0 = data
+                for bounce_type_0_item_data in _bounce_type_0:
+                    bounce_type_0_item = BounceOut.from_dict(bounce_type_0_item_data)
+
+                    bounce_type_0.append(bounce_type_0_item)
+
+                return bounce_type_0
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            return cast(list[BounceOut] | None | Unset, data)
+
+        bounce = _parse_bounce(d.pop("bounce", UNSET))
+
+        def _parse_bounced_message_id(data: object) -> None | str | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            return cast(None | str | Unset, data)
+
+        bounced_message_id = _parse_bounced_message_id(d.pop("bounced_message_id", UNSET))
 
         _cc = d.pop("cc", UNSET)
         cc: list[AddressOut] | Unset = UNSET
@@ -357,6 +444,15 @@ class MessageOut:
 
         references = cast(list[str], d.pop("references", UNSET))
 
+        def _parse_reply_text(data: object) -> None | str | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            return cast(None | str | Unset, data)
+
+        reply_text = _parse_reply_text(d.pop("reply_text", UNSET))
+
         _reply_to = d.pop("reply_to", UNSET)
         reply_to: list[AddressOut] | Unset = UNSET
         if _reply_to is not UNSET:
@@ -384,6 +480,15 @@ class MessageOut:
 
         text = _parse_text(d.pop("text", UNSET))
 
+        def _parse_thread_id(data: object) -> None | str | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            return cast(None | str | Unset, data)
+
+        thread_id = _parse_thread_id(d.pop("thread_id", UNSET))
+
         _to = d.pop("to", UNSET)
         to: list[AddressOut] | Unset = UNSET
         if _to is not UNSET:
@@ -400,6 +505,8 @@ class MessageOut:
             size=size,
             uid=uid,
             attachments=attachments,
+            bounce=bounce,
+            bounced_message_id=bounced_message_id,
             cc=cc,
             date=date,
             from_=from_,
@@ -411,9 +518,11 @@ class MessageOut:
             message_id=message_id,
             preview=preview,
             references=references,
+            reply_text=reply_text,
             reply_to=reply_to,
             subject=subject,
             text=text,
+            thread_id=thread_id,
             to=to,
         )
 

@@ -33,6 +33,13 @@ class MessageSummary:
         message_id (None | str | Unset):
         preview (None | str | Unset):
         subject (None | str | Unset):
+        thread_count (int | None | Unset): With collapse_threads=true: how many messages of the listing (this mailbox,
+            these filters) the thread has; this item is the newest of them. Null otherwise.
+        thread_id (None | str | Unset): The message's thread: the server's (Gmail X-GM-THRID as gm.<hex>, RFC 8474
+            THREADID as s.<id>) or else built by the gateway from Message-ID, References and In-Reply-To (RFC 5256
+            REFERENCES; 16 characters, the same on every server for the same mail). A thread joined to an older one by a
+            message that links them takes the older one's id. GET /v1/accounts/{account}/threads/{thread_id} lists its
+            messages.
         to (list[AddressOut] | Unset):
     """
 
@@ -49,6 +56,8 @@ class MessageSummary:
     message_id: None | str | Unset = UNSET
     preview: None | str | Unset = UNSET
     subject: None | str | Unset = UNSET
+    thread_count: int | None | Unset = UNSET
+    thread_id: None | str | Unset = UNSET
     to: list[AddressOut] | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
@@ -113,6 +122,18 @@ class MessageSummary:
         else:
             subject = self.subject
 
+        thread_count: int | None | Unset
+        if isinstance(self.thread_count, Unset):
+            thread_count = UNSET
+        else:
+            thread_count = self.thread_count
+
+        thread_id: None | str | Unset
+        if isinstance(self.thread_id, Unset):
+            thread_id = UNSET
+        else:
+            thread_id = self.thread_id
+
         to: list[dict[str, Any]] | Unset = UNSET
         if not isinstance(self.to, Unset):
             to = []
@@ -146,6 +167,10 @@ class MessageSummary:
             field_dict["preview"] = preview
         if subject is not UNSET:
             field_dict["subject"] = subject
+        if thread_count is not UNSET:
+            field_dict["thread_count"] = thread_count
+        if thread_id is not UNSET:
+            field_dict["thread_id"] = thread_id
         if to is not UNSET:
             field_dict["to"] = to
 
@@ -240,6 +265,24 @@ class MessageSummary:
 
         subject = _parse_subject(d.pop("subject", UNSET))
 
+        def _parse_thread_count(data: object) -> int | None | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            return cast(int | None | Unset, data)
+
+        thread_count = _parse_thread_count(d.pop("thread_count", UNSET))
+
+        def _parse_thread_id(data: object) -> None | str | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            return cast(None | str | Unset, data)
+
+        thread_id = _parse_thread_id(d.pop("thread_id", UNSET))
+
         _to = d.pop("to", UNSET)
         to: list[AddressOut] | Unset = UNSET
         if _to is not UNSET:
@@ -263,6 +306,8 @@ class MessageSummary:
             message_id=message_id,
             preview=preview,
             subject=subject,
+            thread_count=thread_count,
+            thread_id=thread_id,
             to=to,
         )
 

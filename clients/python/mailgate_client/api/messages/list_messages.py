@@ -27,6 +27,7 @@ def _get_kwargs(
     x_gm_raw: None | str | Unset = UNSET,
     limit: int | Unset = 50,
     cursor: None | str | Unset = UNSET,
+    collapse_threads: bool | Unset = False,
 ) -> dict[str, Any]:
 
     params: dict[str, Any] = {}
@@ -106,6 +107,8 @@ def _get_kwargs(
     else:
         json_cursor = cursor
     params["cursor"] = json_cursor
+
+    params["collapse_threads"] = collapse_threads
 
     params = {k: v for k, v in params.items() if v is not UNSET and v is not None}
 
@@ -200,6 +203,7 @@ def sync_detailed(
     x_gm_raw: None | str | Unset = UNSET,
     limit: int | Unset = 50,
     cursor: None | str | Unset = UNSET,
+    collapse_threads: bool | Unset = False,
 ) -> Response[MessageList | Problem]:
     """List Messages
 
@@ -222,6 +226,10 @@ def sync_detailed(
             other filters. Elsewhere a 422 x_gm_raw_unsupported.
         limit (int | Unset): Items per page Default: 50.
         cursor (None | str | Unset): `next_cursor` of the previous page
+        collapse_threads (bool | Unset): One entry per thread: the newest message of each thread
+            in this listing (same filters), with thread_count; threads ordered by their newest
+            message, paged by cursor. Looks at the newest 10,000 messages of the listing. Default:
+            False.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -245,6 +253,7 @@ def sync_detailed(
         x_gm_raw=x_gm_raw,
         limit=limit,
         cursor=cursor,
+        collapse_threads=collapse_threads,
     )
 
     response = client.get_httpx_client().request(
@@ -270,6 +279,7 @@ def sync(
     x_gm_raw: None | str | Unset = UNSET,
     limit: int | Unset = 50,
     cursor: None | str | Unset = UNSET,
+    collapse_threads: bool | Unset = False,
 ) -> MessageList | Problem | None:
     """List Messages
 
@@ -292,6 +302,10 @@ def sync(
             other filters. Elsewhere a 422 x_gm_raw_unsupported.
         limit (int | Unset): Items per page Default: 50.
         cursor (None | str | Unset): `next_cursor` of the previous page
+        collapse_threads (bool | Unset): One entry per thread: the newest message of each thread
+            in this listing (same filters), with thread_count; threads ordered by their newest
+            message, paged by cursor. Looks at the newest 10,000 messages of the listing. Default:
+            False.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -316,6 +330,7 @@ def sync(
         x_gm_raw=x_gm_raw,
         limit=limit,
         cursor=cursor,
+        collapse_threads=collapse_threads,
     ).parsed
 
 
@@ -335,6 +350,7 @@ async def asyncio_detailed(
     x_gm_raw: None | str | Unset = UNSET,
     limit: int | Unset = 50,
     cursor: None | str | Unset = UNSET,
+    collapse_threads: bool | Unset = False,
 ) -> Response[MessageList | Problem]:
     """List Messages
 
@@ -357,6 +373,10 @@ async def asyncio_detailed(
             other filters. Elsewhere a 422 x_gm_raw_unsupported.
         limit (int | Unset): Items per page Default: 50.
         cursor (None | str | Unset): `next_cursor` of the previous page
+        collapse_threads (bool | Unset): One entry per thread: the newest message of each thread
+            in this listing (same filters), with thread_count; threads ordered by their newest
+            message, paged by cursor. Looks at the newest 10,000 messages of the listing. Default:
+            False.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -380,6 +400,7 @@ async def asyncio_detailed(
         x_gm_raw=x_gm_raw,
         limit=limit,
         cursor=cursor,
+        collapse_threads=collapse_threads,
     )
 
     response = await client.get_async_httpx_client().request(**kwargs)
@@ -403,6 +424,7 @@ async def asyncio(
     x_gm_raw: None | str | Unset = UNSET,
     limit: int | Unset = 50,
     cursor: None | str | Unset = UNSET,
+    collapse_threads: bool | Unset = False,
 ) -> MessageList | Problem | None:
     """List Messages
 
@@ -425,6 +447,10 @@ async def asyncio(
             other filters. Elsewhere a 422 x_gm_raw_unsupported.
         limit (int | Unset): Items per page Default: 50.
         cursor (None | str | Unset): `next_cursor` of the previous page
+        collapse_threads (bool | Unset): One entry per thread: the newest message of each thread
+            in this listing (same filters), with thread_count; threads ordered by their newest
+            message, paged by cursor. Looks at the newest 10,000 messages of the listing. Default:
+            False.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -450,5 +476,6 @@ async def asyncio(
             x_gm_raw=x_gm_raw,
             limit=limit,
             cursor=cursor,
+            collapse_threads=collapse_threads,
         )
     ).parsed
