@@ -213,3 +213,25 @@ async def test_states_the_gateway_cannot_answer_are_410(client: httpx.AsyncClien
 
 def _user_of(account: str, stack: MailStack) -> str:
     return f"{account}@{stack.domain}"
+
+
+async def test_the_feed_on_postgresql(settings: Settings, pg_database: str,
+                                      dovecot: MailStack) -> None:
+    """The same log and states on PostgreSQL (row locks order the writers there)."""
+    pg = settings.model_copy(update={"database_url": pg_database})
+    async with running_client(pg) as client:
+        account, user = await _account(client, dovecot, "cq")
+        _append(dovecot, user, "INBOX", "one")
+        state = (await client.get(f"/v1/accounts/{account}/mailboxes")).json()["state"]
+        before, inbox_state = await _ids(client, account)
+        _append(dovecot, user, "INBOX", "two", "three")
+        now, _ = await _ids(client, account)
+        got = await _changes(client, f"/v1/accounts/{account}/changes", state, limit=1)
+        assert got["has_more"] and len(got["created"] + got["mailboxes"]["updated"]) == 1
+        rest = await _changes(client, f"/v1/accounts/{account}/changes", got["new_state"])
+        assert sorted(got["created"] + rest["created"]) == sorted(
+            now[s]["id"] for s in ("two", "three"))
+        mine = await _changes(client, f"/v1/accounts/{account}/mailboxes/INBOX/changes",
+                              inbox_state)
+        assert sorted(mine["created"]) == sorted(now[s]["id"] for s in ("two", "three"))
+        assert now["one"]["id"] == before["one"]["id"]
