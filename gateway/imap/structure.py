@@ -93,7 +93,7 @@ class Summary:
     in_reply_to: str | None = None
     references: tuple[str, ...] = ()
     server_thread_id: str | None = None
-    thread_memo: Any = None  # gateway/imap/threads.py: its ThreadRecord and signature
+    thread_memo: Any = None  # gateway/imap/threads.py's ThreadMemo
     # The API serializer's memo: the item's JSON without its flags (it never changes).
     rendered: bytes | None = None
 

@@ -19,6 +19,7 @@ and ``\\Sent`` first, then the subscribed ones, at most ``THREAD_MAILBOXES_MAX``
 from __future__ import annotations
 
 import re
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -71,11 +72,18 @@ def thread_record(summary: Summary) -> ThreadRecord:
 
 async def thread_ids(indexer: ThreadIndexer | None, account_id: str,
                      summaries: Sequence[Summary]) -> dict[str, str]:
-    """message id -> thread id (the server's, else the gateway's; one store query when every
-    message was threaded before)."""
+    """message id -> thread id (the server's, else the gateway's).
+
+    A gateway thread id is remembered on the message's cached summary for
+    ``indexer.remember_seconds`` (a merge in this process forgets it at once), so a listing
+    or a read of messages seen recently asks the store nothing; the others take one query.
+    """
     out: dict[str, str] = {}
     records: list[ThreadRecord] = []
     signatures: dict[str, str] = {}
+    asked: list[Summary] = []
+    if indexer is not None:
+        generation, now = indexer.generation(account_id), time.monotonic()
     for summary in summaries:
         given = server_thread_id(summary)
         if given is not None:
@@ -83,14 +91,38 @@ async def thread_ids(indexer: ThreadIndexer | None, account_id: str,
         elif indexer is not None and summary.id not in signatures:
             # What threading needs of a summary never changes: worked out once, kept on it.
             memo = summary.thread_memo
-            if memo is None or memo[0] is not indexer:
+            if memo is None or memo.indexer is not indexer:
                 record = thread_record(summary)
-                memo = summary.thread_memo = (indexer, record, indexer.signature(record))
-            records.append(memo[1])
-            signatures[summary.id] = memo[2]
+                memo = summary.thread_memo = ThreadMemo(indexer, record,
+                                                        indexer.signature(record))
+            elif memo.thread_id is not None and memo.generation == generation \
+                    and memo.until > now:
+                out[summary.id] = memo.thread_id
+                continue
+            records.append(memo.record)
+            signatures[summary.id] = memo.signature
+            asked.append(summary)
     if records and indexer is not None:
-        out.update(await indexer.thread_ids(account_id, records, signatures))
+        found = await indexer.thread_ids(account_id, records, signatures)
+        out.update(found)
+        until = now + indexer.remember_seconds
+        for summary in asked:
+            memo = summary.thread_memo
+            memo.thread_id, memo.generation, memo.until = found.get(summary.id), generation, until
     return out
+
+
+@dataclass(slots=True)
+class ThreadMemo:
+    """Kept on a cached summary: its threading record and signature (never change), and its
+    thread id as last looked up (``generation`` and ``until`` say whether it still holds)."""
+
+    indexer: ThreadIndexer
+    record: ThreadRecord
+    signature: str
+    thread_id: str | None = None
+    generation: int = -1
+    until: float = 0.0
 
 
 # -- a thread's messages across mailboxes ----------------------------------------------------

@@ -27,6 +27,9 @@ from .references import (
 )
 
 SIGNATURE_PREFIX = "sig:"
+REMEMBER_SECONDS = 30.0
+"""How long a message's thread id is remembered in memory (``imap/threads.py``): a merge
+in this process forgets the account's at once, one by another instance is seen this late."""
 MAX_THREAD_NODES = 2000
 """The nodes of one thread the thread endpoint looks for (own nodes first)."""
 
@@ -35,10 +38,18 @@ class ThreadIndexer:
     """Gateway-built thread ids for an account's messages (``by_subject``: RFC 5256 step 5,
     messages that reference nothing join others of the same base subject)."""
 
-    def __init__(self, repo: ThreadRepo, *, by_subject: bool = True) -> None:
+    def __init__(self, repo: ThreadRepo, *, by_subject: bool = True,
+                 remember_seconds: float = REMEMBER_SECONDS) -> None:
         self._repo = repo
         self.by_subject = by_subject
+        self.remember_seconds = remember_seconds
         self._locks: dict[str, asyncio.Lock] = {}
+        self._generations: dict[str, int] = {}
+
+    def generation(self, account_id: str) -> int:
+        """Changes when this process merges threads of the account (or forgets it): thread
+        ids remembered under an older generation are looked up again."""
+        return self._generations.get(account_id, 0)
 
     async def thread_ids(self, account_id: str, records: Sequence[ThreadRecord],
                          signatures: Mapping[str, str] | None = None) -> dict[str, str]:
@@ -64,6 +75,8 @@ class ThreadIndexer:
             index.anchors = {tid: Anchor(a.date, a.node, a.msg_key) for tid, a in
                              (await writer.anchors(set(index.nodes.values()))).items()}
             result = assign(index, records, by_subject=self.by_subject)
+            if result.merges:
+                self._generations[account_id] = self.generation(account_id) + 1
             signed = {self.signature(r): result.threads[r.msg_key] for r in records}
             await writer.save(
                 result.nodes | signed, {*signed, *(own_node(r) for r in records)},
@@ -84,3 +97,4 @@ class ThreadIndexer:
     async def forget(self, account_id: str) -> None:
         await self._repo.forget(account_id)
         self._locks.pop(account_id, None)
+        self._generations[account_id] = self.generation(account_id) + 1
