@@ -282,6 +282,13 @@ def config_toml(seeded: Seed, budget: Budget) -> str:
     lines += ["", "[[operations]]", f"include-name = {_toml('GET /v1/oauth2/callback')}",
               "checks.positive_data_acceptance.expected-statuses = "
               + _toml([*_ACCEPTED, "400", "410", "422"])]
+    # A change-feed state (`since`) is one the gateway issued for that account or mailbox:
+    # any other is a 410 cannot_calculate_changes (the client lists again).
+    for name in ("GET /v1/accounts/{account}/changes",
+                 "GET /v1/accounts/{account}/mailboxes/{mailbox}/changes"):
+        lines += ["", "[[operations]]", f"include-name = {_toml(name)}",
+                  "checks.positive_data_acceptance.expected-statuses = "
+                  + _toml([*_ACCEPTED, "410"])]
     # Accounts the fuzzer creates point at made-up hosts: a 503 (unreachable) or 504 (no
     # answer) is their documented outcome. A 500 or a 502 (the server refused what the
     # gateway sent, or the gateway misread the server) still fails the run.
