@@ -1,11 +1,14 @@
-"""The IMAP watcher of one account: IDLE sessions and a poller, each on its own connection.
+"""The IMAP watcher of one account: one connection that watches INBOX and polls the rest.
 
 INBOX and the account's ``watch_mailboxes`` each get a dedicated session in
 IDLE (RFC 2177), separate from the request pool and re-issued well before the
 server's 30-minute limit. Any push ends IDLE and the mailbox is synced
-(``MailboxSyncer``). One more session polls at ``watch_poll_interval``: LIST
-for created/deleted mailboxes, STATUS of every other mailbox, and a sync of
-those that changed. A dropped connection is re-opened with backoff (cut short
+(``MailboxSyncer``). INBOX's session also polls, at ``watch_poll_interval``
+(leaving IDLE meanwhile, then syncing INBOX again): LIST for created/deleted
+mailboxes, STATUS of every other mailbox, and a sync of those that changed. So
+an account that watches INBOX alone costs one connection (issue #15: a
+connection is most of a watched account's memory, on both sides); each of its
+``watch_mailboxes`` adds one. A dropped connection is re-opened with backoff (cut short
 when the server, having been down, accepts connections again: ``pause``); the
 sync after it catches up from the stored state.
 
@@ -84,6 +87,11 @@ class ImapWatcher:
         self.ready = asyncio.Event()  # set once INBOX is synced and in IDLE
 
     @property
+    def connected(self) -> bool:
+        """INBOX was synced and in IDLE, and no error since the last connection."""
+        return self.ready.is_set() and self._failing is None
+
+    @property
     def idle_mailboxes(self) -> list[str]:
         out = ["INBOX"]
         for name in self.account.watch_mailboxes:
@@ -96,9 +104,8 @@ class ImapWatcher:
         self._syncer = MailboxSyncer(self.account.id, self._bus, self._repo, states,
                                      feed=self._feed)
         async with asyncio.TaskGroup() as tasks:
-            for mailbox in self.idle_mailboxes:
+            for mailbox in self.idle_mailboxes:  # INBOX's session polls too (``_idle_session``)
                 tasks.create_task(self._reconnecting(stop, lambda s, m=mailbox: self._idle(s, m)))
-            tasks.create_task(self._reconnecting(stop, self._poll))
 
     # -- connection loop -----------------------------------------------------------------------
 
@@ -178,47 +185,80 @@ class ImapWatcher:
 
     async def _idle_session(self, stop: asyncio.Event, mailbox: str,
                             recheck: asyncio.Event) -> None:
-        """Returns at ``stop`` or ``recheck`` (a new session looks again)."""
+        """Returns at ``stop`` or ``recheck`` (a new session looks again). INBOX's session
+        polls the other mailboxes too: once after its first sync, then whenever
+        ``watch_poll_interval`` has passed (out of IDLE meanwhile; INBOX is synced again
+        after a poll, since pushes during its commands are not reported)."""
         assert self._syncer is not None
+        polls = mailbox == "INBOX"
+        next_poll = 0.0  # monotonic
         async with self._session() as session:
             condstore = await enable_condstore(session)
-            recheck.clear()  # what the poller saw until now, this SELECT sees too
-            info = await session.select(mailbox, readonly=True)
-            self._missing.discard(mailbox)
-            self._start_created(info)
-            await self._syncer.sync(session, info, condstore=condstore)
-            if mailbox == "INBOX":
-                await self._report_connected()
-                self.ready.set()
             while not stop.is_set():
-                await session.idle_start()
-                outcome = await self._wait_push(session, stop, recheck)
-                if outcome == "push":
-                    await asyncio.sleep(_PUSH_SETTLE)
-                await session.idle_done()
-                while not session.pushed.empty():
-                    session.pushed.get_nowait()
-                if stop.is_set() or outcome == "recheck":
-                    return
-                # Also after a renewal without a push: a cheap safety net.
-                try:
-                    await self._syncer.sync(session, info, condstore=condstore)
-                except ImapRejected as exc:
-                    # Cyrus, when the mailbox was deleted under the session: a new session's
-                    # SELECT tells (one that fails right after SELECT is reported).
-                    log.info("watcher %s: %s; selecting %r again", self.account.id, exc,
-                             mailbox)
+                recheck.clear()  # what the poll saw until now, this SELECT sees too
+                # No command when still selected (a poll that selected no other mailbox).
+                info = await session.select(mailbox, readonly=True)
+                self._missing.discard(mailbox)
+                self._start_created(info)
+                await self._syncer.sync(session, info, condstore=condstore)
+                if mailbox == "INBOX":
+                    await self._report_connected()
+                    self.ready.set()
+                if polls and time.monotonic() >= next_poll:
+                    await self.poll_once(session, condstore=condstore)
+                    next_poll = time.monotonic() + self._settings.watch_poll_interval
+                    if recheck.is_set():
+                        return  # INBOX is gone, back, or has a new UIDVALIDITY
+                    continue
+                if await self._idle_until(session, stop, recheck, info, condstore,
+                                          next_poll if polls else None) != "poll":
                     return
 
+    async def _idle_until(self, session: ImapSession, stop: asyncio.Event,
+                          recheck: asyncio.Event, info: SelectedMailbox, condstore: bool,
+                          poll_at: float | None) -> str:
+        """IDLE on the selected mailbox, syncing it after each push or renewal, until
+        ``stop``, ``recheck`` (a new session looks again) or ``poll_at`` (monotonic):
+        returns "stop", "recheck" or "poll"."""
+        assert self._syncer is not None
+        mailbox = info.name
+        while not stop.is_set():
+            await session.idle_start()
+            outcome = await self._wait_push(session, stop, recheck, poll_at)
+            if outcome == "push":
+                await asyncio.sleep(_PUSH_SETTLE)
+            await session.idle_done()
+            while not session.pushed.empty():
+                session.pushed.get_nowait()
+            if stop.is_set():
+                return "stop"
+            if outcome in ("recheck", "poll"):
+                return outcome
+            # Also after a renewal without a push: a cheap safety net.
+            try:
+                await self._syncer.sync(session, info, condstore=condstore)
+            except ImapRejected as exc:
+                # Cyrus, when the mailbox was deleted under the session: a new session's
+                # SELECT tells (one that fails right after SELECT is reported).
+                log.info("watcher %s: %s; selecting %r again", self.account.id, exc,
+                         mailbox)
+                return "recheck"
+        return "stop"
+
     async def _wait_push(self, session: ImapSession, stop: asyncio.Event,
-                         recheck: asyncio.Event) -> str:
-        """Until a push ("push"), ``stop`` or the renewal time ("renew"), or a reason to
-        SELECT again on a new session ("recheck"); raises when the connection ends."""
+                         recheck: asyncio.Event, poll_at: float | None = None) -> str:
+        """Until a push ("push"), ``stop`` or the renewal time ("renew"), the time to poll
+        (``poll_at``, monotonic: "poll"), or a reason to SELECT again on a new session
+        ("recheck"); raises when the connection ends."""
         deadline = time.monotonic() + self._settings.watch_idle_renew
+        if poll_at is not None and poll_at < deadline:
+            deadline, expired = poll_at, "poll"
+        else:
+            expired = "renew"
         while not stop.is_set():
             remaining = deadline - time.monotonic()
             if remaining <= 0:
-                return "renew"
+                return expired
             if recheck.is_set():
                 return "recheck"
             getter = asyncio.ensure_future(session.pushed.get())
@@ -249,15 +289,7 @@ class ImapWatcher:
                 raise UpstreamUnavailable("IDLE connection lost", protocol="imap")
         return "renew"
 
-    # -- polling -------------------------------------------------------------------------------
-
-    async def _poll(self, stop: asyncio.Event) -> None:
-        async with self._session() as session:
-            condstore = await enable_condstore(session)
-            while not stop.is_set():
-                await self.poll_once(session, condstore=condstore)
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(stop.wait(), self._settings.watch_poll_interval)
+    # -- polling (on INBOX's session) ----------------------------------------------------------
 
     async def poll_once(self, session: ImapSession, *, condstore: bool) -> None:
         """LIST (created/deleted mailboxes), then sync every non-IDLE mailbox that changed."""

@@ -38,6 +38,11 @@ MAX_LINE = 8 * 1024 * 1024  # a single response line without literals never gets
 MAX_LITERAL = 512 * 1024 * 1024
 _LINE_BUFFER = 64 * 1024  # lines and small literals; grows for longer ones, then shrinks back
 _MIN_READ = 16 * 1024  # free space offered to the transport at least (one TLS record)
+# The line buffer exists only while the server is sending: it starts at _MIN_READ, doubles
+# (up to _LINE_BUFFER) while reads fill it, and is dropped once every byte received is
+# consumed and the last read did not fill it (the server has paused). An idle connection
+# (a watcher in IDLE) then holds no buffer at all: one per connection, up front and
+# zero-filled, cost 64 kB of RSS per connection.
 # A large literal is offered to the transport this much at a time: the TLS layer then
 # decrypts one slice per callback, and other callbacks (a listing's) run in between.
 _READ_UNIT = 64 * 1024
@@ -91,7 +96,10 @@ class ResponseReader:
     """
 
     def __init__(self) -> None:
-        self._buf = bytearray(_LINE_BUFFER)
+        self._buf = bytearray()  # allocated when the server sends (``_make_room``)
+        self._size = _MIN_READ  # the size the next line buffer gets at least
+        self._offered = 0  # bytes of the line buffer last offered to the transport
+        self._full = False  # the last read filled what was offered: more is on its way
         self._start = 0  # first byte not yet consumed
         self._end = 0  # end of the bytes received
         self._scanned = 0  # the line buffer was searched for CRLF up to here
@@ -111,6 +119,7 @@ class ResponseReader:
         if len(buf) - self._end < _MIN_READ:
             self._make_room()
             buf = self._buf
+        self._offered = len(buf) - self._end
         return memoryview(buf)[self._end:]
 
     def _make_room(self) -> None:
@@ -119,8 +128,9 @@ class ResponseReader:
         start, end = self._start, self._end
         kept = end - start
         want = kept + max(_MIN_READ, self._need)
-        if want > len(self._buf):
-            new = bytearray(max(want, 2 * len(self._buf)))  # doubling: linear for long lines
+        if want > len(self._buf) or self._size > len(self._buf):
+            # Doubling: linear for long lines; and a busy connection's grows (``advance``).
+            new = bytearray(max(want, 2 * len(self._buf), self._size))
             new[:kept] = self._buf[start:end]
             self._buf = new
         elif start:
@@ -146,6 +156,9 @@ class ResponseReader:
             self._pieces.append((self._prefix, bytes(literal)))
             return []  # the response goes on after its literal, at least with ")"
         self._end += count
+        self._full = full = count >= self._offered
+        if full and self._size < _LINE_BUFFER:
+            self._size *= 2  # a busy connection: larger reads, fewer callbacks
         return self._split()
 
     def feed(self, data: bytes) -> list[list[Piece]]:
@@ -212,8 +225,9 @@ class ResponseReader:
         if pos == end_of_buf:
             pos = end_of_buf = self._end = 0
             self._scanned = 0
-            if len(buf) > _LINE_BUFFER:
-                self._buf = bytearray(_LINE_BUFFER)  # after a long line
+            if not self._full or len(buf) > _LINE_BUFFER:
+                self._buf = bytearray()  # the server paused, or after a long line
+                self._size = _MIN_READ
         self._start = pos
         return out
 

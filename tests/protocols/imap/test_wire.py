@@ -67,6 +67,31 @@ def test_endless_line_is_refused() -> None:
             reader.feed(b"x" * 65536)
 
 
+def test_an_idle_reader_holds_no_line_buffer_and_a_busy_one_grows() -> None:
+    # One IDLE connection per watched account: a buffer held while nothing comes costs
+    # RSS per account (issue #15). The buffer exists only while the server sends.
+    reader = ResponseReader()
+    assert len(reader._buf) == 0
+    assert reader.feed(b"+ idling\r\n") == [[b"+ idling"]]
+    assert len(reader._buf) == 0  # all consumed, the read did not fill the buffer
+    offered = []
+    lines = b"".join(b"* %d FETCH (UID %d FLAGS (\\Seen))\r\n" % (i, i) for i in range(20_000))
+    pos = 0
+    while pos < len(lines):  # a transport reading as much as it is offered
+        target = reader.buffer()
+        offered.append(len(target))
+        count = min(len(target), len(lines) - pos)
+        target[:count] = lines[pos:pos + count]
+        target.release()
+        pos += count
+        reader.advance(count)
+    assert offered[0] == 16 * 1024
+    assert max(offered) > 60 * 1024  # full reads: larger reads, fewer callbacks
+    assert max(offered) < 2 * 64 * 1024 + 16 * 1024
+    assert reader.feed(b"G1 OK done\r\n") == [[b"G1 OK done"]]
+    assert len(reader._buf) == 0
+
+
 def _read_in_place(reader: ResponseReader, data: bytes, sizes: random.Random) -> list:
     """What a BufferedProtocol transport does: write into ``buffer()``, then ``advance``."""
     out, pos = [], 0
