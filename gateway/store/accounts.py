@@ -19,6 +19,7 @@ class AccountRepo:
     def __init__(self, store: Store, box: SecretBox) -> None:
         self._store = store
         self._box = box
+        self._decoded: dict[str, tuple[tuple, Account]] = {}  # ``list``: id -> (row, Account)
 
     def _to_row(self, account: Account) -> dict:
         config: dict = {"watch_mailboxes": account.watch_mailboxes, "aliases": account.aliases,
@@ -136,6 +137,23 @@ class AccountRepo:
         return None if row is None else self._from_row(row)
 
     async def list(self) -> list[Account]:
+        """Every account, by id. Called every second by the watcher supervisor: a row is
+        decrypted, decoded and validated only when it differs from the row the last call
+        read (any column: a token refresh changes the secrets alone); an unchanged one
+        gives the same ``Account`` again (issue #15: decoding 1,000 accounts each second
+        held up the event loop)."""
         async with self._store.engine.connect() as conn:
             rows = (await conn.execute(sa.select(accounts).order_by(accounts.c.id))).all()
-        return [self._from_row(row) for row in rows]
+        cache = self._decoded
+        out = []
+        for row in rows:
+            key = tuple(row)
+            hit = cache.get(row.id)
+            if hit is None or hit[0] != key:
+                hit = cache[row.id] = (key, self._from_row(row))
+            out.append(hit[1])
+        if len(cache) > len(out):
+            present = {a.id for a in out}
+            for gone in [a for a in cache if a not in present]:
+                del cache[gone]
+        return out
