@@ -147,6 +147,7 @@ class ChangeFeed:
         if known is None or mailbox not in known.baselined:
             async with self._locks[account_id]:
                 await self._catch_up_mailbox(account_id, mailbox)
+            self._states.forget(account_id)  # (also when nothing was written: read it again)
             known = await self._known(account_id)
             assert known is not None
         return self._states.encode(account_id, known.feed, mailbox)
@@ -226,11 +227,15 @@ class ChangeFeed:
                                 missing_ok: bool = False) -> None:
         pool = await self._pool(account_id)
 
+        known: MailboxState | None = None
+
         async def look(session: ImapSession) -> MailboxState | None:
+            nonlocal known
             await self._ensure_feed(account_id, session)
             found = await self._repo.snapshot(account_id, mailbox)
+            known = found[1] if found else None
             try:
-                return await read_mailbox(session, mailbox, found[1] if found else None)
+                return await read_mailbox(session, mailbox, known)
             except MailboxNotFound:
                 if not missing_ok:
                     raise
@@ -243,7 +248,7 @@ class ChangeFeed:
             raise
         if state is None:
             await self._record_missing(account_id, mailbox)
-        else:
+        elif state is not known:
             await self._record(account_id, state)
 
     async def _catch_up_account(self, account_id: str) -> None:
@@ -267,12 +272,14 @@ class ChangeFeed:
                 if not _needs_look(head, item, condstore):
                     continue
                 found = await self._repo.snapshot(account_id, path)
+                known = found[1] if found else None
                 try:
-                    state = await read_mailbox(session, path, found[1] if found else None)
+                    state = await read_mailbox(session, path, known)
                 except MailboxNotFound:
                     await self._record_missing(account_id, path)
                     continue
-                await self._record(account_id, state)
+                if state is not known:
+                    await self._record(account_id, state)
 
     async def _record(self, account_id: str, state: MailboxState) -> None:
         async with self._repo.begin(account_id) as tx:

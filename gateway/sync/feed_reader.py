@@ -52,7 +52,8 @@ def _flags_of(fetched: dict[int, dict[bytes, Any]]) -> dict[int, tuple[str, ...]
 
 async def read_mailbox(session: ImapSession, name: str,
                        known: MailboxState | None) -> MailboxState:
-    """``name`` as it is now (``MailboxNotFound`` when it is not there)."""
+    """``name`` as it is now (``MailboxNotFound`` when it is not there); ``known`` itself
+    when CONDSTORE says nothing changed."""
     condstore = await enable_condstore(session)
     state = None
     for _ in range(_ROUNDS):
@@ -71,8 +72,9 @@ async def _read_once(session: ImapSession, name: str, known: MailboxState | None
     incremental = (known is not None and known.uidvalidity == validity
                    and modseq is not None and known.highestmodseq is not None
                    and modseq >= known.highestmodseq)
-    if incremental and modseq == known.highestmodseq and info.exists == len(known.flags):
-        return MailboxState(name, validity, info.uidnext, modseq, dict(known.flags)), True
+    if incremental and modseq == known.highestmodseq and info.exists == len(known.flags) \
+            and info.uidnext == known.uidnext:
+        return known, True  # unchanged: the very object, so the caller records nothing
     if not info.exists:
         return MailboxState(name, validity, info.uidnext, modseq, {}), True
     if not incremental:
