@@ -58,6 +58,11 @@ MIN_PROGRESS = 64 * 1024  # bytes a held connection reads at least between two h
 _TCP_QUICKACK = getattr(socket, "TCP_QUICKACK", None)
 
 
+# The kind of the one ``Untagged`` put in ``pushed`` when the connection ends, so that a
+# reader of pushes (a watcher in IDLE) learns it at once, without checking now and then.
+LOST = b"*LOST"
+
+
 class WireError(Exception):
     """The server broke the protocol (oversized line or literal)."""
 
@@ -420,6 +425,7 @@ class ImapWireProtocol(aioimaplib.IMAP4ClientProtocol):
                                                  if self.bye else "")
         )
         self._fail(reason)
+        self._push(Untagged(LOST, None, [str(reason).encode("utf-8", "replace")]))
 
     def eof_received(self) -> bool | None:
         return None  # close the transport; connection_lost follows
@@ -449,16 +455,7 @@ class ImapWireProtocol(aioimaplib.IMAP4ClientProtocol):
             if pending is not None and not pending.idle:
                 pending.untagged.append(untagged)
             else:
-                try:
-                    self.pushed.put_nowait(untagged)
-                except asyncio.QueueFull:
-                    # Nobody reads this connection's pushes (a pooled session): drop the
-                    # oldest, say so once.
-                    self.pushed.get_nowait()
-                    self.pushed.put_nowait(untagged)
-                    if not self._push_overflow:
-                        self._push_overflow = True
-                        log.info("IMAP: unread server pushes; keeping the newest only")
+                self._push(untagged)
         elif head.startswith(b"+"):
             pending = self.pending
             if pending is not None and not pending.continuation.done():
@@ -479,6 +476,18 @@ class ImapWireProtocol(aioimaplib.IMAP4ClientProtocol):
             if not pending.future.done():
                 pending.future.set_result(
                     Completion(status.decode("ascii", "replace").upper(), text, pending.untagged))
+
+    def _push(self, untagged: Untagged) -> None:
+        try:
+            self.pushed.put_nowait(untagged)
+        except asyncio.QueueFull:
+            # Nobody reads this connection's pushes (a pooled session): drop the oldest,
+            # say so once.
+            self.pushed.get_nowait()
+            self.pushed.put_nowait(untagged)
+            if not self._push_overflow:
+                self._push_overflow = True
+                log.info("IMAP: unread server pushes; keeping the newest only")
 
     def write(self, data: bytes) -> None:
         if self.transport is None or self.transport.is_closing():

@@ -8,7 +8,13 @@ import time
 
 import pytest
 
-from gateway.protocols.imap.wire import MIN_PROGRESS, ImapWireProtocol, ResponseReader, WireError
+from gateway.protocols.imap.wire import (
+    LOST,
+    MIN_PROGRESS,
+    ImapWireProtocol,
+    ResponseReader,
+    WireError,
+)
 
 STREAM = (
     b"* 1 FETCH (UID 5 BODY[] {5}\r\nhello FLAGS (\\Seen))\r\n"
@@ -213,3 +219,16 @@ def test_wire_protocol_is_aioimaplibs_and_reads_into_buffers() -> None:
         assert proto.greeting.done() and proto.greeting.result().kind == b"OK"
     finally:
         loop.close()
+
+
+async def test_a_lost_connection_is_told_to_the_reader_of_pushes() -> None:
+    # A watcher in IDLE waits on ``pushed`` alone (no periodic liveness check): the end of
+    # the connection must arrive there, after what the server pushed before it.
+    proto = ImapWireProtocol(asyncio.get_running_loop())
+    proto.greeting.set_result(None)
+    proto.data_received(b"* 3 EXISTS\r\n")
+    proto.connection_lost(None)
+    first, last = proto.pushed.get_nowait(), proto.pushed.get_nowait()
+    assert (first.kind, first.number) == (b"EXISTS", 3)
+    assert last.kind == LOST and b"closed by the server" in last.text
+    assert proto.pushed.empty()
