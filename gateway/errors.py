@@ -40,11 +40,15 @@ to HTTP statuses (problem+json). Each class carries a stable machine ``code``.
         ├── UpstreamAuthFailed            auth_failed
         │   └── OAuth2ReauthRequired      oauth2_reauth_required (refresh token refused)
         ├── UpstreamUnavailable (ConnectionError)   <protocol>_unavailable
+        │   ├── UpstreamThrottled         <protocol>_throttled / _too_many_connections /
+        │   │                             _unavailable (the server asks us to slow down)
+        │   └── ConnectionLimitReached    connection_limit_reached (the block's own cap)
         └── UpstreamTimeout (TimeoutError)          upstream_timeout
 
 Errors carry typed attributes, never a free dict: ``UpstreamError.protocol`` and
 ``smtp_code`` (the server's reply code), ``UpstreamRejected.rejected`` (each recipient's
-refusal), ``RateLimited.retry_after``, ``SendQuotaExceeded.limit``. Which of them a client
+refusal), ``RateLimited.retry_after``, ``SendQuotaExceeded.limit``,
+``UpstreamUnavailable.retry_after``, ``UpstreamThrottled.kind``. Which of them a client
 sees is decided once, in ``gateway.api.errors``.
 """
 
@@ -327,6 +331,33 @@ class UpstreamUnavailable(UpstreamError, ConnectionError):
             code = f"{protocol}_unavailable"
         super().__init__(detail, code=code, protocol=protocol, smtp_code=smtp_code)
         self.retry_after = retry_after
+
+
+class UpstreamThrottled(UpstreamUnavailable):
+    """The server refused a connection or login because we came too often or with too many
+    connections (``kind``: ``throttled``, ``too_many_connections``, ``unavailable``; see
+    ``gateway.protocols.throttling``). The account's connection manager backs off."""
+
+    title = "Mail server asks to slow down"
+
+    def __init__(self, detail: str = "", *, kind: str, protocol: str | None = None,
+                 smtp_code: int | None = None, retry_after: int = 5) -> None:
+        code = f"{protocol or 'upstream'}_{kind}"
+        super().__init__(detail, code=code, protocol=protocol, smtp_code=smtp_code,
+                         retry_after=retry_after)
+        self.kind = kind
+
+
+class ConnectionLimitReached(UpstreamUnavailable):
+    """Every connection the server block allows (``max_connections``) stayed busy for the
+    whole wait: the request was not sent."""
+
+    code = "connection_limit_reached"
+    title = "All connections to the mail server are busy"
+
+    def __init__(self, detail: str = "", *, protocol: str | None = None,
+                 retry_after: int = 1) -> None:
+        super().__init__(detail, code=self.code, protocol=protocol, retry_after=retry_after)
 
 
 class UpstreamTimeout(UpstreamError, TimeoutError):

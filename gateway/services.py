@@ -24,6 +24,7 @@ from .events.types import ACCOUNT_REAUTH_REQUIRED
 from .events.url_policy import Resolver, WebhookUrlPolicy
 from .events.webhooks import WebhookService
 from .imap.service import MailService
+from .model.accounts import OAuth2Config
 from .oauth2.connect import OAuth2Connect
 from .oauth2.tokens import TokenRefresher
 from .outbox.after_send import AfterSend
@@ -111,12 +112,12 @@ def build_services(settings: Settings, *, webhook_resolver: Resolver | None = No
         follow_redirects=False, trust_env=False)
     connect: OAuth2Connect | None = None  # built below: it needs the account registry
 
-    async def reauth_required(account_id: str, client_id: str | None,
-                              token_url: str | None) -> None:
-        """The account.reauth_required event, with a new authorize URL when one can be made."""
-        data: dict = {"authorize_url": None, "app": None}
+    async def reauth_required(account_id: str, oauth2: OAuth2Config) -> None:
+        """The account.reauth_required event, with a new authorize URL when one can be made
+        (app-only access, ``grant`` client_credentials, needs new client credentials)."""
+        data: dict = {"authorize_url": None, "app": None, "grant": oauth2.grant}
         try:
-            found = (await connect.reauth_url(account_id, client_id, token_url)
+            found = (await connect.reauth_url(account_id, oauth2)
                      if connect is not None else None)
         except Exception:  # the event matters more than its link
             log.exception("oauth2: no authorize URL for account %s", account_id)

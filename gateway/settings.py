@@ -101,6 +101,9 @@ class Settings(BaseSettings):
         "doubles per failure")
     reconnect_max_delay: float = Field(default=60.0, gt=0,
                                        description="Longest delay between reconnections")
+    connection_wait: float = Field(
+        default=10.0, gt=0, description="Seconds a request waits for a free connection when "
+        "a server block's max_connections are all in use, then 503 connection_limit_reached")
 
     # Outbox
     outbox_workers: int = Field(

@@ -38,9 +38,11 @@ def carry_secrets(protocol: str, old: ServerConfig | None,
             oauth2 = None  # OAuth2 removed; the password alone is kept
         else:
             changed += oauth2_rebinding_fields(old.oauth2, change["oauth2"])
-            mechanism = _given(change["oauth2"], "mechanism")
-            if oauth2 is not None and mechanism is not None:
-                oauth2 = oauth2.model_copy(update={"mechanism": mechanism})
+            # How the stored secrets are used may change (they go to the same places).
+            settings = {name: value for name in ("mechanism", "grant", "scope")
+                        if (value := _given(change["oauth2"], name)) is not None}
+            if oauth2 is not None and settings:
+                oauth2 = OAuth2Config.model_validate({**oauth2.model_dump(), **settings})
     if changed:
         raise CredentialsRequired(
             f"{protocol}: changing {', '.join(changed)} needs the password (or the OAuth2 "

@@ -12,6 +12,14 @@ is probed every half second (``ServerProbe``); when it listens again the backoff
 is reset and the reviver connects at once, so requests work again within about a
 second of the server's return, however long the backoff had grown.
 
+A server that refuses a login because the account comes too often or holds too many
+connections (``UpstreamThrottled``: ``[UNAVAILABLE]``, ``[THROTTLED]``, Gmail's "Too many
+simultaneous connections") is left alone for an exponential backoff with jitter: every
+connect of the account meanwhile (requests, the reviver, the watchers) fails at once with
+``Retry-After``, without a login attempt. The server block's ``max_connections`` bounds the
+connections of the pool and the watchers together (``ConnectionCap``): an idle session is
+closed to make room, else the connect waits for a slot (``GATEWAY_CONNECTION_WAIT``).
+
 Interactive requests first: long transfers (``bulk=True``: raw sources and
 attachments, fetched chunk by chunk) take turns on at most ``size - 2``
 sessions, and give way while interactive operations of the account (listings,
@@ -37,14 +45,17 @@ from typing import TypeVar
 
 from ..backoff import backoff_delay
 from ..errors import (
+    ConnectionLimitReached,
     GatewayError,
     UpstreamAuthFailed,
     UpstreamError,
+    UpstreamThrottled,
     UpstreamTimeout,
     UpstreamUnavailable,
 )
 from ..protocols.imap import ImapSession
 from ..protocols.tls import client_ssl_context
+from .connection_cap import ConnectionCap
 from .manager import ConnState, ProtocolManager
 from .probe import ServerProbe
 
@@ -75,11 +86,15 @@ class ImapPool(ProtocolManager):
         self._failures = 0
         self._retry_at = 0.0
         self._last_exc: GatewayError | None = None
+        self._retrying = False  # the one login tried after a throttling backoff is under way
         self._reviver: asyncio.Task | None = None
         self._reaper: asyncio.TimerHandle | None = None
         self._closed = False
         self.probe = ServerProbe(server.host, server.port, timeout=settings.connect_timeout,
                                  on_back=self._server_back)
+        # Every connection to this server (pool, watchers, verify) counts against its cap.
+        self.cap = ConnectionCap(server.max_connections, wait=settings.connection_wait,
+                                 protocol="imap", is_open=lambda s: s.alive)
 
     @property
     def cache_scope(self) -> str:
@@ -102,11 +117,31 @@ class ImapPool(ProtocolManager):
     async def open_session(self) -> ImapSession:
         """Connect and log in a fresh session (not pooled; the caller closes it).
 
-        A failure that may mean the server is down starts the probe (see ``probe``).
+        A failure that may mean the server is down starts the probe (see ``probe``). While
+        the server asks to slow down (``UpstreamThrottled``) no connection is tried. The
+        session holds a slot of the block's ``max_connections`` until it is closed.
         """
+        retrying = self._throttle_gate()
+        try:
+            await self.cap.acquire(evict=self._evict_idle)
+            try:
+                session = await self._logged_in()
+            except BaseException:
+                self.cap.abandoned()
+                raise
+        finally:
+            if retrying:
+                self._retrying = False
+        self.cap.opened(session)
+        return session
+
+    async def _logged_in(self) -> ImapSession:
         session = self.new_session()
         try:
             await session.connect()
+        except UpstreamThrottled as exc:  # a BYE greeting: "too many connections"
+            self._failed(exc)
+            raise
         except (UpstreamUnavailable, UpstreamTimeout, OSError):
             self.probe.suspect()
             raise
@@ -123,6 +158,10 @@ class ImapPool(ProtocolManager):
             else:
                 raise UpstreamAuthFailed("no password or OAuth2 token configured",
                                          protocol="imap")
+        except UpstreamThrottled as exc:
+            session.close()
+            self._failed(exc)
+            raise
         except BaseException:
             session.close()
             raise
@@ -166,8 +205,10 @@ class ImapPool(ProtocolManager):
                 if session.alive and not self._closed:
                     self._idle.append(session)
                     self._schedule_reap()
+                    self.cap.wake()  # a request waiting for a slot may take it
                 else:
                     session.close()
+                    self.cap.released()
                     # A request cancelled mid-command (client gone) says nothing about
                     # the server; any other death does.
                     if not self._closed and session.closed_reason != "cancelled":
@@ -234,15 +275,38 @@ class ImapPool(ProtocolManager):
         for stale in [s for s in self._idle if not s.alive or s.last_used < limit]:
             self._idle.remove(stale)
             stale.close()
+            self.cap.released()
         if self._idle and not self._closed:
             self._schedule_reap()
 
     async def _acquire(self, mailbox: str | None) -> ImapSession:
+        """An idle session (one with ``mailbox`` selected first), else a new one. When the
+        block's ``max_connections`` are all taken (watchers, this pool's busy sessions), a
+        session given back is taken rather than one closed and opened again; the wait is
+        bounded (``GATEWAY_CONNECTION_WAIT``)."""
+        session = await self._take_idle(mailbox)
+        if session is not None:
+            return session
+        deadline = time.monotonic() + self.cap.wait
+        while not self.cap.has_room:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                raise self.cap.limit_reached()
+            await self.cap.changed(remaining)
+            session = await self._take_idle(mailbox)
+            if session is not None:
+                return session
+        session = await self._connect()
+        session.reused = False
+        return session
+
+    async def _take_idle(self, mailbox: str | None) -> ImapSession | None:
         now = time.monotonic()
         max_idle = self.settings.imap_session_max_idle
         for stale in [s for s in self._idle if not s.alive or now - s.last_used > max_idle]:
             self._idle.remove(stale)
             stale.close()
+            self.cap.released()
         session = None
         if mailbox is not None:
             session = next((s for s in reversed(self._idle)
@@ -256,13 +320,12 @@ class ImapPool(ProtocolManager):
                     await session.noop()
                 except UpstreamError:
                     session.close()
+                    self.cap.released()
                     session = None
             if session is not None:
                 session.reused = True
                 return session
-        session = await self._connect()
-        session.reused = False
-        return session
+        return None
 
     async def _connect(self) -> ImapSession:
         """A new session for a request: fails fast while the server is down or backed off."""
@@ -274,6 +337,8 @@ class ImapPool(ProtocolManager):
             self.mark_failure(down)  # /status tells why, whoever saw it fail first
             raise down
         wait = self._retry_at - time.monotonic()
+        if isinstance(self._last_exc, UpstreamThrottled) and (wait > 0 or self._retrying):
+            self._throttle_gate()  # raises
         if wait > 0 and self._last_exc is not None:
             exc = self._last_exc
             if isinstance(exc, UpstreamAuthFailed):
@@ -282,12 +347,39 @@ class ImapPool(ProtocolManager):
                                       protocol="imap", retry_after=max(1, math.ceil(wait)))
         return await self._attempt()
 
+    def _throttle_gate(self) -> bool:
+        """Raise at once while backing off after a throttling reply (no login attempt).
+        After the backoff one caller (True: it must clear ``_retrying``) tries again; the
+        others keep failing fast until that one succeeded or failed."""
+        exc = self._last_exc
+        if not isinstance(exc, UpstreamThrottled):
+            return False
+        wait = self._retry_at - time.monotonic()
+        if wait > 0 or self._retrying:
+            raise UpstreamThrottled(
+                f"{exc.detail} (backing off: next attempt in {max(wait, 0):.1f} s)",
+                kind=exc.kind, protocol="imap", retry_after=max(1, math.ceil(wait)))
+        self._retrying = True
+        return True
+
+    async def _evict_idle(self) -> bool:
+        """Close the longest idle pooled session to make room under the cap (LOGOUT first,
+        so that the server counts it gone); False when none is idle."""
+        if not self._idle:
+            return False
+        session = self._idle.pop(0)
+        await session.logout()
+        self.cap.released()
+        return True
+
     async def _attempt(self) -> ImapSession:
         """Connect now; a failure moves the backoff on."""
         if self.status.state != ConnState.CONNECTED:
             self.mark(ConnState.CONNECTING)
         try:
             session = await self.open_session()
+        except (UpstreamThrottled, ConnectionLimitReached):
+            raise  # backed off in open_session / no server failure: our own cap
         except GatewayError as exc:
             self._failed(exc)
             raise
@@ -307,6 +399,8 @@ class ImapPool(ProtocolManager):
             delay = cap  # never hammer a server with bad credentials
         else:
             delay = backoff_delay(self._failures, base=settings.reconnect_base_delay, cap=cap)
+        if isinstance(exc, UpstreamUnavailable):
+            exc.retry_after = max(1, math.ceil(delay))  # what the first caller is told
         self._retry_at = time.monotonic() + delay
         self.mark_failure(exc)
         log.info("imap %s: connect failed (%s); retry in %.1f s", self.account.id,
@@ -369,4 +463,5 @@ class ImapPool(ProtocolManager):
         await self.probe.close()
         idle, self._idle = self._idle, []
         await asyncio.gather(*(s.logout() for s in idle), return_exceptions=True)
+        self.cap.released()
         self.mark(ConnState.DISCONNECTED)

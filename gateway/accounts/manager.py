@@ -58,14 +58,18 @@ class ProtocolManager:
 
     def uses_oauth2(self) -> bool:
         """Whether logins use the OAuth2 block: it has an access token, or a refresh token
-        and a ``tokens`` source to get one (else a password, if any, is used as before)."""
+        (or client credentials) and a ``tokens`` source to get one (else a password, if
+        any, is used as before)."""
         oauth2 = self.server.oauth2
         return oauth2 is not None and (oauth2.access_token is not None or self._refreshable())
 
     def _refreshable(self) -> bool:
         oauth2 = self.server.oauth2
-        return (self.tokens is not None and oauth2 is not None
-                and oauth2.refresh_token is not None and bool(oauth2.token_url))
+        if self.tokens is None or oauth2 is None or not oauth2.token_url:
+            return False
+        if oauth2.grant == "client_credentials":  # app-only: a new token any time
+            return bool(oauth2.client_id) and oauth2.client_secret is not None
+        return oauth2.refresh_token is not None
 
     async def login_oauth2(self, login: Callable[[str], Awaitable[None]]) -> None:
         """Log in with the block's OAuth2 access token: ``login(token)``. A block that can

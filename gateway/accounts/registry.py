@@ -17,6 +17,7 @@ from ..model.accounts import PROTOCOLS, Account, AccountSpec, ServerConfig
 from ..settings import Settings
 from ..store.accounts import AccountRepo
 from ..store.schema import utcnow
+from .connection_cap import ConnectionCap
 from .credentials import carry_secrets
 from .manager import ProtocolManager, ProtocolStatus, TokenSource, verify_manager
 
@@ -47,6 +48,9 @@ class AccountRegistry:
         self._settings = settings
         self._factories = factories
         self._entries: dict[str, _Entry] = {}
+        # One connection cap per account and server, shared by the managers of every
+        # version of the account (watchers of the previous one may still be connected).
+        self._caps: dict[tuple[str, str, str, int, str], ConnectionCap] = {}
         self._lock = asyncio.Lock()
         self.on_state_change = on_state_change  # for events
         self.tokens = tokens  # OAuth2 refresh (gateway.oauth2.tokens)
@@ -141,6 +145,8 @@ class AccountRegistry:
                 f"account {account_id!r} comes from the accounts file; edit it there")
         await self._repo.delete(account_id)
         await self._drop(account_id)
+        for key in [k for k in self._caps if k[0] == account_id]:
+            del self._caps[key]
 
     async def _drop(self, account_id: str) -> None:
         entry = self._entries.pop(account_id, None)
@@ -163,7 +169,20 @@ class AccountRegistry:
             manager = entry.managers[protocol] = factory(entry.account, server, self._settings)
             manager.on_state = self.on_state_change
             manager.tokens = self.tokens
+            self._share_cap(account_id, protocol, server, manager)
         return manager
+
+    def _share_cap(self, account_id: str, protocol: str, server: ServerConfig,
+                   manager: ProtocolManager) -> None:
+        """Give ``manager`` the account's cap for this server (kept across account edits,
+        with the block's current ``max_connections``)."""
+        own = getattr(manager, "cap", None)
+        if not isinstance(own, ConnectionCap):
+            return
+        key = (account_id, protocol, server.host.lower(), server.port, server.username)
+        shared = self._caps.setdefault(key, own)
+        shared.limit, shared.wait = own.limit, own.wait
+        manager.cap = shared  # type: ignore[attr-defined]
 
     def active_managers(self, protocol: str) -> list[ProtocolManager]:
         return [e.managers[protocol] for e in self._entries.values() if protocol in e.managers]

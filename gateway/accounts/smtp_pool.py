@@ -10,6 +10,9 @@ After a failed connect, new connects wait for an exponential backoff with jitter
 callers get the last error promptly, so a wrong password is not retried in a hot loop.
 A server that is down (refuses TCP) is probed every half second (``ServerProbe``):
 once it listens again the backoff is forgotten and the next message connects at once.
+A refusal that asks to slow down (``UpstreamThrottled``: 421 4.7.0, 454 4.7.0 temporary
+authentication failure, too many connections) backs off the same way and keeps its code.
+The block's ``max_connections`` bounds the sessions open at once (``ConnectionCap``).
 """
 
 from __future__ import annotations
@@ -22,9 +25,17 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import replace
 
 from ..backoff import backoff_delay
-from ..errors import GatewayError, UpstreamAuthFailed, UpstreamTimeout, UpstreamUnavailable
+from ..errors import (
+    ConnectionLimitReached,
+    GatewayError,
+    UpstreamAuthFailed,
+    UpstreamThrottled,
+    UpstreamTimeout,
+    UpstreamUnavailable,
+)
 from ..protocols.smtp.client import SendResult, SmtpSession, SmtpTarget
 from ..protocols.tls import client_ssl_context
+from .connection_cap import ConnectionCap
 from .manager import ConnState, ProtocolManager
 from .probe import ServerProbe
 
@@ -48,6 +59,8 @@ class SmtpPool(ProtocolManager):
         self._closed = False
         self.probe = ServerProbe(server.host, server.port, timeout=settings.connect_timeout,
                                  on_back=self._server_back)
+        self.cap = ConnectionCap(server.max_connections, wait=settings.connection_wait,
+                                 protocol="smtp", is_open=lambda s: s.connected)
 
     def target(self) -> SmtpTarget:
         server = self.server
@@ -66,7 +79,26 @@ class SmtpPool(ProtocolManager):
         )
 
     async def open_session(self) -> SmtpSession:
-        """Connect and log in a fresh session (not pooled)."""
+        """Connect and log in a fresh session (not pooled); it holds a slot of the block's
+        ``max_connections`` until it is closed."""
+        await self.cap.acquire(evict=self._evict_idle)
+        try:
+            session = await self._logged_in()
+        except BaseException:
+            self.cap.abandoned()
+            raise
+        self.cap.opened(session)
+        return session
+
+    async def _evict_idle(self) -> bool:
+        """Close the longest idle session to make room under the cap."""
+        if not self._idle:
+            return False
+        await self._idle.pop(0).quit()
+        self.cap.released()
+        return True
+
+    async def _logged_in(self) -> SmtpSession:
         oauth2 = self.server.oauth2
         if self.server.password is None and oauth2 is None:
             raise UpstreamAuthFailed("no password or OAuth2 token configured", protocol="smtp")
@@ -121,19 +153,27 @@ class SmtpPool(ProtocolManager):
         now = time.monotonic()
         if self._last_exc is not None and now < self._retry_at:
             exc = self._last_exc
-            if isinstance(exc, UpstreamUnavailable):
-                exc = UpstreamUnavailable(exc.detail, protocol="smtp",
-                                          retry_after=max(1, round(self._retry_at - now)))
+            wait = max(1, round(self._retry_at - now))
+            if isinstance(exc, UpstreamThrottled):
+                exc = UpstreamThrottled(f"{exc.detail} (backing off)", kind=exc.kind,
+                                        protocol="smtp", smtp_code=exc.smtp_code,
+                                        retry_after=wait)
+            elif isinstance(exc, UpstreamUnavailable):
+                exc = UpstreamUnavailable(exc.detail, protocol="smtp", retry_after=wait)
             raise exc
         self.mark(ConnState.CONNECTING)
         try:
             session = await self.open_session()
+        except ConnectionLimitReached:
+            raise  # our own cap, not the server's failure
         except GatewayError as exc:
             self._failures += 1
             self._last_exc = exc
-            self._retry_at = time.monotonic() + backoff_delay(
-                self._failures, base=self.settings.reconnect_base_delay,
-                cap=self.settings.reconnect_max_delay)
+            delay = backoff_delay(self._failures, base=self.settings.reconnect_base_delay,
+                                  cap=self.settings.reconnect_max_delay)
+            self._retry_at = time.monotonic() + delay
+            if isinstance(exc, UpstreamUnavailable):
+                exc.retry_after = max(1, round(delay))
             self.mark_failure(exc)
             raise
         self._failures = 0
@@ -147,6 +187,7 @@ class SmtpPool(ProtocolManager):
             idle = time.monotonic() - session.last_used
             if not session.connected or idle > MAX_IDLE:
                 await session.quit()
+                self.cap.released()
                 continue
             try:
                 if not session.clean:
@@ -155,6 +196,7 @@ class SmtpPool(ProtocolManager):
                     await session.noop()
             except GatewayError:
                 session.close()
+                self.cap.released()
                 continue
             return session
         return await self._connect()
@@ -162,6 +204,7 @@ class SmtpPool(ProtocolManager):
     def _checkin(self, session: SmtpSession) -> None:
         if self._closed or not session.connected:
             session.close()
+            self.cap.released()
         else:
             self._idle.append(session)
 

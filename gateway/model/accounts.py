@@ -126,6 +126,14 @@ class OAuth2Config(BaseModel):
     mechanism: Literal["auto", "oauthbearer", "xoauth2"] = Field(
         default="auto", description="SASL mechanism for the token: `auto` uses OAUTHBEARER "
         "(RFC 7628) when the server offers it, else XOAUTH2")
+    grant: Literal["refresh_token", "client_credentials"] = Field(
+        default="refresh_token", description="How new access tokens are obtained at "
+        "`token_url`: `refresh_token` (a mailbox owner's consent) or `client_credentials` "
+        "(app-only access without a user, e.g. Microsoft 365 shared mailboxes: the client's "
+        "own credentials, the block's `username` is the mailbox)")
+    scope: Annotated[SafeStr, Field(min_length=1, max_length=2048)] | None = Field(
+        default=None, description="client_credentials: the scope asked for (Microsoft: "
+        "`https://outlook.office365.com/.default`)")
 
 
 class ServerConfig(BaseModel):
@@ -141,6 +149,12 @@ class ServerConfig(BaseModel):
     oauth2: OAuth2Config | None = None
     tls_verify: StrictBool = True
     ca_file: Annotated[SafeStr, Field(max_length=4096)] | None = None
+    max_connections: Annotated[int, Field(ge=1, le=1000), JSON_INTEGER] | None = Field(
+        default=None, description="At most this many connections of the account to this "
+        "server at once, request pool and watchers together (Gmail allows 15 IMAP "
+        "connections, Microsoft 365 about 20); a request waits for a free one for "
+        "GATEWAY_CONNECTION_WAIT seconds, then gets 503 connection_limit_reached. null: no "
+        "limit")
 
     def secret_dump(self) -> dict:
         """The secrets of this block, for encryption at rest."""

@@ -2,6 +2,7 @@
 
     url = await connect.authorize(app_id, account_id, login_hint=None, token_id=...)
     account = await connect.callback(code=..., state=...)   # the provider's redirect
+    account = await connect.app_only(app_id, account_id, mailbox="shared@example.com")
 
 ``authorize`` stores a random ``state`` (only its SHA-256), the PKCE (RFC 7636, S256)
 verifier encrypted, the account it is for and who asked, for ``STATE_TTL`` seconds. The
@@ -11,6 +12,13 @@ callback consumes the state first (single use, atomically) and only then exchang
 account with the provider's server blocks and the grant. A forged, replayed or expired
 state raises before anything else happens. Every endpoint URL is checked by the same policy
 as token refreshes and webhooks, and the request goes to the address checked.
+
+``app_only`` connects a mailbox without anyone's consent (Microsoft 365 shared mailboxes):
+the app's own credentials get a token with the client credentials grant (RFC 6749 section
+4.4) at once, so that a wrong secret or tenant is told now, and the account's blocks log in
+as the mailbox with tokens of the app (``oauth2.grant = "client_credentials"``; the refresher
+asks for new ones when they are due). Which mailboxes the app may open is the mail server's
+business (Exchange: ``Add-MailboxPermission`` for the app's service principal).
 """
 
 from __future__ import annotations
@@ -42,12 +50,12 @@ from ..errors import (
 )
 from ..events.pinned_transport import PINNED
 from ..events.url_policy import WebhookUrlPolicy
-from ..model.accounts import Account, AccountSpec
+from ..model.accounts import Account, AccountSpec, OAuth2Config
 from ..model.records import OAuth2App
 from ..store.oauth2 import OAuth2Repo
 from ..store.schema import utcnow
-from .providers import GOOGLE, MailServer, Provider, microsoft
-from .tokens import parse_token_response
+from .providers import GOOGLE, MULTI_TENANT, MailServer, Provider, microsoft
+from .tokens import APP_ONLY_REFUSALS, TokenGrant, parse_token_response
 
 log = logging.getLogger(__name__)
 
@@ -72,11 +80,28 @@ def provider_of(app: OAuth2App) -> Provider:
         base = Provider(
             authorization_url=config["authorization_url"], token_url=config["token_url"],
             userinfo_url=config.get("userinfo_url"), scopes=(),
-            servers={p: MailServer(s["host"], s["port"], s["security"])
-                     for p, s in (config.get("servers") or {}).items()})
+            servers={p: MailServer(s["host"], s["port"], s["security"],
+                                   s.get("max_connections"))
+                     for p, s in (config.get("servers") or {}).items()},
+            app_only_scope=" ".join(config.get("scopes") or ()) or None)
     scopes = tuple(config.get("scopes") or ()) or base.scopes
     return Provider(base.authorization_url, base.token_url, base.userinfo_url, scopes,
-                    base.servers)
+                    base.servers, base.app_only_scope)
+
+
+def server_blocks(provider: Provider, app: OAuth2App, username: str,
+                  oauth2: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """The account's server blocks for ``provider``: its servers (with their connection
+    caps), the app's TLS settings, logging in as ``username`` with ``oauth2``."""
+    extra = {k: app.config[k] for k in ("tls_verify", "ca_file") if k in app.config}
+    blocks = {}
+    for proto, server in provider.servers.items():
+        block = {"host": server.host, "port": server.port, "security": server.security,
+                 "username": username, "oauth2": oauth2, **extra}
+        if server.max_connections is not None:
+            block["max_connections"] = server.max_connections
+        blocks[proto] = block
+    return blocks
 
 
 def email_from_id_token(id_token: str, *, client_id: str, now: float) -> str | None:
@@ -197,38 +222,66 @@ class OAuth2Connect:
                   "client_secret": app.client_secret,
                   "expires_at": grant.expires_at.isoformat() if grant.expires_at else None,
                   "mechanism": "auto"}
-        extra = {k: app.config[k] for k in ("tls_verify", "ca_file") if k in app.config}
-        blocks = {proto: {"host": server.host, "port": server.port,
-                          "security": server.security, "username": email,
-                          "oauth2": oauth2, **extra}
-                  for proto, server in provider.servers.items()}
+        blocks = server_blocks(provider, app, email, oauth2)
         connected = await self._store_account(pending.account_id, email, blocks)
         if self.on_issued is not None:
             self.on_issued(connected.account.id, grant.access_token, grant.expires_at)
         return connected
 
-    async def reauth_url(self, account_id: str, client_id: str | None,
-                         token_url: str | None) -> tuple[str, str] | None:
+    async def app_only(self, app_id: str, account_id: str, *, mailbox: str,
+                       name: str | None = None, scope: str | None = None) -> Connected:
+        """Connect ``mailbox`` with the app's own credentials (no consent; see module doc):
+        a first token now, then the account created or updated (its address must be
+        ``mailbox``)."""
+        app = await self.repo.get_app(app_id)
+        provider = provider_of(app)
+        if app.provider == "microsoft" and (app.config.get("tenant") or "common") in MULTI_TENANT:
+            raise InvalidState("app-only access needs the app's own tenant (its id or "
+                               "domain): a multi-tenant app (common) cannot get app-only "
+                               "tokens", code="oauth2_app_only_unsupported")
+        if app.provider == "google":
+            raise InvalidState("Google has no app-only (client credentials) access to Gmail; "
+                               "connect each mailbox through the consent flow",
+                               code="oauth2_app_only_unsupported")
+        scope = scope or provider.app_only_scope
+        grant = await self._client_credentials(app, provider, scope)
+        oauth2 = {"access_token": grant.access_token, "token_url": provider.token_url,
+                  "client_id": app.client_id, "client_secret": app.client_secret,
+                  "expires_at": grant.expires_at.isoformat() if grant.expires_at else None,
+                  "mechanism": "auto", "grant": "client_credentials", "scope": scope}
+        blocks = server_blocks(provider, app, mailbox, oauth2)
+        connected = await self._store_account(account_id, mailbox, blocks, name=name)
+        if self.on_issued is not None:
+            self.on_issued(connected.account.id, grant.access_token, grant.expires_at)
+        return connected
+
+    async def reauth_url(self, account_id: str,
+                         oauth2: OAuth2Config) -> tuple[str, str | None] | None:
         """(app id, a fresh authorize URL) for an account whose grant was refused, when the
-        app its tokens came from is known."""
-        if not client_id or not token_url:
+        app its tokens came from is known; app-only access gets no URL (a consent does not
+        help: the app needs new credentials)."""
+        if not oauth2.client_id or not oauth2.token_url:
             return None
-        app = await self.repo.app_of_client(client_id, token_url)
+        app = next((a for a in await self.repo.list_apps()
+                    if a.client_id == oauth2.client_id
+                    and provider_of(a).token_url == oauth2.token_url), None)
         if app is None:
             return None
+        if oauth2.grant == "client_credentials":
+            return app.id, None
         return app.id, await self.authorize(app.id, account_id, login_hint=None, token_id=None)
 
     # -- internals ---------------------------------------------------------------------------
 
-    async def _store_account(self, account_id: str, email: str,
-                             blocks: dict[str, dict]) -> Connected:
+    async def _store_account(self, account_id: str, email: str, blocks: dict[str, dict], *,
+                             name: str | None = None) -> Connected:
         try:
             current = await self._accounts.get(account_id)
         except AccountNotFound:
             current = None
         if current is None:
-            spec = AccountSpec.model_validate({"id": account_id, "name": email, "email": email,
-                                               **blocks})
+            spec = AccountSpec.model_validate({"id": account_id, "name": name or email,
+                                               "email": email, **blocks})
             return Connected(await self._accounts.create(spec), created=True)
         if current.email.lower() != email.lower():
             raise InvalidState("the mailbox that consented is not this account's address; "
@@ -270,6 +323,28 @@ class OAuth2Connect:
             raise UpstreamError("token endpoint issued no refresh token (offline access?)",
                                 code="oauth2_no_refresh_token", protocol="oauth2")
         return grant, json.loads(reply.content)
+
+    async def _client_credentials(self, app: OAuth2App, provider: Provider,
+                                  scope: str | None) -> TokenGrant:
+        """RFC 6749 section 4.4 at the app's token endpoint; a refusal (a wrong or expired
+        secret, no such app in the tenant) is told as the provider said it."""
+        form = {"grant_type": "client_credentials", "client_id": app.client_id,
+                "client_secret": app.client_secret}
+        if scope:
+            form["scope"] = scope
+        try:
+            reply = await self._http.post(provider.token_url, data=form, timeout=self._timeout,
+                                          headers={"Accept": "application/json"},
+                                          extensions=await self._pinned(provider.token_url))
+        except httpx.HTTPError as exc:
+            raise UpstreamUnavailable(f"token endpoint unreachable ({type(exc).__name__})",
+                                      code="oauth2_unavailable", protocol="oauth2") from None
+        try:
+            return parse_token_response(reply.status_code, reply.content,
+                                        now=datetime.now(UTC), refusals=APP_ONLY_REFUSALS)
+        except OAuth2ReauthRequired as exc:  # invalid_client & co: the app's credentials
+            raise UpstreamError(exc.detail, code="oauth2_client_refused",
+                                protocol="oauth2") from None
 
     async def _userinfo(self, url: str, access_token: str) -> str | None:
         try:

@@ -23,6 +23,14 @@ IMAP, SMTP and POP3). ``invalid_grant`` (Google's revoked consent; Microsoft's A
 and 700082 after idle periods come as ``invalid_grant`` too) raises
 ``OAuth2ReauthRequired``, and that refresh token is not sent again: later calls fail at once
 (no retry storm) until a new consent stores another one.
+
+App-only blocks (``grant = "client_credentials"``, Microsoft 365 shared mailboxes) have no
+refresh token: a due token is replaced by a new client credentials request (RFC 6749
+section 4.4, with the block's ``scope``), under the same locks. A refused client credential
+(``invalid_client``: Microsoft's AADSTS7000215 wrong or AADSTS7000222 expired secret;
+``unauthorized_client``, ``invalid_grant``, ``invalid_scope``) is ``OAuth2ReauthRequired``
+too, with one ``on_reauth`` notice, and those credentials are not sent again until the block
+gets other ones.
 """
 
 from __future__ import annotations
@@ -59,6 +67,8 @@ log = logging.getLogger(__name__)
 # RFC 6749 section 5.2 error codes after which only a new consent (or a fixed client
 # registration) helps; anything else (5xx, network, temporarily_unavailable) may pass.
 _REAUTH_ERRORS = frozenset({"invalid_grant", "unauthorized_client", "invalid_client"})
+# App-only: a scope the app may not have (no admin consent for it) does not heal either.
+APP_ONLY_REFUSALS = _REAUTH_ERRORS | {"invalid_scope"}
 
 
 @dataclass(frozen=True)
@@ -70,8 +80,10 @@ class TokenGrant:
     refresh_token: str | None  # a rotated one; None: keep the one used
 
 
-def parse_token_response(status: int, body: bytes, *, now: datetime) -> TokenGrant:
-    """The token endpoint's answer (RFC 6749 sections 5.1 and 5.2) as a grant, or the error.
+def parse_token_response(status: int, body: bytes, *, now: datetime,
+                         refusals: frozenset[str] = _REAUTH_ERRORS) -> TokenGrant:
+    """The token endpoint's answer (RFC 6749 sections 5.1 and 5.2) as a grant, or the error
+    (``OAuth2ReauthRequired`` for the error codes in ``refusals``).
 
     The error texts carry the endpoint's error code and description, never a token.
     """
@@ -87,7 +99,7 @@ def parse_token_response(status: int, body: bytes, *, now: datetime) -> TokenGra
         described = str(doc.get("error_description", ""))[:200]
         detail = f"token endpoint: {error or f'HTTP {status}'}" + (
             f" ({described})" if described else "")
-        if error in _REAUTH_ERRORS:
+        if error in refusals:
             refused = OAuth2ReauthRequired(detail, protocol="oauth2")
             refused.oauth_status = error
             raise refused
@@ -147,8 +159,8 @@ class TokenRefresher:
                  ahead: float = 120.0, jitter: float = 60.0, timeout: float = 20.0,
                  url_policy: WebhookUrlPolicy | None = None,
                  clock: Callable[[], float] = time.time,
-                 on_reauth: Callable[[str, str | None, str | None], Awaitable[None]]
-                 | None = None) -> None:
+                 on_reauth: Callable[[str, OAuth2Config], Awaitable[None]] | None = None
+                 ) -> None:
         self._store = store
         self._repo = repo
         self._http = http  # the app's client (its transport decides which hosts it may dial)
@@ -158,10 +170,11 @@ class TokenRefresher:
         self._url_policy = url_policy
         self._clock = clock
         self._locks: dict[str, asyncio.Lock] = {}
-        self._refused: dict[str, str] = {}  # account -> fingerprint of a refused refresh token
+        # account -> fingerprint of a refused refresh token (or client credential)
+        self._refused: dict[str, str] = {}
         # account -> (fingerprint, lifetime in s) of the last access token obtained here
         self._issued: dict[str, tuple[str, float]] = {}
-        # Awaited once per refused refresh token: (account, client_id, token_url)
+        # Awaited once per refused refresh token or client credential: (account, the block)
         # (gateway.services: the account.reauth_required event with a new authorize URL).
         self.on_reauth = on_reauth
 
@@ -222,6 +235,8 @@ class TokenRefresher:
                        if oauth2.access_token is not None else None)
             if current is not None and current != seen:
                 return current
+            if oauth2.grant == "client_credentials":
+                return await self._app_token(account_id, protocol, oauth2)
             if oauth2.refresh_token is None or not oauth2.token_url:
                 raise OAuth2ReauthRequired(
                     f"{protocol}: the access token is not usable and no refresh token (or "
@@ -237,11 +252,7 @@ class TokenRefresher:
                 self._refused[account_id] = _fingerprint(used)
                 log.warning("oauth2: account %s needs a new consent (token endpoint refused "
                             "its refresh token)", account_id)
-                if self.on_reauth is not None:
-                    try:
-                        await self.on_reauth(account_id, oauth2.client_id, oauth2.token_url)
-                    except Exception:
-                        log.exception("oauth2: reauth notice for account %s failed", account_id)
+                await self._notify_reauth(account_id, oauth2)
                 raise
             await self._repo.rotate_oauth2(account_id, used, {
                 "access_token": grant.access_token,
@@ -256,6 +267,51 @@ class TokenRefresher:
                      else "")
             return grant.access_token
 
+    async def _app_token(self, account_id: str, protocol: Protocol,
+                         oauth2: OAuth2Config) -> str:
+        """A new app-only token (client credentials grant), unless these credentials were
+        refused before; stored in every block of the account that uses them."""
+        if not oauth2.token_url or not oauth2.client_id or oauth2.client_secret is None:
+            raise OAuth2ReauthRequired(
+                f"{protocol}: app-only access needs token_url, client_id and client_secret",
+                protocol="oauth2")
+        secret = oauth2.client_secret.get_secret_value()
+        credential = _fingerprint("\n".join((oauth2.token_url, oauth2.client_id, secret,
+                                             oauth2.scope or "")))
+        if self._refused.get(account_id) == credential:
+            raise OAuth2ReauthRequired(
+                f"{protocol}: the token endpoint refused these client credentials before; "
+                "waiting for new ones", protocol="oauth2")
+        form = {"grant_type": "client_credentials", "client_id": oauth2.client_id,
+                "client_secret": secret}
+        if oauth2.scope:
+            form["scope"] = oauth2.scope
+        try:
+            grant = await self._post_token(oauth2.token_url, form, APP_ONLY_REFUSALS)
+        except OAuth2ReauthRequired:
+            self._refused[account_id] = credential
+            log.warning("oauth2: account %s: the token endpoint refused the app's client "
+                        "credentials (app-only access stops until they are replaced)",
+                        account_id)
+            await self._notify_reauth(account_id, oauth2)
+            raise
+        await self._repo.store_app_token(account_id, oauth2.client_id, oauth2.token_url, {
+            "access_token": grant.access_token,
+            "expires_at": grant.expires_at.isoformat() if grant.expires_at else None})
+        if grant.expires_at is not None:
+            lifetime = (grant.expires_at - self._now()).total_seconds()
+            self._issued[account_id] = (_fingerprint(grant.access_token), lifetime)
+        log.info("oauth2: account %s: app-only access token obtained", account_id)
+        return grant.access_token
+
+    async def _notify_reauth(self, account_id: str, oauth2: OAuth2Config) -> None:
+        if self.on_reauth is None:
+            return
+        try:
+            await self.on_reauth(account_id, oauth2)
+        except Exception:
+            log.exception("oauth2: reauth notice for account %s failed", account_id)
+
     async def _call_token_endpoint(self, oauth2: OAuth2Config, refresh_token: str) -> TokenGrant:
         form = {"grant_type": "refresh_token", "refresh_token": refresh_token}
         if oauth2.client_id:
@@ -263,21 +319,27 @@ class TokenRefresher:
         if oauth2.client_secret is not None:
             form["client_secret"] = oauth2.client_secret.get_secret_value()
         assert oauth2.token_url is not None
+        return await self._post_token(oauth2.token_url, form)
+
+    async def _post_token(self, token_url: str, form: dict[str, str],
+                          refusals: frozenset[str] = _REAUTH_ERRORS) -> TokenGrant:
+        """POST ``form`` to the token endpoint (checked by the URL policy, pinned)."""
         extensions = {}
         if self._url_policy is not None:
             try:
-                extensions[PINNED] = await self._url_policy.check(oauth2.token_url)
+                extensions[PINNED] = await self._url_policy.check(token_url)
             except InvalidInput as exc:
                 raise UpstreamError(f"token_url refused: {exc.detail}",
                                     code="oauth2_token_url_refused", protocol="oauth2") from None
         try:
-            reply = await self._http.post(oauth2.token_url, data=form, timeout=self.timeout,
+            reply = await self._http.post(token_url, data=form, timeout=self.timeout,
                                           headers={"Accept": "application/json"},
                                           extensions=extensions)
         except httpx.HTTPError as exc:
             raise UpstreamUnavailable(f"token endpoint unreachable ({type(exc).__name__})",
                                       code="oauth2_unavailable", protocol="oauth2") from None
-        return parse_token_response(reply.status_code, reply.content, now=self._now())
+        return parse_token_response(reply.status_code, reply.content, now=self._now(),
+                                    refusals=refusals)
 
     @contextlib.asynccontextmanager
     async def _across_instances(self, account_id: str) -> AsyncIterator[None]:

@@ -4,11 +4,19 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import math
+import time
 from collections.abc import AsyncIterator
 
 from ..accounts.manager import ConnState, ProtocolManager
 from ..backoff import backoff_delay
-from ..errors import AccountBusy, GatewayError, InvalidInput, UpstreamUnavailable
+from ..errors import (
+    AccountBusy,
+    GatewayError,
+    InvalidInput,
+    UpstreamThrottled,
+    UpstreamUnavailable,
+)
 from ..protocols.pop3 import Pop3Client
 from ..protocols.tls import client_ssl_context
 
@@ -29,6 +37,10 @@ class Pop3Manager(ProtocolManager):
     A POP3 session sees the maildrop as it was at login, and servers lock the maildrop
     for the session, so sessions are short-lived and never shared: a concurrent request
     waits up to ``pop3_lock_timeout`` seconds, then gets ``AccountBusy`` (409).
+
+    A login refused because the account comes too often or holds too many connections
+    (``UpstreamThrottled``: ``[LOGIN-DELAY]``, "Maximum number of connections") is not
+    retried: connects fail at once (503, ``Retry-After``) for an exponential backoff.
     """
 
     protocol = "pop3"
@@ -36,6 +48,9 @@ class Pop3Manager(ProtocolManager):
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self._lock = asyncio.Lock()
+        self._throttled: UpstreamThrottled | None = None
+        self._throttles = 0  # throttling replies in a row
+        self._retry_at = 0.0
 
     async def connect(self) -> Pop3Client:
         """A new logged-in session (not behind the lock: callers use ``session()``).
@@ -45,6 +60,11 @@ class Pop3Manager(ProtocolManager):
         within about a second: Cyrus creates a user's INBOX at the first login or delivery
         and answers a login that races another one that way.
         """
+        wait = self._retry_at - time.monotonic()
+        if self._throttled is not None and wait > 0:
+            raise UpstreamThrottled(f"{self._throttled.detail} (backing off)",
+                                    kind=self._throttled.kind, protocol="pop3",
+                                    retry_after=max(1, math.ceil(wait)))
         if self.status.state != ConnState.CONNECTED:
             self.mark(ConnState.CONNECTING)  # sessions are short: no flapping while healthy
         attempt = 1
@@ -58,11 +78,23 @@ class Pop3Manager(ProtocolManager):
                     raise again.error from None
                 await asyncio.sleep(backoff_delay(attempt, base=0.2, cap=1.0))
                 attempt += 1
+            except UpstreamThrottled as exc:
+                self._back_off(exc)
+                raise
             except GatewayError as exc:
                 self.mark_failure(exc)
                 raise
+        self._throttled, self._throttles = None, 0
         self.mark(ConnState.CONNECTED)
         return client
+
+    def _back_off(self, exc: UpstreamThrottled) -> None:
+        self._throttles += 1
+        delay = backoff_delay(self._throttles, base=self.settings.reconnect_base_delay,
+                              cap=self.settings.reconnect_max_delay)
+        self._throttled, self._retry_at = exc, time.monotonic() + delay
+        exc.retry_after = max(1, math.ceil(delay))
+        self.mark_failure(exc)
 
     async def _open(self) -> Pop3Client:
         server = self.server
@@ -76,6 +108,9 @@ class Pop3Manager(ProtocolManager):
         )
         try:
             await self._login(client)
+        except UpstreamThrottled:
+            client.abort()
+            raise
         except UpstreamUnavailable as exc:
             answered = not client.closed  # a reply, not a lost connection: [SYS/TEMP]
             client.abort()

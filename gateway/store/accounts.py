@@ -122,6 +122,38 @@ class AccountRepo:
                                    .values(secrets=self._box.encrypt(json.dumps(secrets))))
         return changed
 
+    async def store_app_token(self, account_id: str, client_id: str, token_url: str,
+                              tokens: dict[str, str | None]) -> bool:
+        """Store an access token obtained with the client credentials grant (no refresh
+        token) in every block of the account that gets its tokens from ``client_id`` at
+        ``token_url`` that way, in one transaction (the row locked on PostgreSQL).
+        ``tokens``: ``access_token`` and ``expires_at`` (ISO 8601 or None). Returns whether
+        any block was updated; ``updated_at`` stays."""
+        async with self._store.engine.begin() as conn:
+            query = sa.select(accounts.c.secrets).where(accounts.c.id == account_id)
+            if self._store.dialect == "postgresql":
+                query = query.with_for_update()
+            row = (await conn.execute(query)).first()
+            if row is None:
+                raise AccountNotFound(f"no account {account_id!r}")
+            secrets = json.loads(self._box.decrypt(row.secrets))
+            changed = False
+            for block in secrets.values():
+                oauth2 = block.get("oauth2") if isinstance(block, dict) else None
+                if (oauth2 and oauth2.get("grant") == "client_credentials"
+                        and oauth2.get("client_id") == client_id
+                        and oauth2.get("token_url") == token_url):
+                    oauth2["access_token"] = tokens["access_token"]
+                    if tokens.get("expires_at") is None:
+                        oauth2.pop("expires_at", None)
+                    else:
+                        oauth2["expires_at"] = tokens["expires_at"]
+                    changed = True
+            if changed:
+                await conn.execute(accounts.update().where(accounts.c.id == account_id)
+                                   .values(secrets=self._box.encrypt(json.dumps(secrets))))
+        return changed
+
     async def delete(self, account_id: str) -> None:
         async with self._store.engine.begin() as conn:
             result = await conn.execute(accounts.delete().where(accounts.c.id == account_id))

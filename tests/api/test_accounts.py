@@ -30,7 +30,7 @@ async def test_crud_roundtrip(client: httpx.AsyncClient) -> None:
     assert body["imap"] == {
         "host": "127.0.0.1", "port": 1143, "security": "starttls",
         "username": "alice@example.test", "tls_verify": True, "ca_file": None,
-        "has_password": True, "oauth2": False,
+        "has_password": True, "oauth2": False, "oauth2_grant": None, "max_connections": None,
     }
     assert body["smtp"]["tls_verify"] is False
     assert body["pop3"] is None

@@ -11,10 +11,14 @@ anything): the authorization code grant (RFC 6749 section 4.1) with PKCE S256 re
 ``<local>@example.test`` logs in with password ``secret``, as on the mail stack); refresh
 tokens with rotation (each refresh issues a new refresh token and revokes the one used, so
 a replayed refresh token gets ``invalid_grant``); the client credentials grant (app-only
-access, the token acting for the client's ``app_user``); revocation (RFC 7009; revoking a
-refresh token ends the whole grant); introspection (RFC 7662), which Dovecot's ``oauth2``
-passdb calls with the resource server's client credentials as form fields. Expired and
-revoked access tokens introspect as ``{"active": false}`` (Dovecot ignores ``exp``).
+access, as Microsoft's for shared mailboxes: the token names the app, not a mailbox);
+revocation (RFC 7009; revoking a refresh token ends the whole grant); introspection (RFC
+7662), which Dovecot's ``oauth2`` passdb calls with the resource server's client credentials
+as form fields. Expired and revoked access tokens introspect as ``{"active": false}``
+(Dovecot ignores ``exp``). An app-only token introspects with ``username`` = the client id
+(RFC 7662: the resource owner, here the client itself) and ``app_id`` = the client id; which
+mailboxes an app may open is the mail server's business (Exchange's Add-MailboxPermission;
+the stack's ``grant_mailbox``, see ``tests/oauth/app_only.py``).
 
 Counters (``token_calls``, ``introspections``, ``revocations``) let tests assert how often
 the gateway called the token endpoint ("exactly one refresh").
@@ -66,7 +70,6 @@ class Client(ClientMixin):
     scope: str = "mail"
     grant_types: tuple[str, ...] = ("authorization_code", "refresh_token")
     may_introspect: bool = False
-    app_user: str | None = None  # the mailbox a client-credentials token acts for
 
     def get_client_id(self) -> str:
         return self.client_id
@@ -167,6 +170,7 @@ class OAuthServer:
         self.token_calls: Counter[str] = Counter()  # grant_type -> calls (failed ones too)
         self.token_errors: Counter[str] = Counter()  # OAuth error code -> count
         self.introspections = 0
+        self.introspection_down = False  # True: introspection answers 503 (an outage)
         self.userinfo_calls = 0
         self.revocations = 0
         self.lock = threading.RLock()
@@ -230,11 +234,10 @@ class OAuthServer:
     def register_client(self, *, client_id: str | None = None,
                         redirect_uri: str = "http://127.0.0.1/oauth2/callback",
                         grant_types: tuple[str, ...] = ("authorization_code", "refresh_token"),
-                        may_introspect: bool = False, app_user: str | None = None) -> Client:
+                        may_introspect: bool = False, scope: str = "mail") -> Client:
         client = Client(client_id=client_id or "client-" + secrets.token_hex(6),
                         client_secret=secrets.token_urlsafe(24), redirect_uris=[redirect_uri],
-                        grant_types=grant_types, may_introspect=may_introspect,
-                        app_user=app_user)
+                        scope=scope, grant_types=grant_types, may_introspect=may_introspect)
         with self.lock:
             self.clients[client.client_id] = client
         return client
@@ -317,13 +320,6 @@ class OAuthServer:
         class ClientCredentialsGrant(grants.ClientCredentialsGrant):
             TOKEN_ENDPOINT_AUTH_METHODS = _AUTH_METHODS
 
-            def create_token_response(self):
-                # The app-only token acts for the client's mailbox (Microsoft's shared
-                # mailboxes: XOAUTH2 with the mailbox's address).
-                app_user = self.request.client.app_user
-                self.request.user = User(app_user) if app_user else None
-                return super().create_token_response()
-
         class Revocation(RevocationEndpoint):
             CLIENT_AUTH_METHODS = _AUTH_METHODS
 
@@ -351,12 +347,15 @@ class OAuthServer:
                 return client.may_introspect or client.client_id == token.client_id
 
             def introspect_token(self, token: Token) -> dict:
-                return {"active": True, "client_id": token.client_id, "token_type": "Bearer",
-                        "scope": token.scope,
-                        "username": token.user.username if token.user else None,
-                        "sub": token.user.username if token.user else token.client_id,
-                        "exp": int(token.issued_at + token.expires_in),
-                        "iat": int(token.issued_at)}
+                answer = {"active": True, "client_id": token.client_id, "token_type": "Bearer",
+                          "scope": token.scope,
+                          "exp": int(token.issued_at + token.expires_in),
+                          "iat": int(token.issued_at)}
+                if token.user is not None:
+                    answer["username"] = answer["sub"] = token.user.username
+                else:  # client credentials: the client is its own resource owner
+                    answer["username"] = answer["sub"] = answer["app_id"] = token.client_id
+                return answer
 
         server.register_grant(CodeGrant, [CodeChallenge(required=True)])
         server.register_grant(RefreshGrant)
@@ -411,6 +410,8 @@ class OAuthServer:
         def introspect():
             with owner.lock:
                 owner.introspections += 1
+                if owner.introspection_down:
+                    return _json_error("temporarily_unavailable", "maintenance")[0], 503
             return server.create_endpoint_response("introspection")
 
         @app.get("/userinfo")

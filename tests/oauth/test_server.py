@@ -88,11 +88,17 @@ def test_introspection_needs_the_resource_servers_credentials(server):
     assert reply.status_code == 401
 
 
-def test_client_credentials_token_acts_for_the_apps_mailbox(server):
-    client = server.register_client(grant_types=("client_credentials",),
-                                    app_user="shared@example.test")
+def test_client_credentials_token_names_the_app_not_a_mailbox(server):
+    """App-only access (Microsoft's shared mailboxes): no refresh token, and introspection
+    names the app; which mailboxes it may open is the mail server's permission table."""
+    client = server.register_client(grant_types=("client_credentials",))
     reply = httpx.post(server.token_url, auth=(client.client_id, client.client_secret),
                        data={"grant_type": "client_credentials", "scope": "mail"})
     assert reply.status_code == 200, reply.text
     assert "refresh_token" not in reply.json()
-    assert introspect(server, reply.json()["access_token"])["username"] == "shared@example.test"
+    info = introspect(server, reply.json()["access_token"])
+    assert info["active"] is True
+    assert info["username"] == info["app_id"] == client.client_id
+    wrong = httpx.post(server.token_url, auth=(client.client_id, "not-the-secret"),
+                       data={"grant_type": "client_credentials", "scope": "mail"})
+    assert wrong.status_code == 401 and wrong.json()["error"] == "invalid_client"

@@ -212,6 +212,41 @@ export type AddressOut = {
 };
 
 /**
+ * AppOnlyConnect
+ *
+ * A mailbox the app opens with its own credentials (client credentials grant), without
+ * anyone's consent: Microsoft 365 shared mailboxes (the app needs the application
+ * permissions IMAP.AccessAsApp, POP.AccessAsApp, SMTP.SendAsApp and, in Exchange, a
+ * mailbox permission: ``Add-MailboxPermission``).
+ */
+export type AppOnlyConnect = {
+    /**
+     * Account
+     *
+     * The account to connect: created, or updated when it has this address
+     */
+    account: string;
+    /**
+     * Mailbox
+     *
+     * The mailbox's address: the login user of every server block
+     */
+    mailbox: string;
+    /**
+     * Name
+     *
+     * A new account's name (default: the mailbox)
+     */
+    name?: string | null;
+    /**
+     * Scope
+     *
+     * Default: microsoft `https://outlook.office365.com/.default`; generic: the app's scopes
+     */
+    scope?: string | null;
+};
+
+/**
  * AttachmentIn
  */
 export type AttachmentIn = {
@@ -826,6 +861,12 @@ export type MailServerPreset = {
      */
     host: string;
     /**
+     * Max Connections
+     *
+     * The server's cap on one account's connections (copied into the accounts' server blocks)
+     */
+    max_connections?: number | null;
+    /**
      * Port
      */
     port: number;
@@ -1365,6 +1406,12 @@ export type OAuth2Config = {
      */
     expires_at?: string | null;
     /**
+     * Grant
+     *
+     * How new access tokens are obtained at `token_url`: `refresh_token` (a mailbox owner's consent) or `client_credentials` (app-only access without a user, e.g. Microsoft 365 shared mailboxes: the client's own credentials, the block's `username` is the mailbox)
+     */
+    grant?: 'refresh_token' | 'client_credentials';
+    /**
      * Mechanism
      *
      * SASL mechanism for the token: `auto` uses OAUTHBEARER (RFC 7628) when the server offers it, else XOAUTH2
@@ -1374,6 +1421,12 @@ export type OAuth2Config = {
      * Refresh Token
      */
     refresh_token?: null;
+    /**
+     * Scope
+     *
+     * client_credentials: the scope asked for (Microsoft: `https://outlook.office365.com/.default`)
+     */
+    scope?: string | null;
     /**
      * Token Url
      */
@@ -2170,6 +2223,12 @@ export type ServerConfig = {
      * Host
      */
     host: string;
+    /**
+     * Max Connections
+     *
+     * At most this many connections of the account to this server at once, request pool and watchers together (Gmail allows 15 IMAP connections, Microsoft 365 about 20); a request waits for a free one for GATEWAY_CONNECTION_WAIT seconds, then gets 503 connection_limit_reached. null: no limit
+     */
+    max_connections?: number | null;
     oauth2?: OAuth2Config | null;
     /**
      * Password
@@ -2207,9 +2266,19 @@ export type ServerOut = {
      */
     host: string;
     /**
+     * Max Connections
+     */
+    max_connections: number | null;
+    /**
      * Oauth2
      */
     oauth2: boolean;
+    /**
+     * Oauth2 Grant
+     *
+     * How the OAuth2 tokens are renewed (null without OAuth2)
+     */
+    oauth2_grant: 'refresh_token' | 'client_credentials' | null;
     /**
      * Port
      */
@@ -2682,6 +2751,12 @@ export type OAuth2ConfigWritable = {
      */
     expires_at?: string | null;
     /**
+     * Grant
+     *
+     * How new access tokens are obtained at `token_url`: `refresh_token` (a mailbox owner's consent) or `client_credentials` (app-only access without a user, e.g. Microsoft 365 shared mailboxes: the client's own credentials, the block's `username` is the mailbox)
+     */
+    grant?: 'refresh_token' | 'client_credentials';
+    /**
      * Mechanism
      *
      * SASL mechanism for the token: `auto` uses OAUTHBEARER (RFC 7628) when the server offers it, else XOAUTH2
@@ -2691,6 +2766,12 @@ export type OAuth2ConfigWritable = {
      * Refresh Token
      */
     refresh_token?: string | null;
+    /**
+     * Scope
+     *
+     * client_credentials: the scope asked for (Microsoft: `https://outlook.office365.com/.default`)
+     */
+    scope?: string | null;
     /**
      * Token Url
      */
@@ -2711,6 +2792,12 @@ export type ServerConfigWritable = {
      * Host
      */
     host: string;
+    /**
+     * Max Connections
+     *
+     * At most this many connections of the account to this server at once, request pool and watchers together (Gmail allows 15 IMAP connections, Microsoft 365 about 20); a request waits for a free one for GATEWAY_CONNECTION_WAIT seconds, then gets 503 connection_limit_reached. null: no limit
+     */
+    max_connections?: number | null;
     oauth2?: OAuth2ConfigWritable | null;
     /**
      * Password
@@ -5570,6 +5657,76 @@ export type GetAppResponses = {
 };
 
 export type GetAppResponse = GetAppResponses[keyof GetAppResponses];
+
+export type ConnectAppOnlyData = {
+    body: AppOnlyConnect;
+    path: {
+        /**
+         * App Id
+         */
+        app_id: string;
+    };
+    query?: never;
+    url: '/v1/oauth2/apps/{app_id}/accounts';
+};
+
+export type ConnectAppOnlyErrors = {
+    /**
+     * Bad request: the body cannot be decoded (not UTF-8)
+     */
+    400: Problem;
+    /**
+     * Unauthorized
+     */
+    401: Problem;
+    /**
+     * Forbidden
+     */
+    403: Problem;
+    /**
+     * Not found
+     */
+    404: Problem;
+    /**
+     * Conflict
+     */
+    409: Problem;
+    /**
+     * Payload too large
+     */
+    413: Problem;
+    /**
+     * Validation error
+     */
+    422: Problem;
+    /**
+     * Too many requests
+     */
+    429: Problem;
+    /**
+     * Bad gateway
+     */
+    502: Problem;
+    /**
+     * Service unavailable
+     */
+    503: Problem;
+    /**
+     * Gateway timeout
+     */
+    504: Problem;
+};
+
+export type ConnectAppOnlyError = ConnectAppOnlyErrors[keyof ConnectAppOnlyErrors];
+
+export type ConnectAppOnlyResponses = {
+    /**
+     * Successful Response
+     */
+    200: CallbackResult;
+};
+
+export type ConnectAppOnlyResponse = ConnectAppOnlyResponses[keyof ConnectAppOnlyResponses];
 
 export type AuthorizeData = {
     body: AuthorizeRequest;

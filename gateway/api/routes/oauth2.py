@@ -2,7 +2,8 @@
 
 Apps are gateway-wide (one client secret serves every account), so a token limited to some
 accounts gets 403 on them, not 404: there is nothing of another tenant to hide, and the
-caller learns why. Such a token may still start a consent for an account it may see.
+caller learns why. Such a token may still start a consent for an account it may see, but
+not connect a mailbox with the app's own credentials (``/apps/{app}/accounts``).
 The callback is the one /v1 route without a bearer token (the provider's redirect cannot
 carry one): its ``state`` is the only authority (gateway/api/auth_first.py).
 """
@@ -20,6 +21,7 @@ from ..deps import Principal, PrincipalDep, ServicesDep, requires
 from ..errors import problem_responses
 from ..routing import GatewayRoute
 from ..schemas.oauth2 import (
+    AppOnlyConnect,
     AuthorizeRequest,
     AuthorizeResponse,
     CallbackResult,
@@ -103,6 +105,20 @@ async def authorize(app_id: str, body: AuthorizeRequest, services: ServicesDep,
     url = await services.oauth2.authorize(app_id, body.account, login_hint=body.login_hint,
                                           token_id=principal.token_id)
     return AuthorizeResponse(url=url)
+
+
+@router.post("/apps/{app_id}/accounts", response_model=CallbackResult, status_code=200,
+             dependencies=requires("admin"),
+             responses=problem_responses(403, 404, 409, 413, 502, 503, 504))
+async def connect_app_only(app_id: str, body: AppOnlyConnect, services: ServicesDep,
+                           principal: PrincipalDep) -> CallbackResult:
+    """Connect a mailbox with the app's own credentials (app-only access, no consent)."""
+    _gateway_wide(principal)
+    assert services.oauth2 is not None
+    connected = await services.oauth2.app_only(app_id, body.account, mailbox=body.mailbox,
+                                               name=body.name, scope=body.scope)
+    return CallbackResult(status="connected", account=connected.account.id,
+                          email=connected.account.email, created=connected.created)
 
 
 @router.get("/callback", response_model=CallbackResult, status_code=200,

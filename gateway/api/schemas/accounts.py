@@ -53,6 +53,9 @@ class ServerOut(BaseModel):
     ca_file: str | None
     has_password: bool
     oauth2: bool
+    oauth2_grant: Literal["refresh_token", "client_credentials"] | None = Field(
+        description="How the OAuth2 tokens are renewed (null without OAuth2)")
+    max_connections: int | None
 
     @classmethod
     def of(cls, server: ServerConfig | None) -> ServerOut | None:
@@ -62,6 +65,8 @@ class ServerOut(BaseModel):
             host=server.host, port=server.port, security=server.security,
             username=server.username, tls_verify=server.tls_verify, ca_file=server.ca_file,
             has_password=server.password is not None, oauth2=server.oauth2 is not None,
+            oauth2_grant=server.oauth2.grant if server.oauth2 is not None else None,
+            max_connections=server.max_connections,
         )
 
 

@@ -7,7 +7,15 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, model_validator
 
-from ...model.accounts import ACCOUNT_ID_PATTERN, HostName, SafeSecret, SafeStr, Security
+from ...model.accounts import (
+    ACCOUNT_ID_PATTERN,
+    JSON_INTEGER,
+    EmailAddress,
+    HostName,
+    SafeSecret,
+    SafeStr,
+    Security,
+)
 from ...model.records import OAuth2App
 from .common import StrictModel
 
@@ -21,6 +29,9 @@ class MailServerPreset(StrictModel):
     host: HostName
     port: int = Field(ge=1, le=65535)
     security: Security = Security.TLS
+    max_connections: Annotated[int, Field(ge=1, le=1000), JSON_INTEGER] | None = Field(
+        default=None, description="The server's cap on one account's connections (copied "
+        "into the accounts' server blocks)")
 
 
 class GenericServers(StrictModel):
@@ -94,7 +105,9 @@ class OAuth2AppCreate(StrictModel):
         if self.servers is not None:
             out["servers"] = {
                 proto: {"host": server.host, "port": server.port,
-                        "security": str(server.security)}
+                        "security": str(server.security),
+                        **({"max_connections": server.max_connections}
+                           if server.max_connections is not None else {})}
                 for proto in ("imap", "smtp", "pop3")
                 if (server := getattr(self.servers, proto)) is not None}
         return out
@@ -145,3 +158,20 @@ class CallbackResult(BaseModel):
     account: str
     email: str
     created: bool
+
+
+class AppOnlyConnect(StrictModel):
+    """A mailbox the app opens with its own credentials (client credentials grant), without
+    anyone's consent: Microsoft 365 shared mailboxes (the app needs the application
+    permissions IMAP.AccessAsApp, POP.AccessAsApp, SMTP.SendAsApp and, in Exchange, a
+    mailbox permission: ``Add-MailboxPermission``)."""
+
+    account: Annotated[str, Field(pattern=ACCOUNT_ID_PATTERN, description=(
+        "The account to connect: created, or updated when it has this address"))]
+    mailbox: EmailAddress = Field(description="The mailbox's address: the login user of "
+                                  "every server block")
+    name: Annotated[SafeStr, Field(min_length=1, max_length=256)] | None = Field(
+        default=None, description="A new account's name (default: the mailbox)")
+    scope: Annotated[SafeStr, Field(min_length=1, max_length=2048)] | None = Field(
+        default=None, description="Default: microsoft "
+        "`https://outlook.office365.com/.default`; generic: the app's scopes")

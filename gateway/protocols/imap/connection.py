@@ -25,6 +25,7 @@ from ...errors import (
     UpstreamAuthFailed,
     UpstreamError,
     UpstreamRejected,
+    UpstreamThrottled,
     UpstreamTimeout,
     UpstreamUnavailable,
 )
@@ -36,6 +37,7 @@ from ..sasl import (
     encoded_initial_response,
     parse_challenge,
 )
+from ..throttling import imap_throttle
 from .encoding import Arg, Literal, astring, decode_mailbox
 from .parsing import parse_capabilities, response_code
 from .wire import Completion, ImapWireProtocol, Pending, Untagged
@@ -160,7 +162,8 @@ class ImapConnection:
                 self._proto = proto
                 greeting = await proto.greeting
                 if greeting.kind == b"BYE":
-                    raise UpstreamUnavailable(_text(greeting.text), protocol="imap")
+                    raise _slow_down(_text(greeting.text)) or UpstreamUnavailable(
+                        _text(greeting.text), protocol="imap")
                 # RFC 3501 section 7.1.4: PREAUTH means already authenticated.
                 proto.state = aioimaplib.AUTH if greeting.kind == b"PREAUTH" else aioimaplib.NONAUTH
                 if self.security == "starttls":
@@ -364,8 +367,10 @@ class ImapConnection:
         """LOGIN (RFC 3501 section 6.2.3), then re-read CAPABILITY (it grows after login)."""
         try:
             result = await self._run(b"LOGIN", astring(username), astring(password))
-        except UpstreamRejected as exc:
-            raise UpstreamAuthFailed(exc.detail, protocol="imap") from None
+        except ImapRejected as exc:
+            # "NO [UNAVAILABLE] Maximum number of connections ...": not the password's fault.
+            raise _slow_down(f"LOGIN: {exc.status} {exc.reason}", exc.reason) or \
+                UpstreamAuthFailed(exc.detail, protocol="imap") from None
         await self._after_auth(result)
 
     async def authenticate_oauth2(self, username: str, access_token: str, *,
@@ -376,7 +381,8 @@ class ImapConnection:
 
         A failure challenge is read (its status and scope go into the error) and answered
         as the mechanism wants; the tagged NO then raises ``UpstreamAuthFailed``
-        (``NO [UNAVAILABLE]``, the server could not check the token: ``UpstreamUnavailable``).
+        (``NO [UNAVAILABLE]``, the server could not check the token now, or a connection
+        limit or throttling reply: ``UpstreamThrottled``, the token is not to blame).
         """
         offered = [cap[5:] for cap in self.capabilities if cap.startswith("AUTH=")]
         mech = choose_mechanism(offered, mechanism)
@@ -412,9 +418,11 @@ class ImapConnection:
                 proto.state = aioimaplib.AUTH
         self.last_used = time.monotonic()
         if result.status != "OK":
-            reply = f"{result.status} {_TIMING.sub('', _text(result.text))}"
-            if (response_code(result.text) or [""])[0] == "UNAVAILABLE":
-                raise UpstreamUnavailable(f"AUTHENTICATE {mech}: {reply}", protocol="imap")
+            text = _TIMING.sub('', _text(result.text))
+            reply = f"{result.status} {text}"
+            slow = _slow_down(f"AUTHENTICATE {mech}: {reply}", text)
+            if slow is not None:
+                raise slow
             raise auth_failure("imap", mech, reply, challenge, access_token)
         await self._after_auth(result)
 
@@ -478,6 +486,16 @@ def _not_in_state(state: str, verb: Arg) -> Completion | None:
         return None
     return Completion("BAD", b"not valid in the %s state (RFC 3501 section 3)"
                       % state.encode("ascii"), [])
+
+
+def _slow_down(detail: str, text: str | None = None) -> UpstreamThrottled | None:
+    """The error for a refused connection or login that asks to slow down (``text``, the
+    server's words, defaults to ``detail``), or None (``gateway.protocols.throttling``)."""
+    throttle = imap_throttle(detail if text is None else text)
+    if throttle is None:
+        return None
+    wait = max(1, round(throttle.retry_after)) if throttle.retry_after else 5
+    return UpstreamThrottled(detail, kind=throttle.kind, protocol="imap", retry_after=wait)
 
 
 def _text(raw: bytes) -> str:

@@ -99,6 +99,9 @@ class Pop3Client:
             client._pending.append(("greeting", None, False))
             greeting = await client._next()
             if not greeting.ok:
+                refused = reply_error(greeting)
+                if isinstance(refused, UpstreamUnavailable):  # a limit, or [SYS/TEMP]
+                    raise refused
                 raise UpstreamUnavailable(f"server refused the session: {greeting.text}",
                                           protocol=PROTOCOL)
             client.greeting = greeting.text

@@ -10,14 +10,17 @@ from ...errors import (
     UpstreamAuthFailed,
     UpstreamError,
     UpstreamRejected,
+    UpstreamThrottled,
     UpstreamUnavailable,
 )
+from ..throttling import pop3_throttle
 
 PROTOCOL = "pop3"
 MAX_STATUS_LINE = 64 * 1024  # RFC 2449 section 4 allows 512 octets; be generous, not unbounded
 DEFAULT_MAX_MESSAGE = 256 * 1024 * 1024
 
 _RESP_CODE = re.compile(r"^\[([^\]]+)\]")
+_LOGIN_VERBS = frozenset({"greeting", "USER", "PASS", "AUTH", "APOP"})
 
 
 class FramingError(Exception):
@@ -106,6 +109,11 @@ def reply_error(reply: Reply) -> UpstreamError:
     detail = f"{reply.verb}: -ERR {reply.text}".strip()
     match = _RESP_CODE.match(reply.text)
     code = match.group(1).upper() if match else ""
+    throttle = pop3_throttle(reply.text) if reply.verb in _LOGIN_VERBS else None
+    if throttle is not None:  # [LOGIN-DELAY], a connection limit: back off, no retry now
+        wait = max(1, round(throttle.retry_after)) if throttle.retry_after else 5
+        return UpstreamThrottled(detail, kind=throttle.kind, protocol=PROTOCOL,
+                                 retry_after=wait)
     if code == "IN-USE":
         return AccountBusy(detail)  # type: ignore[return-value]
     if code == "SYS/TEMP":

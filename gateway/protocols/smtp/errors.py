@@ -4,6 +4,9 @@
     4xx reply               -> UpstreamTransient(code="smtp_deferred")   (retry later)
     421 / dropped socket    -> UpstreamUnavailable(protocol="smtp")      (reconnect, retry)
     535 and friends         -> UpstreamAuthFailed
+    a 4xx to the greeting, EHLO or AUTH that asks to slow down (421 4.7.0, 454 4.7.0
+    temporary authentication failure, too many connections: ``protocols.throttling``)
+                            -> UpstreamThrottled                         (back off)
     no answer in time       -> UpstreamTimeout
 """
 
@@ -24,11 +27,15 @@ from ...errors import (
     RecipientRefusal,
     UpstreamAuthFailed,
     UpstreamRejected,
+    UpstreamThrottled,
     UpstreamTimeout,
     UpstreamTransient,
     UpstreamUnavailable,
 )
+from ..throttling import smtp_throttle
 from .replies import Category, classify, describe
+
+_SESSION_STAGES = frozenset({"connect", "EHLO", "STARTTLS", "AUTH"})
 
 RecipientResult = RecipientRefusal  # a recipient's reply, as the SMTP session reports it
 
@@ -50,6 +57,11 @@ def reply_error(code: int, message: str, *, stage: str) -> GatewayError:
     """The gateway error for an error reply ``code`` to ``stage`` (MAIL, RCPT, DATA, ...)."""
     verdict = classify(code, message)
     detail = f"{stage}: {describe(code, message)}"
+    throttle = smtp_throttle(code, message) if stage in _SESSION_STAGES else None
+    if throttle is not None:
+        wait = max(1, round(throttle.retry_after)) if throttle.retry_after else 5
+        return UpstreamThrottled(detail, kind=throttle.kind, protocol="smtp", smtp_code=code,
+                                 retry_after=wait)
     if verdict.category is Category.AUTH and stage == "AUTH":
         return UpstreamAuthFailed(detail, protocol="smtp", smtp_code=code)
     if verdict.category is Category.SERVICE:
@@ -71,6 +83,8 @@ def translate(exc: BaseException, *, stage: str) -> GatewayError:
     if isinstance(exc, GatewayError):
         return exc
     if isinstance(exc, SMTPAuthenticationError):
+        if smtp_throttle(exc.code, exc.message) is not None:  # 454: not the password's fault
+            return reply_error(exc.code, exc.message, stage="AUTH")
         return UpstreamAuthFailed(f"AUTH: {describe(exc.code, exc.message)}", protocol="smtp")
     if isinstance(exc, SMTPResponseException):
         if exc.code == -1:  # aiosmtplib's "malformed reply"

@@ -9,6 +9,7 @@ from .account_update import AccountUpdate
 from .account_verify import AccountVerify
 from .address_in import AddressIn
 from .address_out import AddressOut
+from .app_only_connect import AppOnlyConnect
 from .append_message_json_draft_in import AppendMessageJsonDraftIn
 from .append_message_json_draft_in_draft_attachment import AppendMessageJsonDraftInDraftAttachment
 from .append_message_json_draft_in_headers import AppendMessageJsonDraftInHeaders
@@ -57,6 +58,7 @@ from .o_auth_2_app_create_provider import OAuth2AppCreateProvider
 from .o_auth_2_app_list import OAuth2AppList
 from .o_auth_2_app_out import OAuth2AppOut
 from .o_auth_2_config import OAuth2Config
+from .o_auth_2_config_grant import OAuth2ConfigGrant
 from .o_auth_2_config_mechanism import OAuth2ConfigMechanism
 from .outbox_attempt import OutboxAttempt
 from .outbox_item import OutboxItem
@@ -94,6 +96,7 @@ from .send_request_mode import SendRequestMode
 from .send_result import SendResult
 from .server_config import ServerConfig
 from .server_out import ServerOut
+from .server_out_oauth_2_grant_type_0 import ServerOutOauth2GrantType0
 from .source_out import SourceOut
 from .source_out_source import SourceOutSource
 from .stream_events_response_200 import StreamEventsResponse200
@@ -124,6 +127,7 @@ __all__ = (
     "AppendMessageJsonDraftIn",
     "AppendMessageJsonDraftInDraftAttachment",
     "AppendMessageJsonDraftInHeaders",
+    "AppOnlyConnect",
     "AttachmentIn",
     "AttachmentOut",
     "AuditEntryOut",
@@ -169,6 +173,7 @@ __all__ = (
     "OAuth2AppList",
     "OAuth2AppOut",
     "OAuth2Config",
+    "OAuth2ConfigGrant",
     "OAuth2ConfigMechanism",
     "OutboxAttempt",
     "OutboxItem",
@@ -206,6 +211,7 @@ __all__ = (
     "SendResult",
     "ServerConfig",
     "ServerOut",
+    "ServerOutOauth2GrantType0",
     "SourceOut",
     "SourceOutSource",
     "StreamEventsResponse200",

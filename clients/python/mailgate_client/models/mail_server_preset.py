@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 from attrs import define as _attrs_define
 
@@ -18,17 +18,26 @@ class MailServerPreset:
     Attributes:
         host (str):
         port (int):
+        max_connections (int | None | Unset): The server's cap on one account's connections (copied into the accounts'
+            server blocks)
         security (Security | Unset):
     """
 
     host: str
     port: int
+    max_connections: int | None | Unset = UNSET
     security: Security | Unset = UNSET
 
     def to_dict(self) -> dict[str, Any]:
         host = self.host
 
         port = self.port
+
+        max_connections: int | None | Unset
+        if isinstance(self.max_connections, Unset):
+            max_connections = UNSET
+        else:
+            max_connections = self.max_connections
 
         security: str | Unset = UNSET
         if not isinstance(self.security, Unset):
@@ -42,6 +51,8 @@ class MailServerPreset:
                 "port": port,
             }
         )
+        if max_connections is not UNSET:
+            field_dict["max_connections"] = max_connections
         if security is not UNSET:
             field_dict["security"] = security
 
@@ -54,6 +65,15 @@ class MailServerPreset:
 
         port = d.pop("port")
 
+        def _parse_max_connections(data: object) -> int | None | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            return cast(int | None | Unset, data)
+
+        max_connections = _parse_max_connections(d.pop("max_connections", UNSET))
+
         _security = d.pop("security", UNSET)
         security: Security | Unset
         if isinstance(_security, Unset):
@@ -64,6 +84,7 @@ class MailServerPreset:
         mail_server_preset = cls(
             host=host,
             port=port,
+            max_connections=max_connections,
             security=security,
         )
 

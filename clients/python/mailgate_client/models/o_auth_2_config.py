@@ -6,6 +6,7 @@ from typing import Any, TypeVar, cast
 
 from attrs import define as _attrs_define
 
+from ..models.o_auth_2_config_grant import OAuth2ConfigGrant
 from ..models.o_auth_2_config_mechanism import OAuth2ConfigMechanism
 from ..types import UNSET, Unset
 
@@ -21,9 +22,14 @@ class OAuth2Config:
         client_id (None | str | Unset):
         client_secret (None | str | Unset):
         expires_at (datetime.datetime | None | Unset):
+        grant (OAuth2ConfigGrant | Unset): How new access tokens are obtained at `token_url`: `refresh_token` (a mailbox
+            owner's consent) or `client_credentials` (app-only access without a user, e.g. Microsoft 365 shared mailboxes:
+            the client's own credentials, the block's `username` is the mailbox) Default: OAuth2ConfigGrant.REFRESH_TOKEN.
         mechanism (OAuth2ConfigMechanism | Unset): SASL mechanism for the token: `auto` uses OAUTHBEARER (RFC 7628) when
             the server offers it, else XOAUTH2 Default: OAuth2ConfigMechanism.AUTO.
         refresh_token (None | str | Unset):
+        scope (None | str | Unset): client_credentials: the scope asked for (Microsoft:
+            `https://outlook.office365.com/.default`)
         token_url (None | str | Unset):
     """
 
@@ -31,8 +37,10 @@ class OAuth2Config:
     client_id: None | str | Unset = UNSET
     client_secret: None | str | Unset = UNSET
     expires_at: datetime.datetime | None | Unset = UNSET
+    grant: OAuth2ConfigGrant | Unset = OAuth2ConfigGrant.REFRESH_TOKEN
     mechanism: OAuth2ConfigMechanism | Unset = OAuth2ConfigMechanism.AUTO
     refresh_token: None | str | Unset = UNSET
+    scope: None | str | Unset = UNSET
     token_url: None | str | Unset = UNSET
 
     def to_dict(self) -> dict[str, Any]:
@@ -62,6 +70,10 @@ class OAuth2Config:
         else:
             expires_at = self.expires_at
 
+        grant: str | Unset = UNSET
+        if not isinstance(self.grant, Unset):
+            grant = self.grant.value
+
         mechanism: str | Unset = UNSET
         if not isinstance(self.mechanism, Unset):
             mechanism = self.mechanism.value
@@ -71,6 +83,12 @@ class OAuth2Config:
             refresh_token = UNSET
         else:
             refresh_token = self.refresh_token
+
+        scope: None | str | Unset
+        if isinstance(self.scope, Unset):
+            scope = UNSET
+        else:
+            scope = self.scope
 
         token_url: None | str | Unset
         if isinstance(self.token_url, Unset):
@@ -89,10 +107,14 @@ class OAuth2Config:
             field_dict["client_secret"] = client_secret
         if expires_at is not UNSET:
             field_dict["expires_at"] = expires_at
+        if grant is not UNSET:
+            field_dict["grant"] = grant
         if mechanism is not UNSET:
             field_dict["mechanism"] = mechanism
         if refresh_token is not UNSET:
             field_dict["refresh_token"] = refresh_token
+        if scope is not UNSET:
+            field_dict["scope"] = scope
         if token_url is not UNSET:
             field_dict["token_url"] = token_url
 
@@ -146,6 +168,13 @@ class OAuth2Config:
 
         expires_at = _parse_expires_at(d.pop("expires_at", UNSET))
 
+        _grant = d.pop("grant", UNSET)
+        grant: OAuth2ConfigGrant | Unset
+        if isinstance(_grant, Unset):
+            grant = UNSET
+        else:
+            grant = OAuth2ConfigGrant(_grant)
+
         _mechanism = d.pop("mechanism", UNSET)
         mechanism: OAuth2ConfigMechanism | Unset
         if isinstance(_mechanism, Unset):
@@ -162,6 +191,15 @@ class OAuth2Config:
 
         refresh_token = _parse_refresh_token(d.pop("refresh_token", UNSET))
 
+        def _parse_scope(data: object) -> None | str | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            return cast(None | str | Unset, data)
+
+        scope = _parse_scope(d.pop("scope", UNSET))
+
         def _parse_token_url(data: object) -> None | str | Unset:
             if data is None:
                 return data
@@ -176,8 +214,10 @@ class OAuth2Config:
             client_id=client_id,
             client_secret=client_secret,
             expires_at=expires_at,
+            grant=grant,
             mechanism=mechanism,
             refresh_token=refresh_token,
+            scope=scope,
             token_url=token_url,
         )
 

@@ -24,6 +24,9 @@ class ServerConfig:
         port (int):
         username (str):
         ca_file (None | str | Unset):
+        max_connections (int | None | Unset): At most this many connections of the account to this server at once,
+            request pool and watchers together (Gmail allows 15 IMAP connections, Microsoft 365 about 20); a request waits
+            for a free one for GATEWAY_CONNECTION_WAIT seconds, then gets 503 connection_limit_reached. null: no limit
         oauth2 (None | OAuth2Config | Unset):
         password (None | str | Unset):
         security (Security | Unset):
@@ -34,6 +37,7 @@ class ServerConfig:
     port: int
     username: str
     ca_file: None | str | Unset = UNSET
+    max_connections: int | None | Unset = UNSET
     oauth2: None | OAuth2Config | Unset = UNSET
     password: None | str | Unset = UNSET
     security: Security | Unset = UNSET
@@ -53,6 +57,12 @@ class ServerConfig:
             ca_file = UNSET
         else:
             ca_file = self.ca_file
+
+        max_connections: int | None | Unset
+        if isinstance(self.max_connections, Unset):
+            max_connections = UNSET
+        else:
+            max_connections = self.max_connections
 
         oauth2: dict[str, Any] | None | Unset
         if isinstance(self.oauth2, Unset):
@@ -85,6 +95,8 @@ class ServerConfig:
         )
         if ca_file is not UNSET:
             field_dict["ca_file"] = ca_file
+        if max_connections is not UNSET:
+            field_dict["max_connections"] = max_connections
         if oauth2 is not UNSET:
             field_dict["oauth2"] = oauth2
         if password is not UNSET:
@@ -115,6 +127,15 @@ class ServerConfig:
             return cast(None | str | Unset, data)
 
         ca_file = _parse_ca_file(d.pop("ca_file", UNSET))
+
+        def _parse_max_connections(data: object) -> int | None | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            return cast(int | None | Unset, data)
+
+        max_connections = _parse_max_connections(d.pop("max_connections", UNSET))
 
         def _parse_oauth2(data: object) -> None | OAuth2Config | Unset:
             if data is None:
@@ -156,6 +177,7 @@ class ServerConfig:
             port=port,
             username=username,
             ca_file=ca_file,
+            max_connections=max_connections,
             oauth2=oauth2,
             password=password,
             security=security,

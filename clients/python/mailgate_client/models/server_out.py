@@ -7,6 +7,7 @@ from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
 from ..models.security import Security
+from ..models.server_out_oauth_2_grant_type_0 import ServerOutOauth2GrantType0
 
 T = TypeVar("T", bound="ServerOut")
 
@@ -18,7 +19,9 @@ class ServerOut:
         ca_file (None | str):
         has_password (bool):
         host (str):
+        max_connections (int | None):
         oauth2 (bool):
+        oauth2_grant (None | ServerOutOauth2GrantType0): How the OAuth2 tokens are renewed (null without OAuth2)
         port (int):
         security (Security):
         tls_verify (bool):
@@ -28,7 +31,9 @@ class ServerOut:
     ca_file: None | str
     has_password: bool
     host: str
+    max_connections: int | None
     oauth2: bool
+    oauth2_grant: None | ServerOutOauth2GrantType0
     port: int
     security: Security
     tls_verify: bool
@@ -43,7 +48,16 @@ class ServerOut:
 
         host = self.host
 
+        max_connections: int | None
+        max_connections = self.max_connections
+
         oauth2 = self.oauth2
+
+        oauth2_grant: None | str
+        if isinstance(self.oauth2_grant, ServerOutOauth2GrantType0):
+            oauth2_grant = self.oauth2_grant.value
+        else:
+            oauth2_grant = self.oauth2_grant
 
         port = self.port
 
@@ -60,7 +74,9 @@ class ServerOut:
                 "ca_file": ca_file,
                 "has_password": has_password,
                 "host": host,
+                "max_connections": max_connections,
                 "oauth2": oauth2,
+                "oauth2_grant": oauth2_grant,
                 "port": port,
                 "security": security,
                 "tls_verify": tls_verify,
@@ -85,7 +101,29 @@ class ServerOut:
 
         host = d.pop("host")
 
+        def _parse_max_connections(data: object) -> int | None:
+            if data is None:
+                return data
+            return cast(int | None, data)
+
+        max_connections = _parse_max_connections(d.pop("max_connections"))
+
         oauth2 = d.pop("oauth2")
+
+        def _parse_oauth2_grant(data: object) -> None | ServerOutOauth2GrantType0:
+            if data is None:
+                return data
+            try:
+                if not isinstance(data, str):
+                    raise TypeError()
+                oauth2_grant_type_0 = ServerOutOauth2GrantType0(data)
+
+                return oauth2_grant_type_0
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            return cast(None | ServerOutOauth2GrantType0, data)
+
+        oauth2_grant = _parse_oauth2_grant(d.pop("oauth2_grant"))
 
         port = d.pop("port")
 
@@ -99,7 +137,9 @@ class ServerOut:
             ca_file=ca_file,
             has_password=has_password,
             host=host,
+            max_connections=max_connections,
             oauth2=oauth2,
+            oauth2_grant=oauth2_grant,
             port=port,
             security=security,
             tls_verify=tls_verify,
