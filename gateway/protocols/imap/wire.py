@@ -38,11 +38,10 @@ MAX_LINE = 8 * 1024 * 1024  # a single response line without literals never gets
 MAX_LITERAL = 512 * 1024 * 1024
 _LINE_BUFFER = 64 * 1024  # lines and small literals; grows for longer ones, then shrinks back
 _MIN_READ = 16 * 1024  # free space offered to the transport at least (one TLS record)
-# The line buffer exists only while the server is sending: it starts at _MIN_READ, doubles
-# (up to _LINE_BUFFER) while reads fill it, and is dropped once every byte received is
-# consumed and the last read did not fill it (the server has paused). An idle connection
-# (a watcher in IDLE) then holds no buffer at all: one per connection, up front and
-# zero-filled, cost 64 kB of RSS per connection.
+# The line buffer is allocated when the server first sends: at _MIN_READ, doubling (up to
+# _LINE_BUFFER) while reads fill it, and kept for the next response; a connection entering
+# IDLE gives it up (``ResponseReader.release``), so a watcher that waits holds none. (One
+# per connection, up front and zero-filled, cost 64 kB of RSS per connection: issue #15.)
 # A large literal is offered to the transport this much at a time: the TLS layer then
 # decrypts one slice per callback, and other callbacks (a listing's) run in between.
 _READ_UNIT = 64 * 1024
@@ -104,7 +103,6 @@ class ResponseReader:
         self._buf = bytearray()  # allocated when the server sends (``_make_room``)
         self._size = _MIN_READ  # the size the next line buffer gets at least
         self._offered = 0  # bytes of the line buffer last offered to the transport
-        self._full = False  # the last read filled what was offered: more is on its way
         self._start = 0  # first byte not yet consumed
         self._end = 0  # end of the bytes received
         self._scanned = 0  # the line buffer was searched for CRLF up to here
@@ -144,6 +142,15 @@ class ResponseReader:
         if self._scanned:
             self._scanned -= start
 
+    def release(self) -> None:
+        """Give the line buffer up while nothing is pending in it (the connection waits:
+        IDLE); the next bytes from the server allocate a new one."""
+        if (self._start == self._end and self._literal is None and not self._need
+                and not self._pieces):
+            self._buf = bytearray()
+            self._start = self._end = self._scanned = 0
+            self._size = _MIN_READ
+
     @property
     def literal_remaining(self) -> int:
         """Bytes still to come of the large literal being received (0 when none is)."""
@@ -161,8 +168,7 @@ class ResponseReader:
             self._pieces.append((self._prefix, bytes(literal)))
             return []  # the response goes on after its literal, at least with ")"
         self._end += count
-        self._full = full = count >= self._offered
-        if full and self._size < _LINE_BUFFER:
+        if count >= self._offered and self._size < _LINE_BUFFER:
             self._size *= 2  # a busy connection: larger reads, fewer callbacks
         return self._split()
 
@@ -230,8 +236,8 @@ class ResponseReader:
         if pos == end_of_buf:
             pos = end_of_buf = self._end = 0
             self._scanned = 0
-            if not self._full or len(buf) > _LINE_BUFFER:
-                self._buf = bytearray()  # the server paused, or after a long line
+            if len(buf) > _LINE_BUFFER:
+                self._buf = bytearray()  # after a long line
                 self._size = _MIN_READ
         self._start = pos
         return out
@@ -460,6 +466,8 @@ class ImapWireProtocol(aioimaplib.IMAP4ClientProtocol):
             pending = self.pending
             if pending is not None and not pending.continuation.done():
                 pending.continuation.set_result(head[2:])
+                if pending.idle:
+                    self._reader.release()  # in IDLE: maybe nothing for minutes
         else:
             tag, _, rest = head.partition(b" ")
             pending = self.pending

@@ -12,6 +12,7 @@ from gateway.protocols.imap.wire import (
     LOST,
     MIN_PROGRESS,
     ImapWireProtocol,
+    Pending,
     ResponseReader,
     WireError,
 )
@@ -73,13 +74,14 @@ def test_endless_line_is_refused() -> None:
             reader.feed(b"x" * 65536)
 
 
-def test_an_idle_reader_holds_no_line_buffer_and_a_busy_one_grows() -> None:
+def test_the_line_buffer_is_allocated_on_demand_grows_when_busy_and_is_given_up() -> None:
     # One IDLE connection per watched account: a buffer held while nothing comes costs
-    # RSS per account (issue #15). The buffer exists only while the server sends.
+    # RSS per account (issue #15). It is allocated when the server sends, kept between
+    # responses, and given up by ``release`` (a connection entering IDLE).
     reader = ResponseReader()
     assert len(reader._buf) == 0
-    assert reader.feed(b"+ idling\r\n") == [[b"+ idling"]]
-    assert len(reader._buf) == 0  # all consumed, the read did not fill the buffer
+    assert reader.feed(b"* OK ready\r\n") == [[b"* OK ready"]]
+    assert len(reader._buf) == 16 * 1024
     offered = []
     lines = b"".join(b"* %d FETCH (UID %d FLAGS (\\Seen))\r\n" % (i, i) for i in range(20_000))
     pos = 0
@@ -94,8 +96,27 @@ def test_an_idle_reader_holds_no_line_buffer_and_a_busy_one_grows() -> None:
     assert offered[0] == 16 * 1024
     assert max(offered) > 60 * 1024  # full reads: larger reads, fewer callbacks
     assert max(offered) < 2 * 64 * 1024 + 16 * 1024
+    kept = reader._buf
     assert reader.feed(b"G1 OK done\r\n") == [[b"G1 OK done"]]
+    assert reader._buf is kept  # the next response reuses it
+    assert reader.feed(b"* 1 FETCH (BODY[] {5}\r\nhe") == []
+    reader.release()  # something is pending: kept
+    assert len(reader._buf) > 0
+    assert reader.feed(b"llo)\r\n") == [[(b"* 1 FETCH (BODY[] {5}", b"hello"), b")"]]
+    reader.release()
     assert len(reader._buf) == 0
+    assert reader.feed(b"* 2 EXISTS\r\n") == [[b"* 2 EXISTS"]]
+
+
+async def test_a_connection_entering_idle_gives_its_line_buffer_up() -> None:
+    proto = ImapWireProtocol(asyncio.get_running_loop())
+    proto.data_received(b"* OK ready\r\n")
+    proto.pending = Pending(b"A1", asyncio.get_running_loop(), idle=True)
+    proto.data_received(b"* 1 EXISTS\r\n+ idling\r\n")
+    assert proto.pending.continuation.result() == b"idling"
+    assert len(proto._reader._buf) == 0
+    proto.data_received(b"* 2 EXISTS\r\n")
+    assert [proto.pushed.get_nowait().number for _ in range(2)] == [1, 2]
 
 
 def _read_in_place(reader: ResponseReader, data: bytes, sizes: random.Random) -> list:
