@@ -91,7 +91,7 @@ def create_app(settings: Settings | None = None, *,
                    outbox, audit, oauth2, discovery, changes, threads):
         app.include_router(module.router)
     console.install(app)  # /ui (the web console) and /docs, from the package's files
-    app.state.metrics = metrics = Metrics(services.accounts)
+    app.state.metrics = metrics = Metrics(services)
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_request_bytes)
     # Outside the body limit: a caller without a valid token learns nothing else.
     app.add_middleware(AuthFirstMiddleware, services=services)

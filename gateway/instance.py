@@ -8,7 +8,9 @@ by side on one host. ``run`` grows with the start time, so a new run recognises 
 leases of an earlier run of the same instance (one that crashed without releasing
 them) and takes them back at once, while an earlier run never takes them from a
 later one. Instances on different hosts that share a host name and port (containers
-with a fixed host name) must each set ``GATEWAY_INSTANCE_ID``.
+with a fixed host name) must each set ``GATEWAY_INSTANCE_ID``. A worker of
+``mailgate serve --workers N`` is ``<identity>/w<i>`` (``cli/workers.py``). The same owner
+holds the instance's heartbeat (``instance:<identity>``) and its POP3 maildrop locks.
 """
 
 from __future__ import annotations

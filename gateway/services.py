@@ -14,6 +14,7 @@ import httpx
 from .accounts.imap_pool import ImapPool
 from .accounts.registry import AccountRegistry
 from .accounts.smtp_pool import SmtpPool
+from .accounts.store_lock import StoreLocks
 from .audit import AuditLog
 from .discovery import Autodiscovery
 from .events.account_state import state_change_publisher
@@ -26,6 +27,7 @@ from .events.webhooks import WebhookService
 from .imap.service import MailService
 from .model.accounts import OAuth2Config
 from .oauth2.connect import OAuth2Connect
+from .instance import instance_name
 from .oauth2.tokens import TokenRefresher
 from .outbox.after_send import AfterSend
 from .outbox.idempotency import IdempotencyGuard
@@ -45,6 +47,7 @@ from .store.oauth2 import OAuth2Repo
 from .store.outbox import OutboxRepo
 from .store.pop3 import Pop3SeenRepo
 from .store.threads import ThreadRepo
+from .store.leases import LeaseRepo
 from .store.tokens import TokenRepo
 from .store.webhooks import WebhookRepo
 from .sync.feed import ChangeFeed
@@ -103,6 +106,7 @@ def build_services(settings: Settings, *, webhook_resolver: Resolver | None = No
                       state_of=feed_states.state_of)
     # OAuth2: token URLs are checked like webhook URLs (private addresses refused unless
     # allowed) and each request goes to the checked address.
+    name = instance_name(settings)  # this process, as the owner of leases and locks
     oauth2_policy = WebhookUrlPolicy(
         allow_private=settings.webhook_allow_private or settings.oauth2_allow_private_endpoints,
         own_host=settings.host, own_port=settings.port, resolver=webhook_resolver)
@@ -139,6 +143,7 @@ def build_services(settings: Settings, *, webhook_resolver: Resolver | None = No
     threads = ThreadIndexer(ThreadRepo(store), by_subject=settings.threads_by_subject)
     mail = MailService(accounts, settings, feed=feed, threads=threads)
     audit = AuditLog(AuditRepo(store), retention_days=settings.audit_retention_days)
+        locks=StoreLocks(LeaseRepo(store), name.owner),
     webhook_repo = WebhookRepo(store, box)
     # One policy (and resolver) checks webhook URLs at creation and before every delivery.
     webhook_policy = WebhookUrlPolicy(allow_private=settings.webhook_allow_private,
@@ -146,7 +151,7 @@ def build_services(settings: Settings, *, webhook_resolver: Resolver | None = No
                                       resolver=webhook_resolver)
     pop3 = Pop3Service(accounts, Pop3SeenRepo(store), settings)
     sync = SyncService(accounts, events, store, settings, list_uidls=pop3.list_uidls,
-                       feed=feed_recorder)
+                       feed=feed_recorder, name=name)
     outbox, after, worker = _build_outbox(settings, store, accounts, events, mail)
     background: list[BackgroundService] = [
         audit, events, WebhookDispatcher(webhook_repo, events, settings, webhook_policy), sync,

@@ -114,6 +114,20 @@ class Settings(BaseSettings):
     outbox_lease_seconds: float = Field(
         default=120.0, gt=0, description="A message being sent is held this long by its "
         "instance; after that another instance may take it over")
+    connection_share: int = Field(
+        default=1, ge=1, le=1024, description="How many processes share each account's "
+        "connection budget: IMAP and SMTP pool sizes and server blocks' max_connections are "
+        "divided by it, at least 1 each (`serve --workers N` multiplies it by N; set it to "
+        "the number of instances)")
+    # Every login of every account waits for a turn (accounts/login_rate.py).
+    connect_rate_per_host: float = Field(
+        default=50.0, ge=0, description="Logins per second to one mail server (host and "
+        "port), watchers and requests together; requests go first (0: no limit)")
+    connect_burst_per_host: int = Field(
+        default=50, ge=1, description="Logins to one mail server at once above that rate")
+    connect_concurrency: int = Field(
+        default=50, ge=0, description="Logins in flight at once over all mail servers, which "
+        "take turns (0: no limit)")
     outbox_max_attempts: int = Field(default=10, ge=1,
                                      description="Attempts before a queued message fails")
     outbox_retry_base_delay: float = Field(
@@ -153,8 +167,12 @@ class Settings(BaseSettings):
         default=25 * 60.0, gt=0, description="Seconds before IMAP IDLE is issued again "
         "(RFC 2177: at most 29 minutes)")
     watch_lease_seconds: float = Field(
-        default=60.0, gt=1, description="An account's watcher is held this long by its "
-        "instance without renewal; after that another instance takes it over")
+        default=10.0, gt=1, le=300, description="An account's watcher is held this long by "
+        "its instance without renewal (renewed every third of it); after that another "
+        "instance takes it over: the failover time")
+    ready_min_connected: float = Field(
+        default=0.0, ge=0, le=1, description="/readyz answers 503 while a smaller share of "
+        "the accounts this instance watches is connected (0: the store alone decides)")
     pop3_poll_interval: float = Field(
         default=60.0, gt=0, description="Seconds between polls of POP3-only accounts")
     events_retention_days: int = Field(

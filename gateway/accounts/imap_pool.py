@@ -114,18 +114,20 @@ class ImapPool(ProtocolManager):
             command_timeout=self.settings.command_timeout,
         )
 
-    async def open_session(self) -> ImapSession:
+    async def open_session(self, *, background: bool = False) -> ImapSession:
         """Connect and log in a fresh session (not pooled; the caller closes it).
 
         A failure that may mean the server is down starts the probe (see ``probe``). While
         the server asks to slow down (``UpstreamThrottled``) no connection is tried. The
-        session holds a slot of the block's ``max_connections`` until it is closed.
+        session holds a slot of the block's ``max_connections`` until it is closed. The
+        login waits for its turn (``login_turn``; ``background``: a watcher's).
         """
         retrying = self._throttle_gate()
         try:
             await self.cap.acquire(evict=self._evict_idle)
             try:
-                session = await self._logged_in()
+                async with self.login_turn(background=background):
+                    session = await self._logged_in()
             except BaseException:
                 self.cap.abandoned()
                 raise
@@ -372,12 +374,12 @@ class ImapPool(ProtocolManager):
         self.cap.released()
         return True
 
-    async def _attempt(self) -> ImapSession:
+    async def _attempt(self, *, background: bool = False) -> ImapSession:
         """Connect now; a failure moves the backoff on."""
         if self.status.state != ConnState.CONNECTED:
             self.mark(ConnState.CONNECTING)
         try:
-            session = await self.open_session()
+            session = await self.open_session(background=background)
         except (UpstreamThrottled, ConnectionLimitReached):
             raise  # backed off in open_session / no server failure: our own cap
         except GatewayError as exc:
@@ -436,7 +438,7 @@ class ImapPool(ProtocolManager):
             if time.monotonic() < self._retry_at:
                 continue  # woken early, but the server is not back: wait on
             try:
-                session = await self._attempt()
+                session = await self._attempt(background=True)
             except (GatewayError, OSError):
                 continue
             if self._closed:
@@ -445,6 +447,11 @@ class ImapPool(ProtocolManager):
             self._idle.append(session)
 
     # -- ProtocolManager -----------------------------------------------------------------------
+
+    def open_connections(self) -> tuple[int, int]:
+        """Pooled idle sessions, and the others open (requests, the account's watchers)."""
+        idle = sum(1 for s in self._idle if s.alive)
+        return idle, max(0, self.cap.in_use - idle)
 
     async def verify(self) -> None:
         session = await self.open_session()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime
@@ -15,6 +16,8 @@ from ..store.schema import utcnow
 if TYPE_CHECKING:
     from ..model.accounts import Account, ServerConfig
     from ..settings import Settings
+    from .login_rate import LoginScheduler
+    from .store_lock import StoreLocks
 
 
 class TokenSource(Protocol):
@@ -55,6 +58,17 @@ class ProtocolManager:
         self.on_state: Callable[[ProtocolManager], None] | None = None
         # Set by the registry when OAuth2 tokens are refreshed (gateway.oauth2.tokens).
         self.tokens: TokenSource | None = None
+        # Set by the registry: every login waits for a turn (rate per server, fair).
+        self.logins: LoginScheduler | None = None
+        # Set by the registry: locks across processes and instances (the POP3 maildrop's).
+        self.locks: StoreLocks | None = None
+
+    def login_turn(self, *, background: bool = False) -> contextlib.AbstractAsyncContextManager:
+        """Hold a login turn for this server while connecting and logging in
+        (``background``: a watcher, not a request waiting)."""
+        if self.logins is None:
+            return contextlib.nullcontext()
+        return self.logins.turn(self.server.host, self.server.port, background=background)
 
     def uses_oauth2(self) -> bool:
         """Whether logins use the OAuth2 block: it has an access token, or a refresh token
@@ -117,6 +131,10 @@ class ProtocolManager:
         else:
             state = ConnState.ERROR
         self.mark(state, exc)
+
+    def open_connections(self) -> tuple[int, int]:
+        """Connections open to the server now: (idle, in use), for /metrics."""
+        return 0, 0
 
     async def verify(self) -> None:
         """Log in now on a fresh connection, raise a GatewayError when that fails."""

@@ -19,7 +19,9 @@ from ..store.accounts import AccountRepo
 from ..store.schema import utcnow
 from .connection_cap import ConnectionCap
 from .credentials import carry_secrets
+from .login_rate import LoginScheduler
 from .manager import ProtocolManager, ProtocolStatus, TokenSource, verify_manager
+from .store_lock import StoreLocks
 
 log = logging.getLogger(__name__)
 
@@ -42,10 +44,15 @@ class AccountRegistry:
     def __init__(
         self, repo: AccountRepo, settings: Settings, factories: dict[str, ManagerFactory], *,
         on_state_change: Callable[[ProtocolManager], None] | None = None,
-        tokens: TokenSource | None = None,
+        tokens: TokenSource | None = None, locks: StoreLocks | None = None,
     ) -> None:
         self._repo = repo
         self._settings = settings
+        # This process's part of every account's connection budget (connection_share).
+        share = settings.connection_share
+        self._manager_settings = settings.model_copy(update={
+            "imap_pool_size": max(1, settings.imap_pool_size // share),
+            "smtp_pool_size": max(1, settings.smtp_pool_size // share)})
         self._factories = factories
         self._entries: dict[str, _Entry] = {}
         # One connection cap per account and server, shared by the managers of every
@@ -54,6 +61,11 @@ class AccountRegistry:
         self._lock = asyncio.Lock()
         self.on_state_change = on_state_change  # for events
         self.tokens = tokens  # OAuth2 refresh (gateway.oauth2.tokens)
+        self.locks = locks  # across processes: the POP3 maildrop lock
+        # Every connect of every account waits for a login turn (accounts/login_rate.py).
+        self.logins = LoginScheduler(settings.connect_rate_per_host,
+                                     settings.connect_burst_per_host,
+                                     settings.connect_concurrency)
 
     async def start(self) -> None:
         if self._settings.accounts_file is not None:
@@ -166,9 +178,12 @@ class AccountRegistry:
             factory = self._factories.get(protocol)
             if factory is None:
                 raise ProtocolNotConfigured(f"{protocol} is not supported by this gateway")
-            manager = entry.managers[protocol] = factory(entry.account, server, self._settings)
+            manager = entry.managers[protocol] = factory(entry.account, server,
+                                                         self._manager_settings)
             manager.on_state = self.on_state_change
             manager.tokens = self.tokens
+            manager.logins = self.logins
+            manager.locks = self.locks
             self._share_cap(account_id, protocol, server, manager)
         return manager
 
@@ -181,8 +196,15 @@ class AccountRegistry:
             return
         key = (account_id, protocol, server.host.lower(), server.port, server.username)
         shared = self._caps.setdefault(key, own)
-        shared.limit, shared.wait = own.limit, own.wait
+        share = self._settings.connection_share
+        shared.limit = None if own.limit is None else max(1, own.limit // share)
+        shared.wait = own.wait
         manager.cap = shared  # type: ignore[attr-defined]
+
+    @property
+    def active_count(self) -> int:
+        """Accounts with connection managers in this process."""
+        return sum(1 for e in self._entries.values() if e.managers)
 
     def active_managers(self, protocol: str) -> list[ProtocolManager]:
         return [e.managers[protocol] for e in self._entries.values() if protocol in e.managers]

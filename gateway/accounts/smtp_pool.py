@@ -83,7 +83,8 @@ class SmtpPool(ProtocolManager):
         ``max_connections`` until it is closed."""
         await self.cap.acquire(evict=self._evict_idle)
         try:
-            session = await self._logged_in()
+            async with self.login_turn():
+                session = await self._logged_in()
         except BaseException:
             self.cap.abandoned()
             raise
@@ -123,6 +124,10 @@ class SmtpPool(ProtocolManager):
             raise
         self.probe.reached()
         return session
+
+    def open_connections(self) -> tuple[int, int]:
+        idle = sum(1 for s in self._idle if s.connected)
+        return idle, max(0, self.cap.in_use - idle)
 
     async def verify(self) -> None:
         self.mark(ConnState.CONNECTING)

@@ -6,7 +6,9 @@ import argparse
 import asyncio
 import json
 import logging
+import os
 import shutil
+import socket
 from typing import Any
 
 from ..settings import Settings
@@ -24,6 +26,9 @@ def register(commands: Any) -> None:
         epilog=environment_help(Settings, width=width))
     serve.add_argument("--host", help="listen on this address (overrides GATEWAY_HOST)")
     serve.add_argument("--port", type=int, help="listen on this port (overrides GATEWAY_PORT)")
+    serve.add_argument("--workers", type=int, default=1, metavar="N",
+                       help="run N gateway processes on the address, to use N cores "
+                       "(PostgreSQL only; each is an instance of its own: see README, Scale)")
     serve.set_defaults(run=run_serve, prog=serve.prog, local=True)
 
     migrate = commands.add_parser(
@@ -48,6 +53,7 @@ def run_serve(args: argparse.Namespace, out: Output) -> int:
 
     from ..app import create_app
     from ..server import raise_fd_limit, server_options
+    from . import workers
 
     settings = Settings()
     # Where it listens is part of the instance's identity (gateway/instance.py).
@@ -55,13 +61,24 @@ def run_serve(args: argparse.Namespace, out: Output) -> int:
     settings = settings.model_copy(update={k: v for k, v in listen.items() if v})
     logging.basicConfig(level=settings.log_level.upper(),
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    if args.workers < 1:
+        out.note("mailgate serve: --workers must be at least 1")
+        return 2
+    refusal = workers.refusal(settings, args.workers)
+    if refusal is not None:
+        out.note(f"mailgate serve: {refusal}")
+        return 2
+    if args.workers > 1:
+        return workers.Supervisor(settings, args.workers).run()
     raise_fd_limit(settings)
-    uvicorn.run(
-        create_app(settings),
-        host=settings.host,
-        port=settings.port,
-        **server_options(settings),
-    )
+    app = create_app(settings)
+    inherited = os.environ.pop(workers.LISTEN_FD_ENV, None)
+    if inherited is not None:  # a worker of ``--workers``: the supervisor's socket
+        sock = socket.socket(fileno=int(inherited))
+        server = uvicorn.Server(uvicorn.Config(app, **server_options(settings)))
+        server.run(sockets=[sock])
+        return 0
+    uvicorn.run(app, host=settings.host, port=settings.port, **server_options(settings))
     return 0
 
 

@@ -5,7 +5,9 @@ transaction, together with whatever the producer writes alongside (a watcher's
 new sync state), so a crash never loses an event nor reports it twice. After
 the commit the event goes to in-process subscribers (SSE streams) and wakes
 the webhook dispatcher. With PostgreSQL, ``NOTIFY`` tells the other instances,
-which read the event back by ``seq`` and fan it out to their own subscribers.
+which read the event back by ``seq`` and fan it out to their own subscribers; as
+transactions commit out of ``seq`` order, a reader also looks again for the numbers it
+skipped (``gaps.SeqGaps``), so every instance fans every event out exactly once.
 """
 
 from __future__ import annotations
@@ -29,11 +31,16 @@ from ..store.events import EventRepo, insert_event
 from ..store.schema import events as events_table
 from ..store.schema import utcnow
 from ..store.webhooks import WebhookRepo
+from .gaps import SeqGaps
+from .lag import EventLag
 
 log = logging.getLogger(__name__)
 
 NOTIFY_CHANNEL = "mailgate_events"
+# Seconds a seq skipped over is looked for again: its transaction may still commit.
+RELAY_GRACE = 30.0
 _PRUNE_EVERY = 3600.0
+_RELAY_PAGE = 500
 # Many events in one statement (SQLAlchemy's "insertmanyvalues": multi-row INSERT ...
 # RETURNING); each row's seq is matched by its id, so the order of RETURNING is irrelevant.
 _INSERT_MANY = events_table.insert().returning(events_table.c.id, events_table.c.seq)
@@ -174,6 +181,7 @@ class EventBus:
         self._delivery_listeners: list[Callable[[], None]] = []
         self._own: OrderedDict[str, None] = OrderedDict()  # ids we fanned out (PostgreSQL)
         self._soon: asyncio.Queue[tuple[str, str | None, dict[str, Any]]] = asyncio.Queue(10000)
+        self.lag = EventLag()  # creation to delivery, per sink (SSE, webhook): /metrics
 
     # -- producing ---------------------------------------------------------------------------
 
@@ -282,6 +290,7 @@ class EventBus:
         import asyncpg
 
         dsn = self._store.url.replace("postgresql+asyncpg://", "postgresql://", 1)
+        gaps: SeqGaps | None = None  # kept across reconnects: nothing relayed twice
         while not stop.is_set():
             notified: asyncio.Queue[str] = asyncio.Queue()
             try:
@@ -293,30 +302,39 @@ class EventBus:
                 continue
             try:
                 await conn.add_listener(NOTIFY_CHANNEL, lambda *a, q=notified: q.put_nowait(a[-1]))
-                last = await self.repo.last_seq()
+                if gaps is None:
+                    gaps = SeqGaps(await self.repo.last_seq(), grace=RELAY_GRACE)
                 while not stop.is_set() and not conn.is_closed():
                     with contextlib.suppress(TimeoutError):
                         payload = await asyncio.wait_for(notified.get(), 1.0)
                         if payload.split(":", 1)[0] == self.instance:
                             continue
-                    last = await self._relay_after(last)
+                    await self._relay(gaps)
             except Exception as exc:
                 log.warning("LISTEN loop failed: %s", exc)
             finally:
                 with contextlib.suppress(Exception):
                     await conn.close()
 
-    async def _relay_after(self, last: int) -> int:
-        """Fan out the events other instances stored after ``last``; returns the new mark."""
-        relayed = False
-        for row in await self.repo.after(last):
-            last = row.seq
-            if row.id in self._own:
-                continue  # fanned out at our own commit already
-            relayed = True
-            self.fan_out(Event(id=row.id, type=row.type, account=row.account_id,
-                               created_at=row.created_at, data=row.data, seq=row.seq,
-                               state=row.state))
-        if relayed:
-            self._deliveries_due()
-        return last
+    async def _relay(self, gaps: SeqGaps) -> None:
+        """Fan out the events other instances stored since the last look: those after the
+        highest seq seen, and those skipped over that have committed since."""
+        loop = asyncio.get_running_loop()
+        rows = await self.repo.at(gaps.missing)
+        while True:
+            page = await self.repo.after(gaps.high, limit=_RELAY_PAGE)
+            rows += page
+            relayed = False
+            for row in rows:
+                if not gaps.saw(row.seq, loop.time()) or row.id in self._own:
+                    continue  # relayed already, or fanned out at our own commit
+                relayed = True
+                self.fan_out(Event(id=row.id, type=row.type, account=row.account_id,
+                                   created_at=row.created_at, data=row.data, seq=row.seq,
+                                   state=row.state))
+            if relayed:
+                self._deliveries_due()
+            if len(page) < _RELAY_PAGE:
+                break
+            rows = []
+        gaps.expire(loop.time())

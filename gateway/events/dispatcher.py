@@ -53,6 +53,7 @@ class WebhookDispatcher:
         self._in_flight: Counter[str] = Counter()
         self._next_retry: float | None = None  # monotonic time of the soonest local retry
         self._pruned_at = -_PRUNE_EVERY
+        self._lag = bus.lag
         bus.add_delivery_listener(self._wake.set)
 
     async def run(self, stop: asyncio.Event) -> None:
@@ -174,6 +175,7 @@ class WebhookDispatcher:
         if error is None:
             await self._repo.finish(delivery.id, status="delivered", history=history,
                                     attempts=attempts)
+            self._lag.delivered("webhook", delivery.created_at, now)
             return
         age = (now - delivery.created_at).total_seconds()
         if age >= self._settings.webhook_retry_window:

@@ -119,6 +119,7 @@ class EventStream:
                 chunk = self._emit(event.id, event.type, event.account, event.envelope(),
                                    event.seq)
                 if chunk:
+                    self._bus.lag.delivered("sse", event.created_at)
                     yield chunk
                     next_beat = loop.time() + self._heartbeat
         finally:

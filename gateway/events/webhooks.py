@@ -19,6 +19,10 @@ class WebhookService:
         self._settings = settings
         self._policy = policy
 
+    async def queue_depth(self) -> int:
+        """Deliveries not made yet (due, or waiting for a retry), for /metrics."""
+        return await self.repo.pending()
+
     async def create(self, *, url: str, events: list[str], accounts: list[str] | None,
                      secret: str | None, token_id: str,
                      token_accounts: frozenset[str] | None) -> tuple[WebhookRecord, str]:

@@ -33,6 +33,11 @@ class Pop3Poller:
         self._failing: str | None = None
         self.ready = asyncio.Event()
 
+    @property
+    def connected(self) -> bool:
+        """A poll succeeded, and none failed since."""
+        return self.ready.is_set() and self._failing is None
+
     async def run(self, stop: asyncio.Event) -> None:
         attempt = 0
         while not stop.is_set():

@@ -70,7 +70,8 @@ class Pop3Manager(ProtocolManager):
         attempt = 1
         while True:
             try:
-                client = await self._open()
+                async with self.login_turn():
+                    client = await self._open()
                 break
             except _TryAgain as again:
                 if attempt >= LOGIN_ATTEMPTS:
@@ -152,19 +153,33 @@ class Pop3Manager(ProtocolManager):
 
     @contextlib.asynccontextmanager
     async def locked(self) -> AsyncIterator[None]:
-        """Hold the account's POP3 lock, waiting at most ``pop3_lock_timeout`` seconds."""
+        """Hold the account's POP3 lock, waiting at most ``pop3_lock_timeout`` seconds:
+        this process's, then (with ``locks``) the one every process and instance shares."""
+        timeout = self.settings.pop3_lock_timeout
+        deadline = time.monotonic() + timeout
+        busy = AccountBusy(
+            "another POP3 session of this account is running (the server locks the "
+            f"maildrop per session); still busy after {timeout:g} s")
         try:
-            async with asyncio.timeout(self.settings.pop3_lock_timeout):
+            async with asyncio.timeout(timeout):
                 await self._lock.acquire()
         except TimeoutError:
-            raise AccountBusy(
-                "another POP3 session of this account is running (the server locks the "
-                f"maildrop per session); still busy after {self.settings.pop3_lock_timeout:g} s"
-            ) from None
+            raise busy from None
         try:
-            yield
+            async with contextlib.AsyncExitStack() as held:
+                if self.locks is not None:
+                    try:
+                        await held.enter_async_context(self.locks.hold(
+                            f"pop3:{self.account.id}",
+                            wait=max(0.0, deadline - time.monotonic())))
+                    except TimeoutError:
+                        raise busy from None
+                yield
         finally:
             self._lock.release()
+
+    def open_connections(self) -> tuple[int, int]:
+        return 0, 1 if self._lock.locked() else 0  # sessions are never kept idle
 
     async def verify(self) -> None:
         client = await self.connect()

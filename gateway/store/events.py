@@ -62,6 +62,15 @@ class EventRepo:
         async with self._store.engine.connect() as conn:
             return list((await conn.execute(query)).all())
 
+    async def at(self, seqs: Iterable[int]) -> list[Any]:
+        """The events with these ``seq`` numbers (those that exist), oldest first."""
+        seqs = list(seqs)
+        if not seqs:
+            return []
+        query = sa.select(events).where(events.c.seq.in_(seqs)).order_by(events.c.seq)
+        async with self._store.engine.connect() as conn:
+            return list((await conn.execute(query)).all())
+
     async def get(self, event_id: str) -> Any | None:
         async with self._store.engine.connect() as conn:
             return (await conn.execute(sa.select(events).where(events.c.id == event_id))).first()

@@ -10,16 +10,14 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import timedelta
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from .db import Store
-from .schema import leases, mailbox_state, utcnow
+from .leases import LeaseRepo
+from .schema import mailbox_state, utcnow
 
 
 @dataclass
@@ -70,6 +68,7 @@ def _ranges(uids: list[int]) -> str:
 class SyncStateRepo:
     def __init__(self, store: Store) -> None:
         self._store = store
+        self.leases = LeaseRepo(store)
 
     async def load(self, account_id: str, protocol: str = "imap") -> dict[str, MailboxState]:
         m = mailbox_state
@@ -127,48 +126,15 @@ class SyncStateRepo:
             await conn.execute(mailbox_state.delete().where(
                 mailbox_state.c.account_id == account_id))
 
-    # -- leases: one instance watches an account ---------------------------------------------
+    # -- leases: one instance watches an account (``store.leases``) ---------------------------
 
     async def acquire_lease(self, name: str, owner: str, ttl: float, *,
                             supersedes: Callable[[str], bool] | None = None) -> bool:
-        """Take or renew ``name`` for ``owner``; False while another owner's lease runs.
-
-        ``supersedes(holder)`` True: take it from that holder now, lease or not (an
-        earlier run of this instance that died holding it).
-        """
-        now = utcnow()
-        until = now + timedelta(seconds=ttl)
-        async with self._store.engine.begin() as conn:
-            result = await conn.execute(
-                leases.update()
-                .where(leases.c.name == name,
-                       sa.or_(leases.c.owner == owner, leases.c.until < now))
-                .values(owner=owner, until=until))
-            if result.rowcount:
-                return True
-            if supersedes is not None:
-                holder = (await conn.execute(
-                    sa.select(leases.c.owner).where(leases.c.name == name))).scalar()
-                if holder is not None:
-                    if not supersedes(holder):
-                        return False
-                    result = await conn.execute(  # only if still that holder's
-                        leases.update()
-                        .where(leases.c.name == name, leases.c.owner == holder)
-                        .values(owner=owner, until=until))
-                    return bool(result.rowcount)
-            insert = (pg_insert if self._store.dialect == "postgresql" else sqlite_insert)(leases)
-            result = await conn.execute(
-                insert.values(name=name, owner=owner, until=until)
-                .on_conflict_do_nothing(index_elements=["name"]))
-            return bool(result.rowcount)  # 0: another owner holds it
+        """Take or renew ``name`` for ``owner`` (see ``LeaseRepo.acquire``)."""
+        return await self.leases.acquire(name, owner, ttl, supersedes=supersedes)
 
     async def lease_holder(self, name: str) -> str | None:
-        async with self._store.engine.connect() as conn:
-            return (await conn.execute(
-                sa.select(leases.c.owner).where(leases.c.name == name))).scalar()
+        return await self.leases.holder(name)
 
     async def release_lease(self, name: str, owner: str) -> None:
-        async with self._store.engine.begin() as conn:
-            await conn.execute(leases.delete().where(leases.c.name == name,
-                                                     leases.c.owner == owner))
+        await self.leases.release(name, owner)

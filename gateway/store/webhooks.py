@@ -193,6 +193,13 @@ class WebhookRepo:
                 d.c.status != "pending", d.c.created_at < older_than))
         return result.rowcount or 0
 
+    async def pending(self) -> int:
+        """Deliveries not yet made (due or waiting for a retry)."""
+        d = webhook_deliveries
+        async with self._store.engine.connect() as conn:
+            return int((await conn.execute(
+                sa.select(sa.func.count()).where(d.c.status == "pending"))).scalar_one())
+
     async def next_due_at(self) -> datetime | None:
         d = webhook_deliveries
         async with self._store.engine.connect() as conn:
