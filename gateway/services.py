@@ -25,9 +25,9 @@ from .events.types import ACCOUNT_REAUTH_REQUIRED
 from .events.url_policy import Resolver, WebhookUrlPolicy
 from .events.webhooks import WebhookService
 from .imap.service import MailService
+from .instance import instance_name
 from .model.accounts import OAuth2Config
 from .oauth2.connect import OAuth2Connect
-from .instance import instance_name
 from .oauth2.tokens import TokenRefresher
 from .outbox.after_send import AfterSend
 from .outbox.idempotency import IdempotencyGuard
@@ -43,11 +43,11 @@ from .store.audit import AuditRepo
 from .store.change_feed import ChangeFeedRepo
 from .store.db import Store
 from .store.idempotency import IdempotencyRepo
+from .store.leases import LeaseRepo
 from .store.oauth2 import OAuth2Repo
 from .store.outbox import OutboxRepo
 from .store.pop3 import Pop3SeenRepo
 from .store.threads import ThreadRepo
-from .store.leases import LeaseRepo
 from .store.tokens import TokenRepo
 from .store.webhooks import WebhookRepo
 from .sync.feed import ChangeFeed
@@ -99,6 +99,7 @@ def build_services(settings: Settings, *, webhook_resolver: Resolver | None = No
         settings.sqlite_path(),
     )
     box = SecretBox(key)
+    name = instance_name(settings)  # this process, as the owner of leases and locks
     feed_repo = ChangeFeedRepo(store)
     feed_states = FeedStates(feed_repo, derive_key(key, "change-feed-state"))
     feed_recorder = FeedRecorder(feed_repo, feed_states, settings.change_log_entries)
@@ -106,7 +107,6 @@ def build_services(settings: Settings, *, webhook_resolver: Resolver | None = No
                       state_of=feed_states.state_of)
     # OAuth2: token URLs are checked like webhook URLs (private addresses refused unless
     # allowed) and each request goes to the checked address.
-    name = instance_name(settings)  # this process, as the owner of leases and locks
     oauth2_policy = WebhookUrlPolicy(
         allow_private=settings.webhook_allow_private or settings.oauth2_allow_private_endpoints,
         own_host=settings.host, own_port=settings.port, resolver=webhook_resolver)
@@ -136,6 +136,7 @@ def build_services(settings: Settings, *, webhook_resolver: Resolver | None = No
         AccountRepo(store, box), settings,
         {"imap": ImapPool, "smtp": SmtpPool, "pop3": Pop3Manager},
         on_state_change=state_change_publisher(events), tokens=token_refresher,
+        locks=StoreLocks(LeaseRepo(store), name.owner),
     )
     connect = OAuth2Connect(OAuth2Repo(store, box), accounts, oauth2_http, oauth2_policy,
                             on_issued=token_refresher.note_issued)
@@ -143,7 +144,6 @@ def build_services(settings: Settings, *, webhook_resolver: Resolver | None = No
     threads = ThreadIndexer(ThreadRepo(store), by_subject=settings.threads_by_subject)
     mail = MailService(accounts, settings, feed=feed, threads=threads)
     audit = AuditLog(AuditRepo(store), retention_days=settings.audit_retention_days)
-        locks=StoreLocks(LeaseRepo(store), name.owner),
     webhook_repo = WebhookRepo(store, box)
     # One policy (and resolver) checks webhook URLs at creation and before every delivery.
     webhook_policy = WebhookUrlPolicy(allow_private=settings.webhook_allow_private,

@@ -101,19 +101,6 @@ class Settings(BaseSettings):
         "doubles per failure")
     reconnect_max_delay: float = Field(default=60.0, gt=0,
                                        description="Longest delay between reconnections")
-    connection_wait: float = Field(
-        default=10.0, gt=0, description="Seconds a request waits for a free connection when "
-        "a server block's max_connections are all in use, then 503 connection_limit_reached")
-
-    # Outbox
-    outbox_workers: int = Field(
-        default=4, ge=0, le=64, description="Queued messages this instance sends at once "
-        "(0: none)")
-    outbox_poll_interval: float = Field(default=1.0, gt=0,
-                                        description="Seconds between looks for due messages")
-    outbox_lease_seconds: float = Field(
-        default=120.0, gt=0, description="A message being sent is held this long by its "
-        "instance; after that another instance may take it over")
     connection_share: int = Field(
         default=1, ge=1, le=1024, description="How many processes share each account's "
         "connection budget: IMAP and SMTP pool sizes and server blocks' max_connections are "
@@ -128,6 +115,19 @@ class Settings(BaseSettings):
     connect_concurrency: int = Field(
         default=50, ge=0, description="Logins in flight at once over all mail servers, which "
         "take turns (0: no limit)")
+    connection_wait: float = Field(
+        default=10.0, gt=0, description="Seconds a request waits for a free connection when "
+        "a server block's max_connections are all in use, then 503 connection_limit_reached")
+
+    # Outbox
+    outbox_workers: int = Field(
+        default=4, ge=0, le=64, description="Queued messages this instance sends at once "
+        "(0: none)")
+    outbox_poll_interval: float = Field(default=1.0, gt=0,
+                                        description="Seconds between looks for due messages")
+    outbox_lease_seconds: float = Field(
+        default=120.0, gt=0, description="A message being sent is held this long by its "
+        "instance; after that another instance may take it over")
     outbox_max_attempts: int = Field(default=10, ge=1,
                                      description="Attempts before a queued message fails")
     outbox_retry_base_delay: float = Field(

@@ -172,13 +172,13 @@ class SendService:
         await self.get(job_id, visible)
         return await self.repo.cancel(job_id)
 
-
-def _utc(value: datetime | None) -> datetime | None:
-    if value is None:
-        return None
-    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
     async def queue_depth(self) -> dict[str, int]:
         """Jobs waiting (``queued``) and being sent (``sending``), for /metrics."""
         counts = await self.repo.counts(("queued", "sending"))
         return {status: counts.get(status, 0) for status in ("queued", "sending")}
 
+
+def _utc(value: datetime | None) -> datetime | None:
+    if value is None:
+        return None
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
