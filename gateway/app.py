@@ -21,13 +21,16 @@ from .api.routes import (
     changes,
     console,
     discovery,
+    drafts,
     events,
+    forward,
     health,
     mailboxes,
     messages,
     oauth2,
     outbox,
     pop3,
+    search,
     send,
     threads,
     tokens,
@@ -77,7 +80,7 @@ def create_app(settings: Settings | None = None, *,
                       "identifier": "GPL-3.0-or-later"},
         openapi_tags=[{"name": tag} for tag in (
             "operations", "accounts", "tokens", "events", "mailboxes", "messages", "changes",
-            "pop3", "sending")],
+            "drafts", "pop3", "sending")],
     )
     app.state.services = services
     app.state.rate_limiter = (
@@ -88,7 +91,8 @@ def create_app(settings: Settings | None = None, *,
     # Requests are matched against the routes in this order, one by one: the busiest first.
     # (No two routers share a path, so the order changes nothing else.)
     for module in (messages, send, mailboxes, health, accounts, tokens, events, webhooks, pop3,
-                   outbox, audit, oauth2, discovery, changes, threads):
+                   outbox, audit, oauth2, discovery, changes, threads, drafts, forward,
+                   search):
         app.include_router(module.router)
     console.install(app)  # /ui (the web console) and /docs, from the package's files
     app.state.metrics = metrics = Metrics(services)

@@ -15,6 +15,7 @@ to HTTP statuses (problem+json). Each class carries a stable machine ``code``.
     │   ├── MessageNotFound               message_not_found
     │   ├── AttachmentNotFound            attachment_not_found
     │   ├── ThreadNotFound                thread_not_found
+    │   ├── DraftNotFound                 draft_not_found
     │   ├── OutboxItemNotFound            queue_item_not_found
     │   ├── WebhookNotFound               webhook_not_found
     │   ├── OAuth2AppNotFound             oauth2_app_not_found
@@ -135,6 +136,14 @@ class AttachmentNotFound(NotFound):
 class ThreadNotFound(NotFound):
     code = "thread_not_found"
     title = "Thread not found"
+
+
+class DraftNotFound(NotFound):
+    """No draft of that id in the account's Drafts mailbox (gone, sent, or replaced by a
+    newer version: a draft's id changes with each update)."""
+
+    code = "draft_not_found"
+    title = "Draft not found"
 
 
 class OutboxItemNotFound(NotFound):

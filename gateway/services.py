@@ -24,12 +24,16 @@ from .events.pinned_transport import PinnedTransport
 from .events.types import ACCOUNT_REAUTH_REQUIRED
 from .events.url_policy import Resolver, WebhookUrlPolicy
 from .events.webhooks import WebhookService
+from .imap.drafts import DraftsMailbox
+from .imap.search import SearchService
 from .imap.service import MailService
 from .instance import instance_name
 from .model.accounts import OAuth2Config
 from .oauth2.connect import OAuth2Connect
 from .oauth2.tokens import TokenRefresher
 from .outbox.after_send import AfterSend
+from .outbox.drafts import DraftService
+from .outbox.forward import Forwarder
 from .outbox.idempotency import IdempotencyGuard
 from .outbox.journal import EndOfDataJournal
 from .outbox.service import SendService
@@ -87,6 +91,9 @@ class Services:
     token_refresher: TokenRefresher
     oauth2: OAuth2Connect  # apps and the consent flow
     discovery: Autodiscovery  # the servers of an email address (GET /v1/autodiscover)
+    drafts: DraftService  # drafts as a resource (the account's Drafts mailbox)
+    forwarder: Forwarder  # forwards of a message, sent like any send
+    search: SearchService  # GET /v1/search, across accounts
     background: tuple[BackgroundService, ...]
 
 
@@ -167,6 +174,10 @@ def build_services(settings: Settings, *, webhook_resolver: Resolver | None = No
         oauth2_http=oauth2_http,
         token_refresher=token_refresher, oauth2=connect, discovery=Autodiscovery(settings),
         background=tuple(background),
+        drafts=DraftService(drafts=DraftsMailbox(mail), mail=mail, outbox=outbox,
+                            settings=settings),
+        forwarder=Forwarder(mail=mail, outbox=outbox, settings=settings),
+        search=SearchService(mail, accounts, settings),
     )
 
 

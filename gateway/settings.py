@@ -79,6 +79,19 @@ class Settings(BaseSettings):
     threads_by_subject: bool = Field(
         default=True, description="Gateway-built threads: a message that references no other "
         "joins the thread of others with the same base subject (RFC 5256 REFERENCES step 5)")
+    # GET /v1/search (gateway/imap/search.py)
+    search_concurrency: int = Field(
+        default=8, ge=1, le=64, description="Mailboxes one search request searches at once, "
+        "over all its accounts")
+    search_connections_per_account: int = Field(
+        default=1, ge=1, le=32, description="IMAP connections of an account one search "
+        "request takes at most (never the whole pool: listings and reads keep one)")
+    search_max_mailboxes: int = Field(
+        default=200, ge=1, le=1000, description="Mailboxes one search request searches at "
+        "most, over all its accounts; the others are reported as not searched")
+    search_time_budget: float = Field(
+        default=15.0, gt=0, le=300, description="Seconds one search request may take; what "
+        "is not searched by then is reported as not searched")
     smtp_pool_size: int = Field(default=3, ge=1, le=32, description="SMTP connections per account")
     smtp_helo_name: str = Field(default="localhost", pattern=r"^[A-Za-z0-9.\[\]:-]{1,255}$",
                                 description="The name the gateway gives in EHLO")

@@ -25,6 +25,7 @@ from ..errors import (
     InvalidState,
     MailboxNotFound,
     MessageNotFound,
+    PayloadTooLarge,
 )
 from ..model.messages import Draft, ParsedMessage
 from ..protocols.imap import ImapSession, gmail
@@ -177,6 +178,10 @@ class MailService:
                              ).get(summary.id)
         return ref, parsed, meta
 
+    async def thread_ids(self, account_id: str, summaries: list[Summary]) -> dict[str, str]:
+        """Each message's thread id by message id (the server's, else the gateway's)."""
+        return await threads.thread_ids(self._threads, account_id, summaries)
+
     async def thread_headers(self, account_id: str, message_id: str
                              ) -> tuple[str | None, list[str]]:
         """The original's Message-ID and References, for a reply."""
@@ -205,6 +210,13 @@ class MailService:
         ref = decode_message_id(message_id)
         summary = await self._summary(account_id, ref)
         return summary.size, await self._stream(account_id, ref, "", summary.size, None)
+
+    async def read_source(self, account_id: str, message_id: str, *, max_bytes: int) -> bytes:
+        """The whole RFC 822 source in memory (a forward, a draft), up to ``max_bytes``."""
+        size, chunks = await self.open_raw(account_id, message_id)
+        if size > max_bytes:
+            raise PayloadTooLarge(f"the message is {size} bytes, over the limit of {max_bytes}")
+        return b"".join([chunk async for chunk in chunks])
 
     async def open_attachment(self, account_id: str, message_id: str, attachment_id: str
                               ) -> tuple[PartInfo, AsyncIterator[bytes]]:

@@ -42,6 +42,16 @@ async def compose_json(
     account: Account, request: OutgoingMessage, *, mail: Any | None, max_bytes: int,
 ) -> Composed:
     """Validate and build a JSON send request."""
+    draft = await draft_of(account, request, mail=mail, max_bytes=max_bytes)
+    built = build_message(draft, max_bytes=max_bytes)
+    return Composed(built, sent_copy_wanted(account, request.save_to_sent, mail),
+                    request.in_reply_to or None)
+
+
+async def draft_of(account: Account, request: OutgoingMessage, *, mail: Any | None,
+                   max_bytes: int) -> Draft:
+    """The builder's draft of a JSON message: addresses parsed, the sender checked against
+    the account's policy, attachments decoded, a reply's threading headers read over IMAP."""
     sender = parse_address(_address_arg(request.sender or account.email), where="from")
     check_senders(account, [("from", sender.address)])  # From header and envelope sender
     to = _addresses(request.to, "to")
@@ -52,19 +62,15 @@ async def compose_json(
     if sum(len(a.content) for a in attachments) > max_bytes:
         raise PayloadTooLarge(f"the attachments are over the limit of {max_bytes} bytes")
 
-    in_reply_to = request.in_reply_to
     parent_id, references = None, []
-    if in_reply_to:
-        parent_id, references = await _thread(account, in_reply_to, mail)
-    draft = Draft(
+    if request.in_reply_to:
+        parent_id, references = await _thread(account, request.in_reply_to, mail)
+    return Draft(
         sender=sender, to=to, cc=cc, bcc=bcc, reply_to=reply_to,
         subject=request.subject, text=request.text, html=request.html,
         attachments=attachments, headers=dict(request.headers),
         in_reply_to=parent_id, references=references,
     )
-    built = build_message(draft, max_bytes=max_bytes)
-    return Composed(built, _save_to_sent(account, request.save_to_sent, mail),
-                    in_reply_to or None)
 
 
 async def compose_raw(
@@ -86,7 +92,7 @@ async def compose_raw(
         raise InvalidInput("no recipients: give rcpt_to or To/Cc/Bcc headers")
     built = BuiltMessage(raw=normalised.raw, message_id=normalised.message_id,
                          mail_from=sender, rcpt_to=list(rcpts.values()))
-    return Composed(built, _save_to_sent(account, save_to_sent, mail), None)
+    return Composed(built, sent_copy_wanted(account, save_to_sent, mail), None)
 
 
 def _addresses(values: tuple[AddressInput, ...], field: str) -> list[Address]:
@@ -111,7 +117,8 @@ def _attachment(data: AttachmentInput, index: int) -> Attachment:
                       content=content, content_id=data.content_id, inline=data.inline)
 
 
-def _save_to_sent(account: Account, requested: bool | None, mail: Any | None) -> bool:
+def sent_copy_wanted(account: Account, requested: bool | None, mail: Any | None) -> bool:
+    """Whether a send copies the message to Sent: unless refused, when IMAP is there."""
     if requested is False or account.imap is None:
         return False
     return mail is not None

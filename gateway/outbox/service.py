@@ -77,6 +77,16 @@ class SendService:
         return await self._run(account, fingerprint, idempotency_key, compose,
                                queued=mode == "queue" or send_at is not None, send_at=send_at)
 
+    async def send_composed(self, account: Account, *, fingerprint: Callable[[], str],
+                            compose: Callable[[], Awaitable[Composed]], queued: bool,
+                            send_at: datetime | None, idempotency_key: str | None = None,
+                            ) -> Outcome:
+        """Send what ``compose`` makes (a forward, a draft) on the path every send takes:
+        idempotency first (a replay composes nothing), the daily quota, now or queued.
+        ``fingerprint`` tells a retry from another request under the same key."""
+        return await self._run(account, fingerprint, idempotency_key, compose, queued=queued,
+                               send_at=_utc(send_at))
+
     async def _run(self, account: Account, fingerprint: Callable[[], str], key: str | None,
                    compose: Callable[[], Awaitable[Composed]], *, queued: bool,
                    send_at: datetime | None) -> Outcome:

@@ -59,6 +59,10 @@ FULL = Budget(ALL_PHASES, max_examples=100, max_time=1200, workers=1)
 BOUNDED = Budget("examples,coverage,fuzzing", max_examples=8, max_time=60, workers=1,
                  exclude=("POST /v1/accounts/{account}/send",
                           "POST /v1/accounts/{account}/send/raw",
+                          "POST /v1/accounts/{account}/messages/{message}/forward",
+                          "POST /v1/accounts/{account}/mailboxes/{mailbox}/messages/{message}"
+                          "/forward",
+                          "POST /v1/accounts/{account}/drafts/{draft}/send",
                           "POST /v1/accounts/{account}/mailboxes",
                           "POST /v1/accounts/{account}/mailboxes/{mailbox}/messages"),
                  seed=1)
@@ -243,6 +247,14 @@ _STATEFUL_422 = (
     "POST /v1/accounts/{account}/mailboxes",  # the server's naming rules
     "PATCH /v1/accounts/{account}/mailboxes/{mailbox}",  # the server's naming rules
     "PATCH /v1/accounts/{account}/messages/{message}/labels",  # Gmail only (X-GM-EXT-1)
+    "GET /v1/search",  # cursor; at least one filter
+    "GET /v1/accounts/{account}/drafts",  # cursor
+    "POST /v1/accounts/{account}/drafts",  # addresses, the account's from-policy
+    "PUT /v1/accounts/{account}/drafts/{draft}",  # as POST
+    "PATCH /v1/accounts/{account}/drafts/{draft}",  # as POST
+    "POST /v1/accounts/{account}/drafts/{draft}/send",  # a draft may have no recipient
+    "POST /v1/accounts/{account}/messages/{message}/forward",  # as a send
+    "POST /v1/accounts/{account}/mailboxes/{mailbox}/messages/{message}/forward",  # as a send
     "POST /v1/webhooks",  # the host's addresses
     "POST /v1/oauth2/apps",  # the endpoints' addresses, as for webhooks
 )

@@ -2,7 +2,7 @@
 
 import { client } from './client.gen.js';
 import type { Client, Options as Options2, TDataShape } from './client/index.js';
-import type { AccountChangesData, AccountChangesErrors, AccountChangesResponses, AccountStatusData, AccountStatusErrors, AccountStatusResponses, AppendMessageData, AppendMessageErrors, AppendMessageResponses, AuthorizeData, AuthorizeErrors, AuthorizeResponses, AutodiscoverData, AutodiscoverErrors, AutodiscoverResponses, BatchData, BatchErrors, BatchResponses, CallbackData, CallbackErrors, CallbackResponses, CancelOutboxItemData, CancelOutboxItemErrors, CancelOutboxItemResponses, ConnectAppOnlyData, ConnectAppOnlyErrors, ConnectAppOnlyResponses, CopyMessageData, CopyMessageErrors, CopyMessageResponses, CreateAccountData, CreateAccountErrors, CreateAccountResponses, CreateAppData, CreateAppErrors, CreateAppResponses, CreateMailboxData, CreateMailboxErrors, CreateMailboxResponses, CreateTokenData, CreateTokenErrors, CreateTokenResponses, CreateWebhookData, CreateWebhookErrors, CreateWebhookResponses, DeleteAccountData, DeleteAccountErrors, DeleteAccountResponses, DeleteAppData, DeleteAppErrors, DeleteAppResponses, DeleteMailboxData, DeleteMailboxErrors, DeleteMailboxResponses, DeleteMessageData, DeleteMessageErrors, DeleteMessageResponses, DeletePop3MessageData, DeletePop3MessageErrors, DeletePop3MessageResponses, DeleteTokenData, DeleteTokenErrors, DeleteTokenResponses, DeleteWebhookData, DeleteWebhookErrors, DeleteWebhookResponses, GetAccountData, GetAccountErrors, GetAccountResponses, GetAppData, GetAppErrors, GetAppResponses, GetAttachmentData, GetAttachmentErrors, GetAttachmentResponses, GetMessageData, GetMessageErrors, GetMessageResponses, GetOutboxItemData, GetOutboxItemErrors, GetOutboxItemResponses, GetPop3MessageData, GetPop3MessageErrors, GetPop3MessageResponses, GetPop3RawData, GetPop3RawErrors, GetPop3RawResponses, GetRawData, GetRawErrors, GetRawResponses, GetThreadData, GetThreadErrors, GetThreadResponses, GetWebhookData, GetWebhookErrors, GetWebhookResponses, HealthzData, HealthzErrors, HealthzResponses, ListAccountsData, ListAccountsErrors, ListAccountsResponses, ListAppsData, ListAppsErrors, ListAppsResponses, ListAuditData, ListAuditErrors, ListAuditResponses, ListDeliveriesData, ListDeliveriesErrors, ListDeliveriesResponses, ListMailboxesData, ListMailboxesErrors, ListMailboxesResponses, ListMessagesData, ListMessagesErrors, ListMessagesResponses, ListOutboxData, ListOutboxErrors, ListOutboxResponses, ListPop3MessagesData, ListPop3MessagesErrors, ListPop3MessagesResponses, ListTokensData, ListTokensErrors, ListTokensResponses, ListWebhooksData, ListWebhooksErrors, ListWebhooksResponses, MailboxChangesData, MailboxChangesErrors, MailboxChangesResponses, MetricsData, MetricsErrors, MetricsResponses, MoveMessageData, MoveMessageErrors, MoveMessageResponses, Pop3StatData, Pop3StatErrors, Pop3StatResponses, ReadyzData, ReadyzErrors, ReadyzResponses, RenameMailboxData, RenameMailboxErrors, RenameMailboxResponses, RetrievePop3Data, RetrievePop3Errors, RetrievePop3Responses, RetryDeliveryData, RetryDeliveryErrors, RetryDeliveryResponses, SendData, SendErrors, SendRawData, SendRawErrors, SendRawResponses, SendResponses, StreamEventsData, StreamEventsErrors, StreamEventsResponse, StreamEventsResponses, UpdateAccountData, UpdateAccountErrors, UpdateAccountResponses, UpdateFlagsData, UpdateFlagsErrors, UpdateFlagsResponses, UpdateLabelsData, UpdateLabelsErrors, UpdateLabelsResponses, VerifyAccountData, VerifyAccountErrors, VerifyAccountResponses } from './types.gen.js';
+import type { AccountChangesData, AccountChangesErrors, AccountChangesResponses, AccountStatusData, AccountStatusErrors, AccountStatusResponses, AppendMessageData, AppendMessageErrors, AppendMessageResponses, AuthorizeData, AuthorizeErrors, AuthorizeResponses, AutodiscoverData, AutodiscoverErrors, AutodiscoverResponses, BatchData, BatchErrors, BatchResponses, CallbackData, CallbackErrors, CallbackResponses, CancelOutboxItemData, CancelOutboxItemErrors, CancelOutboxItemResponses, ConnectAppOnlyData, ConnectAppOnlyErrors, ConnectAppOnlyResponses, CopyMessageData, CopyMessageErrors, CopyMessageResponses, CreateAccountData, CreateAccountErrors, CreateAccountResponses, CreateAppData, CreateAppErrors, CreateAppResponses, CreateDraftData, CreateDraftErrors, CreateDraftResponses, CreateMailboxData, CreateMailboxErrors, CreateMailboxResponses, CreateTokenData, CreateTokenErrors, CreateTokenResponses, CreateWebhookData, CreateWebhookErrors, CreateWebhookResponses, DeleteAccountData, DeleteAccountErrors, DeleteAccountResponses, DeleteAppData, DeleteAppErrors, DeleteAppResponses, DeleteDraftData, DeleteDraftErrors, DeleteDraftResponses, DeleteMailboxData, DeleteMailboxErrors, DeleteMailboxResponses, DeleteMessageData, DeleteMessageErrors, DeleteMessageResponses, DeletePop3MessageData, DeletePop3MessageErrors, DeletePop3MessageResponses, DeleteTokenData, DeleteTokenErrors, DeleteTokenResponses, DeleteWebhookData, DeleteWebhookErrors, DeleteWebhookResponses, ForwardMailboxMessageData, ForwardMailboxMessageErrors, ForwardMailboxMessageResponses, ForwardMessageData, ForwardMessageErrors, ForwardMessageResponses, GetAccountData, GetAccountErrors, GetAccountResponses, GetAppData, GetAppErrors, GetAppResponses, GetAttachmentData, GetAttachmentErrors, GetAttachmentResponses, GetDraftData, GetDraftErrors, GetDraftResponses, GetMessageData, GetMessageErrors, GetMessageResponses, GetOutboxItemData, GetOutboxItemErrors, GetOutboxItemResponses, GetPop3MessageData, GetPop3MessageErrors, GetPop3MessageResponses, GetPop3RawData, GetPop3RawErrors, GetPop3RawResponses, GetRawData, GetRawErrors, GetRawResponses, GetThreadData, GetThreadErrors, GetThreadResponses, GetWebhookData, GetWebhookErrors, GetWebhookResponses, HealthzData, HealthzErrors, HealthzResponses, ListAccountsData, ListAccountsErrors, ListAccountsResponses, ListAppsData, ListAppsErrors, ListAppsResponses, ListAuditData, ListAuditErrors, ListAuditResponses, ListDeliveriesData, ListDeliveriesErrors, ListDeliveriesResponses, ListDraftsData, ListDraftsErrors, ListDraftsResponses, ListMailboxesData, ListMailboxesErrors, ListMailboxesResponses, ListMessagesData, ListMessagesErrors, ListMessagesResponses, ListOutboxData, ListOutboxErrors, ListOutboxResponses, ListPop3MessagesData, ListPop3MessagesErrors, ListPop3MessagesResponses, ListTokensData, ListTokensErrors, ListTokensResponses, ListWebhooksData, ListWebhooksErrors, ListWebhooksResponses, MailboxChangesData, MailboxChangesErrors, MailboxChangesResponses, MetricsData, MetricsErrors, MetricsResponses, MoveMessageData, MoveMessageErrors, MoveMessageResponses, Pop3StatData, Pop3StatErrors, Pop3StatResponses, ReadyzData, ReadyzErrors, ReadyzResponses, RenameMailboxData, RenameMailboxErrors, RenameMailboxResponses, ReplaceDraftData, ReplaceDraftErrors, ReplaceDraftResponses, RetrievePop3Data, RetrievePop3Errors, RetrievePop3Responses, RetryDeliveryData, RetryDeliveryErrors, RetryDeliveryResponses, SearchData, SearchErrors, SearchResponses, SendData, SendDraftData, SendDraftErrors, SendDraftResponses, SendErrors, SendRawData, SendRawErrors, SendRawResponses, SendResponses, StreamEventsData, StreamEventsErrors, StreamEventsResponse, StreamEventsResponses, UpdateAccountData, UpdateAccountErrors, UpdateAccountResponses, UpdateDraftData, UpdateDraftErrors, UpdateDraftResponses, UpdateFlagsData, UpdateFlagsErrors, UpdateFlagsResponses, UpdateLabelsData, UpdateLabelsErrors, UpdateLabelsResponses, VerifyAccountData, VerifyAccountErrors, VerifyAccountResponses } from './types.gen.js';
 
 export type Options<TData extends TDataShape = TDataShape, ThrowOnError extends boolean = boolean, TResponse = unknown> = Options2<TData, ThrowOnError, TResponse> & {
     /**
@@ -102,6 +102,95 @@ export const accountChanges = <ThrowOnError extends boolean = false>(options: Op
 });
 
 /**
+ * List Drafts
+ *
+ * The drafts, newest first, as a message listing (empty when the account has no Drafts mailbox yet).
+ */
+export const listDrafts = <ThrowOnError extends boolean = false>(options: Options<ListDraftsData, ThrowOnError>) => (options.client ?? client).get<ListDraftsResponses, ListDraftsErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/v1/accounts/{account}/drafts',
+    ...options
+});
+
+/**
+ * Create Draft
+ *
+ * Save a draft in the account's Drafts mailbox: the one with the special use \Drafts, else one named Drafts, else a Drafts mailbox created now. Built as a send would build it (the same checks, the from-policy among them), Bcc kept, no recipient required.
+ */
+export const createDraft = <ThrowOnError extends boolean = false>(options: Options<CreateDraftData, ThrowOnError>) => (options.client ?? client).post<CreateDraftResponses, CreateDraftErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/v1/accounts/{account}/drafts',
+    ...options,
+    headers: {
+        'Content-Type': 'application/json',
+        ...options.headers
+    }
+});
+
+/**
+ * Delete Draft
+ */
+export const deleteDraft = <ThrowOnError extends boolean = false>(options: Options<DeleteDraftData, ThrowOnError>) => (options.client ?? client).delete<DeleteDraftResponses, DeleteDraftErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/v1/accounts/{account}/drafts/{draft}',
+    ...options
+});
+
+/**
+ * Get Draft
+ */
+export const getDraft = <ThrowOnError extends boolean = false>(options: Options<GetDraftData, ThrowOnError>) => (options.client ?? client).get<GetDraftResponses, GetDraftErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/v1/accounts/{account}/drafts/{draft}',
+    ...options
+});
+
+/**
+ * Update Draft
+ *
+ * Change the fields given (null clears one); the others keep what the draft holds, its attachments included. Saves a new version (APPEND with \Draft and \Seen) and removes the old one (UID EXPUNGE): the draft's id changes, the answer says the new one (and previous_id). 404 draft_not_found for an id that is not the current version; 409 draft_changed when another update or a send took this version meanwhile.
+ */
+export const updateDraft = <ThrowOnError extends boolean = false>(options: Options<UpdateDraftData, ThrowOnError>) => (options.client ?? client).patch<UpdateDraftResponses, UpdateDraftErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/v1/accounts/{account}/drafts/{draft}',
+    ...options,
+    headers: {
+        'Content-Type': 'application/json',
+        ...options.headers
+    }
+});
+
+/**
+ * Replace Draft
+ *
+ * Replace the draft with this one. Saves a new version (APPEND with \Draft and \Seen) and removes the old one (UID EXPUNGE): the draft's id changes, the answer says the new one (and previous_id). 404 draft_not_found for an id that is not the current version; 409 draft_changed when another update or a send took this version meanwhile.
+ */
+export const replaceDraft = <ThrowOnError extends boolean = false>(options: Options<ReplaceDraftData, ThrowOnError>) => (options.client ?? client).put<ReplaceDraftResponses, ReplaceDraftErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/v1/accounts/{account}/drafts/{draft}',
+    ...options,
+    headers: {
+        'Content-Type': 'application/json',
+        ...options.headers
+    }
+});
+
+/**
+ * Send Draft
+ *
+ * Send the draft as it is stored (its From checked against the account's from-policy; recipients from To, Cc and Bcc; a new Date), now (200) or through the outbox (202), with Idempotency-Key as any send; then the draft is removed. A draft that answers a message flags it \Answered.
+ */
+export const sendDraft = <ThrowOnError extends boolean = false>(options: Options<SendDraftData, ThrowOnError>) => (options.client ?? client).post<SendDraftResponses, SendDraftErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/v1/accounts/{account}/drafts/{draft}/send',
+    ...options,
+    headers: {
+        'Content-Type': 'application/json',
+        ...options.headers
+    }
+});
+
+/**
  * List Mailboxes
  */
 export const listMailboxes = <ThrowOnError extends boolean = false>(options: Options<ListMailboxesData, ThrowOnError>) => (options.client ?? client).get<ListMailboxesResponses, ListMailboxesErrors, ThrowOnError>({
@@ -179,6 +268,21 @@ export const appendMessage = <ThrowOnError extends boolean = false>(options: Opt
 });
 
 /**
+ * Forward Mailbox Message
+ *
+ * Forward the message: inline (the sender's text, a "---------- Forwarded message ---------" block with From, Date, Subject and To, the original text and HTML, its attachments attached again) or, with as_attachment, the original whole as a message/rfc822 attachment. Subject "Fwd: ..." unless given; In-Reply-To and References point at the original. Sent like any send: the from-policy, now (200) or through the outbox (202), Idempotency-Key; then the original is flagged $Forwarded. The message must be in that mailbox (else 404).
+ */
+export const forwardMailboxMessage = <ThrowOnError extends boolean = false>(options: Options<ForwardMailboxMessageData, ThrowOnError>) => (options.client ?? client).post<ForwardMailboxMessageResponses, ForwardMailboxMessageErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/v1/accounts/{account}/mailboxes/{mailbox}/messages/{message}/forward',
+    ...options,
+    headers: {
+        'Content-Type': 'application/json',
+        ...options.headers
+    }
+});
+
+/**
  * Batch
  */
 export const batch = <ThrowOnError extends boolean = false>(options: Options<BatchData, ThrowOnError>) => (options.client ?? client).post<BatchResponses, BatchErrors, ThrowOnError>({
@@ -237,6 +341,21 @@ export const getAttachment = <ThrowOnError extends boolean = false>(options: Opt
 export const copyMessage = <ThrowOnError extends boolean = false>(options: Options<CopyMessageData, ThrowOnError>) => (options.client ?? client).post<CopyMessageResponses, CopyMessageErrors, ThrowOnError>({
     security: [{ scheme: 'bearer', type: 'http' }],
     url: '/v1/accounts/{account}/messages/{message}/copy',
+    ...options,
+    headers: {
+        'Content-Type': 'application/json',
+        ...options.headers
+    }
+});
+
+/**
+ * Forward Message
+ *
+ * Forward the message: inline (the sender's text, a "---------- Forwarded message ---------" block with From, Date, Subject and To, the original text and HTML, its attachments attached again) or, with as_attachment, the original whole as a message/rfc822 attachment. Subject "Fwd: ..." unless given; In-Reply-To and References point at the original. Sent like any send: the from-policy, now (200) or through the outbox (202), Idempotency-Key; then the original is flagged $Forwarded.
+ */
+export const forwardMessage = <ThrowOnError extends boolean = false>(options: Options<ForwardMessageData, ThrowOnError>) => (options.client ?? client).post<ForwardMessageResponses, ForwardMessageErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/v1/accounts/{account}/messages/{message}/forward',
     ...options,
     headers: {
         'Content-Type': 'application/json',
@@ -533,6 +652,17 @@ export const cancelOutboxItem = <ThrowOnError extends boolean = false>(options: 
 export const getOutboxItem = <ThrowOnError extends boolean = false>(options: Options<GetOutboxItemData, ThrowOnError>) => (options.client ?? client).get<GetOutboxItemResponses, GetOutboxItemErrors, ThrowOnError>({
     security: [{ scheme: 'bearer', type: 'http' }],
     url: '/v1/outbox/{queue_id}',
+    ...options
+});
+
+/**
+ * Search
+ *
+ * Search every account the token may see (or those named in `accounts`), each with one IMAP SEARCH per mailbox on the server, with the filters of a message listing. Mailboxes: an account's \All mailbox alone when it has one (Gmail), else every selectable one but \Trash and \Junk. Newest first by arrival (IMAP INTERNALDATE), paged by `cursor`. Bounded in mailboxes, connections per account and time: what was not searched (a server down, the time budget, the mailbox cap) is listed in `not_searched` and `partial` is true; the rest is answered. At least one filter is required.
+ */
+export const search = <ThrowOnError extends boolean = false>(options?: Options<SearchData, ThrowOnError>) => (options?.client ?? client).get<SearchResponses, SearchErrors, ThrowOnError>({
+    security: [{ scheme: 'bearer', type: 'http' }],
+    url: '/v1/search',
     ...options
 });
 

@@ -702,6 +702,244 @@ export type DiscoveryOut = {
 };
 
 /**
+ * DraftOut
+ *
+ * A draft, read as a message of the Drafts mailbox is (reading it sets no flag).
+ */
+export type DraftOut = {
+    /**
+     * Attachments
+     */
+    attachments?: Array<AttachmentOut>;
+    /**
+     * Bcc
+     */
+    bcc?: Array<AddressOut>;
+    /**
+     * Bounce
+     *
+     * For a delivery status notification (a bounce: RFC 3464 reports and the common plain-text shapes) the recipients it reports on; null for any other message
+     */
+    bounce?: Array<BounceOut> | null;
+    /**
+     * Bounced Message Id
+     *
+     * For a bounce: the Message-ID of the message that bounced, when the bounce tells
+     */
+    bounced_message_id?: string | null;
+    /**
+     * Cc
+     */
+    cc?: Array<AddressOut>;
+    /**
+     * Date
+     */
+    date?: string | null;
+    /**
+     * Flags
+     */
+    flags: Array<string>;
+    /**
+     * From
+     */
+    from?: Array<AddressOut>;
+    /**
+     * Gmail only (X-GM-EXT-1)
+     */
+    gmail?: GmailInfo | null;
+    /**
+     * Has Attachments
+     */
+    has_attachments?: boolean;
+    /**
+     * Headers
+     */
+    headers?: Array<HeaderOut>;
+    /**
+     * Html
+     */
+    html?: string | null;
+    /**
+     * Id
+     */
+    id: string;
+    /**
+     * In Reply To
+     */
+    in_reply_to?: string | null;
+    /**
+     * In Reply To Id
+     *
+     * The message id (of this API) of the message this draft answers: its in_reply_to when saved
+     */
+    in_reply_to_id?: string | null;
+    /**
+     * Mailbox
+     *
+     * The mailbox id
+     */
+    mailbox: string;
+    /**
+     * Message Id
+     */
+    message_id?: string | null;
+    /**
+     * Preview
+     */
+    preview?: string | null;
+    /**
+     * References
+     */
+    references?: Array<string>;
+    /**
+     * Reply Text
+     *
+     * The reply-only text: the message's new text without the quoted history (quoted lines and their attribution, Outlook's original-message block, forwarded messages) and without the signature; from the HTML when there is no plain text. The full text stays in text. Null when the message has no text.
+     */
+    reply_text?: string | null;
+    /**
+     * Reply To
+     */
+    reply_to?: Array<AddressOut>;
+    /**
+     * Size
+     */
+    size: number;
+    /**
+     * Subject
+     */
+    subject?: string | null;
+    /**
+     * Text
+     */
+    text?: string | null;
+    /**
+     * Thread Id
+     *
+     * The message's thread: the server's (Gmail X-GM-THRID as gm.<hex>, RFC 8474 THREADID as s.<id>) or else built by the gateway from Message-ID, References and In-Reply-To (RFC 5256 REFERENCES; 16 characters, the same on every server for the same mail). A thread joined to an older one by a message that links them takes the older one's id. GET /v1/accounts/{account}/threads/{thread_id} lists its messages.
+     */
+    thread_id?: string | null;
+    /**
+     * To
+     */
+    to?: Array<AddressOut>;
+    /**
+     * Uid
+     */
+    uid: number;
+};
+
+/**
+ * DraftRequest
+ *
+ * A draft: what a message to send says, without how it is sent. Nothing is required (a
+ * draft may have no recipient yet); Bcc is kept in the draft. `in_reply_to` makes it a
+ * reply: threaded now, and the original flagged \Answered once the draft is sent.
+ */
+export type DraftRequest = {
+    /**
+     * Attachments
+     */
+    attachments?: Array<AttachmentIn>;
+    /**
+     * Bcc
+     */
+    bcc?: Array<AddressIn | string>;
+    /**
+     * Cc
+     */
+    cc?: Array<AddressIn | string>;
+    /**
+     * From
+     *
+     * Defaults to the account's address
+     */
+    from?: AddressIn | string | null;
+    /**
+     * Headers
+     */
+    headers?: {
+        [key: string]: string;
+    };
+    /**
+     * Html
+     */
+    html?: string | null;
+    /**
+     * In Reply To
+     *
+     * A message id of this API: threads the reply and flags the original \Answered after the send
+     */
+    in_reply_to?: string | null;
+    /**
+     * Reply To
+     */
+    reply_to?: AddressIn | string | Array<AddressIn | string> | null;
+    /**
+     * Subject
+     */
+    subject?: string;
+    /**
+     * Text
+     */
+    text?: string | null;
+    /**
+     * To
+     */
+    to?: Array<AddressIn | string>;
+};
+
+/**
+ * DraftSaved
+ *
+ * A draft as saved: a new version, with a new id.
+ */
+export type DraftSaved = {
+    /**
+     * Id
+     *
+     * The draft's id: the message id of this version. Every update saves a new version, with a new id
+     */
+    id: string;
+    /**
+     * Message Id
+     *
+     * The Message-ID of this version
+     */
+    message_id: string;
+    /**
+     * Previous Id
+     *
+     * The id of the version this update replaced (gone now); null for a new draft
+     */
+    previous_id: string | null;
+};
+
+/**
+ * DraftSendRequest
+ *
+ * How to send a draft (all optional: now, with a copy in Sent).
+ */
+export type DraftSendRequest = {
+    /**
+     * Mode
+     */
+    mode?: 'sync' | 'queue';
+    /**
+     * Save To Sent
+     *
+     * Copy to the Sent mailbox (default: when the account has IMAP)
+     */
+    save_to_sent?: boolean | null;
+    /**
+     * Send At
+     *
+     * Queue until this time
+     */
+    send_at?: string | null;
+};
+
+/**
  * FlagChanges
  */
 export type FlagChanges = {
@@ -740,6 +978,83 @@ export type FlagsOut = {
  */
 export type FlagsUpdate = {
     flags: FlagChanges;
+};
+
+/**
+ * ForwardRequest
+ *
+ * A forward of a message: the new message's recipients and the sender's own words;
+ * the original goes inline (with its attachments) or whole as an attachment.
+ */
+export type ForwardRequest = {
+    /**
+     * As Attachment
+     *
+     * true: the original goes whole, as a message/rfc822 attachment; false: inline, after a "Forwarded message" block (From, Date, Subject, To), its attachments attached again
+     */
+    as_attachment?: boolean;
+    /**
+     * Attachments
+     */
+    attachments?: Array<AttachmentIn>;
+    /**
+     * Bcc
+     */
+    bcc?: Array<AddressIn | string>;
+    /**
+     * Cc
+     */
+    cc?: Array<AddressIn | string>;
+    /**
+     * From
+     *
+     * Defaults to the account's address
+     */
+    from?: AddressIn | string | null;
+    /**
+     * Headers
+     */
+    headers?: {
+        [key: string]: string;
+    };
+    /**
+     * Html
+     */
+    html?: string | null;
+    /**
+     * Mode
+     */
+    mode?: 'sync' | 'queue';
+    /**
+     * Reply To
+     */
+    reply_to?: AddressIn | string | Array<AddressIn | string> | null;
+    /**
+     * Save To Sent
+     *
+     * Copy to the Sent mailbox (default: when the account has IMAP)
+     */
+    save_to_sent?: boolean | null;
+    /**
+     * Send At
+     *
+     * Queue until this time
+     */
+    send_at?: string | null;
+    /**
+     * Subject
+     *
+     * Default: "Fwd: " and the original's subject
+     */
+    subject?: string | null;
+    /**
+     * Text
+     */
+    text?: string | null;
+    /**
+     * To
+     */
+    to?: Array<AddressIn | string>;
 };
 
 /**
@@ -1245,6 +1560,34 @@ export type MessageSummary = {
      * Uid
      */
     uid: number;
+};
+
+/**
+ * NotSearched
+ *
+ * What this page did not search, and why.
+ */
+export type NotSearched = {
+    /**
+     * Account
+     */
+    account: string;
+    /**
+     * Code
+     *
+     * Why: the account's error code (imap_unavailable, auth_failed, upstream_timeout, protocol_not_configured, ...), search_time_budget (not searched in time) or search_mailbox_cap (over the mailboxes one search looks in)
+     */
+    code: string;
+    /**
+     * Detail
+     */
+    detail: string;
+    /**
+     * Mailbox
+     *
+     * The mailbox id; null: the whole account
+     */
+    mailbox: string | null;
 };
 
 /**
@@ -2064,6 +2407,132 @@ export type RejectedRecipient = {
      * Message
      */
     message: string;
+};
+
+/**
+ * SearchHit
+ *
+ * A message found: a listing item, with its account and when it arrived.
+ */
+export type SearchHit = {
+    /**
+     * Account
+     *
+     * The account id
+     */
+    account: string;
+    /**
+     * Cc
+     */
+    cc?: Array<AddressOut>;
+    /**
+     * Date
+     *
+     * RFC 3339, UTC
+     */
+    date?: string | null;
+    /**
+     * Flags
+     */
+    flags: Array<string>;
+    /**
+     * From
+     */
+    from?: Array<AddressOut>;
+    /**
+     * Gmail only (X-GM-EXT-1)
+     */
+    gmail?: GmailInfo | null;
+    /**
+     * Has Attachments
+     */
+    has_attachments: boolean;
+    /**
+     * Id
+     *
+     * Opaque; encodes mailbox, UIDVALIDITY and UID
+     */
+    id: string;
+    /**
+     * Mailbox
+     *
+     * The mailbox id
+     */
+    mailbox: string;
+    /**
+     * Message Id
+     */
+    message_id?: string | null;
+    /**
+     * Preview
+     */
+    preview?: string | null;
+    /**
+     * Received At
+     *
+     * When the server received it (IMAP INTERNALDATE): results come newest first by it
+     */
+    received_at: string | null;
+    /**
+     * Size
+     */
+    size: number;
+    /**
+     * Subject
+     */
+    subject?: string | null;
+    /**
+     * Thread Count
+     *
+     * With collapse_threads=true: how many messages of the listing (this mailbox, these filters) the thread has; this item is the newest of them. Null otherwise.
+     */
+    thread_count?: number | null;
+    /**
+     * Thread Id
+     *
+     * The message's thread: the server's (Gmail X-GM-THRID as gm.<hex>, RFC 8474 THREADID as s.<id>) or else built by the gateway from Message-ID, References and In-Reply-To (RFC 5256 REFERENCES; 16 characters, the same on every server for the same mail). A thread joined to an older one by a message that links them takes the older one's id. GET /v1/accounts/{account}/threads/{thread_id} lists its messages.
+     */
+    thread_id?: string | null;
+    /**
+     * To
+     */
+    to?: Array<AddressOut>;
+    /**
+     * Uid
+     */
+    uid: number;
+};
+
+/**
+ * SearchResult
+ */
+export type SearchResult = {
+    /**
+     * Items
+     */
+    items: Array<SearchHit>;
+    /**
+     * Next Cursor
+     *
+     * Where the next page goes on in each mailbox; null when no match is left
+     */
+    next_cursor?: string | null;
+    /**
+     * Not Searched
+     */
+    not_searched: Array<NotSearched>;
+    /**
+     * Partial
+     *
+     * true when something was not searched (not_searched)
+     */
+    partial: boolean;
+    /**
+     * Searched Mailboxes
+     *
+     * Mailboxes searched for this page
+     */
+    searched_mailboxes: number;
 };
 
 /**
@@ -3236,6 +3705,528 @@ export type AccountChangesResponses = {
 
 export type AccountChangesResponse = AccountChangesResponses[keyof AccountChangesResponses];
 
+export type ListDraftsData = {
+    body?: never;
+    path: {
+        /**
+         * Account
+         *
+         * Account id
+         */
+        account: string;
+    };
+    query?: {
+        /**
+         * Limit
+         *
+         * Items per page
+         */
+        limit?: number;
+        /**
+         * Cursor
+         *
+         * `next_cursor` of the previous page
+         */
+        cursor?: string | null;
+    };
+    url: '/v1/accounts/{account}/drafts';
+};
+
+export type ListDraftsErrors = {
+    /**
+     * Unauthorized
+     */
+    401: Problem;
+    /**
+     * Forbidden
+     */
+    403: Problem;
+    /**
+     * Not found
+     */
+    404: Problem;
+    /**
+     * Validation error
+     */
+    422: Problem;
+    /**
+     * Too many requests
+     */
+    429: Problem;
+    /**
+     * Bad gateway
+     */
+    502: Problem;
+    /**
+     * Service unavailable
+     */
+    503: Problem;
+    /**
+     * Gateway timeout
+     */
+    504: Problem;
+};
+
+export type ListDraftsError = ListDraftsErrors[keyof ListDraftsErrors];
+
+export type ListDraftsResponses = {
+    /**
+     * Successful Response
+     */
+    200: MessageList;
+};
+
+export type ListDraftsResponse = ListDraftsResponses[keyof ListDraftsResponses];
+
+export type CreateDraftData = {
+    body: DraftRequest;
+    path: {
+        /**
+         * Account
+         *
+         * Account id
+         */
+        account: string;
+    };
+    query?: never;
+    url: '/v1/accounts/{account}/drafts';
+};
+
+export type CreateDraftErrors = {
+    /**
+     * Bad request: the body cannot be decoded (not UTF-8)
+     */
+    400: Problem;
+    /**
+     * Unauthorized
+     */
+    401: Problem;
+    /**
+     * Forbidden
+     */
+    403: Problem;
+    /**
+     * Not found
+     */
+    404: Problem;
+    /**
+     * Payload too large
+     */
+    413: Problem;
+    /**
+     * Validation error
+     */
+    422: Problem;
+    /**
+     * Too many requests
+     */
+    429: Problem;
+    /**
+     * Bad gateway
+     */
+    502: Problem;
+    /**
+     * Service unavailable
+     */
+    503: Problem;
+    /**
+     * Gateway timeout
+     */
+    504: Problem;
+};
+
+export type CreateDraftError = CreateDraftErrors[keyof CreateDraftErrors];
+
+export type CreateDraftResponses = {
+    /**
+     * Successful Response
+     */
+    201: DraftSaved;
+};
+
+export type CreateDraftResponse = CreateDraftResponses[keyof CreateDraftResponses];
+
+export type DeleteDraftData = {
+    body?: never;
+    path: {
+        /**
+         * Draft
+         *
+         * The draft's id: the message id of its current version (it changes with every update)
+         */
+        draft: string;
+        /**
+         * Account
+         *
+         * Account id
+         */
+        account: string;
+    };
+    query?: never;
+    url: '/v1/accounts/{account}/drafts/{draft}';
+};
+
+export type DeleteDraftErrors = {
+    /**
+     * Unauthorized
+     */
+    401: Problem;
+    /**
+     * Forbidden
+     */
+    403: Problem;
+    /**
+     * Not found
+     */
+    404: Problem;
+    /**
+     * Validation error
+     */
+    422: Problem;
+    /**
+     * Too many requests
+     */
+    429: Problem;
+    /**
+     * Bad gateway
+     */
+    502: Problem;
+    /**
+     * Service unavailable
+     */
+    503: Problem;
+    /**
+     * Gateway timeout
+     */
+    504: Problem;
+};
+
+export type DeleteDraftError = DeleteDraftErrors[keyof DeleteDraftErrors];
+
+export type DeleteDraftResponses = {
+    /**
+     * Successful Response
+     */
+    204: void;
+};
+
+export type DeleteDraftResponse = DeleteDraftResponses[keyof DeleteDraftResponses];
+
+export type GetDraftData = {
+    body?: never;
+    path: {
+        /**
+         * Draft
+         *
+         * The draft's id: the message id of its current version (it changes with every update)
+         */
+        draft: string;
+        /**
+         * Account
+         *
+         * Account id
+         */
+        account: string;
+    };
+    query?: never;
+    url: '/v1/accounts/{account}/drafts/{draft}';
+};
+
+export type GetDraftErrors = {
+    /**
+     * Unauthorized
+     */
+    401: Problem;
+    /**
+     * Forbidden
+     */
+    403: Problem;
+    /**
+     * Not found
+     */
+    404: Problem;
+    /**
+     * Validation error
+     */
+    422: Problem;
+    /**
+     * Too many requests
+     */
+    429: Problem;
+    /**
+     * Bad gateway
+     */
+    502: Problem;
+    /**
+     * Service unavailable
+     */
+    503: Problem;
+    /**
+     * Gateway timeout
+     */
+    504: Problem;
+};
+
+export type GetDraftError = GetDraftErrors[keyof GetDraftErrors];
+
+export type GetDraftResponses = {
+    /**
+     * Successful Response
+     */
+    200: DraftOut;
+};
+
+export type GetDraftResponse = GetDraftResponses[keyof GetDraftResponses];
+
+export type UpdateDraftData = {
+    body: DraftRequest;
+    path: {
+        /**
+         * Draft
+         *
+         * The draft's id: the message id of its current version (it changes with every update)
+         */
+        draft: string;
+        /**
+         * Account
+         *
+         * Account id
+         */
+        account: string;
+    };
+    query?: never;
+    url: '/v1/accounts/{account}/drafts/{draft}';
+};
+
+export type UpdateDraftErrors = {
+    /**
+     * Bad request: the body cannot be decoded (not UTF-8)
+     */
+    400: Problem;
+    /**
+     * Unauthorized
+     */
+    401: Problem;
+    /**
+     * Forbidden
+     */
+    403: Problem;
+    /**
+     * Not found
+     */
+    404: Problem;
+    /**
+     * Conflict
+     */
+    409: Problem;
+    /**
+     * Payload too large
+     */
+    413: Problem;
+    /**
+     * Validation error
+     */
+    422: Problem;
+    /**
+     * Too many requests
+     */
+    429: Problem;
+    /**
+     * Bad gateway
+     */
+    502: Problem;
+    /**
+     * Service unavailable
+     */
+    503: Problem;
+    /**
+     * Gateway timeout
+     */
+    504: Problem;
+};
+
+export type UpdateDraftError = UpdateDraftErrors[keyof UpdateDraftErrors];
+
+export type UpdateDraftResponses = {
+    /**
+     * Successful Response
+     */
+    200: DraftSaved;
+};
+
+export type UpdateDraftResponse = UpdateDraftResponses[keyof UpdateDraftResponses];
+
+export type ReplaceDraftData = {
+    body: DraftRequest;
+    path: {
+        /**
+         * Draft
+         *
+         * The draft's id: the message id of its current version (it changes with every update)
+         */
+        draft: string;
+        /**
+         * Account
+         *
+         * Account id
+         */
+        account: string;
+    };
+    query?: never;
+    url: '/v1/accounts/{account}/drafts/{draft}';
+};
+
+export type ReplaceDraftErrors = {
+    /**
+     * Bad request: the body cannot be decoded (not UTF-8)
+     */
+    400: Problem;
+    /**
+     * Unauthorized
+     */
+    401: Problem;
+    /**
+     * Forbidden
+     */
+    403: Problem;
+    /**
+     * Not found
+     */
+    404: Problem;
+    /**
+     * Conflict
+     */
+    409: Problem;
+    /**
+     * Payload too large
+     */
+    413: Problem;
+    /**
+     * Validation error
+     */
+    422: Problem;
+    /**
+     * Too many requests
+     */
+    429: Problem;
+    /**
+     * Bad gateway
+     */
+    502: Problem;
+    /**
+     * Service unavailable
+     */
+    503: Problem;
+    /**
+     * Gateway timeout
+     */
+    504: Problem;
+};
+
+export type ReplaceDraftError = ReplaceDraftErrors[keyof ReplaceDraftErrors];
+
+export type ReplaceDraftResponses = {
+    /**
+     * Successful Response
+     */
+    200: DraftSaved;
+};
+
+export type ReplaceDraftResponse = ReplaceDraftResponses[keyof ReplaceDraftResponses];
+
+export type SendDraftData = {
+    /**
+     * Body
+     */
+    body?: DraftSendRequest | null;
+    headers?: {
+        /**
+         * Idempotency-Key
+         *
+         * The same key within 24 h returns the first result and sends nothing again
+         */
+        'Idempotency-Key'?: string | null;
+    };
+    path: {
+        /**
+         * Draft
+         *
+         * The draft's id: the message id of its current version (it changes with every update)
+         */
+        draft: string;
+        /**
+         * Account
+         *
+         * Account id
+         */
+        account: string;
+    };
+    query?: never;
+    url: '/v1/accounts/{account}/drafts/{draft}/send';
+};
+
+export type SendDraftErrors = {
+    /**
+     * Bad request: the body cannot be decoded (not UTF-8)
+     */
+    400: Problem;
+    /**
+     * Unauthorized
+     */
+    401: Problem;
+    /**
+     * Forbidden
+     */
+    403: Problem;
+    /**
+     * Not found
+     */
+    404: Problem;
+    /**
+     * Conflict
+     */
+    409: Problem;
+    /**
+     * Payload too large
+     */
+    413: Problem;
+    /**
+     * Validation error
+     */
+    422: Problem;
+    /**
+     * Too many requests
+     */
+    429: Problem;
+    /**
+     * Bad gateway
+     */
+    502: Problem;
+    /**
+     * Service unavailable
+     */
+    503: Problem;
+    /**
+     * Gateway timeout
+     */
+    504: Problem;
+};
+
+export type SendDraftError = SendDraftErrors[keyof SendDraftErrors];
+
+export type SendDraftResponses = {
+    /**
+     * Successful Response
+     */
+    200: SendResult;
+    /**
+     * Queued in the outbox (`mode=queue` or `send_at`)
+     */
+    202: SendQueued;
+};
+
+export type SendDraftResponse = SendDraftResponses[keyof SendDraftResponses];
+
 export type ListMailboxesData = {
     body?: never;
     path: {
@@ -3874,6 +4865,102 @@ export type AppendMessageResponses = {
 
 export type AppendMessageResponse = AppendMessageResponses[keyof AppendMessageResponses];
 
+export type ForwardMailboxMessageData = {
+    body: ForwardRequest;
+    headers?: {
+        /**
+         * Idempotency-Key
+         *
+         * The same key within 24 h returns the first result and sends nothing again
+         */
+        'Idempotency-Key'?: string | null;
+    };
+    path: {
+        /**
+         * Mailbox
+         *
+         * A mailbox: its `id` from the mailbox list, `INBOX`, or its path as the list shows it (`Sent`, `Archive`; URL-encoded in a URL). A string that is a mailbox id is taken as that id; write `path:` before a path to have it taken as a path whatever it looks like (`path:Sent`)
+         */
+        mailbox: string;
+        /**
+         * Message
+         *
+         * Message id
+         */
+        message: string;
+        /**
+         * Account
+         *
+         * Account id
+         */
+        account: string;
+    };
+    query?: never;
+    url: '/v1/accounts/{account}/mailboxes/{mailbox}/messages/{message}/forward';
+};
+
+export type ForwardMailboxMessageErrors = {
+    /**
+     * Bad request: the body cannot be decoded (not UTF-8)
+     */
+    400: Problem;
+    /**
+     * Unauthorized
+     */
+    401: Problem;
+    /**
+     * Forbidden
+     */
+    403: Problem;
+    /**
+     * Not found
+     */
+    404: Problem;
+    /**
+     * Conflict
+     */
+    409: Problem;
+    /**
+     * Payload too large
+     */
+    413: Problem;
+    /**
+     * Validation error
+     */
+    422: Problem;
+    /**
+     * Too many requests
+     */
+    429: Problem;
+    /**
+     * Bad gateway
+     */
+    502: Problem;
+    /**
+     * Service unavailable
+     */
+    503: Problem;
+    /**
+     * Gateway timeout
+     */
+    504: Problem;
+};
+
+export type ForwardMailboxMessageError = ForwardMailboxMessageErrors[keyof ForwardMailboxMessageErrors];
+
+export type ForwardMailboxMessageResponses = {
+    /**
+     * Successful Response
+     */
+    200: SendResult;
+    /**
+     * Queued in the outbox (`mode=queue` or `send_at`)
+     */
+    202: SendQueued;
+};
+
+export type ForwardMailboxMessageResponse = ForwardMailboxMessageResponses[keyof ForwardMailboxMessageResponses];
+
 export type BatchData = {
     body: BatchRequest;
     path: {
@@ -4306,6 +5393,96 @@ export type CopyMessageResponses = {
 };
 
 export type CopyMessageResponse = CopyMessageResponses[keyof CopyMessageResponses];
+
+export type ForwardMessageData = {
+    body: ForwardRequest;
+    headers?: {
+        /**
+         * Idempotency-Key
+         *
+         * The same key within 24 h returns the first result and sends nothing again
+         */
+        'Idempotency-Key'?: string | null;
+    };
+    path: {
+        /**
+         * Message
+         *
+         * Message id
+         */
+        message: string;
+        /**
+         * Account
+         *
+         * Account id
+         */
+        account: string;
+    };
+    query?: never;
+    url: '/v1/accounts/{account}/messages/{message}/forward';
+};
+
+export type ForwardMessageErrors = {
+    /**
+     * Bad request: the body cannot be decoded (not UTF-8)
+     */
+    400: Problem;
+    /**
+     * Unauthorized
+     */
+    401: Problem;
+    /**
+     * Forbidden
+     */
+    403: Problem;
+    /**
+     * Not found
+     */
+    404: Problem;
+    /**
+     * Conflict
+     */
+    409: Problem;
+    /**
+     * Payload too large
+     */
+    413: Problem;
+    /**
+     * Validation error
+     */
+    422: Problem;
+    /**
+     * Too many requests
+     */
+    429: Problem;
+    /**
+     * Bad gateway
+     */
+    502: Problem;
+    /**
+     * Service unavailable
+     */
+    503: Problem;
+    /**
+     * Gateway timeout
+     */
+    504: Problem;
+};
+
+export type ForwardMessageError = ForwardMessageErrors[keyof ForwardMessageErrors];
+
+export type ForwardMessageResponses = {
+    /**
+     * Successful Response
+     */
+    200: SendResult;
+    /**
+     * Queued in the outbox (`mode=queue` or `send_at`)
+     */
+    202: SendQueued;
+};
+
+export type ForwardMessageResponse = ForwardMessageResponses[keyof ForwardMessageResponses];
 
 export type UpdateLabelsData = {
     body: LabelChanges;
@@ -6021,6 +7198,100 @@ export type GetOutboxItemResponses = {
 };
 
 export type GetOutboxItemResponse = GetOutboxItemResponses[keyof GetOutboxItemResponses];
+
+export type SearchData = {
+    body?: never;
+    path?: never;
+    query?: {
+        /**
+         * Q
+         *
+         * Words in the header or body (IMAP SEARCH TEXT); no control characters
+         */
+        q?: string | null;
+        /**
+         * Accounts
+         *
+         * Only these accounts, repeated or comma-separated (default: every account the token may see)
+         */
+        accounts?: Array<string> | null;
+        /**
+         * From
+         */
+        from?: string | null;
+        /**
+         * To
+         */
+        to?: string | null;
+        /**
+         * Subject
+         */
+        subject?: string | null;
+        /**
+         * Since
+         */
+        since?: string | null;
+        /**
+         * Before
+         */
+        before?: string | null;
+        /**
+         * Unseen
+         */
+        unseen?: boolean | null;
+        /**
+         * Flagged
+         */
+        flagged?: boolean | null;
+        /**
+         * Limit
+         *
+         * Messages per page
+         */
+        limit?: number;
+        /**
+         * Cursor
+         *
+         * `next_cursor` of the previous page
+         */
+        cursor?: string | null;
+    };
+    url: '/v1/search';
+};
+
+export type SearchErrors = {
+    /**
+     * Unauthorized
+     */
+    401: Problem;
+    /**
+     * Forbidden
+     */
+    403: Problem;
+    /**
+     * Not found
+     */
+    404: Problem;
+    /**
+     * Validation error
+     */
+    422: Problem;
+    /**
+     * Too many requests
+     */
+    429: Problem;
+};
+
+export type SearchError = SearchErrors[keyof SearchErrors];
+
+export type SearchResponses = {
+    /**
+     * Successful Response
+     */
+    200: SearchResult;
+};
+
+export type SearchResponse = SearchResponses[keyof SearchResponses];
 
 export type ListTokensData = {
     body?: never;

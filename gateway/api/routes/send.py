@@ -21,7 +21,7 @@ IdempotencyKey = Annotated[str | None, Header(
     alias="Idempotency-Key", max_length=256,
     description="The same key within 24 h returns the first result and sends nothing again")]
 
-_SEND_RESPONSES = {
+SEND_RESPONSES = {
     **problem_responses(403, 404, 409, 413, 502, 503, 504),
     202: {"model": SendQueued, "description": "Queued in the outbox (`mode=queue` or `send_at`)"},
 }
@@ -29,7 +29,8 @@ _RAW_BODY = {"requestBody": {"required": True, "content": {
     "message/rfc822": {"schema": {"type": "string", "format": "binary"}}}}}
 
 
-def _response(outcome: Outcome) -> Response:
+def send_response(outcome: Outcome) -> Response:
+    """A send's answer (also of a forward and a draft sent): 200 sent, 202 queued."""
     status = 202 if outcome.kind == "queued" else 200
     headers = {"Idempotent-Replayed": "true"} if outcome.replayed else None
     return Response(send_outcome_json(outcome.result), status_code=status, headers=headers,
@@ -37,18 +38,18 @@ def _response(outcome: Outcome) -> Response:
 
 
 @router.post("/send", response_model=SendResult, status_code=200, dependencies=requires("send"),
-             responses=_SEND_RESPONSES)
+             responses=SEND_RESPONSES)
 async def send(request: Request, account: AccountId, body: SendRequest,
                idempotency_key: IdempotencyKey = None) -> Response:
     """Send now (200 once the server took it) or queue it (202)."""
     acct = await account_of(request, account)  # a plain call: see deps.account_of
     outcome = await services_of(request).outbox.send(acct, body.outgoing(),
                                                      idempotency_key=idempotency_key)
-    return _response(outcome)
+    return send_response(outcome)
 
 
 @router.post("/send/raw", response_model=SendResult, status_code=200,
-             dependencies=requires("send"), responses=_SEND_RESPONSES, openapi_extra=_RAW_BODY)
+             dependencies=requires("send"), responses=SEND_RESPONSES, openapi_extra=_RAW_BODY)
 async def send_raw(
     account: AccountDep, request: Request, services: ServicesDep,
     mail_from: Annotated[str | None, Query(max_length=320,
@@ -69,4 +70,4 @@ async def send_raw(
     outcome = await services.outbox.send_raw(
         account, await request.body(), mail_from=mail_from, rcpt_to=rcpts or None,
         save_to_sent=save_to_sent, mode=mode, send_at=send_at, idempotency_key=idempotency_key)
-    return _response(outcome)
+    return send_response(outcome)

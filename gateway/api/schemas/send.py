@@ -35,11 +35,16 @@ class AttachmentIn(StrictModel):
     inline: StrictBool = False
 
 
-class SendRequest(StrictModel):
-    """A message to send. An address is `"a@b"`, `"Name <a@b>"` or `{name, address}`."""
+SaveToSent = Annotated[StrictBool | None, Field(
+    description="Copy to the Sent mailbox (default: when the account has IMAP)")]
+SendAt = Annotated[JsonDateTime | None, Field(description="Queue until this time")]
+SendMode = Literal["sync", "queue"]
 
-    model_config = ConfigDict(extra="forbid", populate_by_name=True, json_schema_extra={
-        "examples": [{"to": ["bob@example.com"], "subject": "Hi", "text": "Hello Bob."}]})
+
+class MessageParts(StrictModel):
+    """What a message says, as a send request, a draft and a forward take it."""
+
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
 
     from_: AddressLike | None = Field(default=None, alias="from",
                                       description="Defaults to the account's address")
@@ -52,18 +57,12 @@ class SendRequest(StrictModel):
     html: str | None = None
     attachments: list[AttachmentIn] = Field(default_factory=list, max_length=100)
     headers: dict[str, str] = Field(default_factory=dict, max_length=50)
-    in_reply_to: Annotated[str, Field(max_length=1024)] | None = Field(
-        default=None, description="A message id of this API: threads the reply and flags "
-        "the original \\Answered after the send")
-    save_to_sent: StrictBool | None = Field(
-        default=None, description="Copy to the Sent mailbox (default: when the account has IMAP)")
-    send_at: JsonDateTime | None = Field(default=None, description="Queue until this time")
-    mode: Literal["sync", "queue"] = "sync"
 
-    def outgoing(self) -> OutgoingMessage:
-        """The send service's typed form of this body."""
+    def outgoing(self, **options: Any) -> OutgoingMessage:
+        """The send service's typed form of this body (``options``: how it is sent, and
+        what a subclass adds)."""
         reply_to = self.reply_to
-        return OutgoingMessage(
+        fields: dict[str, Any] = dict(
             sender=_address_input(self.from_) if self.from_ is not None else None,
             to=tuple(map(_address_input, self.to)), cc=tuple(map(_address_input, self.cc)),
             bcc=tuple(map(_address_input, self.bcc)),
@@ -75,9 +74,36 @@ class SendRequest(StrictModel):
                                 content_type=a.content_type, content_id=a.content_id,
                                 inline=a.inline)
                 for a in self.attachments),
-            headers=dict(self.headers), in_reply_to=self.in_reply_to,
-            save_to_sent=self.save_to_sent, send_at=self.send_at, mode=self.mode,
+            headers=dict(self.headers),
         )
+        return OutgoingMessage(**(fields | options))
+
+
+class MessageContent(MessageParts):
+    """A message's content, a reply's link to the message it answers included."""
+
+    in_reply_to: Annotated[str, Field(max_length=1024)] | None = Field(
+        default=None, description="A message id of this API: threads the reply and flags "
+        "the original \\Answered after the send")
+
+    def outgoing(self, **options: Any) -> OutgoingMessage:
+        return super().outgoing(in_reply_to=self.in_reply_to, **options)
+
+
+class SendRequest(MessageContent):
+    """A message to send. An address is `"a@b"`, `"Name <a@b>"` or `{name, address}`."""
+
+    model_config = ConfigDict(extra="forbid", populate_by_name=True, json_schema_extra={
+        "examples": [{"to": ["bob@example.com"], "subject": "Hi", "text": "Hello Bob."}]})
+
+    save_to_sent: SaveToSent = None
+    send_at: SendAt = None
+    mode: SendMode = "sync"
+
+    def outgoing(self, **options: Any) -> OutgoingMessage:
+        """The send service's typed form of this body."""
+        return super().outgoing(save_to_sent=self.save_to_sent, send_at=self.send_at,
+                                mode=self.mode, **options)
 
 
 def _address_input(value: AddressIn | str) -> AddressInput:

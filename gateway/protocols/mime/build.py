@@ -10,6 +10,11 @@ Structure of a built message (RFC 2046 §5.1, RFC 2387 for multipart/related)::
     │       └── image/png  Content-ID: <cid>, Content-Disposition: inline
     └── application/pdf  Content-Disposition: attachment
 
+An attached ``message/rfc822`` (a forwarded message) keeps its bytes exactly and goes
+7bit or 8bit (RFC 2046 §5.2.1 allows no other encoding for it); content that could not
+travel so (NUL, a line over 998 octets, a bare CR or LF, no header) goes as
+``application/octet-stream`` in base64, as any other ``message/*`` type does.
+
 Raw messages from clients are normalised in ``mime_raw``.
 """
 
@@ -42,10 +47,13 @@ _SURROGATE = re.compile(r"[\ud800-\udfff]")
 # (Patterns are used with fullmatch: "$" would also match before a final "\n".)
 _FIELD_NAME = re.compile(r"[!-9;-~]{1,76}")
 _TOKEN = r"[A-Za-z0-9][A-Za-z0-9!#$&^_.+-]{0,126}"
-_MIME_TYPE = re.compile(rf"{_TOKEN}/{_TOKEN}")  # RFC 6838 §4.2
+MIME_TYPE_PATTERN = re.compile(rf"{_TOKEN}/{_TOKEN}")  # RFC 6838 §4.2
+_MIME_TYPE = MIME_TYPE_PATTERN
 MSG_ID_PATTERN = re.compile(r"<[!-;=?-~]+@[!-;=?-~]+>\Z")  # visible ASCII, RFC 5322 §3.6.4
 _MSG_ID = MSG_ID_PATTERN
-_CONTENT_ID = re.compile(r"[!#-;=?-~]{1,250}")  # visible ASCII but '"', '<' and '>'
+# Visible ASCII but '"', '<' and '>'.
+CONTENT_ID_PATTERN = re.compile(r"[!#-;=?-~]{1,250}")
+_CONTENT_ID = CONTENT_ID_PATTERN
 
 # Headers the builder writes itself: a custom header may not replace them.
 RESERVED_HEADERS = frozenset({
@@ -83,9 +91,14 @@ def domain_of(address: str) -> str:
 # -- building ----------------------------------------------------------------------------------
 
 
-def build_message(draft: Draft, *, max_bytes: int | None = None) -> BuiltMessage:
-    """Turn a draft into a message with CRLF line endings; raise InvalidInput when it is bad."""
-    rcpts = _recipients(draft)
+def build_message(draft: Draft, *, max_bytes: int | None = None,
+                  for_storage: bool = False) -> BuiltMessage:
+    """Turn a draft into a message with CRLF line endings; raise InvalidInput when it is bad.
+
+    ``for_storage``: a message that is stored, not sent (a draft in the Drafts mailbox): it
+    may have no recipient yet, and keeps its Bcc header, as mail clients' drafts do.
+    """
+    rcpts = _recipients(draft, required=not for_storage)
     _check_names(draft)
     subject = check_header_value(draft.subject or "", where="subject")
     message_id = draft.message_id or new_message_id(domain_of(draft.sender.address))
@@ -98,7 +111,7 @@ def build_message(draft: Draft, *, max_bytes: int | None = None) -> BuiltMessage
             raise PayloadTooLarge(f"the message is over the limit of {max_bytes} bytes")
 
     build = _build_simple if not draft.attachments else _build_mime
-    raw = build(draft, subject, message_id)
+    raw = build(draft, subject, message_id, for_storage)
     if max_bytes is not None and len(raw) > max_bytes:
         raise PayloadTooLarge(f"the message is {len(raw)} bytes, over the limit of {max_bytes}")
     return BuiltMessage(raw=raw, message_id=message_id, mail_from=draft.sender.address,
@@ -119,33 +132,40 @@ def _utf8_len(text: str | None, where: str) -> int:
 def _check_names(draft: Draft) -> None:
     """Display names become header text: the same rule as every header value."""
     for where, addrs in (("from", [draft.sender]), ("to", draft.to), ("cc", draft.cc),
-                         ("reply_to", draft.reply_to)):
+                         ("bcc", draft.bcc), ("reply_to", draft.reply_to)):
         for index, addr in enumerate(addrs):
             if addr.name is not None:
                 check_header_value(addr.name, where=f"{where}[{index}].name")
 
 
-def _build_mime(draft: Draft, subject: str, message_id: str) -> bytes:
+def _build_mime(draft: Draft, subject: str, message_id: str, keep_bcc: bool = False) -> bytes:
     """Any shape: the header written by ``mime_encode`` (as for simple messages), the MIME
     body (attachments, inline images) by the stdlib's ``EmailMessage``."""
-    lines = _header_lines(draft, subject, message_id)
+    lines = _header_lines(draft, subject, message_id, keep_bcc)
     body = EmailMessage(policy=policy.SMTP)
-    _set_body(body, draft)
+    messages = _set_body(body, draft)
     if body["MIME-Version"] is None:
         lines.append("MIME-Version: 1.0")
-    return ("\r\n".join(lines) + "\r\n").encode("ascii") + body.as_bytes()
+    out = body.as_bytes()
+    for placeholder, content in messages.items():
+        # The stdlib writes a message/rfc822 body only as ASCII: an attached message goes
+        # in as a placeholder and its own bytes replace it here, untouched.
+        out = out.replace(placeholder, content, 1)
+    return ("\r\n".join(lines) + "\r\n").encode("ascii") + out
 
 
-def _build_simple(draft: Draft, subject: str, message_id: str) -> bytes:
+def _build_simple(draft: Draft, subject: str, message_id: str,
+                  keep_bcc: bool = False) -> bytes:
     """Text and/or html only: written directly (``mime_encode``), 5-10x faster."""
-    lines = _header_lines(draft, subject, message_id)
+    lines = _header_lines(draft, subject, message_id, keep_bcc)
     lines.append("MIME-Version: 1.0")
     content_headers, body = enc.simple_body(draft.text, draft.html)
     lines += content_headers
     return ("\r\n".join(lines) + "\r\n\r\n").encode("ascii") + body
 
 
-def _header_lines(draft: Draft, subject: str, message_id: str) -> list[str]:
+def _header_lines(draft: Draft, subject: str, message_id: str,
+                  keep_bcc: bool = False) -> list[str]:
     """The message's own header fields (RFC 5322 §3.6), encoded and folded by ``mime_encode``:
     ASCII only, every value unfolds and decodes to exactly what was given."""
     def mailboxes(addrs: list[Address]) -> list[tuple[str, str | None]]:
@@ -156,6 +176,8 @@ def _header_lines(draft: Draft, subject: str, message_id: str) -> list[str]:
         lines.append(enc.address_list("To", mailboxes(draft.to)))
     if draft.cc:
         lines.append(enc.address_list("Cc", mailboxes(draft.cc)))
+    if keep_bcc and draft.bcc:
+        lines.append(enc.address_list("Bcc", mailboxes(draft.bcc)))
     if draft.reply_to:
         lines.append(enc.address_list("Reply-To", mailboxes(draft.reply_to)))
     lines.append(enc.unstructured("Subject", subject))
@@ -174,11 +196,11 @@ def _header_lines(draft: Draft, subject: str, message_id: str) -> list[str]:
     return lines
 
 
-def _recipients(draft: Draft) -> list[str]:
+def _recipients(draft: Draft, *, required: bool = True) -> list[str]:
     seen: dict[str, str] = {}
     for addr in (*draft.to, *draft.cc, *draft.bcc):
         seen.setdefault(addr.address.lower(), addr.address)
-    if not seen:
+    if not seen and required:
         raise InvalidInput("at least one recipient (to, cc or bcc) is required")
     if len(seen) > MAX_RECIPIENTS:
         raise InvalidInput(f"at most {MAX_RECIPIENTS} recipients per message")
@@ -205,7 +227,8 @@ def _check_custom_header(name: str, value: str) -> None:
         raise InvalidInput(f"headers.{name}: longer than 4096 characters")
 
 
-def _set_body(msg: EmailMessage, draft: Draft) -> None:
+def _set_body(msg: EmailMessage, draft: Draft) -> dict[bytes, bytes]:
+    """Set the MIME body; returns the attached messages' placeholders and their bytes."""
     # Errors name an attachment by its index in the request, in both groups.
     related = [(i, a) for i, a in enumerate(draft.attachments)
                if a.content_id and draft.html is not None]
@@ -222,22 +245,48 @@ def _set_body(msg: EmailMessage, draft: Draft) -> None:
             html_part = msg
     elif draft.text is None:
         msg.set_content("")
+    messages: dict[bytes, bytes] = {}
     for index, att in related:
         # RFC 2387: the html and the images it references by cid: share a multipart/related.
-        _attach(html_part.add_related, att, index, disposition="inline")
+        _attach(html_part.add_related, att, index, messages, disposition="inline")
     for index, att in others:
-        _attach(msg.add_attachment, att, index,
+        _attach(msg.add_attachment, att, index, messages,
                 disposition="inline" if att.inline else "attachment")
+    return messages
 
 
-def _attach(add, att: Attachment, index: int, *, disposition: str) -> None:
+_LONG_LINE = re.compile(rb"[^\n]{999}")  # RFC 5322 §2.1.1: at most 998 octets a line
+_FIRST_FIELD = re.compile(rb"[!-9;-~]{1,76}:")  # a message starts with a header field
+
+
+def _message_transfer(content: bytes) -> str | None:
+    """The 7bit or 8bit transfer encoding an attached message can go in, or None when it
+    cannot be a message/rfc822 body (RFC 2046 §5.2.1: no base64 or quoted-printable)."""
+    crlf = content.count(b"\r\n")
+    if (b"\x00" in content or content.count(b"\r") != crlf or content.count(b"\n") != crlf
+            or _LONG_LINE.search(content) or not _FIRST_FIELD.match(content)):
+        return None
+    return "7bit" if content.isascii() else "8bit"
+
+
+def _attach(add, att: Attachment, index: int, messages: dict[bytes, bytes], *,
+            disposition: str) -> None:
     where = f"attachments[{index}]"
     if not isinstance(att.content_type, str) or not _MIME_TYPE.fullmatch(att.content_type):
         raise InvalidInput(f"{where}.content_type: not a MIME type (type/subtype)")
     maintype, subtype = att.content_type.lower().split("/", 1)
     if maintype == "multipart":
         raise InvalidInput(f"{where}.content_type: multipart types cannot be attached")
-    if maintype == "message":
+    content = att.content
+    cte = "base64"
+    if (maintype, subtype) == ("message", "rfc822"):
+        transfer = _message_transfer(content)
+        if transfer is not None:
+            cte = transfer
+            content = b"mailgate-attached-message-" + secrets.token_hex(16).encode()
+            # The generator ends the placeholder's line itself.
+            messages[content] = att.content.removesuffix(b"\r\n")
+    if maintype == "message" and cte == "base64":
         maintype, subtype = "application", "octet-stream"  # keep the bytes as they are (base64)
     filename = None
     if att.filename is not None:
@@ -251,4 +300,5 @@ def _attach(add, att: Attachment, index: int, *, disposition: str) -> None:
             raise InvalidInput(f"{where}.content_id: not a valid Content-ID (visible ASCII, "
                                "no spaces, quotes or angle brackets)")
         cid = f"<{cid}>"
-    add(att.content, maintype, subtype, filename=filename, cid=cid, disposition=disposition)
+    add(content, maintype, subtype, cte=cte, filename=filename, cid=cid,
+        disposition=disposition)

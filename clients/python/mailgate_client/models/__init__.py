@@ -31,9 +31,18 @@ from .delivery_attempt import DeliveryAttempt
 from .delivery_list import DeliveryList
 from .delivery_out import DeliveryOut
 from .discovery_out import DiscoveryOut
+from .draft_out import DraftOut
+from .draft_request import DraftRequest
+from .draft_request_headers import DraftRequestHeaders
+from .draft_saved import DraftSaved
+from .draft_send_request import DraftSendRequest
+from .draft_send_request_mode import DraftSendRequestMode
 from .flag_changes import FlagChanges
 from .flags_out import FlagsOut
 from .flags_update import FlagsUpdate
+from .forward_request import ForwardRequest
+from .forward_request_headers import ForwardRequestHeaders
+from .forward_request_mode import ForwardRequestMode
 from .generic_servers import GenericServers
 from .get_thread_order import GetThreadOrder
 from .gmail_info import GmailInfo
@@ -53,6 +62,7 @@ from .message_id_out import MessageIdOut
 from .message_list import MessageList
 from .message_out import MessageOut
 from .message_summary import MessageSummary
+from .not_searched import NotSearched
 from .o_auth_2_app_create import OAuth2AppCreate
 from .o_auth_2_app_create_provider import OAuth2AppCreateProvider
 from .o_auth_2_app_list import OAuth2AppList
@@ -87,6 +97,8 @@ from .proposed_server_auth import ProposedServerAuth
 from .proposed_server_security import ProposedServerSecurity
 from .protocol_status_out import ProtocolStatusOut
 from .rejected_recipient import RejectedRecipient
+from .search_hit import SearchHit
+from .search_result import SearchResult
 from .security import Security
 from .send_queued import SendQueued
 from .send_raw_mode import SendRawMode
@@ -146,9 +158,18 @@ __all__ = (
     "DeliveryList",
     "DeliveryOut",
     "DiscoveryOut",
+    "DraftOut",
+    "DraftRequest",
+    "DraftRequestHeaders",
+    "DraftSaved",
+    "DraftSendRequest",
+    "DraftSendRequestMode",
     "FlagChanges",
     "FlagsOut",
     "FlagsUpdate",
+    "ForwardRequest",
+    "ForwardRequestHeaders",
+    "ForwardRequestMode",
     "GenericServers",
     "GetThreadOrder",
     "GmailInfo",
@@ -168,6 +189,7 @@ __all__ = (
     "MessageList",
     "MessageOut",
     "MessageSummary",
+    "NotSearched",
     "OAuth2AppCreate",
     "OAuth2AppCreateProvider",
     "OAuth2AppList",
@@ -202,6 +224,8 @@ __all__ = (
     "ProposedServerSecurity",
     "ProtocolStatusOut",
     "RejectedRecipient",
+    "SearchHit",
+    "SearchResult",
     "Security",
     "SendQueued",
     "SendRawMode",
