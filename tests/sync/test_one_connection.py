@@ -71,7 +71,7 @@ async def test_a_watched_account_holds_one_imap_connection(settings: Settings,
             await rec.wait_until(lambda _r: len(_events(rec, "message.new")) >= 2, within=10)
             await asyncio.to_thread(dovecot.deliver, user, bytes(message(user, "again")))
             await rec.wait_until(lambda _r: len(_events(rec, "message.new")) >= 3, within=10)
-            await asyncio.sleep(1.2)  # two more polls on the same connection
+            await asyncio.sleep(1.2)  # scenario: two more polls on the same connection
         finally:
             stop.set()
             await sampler
@@ -94,5 +94,5 @@ async def test_each_watched_mailbox_adds_one_connection(settings: Settings,
             await sync.wait_ready(spec["id"])
             while await asyncio.to_thread(imap_connections, dovecot, user) < 2:  # noqa: ASYNC110
                 await asyncio.sleep(0.1)
-        await asyncio.sleep(1.5)  # polls meanwhile open nothing more
+        await asyncio.sleep(1.5)  # scenario: polls meanwhile open nothing more
         assert await asyncio.to_thread(imap_connections, dovecot, user) == 2
