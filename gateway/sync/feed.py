@@ -11,8 +11,8 @@ to it happened before, so the listing shows it; whatever comes after is recorded
 past the state (at worst a change the listing already shows comes again, which a client
 applies idempotently). A message listing first brings its mailbox into the feed (once per
 mailbox: its UIDs and flags), so the changes of every message it lists are recorded from
-then on. The very first listing of an account starts its feed: a new random epoch,
-sequence 0, the mailboxes of a LIST.
+then on. The account's first mailbox listing starts its feed: a new random epoch, sequence
+0, the mailboxes it lists (message listings before that answer no state, and cost nothing).
 
 410 ``cannot_calculate_changes`` when the state is not one this gateway issued for this
 scope (damaged, forged), of another epoch (the account was deleted and added again), older
@@ -22,13 +22,14 @@ than the kept log (``change_log_entries``) or newer than the log (a restored bac
 from __future__ import annotations
 
 import asyncio
+import logging
 import secrets
 from collections import defaultdict
 from dataclasses import dataclass, field
 
 from ..accounts.imap_pool import ImapPool
 from ..accounts.registry import AccountRegistry
-from ..errors import CannotCalculateChanges, MailboxNotFound
+from ..errors import CannotCalculateChanges, MailboxNotFound, UpstreamRejected
 from ..imap import mailboxes as mb
 from ..imap.ids import encode_mailbox_id, encode_message_id
 from ..protocols.imap import ImapSession
@@ -49,6 +50,8 @@ from .feed_reader import enable_condstore, read_mailbox
 from .feed_recorder import FeedRecorder, record_mailbox, record_mailbox_list, record_missing
 from .feed_states import FeedStates, KnownFeed
 
+log = logging.getLogger(__name__)
+
 _READ_CHUNK = 2000  # log entries read per query while a page fills
 _UNSELECTABLE = {"\\noselect", "\\nonexistent"}
 
@@ -68,9 +71,17 @@ class FeedChanges:
     mailboxes_destroyed: list[str] = field(default_factory=list)
 
 
+# RFC 3501 section 7.2.2: hints that come and go by themselves (Dovecot's \UnMarked appears a
+# while after a mailbox was last looked at): not changes a client keeps a copy of.
+_VOLATILE = {"\\marked", "\\unmarked"}
+
+
 def _listing_info(item: dict) -> dict:
-    """A mailbox as the feed compares it: the listing's item without HIGHESTMODSEQ."""
-    return {k: v for k, v in item.items() if k != "highestmodseq"}
+    """A mailbox as the feed compares it: the listing's item without HIGHESTMODSEQ and
+    without the ``\\Marked``/``\\Unmarked`` hints."""
+    info = {k: v for k, v in item.items() if k != "highestmodseq"}
+    info["flags"] = [f for f in item.get("flags", ()) if f.lower() not in _VOLATILE]
+    return info
 
 
 def _needs_look(head: MailboxHead, item: dict, condstore: bool) -> bool:
@@ -140,13 +151,23 @@ class ChangeFeed:
         self._states.known[account_id] = KnownFeed(feed)
         return self._states.encode(account_id, feed)
 
-    async def messages_state(self, account_id: str, mailbox: str) -> str:
+    async def messages_state(self, account_id: str, mailbox: str) -> str | None:
         """The state for a listing of ``mailbox``'s messages about to read the server (the
-        first one brings the mailbox into the feed)."""
+        first one brings the mailbox into the feed). None before the account's feed exists
+        (its first mailbox listing starts it: a client keeping a copy lists the mailboxes
+        first), and when the server refuses a command the feed needs though not the
+        listing's own: the feed is an addition to the listing, not a condition of it."""
         known = await self._known(account_id)
-        if known is None or mailbox not in known.baselined:
-            async with self._locks[account_id]:
-                await self._catch_up_mailbox(account_id, mailbox)
+        if known is None:
+            return None
+        if mailbox not in known.baselined:
+            try:
+                async with self._locks[account_id]:
+                    await self._catch_up_mailbox(account_id, mailbox)
+            except UpstreamRejected as exc:
+                log.warning("account %s: no change-feed state for a listing of %r: %s",
+                            account_id, mailbox, exc)
+                return None
             self._states.forget(account_id)  # (also when nothing was written: read it again)
             known = await self._known(account_id)
             assert known is not None

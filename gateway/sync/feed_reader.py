@@ -31,12 +31,20 @@ _ENABLED: weakref.WeakSet[ImapSession] = weakref.WeakSet()
 
 
 async def enable_condstore(session: ImapSession) -> bool:
-    """ENABLE CONDSTORE once per session (RFC 7162 section 3.1): SELECT then reports
-    HIGHESTMODSEQ. False when the server has no CONDSTORE."""
+    """CONDSTORE enabled once per session (RFC 7162 section 3.1), so that SELECT reports
+    HIGHESTMODSEQ: ENABLE (RFC 5161), which only the authenticated state takes, so a pooled
+    session with a mailbox selected leaves it first (UNSELECT); without UNSELECT, a STATUS
+    asking for HIGHESTMODSEQ, itself a CONDSTORE enabling command. False when the server
+    has no CONDSTORE."""
     if not session.has("CONDSTORE"):
         return False
     if session not in _ENABLED:
-        if session.has("ENABLE"):
+        if session.state == "SELECTED" and session.has("UNSELECT"):
+            await session.command(b"UNSELECT")
+            session.selected = None
+        if session.state == "SELECTED" or not session.has("ENABLE"):
+            await session.command(b"STATUS", b"INBOX", b"(HIGHESTMODSEQ)")
+        else:
             await session.command(b"ENABLE", b"CONDSTORE")
         _ENABLED.add(session)
     return True

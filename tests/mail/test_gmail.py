@@ -146,7 +146,7 @@ async def test_gmail_search_syntax_goes_to_gmail_as_x_gm_raw(settings: Settings)
     sent = [c for c in server.commands() if c.startswith(b"UID SEARCH")]
     assert sent == [b'UID SEARCH X-GM-RAW "has:attachment in:unread"']
     assert sent[0].endswith(search.command.removeprefix(b"SEARCH"))  # byte for byte
-    assert resp.json() == {"items": [], "next_cursor": None, "total": 3}
+    assert resp.json() == {"items": [], "next_cursor": None, "total": 3, "state": None}
     assert refused.status_code == 422 and refused.json()["code"] == "validation_error"
 
 

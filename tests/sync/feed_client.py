@@ -14,6 +14,13 @@ from dataclasses import dataclass, field
 import httpx
 
 
+def _mailbox(item: dict) -> dict:
+    """A mailbox as the copy keeps it: without ``\\Marked``/``\\Unmarked``, hints that come
+    and go by themselves (the feed does not report them)."""
+    return {**item, "flags": [f for f in item["flags"]
+                              if f.lower() not in ("\\marked", "\\unmarked")]}
+
+
 @dataclass
 class Copy:
     mailboxes: dict[str, dict] = field(default_factory=dict)  # id -> listing item
@@ -29,7 +36,7 @@ async def full_listing(client: httpx.AsyncClient, account: str) -> tuple[Copy, s
     assert r.status_code == 200, r.text
     state = r.json()["state"]
     for item in r.json()["items"]:
-        copy.mailboxes[item["id"]] = item
+        copy.mailboxes[item["id"]] = _mailbox(item)
         if {f.lower() for f in item["flags"]} & {"\\noselect", "\\nonexistent"}:
             continue
         cursor = None
@@ -76,7 +83,7 @@ async def catch_up(client: httpx.AsyncClient, account: str, copy: Copy, state: s
             by_id = {m["id"]: m for m in listed}
             for mailbox_id in boxes["created"] + boxes["updated"]:
                 if mailbox_id in by_id:
-                    copy.mailboxes[mailbox_id] = by_id[mailbox_id]
+                    copy.mailboxes[mailbox_id] = _mailbox(by_id[mailbox_id])
                 else:  # gone again meanwhile: a later page says so
                     copy.mailboxes.pop(mailbox_id, None)
         for message_id in page["destroyed"]:

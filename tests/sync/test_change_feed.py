@@ -159,6 +159,9 @@ async def test_changes_page_by_limit_until_has_more_is_false(client: httpx.Async
     stack = imap_server
     account, user = await _account(client, stack, "cp")
     _, state = await _ids(client, account)
+    assert state is None  # the account's first mailbox listing starts its feed
+    assert (await client.get(f"/v1/accounts/{account}/mailboxes")).json()["state"]
+    _, state = await _ids(client, account)
     _append(stack, user, "INBOX", *(f"m{i}" for i in range(7)))
     seen: list[str] = []
     pages = 0

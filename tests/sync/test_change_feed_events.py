@@ -28,6 +28,7 @@ async def test_events_carry_the_state_that_covers_their_change(live: httpx.Async
                                                          "message.deleted"]})
         async with asyncio.timeout(20):
             await live.app.state.services.sync.wait_ready(account)
+        assert (await live.get(f"/v1/accounts/{account}/mailboxes")).status_code == 200
         listing = await live.get(f"/v1/accounts/{account}/mailboxes/INBOX/messages")
         state = listing.json()["state"]
         async with open_sse(live, {"account": account, "types": "message.new"}) as sse:

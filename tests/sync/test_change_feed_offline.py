@@ -107,7 +107,10 @@ async def test_offline_across_10000_changes_then_410_after_a_reset(
                               if before[i] != fresh.messages[i]}
     assert (len(synced.created), len(synced.destroyed), len(synced.updated)) == (
         2750, 750, 250)
-    assert copy.mailboxes == fresh.mailboxes
+    assert copy.mailboxes == fresh.mailboxes, [
+        (k, copy.mailboxes.get(k), fresh.mailboxes.get(k))
+        for k in copy.mailboxes.keys() | fresh.mailboxes.keys()
+        if copy.mailboxes.get(k) != fresh.mailboxes.get(k)]
 
     # The gateway now keeps 1,000 entries (trimmed when it next records a change): the
     # state from before the 10,000 changes is too old, a 410; listing again recovers.
