@@ -88,13 +88,14 @@ class MailService:
         first listing of an account starts its feed)."""
         if self._feed is None:
             return await self.list_mailboxes(account_id), None
-        while True:
+        for _ in range(3):  # another request may start the feed meanwhile: list again
             state = await self._feed.mailboxes_state(account_id)
             items = await self.list_mailboxes(account_id)
             if state is None:
                 state = await self._feed.start(account_id, items)
             if state is not None:
-                return items, state
+                break
+        return items, state
 
     async def create_mailbox(self, account_id: str, path: str) -> dict[str, Any]:
         pool = await self.pool(account_id)
