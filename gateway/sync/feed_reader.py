@@ -1,9 +1,10 @@
 """Read a mailbox as the change feed needs it: UIDVALIDITY, UIDNEXT, HIGHESTMODSEQ and every
 UID with its flags, from what the feed knew before as cheaply as the server allows.
 
-With CONDSTORE (RFC 7162), after a fresh SELECT (its ``HIGHESTMODSEQ`` response code):
-- the same UIDVALIDITY and HIGHESTMODSEQ, and as many messages as known: nothing changed,
-  one round trip in all;
+With CONDSTORE (RFC 7162), from a STATUS (or a fresh SELECT's ``HIGHESTMODSEQ`` response
+code when the session has not selected the mailbox yet):
+- the same UIDVALIDITY, HIGHESTMODSEQ and UIDNEXT, and as many messages as known: nothing
+  changed, one round trip in all;
 - else ``UID FETCH 1:* (UID FLAGS) (CHANGEDSINCE <known>)`` (section 3.1.4.1) for the flags
   that changed and the new messages, and ``UID SEARCH RETURN (ALL) ALL`` (RFC 4731) for the
   UIDs present, so expunges are found without QRESYNC's VANISHED (which would change how
@@ -72,8 +73,15 @@ async def read_mailbox(session: ImapSession, name: str,
     return state
 
 
+_STATUS_ITEMS = ("UIDVALIDITY", "UIDNEXT", "MESSAGES", "HIGHESTMODSEQ")
+
+
 async def _read_once(session: ImapSession, name: str, known: MailboxState | None,
                      condstore: bool) -> tuple[MailboxState, bool]:
+    if condstore and known is not None and known.highestmodseq is not None:
+        quick = await _read_by_status(session, name, known)
+        if quick is not None:
+            return quick
     session.selected = None  # a new SELECT: its answer is the mailbox now, not a session's view
     info = await session.select(name)
     validity, modseq = info.uidvalidity, info.highestmodseq if condstore else None
@@ -90,7 +98,43 @@ async def _read_once(session: ImapSession, name: str, known: MailboxState | None
         flags = _flags_of(parse_fetch(result.untagged))
         return MailboxState(name, validity, info.uidnext, modseq, flags), not _news(
             result.untagged)
-    assert known is not None and known.highestmodseq is not None
+    assert known is not None
+    return await _changed_since(session, known, validity, info.uidnext, modseq)
+
+
+async def _read_by_status(session: ImapSession, name: str, known: MailboxState
+                          ) -> tuple[MailboxState, bool] | None:
+    """STATUS first (no mailbox opened): the same UIDVALIDITY, HIGHESTMODSEQ, UIDNEXT and
+    count is no change at all. A session with the mailbox selected already answers STATUS
+    from its own view of it (Dovecot), so a NOOP brings that view up to date first, and
+    then stands in for a new SELECT (which on a large mailbox costs more than the rest
+    together). None: read it with a new SELECT."""
+    current = session.selected
+    selected = current is not None and current.name == name
+    if selected:
+        await session.noop()  # the session's view now: its EXPUNGE and EXISTS come in here
+        if session.selected is None:  # the server complained about the mailbox
+            return None
+    status = await session.status(name, _STATUS_ITEMS)
+    validity, modseq = status.get("UIDVALIDITY"), status.get("HIGHESTMODSEQ")
+    assert known.highestmodseq is not None
+    if validity != known.uidvalidity or modseq is None or modseq < known.highestmodseq:
+        return None
+    if modseq == known.highestmodseq and status.get("UIDNEXT") == known.uidnext \
+            and status.get("MESSAGES") == len(known.flags):
+        return known, True
+    if not selected or session.selected is None \
+            or session.selected.uidvalidity != validity:
+        return None
+    return await _changed_since(session, known, validity, status.get("UIDNEXT"), modseq)
+
+
+async def _changed_since(session: ImapSession, known: MailboxState, validity: int,
+                         uidnext: int | None, modseq: int) -> tuple[MailboxState, bool]:
+    """The selected mailbox from ``known``: the flags changed since its HIGHESTMODSEQ
+    (RFC 7162 CHANGEDSINCE) and the UIDs present now (RFC 4731 ESEARCH ALL)."""
+    name = known.mailbox
+    assert known.highestmodseq is not None
     result = await session.command(b"UID", b"FETCH", b"1:*", b"(UID FLAGS)",
                                    b"(CHANGEDSINCE %d)" % known.highestmodseq)
     changed = _flags_of(parse_fetch(result.untagged))
@@ -115,4 +159,4 @@ async def _read_once(session: ImapSession, name: str, known: MailboxState | None
         result = await session.command(b"UID", b"FETCH", sequence_set(unknown), b"(UID FLAGS)")
         flags.update(_flags_of(parse_fetch(result.untagged)))
         news = news or _news(result.untagged)
-    return MailboxState(name, validity, info.uidnext, modseq, flags), not news
+    return MailboxState(name, validity, uidnext, modseq, flags), not news
