@@ -141,8 +141,11 @@ class SyncService:
         first = self._beat_at is None
         if first or time.monotonic() - self._beat_at >= ttl / 3:
             await self._beat(ttl)
-        if first:
-            return  # instances that start together see each other before taking leases
+        if first and not self._settings.is_sqlite:
+            # PostgreSQL: instances that start together see each other before taking leases.
+            # (SQLite has one instance: its watchers start at once, so mail that arrives in
+            # the first second after start is reported, not taken for the starting point.)
+            return
         # Every round (a few rows): a dead instance's accounts are taken over as soon as
         # its heartbeat and leases run out.
         self.instances = max(1, len(await self._leases.live_instances()))
