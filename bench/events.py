@@ -57,10 +57,16 @@ def free_port() -> int:
 
 def start_gateway(stack_dir: Path) -> tuple[subprocess.Popen, str]:
     port = free_port()
-    env = {**os.environ, "GATEWAY_ADMIN_TOKEN": ADMIN, "GATEWAY_SECRET_KEY": "bench",
-           "GATEWAY_DATABASE_URL": f"sqlite+aiosqlite:///{stack_dir}/events-bench.db",
-           "GATEWAY_PORT": str(port), "GATEWAY_LOG_LEVEL": "warning",
-           "GATEWAY_WEBHOOK_ALLOW_PRIVATE": "true", "GATEWAY_OUTBOX_WORKERS": "0"}
+    env = {
+        **os.environ,
+        "GATEWAY_ADMIN_TOKEN": ADMIN,
+        "GATEWAY_SECRET_KEY": "bench",
+        "GATEWAY_DATABASE_URL": f"sqlite+aiosqlite:///{stack_dir}/events-bench.db",
+        "GATEWAY_PORT": str(port),
+        "GATEWAY_LOG_LEVEL": "warning",
+        "GATEWAY_WEBHOOK_ALLOW_PRIVATE": "true",
+        "GATEWAY_OUTBOX_WORKERS": "0",
+    }
     gateway = subprocess.Popen([sys.executable, "-m", "gateway", "serve"], cwd=ROOT, env=env)
     base = f"http://127.0.0.1:{port}"
     for _ in range(400):
@@ -112,12 +118,14 @@ async def webhook_receiver(arrivals: Arrivals) -> tuple[asyncio.Server, str]:
     return server, f"http://127.0.0.1:{server.sockets[0].getsockname()[1]}/hook"
 
 
-async def sse_reader(base: str, account: str, arrivals: Arrivals,
-                     connected: asyncio.Event) -> None:
+async def sse_reader(base: str, account: str, arrivals: Arrivals, connected: asyncio.Event) -> None:
     headers = {"Authorization": f"Bearer {ADMIN}"}
-    async with httpx.AsyncClient(base_url=base, headers=headers, timeout=None) as client, \
-            client.stream("GET", "/v1/events",
-                          params={"account": account, "types": "message.new"}) as resp:
+    async with (
+        httpx.AsyncClient(base_url=base, headers=headers, timeout=None) as client,
+        client.stream(
+            "GET", "/v1/events", params={"account": account, "types": "message.new"}
+        ) as resp,
+    ):
         async for line in resp.aiter_lines():
             if line.startswith(": connected"):
                 connected.set()
@@ -125,8 +133,9 @@ async def sse_reader(base: str, account: str, arrivals: Arrivals,
                 arrivals.record(json.loads(line[6:])["data"]["subject"])
 
 
-async def raw_idle(stack: MailStack, user: str, arrivals: Arrivals, ready: asyncio.Event,
-                   subjects: list[str]) -> None:
+async def raw_idle(
+    stack: MailStack, user: str, arrivals: Arrivals, ready: asyncio.Event, subjects: list[str]
+) -> None:
     """The floor: our own IMAP session in IDLE; EXISTS n means message n arrived."""
     ctx = ssl.create_default_context(cafile=str(stack.cert))
     async with ImapSession(stack.host, stack.imap, security="starttls", ssl_context=ctx) as s:
@@ -172,17 +181,28 @@ async def run(args: argparse.Namespace, stack: MailStack, base: str) -> None:
     subjects = [f"probe {i} {secrets.token_hex(3)}" for i in range(args.messages)]
     server, hook_url = await webhook_receiver(webhook)
     async with httpx.AsyncClient(base_url=base, headers=headers, timeout=30) as client:
-        spec = {"id": account, "name": "bench", "email": user, "imap": {
-            "host": stack.host, "port": stack.imap, "security": "starttls", "username": user,
-            "password": stack.password, "ca_file": str(stack.cert)}}
+        spec = {
+            "id": account,
+            "name": "bench",
+            "email": user,
+            "imap": {
+                "host": stack.host,
+                "port": stack.imap,
+                "security": "starttls",
+                "username": user,
+                "password": stack.password,
+                "ca_file": str(stack.cert),
+            },
+        }
         resp = await client.post("/v1/accounts", json=spec)
         resp.raise_for_status()
-        resp = await client.post("/v1/webhooks", json={"url": hook_url,
-                                                       "events": ["message.new"]})
+        resp = await client.post("/v1/webhooks", json={"url": hook_url, "events": ["message.new"]})
         resp.raise_for_status()
     sse_up, raw_up = asyncio.Event(), asyncio.Event()
-    tasks = [asyncio.create_task(sse_reader(base, account, sse, sse_up)),
-             asyncio.create_task(raw_idle(stack, user, raw, raw_up, subjects))]
+    tasks = [
+        asyncio.create_task(sse_reader(base, account, sse, sse_up)),
+        asyncio.create_task(raw_idle(stack, user, raw, raw_up, subjects)),
+    ]
     await asyncio.wait_for(asyncio.gather(sse_up.wait(), raw_up.wait()), 20)
     await asyncio.sleep(3)  # the watcher's first look (baseline) and its IDLE
     smtp = await asyncio.to_thread(smtp_sender, stack, user)
@@ -206,16 +226,21 @@ def print_table(lat: dict[str, list[float]], count: int) -> None:
     print(f"\nLatency from SMTP 250 to arrival, {count} messages, one at a time (ms)\n")
     print(f"| {'path':<34} | {'p50':>7} | {'p95':>7} | {'p50/raw':>7} | {'p95/raw':>7} |")
     print(f"|{'-' * 36}|{'-' * 9}|{'-' * 9}|{'-' * 9}|{'-' * 9}|")
-    for name, label in (("webhook", "gateway: webhook POST received"),
-                        ("sse", "gateway: SSE event received"),
-                        ("raw", "raw: IMAP IDLE * EXISTS (floor)")):
+    for name, label in (
+        ("webhook", "gateway: webhook POST received"),
+        ("sse", "gateway: SSE event received"),
+        ("raw", "raw: IMAP IDLE * EXISTS (floor)"),
+    ):
         p50, p95 = pct(lat[name], 50) * 1000, pct(lat[name], 95) * 1000
-        print(f"| {label:<34} | {p50:7.1f} | {p95:7.1f} | {p50 / raw50:7.2f} | "
-              f"{p95 / raw95:7.2f} |")
+        print(
+            f"| {label:<34} | {p50:7.1f} | {p95:7.1f} | {p50 / raw50:7.2f} | {p95 / raw95:7.2f} |"
+        )
     over = [(w - r) * 1000 for w, r in zip(lat["webhook"], lat["raw"], strict=True)]
-    print(f"\ngateway overhead over raw IDLE (webhook), per message: "
-          f"p50 {pct(over, 50):.1f} ms, p95 {pct(over, 95):.1f} ms, "
-          f"mean {statistics.mean(over):.1f} ms")
+    print(
+        f"\ngateway overhead over raw IDLE (webhook), per message: "
+        f"p50 {pct(over, 50):.1f} ms, p95 {pct(over, 95):.1f} ms, "
+        f"mean {statistics.mean(over):.1f} ms"
+    )
 
 
 def main() -> None:

@@ -53,8 +53,10 @@ from tests.mailstack import MailStack, make_stack_dir, start_mailstack  # noqa: 
 
 LIST_ITEMS = "(UID FLAGS ENVELOPE BODYSTRUCTURE RFC822.SIZE INTERNALDATE)"
 # `gateway serve` without the IMAP wire's TCP_QUICKACK (the delayed-ACK stall, for comparison)
-NO_QUICKACK = ("import sys; import gateway.protocols.imap.wire as w; w._TCP_QUICKACK = None; "
-               "from gateway.__main__ import main; sys.exit(main())")
+NO_QUICKACK = (
+    "import sys; import gateway.protocols.imap.wire as w; w._TCP_QUICKACK = None; "
+    "from gateway.__main__ import main; sys.exit(main())"
+)
 ADMIN = "bench-admin-" + secrets.token_hex(8)
 
 
@@ -63,28 +65,41 @@ def make_messages(count: int) -> list[bytes]:
     out = []
     for i in range(count):
         date = format_datetime(base + timedelta(minutes=i))
-        head = (f"From: Sender {i % 97} <sender{i % 97}@example.test>\r\n"
-                f"To: Bench <bench@example.test>\r\nCc: cc{i % 7}@example.test\r\n"
-                f"Subject: Benchmark message number {i} =?utf-8?q?gr=C3=BC=C3=9Fe?=\r\n"
-                f"Date: {date}\r\nMessage-ID: <bench-{i}@example.test>\r\nMIME-Version: 1.0\r\n")
+        head = (
+            f"From: Sender {i % 97} <sender{i % 97}@example.test>\r\n"
+            f"To: Bench <bench@example.test>\r\nCc: cc{i % 7}@example.test\r\n"
+            f"Subject: Benchmark message number {i} =?utf-8?q?gr=C3=BC=C3=9Fe?=\r\n"
+            f"Date: {date}\r\nMessage-ID: <bench-{i}@example.test>\r\nMIME-Version: 1.0\r\n"
+        )
         if i % 10 == 0:
-            out.append((head + 'Content-Type: multipart/mixed; boundary="b"\r\n\r\n--b\r\n'
-                        "Content-Type: text/plain; charset=utf-8\r\n\r\n"
-                        f"Body {i} " + "lorem ipsum " * 60 + "\r\n--b\r\n"
-                        "Content-Type: application/octet-stream\r\n"
-                        "Content-Transfer-Encoding: base64\r\n"
-                        'Content-Disposition: attachment; filename="data.bin"\r\n\r\n'
-                        + "QUJDREVGR0hJSktMTU5PUFFSU1RVVldYWVo=\r\n" * 20 + "--b--\r\n").encode())
+            out.append(
+                (
+                    head + 'Content-Type: multipart/mixed; boundary="b"\r\n\r\n--b\r\n'
+                    "Content-Type: text/plain; charset=utf-8\r\n\r\n"
+                    f"Body {i} " + "lorem ipsum " * 60 + "\r\n--b\r\n"
+                    "Content-Type: application/octet-stream\r\n"
+                    "Content-Transfer-Encoding: base64\r\n"
+                    'Content-Disposition: attachment; filename="data.bin"\r\n\r\n'
+                    + "QUJDREVGR0hJSktMTU5PUFFSU1RVVldYWVo=\r\n" * 20
+                    + "--b--\r\n"
+                ).encode()
+            )
         else:
-            out.append((head + "Content-Type: text/plain; charset=utf-8\r\n\r\n"
-                        f"Body {i} " + "lorem ipsum dolor sit amet " * 50 + "\r\n").encode())
+            out.append(
+                (
+                    head + "Content-Type: text/plain; charset=utf-8\r\n\r\n"
+                    f"Body {i} " + "lorem ipsum dolor sit amet " * 50 + "\r\n"
+                ).encode()
+            )
     return out
 
 
 def big_message(size: int) -> bytes:
     line = b"0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789\r\n"
-    return (b"From: big@example.test\r\nTo: bench@example.test\r\nSubject: big\r\n"
-            b"Message-ID: <big@example.test>\r\n\r\n" + line * (size // len(line)))
+    return (
+        b"From: big@example.test\r\nTo: bench@example.test\r\nSubject: big\r\n"
+        b"Message-ID: <big@example.test>\r\n\r\n" + line * (size // len(line))
+    )
 
 
 def free_port() -> int:
@@ -156,8 +171,9 @@ async def atime_calls(fn, rounds: int) -> list[float]:
     return out
 
 
-async def interleaved(gateway_call, raw_call, rounds: int, blocks: int = 10
-                      ) -> tuple[list[float], list[float]]:
+async def interleaved(
+    gateway_call, raw_call, rounds: int, blocks: int = 10
+) -> tuple[list[float], list[float]]:
     """Gateway and raw timings in alternating blocks, so that load from elsewhere on the
     machine falls on both alike."""
     gw: list[float] = []
@@ -225,12 +241,23 @@ async def main() -> None:
     parser.add_argument("--messages", type=int, default=10_000)
     parser.add_argument("--rounds", type=int, default=200)
     parser.add_argument("--big-mb", type=int, default=20)
-    parser.add_argument("--security", choices=["starttls", "none"], default="starttls",
-                        help="of the gateway's account and of the raw connections alike")
-    parser.add_argument("--server", choices=["dovecot", "cyrus"], default="dovecot",
-                        help="the IMAP server measured (Cyrus is started beside Dovecot)")
-    parser.add_argument("--no-quickack", action="store_true",
-                        help="run the gateway without its TCP_QUICKACK (to compare)")
+    parser.add_argument(
+        "--security",
+        choices=["starttls", "none"],
+        default="starttls",
+        help="of the gateway's account and of the raw connections alike",
+    )
+    parser.add_argument(
+        "--server",
+        choices=["dovecot", "cyrus"],
+        default="dovecot",
+        help="the IMAP server measured (Cyrus is started beside Dovecot)",
+    )
+    parser.add_argument(
+        "--no-quickack",
+        action="store_true",
+        help="run the gateway without its TCP_QUICKACK (to compare)",
+    )
     args = parser.parse_args()
     global SECURITY
     SECURITY = args.security
@@ -250,14 +277,20 @@ async def main() -> None:
         print(f"seeded {count} messages in {time.perf_counter() - t:.1f} s", file=sys.stderr)
 
         port = free_port()
-        env = {**os.environ, "GATEWAY_ADMIN_TOKEN": ADMIN, "GATEWAY_SECRET_KEY": "bench",
-               "GATEWAY_DATABASE_URL": f"sqlite+aiosqlite:///{stack.dir}/bench.db",
-               "GATEWAY_PORT": str(port), "GATEWAY_LOG_LEVEL": "warning"}
+        env = {
+            **os.environ,
+            "GATEWAY_ADMIN_TOKEN": ADMIN,
+            "GATEWAY_SECRET_KEY": "bench",
+            "GATEWAY_DATABASE_URL": f"sqlite+aiosqlite:///{stack.dir}/bench.db",
+            "GATEWAY_PORT": str(port),
+            "GATEWAY_LOG_LEVEL": "warning",
+        }
         command = [sys.executable, "-m", "gateway", "serve"]
         if args.no_quickack:
             command[1:3] = ["-c", NO_QUICKACK]
         gateway = subprocess.Popen(  # noqa: ASYNC220 - started once, before measuring
-            command, cwd=ROOT, env=env)
+            command, cwd=ROOT, env=env
+        )
         base = f"http://127.0.0.1:{port}"
         headers = {"Authorization": f"Bearer {ADMIN}"}
         async with httpx.AsyncClient(base_url=base, headers=headers, timeout=120) as client:
@@ -266,9 +299,19 @@ async def main() -> None:
                     if (await client.get("/healthz")).status_code == 200:
                         break
                 await asyncio.sleep(0.1)
-            spec = {"id": "bench", "name": "bench", "email": user, "imap": {
-                "host": stack.host, "port": stack.imap, "security": SECURITY,
-                "username": user, "password": stack.password, "ca_file": str(stack.cert)}}
+            spec = {
+                "id": "bench",
+                "name": "bench",
+                "email": user,
+                "imap": {
+                    "host": stack.host,
+                    "port": stack.imap,
+                    "security": SECURITY,
+                    "username": user,
+                    "password": stack.password,
+                    "ca_file": str(stack.cert),
+                },
+            }
             resp = await client.post("/v1/accounts", json=spec)
             assert resp.status_code == 201, resp.text
             list_url = "/v1/accounts/bench/mailboxes/INBOX/messages"
@@ -299,60 +342,80 @@ async def main() -> None:
             print(f"HTTP floor (GET /healthz) p50 {p50(floor) * 1e3:.2f} ms", file=sys.stderr)
 
             # 1. list newest 50, sequential
-            gw, rw = await interleaved(lambda: lean_get(list_url),
-                                       lambda: raw.fetch(uids, LIST_ITEMS), args.rounds)
-            rows.append(("list newest 50, p50 (ms)", p50(gw) * 1e3, p50(rw) * 1e3,
-                         "<= 2.0"))
+            gw, rw = await interleaved(
+                lambda: lean_get(list_url), lambda: raw.fetch(uids, LIST_ITEMS), args.rounds
+            )
+            rows.append(("list newest 50, p50 (ms)", p50(gw) * 1e3, p50(rw) * 1e3, "<= 2.0"))
             unloaded = p50(gw)
 
             # 2. 8 concurrent clients, throughput
             duration = 3.0
             gw_cpu, own_cpu = proc_cpu(gateway.pid), time.process_time()
             gw_rate = await gateway_throughput(port, list_url, 8, duration)
-            print(f"8 clients: gateway used {(proc_cpu(gateway.pid) - gw_cpu) / duration:.0%} "
-                  f"of a CPU, this client {(time.process_time() - own_cpu) / duration:.0%}",
-                  file=sys.stderr)
+            print(
+                f"8 clients: gateway used {(proc_cpu(gateway.pid) - gw_cpu) / duration:.0%} "
+                f"of a CPU, this client {(time.process_time() - own_cpu) / duration:.0%}",
+                file=sys.stderr,
+            )
             rw_rate = raw_throughput(stack, user, uids, 8, duration)
             rows.append(("list newest 50, 8 clients (req/s)", gw_rate, rw_rate, ">= 0.5"))
 
             # 3. one parsed message
-            gw, rw = await interleaved(lambda: lean_get(msg_url),
-                                       lambda: raw.fetch(newest, "(BODY.PEEK[])"), args.rounds)
-            rows.append(("get one parsed message, p50 (ms)", p50(gw) * 1e3, p50(rw) * 1e3,
-                         "<= 3.0"))
+            gw, rw = await interleaved(
+                lambda: lean_get(msg_url), lambda: raw.fetch(newest, "(BODY.PEEK[])"), args.rounds
+            )
+            rows.append(
+                ("get one parsed message, p50 (ms)", p50(gw) * 1e3, p50(rw) * 1e3, "<= 3.0")
+            )
             raw.close()
 
             # 4. list while 4 clients (another process) download 20 MB each, over and over:
             # as fast as they can (the target row), then as slow clients (2 MB/s each).
-            for rate, name in ((None, "list p50 during 4x20 MB downloads (ms)"),
-                               (2e6, "  the same, downloads at 2 MB/s each (ms)")):
+            for rate, name in (
+                (None, "list p50 during 4x20 MB downloads (ms)"),
+                (2e6, "  the same, downloads at 2 MB/s each (ms)"),
+            ):
                 stop = multiprocessing.Event()
                 counter = multiprocessing.Value("q", 0)
-                proc = multiprocessing.Process(target=download_loop,
-                                               args=(port, raw_url, 4, stop, counter, rate))
+                proc = multiprocessing.Process(
+                    target=download_loop, args=(port, raw_url, 4, stop, counter, rate)
+                )
                 proc.start()
                 while counter.value < 4 * 1024 * 1024:  # noqa: ASYNC110 - another process
                     await asyncio.sleep(0.05)
                 t = time.perf_counter()
                 start_bytes = counter.value
-                loaded = await atime_calls(lambda: lean_get(list_url),
-                                           max(50, args.rounds // 2))
+                loaded = await atime_calls(lambda: lean_get(list_url), max(50, args.rounds // 2))
                 elapsed = time.perf_counter() - t
                 moved = counter.value - start_bytes
                 stop.set()
                 proc.join(30)
-                rows.append((name, p50(loaded) * 1e3, unloaded * 1e3,
-                             "<= 1.5 (vs unloaded)" if rate is None else "(vs unloaded)"))
-                print(f"downloads moved {moved / elapsed / 1e6:.0f} MB/s meanwhile "
-                      f"({'unlimited' if rate is None else f'{rate / 1e6:.0f} MB/s each'})",
-                      file=sys.stderr)
+                rows.append(
+                    (
+                        name,
+                        p50(loaded) * 1e3,
+                        unloaded * 1e3,
+                        "<= 1.5 (vs unloaded)" if rate is None else "(vs unloaded)",
+                    )
+                )
+                print(
+                    f"downloads moved {moved / elapsed / 1e6:.0f} MB/s meanwhile "
+                    f"({'unlimited' if rate is None else f'{rate / 1e6:.0f} MB/s each'})",
+                    file=sys.stderr,
+                )
             await lean.close()
 
         # 5. the aioimaplib reader defect, on the server's own bytes
         lines = min(2000, count)
         ours, theirs = await reader_vs_aioimaplib(stack, user, lines)
-        rows.append((f"read 1 FETCH of {lines} lines, CPU (ms)", ours * 1e3, theirs * 1e3,
-                     "ours vs aioimaplib"))
+        rows.append(
+            (
+                f"read 1 FETCH of {lines} lines, CPU (ms)",
+                ours * 1e3,
+                theirs * 1e3,
+                "ours vs aioimaplib",
+            )
+        )
         print_table(rows)
     finally:
         if gateway is not None:
@@ -371,6 +434,7 @@ def proc_cpu(pid: int) -> float:
 
 async def wait_quiet(pid: int, *, below: float = 0.05, within: float = 180) -> None:
     """Until the process uses less than ``below`` of a CPU for two seconds in a row."""
+
     def cpu() -> float:
         return proc_cpu(pid)
 
@@ -382,8 +446,9 @@ async def wait_quiet(pid: int, *, below: float = 0.05, within: float = 180) -> N
         quiet = quiet + 1 if cpu() - before < below * 0.5 else 0
 
 
-def download_loop(port: int, path: str, clients: int, stop, counter,
-                  rate: float | None = None) -> None:
+def download_loop(
+    port: int, path: str, clients: int, stop, counter, rate: float | None = None
+) -> None:
     """Child process: ``clients`` threads downloading ``path`` again and again, each as
     fast as it can or, with ``rate``, at about ``rate`` bytes a second (a slow client)."""
 
@@ -434,8 +499,7 @@ async def gateway_throughput(port: int, url: str, clients: int, duration: float)
     return done / (time.perf_counter() - start)
 
 
-def raw_throughput(stack: MailStack, user: str, uids: str, clients: int,
-                   duration: float) -> float:
+def raw_throughput(stack: MailStack, user: str, uids: str, clients: int, duration: float) -> float:
     conns = [Raw(stack, user) for _ in range(clients)]
     counts = [0] * clients
     deadline = time.perf_counter() + duration

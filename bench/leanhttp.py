@@ -27,14 +27,24 @@ class LeanHttp:
         self.reader: asyncio.StreamReader | None = None
         self.writer: asyncio.StreamWriter | None = None
 
-    async def request(self, method: str, path: str, body: bytes | None = None,
-                      content_type: bytes = b"application/json") -> tuple[int, bytes]:
+    async def request(
+        self,
+        method: str,
+        path: str,
+        body: bytes | None = None,
+        content_type: bytes = b"application/json",
+    ) -> tuple[int, bytes]:
         line = method.encode() + b" " + path.encode() + b" HTTP/1.1\r\n" + self.head
         if body is None:
             data = line + b"\r\n"
         else:
-            data = (line + b"Content-Type: " + content_type
-                    + b"\r\nContent-Length: %d\r\n\r\n" % len(body) + body)
+            data = (
+                line
+                + b"Content-Type: "
+                + content_type
+                + b"\r\nContent-Length: %d\r\n\r\n" % len(body)
+                + body
+            )
         try:
             head = await self._send(data)
         except (asyncio.IncompleteReadError, ConnectionError) as exc:
@@ -74,8 +84,14 @@ class LeanHttp:
             self.writer = None
 
 
-def download(port: int, token: str, path: str, *, chunk: int = 1024 * 1024,
-             on_bytes: Callable[[int], bool] | None = None) -> int:
+def download(
+    port: int,
+    token: str,
+    path: str,
+    *,
+    chunk: int = 1024 * 1024,
+    on_bytes: Callable[[int], bool] | None = None,
+) -> int:
     """GET ``path`` (blocking) and read the body to the end in ``chunk``-sized reads.
 
     ``on_bytes(n)`` is called per read; when it returns False the download stops early.

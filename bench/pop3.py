@@ -47,9 +47,11 @@ def make_messages(count: int, size: int) -> list[bytes]:
     line = "The quick brown fox jumps over the lazy dog, again and again and again.\r\n"
     out = []
     for i in range(count):
-        head = (f"From: Sender <sender{i % 50}@example.test>\r\nTo: bench@example.test\r\n"
-                f"Subject: POP3 bench {i}\r\nMessage-ID: <pop3-bench-{i}@example.test>\r\n"
-                "Content-Type: text/plain; charset=utf-8\r\n\r\n")
+        head = (
+            f"From: Sender <sender{i % 50}@example.test>\r\nTo: bench@example.test\r\n"
+            f"Subject: POP3 bench {i}\r\nMessage-ID: <pop3-bench-{i}@example.test>\r\n"
+            "Content-Type: text/plain; charset=utf-8\r\n\r\n"
+        )
         body = line * max(1, (size - len(head)) // len(line))
         out.append((head + body).encode())
     return out
@@ -102,8 +104,9 @@ class DelayProxy:
         except OSError:
             writer.close()
             return
-        await asyncio.gather(self._pipe(reader, up_writer), self._pipe(up_reader, writer),
-                             return_exceptions=True)
+        await asyncio.gather(
+            self._pipe(reader, up_writer), self._pipe(up_reader, writer), return_exceptions=True
+        )
 
     async def _pipe(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         queue: asyncio.Queue[tuple[float, bytes]] = asyncio.Queue()
@@ -148,13 +151,17 @@ def poplib_rate(host: str, port: int, user: str, password: str, count: int) -> f
 
 
 async def gateway_rate(base: str, account: str, count: int, fmt: str = "raw") -> float:
-    async with httpx.AsyncClient(base_url=base, timeout=300,
-                                 headers={"Authorization": f"Bearer {ADMIN}"}) as client:
+    async with httpx.AsyncClient(
+        base_url=base, timeout=300, headers={"Authorization": f"Bearer {ADMIN}"}
+    ) as client:
         start = time.perf_counter()
         got = 0
-        async with client.stream("POST", f"/v1/accounts/{account}/pop3/retrieve",
-                                 headers={"Accept": "application/x-ndjson"},
-                                 json={"format": fmt, "only_new": False}) as resp:
+        async with client.stream(
+            "POST",
+            f"/v1/accounts/{account}/pop3/retrieve",
+            headers={"Accept": "application/x-ndjson"},
+            json={"format": fmt, "only_new": False},
+        ) as resp:
             resp.raise_for_status()
             first = last = b""
             async for chunk in resp.aiter_bytes():
@@ -170,14 +177,27 @@ async def gateway_rate(base: str, account: str, count: int, fmt: str = "raw") ->
     return count / elapsed
 
 
-async def add_account(base: str, account: str, user: str, host: str, port: int,
-                      password: str) -> None:
-    async with httpx.AsyncClient(base_url=base, timeout=30,
-                                 headers={"Authorization": f"Bearer {ADMIN}"}) as client:
-        resp = await client.post("/v1/accounts", json={
-            "id": account, "name": account, "email": user,
-            "pop3": {"host": host, "port": port, "security": "none", "username": user,
-                     "password": password}})
+async def add_account(
+    base: str, account: str, user: str, host: str, port: int, password: str
+) -> None:
+    async with httpx.AsyncClient(
+        base_url=base, timeout=30, headers={"Authorization": f"Bearer {ADMIN}"}
+    ) as client:
+        resp = await client.post(
+            "/v1/accounts",
+            json={
+                "id": account,
+                "name": account,
+                "email": user,
+                "pop3": {
+                    "host": host,
+                    "port": port,
+                    "security": "none",
+                    "username": user,
+                    "password": password,
+                },
+            },
+        )
         assert resp.status_code == 201, resp.text
 
 
@@ -187,10 +207,15 @@ def best(values: list[float]) -> float:
 
 def start_gateway(stack_dir: Path) -> tuple[subprocess.Popen, str]:
     port = free_port()
-    env = {**os.environ, "GATEWAY_ADMIN_TOKEN": ADMIN, "GATEWAY_SECRET_KEY": "bench",
-           "GATEWAY_DATABASE_URL": f"sqlite+aiosqlite:///{stack_dir}/bench.db",
-           "GATEWAY_PORT": str(port), "GATEWAY_LOG_LEVEL": "warning",
-           "GATEWAY_COMMAND_TIMEOUT": "120"}
+    env = {
+        **os.environ,
+        "GATEWAY_ADMIN_TOKEN": ADMIN,
+        "GATEWAY_SECRET_KEY": "bench",
+        "GATEWAY_DATABASE_URL": f"sqlite+aiosqlite:///{stack_dir}/bench.db",
+        "GATEWAY_PORT": str(port),
+        "GATEWAY_LOG_LEVEL": "warning",
+        "GATEWAY_COMMAND_TIMEOUT": "120",
+    }
     gateway = subprocess.Popen([sys.executable, "-m", "gateway", "serve"], cwd=ROOT, env=env)
     base = f"http://127.0.0.1:{port}"
     for _ in range(200):
@@ -213,12 +238,19 @@ async def measure(args: argparse.Namespace, stack, user: str, base: str) -> list
             gws, raws = [], []
             for _ in range(rounds):  # alternate, so background load hits both alike
                 gws.append(await gateway_rate(base, account, args.messages))
-                raws.append(await asyncio.to_thread(poplib_rate, stack.host, pop_port, user,
-                                                    stack.password, args.messages))
+                raws.append(
+                    await asyncio.to_thread(
+                        poplib_rate, stack.host, pop_port, user, stack.password, args.messages
+                    )
+                )
             rows.append((label, best(gws), best(raws)))
         # For reference: the parsed format (MIME parsing, JSON fields) on loopback.
-        parsed = best([await gateway_rate(base, "direct", args.messages, "parsed")
-                       for _ in range(args.rounds)])
+        parsed = best(
+            [
+                await gateway_rate(base, "direct", args.messages, "parsed")
+                for _ in range(args.rounds)
+            ]
+        )
         rows.append(("loopback, format parsed", parsed, rows[0][2]))
     return rows
 
@@ -227,8 +259,12 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--messages", type=int, default=1000)
     parser.add_argument("--size", type=int, default=20_000)
-    parser.add_argument("--delay-ms", type=float, default=10.0,
-                        help="one-way delay per direction (round trip adds twice this)")
+    parser.add_argument(
+        "--delay-ms",
+        type=float,
+        default=10.0,
+        help="one-way delay per direction (round trip adds twice this)",
+    )
     parser.add_argument("--rounds", type=int, default=5)
     args = parser.parse_args()
 
@@ -241,8 +277,10 @@ def main() -> None:
         gateway, base = start_gateway(stack.dir)
         rows = asyncio.run(measure(args, stack, user, base))
         kb = args.size / 1000
-        print(f"\nPOP3 bulk retrieval, {args.messages} messages of ~{kb:g} kB "
-              f"(best of {args.rounds} on loopback, 1 run with delay)\n")
+        print(
+            f"\nPOP3 bulk retrieval, {args.messages} messages of ~{kb:g} kB "
+            f"(best of {args.rounds} on loopback, 1 run with delay)\n"
+        )
         print("| path | gateway NDJSON raw (msg/s) | poplib RETR (msg/s) | gateway/poplib |")
         print("|---|---|---|---|")
         for label, gw, raw in rows:

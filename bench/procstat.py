@@ -110,8 +110,14 @@ def parse_proc_net_tcp(text: str) -> list[tuple[int, int, str, int]]:
         if len(fields) < 10:
             continue
         local, remote = fields[1], fields[2]
-        rows.append((int(local.rsplit(":", 1)[1], 16), int(remote.rsplit(":", 1)[1], 16),
-                     fields[3], int(fields[9])))
+        rows.append(
+            (
+                int(local.rsplit(":", 1)[1], 16),
+                int(remote.rsplit(":", 1)[1], 16),
+                fields[3],
+                int(fields[9]),
+            )
+        )
     return rows
 
 

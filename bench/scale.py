@@ -116,8 +116,7 @@ def raise_limits(connections: int) -> list[str]:
         resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
         soft = hard
     notes.append(f"ulimit -n {soft}")
-    for name, need in (("max_user_instances", connections),
-                       ("max_user_watches", 16 * connections)):
+    for name, need in (("max_user_instances", connections), ("max_user_watches", 16 * connections)):
         path = Path("/proc/sys/fs/inotify") / name
         current = int(path.read_text())
         if current >= need:
@@ -127,8 +126,10 @@ def raise_limits(connections: int) -> list[str]:
             path.write_text(str(need))
             notes.append(f"fs.inotify.{name} {current} -> {need}")
         except OSError as exc:
-            notes.append(f"fs.inotify.{name} {current} (< {need}, not raised: {exc.strerror}; "
-                         f"as root: sysctl -w fs.inotify.{name}={need})")
+            notes.append(
+                f"fs.inotify.{name} {current} (< {need}, not raised: {exc.strerror}; "
+                f"as root: sysctl -w fs.inotify.{name}={need})"
+            )
     return notes
 
 
@@ -142,11 +143,17 @@ class Gateway:
         self.probe_dir.mkdir(exist_ok=True)
         self._probes = 0
         db = args.database_url or f"sqlite+aiosqlite:///{stack_dir}/scale.db"
-        self.env = {**os.environ, "GATEWAY_ADMIN_TOKEN": ADMIN, "GATEWAY_SECRET_KEY": "bench",
-                    "GATEWAY_DATABASE_URL": db, "GATEWAY_PORT": str(port),
-                    "GATEWAY_LOG_LEVEL": "warning", "PYTHONPATH": str(args.gateway_dir),
-                    "SCALE_PROBE_DIR": str(self.probe_dir),
-                    "SCALE_TRACEMALLOC": str(args.tracemalloc or "")}
+        self.env = {
+            **os.environ,
+            "GATEWAY_ADMIN_TOKEN": ADMIN,
+            "GATEWAY_SECRET_KEY": "bench",
+            "GATEWAY_DATABASE_URL": db,
+            "GATEWAY_PORT": str(port),
+            "GATEWAY_LOG_LEVEL": "warning",
+            "PYTHONPATH": str(args.gateway_dir),
+            "SCALE_PROBE_DIR": str(self.probe_dir),
+            "SCALE_TRACEMALLOC": str(args.tracemalloc or ""),
+        }
         for item in args.gateway_env:
             key, _, value = item.partition("=")
             self.env[key] = value
@@ -161,20 +168,29 @@ class Gateway:
         """Start and wait for /healthz; returns the wall time the process was started."""
         log = open(self.log_path, "ab")  # noqa: SIM115 (the child keeps it)
         self.started_wall = time.time()
-        self.proc = subprocess.Popen(self.cmd, cwd=self.cwd, env=self.env, stdout=log,
-                                     stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-                                     start_new_session=True, preexec_fn=_die_with_parent)
+        self.proc = subprocess.Popen(
+            self.cmd,
+            cwd=self.cwd,
+            env=self.env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            start_new_session=True,
+            preexec_fn=_die_with_parent,
+        )
         log.close()
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
-                raise RuntimeError(f"the gateway exited ({self.proc.returncode}):\n"
-                                   + self.log_tail())
+                raise RuntimeError(
+                    f"the gateway exited ({self.proc.returncode}):\n" + self.log_tail()
+                )
             if _healthy(self.port):
                 return self.started_wall
             time.sleep(0.05)
-        raise RuntimeError(f"the gateway did not answer /healthz in {timeout} s:\n"
-                           + self.log_tail())
+        raise RuntimeError(
+            f"the gateway did not answer /healthz in {timeout} s:\n" + self.log_tail()
+        )
 
     def pids(self) -> list[int]:
         assert self.proc is not None
@@ -232,13 +248,18 @@ def _healthy(port: int) -> bool:
         conn.close()
 
 
-def account_spec(stack: MailStack, account_id: str, email: str, security: str,
-                 imap_only: bool) -> dict:
+def account_spec(
+    stack: MailStack, account_id: str, email: str, security: str, imap_only: bool
+) -> dict:
     port = {"starttls": stack.imap, "tls": stack.imaps, "none": stack.imap}[security]
-    server = {"host": stack.host, "security": security, "username": email,
-              "password": stack.password, "ca_file": str(stack.cert)}
-    spec = {"id": account_id, "name": account_id, "email": email,
-            "imap": {**server, "port": port}}
+    server = {
+        "host": stack.host,
+        "security": security,
+        "username": email,
+        "password": stack.password,
+        "ca_file": str(stack.cert),
+    }
+    spec = {"id": account_id, "name": account_id, "email": email, "imap": {**server, "port": port}}
     if not imap_only:
         smtp_port = stack.smtps if security == "tls" else stack.submission
         spec["smtp"] = {**server, "port": smtp_port}
@@ -282,10 +303,25 @@ def spying(args: argparse.Namespace, gateway: Gateway, phase: str, seconds: floa
         return
     out = gateway.probe_dir / f"py-spy-{phase}.txt"
     assert gateway.proc is not None
-    proc = subprocess.Popen([args.py_spy, "record", "--format", "raw", "--nonblocking",
-                             "--rate", "50", "--duration", str(max(1, round(seconds))),
-                             "--output", str(out), "--pid", str(gateway.proc.pid)],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    proc = subprocess.Popen(
+        [
+            args.py_spy,
+            "record",
+            "--format",
+            "raw",
+            "--nonblocking",
+            "--rate",
+            "50",
+            "--duration",
+            str(max(1, round(seconds))),
+            "--output",
+            str(out),
+            "--pid",
+            str(gateway.proc.pid),
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     try:
         yield out
     finally:
@@ -351,13 +387,15 @@ async def phases(run: Run) -> None:
         if not await feed.wait_for(feed.up.is_set, 30):
             raise RuntimeError("GET /v1/events did not start streaming in 30 s")
         # 1. Baseline: one account.
-        base = account_spec(stack, BASE_ACCOUNT, f"{BASE_ACCOUNT}@{stack.domain}",
-                            args.security, args.imap_only)
+        base = account_spec(
+            stack, BASE_ACCOUNT, f"{BASE_ACCOUNT}@{stack.domain}", args.security, args.imap_only
+        )
         if await add_accounts(gw.port, [base], 1):
             raise RuntimeError("the baseline account could not be added")
         if not await feed.wait_for(lambda: BASE_ACCOUNT in feed.watching, 60):
-            raise RuntimeError(f"the baseline account is not watching after 60 s; errors "
-                               f"{feed.error_samples}")
+            raise RuntimeError(
+                f"the baseline account is not watching after 60 s; errors {feed.error_samples}"
+            )
         await asyncio.sleep(args.settle)
         res.base_usage = procstat.usage(gw.pids())
         res.base_cpu, res.base_busy = await cpu_window(gw.pids(), args.idle_window)
@@ -365,8 +403,16 @@ async def phases(run: Run) -> None:
             res.base_probe = await asyncio.to_thread(gw.probe)
 
         # 2. N accounts through the API.
-        specs = [account_spec(stack, f"scale{i:05d}", f"scale{i:05d}@{stack.domain}",
-                              args.security, args.imap_only) for i in range(run.n)]
+        specs = [
+            account_spec(
+                stack,
+                f"scale{i:05d}",
+                f"scale{i:05d}@{stack.domain}",
+                args.security,
+                args.imap_only,
+            )
+            for i in range(run.n)
+        ]
         run.accounts = {s["id"]: s["email"] for s in specs}
         first_post = time.time()
         res.add_failures = await add_accounts(gw.port, specs, args.http_connections)
@@ -387,8 +433,9 @@ async def phases(run: Run) -> None:
         res.connections = procstat.connections_to(gw.pids(), stack.ports)
         dovecot = [pid for pid, _ in stack.processes()]
         res.dovecot_usage = procstat.usage(dovecot)
-        res.dovecot_imap = sum(1 for _, cmd in stack.processes()
-                               if "/imap" in cmd and "imap-login" not in cmd)
+        res.dovecot_imap = sum(
+            1 for _, cmd in stack.processes() if "/imap" in cmd and "imap-login" not in cmd
+        )
         if args.probe:
             res.probe = await asyncio.to_thread(gw.probe)
 
@@ -416,8 +463,10 @@ async def login_floor(run: Run) -> None:
     ctx = stack.ssl_context()
     port = stack.imaps if args.security == "tls" else stack.imap
     gate = asyncio.Semaphore(args.login_concurrency)
-    floors = [IdleFloor(stack.host, port, args.security, ctx, email, stack.password,
-                        lambda n, when: None) for email in run.accounts.values()]
+    floors = [
+        IdleFloor(stack.host, port, args.security, ctx, email, stack.password, lambda n, when: None)
+        for email in run.accounts.values()
+    ]
     tasks: list[asyncio.Task] = []
 
     async def one(floor: IdleFloor) -> None:
@@ -462,12 +511,17 @@ async def deliveries(run: Run, feed: EventFeed) -> None:
             # EXISTS n: messages 1..n are in (one push may cover several deliveries).
             for i in to_account.get(account, [])[:n]:
                 floor_at.setdefault(i, when)
+
         return record
 
     ctx = stack.ssl_context()
     port = stack.imaps if args.security == "tls" else stack.imap
-    floors = [IdleFloor(stack.host, port, args.security, ctx, run.accounts[a], stack.password,
-                        on_exists(a)) for a in sorted(sampled)]
+    floors = [
+        IdleFloor(
+            stack.host, port, args.security, ctx, run.accounts[a], stack.password, on_exists(a)
+        )
+        for a in sorted(sampled)
+    ]
     floor_tasks: list[asyncio.Task] = []
     gate = asyncio.Semaphore(10)  # not a login storm of our own
 
@@ -475,11 +529,14 @@ async def deliveries(run: Run, feed: EventFeed) -> None:
         async with gate:
             task = asyncio.create_task(floor.run())
             floor_tasks.append(task)
-            await asyncio.wait([task, asyncio.ensure_future(floor.ready.wait())],
-                               return_when=asyncio.FIRST_COMPLETED)
+            await asyncio.wait(
+                [task, asyncio.ensure_future(floor.ready.wait())],
+                return_when=asyncio.FIRST_COMPLETED,
+            )
 
-    deliverer = Deliverer(stack.host, stack.submission, ctx, f"scale-sender@{stack.domain}",
-                          stack.password)
+    deliverer = Deliverer(
+        stack.host, stack.submission, ctx, f"scale-sender@{stack.domain}", stack.password
+    )
     try:
         async with asyncio.timeout(120):
             await asyncio.gather(*(open_floor(f) for f in floors), deliverer.open())
@@ -508,8 +565,9 @@ async def deliveries(run: Run, feed: EventFeed) -> None:
         await asyncio.wait(sends, timeout=60)
 
         def complete() -> bool:
-            return (all(s in feed.arrived for s in subjects)
-                    and all(i in floor_at for i in range(count) if plan[i] in sampled))
+            return all(s in feed.arrived for s in subjects) and all(
+                i in floor_at for i in range(count) if plan[i] in sampled
+            )
 
         await feed.wait_for(complete, args.drain)
         elapsed = time.monotonic() - t0
@@ -523,11 +581,16 @@ async def deliveries(run: Run, feed: EventFeed) -> None:
     res.deliveries = count
     res.sent = len(sent_at)
     res.schedule_late = late
-    res.gateway_ms = [(feed.arrived[subjects[i]] - t) * 1000 for i, t in sent_at.items()
-                      if subjects[i] in feed.arrived]
-    res.gateway_sampled_ms = [(feed.arrived[subjects[i]] - t) * 1000
-                              for i, t in sent_at.items()
-                              if plan[i] in sampled and subjects[i] in feed.arrived]
+    res.gateway_ms = [
+        (feed.arrived[subjects[i]] - t) * 1000
+        for i, t in sent_at.items()
+        if subjects[i] in feed.arrived
+    ]
+    res.gateway_sampled_ms = [
+        (feed.arrived[subjects[i]] - t) * 1000
+        for i, t in sent_at.items()
+        if plan[i] in sampled and subjects[i] in feed.arrived
+    ]
     res.floor_ms = [(floor_at[i] - t) * 1000 for i, t in sent_at.items() if i in floor_at]
     res.floor_expected = sum(1 for i in sent_at if plan[i] in sampled)
     slices: dict[int, list[float]] = {}
@@ -557,8 +620,7 @@ async def restart(run: Run, feed: EventFeed, feed_task: asyncio.Task) -> None:
     try:
         ids = [BASE_ACCOUNT, *run.accounts]
 
-        await again.wait_for(lambda: all(a in again.watching for a in ids),
-                             args.watch_timeout)
+        await again.wait_for(lambda: all(a in again.watching for a in ids), args.watch_timeout)
         res.watch_after_restart = watch_times(again, ids, started)
         res.restart_errors = again.errors
         await asyncio.sleep(args.settle)
@@ -603,8 +665,10 @@ def run_size(args: argparse.Namespace, n: int) -> Result:
             result.analysis = probe_analysis(result, args.gateway_dir)
             for phase, path in result.profiles.items():
                 if path is not None and path.exists():
-                    result.analysis += [f"py-spy, {phase} (where the samples are):",
-                                        *profile_summary(path, args.gateway_dir)]
+                    result.analysis += [
+                        f"py-spy, {phase} (where the samples are):",
+                        *profile_summary(path, args.gateway_dir),
+                    ]
         except Exception as exc:  # a figure less, not a run less
             result.analysis.append(f"analysis failed: {exc!r}")
     finally:
@@ -612,8 +676,9 @@ def run_size(args: argparse.Namespace, n: int) -> Result:
             gateway.stop()
             result.gateway_log = log_findings(gateway.log_path, r"WARNING|ERROR|CRITICAL")
         if stack is not None:
-            result.dovecot_log = log_findings(stack.dir / "log" / "dovecot.log",
-                                              r"Warning|Error|Fatal|Panic")
+            result.dovecot_log = log_findings(
+                stack.dir / "log" / "dovecot.log", r"Warning|Error|Fatal|Panic"
+            )
             stack.stop()
         result.load_end = procstat.load_average()
         if args.keep or not finished:
@@ -634,46 +699,90 @@ def _interrupt(signum: int, _frame: object) -> None:
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
-    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
-                                formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--accounts", default="100,1000",
-                   help="comma-separated sizes, each a fresh run (default 100,1000)")
+    p = argparse.ArgumentParser(
+        description=__doc__.split("\n\n")[0], formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    p.add_argument(
+        "--accounts",
+        default="100,1000",
+        help="comma-separated sizes, each a fresh run (default 100,1000)",
+    )
     p.add_argument("--deliveries-per-second", type=float, default=10.0)
-    p.add_argument("--duration", type=float, default=60.0,
-                   help="seconds of deliveries (0: none)")
-    p.add_argument("--floor-accounts", type=int, default=100,
-                   help="accounts the raw IDLE floor watches too (default 100)")
+    p.add_argument("--duration", type=float, default=60.0, help="seconds of deliveries (0: none)")
+    p.add_argument(
+        "--floor-accounts",
+        type=int,
+        default=100,
+        help="accounts the raw IDLE floor watches too (default 100)",
+    )
     p.add_argument("--workers", type=int, default=1, help="mailgate serve --workers N")
     p.add_argument("--server", choices=["dovecot"], default="dovecot")
     p.add_argument("--security", choices=["starttls", "tls", "none"], default="starttls")
     p.add_argument("--imap-only", action="store_true", help="accounts without an SMTP block")
-    p.add_argument("--idle-window", type=float, default=20.0,
-                   help="seconds over which the idle CPU is measured")
-    p.add_argument("--settle", type=float, default=5.0,
-                   help="seconds to wait before measuring memory")
+    p.add_argument(
+        "--idle-window",
+        type=float,
+        default=20.0,
+        help="seconds over which the idle CPU is measured",
+    )
+    p.add_argument(
+        "--settle", type=float, default=5.0, help="seconds to wait before measuring memory"
+    )
     p.add_argument("--watch-timeout", type=float, default=300.0)
-    p.add_argument("--drain", type=float, default=30.0,
-                   help="seconds to wait for events after the last delivery")
+    p.add_argument(
+        "--drain",
+        type=float,
+        default=30.0,
+        help="seconds to wait for events after the last delivery",
+    )
     p.add_argument("--no-restart", dest="restart", action="store_false")
-    p.add_argument("--no-probe", dest="probe", action="store_false",
-                   help="skip the in-process probes (task and object counts)")
-    p.add_argument("--py-spy", default=shutil.which("py-spy") or "", metavar="PATH",
-                   help="py-spy binary: profile the idle window and the deliveries "
-                        "(default: py-spy on PATH, if any)")
-    p.add_argument("--tracemalloc", type=int, default=0, metavar="FRAMES",
-                   help="trace allocations (RSS figures then include tracemalloc's own)")
-    p.add_argument("--login-concurrency", type=int, default=16,
-                   help="the start-up floor: raw IDLE sessions, one per account, opened this "
-                        "many at a time (0: skip)")
-    p.add_argument("--http-connections", type=int, default=4,
-                   help="concurrent POST /v1/accounts")
-    p.add_argument("--gateway-env", action="append", default=[], metavar="KEY=VALUE",
-                   help="extra environment for the gateway (repeatable)")
-    p.add_argument("--gateway-dir", type=Path, default=ROOT,
-                   help="the tree whose gateway runs (default: this one)")
+    p.add_argument(
+        "--no-probe",
+        dest="probe",
+        action="store_false",
+        help="skip the in-process probes (task and object counts)",
+    )
+    p.add_argument(
+        "--py-spy",
+        default=shutil.which("py-spy") or "",
+        metavar="PATH",
+        help="py-spy binary: profile the idle window and the deliveries "
+        "(default: py-spy on PATH, if any)",
+    )
+    p.add_argument(
+        "--tracemalloc",
+        type=int,
+        default=0,
+        metavar="FRAMES",
+        help="trace allocations (RSS figures then include tracemalloc's own)",
+    )
+    p.add_argument(
+        "--login-concurrency",
+        type=int,
+        default=16,
+        help="the start-up floor: raw IDLE sessions, one per account, opened this "
+        "many at a time (0: skip)",
+    )
+    p.add_argument("--http-connections", type=int, default=4, help="concurrent POST /v1/accounts")
+    p.add_argument(
+        "--gateway-env",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="extra environment for the gateway (repeatable)",
+    )
+    p.add_argument(
+        "--gateway-dir",
+        type=Path,
+        default=ROOT,
+        help="the tree whose gateway runs (default: this one)",
+    )
     p.add_argument("--python", default=sys.executable)
-    p.add_argument("--database-url", default="",
-                   help="an EMPTY database for the gateway (default: SQLite per run)")
+    p.add_argument(
+        "--database-url",
+        default="",
+        help="an EMPTY database for the gateway (default: SQLite per run)",
+    )
     p.add_argument("--json", type=Path, help="also write the results there")
     p.add_argument("--keep", action="store_true", help="keep the stack directories")
     args = p.parse_args(argv)
@@ -690,13 +799,21 @@ def main() -> None:
     # task, which did not always end the run under uvloop.)
     signal.signal(signal.SIGINT, _interrupt)
     signal.signal(signal.SIGTERM, _interrupt)
-    commit = subprocess.run(["git", "-C", str(args.gateway_dir), "rev-parse", "--short",
-                             "HEAD"], capture_output=True, text=True).stdout.strip()
-    dirty = subprocess.run(["git", "-C", str(args.gateway_dir), "status", "--porcelain",
-                            "--", "gateway"], capture_output=True, text=True).stdout.strip()
+    commit = subprocess.run(
+        ["git", "-C", str(args.gateway_dir), "rev-parse", "--short", "HEAD"],
+        capture_output=True,
+        text=True,
+    ).stdout.strip()
+    dirty = subprocess.run(
+        ["git", "-C", str(args.gateway_dir), "status", "--porcelain", "--", "gateway"],
+        capture_output=True,
+        text=True,
+    ).stdout.strip()
     tree = f"commit {commit}" if commit else f"the tree in {args.gateway_dir}"
-    header = (f"{tree}{' + uncommitted gateway/ changes' if dirty else ''}, "
-              f"{time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}, {os.cpu_count()} CPUs")
+    header = (
+        f"{tree}{' + uncommitted gateway/ changes' if dirty else ''}, "
+        f"{time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}, {os.cpu_count()} CPUs"
+    )
     results = []
     for n in args.sizes:
         result = run_size(args, n)

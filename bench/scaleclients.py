@@ -46,7 +46,7 @@ class SseParser:
             if end < 0:
                 return out
             line = self._buffer[:end].rstrip(b"\r").decode()
-            self._buffer = self._buffer[end + 1:]
+            self._buffer = self._buffer[end + 1 :]
             if not line:
                 if self._current.data or self._current.id is not None:
                     out.append(self._current)
@@ -95,10 +95,14 @@ class EventFeed:
         reader, writer = await asyncio.open_connection("127.0.0.1", self._port)
         try:
             resume = f"Last-Event-ID: {last_event_id}\r\n" if last_event_id else ""
-            writer.write((f"GET /v1/events?types={self._types} HTTP/1.1\r\n"
-                          f"Host: 127.0.0.1:{self._port}\r\n"
-                          f"Authorization: Bearer {self._token}\r\n"
-                          f"Accept: text/event-stream\r\n{resume}\r\n").encode())
+            writer.write(
+                (
+                    f"GET /v1/events?types={self._types} HTTP/1.1\r\n"
+                    f"Host: 127.0.0.1:{self._port}\r\n"
+                    f"Authorization: Bearer {self._token}\r\n"
+                    f"Accept: text/event-stream\r\n{resume}\r\n"
+                ).encode()
+            )
             head = await reader.readuntil(b"\r\n\r\n")
             if not head.startswith(b"HTTP/1.1 200"):
                 status = head.split(b"\r\n", 1)[0]
@@ -142,9 +146,12 @@ class EventFeed:
                 self.arrived[subject] = now
         elif kind == "account.connected":
             created = _epoch(event["created_at"])
-            if (data.get("protocol", "imap") == "imap"
-                    and data.get("source", "watcher") == "watcher"
-                    and account not in self.watching and created >= self._since):
+            if (
+                data.get("protocol", "imap") == "imap"
+                and data.get("source", "watcher") == "watcher"
+                and account not in self.watching
+                and created >= self._since
+            ):
                 self.watching[account] = created
         elif kind == "account.error":
             self.errors[str(data.get("code", "error"))] += 1
@@ -191,15 +198,17 @@ class IdleFloor:
         async with asyncio.timeout(within):
             tls = self.context if self.security == "tls" else None
             reader, writer = await asyncio.open_connection(
-                self.host, self.port, ssl=tls, server_hostname=self.host if tls else None)
+                self.host, self.port, ssl=tls, server_hostname=self.host if tls else None
+            )
         try:
             async with asyncio.timeout(within):
                 await reader.readline()  # greeting
                 if self.security == "starttls":
                     await _command(reader, writer, b"s STARTTLS")
                     await writer.start_tls(self.context, server_hostname=self.host)
-                await _command(reader, writer, b"l LOGIN " + _quoted(self.user) + b" "
-                               + _quoted(self.password))
+                await _command(
+                    reader, writer, b"l LOGIN " + _quoted(self.user) + b" " + _quoted(self.password)
+                )
                 await _command(reader, writer, b"x SELECT INBOX")
                 writer.write(b"i IDLE\r\n")
                 line = await reader.readline()
@@ -214,8 +223,9 @@ class IdleFloor:
             writer.close()
 
 
-async def _command(reader: asyncio.StreamReader, writer: asyncio.StreamWriter,
-                   command: bytes) -> None:
+async def _command(
+    reader: asyncio.StreamReader, writer: asyncio.StreamWriter, command: bytes
+) -> None:
     tag = command.split(b" ", 1)[0]
     writer.write(command + b"\r\n")
     while line := await reader.readline():
@@ -234,8 +244,15 @@ class Deliverer:
     """Sends through the stack's Postfix submission port (STARTTLS, AUTH) on a few
     warm connections; ``send`` returns when DATA got its 250 (``time.monotonic``)."""
 
-    def __init__(self, host: str, port: int, context: ssl.SSLContext, user: str,
-                 password: str, connections: int = 4) -> None:
+    def __init__(
+        self,
+        host: str,
+        port: int,
+        context: ssl.SSLContext,
+        user: str,
+        password: str,
+        connections: int = 4,
+    ) -> None:
         self._args = (host, port, context, user, password)
         self._count = connections
         self._free: asyncio.Queue[aiosmtplib.SMTP] = asyncio.Queue()
@@ -245,16 +262,19 @@ class Deliverer:
         host, port, context, user, password = self._args
         async with asyncio.timeout(within):
             for _ in range(self._count):
-                smtp = aiosmtplib.SMTP(hostname=host, port=port, start_tls=True,
-                                       tls_context=context, timeout=within)
+                smtp = aiosmtplib.SMTP(
+                    hostname=host, port=port, start_tls=True, tls_context=context, timeout=within
+                )
                 await smtp.connect()
                 await smtp.login(user, password)
                 self._free.put_nowait(smtp)
 
     async def send(self, rcpt: str, subject: str, within: float = 30) -> float:
-        raw = (f"From: {self.sender}\r\nTo: {rcpt}\r\nSubject: {subject}\r\n"
-               f"Message-ID: <{subject.replace(' ', '.')}@scale.bench>\r\n"
-               f"Content-Type: text/plain\r\n\r\nscale probe\r\n").encode()
+        raw = (
+            f"From: {self.sender}\r\nTo: {rcpt}\r\nSubject: {subject}\r\n"
+            f"Message-ID: <{subject.replace(' ', '.')}@scale.bench>\r\n"
+            f"Content-Type: text/plain\r\n\r\nscale probe\r\n"
+        ).encode()
         smtp = await self._free.get()
         try:
             async with asyncio.timeout(within):

@@ -25,9 +25,21 @@ _seq = itertools.count(1)
 
 
 class _MallInfo2(ctypes.Structure):
-    _fields_ = [(name, ctypes.c_size_t) for name in (
-        "arena", "ordblks", "smblks", "hblks", "hblkhd", "usmblks", "fsmblks", "uordblks",
-        "fordblks", "keepcost")]
+    _fields_ = [
+        (name, ctypes.c_size_t)
+        for name in (
+            "arena",
+            "ordblks",
+            "smblks",
+            "hblks",
+            "hblkhd",
+            "usmblks",
+            "fsmblks",
+            "uordblks",
+            "fordblks",
+            "keepcost",
+        )
+    ]
 
 
 def _mallinfo() -> dict[str, int]:
@@ -46,8 +58,9 @@ def _tasks() -> Counter[str]:
         tasks = asyncio.all_tasks()
     except RuntimeError:  # no running loop in this thread
         return Counter()
-    return Counter(getattr(t.get_coro(), "__qualname__", type(t.get_coro()).__name__)
-                   for t in tasks)
+    return Counter(
+        getattr(t.get_coro(), "__qualname__", type(t.get_coro()).__name__) for t in tasks
+    )
 
 
 def _probe(_signum: int, _frame: object) -> None:
@@ -58,8 +71,12 @@ def _probe(_signum: int, _frame: object) -> None:
     for obj in gc.get_objects():
         kind = type(obj)
         types[f"{kind.__module__}.{kind.__qualname__}"] += 1
-    report = {"tasks": _tasks(), "types": types, "malloc": _mallinfo(),
-              "allocated_blocks": sys.getallocatedblocks()}
+    report = {
+        "tasks": _tasks(),
+        "types": types,
+        "malloc": _mallinfo(),
+        "allocated_blocks": sys.getallocatedblocks(),
+    }
     if tracemalloc.is_tracing():
         path = os.path.join(out_dir, f"probe-{n}.tracemalloc")
         tracemalloc.take_snapshot().dump(path)

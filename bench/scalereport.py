@@ -111,86 +111,169 @@ def rows(r: Result) -> list[tuple[str, str, str]]:
     if r.add_failures:
         add(("  POST /v1/accounts failed", str(len(r.add_failures)), r.add_failures[0][:80]))
     w = r.watch_after_add
-    add(("watching since the first POST: 50% / 90% / all (s)",
-         f"{_f(w.get('50%'))} / {_f(w.get('90%'))} / {_f(w.get('all'))}",
-         f"<= {TARGET_WATCH_S} ({_ok(w.get('all'), TARGET_WATCH_S)})"))
+    add(
+        (
+            "watching since the first POST: 50% / 90% / all (s)",
+            f"{_f(w.get('50%'))} / {_f(w.get('90%'))} / {_f(w.get('all'))}",
+            f"<= {TARGET_WATCH_S} ({_ok(w.get('all'), TARGET_WATCH_S)})",
+        )
+    )
     if r.watching < r.n:
         add(("  **watching when the wait ended**", f"{r.watching} of {r.n}", ""))
     if r.login_floor_seconds is not None or r.login_floor_failed:
-        add(("  floor: raw IDLE sessions, one per account, opened in (s)",
-             _f(r.login_floor_seconds),
-             f"{r.login_floor_failed} failed" if r.login_floor_failed else ""))
+        add(
+            (
+                "  floor: raw IDLE sessions, one per account, opened in (s)",
+                _f(r.login_floor_seconds),
+                f"{r.login_floor_failed} failed" if r.login_floor_failed else "",
+            )
+        )
     w = r.watch_after_restart
     if w:
-        add(("after a restart, since the process started: 50% / 90% / all (s)",
-             f"{_f(w.get('50%'))} / {_f(w.get('90%'))} / {_f(w.get('all'))}",
-             f"<= {TARGET_WATCH_S} ({_ok(w.get('all'), TARGET_WATCH_S)})"))
-        add(("  the old process stopped in / the new one answered in (s)",
-             f"{_f(r.stop_seconds)} / {_f(r.healthy_after_restart)}", ""))
+        add(
+            (
+                "after a restart, since the process started: 50% / 90% / all (s)",
+                f"{_f(w.get('50%'))} / {_f(w.get('90%'))} / {_f(w.get('all'))}",
+                f"<= {TARGET_WATCH_S} ({_ok(w.get('all'), TARGET_WATCH_S)})",
+            )
+        )
+        add(
+            (
+                "  the old process stopped in / the new one answered in (s)",
+                f"{_f(r.stop_seconds)} / {_f(r.healthy_after_restart)}",
+                "",
+            )
+        )
     if b and u:
-        add(("RSS, 1 account -> N + 1 (MiB)", f"{b.rss_kb / 1024:,.1f} -> {u.rss_kb / 1024:,.1f}",
-             ""))
+        add(
+            (
+                "RSS, 1 account -> N + 1 (MiB)",
+                f"{b.rss_kb / 1024:,.1f} -> {u.rss_kb / 1024:,.1f}",
+                "",
+            )
+        )
         add(("**RSS per watched account (kB)**", _f(rss), target_rss))
-        add(("PSS / USS per watched account (kB)",
-             f"{_f(r.per_account('pss_kb'))} / {_f(r.per_account('uss_kb'))}", ""))
+        add(
+            (
+                "PSS / USS per watched account (kB)",
+                f"{_f(r.per_account('pss_kb'))} / {_f(r.per_account('uss_kb'))}",
+                "",
+            )
+        )
         if r.usage_restart:
-            add(("RSS per account after the restart (kB)",
-                 _f(r.per_account("rss_kb", r.usage_restart)), ""))
+            add(
+                (
+                    "RSS per account after the restart (kB)",
+                    _f(r.per_account("rss_kb", r.usage_restart)),
+                    "",
+                )
+            )
         if r.usage:
             drift = (u.rss_kb - r.usage.rss_kb) / max(1, r.n)
             add(("  RSS growth per account during the idle window (kB)", _f(drift, 2), ""))
-        add(("open fds per watched account", _f(r.per_account("fds"), 2),
-             f"1 account: {b.fds}"))
+        add(("open fds per watched account", _f(r.per_account("fds"), 2), f"1 account: {b.fds}"))
     n1 = r.n + 1
     conns = ", ".join(f"{name} {count / n1:.2f}" for name, count in sorted(r.connections.items()))
     add(("gateway's connections per account (by server port)", conns or "-", ""))
     if r.base_usage:
         per_min = (r.cpu - r.base_cpu) / max(1, r.n) * 60_000
-        add(("idle CPU per watched account (ms per minute)", _f(per_min, 2),
-             f"{r.cpu * 100:.1f} % of a core in all; 1 account {r.base_cpu * 100:.1f} %"))
-        add(("  machine busy during the idle windows (1 account / N)",
-             f"{r.base_busy * 100:.0f} % / {r.busy * 100:.0f} %", "of all CPUs"))
+        add(
+            (
+                "idle CPU per watched account (ms per minute)",
+                _f(per_min, 2),
+                f"{r.cpu * 100:.1f} % of a core in all; 1 account {r.base_cpu * 100:.1f} %",
+            )
+        )
+        add(
+            (
+                "  machine busy during the idle windows (1 account / N)",
+                f"{r.base_busy * 100:.0f} % / {r.busy * 100:.0f} %",
+                "of all CPUs",
+            )
+        )
     if r.dovecot_usage:
-        add(("Dovecot: imap processes / PSS per account (kB)",
-             f"{r.dovecot_imap / n1:.2f} / {r.dovecot_usage.pss_kb / n1:,.0f}",
-             f"{r.dovecot_usage.processes} processes"))
+        add(
+            (
+                "Dovecot: imap processes / PSS per account (kB)",
+                f"{r.dovecot_imap / n1:.2f} / {r.dovecot_usage.pss_kb / n1:,.0f}",
+                f"{r.dovecot_usage.processes} processes",
+            )
+        )
     if r.deliveries:
         g95, f95 = pct(r.gateway_ms, 95), pct(r.floor_ms, 95)
         over = None if g95 is None or f95 is None else g95 - f95
-        add(("deliveries sent / planned",
-             f"{r.sent} / {r.deliveries}", f"schedule late by <= {r.schedule_late * 1000:.0f} ms"))
-        add(("event latency, gateway SSE: p50 / p95 / max (ms)",
-             f"{_f(pct(r.gateway_ms, 50))} / {_f(g95)} / {_f(max(r.gateway_ms, default=None))}",
-             f"{len(r.gateway_ms)} events"))
-        add(("  the same, deliveries to the floor's accounts only",
-             f"{_f(pct(r.gateway_sampled_ms, 50))} / {_f(pct(r.gateway_sampled_ms, 95))} / "
-             f"{_f(max(r.gateway_sampled_ms, default=None))}",
-             f"{len(r.gateway_sampled_ms)} events"))
-        add(("raw IDLE floor (* n EXISTS): p50 / p95 / max (ms)",
-             f"{_f(pct(r.floor_ms, 50))} / {_f(f95)} / {_f(max(r.floor_ms, default=None))}",
-             f"{len(r.floor_ms)} of {r.floor_expected}, {r.floor_sessions} sessions"))
-        add(("**gateway p95 - floor p95 (ms)**", _f(over),
-             f"<= {TARGET_OVER_FLOOR_MS} ({_ok(over, TARGET_OVER_FLOOR_MS)})"))
+        add(
+            (
+                "deliveries sent / planned",
+                f"{r.sent} / {r.deliveries}",
+                f"schedule late by <= {r.schedule_late * 1000:.0f} ms",
+            )
+        )
+        add(
+            (
+                "event latency, gateway SSE: p50 / p95 / max (ms)",
+                f"{_f(pct(r.gateway_ms, 50))} / {_f(g95)} / {_f(max(r.gateway_ms, default=None))}",
+                f"{len(r.gateway_ms)} events",
+            )
+        )
+        add(
+            (
+                "  the same, deliveries to the floor's accounts only",
+                f"{_f(pct(r.gateway_sampled_ms, 50))} / {_f(pct(r.gateway_sampled_ms, 95))} / "
+                f"{_f(max(r.gateway_sampled_ms, default=None))}",
+                f"{len(r.gateway_sampled_ms)} events",
+            )
+        )
+        add(
+            (
+                "raw IDLE floor (* n EXISTS): p50 / p95 / max (ms)",
+                f"{_f(pct(r.floor_ms, 50))} / {_f(f95)} / {_f(max(r.floor_ms, default=None))}",
+                f"{len(r.floor_ms)} of {r.floor_expected}, {r.floor_sessions} sessions",
+            )
+        )
+        add(
+            (
+                "**gateway p95 - floor p95 (ms)**",
+                _f(over),
+                f"<= {TARGET_OVER_FLOOR_MS} ({_ok(over, TARGET_OVER_FLOOR_MS)})",
+            )
+        )
         if r.gateway_by_slice:
-            add(("  gateway p95 per 10 s of sending (ms)",
-                 " ".join(_f(pct(v, 95), 0) for v in r.gateway_by_slice), ""))
+            add(
+                (
+                    "  gateway p95 per 10 s of sending (ms)",
+                    " ".join(_f(pct(v, 95), 0) for v in r.gateway_by_slice),
+                    "",
+                )
+            )
         missing = r.sent - len(r.gateway_ms)
         add(("events missing / duplicated", f"{missing} / {r.duplicates}", "should be 0 / 0"))
         add(("gateway CPU per event (ms)", _f(r.cpu_per_event_ms, 2), "above the idle rate"))
-    for when, errors in (("while adding", r.errors_at_start),
-                         ("during the deliveries", r.errors_later),
-                         ("after the restart", r.restart_errors)):
+    for when, errors in (
+        ("while adding", r.errors_at_start),
+        ("during the deliveries", r.errors_later),
+        ("after the restart", r.restart_errors),
+    ):
         if errors:
-            add((f"account.error events {when}",
-                 ", ".join(f"{k} {v}" for k, v in errors.items()), ""))
+            add(
+                (
+                    f"account.error events {when}",
+                    ", ".join(f"{k} {v}" for k, v in errors.items()),
+                    "",
+                )
+            )
     return out
 
 
 def print_result(r: Result, args: argparse.Namespace) -> None:
-    print(f"\n### {r.n:,} watched accounts (+1 baseline), {args.deliveries_per_second:g} "
-          f"deliveries/s for {args.duration:g} s, floor on {args.floor_accounts} accounts")
-    print(f"\ngateway code from {r.gateway_code or '?'}; load average {r.load_start} at the "
-          f"start, {r.load_end} at the end; limits: {'; '.join(r.limits)}\n")
+    print(
+        f"\n### {r.n:,} watched accounts (+1 baseline), {args.deliveries_per_second:g} "
+        f"deliveries/s for {args.duration:g} s, floor on {args.floor_accounts} accounts"
+    )
+    print(
+        f"\ngateway code from {r.gateway_code or '?'}; load average {r.load_start} at the "
+        f"start, {r.load_end} at the end; limits: {'; '.join(r.limits)}\n"
+    )
     table = rows(r)
     width = max(len(m) for m, _, _ in table)
     vwidth = max(len(v) for _, v, _ in table)
@@ -198,8 +281,10 @@ def print_result(r: Result, args: argparse.Namespace) -> None:
     print(f"|{'-' * (width + 2)}|{'-' * (vwidth + 2)}|---|")
     for measure, value, target in table:
         print(f"| {measure:<{width}} | {value:>{vwidth}} | {target} |")
-    for title, lines in (("gateway log (warnings and errors)", r.gateway_log),
-                         ("Dovecot log (warnings and errors)", r.dovecot_log)):
+    for title, lines in (
+        ("gateway log (warnings and errors)", r.gateway_log),
+        ("Dovecot log (warnings and errors)", r.dovecot_log),
+    ):
         print(f"\n{title}: {'none' if not lines else ''}")
         for line in lines:
             print(f"    {line}")
@@ -211,15 +296,19 @@ def print_result(r: Result, args: argparse.Namespace) -> None:
 
 def print_summary(results: list[Result], header: str) -> None:
     print(f"\n## Summary ({header})\n")
-    print("| accounts | RSS/acct kB | PSS/acct kB | fds/acct | idle CPU ms/acct/min | "
-          "all watching (add / restart) s | event p95 gw / floor ms |")
+    print(
+        "| accounts | RSS/acct kB | PSS/acct kB | fds/acct | idle CPU ms/acct/min | "
+        "all watching (add / restart) s | event p95 gw / floor ms |"
+    )
     print("|---|---|---|---|---|---|---|")
     for r in results:
         cpu = (r.cpu - r.base_cpu) / max(1, r.n) * 60_000
-        print(f"| {r.n:,} | {_f(r.per_account('rss_kb'))} | {_f(r.per_account('pss_kb'))} | "
-              f"{_f(r.per_account('fds'), 2)} | {_f(cpu, 2)} | "
-              f"{_f(r.watch_after_add.get('all'))} / {_f(r.watch_after_restart.get('all'))} | "
-              f"{_f(pct(r.gateway_ms, 95))} / {_f(pct(r.floor_ms, 95))} |")
+        print(
+            f"| {r.n:,} | {_f(r.per_account('rss_kb'))} | {_f(r.per_account('pss_kb'))} | "
+            f"{_f(r.per_account('fds'), 2)} | {_f(cpu, 2)} | "
+            f"{_f(r.watch_after_add.get('all'))} / {_f(r.watch_after_restart.get('all'))} | "
+            f"{_f(pct(r.gateway_ms, 95))} / {_f(pct(r.floor_ms, 95))} |"
+        )
     last = results[-1] if results else None
     if last and last.base_usage and last.usage_end:
         per_kb = last.per_account("rss_kb") or 0
@@ -227,12 +316,14 @@ def print_summary(results: list[Result], header: str) -> None:
         fds = last.per_account("fds") or 0
         dovecot_kb = last.dovecot_usage.pss_kb if last.dovecot_usage else 0
         share = 10_000 / (last.n + 1)
-        print(f"\nLinear extrapolation from {last.n:,} to 10,000 accounts: RSS "
-              f"{(last.base_usage.rss_kb + 10_000 * per_kb) / 1024 / 1024:.1f} GiB, idle CPU "
-              f"{(last.base_cpu + 10_000 * cpu) * 100:.0f} % of a core, "
-              f"{last.base_usage.fds + 10_000 * fds:,.0f} fds; Dovecot "
-              f"{share * last.dovecot_imap:,.0f} imap processes, "
-              f"{share * dovecot_kb / 1024 / 1024:.1f} GiB PSS")
+        print(
+            f"\nLinear extrapolation from {last.n:,} to 10,000 accounts: RSS "
+            f"{(last.base_usage.rss_kb + 10_000 * per_kb) / 1024 / 1024:.1f} GiB, idle CPU "
+            f"{(last.base_cpu + 10_000 * cpu) * 100:.0f} % of a core, "
+            f"{last.base_usage.fds + 10_000 * fds:,.0f} fds; Dovecot "
+            f"{share * last.dovecot_imap:,.0f} imap processes, "
+            f"{share * dovecot_kb / 1024 / 1024:.1f} GiB PSS"
+        )
 
 
 def probe_analysis(r: Result, gateway_dir: Path, top: int = 15) -> list[str]:
@@ -257,9 +348,11 @@ def probe_analysis(r: Result, gateway_dir: Path, top: int = 15) -> list[str]:
         out.append(f"  {diff / n:8.1f}  {name}")
     ma, mb = a.get("malloc") or {}, b.get("malloc") or {}
     if ma and mb:
-        out.append("malloc per account (kB): in use {:.1f}, free but held {:.1f}, mmapped {:.1f}"
-                   .format(*((mb[k] - ma[k]) / n / 1024 for k in ("uordblks", "fordblks",
-                                                                   "hblkhd"))))
+        out.append(
+            "malloc per account (kB): in use {:.1f}, free but held {:.1f}, mmapped {:.1f}".format(
+                *((mb[k] - ma[k]) / n / 1024 for k in ("uordblks", "fordblks", "hblkhd"))
+            )
+        )
     blocks = (b["allocated_blocks"] - a["allocated_blocks"]) / n
     out.append(f"Python allocated blocks per account: {blocks:,.0f}")
     if a.get("tracemalloc") and b.get("tracemalloc"):
@@ -270,16 +363,20 @@ def probe_analysis(r: Result, gateway_dir: Path, top: int = 15) -> list[str]:
 def _tracemalloc_diff(a: dict, b: dict, n: int, gateway_dir: Path, top: int) -> list[str]:
     import tracemalloc
 
-    out = [f"traced Python memory per account: "
-           f"{(b['traced_bytes'] - a['traced_bytes']) / n / 1024:.1f} kB; by line:"]
+    out = [
+        f"traced Python memory per account: "
+        f"{(b['traced_bytes'] - a['traced_bytes']) / n / 1024:.1f} kB; by line:"
+    ]
     before = tracemalloc.Snapshot.load(a["tracemalloc"])
     after = tracemalloc.Snapshot.load(b["tracemalloc"])
     prefix = str(gateway_dir) + "/"
     for stat in after.compare_to(before, "lineno")[:top]:
         frame = stat.traceback[0]
         where = frame.filename.replace(prefix, "").split("site-packages/")[-1]
-        out.append(f"  {stat.size_diff / n / 1024:7.2f} kB {stat.count_diff / n:7.1f} blocks  "
-                   f"{where}:{frame.lineno}")
+        out.append(
+            f"  {stat.size_diff / n / 1024:7.2f} kB {stat.count_diff / n:7.1f} blocks  "
+            f"{where}:{frame.lineno}"
+        )
     return out
 
 

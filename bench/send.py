@@ -84,9 +84,14 @@ def start_gateway(workdir: Path, port: int, **env_extra: str) -> subprocess.Pope
         **env_extra,
     }
     log = open(workdir / "gateway.log", "ab")  # noqa: SIM115 - lives as long as the process
-    proc = subprocess.Popen([sys.executable, "-m", "gateway", "serve", "--port", str(port)],
-                            env=env, stdin=subprocess.DEVNULL, stdout=log,
-                            stderr=subprocess.STDOUT, cwd=ROOT)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "gateway", "serve", "--port", str(port)],
+        env=env,
+        stdin=subprocess.DEVNULL,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        cwd=ROOT,
+    )
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
         try:
@@ -119,15 +124,23 @@ async def run_concurrently(total: int, concurrency: int, one) -> float:  # noqa:
     return total / (time.perf_counter() - started)
 
 
-async def raw_smtp(stack: MailStack, sender: str, rcpt: str, total: int,
-                   concurrency: int) -> float:
-    messages = [build_message(Draft(sender=Address(sender), to=[Address(rcpt)],
-                                    subject=f"raw {i}", text=TEXT)).raw for i in range(total)]
+async def raw_smtp(stack: MailStack, sender: str, rcpt: str, total: int, concurrency: int) -> float:
+    messages = [
+        build_message(
+            Draft(sender=Address(sender), to=[Address(rcpt)], subject=f"raw {i}", text=TEXT)
+        ).raw
+        for i in range(total)
+    ]
     ctx = client_ssl_context(verify=True, ca_file=str(stack.cert))
     clients = []
     for _ in range(concurrency):
-        smtp = aiosmtplib.SMTP(hostname=stack.host, port=stack.submission, start_tls=True,
-                               tls_context=ctx, local_hostname="localhost")
+        smtp = aiosmtplib.SMTP(
+            hostname=stack.host,
+            port=stack.submission,
+            start_tls=True,
+            tls_context=ctx,
+            local_hostname="localhost",
+        )
         await smtp.connect()
         await smtp.login(sender, stack.password)
         clients.append(smtp)
@@ -142,15 +155,17 @@ async def raw_smtp(stack: MailStack, sender: str, rcpt: str, total: int,
             await smtp.quit()
 
 
-async def gateway_sync(port: int, account: str, rcpt: str, total: int,
-                       concurrency: int, save_to_sent: bool) -> float:
+async def gateway_sync(
+    port: int, account: str, rcpt: str, total: int, concurrency: int, save_to_sent: bool
+) -> float:
     clients = [LeanHttp(port, ADMIN) for _ in range(concurrency)]
     path = f"/v1/accounts/{account}/send"
 
     async def one(slot: int, i: int) -> None:
-        status, body = await clients[slot].post_json(path, {
-            "to": [rcpt], "subject": f"gateway {i}", "text": TEXT,
-            "save_to_sent": save_to_sent})
+        status, body = await clients[slot].post_json(
+            path,
+            {"to": [rcpt], "subject": f"gateway {i}", "text": TEXT, "save_to_sent": save_to_sent},
+        )
         if status != 200:
             raise SystemExit(f"send failed: {status} {body[:300]!r}")
 
@@ -163,29 +178,44 @@ async def gateway_sync(port: int, account: str, rcpt: str, total: int,
             await client.close()
 
 
-async def queue_drain(client: httpx.AsyncClient, account: str, rcpt: str,
-                      total: int) -> tuple[float, float]:
+async def queue_drain(
+    client: httpx.AsyncClient, account: str, rcpt: str, total: int
+) -> tuple[float, float]:
     started = time.perf_counter()
     sem = asyncio.Semaphore(16)
 
     async def enqueue(i: int) -> None:
         async with sem:
-            resp = await client.post(f"/v1/accounts/{account}/send", json={
-                "to": [rcpt], "subject": f"queued {i}", "text": TEXT, "mode": "queue",
-                "save_to_sent": False})
+            resp = await client.post(
+                f"/v1/accounts/{account}/send",
+                json={
+                    "to": [rcpt],
+                    "subject": f"queued {i}",
+                    "text": TEXT,
+                    "mode": "queue",
+                    "save_to_sent": False,
+                },
+            )
             if resp.status_code != 202:
                 raise SystemExit(f"enqueue failed: {resp.status_code} {resp.text}")
 
     await asyncio.gather(*(enqueue(i) for i in range(total)))
     enqueued = time.perf_counter() - started
     while True:
-        page = (await client.get("/v1/outbox", params={"account": account, "status": "sent",
-                                                        "limit": 500})).json()
+        page = (
+            await client.get(
+                "/v1/outbox", params={"account": account, "status": "sent", "limit": 500}
+            )
+        ).json()
         sent = len(page["items"])
         cursor = page["next_cursor"]
         while cursor:
-            page = (await client.get("/v1/outbox", params={
-                "account": account, "status": "sent", "limit": 500, "cursor": cursor})).json()
+            page = (
+                await client.get(
+                    "/v1/outbox",
+                    params={"account": account, "status": "sent", "limit": 500, "cursor": cursor},
+                )
+            ).json()
             sent += len(page["items"])
             cursor = page["next_cursor"]
         if sent >= total:
@@ -209,14 +239,21 @@ async def main() -> None:
     try:
         sender = stack.new_user("bench")
         async with httpx.AsyncClient(
-                base_url=f"http://127.0.0.1:{port}", timeout=60,
-                headers={"Authorization": f"Bearer {ADMIN}"},
-                limits=httpx.Limits(max_connections=16, max_keepalive_connections=16)) as client:
+            base_url=f"http://127.0.0.1:{port}",
+            timeout=60,
+            headers={"Authorization": f"Bearer {ADMIN}"},
+            limits=httpx.Limits(max_connections=16, max_keepalive_connections=16),
+        ) as client:
             spec = {"id": "bench", "name": "Bench", "email": sender}
             for proto, p in (("imap", stack.imap), ("smtp", stack.submission)):
-                spec[proto] = {"host": stack.host, "port": p, "security": "starttls",
-                               "username": sender, "password": stack.password,
-                               "ca_file": str(stack.cert)}
+                spec[proto] = {
+                    "host": stack.host,
+                    "port": p,
+                    "security": "starttls",
+                    "username": sender,
+                    "password": stack.password,
+                    "ca_file": str(stack.cert),
+                }
             resp = await client.post("/v1/accounts", json=spec)
             assert resp.status_code == 201, resp.text
 
@@ -236,15 +273,35 @@ async def main() -> None:
                 await wait_delivered(stack, rcpt, n + concurrency)
                 gw_machine = (machine_cpu() - machine) / (n + concurrency) * 1000
                 rows.append((f"POST /send sync, {concurrency} client(s), msg/s", gw, raw))
-                rows.append((f"CPU per message, {concurrency} client(s): gateway process / "
-                             "raw SMTP client, ms", cpu, raw_client))
-                rows.append((f"CPU per message, {concurrency} client(s): HTTP load client, ms",
-                             http_client, None))
-                rows.append((f"CPU per message, {concurrency} client(s): whole machine until "
-                             "delivered, ms", gw_machine, raw_machine))
-                print(f"{concurrency} client(s): gateway {gw:.0f} msg/s ({cpu:.2f} ms CPU/msg, "
-                      f"load client {http_client:.2f}), raw {raw:.0f} msg/s "
-                      f"({raw_client:.2f} ms CPU/msg)", flush=True)
+                rows.append(
+                    (
+                        f"CPU per message, {concurrency} client(s): gateway process / "
+                        "raw SMTP client, ms",
+                        cpu,
+                        raw_client,
+                    )
+                )
+                rows.append(
+                    (
+                        f"CPU per message, {concurrency} client(s): HTTP load client, ms",
+                        http_client,
+                        None,
+                    )
+                )
+                rows.append(
+                    (
+                        f"CPU per message, {concurrency} client(s): whole machine until "
+                        "delivered, ms",
+                        gw_machine,
+                        raw_machine,
+                    )
+                )
+                print(
+                    f"{concurrency} client(s): gateway {gw:.0f} msg/s ({cpu:.2f} ms CPU/msg, "
+                    f"load client {http_client:.2f}), raw {raw:.0f} msg/s "
+                    f"({raw_client:.2f} ms CPU/msg)",
+                    flush=True,
+                )
 
             rcpt = stack.new_user("sent8-")
             gw_sent = await gateway_sync(port, "bench", rcpt, n, 8, True)

@@ -52,8 +52,9 @@ does not offer is a 405 whose `Allow` lists those it does.
 """
 
 
-def create_app(settings: Settings | None = None, *,
-               webhook_resolver: Resolver | None = None) -> FastAPI:
+def create_app(
+    settings: Settings | None = None, *, webhook_resolver: Resolver | None = None
+) -> FastAPI:
     """Build the application; nothing connects until the lifespan starts.
 
     ``webhook_resolver`` replaces the system's DNS for webhook URLs (tests use it).
@@ -76,23 +77,52 @@ def create_app(settings: Settings | None = None, *,
         # Swagger UI from the gateway's own files (works offline); no ReDoc (it needs a CDN).
         docs_url=None,
         redoc_url=None,
-        license_info={"name": "GPL-3.0-or-later",
-                      "identifier": "GPL-3.0-or-later"},
-        openapi_tags=[{"name": tag} for tag in (
-            "operations", "accounts", "tokens", "events", "mailboxes", "messages", "changes",
-            "drafts", "pop3", "sending")],
+        license_info={"name": "GPL-3.0-or-later", "identifier": "GPL-3.0-or-later"},
+        openapi_tags=[
+            {"name": tag}
+            for tag in (
+                "operations",
+                "accounts",
+                "tokens",
+                "events",
+                "mailboxes",
+                "messages",
+                "changes",
+                "drafts",
+                "pop3",
+                "sending",
+            )
+        ],
     )
     app.state.services = services
     app.state.rate_limiter = (
         RateLimiter(settings.rate_limit_per_minute, settings.rate_limit_burst)
-        if settings.rate_limit_per_minute else None
+        if settings.rate_limit_per_minute
+        else None
     )
     api_errors.install(app)
     # Requests are matched against the routes in this order, one by one: the busiest first.
     # (No two routers share a path, so the order changes nothing else.)
-    for module in (messages, send, mailboxes, health, accounts, tokens, events, webhooks, pop3,
-                   outbox, audit, oauth2, discovery, changes, threads, drafts, forward,
-                   search):
+    for module in (
+        messages,
+        send,
+        mailboxes,
+        health,
+        accounts,
+        tokens,
+        events,
+        webhooks,
+        pop3,
+        outbox,
+        audit,
+        oauth2,
+        changes,
+        discovery,
+        threads,
+        drafts,
+        forward,
+        search,
+    ):
         app.include_router(module.router)
     console.install(app)  # /ui (the web console) and /docs, from the package's files
     app.state.metrics = metrics = Metrics(services)

@@ -33,8 +33,14 @@ def new_entry_id() -> str:
 class AuditLog:
     """Pending entries in memory (at most ``max_pending``), written by :meth:`run`."""
 
-    def __init__(self, repo: AuditRepo, *, retention_days: int, flush_interval: float = 0.5,
-                 max_pending: int = 100_000) -> None:
+    def __init__(
+        self,
+        repo: AuditRepo,
+        *,
+        retention_days: int,
+        flush_interval: float = 0.5,
+        max_pending: int = 100_000,
+    ) -> None:
         self.repo = repo
         self._retention = timedelta(days=retention_days)
         self.flush_interval = flush_interval
@@ -90,17 +96,25 @@ class AuditLog:
             try:
                 await self.flush()
             except Exception:
-                log.exception("audit log: %d entries could not be written at shutdown",
-                              len(self._pending))
+                log.exception(
+                    "audit log: %d entries could not be written at shutdown", len(self._pending)
+                )
 
     async def prune(self, now: datetime | None = None) -> int:
         """Forget entries older than the retention."""
         return await self.repo.prune((now or utcnow()) - self._retention)
 
-    async def page(self, *, visible: frozenset[str] | None, account: str | None,
-                   token: str | None, limit: int,
-                   cursor: str | None) -> tuple[list[AuditEntry], str | None]:
+    async def page(
+        self,
+        *,
+        visible: frozenset[str] | None,
+        account: str | None,
+        token: str | None,
+        limit: int,
+        cursor: str | None,
+    ) -> tuple[list[AuditEntry], str | None]:
         """Newest first; a caller limited to ``visible`` accounts sees only their entries."""
         await self.flush()
-        return await self.repo.page(visible=visible, account=account, token=token,
-                                    limit=limit, cursor=cursor)
+        return await self.repo.page(
+            visible=visible, account=account, token=token, limit=limit, cursor=cursor
+        )

@@ -241,8 +241,9 @@ class RateLimited(AccessDenied):
     code = "rate_limited"
     title = "Too many requests"
 
-    def __init__(self, detail: str = "", *, code: str | None = None,
-                 retry_after: float = 1.0) -> None:
+    def __init__(
+        self, detail: str = "", *, code: str | None = None, retry_after: float = 1.0
+    ) -> None:
         super().__init__(detail, code=code)
         self.retry_after = retry_after
 
@@ -278,7 +279,11 @@ class UpstreamError(GatewayError):
     title = "Mail server error"
 
     def __init__(
-        self, detail: str = "", *, code: str | None = None, protocol: str | None = None,
+        self,
+        detail: str = "",
+        *,
+        code: str | None = None,
+        protocol: str | None = None,
         smtp_code: int | None = None,
     ) -> None:
         super().__init__(detail, code=code)
@@ -293,12 +298,18 @@ class UpstreamRejected(UpstreamError):
     title = "Mail server rejected the command"
 
     def __init__(
-        self, detail: str = "", *, code: str | None = None, protocol: str | None = None,
-        smtp_code: int | None = None, rejected: Sequence[RecipientRefusal] | None = None,
+        self,
+        detail: str = "",
+        *,
+        code: str | None = None,
+        protocol: str | None = None,
+        smtp_code: int | None = None,
+        rejected: Sequence[RecipientRefusal] | None = None,
     ) -> None:
         super().__init__(detail, code=code, protocol=protocol, smtp_code=smtp_code)
         self.rejected: tuple[RecipientRefusal, ...] | None = (
-            None if rejected is None else tuple(rejected))
+            None if rejected is None else tuple(rejected)
+        )
 
 
 class UpstreamTransient(UpstreamRejected):
@@ -333,8 +344,13 @@ class UpstreamUnavailable(UpstreamError, ConnectionError):
     title = "Mail server unavailable"
 
     def __init__(
-        self, detail: str = "", *, code: str | None = None, protocol: str | None = None,
-        smtp_code: int | None = None, retry_after: int = 5,
+        self,
+        detail: str = "",
+        *,
+        code: str | None = None,
+        protocol: str | None = None,
+        smtp_code: int | None = None,
+        retry_after: int = 5,
     ) -> None:
         if code is None and protocol:
             code = f"{protocol}_unavailable"
@@ -349,11 +365,19 @@ class UpstreamThrottled(UpstreamUnavailable):
 
     title = "Mail server asks to slow down"
 
-    def __init__(self, detail: str = "", *, kind: str, protocol: str | None = None,
-                 smtp_code: int | None = None, retry_after: int = 5) -> None:
+    def __init__(
+        self,
+        detail: str = "",
+        *,
+        kind: str,
+        protocol: str | None = None,
+        smtp_code: int | None = None,
+        retry_after: int = 5,
+    ) -> None:
         code = f"{protocol or 'upstream'}_{kind}"
-        super().__init__(detail, code=code, protocol=protocol, smtp_code=smtp_code,
-                         retry_after=retry_after)
+        super().__init__(
+            detail, code=code, protocol=protocol, smtp_code=smtp_code, retry_after=retry_after
+        )
         self.kind = kind
 
 
@@ -364,8 +388,9 @@ class ConnectionLimitReached(UpstreamUnavailable):
     code = "connection_limit_reached"
     title = "All connections to the mail server are busy"
 
-    def __init__(self, detail: str = "", *, protocol: str | None = None,
-                 retry_after: int = 1) -> None:
+    def __init__(
+        self, detail: str = "", *, protocol: str | None = None, retry_after: int = 1
+    ) -> None:
         super().__init__(detail, code=self.code, protocol=protocol, retry_after=retry_after)
 
 

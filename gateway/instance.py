@@ -60,14 +60,16 @@ def short_identity(text: str) -> str:
     if len(text) <= MAX_IDENTITY:
         return text
     digest = hashlib.sha256(text.encode()).hexdigest()[:12]
-    return f"{text[:MAX_IDENTITY - 13]}~{digest}"
+    return f"{text[: MAX_IDENTITY - 13]}~{digest}"
 
 
-def instance_name(settings: Settings, *, hostname: str | None = None,
-                  started: float | None = None) -> InstanceName:
+def instance_name(
+    settings: Settings, *, hostname: str | None = None, started: float | None = None
+) -> InstanceName:
     """This process's name (``hostname`` and ``started`` default to the real ones)."""
     identity = settings.instance_id or (
-        f"{hostname or socket.gethostname()}/{settings.host}:{settings.port}")
+        f"{hostname or socket.gethostname()}/{settings.host}:{settings.port}"
+    )
     micros = int((time.time() if started is None else started) * 1_000_000)
     run = f"{micros:014x}{secrets.randbelow(1 << 16):04x}"
     return InstanceName(short_identity(identity), run)

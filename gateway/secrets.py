@@ -39,7 +39,8 @@ class SecretBox:
             return self._fernet.decrypt(token.encode()).decode()
         except InvalidToken as exc:
             raise GatewayError(
-                "stored secret cannot be decrypted: wrong GATEWAY_SECRET_KEY?") from exc
+                "stored secret cannot be decrypted: wrong GATEWAY_SECRET_KEY?"
+            ) from exc
 
 
 def load_or_create_key(configured: str | None, sqlite_file: Path | None) -> str:

@@ -53,7 +53,9 @@ _TOO_MANY = (
 _TOO_MANY_RESPONSE = (
     b"HTTP/1.1 503 Service Unavailable\r\ncontent-type: application/problem+json\r\n"
     b"retry-after: 1\r\nconnection: close\r\ncontent-length: "
-    + str(len(_TOO_MANY)).encode() + b"\r\n\r\n" + _TOO_MANY
+    + str(len(_TOO_MANY)).encode()
+    + b"\r\n\r\n"
+    + _TOO_MANY
 )
 
 
@@ -94,8 +96,7 @@ class GuardedProtocol(HttpToolsProtocol):
             return  # the rest of a body nobody reads
         super().data_received(data)
         if self._partial and self._deadline is None:
-            self._deadline = self.loop.call_later(self.request_read_timeout,
-                                                  self._close)
+            self._deadline = self.loop.call_later(self.request_read_timeout, self._close)
 
     def on_message_begin(self) -> None:
         self._partial = True
@@ -119,8 +120,9 @@ class GuardedProtocol(HttpToolsProtocol):
     def pause_writing(self) -> None:
         super().pause_writing()
         if self._write_stalled is None:
-            self._write_stalled = self.loop.call_later(self.client_write_timeout,
-                                                       self.transport.abort)
+            self._write_stalled = self.loop.call_later(
+                self.client_write_timeout, self.transport.abort
+            )
 
     def resume_writing(self) -> None:
         super().resume_writing()
@@ -147,11 +149,15 @@ class GuardedProtocol(HttpToolsProtocol):
 
 def guarded_protocol(settings: Settings) -> type[GuardedProtocol]:
     """``GuardedProtocol`` with ``settings``' deadlines and connection cap."""
-    return type("GuardedProtocol", (GuardedProtocol,), {
-        "request_read_timeout": settings.request_read_timeout,
-        "max_connections": settings.max_connections,
-        "client_write_timeout": settings.client_write_timeout,
-    })
+    return type(
+        "GuardedProtocol",
+        (GuardedProtocol,),
+        {
+            "request_read_timeout": settings.request_read_timeout,
+            "max_connections": settings.max_connections,
+            "client_write_timeout": settings.client_write_timeout,
+        },
+    )
 
 
 def server_options(settings: Settings) -> dict[str, Any]:
@@ -175,6 +181,10 @@ def raise_fd_limit(settings: Settings) -> None:
         target = wanted if hard == resource.RLIM_INFINITY else min(wanted, hard)
         resource.setrlimit(resource.RLIMIT_NOFILE, (target, hard))
         if target < wanted:
-            log.warning("open file limit %d is below max_connections + %d = %d; raise it "
-                        "(ulimit -n) or lower GATEWAY_MAX_CONNECTIONS", target, FD_HEADROOM,
-                        wanted)
+            log.warning(
+                "open file limit %d is below max_connections + %d = %d; raise it "
+                "(ulimit -n) or lower GATEWAY_MAX_CONNECTIONS",
+                target,
+                FD_HEADROOM,
+                wanted,
+            )

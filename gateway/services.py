@@ -110,17 +110,24 @@ def build_services(settings: Settings, *, webhook_resolver: Resolver | None = No
     feed_repo = ChangeFeedRepo(store)
     feed_states = FeedStates(feed_repo, derive_key(key, "change-feed-state"))
     feed_recorder = FeedRecorder(feed_repo, feed_states, settings.change_log_entries)
-    events = EventBus(store, settings.instance_id, settings.events_retention_days,
-                      state_of=feed_states.state_of)
+    events = EventBus(
+        store, settings.instance_id, settings.events_retention_days, state_of=feed_states.state_of
+    )
     # OAuth2: token URLs are checked like webhook URLs (private addresses refused unless
     # allowed) and each request goes to the checked address.
     oauth2_policy = WebhookUrlPolicy(
         allow_private=settings.webhook_allow_private or settings.oauth2_allow_private_endpoints,
-        own_host=settings.host, own_port=settings.port, resolver=webhook_resolver)
+        own_host=settings.host,
+        own_port=settings.port,
+        resolver=webhook_resolver,
+    )
     oauth2_http = httpx.AsyncClient(
-        transport=PinnedTransport(ssl_context=httpx.create_ssl_context(trust_env=False),
-                                  max_keepalive=8),
-        follow_redirects=False, trust_env=False)
+        transport=PinnedTransport(
+            ssl_context=httpx.create_ssl_context(trust_env=False), max_keepalive=8
+        ),
+        follow_redirects=False,
+        trust_env=False,
+    )
     connect: OAuth2Connect | None = None  # built below: it needs the account registry
 
     async def reauth_required(account_id: str, oauth2: OAuth2Config) -> None:
@@ -128,8 +135,7 @@ def build_services(settings: Settings, *, webhook_resolver: Resolver | None = No
         (app-only access, ``grant`` client_credentials, needs new client credentials)."""
         data: dict = {"authorize_url": None, "app": None, "grant": oauth2.grant}
         try:
-            found = (await connect.reauth_url(account_id, oauth2)
-                     if connect is not None else None)
+            found = await connect.reauth_url(account_id, oauth2) if connect is not None else None
         except Exception:  # the event matters more than its link
             log.exception("oauth2: no authorize URL for account %s", account_id)
             found = None
@@ -137,53 +143,89 @@ def build_services(settings: Settings, *, webhook_resolver: Resolver | None = No
             data["app"], data["authorize_url"] = found
         events.publish_soon(ACCOUNT_REAUTH_REQUIRED, account_id, data)
 
-    token_refresher = TokenRefresher(store, AccountRepo(store, box), oauth2_http,
-                                     url_policy=oauth2_policy, on_reauth=reauth_required)
+    token_refresher = TokenRefresher(
+        store,
+        AccountRepo(store, box),
+        oauth2_http,
+        url_policy=oauth2_policy,
+        on_reauth=reauth_required,
+    )
     accounts = AccountRegistry(
-        AccountRepo(store, box), settings,
+        AccountRepo(store, box),
+        settings,
         {"imap": ImapPool, "smtp": SmtpPool, "pop3": Pop3Manager},
-        on_state_change=state_change_publisher(events), tokens=token_refresher,
+        on_state_change=state_change_publisher(events),
+        tokens=token_refresher,
         locks=StoreLocks(LeaseRepo(store), name.owner),
     )
-    connect = OAuth2Connect(OAuth2Repo(store, box), accounts, oauth2_http, oauth2_policy,
-                            on_issued=token_refresher.note_issued)
+    connect = OAuth2Connect(
+        OAuth2Repo(store, box),
+        accounts,
+        oauth2_http,
+        oauth2_policy,
+        on_issued=token_refresher.note_issued,
+    )
     feed = ChangeFeed(feed_repo, accounts, feed_states, feed_recorder)
     threads = ThreadIndexer(ThreadRepo(store), by_subject=settings.threads_by_subject)
     mail = MailService(accounts, settings, feed=feed, threads=threads)
     audit = AuditLog(AuditRepo(store), retention_days=settings.audit_retention_days)
     webhook_repo = WebhookRepo(store, box)
     # One policy (and resolver) checks webhook URLs at creation and before every delivery.
-    webhook_policy = WebhookUrlPolicy(allow_private=settings.webhook_allow_private,
-                                      own_host=settings.host, own_port=settings.port,
-                                      resolver=webhook_resolver)
+    webhook_policy = WebhookUrlPolicy(
+        allow_private=settings.webhook_allow_private,
+        own_host=settings.host,
+        own_port=settings.port,
+        resolver=webhook_resolver,
+    )
     pop3 = Pop3Service(accounts, Pop3SeenRepo(store), settings)
-    sync = SyncService(accounts, events, store, settings, list_uidls=pop3.list_uidls,
-                       feed=feed_recorder, name=name)
+    sync = SyncService(
+        accounts, events, store, settings, list_uidls=pop3.list_uidls, feed=feed_recorder, name=name
+    )
     outbox, after, worker = _build_outbox(settings, store, accounts, events, mail)
     background: list[BackgroundService] = [
-        audit, events, WebhookDispatcher(webhook_repo, events, settings, webhook_policy), sync,
+        audit,
+        events,
+        WebhookDispatcher(webhook_repo, events, settings, webhook_policy),
+        sync,
         after,  # writes the events of sync sends
     ]
     if worker is not None:
         background.append(worker)
     return Services(
-        settings=settings, store=store, box=box, accounts=accounts,
-        tokens=TokenRepo(store, cache_seconds=settings.token_cache_seconds), events=events,
-        webhooks=WebhookService(webhook_repo, settings, webhook_policy), pop3=pop3, sync=sync,
-        feed=feed, mail=mail, outbox=outbox, outbox_worker=worker, audit=audit,
+        settings=settings,
+        store=store,
+        box=box,
+        accounts=accounts,
+        tokens=TokenRepo(store, cache_seconds=settings.token_cache_seconds),
+        events=events,
+        webhooks=WebhookService(webhook_repo, settings, webhook_policy),
+        pop3=pop3,
+        sync=sync,
+        feed=feed,
+        mail=mail,
+        outbox=outbox,
+        outbox_worker=worker,
+        audit=audit,
         oauth2_http=oauth2_http,
-        token_refresher=token_refresher, oauth2=connect, discovery=Autodiscovery(settings),
+        token_refresher=token_refresher,
+        oauth2=connect,
+        discovery=Autodiscovery(settings),
         background=tuple(background),
-        drafts=DraftService(drafts=DraftsMailbox(mail), mail=mail, outbox=outbox,
-                            settings=settings),
+        drafts=DraftService(
+            drafts=DraftsMailbox(mail), mail=mail, outbox=outbox, settings=settings
+        ),
         forwarder=Forwarder(mail=mail, outbox=outbox, settings=settings),
         search=SearchService(mail, accounts, settings),
     )
 
 
-def _build_outbox(settings: Settings, store: Store, accounts: AccountRegistry,
-                  events: EventBus, mail: MailService,
-                  ) -> tuple[SendService, AfterSend, OutboxWorker | None]:
+def _build_outbox(
+    settings: Settings,
+    store: Store,
+    accounts: AccountRegistry,
+    events: EventBus,
+    mail: MailService,
+) -> tuple[SendService, AfterSend, OutboxWorker | None]:
     """Sending, the outbox and its worker (a background service when outbox_workers > 0)."""
     idempotency = IdempotencyRepo(store)
     upstream = settings.connect_timeout + settings.command_timeout
@@ -193,14 +235,29 @@ def _build_outbox(settings: Settings, store: Store, accounts: AccountRegistry,
     if settings.outbox_workers > 0:
         db_file = settings.sqlite_path()
         worker = OutboxWorker(
-            settings=settings, repo=repo, accounts=accounts, events=events, after=after,
+            settings=settings,
+            repo=repo,
+            accounts=accounts,
+            events=events,
+            after=after,
             idempotency=idempotency,
             journal=EndOfDataJournal(db_file.with_name(db_file.name + ".outbox-journal"))
-            if db_file is not None else None)
+            if db_file is not None
+            else None,
+        )
     outbox = SendService(
-        settings=settings, store=store, accounts=accounts, repo=repo, after=after, mail=mail,
-        guard=IdempotencyGuard(idempotency, ttl=settings.idempotency_ttl_seconds,
-                               wait=upstream + 5, abandon_after=3 * upstream + 60),
+        settings=settings,
+        store=store,
+        accounts=accounts,
+        repo=repo,
+        after=after,
+        mail=mail,
+        guard=IdempotencyGuard(
+            idempotency,
+            ttl=settings.idempotency_ttl_seconds,
+            wait=upstream + 5,
+            abandon_after=3 * upstream + 60,
+        ),
         wake=worker.wake if worker is not None else lambda: None,
     )
     return outbox, after, worker
@@ -213,7 +270,8 @@ async def warn_if_locked_out(services: Services) -> None:
         log.warning(
             "no GATEWAY_ADMIN_TOKEN is set and the store holds no API token: every /v1 request "
             "will be answered 401. Start the gateway with GATEWAY_ADMIN_TOKEN=<a long random "
-            "string> and create the tokens of your apps with it (POST /v1/tokens)")
+            "string> and create the tokens of your apps with it (POST /v1/tokens)"
+        )
 
 
 @contextlib.asynccontextmanager

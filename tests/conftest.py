@@ -90,8 +90,9 @@ async def pg_database() -> AsyncIterator[str]:
     """
     import asyncpg
 
-    base = os.environ.get("GATEWAY_TEST_POSTGRES_URL",
-                          "postgresql+asyncpg://postgres@127.0.0.1:5432/postgres")
+    base = os.environ.get(
+        "GATEWAY_TEST_POSTGRES_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/postgres"
+    )
     name = "mailgate_test_" + secrets.token_hex(4)
     conn = await asyncpg.connect(base.replace("postgresql+asyncpg://", "postgresql://"))
     try:
@@ -149,8 +150,10 @@ async def running_client(settings: Settings, **app_options) -> AsyncIterator[htt
     async with app.router.lifespan_context(app):
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(
-            transport=transport, base_url="http://gateway.test",
-            headers={"Authorization": f"Bearer {ADMIN_TOKEN}"}, timeout=60,
+            transport=transport,
+            base_url="http://gateway.test",
+            headers={"Authorization": f"Bearer {ADMIN_TOKEN}"},
+            timeout=60,
             event_hooks={"response": [ResponseContract(app)]},
         ) as client:
             client.app = app  # type: ignore[attr-defined]
@@ -163,25 +166,44 @@ async def client(settings: Settings) -> AsyncIterator[httpx.AsyncClient]:
         yield c
 
 
-def server_block(stack: MailStack, user: str, protocol: str, *, security: str = "starttls",
-                 password: str | None = None) -> dict:
+def server_block(
+    stack: MailStack,
+    user: str,
+    protocol: str,
+    *,
+    security: str = "starttls",
+    password: str | None = None,
+) -> dict:
     """An account's server block pointing at the test mail stack (TLS verified with its CA)."""
     ports = {
-        ("imap", "starttls"): stack.imap, ("imap", "none"): stack.imap,
+        ("imap", "starttls"): stack.imap,
+        ("imap", "none"): stack.imap,
         ("imap", "tls"): stack.imaps,
-        ("pop3", "starttls"): stack.pop3, ("pop3", "none"): stack.pop3,
+        ("pop3", "starttls"): stack.pop3,
+        ("pop3", "none"): stack.pop3,
         ("pop3", "tls"): stack.pop3s,
-        ("smtp", "starttls"): stack.submission, ("smtp", "none"): stack.submission,
+        ("smtp", "starttls"): stack.submission,
+        ("smtp", "none"): stack.submission,
         ("smtp", "tls"): stack.smtps,
     }
     return {
-        "host": stack.host, "port": ports[(protocol, security)], "security": security,
-        "username": user, "password": password or stack.password, "ca_file": str(stack.cert),
+        "host": stack.host,
+        "port": ports[(protocol, security)],
+        "security": security,
+        "username": user,
+        "password": password or stack.password,
+        "ca_file": str(stack.cert),
     }
 
 
-def account_spec(stack: MailStack, user: str, *, protocols=("imap", "smtp", "pop3"),
-                 security: str = "starttls", **extra) -> dict:
+def account_spec(
+    stack: MailStack,
+    user: str,
+    *,
+    protocols=("imap", "smtp", "pop3"),
+    security: str = "starttls",
+    **extra,
+) -> dict:
     spec = {"id": user.split("@")[0], "name": f"Test {user}", "email": user, **extra}
     for proto in protocols:
         spec[proto] = server_block(stack, user, proto, security=security)

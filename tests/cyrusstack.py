@@ -33,8 +33,13 @@ from .mailstack import (
 )
 
 SCRIPT = Path(__file__).resolve().parent.parent / "scripts" / "cyrus.sh"
-_MAILDIR_FLAGS = {"S": "\\Seen", "F": "\\Flagged", "R": "\\Answered", "T": "\\Deleted",
-                  "D": "\\Draft"}
+_MAILDIR_FLAGS = {
+    "S": "\\Seen",
+    "F": "\\Flagged",
+    "R": "\\Answered",
+    "T": "\\Deleted",
+    "D": "\\Draft",
+}
 _CRLF = re.compile(rb"\r\n|\r(?!\n)|\n")  # as imaplib's APPEND: Cyrus refuses bare LF
 _APPEND_BATCH = 500
 _APPEND_BATCH_BYTES = 16 << 20
@@ -61,12 +66,19 @@ def _multiappend(imap: imaplib.IMAP4, quoted: str, flag_list: str, batch: list[b
 
 
 def _script(*args: str, timeout: float = 600) -> str:
-    proc = subprocess.run(["bash", str(SCRIPT), *args], stdin=subprocess.DEVNULL,
-                          stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-                          timeout=timeout, check=False)
+    proc = subprocess.run(
+        ["bash", str(SCRIPT), *args],
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )
     if proc.returncode != 0:
-        raise MailStackError(f"cyrus.sh {' '.join(args)} failed (exit {proc.returncode}):\n"
-                             f"{proc.stdout}")
+        raise MailStackError(
+            f"cyrus.sh {' '.join(args)} failed (exit {proc.returncode}):\n{proc.stdout}"
+        )
     return proc.stdout
 
 
@@ -92,8 +104,14 @@ class CyrusStack(MailStack):
         imap.login(user, self.password)
         return imap
 
-    def seed_maildir(self, user: str, messages: Iterable[bytes], mailbox: str = "INBOX",
-                     flags: str = "", index: bool = True) -> int:
+    def seed_maildir(
+        self,
+        user: str,
+        messages: Iterable[bytes],
+        mailbox: str = "INBOX",
+        flags: str = "",
+        index: bool = True,
+    ) -> int:
         """APPEND ``messages`` to ``mailbox`` (created when missing), in order."""
         flag_list = "(" + " ".join(_MAILDIR_FLAGS[f] for f in sorted(set(flags))) + ")"
         quoted = _quoted(mailbox)
@@ -155,8 +173,7 @@ def start_cyrus(dovecot: MailStack, dir: Path | None = None) -> CyrusStack:
     for _ in range(5):
         base = pick_base_port()
         try:
-            _script("start", str(d), str(base), str(dovecot.cert),
-                    str(dovecot.dir / "key.pem"))
+            _script("start", str(d), str(base), str(dovecot.cert), str(dovecot.dir / "key.pem"))
             break
         except MailStackError as exc:
             last = exc
@@ -166,10 +183,19 @@ def start_cyrus(dovecot: MailStack, dir: Path | None = None) -> CyrusStack:
         raise last
     env = _read_env(d / "cyrus.env")
     return CyrusStack(
-        dir=d, imap=int(env["IMAP_PORT"]), imaps=int(env["IMAPS_PORT"]),
-        pop3=int(env["POP3_PORT"]), pop3s=int(env["POP3S_PORT"]), lmtp=int(env["LMTP_PORT"]),
-        submission=dovecot.submission, smtps=dovecot.smtps, smtp=dovecot.smtp,
-        cert=dovecot.cert, host=dovecot.host, domain=dovecot.domain, password=dovecot.password,
+        dir=d,
+        imap=int(env["IMAP_PORT"]),
+        imaps=int(env["IMAPS_PORT"]),
+        pop3=int(env["POP3_PORT"]),
+        pop3s=int(env["POP3S_PORT"]),
+        lmtp=int(env["LMTP_PORT"]),
+        submission=dovecot.submission,
+        smtps=dovecot.smtps,
+        smtp=dovecot.smtp,
+        cert=dovecot.cert,
+        host=dovecot.host,
+        domain=dovecot.domain,
+        password=dovecot.password,
     )
 
 

@@ -89,7 +89,7 @@ def retag(lines: tuple[bytes, ...] | list[bytes], recorded: bytes, tag: bytes) -
     out = []
     for line in lines:
         if line.startswith(recorded + b" "):
-            line = tag + line[len(recorded):]
+            line = tag + line[len(recorded) :]
         elif line.startswith(b"* ESEARCH (TAG "):
             line = line.replace(b'(TAG "' + recorded + b'")', b'(TAG "' + tag + b'")', 1)
         out.append(line)
@@ -113,8 +113,9 @@ def load_transcript(name: str | Path) -> Transcript:
         done = next((i for i, line in enumerate(lines) if line.startswith(tag + b" ")), None)
         if done is None:
             raise ValueError(f"{source}: no tagged completion for {tag!r}")
-        exchanges.append(Exchange(tag, command, tuple(lines[:done + 1]),
-                                  tuple(lines[done + 1:]), source))
+        exchanges.append(
+            Exchange(tag, command, tuple(lines[: done + 1]), tuple(lines[done + 1 :]), source)
+        )
 
     for number, text in enumerate(path.read_bytes().split(b"\n"), 1):
         text = text.removesuffix(b"\r")
@@ -154,8 +155,13 @@ class Rule:
 class ReplayServer:
     """A loopback IMAP server that answers with recorded Gmail lines (see the module)."""
 
-    def __init__(self, greeting: tuple[bytes, ...], rules: list[Rule] | None = None, *,
-                 script: tuple[Exchange, ...] | None = None) -> None:
+    def __init__(
+        self,
+        greeting: tuple[bytes, ...],
+        rules: list[Rule] | None = None,
+        *,
+        script: tuple[Exchange, ...] | None = None,
+    ) -> None:
         if (rules is None) == (script is None):
             raise ValueError("give rules or a strict script, not both")
         self.greeting = greeting
@@ -237,8 +243,9 @@ class ReplayServer:
             return None
         recorded = self.script[step]
         if command != recorded.command:
-            self.mismatches.append(f"{recorded.source}: expected {recorded.command!r}, "
-                                   f"got {command!r}")
+            self.mismatches.append(
+                f"{recorded.source}: expected {recorded.command!r}, got {command!r}"
+            )
             return None
         return recorded
 
@@ -252,8 +259,9 @@ class ReplayServer:
         self.mismatches.append(f"no rule for {command!r}")
         return None
 
-    async def _read_command(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter
-                            ) -> tuple[bytes, bytes] | None:
+    async def _read_command(
+        self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter
+    ) -> tuple[bytes, bytes] | None:
         """One command: its tag and the rest, literals inline (RFC 3501 section 7.5: the
         go-ahead for a synchronizing literal is Gmail's recorded "+ go ahead")."""
         line = await reader.readline()

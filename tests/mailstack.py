@@ -416,9 +416,13 @@ class MailStack:
 
 
 def start_mailstack(
-    dir: Path | str, base_port: int | None = None, *,
-    oauth2_introspection_url: str | None = None, oauth2_client_id: str = "",
-    oauth2_client_secret: str = "", auth_debug: bool = False,
+    dir: Path | str,
+    base_port: int | None = None,
+    *,
+    oauth2_introspection_url: str | None = None,
+    oauth2_client_id: str = "",
+    oauth2_client_secret: str = "",
+    auth_debug: bool = False,
 ) -> MailStack:
     """Start (or attach to) the stack in ``dir``; returns when every port greets.
 
@@ -432,9 +436,11 @@ def start_mailstack(
     """
     env = {}
     if oauth2_introspection_url:
-        env = {"MAILSTACK_OAUTH2_INTROSPECTION_URL": oauth2_introspection_url,
-               "MAILSTACK_OAUTH2_CLIENT_ID": oauth2_client_id,
-               "MAILSTACK_OAUTH2_CLIENT_SECRET": oauth2_client_secret}
+        env = {
+            "MAILSTACK_OAUTH2_INTROSPECTION_URL": oauth2_introspection_url,
+            "MAILSTACK_OAUTH2_CLIENT_ID": oauth2_client_id,
+            "MAILSTACK_OAUTH2_CLIENT_SECRET": oauth2_client_secret,
+        }
     if auth_debug:
         env["MAILSTACK_AUTH_DEBUG"] = "1"
     d = Path(dir)

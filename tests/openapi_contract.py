@@ -34,17 +34,21 @@ class ResponseContract:
             # Literal segments before parameters: /messages/batch before /messages/{message}.
             templates = sorted(paths, key=lambda p: [s.startswith("{") for s in p.split("/")])
             self._operations = [
-                (re.compile("^" + re.sub(r"\\\{\w+\\\}", "[^/]+", re.escape(t)) + "$"),
-                 {"template": t, **paths[t]})
-                for t in templates]
+                (
+                    re.compile("^" + re.sub(r"\\\{\w+\\\}", "[^/]+", re.escape(t)) + "$"),
+                    {"template": t, **paths[t]},
+                )
+                for t in templates
+            ]
         for pattern, item in self._operations:
             if pattern.match(path):
                 op = item.get(method.lower())
                 return (item["template"], op) if op is not None else None
         return None
 
-    def validator(self, key: tuple[str, str, str, str],
-                  schema: dict[str, Any]) -> jsonschema_rs.Validator:
+    def validator(
+        self, key: tuple[str, str, str, str], schema: dict[str, Any]
+    ) -> jsonschema_rs.Validator:
         if key not in self._validators:
             root = {**schema, "components": self.app.openapi().get("components", {})}
             self._validators[key] = jsonschema_rs.Draft202012Validator(root)
@@ -61,18 +65,21 @@ class ResponseContract:
         template, op = found
         where = f"{method} {template} -> {response.status_code} {media_type}"
         documented = op["responses"].get(str(response.status_code)) or op["responses"].get(
-            "default")
+            "default"
+        )
         assert documented is not None, f"{where}: status not documented in app.openapi()"
         content = documented.get("content", {})
-        assert media_type in content, (
-            f"{where}: media type not documented (only {sorted(content)})")
+        assert media_type in content, f"{where}: media type not documented (only {sorted(content)})"
         schema = content[media_type].get("schema")
         if not schema:
             return
         await response.aread()
         body = response.json()
-        errors = [f"{'/'.join(map(str, e.instance_path))}: {e.message}"
-                  for e in self.validator((method, template, str(response.status_code),
-                                           media_type), schema).iter_errors(body)]
+        errors = [
+            f"{'/'.join(map(str, e.instance_path))}: {e.message}"
+            for e in self.validator(
+                (method, template, str(response.status_code), media_type), schema
+            ).iter_errors(body)
+        ]
         assert not errors, f"{where}: body does not fit the schema: {errors[:5]}"
         self.checked += 1

@@ -19,8 +19,10 @@ from tests.mailstack import make_stack_dir, pick_base_port
 ROOT = Path(__file__).resolve().parent.parent
 README = ROOT / "README.md"
 # Every curl call of the script says how it went, on standard error (curl 7.76+).
-CURL = ("curl() { command curl -sS --fail-with-body "
-        "-w '%{stderr}HTTP %{http_code} %{method} %{url_effective}\\n' \"$@\"; }")
+CURL = (
+    "curl() { command curl -sS --fail-with-body "
+    "-w '%{stderr}HTTP %{http_code} %{method} %{url_effective}\\n' \"$@\"; }"
+)
 _CALL = re.compile(r"(?:^|\$\()\s*curl\s", re.M)
 
 
@@ -32,8 +34,9 @@ def readme_curl_blocks() -> list[str]:
 
 def as_run_here(block: str, port: int, demo: Path) -> str:
     """A README block for this demo: its port and its token file."""
-    return (block.replace("127.0.0.1:8025", f"127.0.0.1:{port}")
-            .replace(".demo/admin-token", str(demo / "admin-token")))
+    return block.replace("127.0.0.1:8025", f"127.0.0.1:{port}").replace(
+        ".demo/admin-token", str(demo / "admin-token")
+    )
 
 
 def wait_for(path: Path, text: str, timeout: float) -> None:
@@ -51,9 +54,17 @@ def walk_readme(port: int, demo: Path, tmp_path: Path) -> None:
     events = tmp_path / "events.txt"
     with events.open("wb") as out:
         sse = subprocess.Popen(
-            ["bash", "-c", "curl() { command curl --max-time 120 -sS \"$@\"; }\n"
-             + as_run_here(stream, port, demo)],
-            cwd=ROOT, stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
+            [
+                "bash",
+                "-c",
+                'curl() { command curl --max-time 120 -sS "$@"; }\n'
+                + as_run_here(stream, port, demo),
+            ],
+            cwd=ROOT,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
     try:
         wait_for(events, ": connected", 30)
         script = ["set -euo pipefail", CURL]
@@ -61,12 +72,15 @@ def walk_readme(port: int, demo: Path, tmp_path: Path) -> None:
         for block in rest:
             if "pop3/retrieve" in block:
                 # As the README says: the events shell shows bob's new message first.
-                script.append(f"timeout 60 bash -c 'until grep -q \"event: message.new\" "
-                              f"{events}; do sleep 0.2; done'")
+                script.append(
+                    f'timeout 60 bash -c \'until grep -q "event: message.new" '
+                    f"{events}; do sleep 0.2; done'"
+                )
             script.append(as_run_here(block, port, demo))
             calls += len(_CALL.findall(block))
-        done = subprocess.run(["bash", "-c", "\n".join(script)], cwd=ROOT, capture_output=True,
-                              text=True, timeout=300)
+        done = subprocess.run(
+            ["bash", "-c", "\n".join(script)], cwd=ROOT, capture_output=True, text=True, timeout=300
+        )
         report = f"stdout:\n{done.stdout[-4000:]}\nstderr:\n{done.stderr[-4000:]}"
         assert done.returncode == 0, report
         statuses = re.findall(r"^HTTP (\d{3}) (\S+) (\S+)$", done.stderr, re.M)
@@ -87,9 +101,16 @@ def test_readme_examples_are_found() -> None:
     blocks = readme_curl_blocks()
     assert len(blocks) >= 6 and "curl -N" in blocks[0]
     text = "\n".join(blocks)
-    for example in ("/messages/$ID/move", '{"flags": {"add": ["\\\\Seen"]}}', "/v1/outbox",
-                    '"mode": "queue"', "/mailboxes/Sent/messages", "/v1/autodiscover",
-                    "/pop3/retrieve", "/v1/tokens"):
+    for example in (
+        "/messages/$ID/move",
+        '{"flags": {"add": ["\\\\Seen"]}}',
+        "/v1/outbox",
+        '"mode": "queue"',
+        "/mailboxes/Sent/messages",
+        "/v1/autodiscover",
+        "/pop3/retrieve",
+        "/v1/tokens",
+    ):
         assert example in text, example
 
 
@@ -105,15 +126,26 @@ def test_demo_serves_verified_accounts(tmp_path: Path) -> None:
     port = free_port()
     demo = make_stack_dir("mailgate-demo-")
     demo.chmod(0o755)
-    env = {**os.environ, "DEMO_DIR": str(demo), "DEMO_MAIL_DIR": str(demo / "mailstack"),
-           "DEMO_MAIL_BASE_PORT": str(pick_base_port()), "GATEWAY_PORT": str(port),
-           # The README's autodiscovery example asks DNS: a nameserver that is not there,
-           # so no query leaves loopback (the answer: no proposals).
-           "GATEWAY_AUTODISCOVER_NAMESERVERS": '["127.0.0.1:9"]',
-           "GATEWAY_AUTODISCOVER_TIMEOUT": "1"}
+    env = {
+        **os.environ,
+        "DEMO_DIR": str(demo),
+        "DEMO_MAIL_DIR": str(demo / "mailstack"),
+        "DEMO_MAIL_BASE_PORT": str(pick_base_port()),
+        "GATEWAY_PORT": str(port),
+        # The README's autodiscovery example asks DNS: a nameserver that is not there,
+        # so no query leaves loopback (the answer: no proposals).
+        "GATEWAY_AUTODISCOVER_NAMESERVERS": '["127.0.0.1:9"]',
+        "GATEWAY_AUTODISCOVER_TIMEOUT": "1",
+    }
     log = open(tmp_path / "demo.log", "wb")
-    proc = subprocess.Popen(["bash", "scripts/demo.sh"], cwd=ROOT, env=env, stdout=log,
-                            stderr=subprocess.STDOUT, start_new_session=True)
+    proc = subprocess.Popen(
+        ["bash", "scripts/demo.sh"],
+        cwd=ROOT,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
     base = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + 120

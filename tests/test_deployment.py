@@ -39,17 +39,21 @@ def gateways() -> dict[str, dict]:
 
 def environment(service: dict) -> dict[str, str]:
     """The service's environment with compose's ``${VAR:?message}`` filled with VAR's name."""
-    return {k: _INTERPOLATED.sub(lambda m: m.group(1).lower(), str(v))
-            for k, v in service["environment"].items()}
+    return {
+        k: _INTERPOLATED.sub(lambda m: m.group(1).lower(), str(v))
+        for k, v in service["environment"].items()
+    }
 
 
 def settings_of(env: dict[str, str]) -> Settings:
     fields = Settings.model_fields
-    unknown = [k for k in env if not k.startswith("GATEWAY_")
-               or k.removeprefix("GATEWAY_").lower() not in fields]
+    unknown = [
+        k
+        for k in env
+        if not k.startswith("GATEWAY_") or k.removeprefix("GATEWAY_").lower() not in fields
+    ]
     assert not unknown, f"not GATEWAY_* settings: {unknown}"
-    return Settings.model_validate({k.removeprefix("GATEWAY_").lower(): v
-                                    for k, v in env.items()})
+    return Settings.model_validate({k.removeprefix("GATEWAY_").lower(): v for k, v in env.items()})
 
 
 def test_compose_has_postgres_and_two_gateways_that_agree() -> None:
@@ -61,7 +65,8 @@ def test_compose_has_postgres_and_two_gateways_that_agree() -> None:
     keys = set()
     for name, service in gateways().items():
         assert service["build"] == "." and service["depends_on"] == {
-            "postgres": {"condition": "service_healthy"}}
+            "postgres": {"condition": "service_healthy"}
+        }
         env = environment(service)
         settings = settings_of(env)
         url = urlsplit(settings.database_url)
@@ -110,14 +115,25 @@ def live_gateway(tmp_path_factory: pytest.TempPathFactory):
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
     workdir = tmp_path_factory.mktemp("deploy")
-    env = {**{k: v for k, v in os.environ.items() if not k.startswith("GATEWAY_")},
-           "PYTHONPATH": str(ROOT), "GATEWAY_PORT": str(port), "GATEWAY_HOST": "127.0.0.1",
-           "GATEWAY_DATABASE_URL": f"sqlite+aiosqlite:///{workdir / 'g.db'}",
-           "GATEWAY_ADMIN_TOKEN": "deploy-test-token-0123456789", "GATEWAY_LOG_LEVEL": "warning"}
+    env = {
+        **{k: v for k, v in os.environ.items() if not k.startswith("GATEWAY_")},
+        "PYTHONPATH": str(ROOT),
+        "GATEWAY_PORT": str(port),
+        "GATEWAY_HOST": "127.0.0.1",
+        "GATEWAY_DATABASE_URL": f"sqlite+aiosqlite:///{workdir / 'g.db'}",
+        "GATEWAY_ADMIN_TOKEN": "deploy-test-token-0123456789",
+        "GATEWAY_LOG_LEVEL": "warning",
+    }
     log = workdir / "gateway.log"
     with log.open("wb") as out:
-        proc = subprocess.Popen([sys.executable, "-m", "gateway", "serve"], cwd=ROOT, env=env,
-                                stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "gateway", "serve"],
+            cwd=ROOT,
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
     try:
         deadline = time.monotonic() + 30
         while True:

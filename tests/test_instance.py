@@ -23,8 +23,9 @@ def test_a_restart_keeps_the_identity_and_supersedes_the_earlier_run() -> None:
 def test_instances_side_by_side_get_distinct_identities() -> None:
     one = instance_name(_settings(port=8025), hostname="mx1", started=1000.0)
     other_port = instance_name(_settings(port=8026), hostname="mx1", started=1001.0)
-    other_addr = instance_name(_settings(host="10.0.0.2", port=8025), hostname="mx1",
-                               started=1001.0)
+    other_addr = instance_name(
+        _settings(host="10.0.0.2", port=8025), hostname="mx1", started=1001.0
+    )
     other_host = instance_name(_settings(port=8025), hostname="mx2", started=1001.0)
     for other in (other_port, other_addr, other_host):
         assert other.identity != one.identity

@@ -21,10 +21,26 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1] / "gateway"
 LEAVES = {"errors", "settings", "secrets", "backoff", "__init__"}
-SERVICES = {"accounts", "imap", "pop3", "outbox", "events", "sync", "oauth2", "threads",
-            "audit", "instance", "discovery"}
-LAYER_OF = {"api": "api", "store": "store", "protocols": "protocols", "model": "model",
-            **{name: "services" for name in SERVICES}}
+SERVICES = {
+    "accounts",
+    "imap",
+    "pop3",
+    "outbox",
+    "events",
+    "sync",
+    "oauth2",
+    "threads",
+    "audit",
+    "instance",
+    "discovery",
+}
+LAYER_OF = {
+    "api": "api",
+    "store": "store",
+    "protocols": "protocols",
+    "model": "model",
+    **{name: "services" for name in SERVICES},
+}
 # What each layer may import (besides itself and the leaves).
 ALLOWED = {
     "api": {"services", "model"},

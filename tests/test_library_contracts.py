@@ -67,8 +67,11 @@ def test_installed_packages_are_the_locked_set() -> None:
     CI) runs on exactly the locked versions; a drifted virtualenv fails here."""
     locked = _locked()
     assert locked, "requirements.lock is empty"
-    drift = {name: (version, metadata.version(name)) for name, version in locked.items()
-             if metadata.version(name) != version}
+    drift = {
+        name: (version, metadata.version(name))
+        for name, version in locked.items()
+        if metadata.version(name) != version
+    }
     assert not drift, f"installed versions differ from requirements.lock: {drift}"
 
 
@@ -101,15 +104,23 @@ def test_libraries_whose_internals_we_use_are_held_to_the_tested_minor() -> None
 
 def _target(stack: MailStack, security: str) -> SmtpTarget:
     return SmtpTarget(
-        host=stack.host, port=stack.submission, security=security, username="a@example.test",
-        password=stack.password, connect_timeout=5, command_timeout=10,
-        ssl_context=(client_ssl_context(verify=True, ca_file=str(stack.cert))
-                     if security != "none" else None))
+        host=stack.host,
+        port=stack.submission,
+        security=security,
+        username="a@example.test",
+        password=stack.password,
+        connect_timeout=5,
+        command_timeout=10,
+        ssl_context=(
+            client_ssl_context(verify=True, ca_file=str(stack.cert)) if security != "none" else None
+        ),
+    )
 
 
 @pytest.mark.parametrize("security", ["starttls", "none"])
 async def test_aiosmtplib_protocol_transport_is_the_live_connection(
-        mailstack: MailStack, security: str) -> None:
+    mailstack: MailStack, security: str
+) -> None:
     """``SMTP.protocol`` is the ``SMTPProtocol`` that owns the socket and
     ``SMTPProtocol.transport`` its transport, the TLS one after STARTTLS: the transport that
     ``gateway.protocols.smtp._replies_taken_over`` lends to its reply reader."""
@@ -124,7 +135,8 @@ async def test_aiosmtplib_protocol_transport_is_the_live_connection(
 
 @pytest.mark.parametrize("security", ["starttls", "none"])
 async def test_aiosmtplib_takes_back_a_transport_lent_to_another_protocol(
-        mailstack: MailStack, security: str) -> None:
+    mailstack: MailStack, security: str
+) -> None:
     """After the transport was lent (``transport.set_protocol``) and given back, aiosmtplib
     reads its next reply correctly: it kept no half-read state. Both SMTP transaction paths
     of ``SmtpSession`` (``_pipelined``, ``_one_by_one``) lend it for each message."""
@@ -178,8 +190,16 @@ async def test_aiosmtplib_loses_replies_it_did_not_wait_for(mailstack: MailStack
 
 # -- aioimaplib ----------------------------------------------------------------------------------
 
-_TRANSPORT_CALLBACKS = ("connection_made", "connection_lost", "data_received", "eof_received",
-                        "pause_writing", "resume_writing", "get_buffer", "buffer_updated")
+_TRANSPORT_CALLBACKS = (
+    "connection_made",
+    "connection_lost",
+    "data_received",
+    "eof_received",
+    "pause_writing",
+    "resume_writing",
+    "get_buffer",
+    "buffer_updated",
+)
 
 
 def test_aioimaplib_protocol_is_built_with_the_loop_alone() -> None:
@@ -203,22 +223,45 @@ def test_aioimaplib_reader_is_unreachable_from_the_transport() -> None:
         for name in _TRANSPORT_CALLBACKS:
             if name in klass.__dict__:
                 assert name in ours, f"aioimaplib's {klass.__name__}.{name} is not overridden"
-    for name in ("connection_made", "connection_lost", "get_buffer", "buffer_updated",
-                 "eof_received"):
+    for name in (
+        "connection_made",
+        "connection_lost",
+        "get_buffer",
+        "buffer_updated",
+        "eof_received",
+    ):
         assert name in BufferedShim.__dict__
 
 
 _BOTH = {"AUTH", "SELECTED"}
 # Every command the gateway sends that aioimaplib's table knows, and the states it allows.
 _STATES_OF = {
-    "CAPABILITY": {"NONAUTH", *_BOTH}, "NOOP": {"NONAUTH", *_BOTH},
+    "CAPABILITY": {"NONAUTH", *_BOTH},
+    "NOOP": {"NONAUTH", *_BOTH},
     "LOGOUT": {"NONAUTH", "LOGOUT", *_BOTH},
-    "STARTTLS": {"NONAUTH"}, "LOGIN": {"NONAUTH"}, "AUTHENTICATE": {"NONAUTH"},
+    "STARTTLS": {"NONAUTH"},
+    "LOGIN": {"NONAUTH"},
+    "AUTHENTICATE": {"NONAUTH"},
     "ENABLE": {"AUTH"},
-    **dict.fromkeys(("SELECT", "EXAMINE", "LIST", "LSUB", "STATUS", "CREATE", "DELETE",
-                     "RENAME", "SUBSCRIBE", "UNSUBSCRIBE", "APPEND"), _BOTH),
-    **dict.fromkeys(("UID", "FETCH", "STORE", "COPY", "MOVE", "EXPUNGE", "SEARCH", "IDLE"),
-                    {"SELECTED"}),
+    **dict.fromkeys(
+        (
+            "SELECT",
+            "EXAMINE",
+            "LIST",
+            "LSUB",
+            "STATUS",
+            "CREATE",
+            "DELETE",
+            "RENAME",
+            "SUBSCRIBE",
+            "UNSUBSCRIBE",
+            "APPEND",
+        ),
+        _BOTH,
+    ),
+    **dict.fromkeys(
+        ("UID", "FETCH", "STORE", "COPY", "MOVE", "EXPUNGE", "SEARCH", "IDLE"), {"SELECTED"}
+    ),
 }
 
 
@@ -229,7 +272,11 @@ def test_aioimaplib_command_table_gives_each_command_its_rfc3501_states() -> Non
     table = {verb: set(aioimaplib.Commands[verb].valid_states) for verb in _STATES_OF}
     assert table == _STATES_OF
     assert {aioimaplib.NONAUTH, aioimaplib.AUTH, aioimaplib.SELECTED, aioimaplib.STARTED} == {
-        "NONAUTH", "AUTH", "SELECTED", "STARTED"}
+        "NONAUTH",
+        "AUTH",
+        "SELECTED",
+        "STARTED",
+    }
 
 
 async def test_aioimaplib_handles_no_response_under_the_wire_protocol() -> None:
@@ -264,7 +311,7 @@ _FETCHES = (
     b'"7BIT" 5 1 NIL NIL NIL NIL))\r\n'
     b'* 5 FETCH (UID 11 INTERNALDATE "not a date" ENVELOPE '
     b'("garbage" NIL NIL NIL NIL NIL NIL NIL NIL NIL))\r\n'
-    b'* 6 FETCH (UID 12 ENVELOPE (NIL {5}\r\nhello NIL NIL NIL NIL NIL NIL NIL NIL))\r\n'
+    b"* 6 FETCH (UID 12 ENVELOPE (NIL {5}\r\nhello NIL NIL NIL NIL NIL NIL NIL NIL))\r\n"
 )
 
 
@@ -288,8 +335,9 @@ def test_imapclient_private_envelope_converter_matches_its_public_fetch_parser()
         for key in (b"ENVELOPE", b"INTERNALDATE", b"BODYSTRUCTURE", b"FLAGS"):
             assert ours[uid].get(key) == values.get(key), (uid, key)
     assert ours[10][b"ENVELOPE"].date is not None and ours[11][b"ENVELOPE"].date is None
-    assert ours[10][b"INTERNALDATE"] == parse_to_datetime(b"01-Jan-2024 10:00:00 +0100",
-                                                          normalise=False)
+    assert ours[10][b"INTERNALDATE"] == parse_to_datetime(
+        b"01-Jan-2024 10:00:00 +0100", normalise=False
+    )
 
 
 # -- uvicorn -------------------------------------------------------------------------------------
@@ -299,14 +347,25 @@ def test_uvicorn_httptools_protocol_has_the_hooks_guarded_protocol_overrides() -
     """``gateway/server.py``'s ``GuardedProtocol`` overrides these methods of uvicorn's
     ``HttpToolsProtocol`` and calls them through ``super()``: each must exist there with the
     same parameters."""
-    hooks = [name for name, value in GuardedProtocol.__dict__.items()
-             if callable(value) and not name.startswith("_")]
-    assert {"connection_made", "data_received", "on_message_begin", "on_message_complete",
-            "on_response_complete", "pause_writing", "resume_writing"} <= set(hooks)
+    hooks = [
+        name
+        for name, value in GuardedProtocol.__dict__.items()
+        if callable(value) and not name.startswith("_")
+    ]
+    assert {
+        "connection_made",
+        "data_received",
+        "on_message_begin",
+        "on_message_complete",
+        "on_response_complete",
+        "pause_writing",
+        "resume_writing",
+    } <= set(hooks)
     for name in hooks:
         theirs = getattr(HttpToolsProtocol, name)
-        assert (list(inspect.signature(theirs).parameters)
-                == list(inspect.signature(getattr(GuardedProtocol, name)).parameters)), name
+        assert list(inspect.signature(theirs).parameters) == list(
+            inspect.signature(getattr(GuardedProtocol, name)).parameters
+        ), name
 
 
 async def test_uvicorn_protocol_state_that_guarded_protocol_reads() -> None:
@@ -336,11 +395,16 @@ def test_httpcore_network_backend_interface_is_what_pinned_backend_implements() 
     methods, same parameters; the pool takes ``network_backend``."""
     for name in ("connect_tcp", "connect_unix_socket", "sleep"):
         assert name in PinnedBackend.__dict__
-        assert (list(inspect.signature(getattr(httpcore.AsyncNetworkBackend, name)).parameters)
-                == list(inspect.signature(getattr(PinnedBackend, name)).parameters)), name
+        assert list(
+            inspect.signature(getattr(httpcore.AsyncNetworkBackend, name)).parameters
+        ) == list(inspect.signature(getattr(PinnedBackend, name)).parameters), name
     pool = inspect.signature(httpcore.AsyncConnectionPool).parameters
-    assert {"network_backend", "ssl_context", "max_keepalive_connections",
-            "keepalive_expiry"} <= set(pool)
+    assert {
+        "network_backend",
+        "ssl_context",
+        "max_keepalive_connections",
+        "keepalive_expiry",
+    } <= set(pool)
 
 
 def test_sqlalchemy_row_mapping_reads_columns_by_name() -> None:

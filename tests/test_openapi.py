@@ -36,6 +36,7 @@ def test_cli_prints_the_same_document() -> None:
     import subprocess
     import sys
 
-    out = subprocess.run([sys.executable, "-m", "gateway", "openapi"], capture_output=True,
-                         check=True, timeout=60).stdout
+    out = subprocess.run(
+        [sys.executable, "-m", "gateway", "openapi"], capture_output=True, check=True, timeout=60
+    ).stdout
     assert json.loads(out) == json.loads(GOLDEN.read_text())

@@ -24,8 +24,9 @@ def _app() -> FastAPI:
     @app.get("/count/{which}", response_model=Count)
     async def count(which: str) -> Response:
         body = {"fits": b'{"n": 1}', "drifts": b'{"n": "one"}', "teapot": b"{}"}[which]
-        return Response(body, status_code=418 if which == "teapot" else 200,
-                        media_type="application/json")
+        return Response(
+            body, status_code=418 if which == "teapot" else 200, media_type="application/json"
+        )
 
     return app
 
@@ -33,8 +34,11 @@ def _app() -> FastAPI:
 async def test_response_contract_fails_a_body_or_status_the_document_does_not_promise() -> None:
     app = _app()
     contract = ResponseContract(app)
-    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t",
-                                 event_hooks={"response": [contract]}) as client:
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=app),
+        base_url="http://t",
+        event_hooks={"response": [contract]},
+    ) as client:
         assert (await client.get("/count/fits")).json() == {"n": 1}
         assert (await client.get("/count/special")).json() == {"n": 2}
         assert contract.checked == 2

@@ -33,8 +33,13 @@ def quiet_for_blocking(seconds: float = QUIET) -> None:
     time.sleep(seconds)
 
 
-async def until(predicate: Callable[[], T | Awaitable[T]], *, within: float,
-                every: float = 0.05, what: str = "the condition") -> T:
+async def until(
+    predicate: Callable[[], T | Awaitable[T]],
+    *,
+    within: float,
+    every: float = 0.05,
+    what: str = "the condition",
+) -> T:
     """Poll ``predicate`` (plain or async) every ``every`` seconds until it returns something
     true, and return that; an AssertionError once ``within`` seconds have passed."""
     loop = asyncio.get_running_loop()

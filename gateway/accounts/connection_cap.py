@@ -33,8 +33,9 @@ _RECHECK = 0.1  # seconds between looks at ``is_open`` while waiting (a drop wak
 class ConnectionCap:
     """Counts an account's open connections to one server and bounds them (see module)."""
 
-    def __init__(self, limit: int | None, *, wait: float, protocol: str,
-                 is_open: Callable[[Any], bool]) -> None:
+    def __init__(
+        self, limit: int | None, *, wait: float, protocol: str, is_open: Callable[[Any], bool]
+    ) -> None:
         self.limit = limit
         self.wait = wait
         self.protocol = protocol
@@ -65,7 +66,9 @@ class ConnectionCap:
     def limit_reached(self) -> ConnectionLimitReached:
         return ConnectionLimitReached(
             f"all {self.limit} {self.protocol} connections this server block allows "
-            f"(max_connections) stayed busy for {self.wait:g} s", protocol=self.protocol)
+            f"(max_connections) stayed busy for {self.wait:g} s",
+            protocol=self.protocol,
+        )
 
     async def acquire(self, *, evict: Callable[[], Awaitable[bool]] | None = None) -> None:
         """Take a slot for a connection about to be opened; wait (bounded) when none is free.

@@ -19,8 +19,9 @@ from ..model.accounts import OAuth2Config, ServerConfig
 _OAUTH2_SECRETS = ("access_token", "refresh_token", "client_secret")
 
 
-def carry_secrets(protocol: str, old: ServerConfig | None,
-                  change: dict[str, Any]) -> dict[str, Any]:
+def carry_secrets(
+    protocol: str, old: ServerConfig | None, change: dict[str, Any]
+) -> dict[str, Any]:
     """``change`` (a server block as given), with the stored secrets added where that is safe.
 
     Raise :class:`CredentialsRequired` when the block gives no secret, the stored block has
@@ -39,14 +40,18 @@ def carry_secrets(protocol: str, old: ServerConfig | None,
         else:
             changed += oauth2_rebinding_fields(old.oauth2, change["oauth2"])
             # How the stored secrets are used may change (they go to the same places).
-            settings = {name: value for name in ("mechanism", "grant", "scope")
-                        if (value := _given(change["oauth2"], name)) is not None}
+            settings = {
+                name: value
+                for name in ("mechanism", "grant", "scope")
+                if (value := _given(change["oauth2"], name)) is not None
+            }
             if oauth2 is not None and settings:
                 oauth2 = OAuth2Config.model_validate({**oauth2.model_dump(), **settings})
     if changed:
         raise CredentialsRequired(
             f"{protocol}: changing {', '.join(changed)} needs the password (or the OAuth2 "
-            "credentials) again; the stored ones are only kept for the same server and user")
+            "credentials) again; the stored ones are only kept for the same server and user"
+        )
     return {**change, "password": old.password, "oauth2": oauth2}
 
 

@@ -90,11 +90,16 @@ class ImapPool(ProtocolManager):
         self._reviver: asyncio.Task | None = None
         self._reaper: asyncio.TimerHandle | None = None
         self._closed = False
-        self.probe = ServerProbe(server.host, server.port, timeout=settings.connect_timeout,
-                                 on_back=self._server_back)
+        self.probe = ServerProbe(
+            server.host, server.port, timeout=settings.connect_timeout, on_back=self._server_back
+        )
         # Every connection to this server (pool, watchers, verify) counts against its cap.
-        self.cap = ConnectionCap(server.max_connections, wait=settings.connection_wait,
-                                 protocol="imap", is_open=lambda s: s.alive)
+        self.cap = ConnectionCap(
+            server.max_connections,
+            wait=settings.connection_wait,
+            protocol="imap",
+            is_open=lambda s: s.alive,
+        )
 
     @property
     def cache_scope(self) -> str:
@@ -108,7 +113,9 @@ class ImapPool(ProtocolManager):
         """A not yet connected session with this account's server settings."""
         server = self.server
         return ImapSession(
-            server.host, server.port, security=str(server.security.value),
+            server.host,
+            server.port,
+            security=str(server.security.value),
             ssl_context=client_ssl_context(verify=server.tls_verify, ca_file=server.ca_file),
             connect_timeout=self.settings.connect_timeout,
             command_timeout=self.settings.command_timeout,
@@ -153,13 +160,15 @@ class ImapPool(ProtocolManager):
             if oauth2 is not None and self.uses_oauth2():
                 # A refused token leaves the connection unauthenticated (RFC 3501 section
                 # 6.2.2): the retry with a refreshed one uses it again.
-                await self.login_oauth2(lambda token: session.authenticate_oauth2(
-                    server.username, token, mechanism=oauth2.mechanism))
+                await self.login_oauth2(
+                    lambda token: session.authenticate_oauth2(
+                        server.username, token, mechanism=oauth2.mechanism
+                    )
+                )
             elif server.password is not None:
                 await session.login(server.username, server.password.get_secret_value())
             else:
-                raise UpstreamAuthFailed("no password or OAuth2 token configured",
-                                         protocol="imap")
+                raise UpstreamAuthFailed("no password or OAuth2 token configured", protocol="imap")
         except UpstreamThrottled as exc:
             session.close()
             self._failed(exc)
@@ -173,8 +182,9 @@ class ImapPool(ProtocolManager):
         return session
 
     @contextlib.asynccontextmanager
-    async def session(self, mailbox: str | None = None, *,
-                      bulk: bool = False) -> AsyncIterator[ImapSession]:
+    async def session(
+        self, mailbox: str | None = None, *, bulk: bool = False
+    ) -> AsyncIterator[ImapSession]:
         """Borrow a logged-in session (preferring one with ``mailbox`` selected).
 
         A session that failed (timeout, dropped socket) is discarded, never returned.
@@ -229,7 +239,8 @@ class ImapPool(ProtocolManager):
             for session in self._bulk_busy:
                 session.hold_reading()
             self._yield_timer = asyncio.get_running_loop().call_later(
-                self.bulk_yield, self._end_yield, True)
+                self.bulk_yield, self._end_yield, True
+            )
 
     def _interactive_done(self) -> None:
         self._interactive -= 1
@@ -248,8 +259,14 @@ class ImapPool(ProtocolManager):
             for session in self._bulk_busy:
                 session.release_reading()
 
-    async def run(self, operation: Callable[[ImapSession], Awaitable[T]],
-                  mailbox: str | None = None, *, bulk: bool = False, retry: bool = True) -> T:
+    async def run(
+        self,
+        operation: Callable[[ImapSession], Awaitable[T]],
+        mailbox: str | None = None,
+        *,
+        bulk: bool = False,
+        retry: bool = True,
+    ) -> T:
         """Run ``operation`` on a borrowed session; retry it on another session when a
         *reused* one turns out dead (e.g. Dovecot says BYE to sessions whose selected
         mailbox was deleted). Only for operations that are safe to repeat."""
@@ -261,14 +278,14 @@ class ImapPool(ProtocolManager):
                 except UpstreamUnavailable:
                     if not session.reused or attempt == attempts - 1:
                         raise
-                    log.info("imap %s: reused session died; retrying on another",
-                             self.account.id)
+                    log.info("imap %s: reused session died; retrying on another", self.account.id)
         raise AssertionError("unreachable")
 
     def _schedule_reap(self) -> None:
         if self._reaper is None:
             self._reaper = asyncio.get_running_loop().call_later(
-                self.settings.imap_session_max_idle, self._reap)
+                self.settings.imap_session_max_idle, self._reap
+            )
 
     def _reap(self) -> None:
         """Close sessions idle longer than ``imap_session_max_idle`` (a timer, not a task)."""
@@ -311,8 +328,14 @@ class ImapPool(ProtocolManager):
             self.cap.released()
         session = None
         if mailbox is not None:
-            session = next((s for s in reversed(self._idle)
-                            if s.selected is not None and s.selected.name == mailbox), None)
+            session = next(
+                (
+                    s
+                    for s in reversed(self._idle)
+                    if s.selected is not None and s.selected.name == mailbox
+                ),
+                None,
+            )
         if session is None and self._idle:
             session = self._idle[-1]
         if session is not None:
@@ -335,7 +358,9 @@ class ImapPool(ProtocolManager):
             down = UpstreamUnavailable(
                 f"cannot connect to {self.server.host}:{self.server.port}: "
                 f"{self.probe.last_error} (retrying as soon as it accepts connections)",
-                protocol="imap", retry_after=1)
+                protocol="imap",
+                retry_after=1,
+            )
             self.mark_failure(down)  # /status tells why, whoever saw it fail first
             raise down
         wait = self._retry_at - time.monotonic()
@@ -345,8 +370,11 @@ class ImapPool(ProtocolManager):
             exc = self._last_exc
             if isinstance(exc, UpstreamAuthFailed):
                 raise UpstreamAuthFailed(exc.detail, protocol="imap")
-            raise UpstreamUnavailable(f"{exc.detail} (next attempt in {wait:.1f} s)",
-                                      protocol="imap", retry_after=max(1, math.ceil(wait)))
+            raise UpstreamUnavailable(
+                f"{exc.detail} (next attempt in {wait:.1f} s)",
+                protocol="imap",
+                retry_after=max(1, math.ceil(wait)),
+            )
         return await self._attempt()
 
     def _throttle_gate(self) -> bool:
@@ -360,7 +388,10 @@ class ImapPool(ProtocolManager):
         if wait > 0 or self._retrying:
             raise UpstreamThrottled(
                 f"{exc.detail} (backing off: next attempt in {max(wait, 0):.1f} s)",
-                kind=exc.kind, protocol="imap", retry_after=max(1, math.ceil(wait)))
+                kind=exc.kind,
+                protocol="imap",
+                retry_after=max(1, math.ceil(wait)),
+            )
         self._retrying = True
         return True
 
@@ -405,8 +436,7 @@ class ImapPool(ProtocolManager):
             exc.retry_after = max(1, math.ceil(delay))  # what the first caller is told
         self._retry_at = time.monotonic() + delay
         self.mark_failure(exc)
-        log.info("imap %s: connect failed (%s); retry in %.1f s", self.account.id,
-                 exc.code, delay)
+        log.info("imap %s: connect failed (%s); retry in %.1f s", self.account.id, exc.code, delay)
         self._start_reviver()
 
     def _server_back(self) -> None:
@@ -427,7 +457,8 @@ class ImapPool(ProtocolManager):
             return
         with contextlib.suppress(RuntimeError):
             self._reviver = asyncio.get_running_loop().create_task(
-                self._revive(), name=f"imap-revive-{self.account.id}")
+                self._revive(), name=f"imap-revive-{self.account.id}"
+            )
 
     async def _revive(self) -> None:
         """Reconnect one session after the backoff delay, until it works or the pool closes."""

@@ -74,7 +74,8 @@ class _Server:
     bucket: TokenBucket
     in_flight: int = 0
     waiting: tuple[deque[asyncio.Future[None]], ...] = field(
-        default_factory=lambda: (deque(), deque()))
+        default_factory=lambda: (deque(), deque())
+    )
 
     def first(self, priority: int) -> asyncio.Future[None] | None:
         queue = self.waiting[priority]
@@ -89,8 +90,9 @@ class _Server:
 class LoginScheduler:
     """Grants login turns (see the module docstring)."""
 
-    def __init__(self, rate: float, burst: int, concurrency: int, *,
-                 clock: Clock = time.monotonic) -> None:
+    def __init__(
+        self, rate: float, burst: int, concurrency: int, *, clock: Clock = time.monotonic
+    ) -> None:
         self.rate = rate
         self.burst = burst
         self.concurrency = concurrency
@@ -110,19 +112,18 @@ class LoginScheduler:
     def waiting(self, *, background: bool) -> int:
         """Logins waiting for a turn."""
         priority = _BACKGROUND if background else _INTERACTIVE
-        return sum(sum(1 for f in s.waiting[priority] if not f.done())
-                   for s in self._servers.values())
+        return sum(
+            sum(1 for f in s.waiting[priority] if not f.done()) for s in self._servers.values()
+        )
 
     @contextlib.asynccontextmanager
-    async def turn(self, host: str, port: int, *, background: bool = False
-                   ) -> AsyncIterator[None]:
+    async def turn(self, host: str, port: int, *, background: bool = False) -> AsyncIterator[None]:
         """Hold a login turn for ``host:port`` (wait for it first); leave it once logged in
         (or failed)."""
         key = (host.lower(), port)
         server = self._servers.get(key)
         if server is None:
-            server = self._servers[key] = _Server(
-                TokenBucket(self.rate, self.burst, self._clock()))
+            server = self._servers[key] = _Server(TokenBucket(self.rate, self.burst, self._clock()))
         granted = asyncio.get_running_loop().create_future()
         server.waiting[_BACKGROUND if background else _INTERACTIVE].append(granted)
         if key not in self._ring:
@@ -164,11 +165,15 @@ class LoginScheduler:
             self._ring.remove(key)
         self._forget_idle(now)
         if self._ring and (not self.concurrency or self._in_flight < self.concurrency):
-            waits = [self._servers[k].bucket.wait(now) for k in self._ring
-                     if not self.per_server or self._servers[k].in_flight < self.per_server]
+            waits = [
+                self._servers[k].bucket.wait(now)
+                for k in self._ring
+                if not self.per_server or self._servers[k].in_flight < self.per_server
+            ]
             if waits:  # else a login ending calls _dispatch
-                self._timer = asyncio.get_running_loop().call_later(max(min(waits), 0.001),
-                                                                    self._dispatch)
+                self._timer = asyncio.get_running_loop().call_later(
+                    max(min(waits), 0.001), self._dispatch
+                )
 
     def _next(self, priority: int, now: float) -> asyncio.Future[None] | None:
         """The first waiter of ``priority`` at the next server in the ring with a token;
@@ -189,6 +194,9 @@ class LoginScheduler:
     def _forget_idle(self, now: float) -> None:
         """Drop servers nobody waits for whose bucket is full again (bounded memory)."""
         if len(self._servers) > 64 + len(self._ring):
-            for key in [k for k, s in self._servers.items() if k not in self._ring
-                        and s.idle() and not s.in_flight and s.bucket.full(now)]:
+            for key in [
+                k
+                for k, s in self._servers.items()
+                if k not in self._ring and s.idle() and not s.in_flight and s.bucket.full(now)
+            ]:
                 del self._servers[key]

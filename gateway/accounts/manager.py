@@ -94,8 +94,9 @@ class ProtocolManager:
         assert oauth2 is not None
         if not self._refreshable():
             if oauth2.access_token is None:
-                raise UpstreamAuthFailed("no OAuth2 access token configured",
-                                         protocol=self.protocol)
+                raise UpstreamAuthFailed(
+                    "no OAuth2 access token configured", protocol=self.protocol
+                )
             await login(oauth2.access_token.get_secret_value())
             return
         assert self.tokens is not None

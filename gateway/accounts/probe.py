@@ -28,9 +28,15 @@ PROBE_INTERVAL = 0.5  # seconds between two probes of a server that is down
 class ServerProbe:
     """Watches one ``host:port`` after failures; ``down`` while connects are refused."""
 
-    def __init__(self, host: str, port: int, *, timeout: float,
-                 on_back: Callable[[], None] | None = None,
-                 interval: float = PROBE_INTERVAL) -> None:
+    def __init__(
+        self,
+        host: str,
+        port: int,
+        *,
+        timeout: float,
+        on_back: Callable[[], None] | None = None,
+        interval: float = PROBE_INTERVAL,
+    ) -> None:
         self.host = host
         self.port = port
         self.timeout = timeout
@@ -54,7 +60,8 @@ class ServerProbe:
             self._back = asyncio.Event()
         with contextlib.suppress(RuntimeError):  # no running loop: nothing to probe from
             self._task = asyncio.get_running_loop().create_task(
-                self._run(), name=f"probe-{self.host}:{self.port}")
+                self._run(), name=f"probe-{self.host}:{self.port}"
+            )
 
     def reached(self) -> None:
         """A real connect worked: the server is up, whatever the last probe said."""

@@ -42,17 +42,25 @@ class AccountRegistry:
     """Accounts (cached from the store) and their lazily created connection managers."""
 
     def __init__(
-        self, repo: AccountRepo, settings: Settings, factories: dict[str, ManagerFactory], *,
+        self,
+        repo: AccountRepo,
+        settings: Settings,
+        factories: dict[str, ManagerFactory],
+        *,
         on_state_change: Callable[[ProtocolManager], None] | None = None,
-        tokens: TokenSource | None = None, locks: StoreLocks | None = None,
+        tokens: TokenSource | None = None,
+        locks: StoreLocks | None = None,
     ) -> None:
         self._repo = repo
         self._settings = settings
         # This process's part of every account's connection budget (connection_share).
         share = settings.connection_share
-        self._manager_settings = settings.model_copy(update={
-            "imap_pool_size": max(1, settings.imap_pool_size // share),
-            "smtp_pool_size": max(1, settings.smtp_pool_size // share)})
+        self._manager_settings = settings.model_copy(
+            update={
+                "imap_pool_size": max(1, settings.imap_pool_size // share),
+                "smtp_pool_size": max(1, settings.smtp_pool_size // share),
+            }
+        )
         self._factories = factories
         self._entries: dict[str, _Entry] = {}
         # One connection cap per account and server, shared by the managers of every
@@ -63,19 +71,23 @@ class AccountRegistry:
         self.tokens = tokens  # OAuth2 refresh (gateway.oauth2.tokens)
         self.locks = locks  # across processes: the POP3 maildrop lock
         # Every connect of every account waits for a login turn (accounts/login_rate.py).
-        self.logins = LoginScheduler(settings.connect_rate_per_host,
-                                     settings.connect_burst_per_host,
-                                     settings.connect_concurrency)
+        self.logins = LoginScheduler(
+            settings.connect_rate_per_host,
+            settings.connect_burst_per_host,
+            settings.connect_concurrency,
+        )
 
     async def start(self) -> None:
         if self._settings.accounts_file is not None:
             for spec in load_accounts_file(self._settings.accounts_file):
                 now = utcnow()
-                account = Account(**spec.model_dump(), source="file", created_at=now,
-                                  updated_at=now)
+                account = Account(
+                    **spec.model_dump(), source="file", created_at=now, updated_at=now
+                )
                 await self._repo.upsert(account)
-                log.info("static account %s loaded from %s", account.id,
-                         self._settings.accounts_file)
+                log.info(
+                    "static account %s loaded from %s", account.id, self._settings.accounts_file
+                )
 
     async def stop(self) -> None:
         entries, self._entries = list(self._entries.values()), {}
@@ -135,7 +147,8 @@ class AccountRegistry:
             raise AccountNotFound(f"no account {account_id!r}")
         if current.source == "file":
             raise InvalidState(
-                f"account {account_id!r} comes from the accounts file; edit it there")
+                f"account {account_id!r} comes from the accounts file; edit it there"
+            )
         data = current.model_dump()
         for key, value in changes.items():
             if key in PROTOCOLS and value is not None:
@@ -154,7 +167,8 @@ class AccountRegistry:
         current = await self.get(account_id)
         if current.source == "file":
             raise InvalidState(
-                f"account {account_id!r} comes from the accounts file; edit it there")
+                f"account {account_id!r} comes from the accounts file; edit it there"
+            )
         await self._repo.delete(account_id)
         await self._drop(account_id)
         for key in [k for k in self._caps if k[0] == account_id]:
@@ -178,8 +192,9 @@ class AccountRegistry:
             factory = self._factories.get(protocol)
             if factory is None:
                 raise ProtocolNotConfigured(f"{protocol} is not supported by this gateway")
-            manager = entry.managers[protocol] = factory(entry.account, server,
-                                                         self._manager_settings)
+            manager = entry.managers[protocol] = factory(
+                entry.account, server, self._manager_settings
+            )
             manager.on_state = self.on_state_change
             manager.tokens = self.tokens
             manager.logins = self.logins
@@ -187,8 +202,9 @@ class AccountRegistry:
             self._share_cap(account_id, protocol, server, manager)
         return manager
 
-    def _share_cap(self, account_id: str, protocol: str, server: ServerConfig,
-                   manager: ProtocolManager) -> None:
+    def _share_cap(
+        self, account_id: str, protocol: str, server: ServerConfig, manager: ProtocolManager
+    ) -> None:
         """Give ``manager`` the account's cap for this server (kept across account edits,
         with the block's current ``max_connections``)."""
         own = getattr(manager, "cap", None)

@@ -57,22 +57,32 @@ class SmtpPool(ProtocolManager):
         self._retry_at = 0.0
         self._last_exc: GatewayError | None = None
         self._closed = False
-        self.probe = ServerProbe(server.host, server.port, timeout=settings.connect_timeout,
-                                 on_back=self._server_back)
-        self.cap = ConnectionCap(server.max_connections, wait=settings.connection_wait,
-                                 protocol="smtp", is_open=lambda s: s.connected)
+        self.probe = ServerProbe(
+            server.host, server.port, timeout=settings.connect_timeout, on_back=self._server_back
+        )
+        self.cap = ConnectionCap(
+            server.max_connections,
+            wait=settings.connection_wait,
+            protocol="smtp",
+            is_open=lambda s: s.connected,
+        )
 
     def target(self) -> SmtpTarget:
         server = self.server
         oauth = server.oauth2.access_token if server.oauth2 is not None else None
         return SmtpTarget(
-            host=server.host, port=server.port, security=str(server.security.value),
+            host=server.host,
+            port=server.port,
+            security=str(server.security.value),
             username=server.username,
             password=server.password.get_secret_value() if server.password else None,
             oauth2_token=oauth.get_secret_value() if oauth is not None else None,
             oauth2_mechanism=server.oauth2.mechanism if server.oauth2 is not None else "auto",
-            ssl_context=(client_ssl_context(verify=server.tls_verify, ca_file=server.ca_file)
-                         if server.security.value != "none" else None),
+            ssl_context=(
+                client_ssl_context(verify=server.tls_verify, ca_file=server.ca_file)
+                if server.security.value != "none"
+                else None
+            ),
             connect_timeout=self.settings.connect_timeout,
             command_timeout=self.settings.command_timeout,
             local_hostname=self.settings.smtp_helo_name,
@@ -152,7 +162,9 @@ class SmtpPool(ProtocolManager):
             down = UpstreamUnavailable(
                 f"cannot connect to {self.server.host}:{self.server.port}: "
                 f"{self.probe.last_error} (retrying as soon as it accepts connections)",
-                protocol="smtp", retry_after=1)
+                protocol="smtp",
+                retry_after=1,
+            )
             self.mark_failure(down)  # /status tells why, whoever saw it fail first
             raise down
         now = time.monotonic()
@@ -160,9 +172,13 @@ class SmtpPool(ProtocolManager):
             exc = self._last_exc
             wait = max(1, round(self._retry_at - now))
             if isinstance(exc, UpstreamThrottled):
-                exc = UpstreamThrottled(f"{exc.detail} (backing off)", kind=exc.kind,
-                                        protocol="smtp", smtp_code=exc.smtp_code,
-                                        retry_after=wait)
+                exc = UpstreamThrottled(
+                    f"{exc.detail} (backing off)",
+                    kind=exc.kind,
+                    protocol="smtp",
+                    smtp_code=exc.smtp_code,
+                    retry_after=wait,
+                )
             elif isinstance(exc, UpstreamUnavailable):
                 exc = UpstreamUnavailable(exc.detail, protocol="smtp", retry_after=wait)
             raise exc
@@ -174,8 +190,11 @@ class SmtpPool(ProtocolManager):
         except GatewayError as exc:
             self._failures += 1
             self._last_exc = exc
-            delay = backoff_delay(self._failures, base=self.settings.reconnect_base_delay,
-                                  cap=self.settings.reconnect_max_delay)
+            delay = backoff_delay(
+                self._failures,
+                base=self.settings.reconnect_base_delay,
+                cap=self.settings.reconnect_max_delay,
+            )
             self._retry_at = time.monotonic() + delay
             if isinstance(exc, UpstreamUnavailable):
                 exc.retry_after = max(1, round(delay))
@@ -224,7 +243,11 @@ class SmtpPool(ProtocolManager):
                 self._checkin(session)
 
     async def send(
-        self, mail_from: str, rcpt_to: list[str], message: bytes, *,
+        self,
+        mail_from: str,
+        rcpt_to: list[str],
+        message: bytes,
+        *,
         before_end_of_data: Callable[[], Awaitable[None]] | None = None,
     ) -> SendResult:
         """Submit one message; a stale pooled session is replaced once, before any DATA."""
@@ -232,8 +255,9 @@ class SmtpPool(ProtocolManager):
             async with self.session() as session:
                 fresh = time.monotonic() - session.created < 1.0
                 try:
-                    result = await session.send(mail_from, rcpt_to, message,
-                                                before_end_of_data=before_end_of_data)
+                    result = await session.send(
+                        mail_from, rcpt_to, message, before_end_of_data=before_end_of_data
+                    )
                     if self.status.state != ConnState.CONNECTED:
                         self.mark(ConnState.CONNECTED)
                     return result
@@ -244,8 +268,11 @@ class SmtpPool(ProtocolManager):
                     if attempt == 2 or fresh or getattr(exc, "dot_sent", True):
                         self.mark_failure(exc)
                         raise
-                    log.info("smtp session of %s was stale (%s); reconnecting",
-                             self.account.id, exc.detail)
+                    log.info(
+                        "smtp session of %s was stale (%s); reconnecting",
+                        self.account.id,
+                        exc.detail,
+                    )
         raise AssertionError("unreachable")
 
     async def close(self) -> None:

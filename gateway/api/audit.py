@@ -29,8 +29,11 @@ from ..model.records import AuditEntry, utcnow
 log = logging.getLogger(__name__)
 
 _MUTATING = frozenset({"POST", "PUT", "PATCH", "DELETE"})
-_MAIL_CONTENT = ("/v1/accounts/{account}/mailboxes", "/v1/accounts/{account}/messages",
-                 "/v1/accounts/{account}/pop3")
+_MAIL_CONTENT = (
+    "/v1/accounts/{account}/mailboxes",
+    "/v1/accounts/{account}/messages",
+    "/v1/accounts/{account}/pop3",
+)
 _SEND = re.compile(r"/(send|reply|forward)(/|$)")
 _CAPTURE_BYTES = 64 * 1024  # of a 201 or problem+json body, for its "id" or "code"
 
@@ -56,8 +59,7 @@ def route_table(openapi: dict[str, Any]) -> RouteTable:
     return table
 
 
-def match_route(table: RouteTable, method: str,
-                path: str) -> tuple[str, dict[str, str]] | None:
+def match_route(table: RouteTable, method: str, path: str) -> tuple[str, dict[str, str]] | None:
     """(template, path parameters) of the route ``method path`` would reach, if any."""
     for regex, template, methods in table:
         found = regex.match(path)
@@ -67,16 +69,20 @@ def match_route(table: RouteTable, method: str,
 
 
 class AuditMiddleware:
-    def __init__(self, app: ASGIApp, audit: AuditLog,
-                 openapi: Callable[[], dict[str, Any]]) -> None:
+    def __init__(
+        self, app: ASGIApp, audit: AuditLog, openapi: Callable[[], dict[str, Any]]
+    ) -> None:
         self.app = app
         self.audit = audit
         self._openapi = openapi
         self._table: RouteTable | None = None
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if (scope["type"] != "http" or scope["method"] not in _MUTATING
-                or not scope["path"].startswith("/v1/")):
+        if (
+            scope["type"] != "http"
+            or scope["method"] not in _MUTATING
+            or not scope["path"].startswith("/v1/")
+        ):
             await self.app(scope, receive, send)
             return
         at = utcnow()
@@ -137,19 +143,27 @@ class AuditMiddleware:
                 target = created
         principal = scope["state"].get("principal")
         client = scope.get("client")
-        self.audit.record(AuditEntry(
-            id=new_entry_id(), at=at,
-            token_id=getattr(principal, "token_id", None),
-            method=method, route=template[:256],
-            account_id=_clip(account, 64), target_id=_clip(target, 128),
-            status=status, code=_clip(fields.get("code") if status >= 400 else None, 64),
-            client_ip=_clip(client[0], 64) if client else None,
-        ))
+        self.audit.record(
+            AuditEntry(
+                id=new_entry_id(),
+                at=at,
+                token_id=getattr(principal, "token_id", None),
+                method=method,
+                route=template[:256],
+                account_id=_clip(account, 64),
+                target_id=_clip(target, 128),
+                status=status,
+                code=_clip(fields.get("code") if status >= 400 else None, 64),
+                client_ip=_clip(client[0], 64) if client else None,
+            )
+        )
 
 
 def _is_problem(message: Message) -> bool:
-    return any(name == b"content-type" and value.startswith(b"application/problem+json")
-               for name, value in message.get("headers", ()))
+    return any(
+        name == b"content-type" and value.startswith(b"application/problem+json")
+        for name, value in message.get("headers", ())
+    )
 
 
 def _body_fields(body: bytearray) -> dict[str, str]:

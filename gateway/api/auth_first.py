@@ -33,8 +33,11 @@ class AuthFirstMiddleware:
         self.services = services
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if (scope["type"] == "http" and scope["path"].startswith("/v1/")
-                and scope["path"] != OAUTH2_CALLBACK):
+        if (
+            scope["type"] == "http"
+            and scope["path"].startswith("/v1/")
+            and scope["path"] != OAUTH2_CALLBACK
+        ):
             token = bearer_token(_authorization(scope))
             try:
                 await principal_for(Request(scope), self.services, token)

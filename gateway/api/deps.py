@@ -79,8 +79,10 @@ async def principal_for(request: Request, services: Services, token: str | None)
     if limiter is not None:
         wait = limiter.check(principal.token_id)
         if wait > 0:
-            raise RateLimited(f"over {services.settings.rate_limit_per_minute} requests a minute "
-                              "for this token", retry_after=wait)
+            raise RateLimited(
+                f"over {services.settings.rate_limit_per_minute} requests a minute for this token",
+                retry_after=wait,
+            )
     request.state.principal = principal
     return principal
 
@@ -119,8 +121,9 @@ class Requires(HTTPBearer):
     """
 
     def __init__(self, scope: Scope) -> None:
-        super().__init__(auto_error=False, scheme_name="HTTPBearer",
-                         description="An API token (`mgt_...`)")
+        super().__init__(
+            auto_error=False, scheme_name="HTTPBearer", description="An API token (`mgt_...`)"
+        )
         self.scope = scope
 
     async def __call__(self, request: Request) -> Principal:  # type: ignore[override]
@@ -143,8 +146,7 @@ async def account_of(request: Request, account_id: str) -> Account:
 
     ``AccountDep`` calls it; the busiest routes call it themselves, since every FastAPI
     dependency costs a request 15-20 us (bench/README.md)."""
-    return await account_for(await principal_of(request), request.app.state.services,
-                             account_id)
+    return await account_for(await principal_of(request), request.app.state.services, account_id)
 
 
 async def get_account(account: AccountId, request: Request) -> Account:

@@ -42,15 +42,32 @@ _STATUS: list[tuple[type[e.GatewayError], int]] = [
 ]
 
 _TITLES = {
-    400: "Bad request", 401: "Unauthorized", 403: "Forbidden", 404: "Not found",
-    405: "Method not allowed", 406: "Not acceptable", 409: "Conflict", 410: "Gone",
-    413: "Payload too large", 415: "Unsupported media type", 422: "Validation error",
-    429: "Too many requests", 500: "Internal server error", 502: "Bad gateway",
-    503: "Service unavailable", 504: "Gateway timeout",
+    400: "Bad request",
+    401: "Unauthorized",
+    403: "Forbidden",
+    404: "Not found",
+    405: "Method not allowed",
+    406: "Not acceptable",
+    409: "Conflict",
+    410: "Gone",
+    413: "Payload too large",
+    415: "Unsupported media type",
+    422: "Validation error",
+    429: "Too many requests",
+    500: "Internal server error",
+    502: "Bad gateway",
+    503: "Service unavailable",
+    504: "Gateway timeout",
 }
 
-_HTTP_CODES = {400: "bad_request", 404: "not_found", 405: "method_not_allowed",
-               406: "not_acceptable", 415: "unsupported_media_type", 429: "rate_limited"}
+_HTTP_CODES = {
+    400: "bad_request",
+    404: "not_found",
+    405: "method_not_allowed",
+    406: "not_acceptable",
+    415: "unsupported_media_type",
+    429: "rate_limited",
+}
 
 
 class Problem(BaseModel):
@@ -62,13 +79,17 @@ class Problem(BaseModel):
     detail: str
     code: str
     errors: list[dict[str, Any]] | None = Field(
-        default=None, description="validation_error: what is wrong where, each "
+        default=None,
+        description="validation_error: what is wrong where, each "
         "`{loc, msg, type}` and, where the schema says, `expected` (what would be right there, "
-        "e.g. `an object like {\"add\": [\"\\\\Seen\"]}`)")
+        'e.g. `an object like {"add": ["\\\\Seen"]}`)',
+    )
     smtp_code: int | None = Field(
-        default=None, description="The SMTP server's reply code, when one reply refused")
+        default=None, description="The SMTP server's reply code, when one reply refused"
+    )
     rejected: list[RejectedRecipient] | None = Field(
-        default=None, description="Every recipient refused: each one's SMTP reply")
+        default=None, description="Every recipient refused: each one's SMTP reply"
+    )
 
 
 def status_of(exc: e.GatewayError) -> int:
@@ -78,8 +99,15 @@ def status_of(exc: e.GatewayError) -> int:
     return 500
 
 
-def problem(status: int, code: str, detail: str, *, title: str | None = None,
-            headers: dict[str, str] | None = None, **extra: Any) -> JSONResponse:
+def problem(
+    status: int,
+    code: str,
+    detail: str,
+    *,
+    title: str | None = None,
+    headers: dict[str, str] | None = None,
+    **extra: Any,
+) -> JSONResponse:
     body = {
         "type": f"urn:mailgate:problem:{code}",
         "title": title or _TITLES.get(status, "Error"),
@@ -98,8 +126,11 @@ def problem_responses(*statuses: int, auth: bool = True) -> dict[int | str, dict
     """
     statuses = tuple(sorted({422, *statuses, *((401, 429) if auth else ())}))
     return {
-        s: {"model": Problem, "description": _TITLES.get(s, "Error"),
-            "content": {PROBLEM_TYPE: {"schema": {"$ref": "#/components/schemas/Problem"}}}}
+        s: {
+            "model": Problem,
+            "description": _TITLES.get(s, "Error"),
+            "content": {PROBLEM_TYPE: {"schema": {"$ref": "#/components/schemas/Problem"}}},
+        }
         for s in statuses
     }
 
@@ -124,8 +155,9 @@ def gateway_problem(exc: e.GatewayError) -> JSONResponse:
     detail = exc.detail
     if isinstance(exc, e.MailboxNotFound) and ADDRESSING_HINT not in detail:
         detail = f"{detail}; {ADDRESSING_HINT}"  # how to name one, whatever was wrong
-    return problem(status, exc.code, detail, title=exc.title, headers=headers,
-                   **problem_fields(exc))
+    return problem(
+        status, exc.code, detail, title=exc.title, headers=headers, **problem_fields(exc)
+    )
 
 
 def problem_fields(exc: e.GatewayError) -> dict[str, Any]:
@@ -135,16 +167,18 @@ def problem_fields(exc: e.GatewayError) -> dict[str, Any]:
     if isinstance(exc, e.UpstreamError) and exc.smtp_code is not None:
         fields["smtp_code"] = exc.smtp_code
     if isinstance(exc, e.UpstreamRejected) and exc.rejected is not None:
-        fields["rejected"] = [{"address": r.address, "code": r.code, "message": r.message}
-                              for r in exc.rejected]
+        fields["rejected"] = [
+            {"address": r.address, "code": r.code, "message": r.message} for r in exc.rejected
+        ]
     return fields
 
 
 def _loc_part(part: Any) -> Any:
     """A location step as shown: field names and indexes; a key the caller chose (an unknown
     field, a header name) only when it is short printable ASCII, else ``[key]``."""
-    if isinstance(part, int) or (isinstance(part, str) and len(part) <= 64
-                                 and part.isascii() and part.isprintable()):
+    if isinstance(part, int) or (
+        isinstance(part, str) and len(part) <= 64 and part.isascii() and part.isprintable()
+    ):
         return part
     return "[key]"
 
@@ -158,12 +192,21 @@ async def _validation_error(request: Request, exc: RequestValidationError) -> JS
     errors = []
     for err in exc.errors():
         loc = tuple(err.get("loc", ()))
-        item: dict[str, Any] = {"loc": [_loc_part(p) for p in loc], "msg": err.get("msg", ""),
-                                "type": err.get("type", "")}
+        item: dict[str, Any] = {
+            "loc": [_loc_part(p) for p in loc],
+            "msg": err.get("msg", ""),
+            "type": err.get("type", ""),
+        }
         if template is not None:
             try:
-                hint = expected_hint(request.app.openapi(), request.method, template,
-                                     request.headers.get("content-type"), loc, item["type"])
+                hint = expected_hint(
+                    request.app.openapi(),
+                    request.method,
+                    template,
+                    request.headers.get("content-type"),
+                    loc,
+                    item["type"],
+                )
             except Exception:  # a hint must never turn a 422 into a 500
                 log.exception("no validation hint for %s %s", request.method, template)
                 hint = None
@@ -197,12 +240,21 @@ def _allowed_methods(request: Request) -> str:
     templates = getattr(request.app.state, "path_methods", None)
     if templates is None:
         templates = request.app.state.path_methods = [
-            (re.compile("".join("[^/]+" if part.startswith("{") else re.escape(part)
-                                for part in re.split(r"(\{[^}]+\})", path))),
-             path.count("{"), {method.upper() for method in item})
-            for path, item in request.app.openapi().get("paths", {}).items()]
-    matches = [(params, m) for pattern, params, m in templates
-               if pattern.fullmatch(request.scope["path"])]
+            (
+                re.compile(
+                    "".join(
+                        "[^/]+" if part.startswith("{") else re.escape(part)
+                        for part in re.split(r"(\{[^}]+\})", path)
+                    )
+                ),
+                path.count("{"),
+                {method.upper() for method in item},
+            )
+            for path, item in request.app.openapi().get("paths", {}).items()
+        ]
+    matches = [
+        (params, m) for pattern, params, m in templates if pattern.fullmatch(request.scope["path"])
+    ]
     fewest = min((params for params, _ in matches), default=0)
     methods = set().union(*(m for params, m in matches if params == fewest))
     if "GET" in methods:
@@ -215,8 +267,10 @@ async def _unexpected(_request: Request, exc: Exception) -> JSONResponse:
     return problem(500, "internal_error", "an unexpected error occurred; see the gateway log")
 
 
-_BODY_ERRORS = {400: "Bad request: the body cannot be decoded (not UTF-8)",
-                413: "Payload too large: the body is over the gateway's limit"}
+_BODY_ERRORS = {
+    400: "Bad request: the body cannot be decoded (not UTF-8)",
+    413: "Payload too large: the body is over the gateway's limit",
+}
 
 
 def _document_body_errors(schema: dict[str, Any]) -> None:
@@ -229,10 +283,15 @@ def _document_body_errors(schema: dict[str, Any]) -> None:
                 continue
             responses = operation.setdefault("responses", {})
             for status in (400, 413):
-                responses.setdefault(str(status), {
-                    "description": _BODY_ERRORS[status],
-                    "content": {PROBLEM_TYPE: {"schema": {"$ref": "#/components/schemas/Problem"}}},
-                })
+                responses.setdefault(
+                    str(status),
+                    {
+                        "description": _BODY_ERRORS[status],
+                        "content": {
+                            PROBLEM_TYPE: {"schema": {"$ref": "#/components/schemas/Problem"}}
+                        },
+                    },
+                )
 
 
 def install(app: FastAPI) -> None:

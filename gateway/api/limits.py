@@ -66,12 +66,24 @@ class BodyLimitMiddleware:
 
 
 async def _too_large(send: Send, limit: int) -> None:
-    body = orjson.dumps({
-        "type": "urn:mailgate:problem:payload_too_large", "title": "Payload too large",
-        "status": 413, "detail": f"request body over {limit} bytes", "code": "payload_too_large",
-    })
-    await send({"type": "http.response.start", "status": 413,
-                "headers": [(b"content-type", b"application/problem+json"),
-                            (b"content-length", str(len(body)).encode()),
-                            (b"connection", b"close")]})
+    body = orjson.dumps(
+        {
+            "type": "urn:mailgate:problem:payload_too_large",
+            "title": "Payload too large",
+            "status": 413,
+            "detail": f"request body over {limit} bytes",
+            "code": "payload_too_large",
+        }
+    )
+    await send(
+        {
+            "type": "http.response.start",
+            "status": 413,
+            "headers": [
+                (b"content-type", b"application/problem+json"),
+                (b"content-length", str(len(body)).encode()),
+                (b"connection", b"close"),
+            ],
+        }
+    )
     await send({"type": "http.response.body", "body": body})

@@ -32,20 +32,29 @@ class Metrics:
         self._services = services
         self.registry = CollectorRegistry()
         self.requests = Counter(
-            "mailgate_http_requests", "HTTP requests answered",
-            ["method", "route", "status"], registry=self.registry,
+            "mailgate_http_requests",
+            "HTTP requests answered",
+            ["method", "route", "status"],
+            registry=self.registry,
         )
         self.latency = Histogram(
-            "mailgate_http_request_seconds", "Time to the response's first byte",
-            ["method", "route"], registry=self.registry,
+            "mailgate_http_request_seconds",
+            "Time to the response's first byte",
+            ["method", "route"],
+            registry=self.registry,
             buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10),
         )
         self.outbox_depth = Gauge(
-            "mailgate_outbox_queue_depth", "Outbox jobs queued or being sent (all instances)",
-            ["status"], registry=self.registry)
+            "mailgate_outbox_queue_depth",
+            "Outbox jobs queued or being sent (all instances)",
+            ["status"],
+            registry=self.registry,
+        )
         self.webhook_depth = Gauge(
-            "mailgate_webhook_queue_depth", "Webhook deliveries not made yet (all instances)",
-            registry=self.registry)
+            "mailgate_webhook_queue_depth",
+            "Webhook deliveries not made yet (all instances)",
+            registry=self.registry,
+        )
         self.registry.register(_UpstreamCollector(services.accounts))
         self.registry.register(_InstanceCollector(services))
 
@@ -62,13 +71,16 @@ class _UpstreamCollector(Collector):
 
     def collect(self) -> Iterator[GaugeMetricFamily]:
         family = GaugeMetricFamily(
-            "mailgate_upstream_connections", "Connection managers by protocol and state",
+            "mailgate_upstream_connections",
+            "Connection managers by protocol and state",
             labels=["protocol", "state"],
         )
         sockets = GaugeMetricFamily(
-            "mailgate_upstream_open_connections", "Connections open to mail servers by "
+            "mailgate_upstream_open_connections",
+            "Connections open to mail servers by "
             "protocol: idle in a pool, or in use (requests, watchers, sends)",
-            labels=["protocol", "state"])
+            labels=["protocol", "state"],
+        )
         for protocol in ("imap", "smtp", "pop3"):
             counts = dict.fromkeys(ConnState, 0)
             idle = in_use = 0
@@ -84,15 +96,19 @@ class _UpstreamCollector(Collector):
         yield sockets
         logins = self._accounts.logins
         waiting = GaugeMetricFamily(
-            "mailgate_logins_waiting", "Logins waiting for their turn (connect rate per "
-            "server)", labels=["kind"])
+            "mailgate_logins_waiting",
+            "Logins waiting for their turn (connect rate per server)",
+            labels=["kind"],
+        )
         waiting.add_metric(["interactive"], logins.waiting(background=False))
         waiting.add_metric(["background"], logins.waiting(background=True))
         yield waiting
-        yield GaugeMetricFamily("mailgate_logins_in_flight", "Logins under way",
-                                value=logins.in_flight)
-        yield GaugeMetricFamily("mailgate_logins_granted", "Login turns given since start",
-                                value=logins.granted)
+        yield GaugeMetricFamily(
+            "mailgate_logins_in_flight", "Logins under way", value=logins.in_flight
+        )
+        yield GaugeMetricFamily(
+            "mailgate_logins_granted", "Login turns given since start", value=logins.granted
+        )
 
 
 class _InstanceCollector(Collector):
@@ -103,28 +119,42 @@ class _InstanceCollector(Collector):
 
     def collect(self) -> Iterator[GaugeMetricFamily | HistogramMetricFamily]:
         sync = self._services.sync
-        info = GaugeMetricFamily("mailgate_instance_info", "This instance (always 1)",
-                                 labels=["instance"])
+        info = GaugeMetricFamily(
+            "mailgate_instance_info", "This instance (always 1)", labels=["instance"]
+        )
         info.add_metric([sync.identity], 1)
         yield info
         for name, text, value in (
-            ("mailgate_instances_live", "Live instances watching accounts (heartbeats), "
-             "this one included", sync.instances),
-            ("mailgate_accounts_total", "Accounts with IMAP or POP3, all instances",
-             sync.accounts_total),
+            (
+                "mailgate_instances_live",
+                "Live instances watching accounts (heartbeats), this one included",
+                sync.instances,
+            ),
+            (
+                "mailgate_accounts_total",
+                "Accounts with IMAP or POP3, all instances",
+                sync.accounts_total,
+            ),
             ("mailgate_accounts_watched", "Accounts this instance watches", len(sync.watched)),
-            ("mailgate_accounts_connected", "Accounts this instance watches whose watchers "
-             "are connected", sync.connected),
-            ("mailgate_accounts_active", "Accounts with connection managers in this "
-             "instance", self._services.accounts.active_count),
-            ("mailgate_watch_leases_held", "Watch leases this instance holds",
-             sync.leases_held),
+            (
+                "mailgate_accounts_connected",
+                "Accounts this instance watches whose watchers are connected",
+                sync.connected,
+            ),
+            (
+                "mailgate_accounts_active",
+                "Accounts with connection managers in this instance",
+                self._services.accounts.active_count,
+            ),
+            ("mailgate_watch_leases_held", "Watch leases this instance holds", sync.leases_held),
         ):
             yield GaugeMetricFamily(name, text, value=value)
         lag = HistogramMetricFamily(
-            "mailgate_event_lag_seconds", "From an event's creation to its delivery: to an "
+            "mailgate_event_lag_seconds",
+            "From an event's creation to its delivery: to an "
             "SSE client (live events) or a webhook (deliveries that succeeded)",
-            labels=["sink"])
+            labels=["sink"],
+        )
         for sink, histogram in self._services.events.lag.sinks.items():
             lag.add_metric([sink], histogram.cumulative(), histogram.total)
         yield lag

@@ -21,11 +21,16 @@ MAILBOX_ADDRESSING = (
     "A mailbox: its `id` from the mailbox list, `INBOX`, or its path as the list shows it "
     "(`Sent`, `Archive`; URL-encoded in a URL). A string that is a mailbox id is taken as "
     "that id; write `path:` before a path to have it taken as a path whatever it looks like "
-    "(`path:Sent`)")
-MailboxId = Annotated[str, Path(min_length=1, max_length=MAILBOX_ID_MAX,
-                                description=MAILBOX_ADDRESSING, examples=["INBOX"])]
-MessageId = Annotated[str, Path(min_length=1, max_length=MESSAGE_ID_MAX,
-                                description="Message id")]
+    "(`path:Sent`)"
+)
+MailboxId = Annotated[
+    str,
+    Path(
+        min_length=1, max_length=MAILBOX_ID_MAX, description=MAILBOX_ADDRESSING, examples=["INBOX"]
+    ),
+]
+MessageId = Annotated[str, Path(min_length=1, max_length=MESSAGE_ID_MAX, description="Message id")]
 PageLimit = Annotated[int, Query(ge=1, le=PAGE_MAX, description="Items per page")]
-PageCursor = Annotated[str | None, Query(max_length=CURSOR_MAX,
-                                         description="`next_cursor` of the previous page")]
+PageCursor = Annotated[
+    str | None, Query(max_length=CURSOR_MAX, description="`next_cursor` of the previous page")
+]

@@ -35,8 +35,9 @@ def _problem(exc: GatewayError) -> Pop3RetrieveError:
 class RetrievalResponse(Response):
     """Streams ``retrieval`` and always closes it (ending the session, freeing the account)."""
 
-    def __init__(self, retrieval: Retrieval, fmt: Pop3Format, *, ndjson: bool,
-                 write_timeout: float = 120.0) -> None:
+    def __init__(
+        self, retrieval: Retrieval, fmt: Pop3Format, *, ndjson: bool, write_timeout: float = 120.0
+    ) -> None:
         self.retrieval = retrieval
         self.write_timeout = write_timeout
         self.fmt = fmt
@@ -76,8 +77,13 @@ class RetrievalResponse(Response):
 
         watcher = asyncio.ensure_future(watch())
         try:
-            if await emit({"type": "http.response.start", "status": self.status_code,
-                           "headers": self.raw_headers}) and await self._stream(write):
+            if await emit(
+                {
+                    "type": "http.response.start",
+                    "status": self.status_code,
+                    "headers": self.raw_headers,
+                }
+            ) and await self._stream(write):
                 await emit({"type": "http.response.body", "body": b"", "more_body": False})
         finally:
             watcher.cancel()
@@ -97,8 +103,9 @@ class RetrievalResponse(Response):
             async for item in self.retrieval.items():
                 if self.fmt == "parsed" and len(item.raw) > THREAD_PARSE_BYTES:
                     # Parsing a big message takes long enough to stall other requests.
-                    data = await asyncio.to_thread(encode_item, item, self.fmt,
-                                                   headers_only=headers_only)
+                    data = await asyncio.to_thread(
+                        encode_item, item, self.fmt, headers_only=headers_only
+                    )
                 else:
                     data = encode_item(item, self.fmt, headers_only=headers_only)
                 if self.ndjson:

@@ -32,8 +32,14 @@ class TokenBucket:
 class RateLimiter:
     """One bucket per key (the token id); a bounded table, the oldest entries dropped first."""
 
-    def __init__(self, per_minute: int, burst: int, *, max_keys: int = 100_000,
-                 clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(
+        self,
+        per_minute: int,
+        burst: int,
+        *,
+        max_keys: int = 100_000,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
         self.rate = per_minute / 60.0
         self.burst = float(burst)
         self.max_keys = max_keys

@@ -25,12 +25,15 @@ class GatewayRoute(APIRoute):
     every route, since every route may now give it), and whose operationId is its name."""
 
     def __init__(self, path: str, endpoint: Callable[..., Any], **kwargs: Any) -> None:
-        kwargs["responses"] = {422: problem_responses(auth=False)[422],
-                               **(kwargs.get("responses") or {})}
+        kwargs["responses"] = {
+            422: problem_responses(auth=False)[422],
+            **(kwargs.get("responses") or {}),
+        }
         # The endpoint's name (`send_raw`, unique in the app): the method names of the
         # generated clients (clients/).
-        kwargs["operation_id"] = (kwargs.get("operation_id") or kwargs.get("name")
-                                  or endpoint.__name__)
+        kwargs["operation_id"] = (
+            kwargs.get("operation_id") or kwargs.get("name") or endpoint.__name__
+        )
         super().__init__(path, endpoint, **kwargs)
 
     def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
@@ -41,10 +44,16 @@ class GatewayRoute(APIRoute):
             if request.scope["query_string"]:
                 unknown = [name for name in request.query_params if name not in known]
                 if unknown:
-                    raise RequestValidationError([
-                        {"type": "extra_forbidden", "loc": ("query", name),
-                         "msg": "Unknown query parameter"}
-                        for name in dict.fromkeys(unknown)])
+                    raise RequestValidationError(
+                        [
+                            {
+                                "type": "extra_forbidden",
+                                "loc": ("query", name),
+                                "msg": "Unknown query parameter",
+                            }
+                            for name in dict.fromkeys(unknown)
+                        ]
+                    )
             return await handler(request)
 
         return checked

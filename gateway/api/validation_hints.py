@@ -21,17 +21,33 @@ Schema = dict[str, Any]
 _MAX_DEPTH = 3
 _MAX_FIELDS = 12
 # pydantic's names of scalar union members in a location, and the JSON type each is
-_SCALAR_TAGS = {"str": "string", "constrained-str": "string", "int": "integer",
-                "constrained-int": "integer", "bool": "boolean", "float": "number"}
+_SCALAR_TAGS = {
+    "str": "string",
+    "constrained-str": "string",
+    "int": "integer",
+    "constrained-int": "integer",
+    "bool": "boolean",
+    "float": "number",
+}
 _OBJECT_ERRORS = {"model_attributes_type", "model_type", "dict_type"}
 _FORMAT_EXAMPLES = {
-    "email": "alice@example.com", "date-time": "2025-01-31T09:00:00Z", "date": "2025-01-31",
-    "uri": "https://example.com/", "binary": "...", "byte": "aGVsbG8=",
+    "email": "alice@example.com",
+    "date-time": "2025-01-31T09:00:00Z",
+    "date": "2025-01-31",
+    "uri": "https://example.com/",
+    "binary": "...",
+    "byte": "aGVsbG8=",
 }
 
 
-def expected_hint(doc: dict[str, Any], method: str, path: str, content_type: str | None,
-                  loc: Sequence[Any], error_type: str) -> str | None:
+def expected_hint(
+    doc: dict[str, Any],
+    method: str,
+    path: str,
+    content_type: str | None,
+    loc: Sequence[Any],
+    error_type: str,
+) -> str | None:
     """What was expected at ``loc`` (pydantic's location: ``("body", "flags")``,
     ``("query", "limit")``) of the operation ``method path``; None when the document does
     not say."""
@@ -46,8 +62,10 @@ def expected_hint(doc: dict[str, Any], method: str, path: str, content_type: str
         if root is None:
             return None
         if not steps and error_type in _OBJECT_ERRORS and not _is_json(content_type):
-            return ("a JSON object, sent with the header 'Content-Type: application/json': "
-                    + describe(doc, root))
+            return (
+                "a JSON object, sent with the header 'Content-Type: application/json': "
+                + describe(doc, root)
+            )
     elif where in ("query", "path", "header"):
         if not steps:
             return None
@@ -77,7 +95,8 @@ def _body_schema(operation: dict[str, Any]) -> Schema | None:
 def _parameter_schema(operation: dict[str, Any], where: str, name: Any) -> Schema | None:
     for parameter in operation.get("parameters", ()):
         if parameter.get("in") == where and parameter.get("name", "").lower() == str(
-                name).lower().replace("_", "-" if where == "header" else "_"):
+            name
+        ).lower().replace("_", "-" if where == "header" else "_"):
             return parameter.get("schema")
     return None
 
@@ -117,8 +136,12 @@ def schema_at(doc: dict[str, Any], schema: Schema, steps: Sequence[Any]) -> Sche
             if nxt is not None:
                 break
         if nxt is None and isinstance(step, str):
-            titled = [b for b in branches if b.get("title") == step
-                      or (step in _SCALAR_TAGS and b.get("type") == _SCALAR_TAGS[step])]
+            titled = [
+                b
+                for b in branches
+                if b.get("title") == step
+                or (step in _SCALAR_TAGS and b.get("type") == _SCALAR_TAGS[step])
+            ]
             if titled:
                 nxt = titled[0]
             elif len(branches) > 1 or not _has_children(branches[0]):
@@ -155,7 +178,8 @@ def _unknown_field_hint(doc: dict[str, Any], parent: Schema, key: Any) -> str | 
         if not fields:
             continue
         hint = ("the field " if len(fields) == 1 else "one of the fields ") + ", ".join(
-            fields[:_MAX_FIELDS])
+            fields[:_MAX_FIELDS]
+        )
         if len(fields) > _MAX_FIELDS:
             hint += ", ..."
         guess = _guess(doc, branch, str(key))
@@ -192,8 +216,7 @@ def _describe_one(doc: dict[str, Any], schema: Schema) -> str:
         fields = list(schema.get("properties", {}))
         like = "an object like " + _dumps(example(doc, schema))
         if fields:
-            shown = ", ".join(fields[:_MAX_FIELDS]) + (", ..." if len(fields) > _MAX_FIELDS
-                                                       else "")
+            shown = ", ".join(fields[:_MAX_FIELDS]) + (", ..." if len(fields) > _MAX_FIELDS else "")
             like += f" (fields: {shown})"
         return like
     if kind == "array":
@@ -248,8 +271,11 @@ def example(doc: dict[str, Any], schema: Schema, depth: int = 0) -> Any:
         return {n: example(doc, properties[n], depth + 1) for n in names}
     if kind == "array":
         items = schema.get("items")
-        return [example(doc, items, depth + 1)] if isinstance(items, dict) and depth < \
-            _MAX_DEPTH else []
+        return (
+            [example(doc, items, depth + 1)]
+            if isinstance(items, dict) and depth < _MAX_DEPTH
+            else []
+        )
     if kind == "integer":
         return int(schema.get("minimum", 1))
     if kind == "number":

@@ -21,54 +21,86 @@ _STARTTLS_PORTS = {143, 110, 587, 25}
 
 def register(commands: Any, connection: argparse.ArgumentParser) -> None:
     accounts = commands.add_parser(
-        "accounts", help="list, add, verify and remove mail accounts",
-        description="The mail accounts of a running gateway (an admin token adds and removes).")
+        "accounts",
+        help="list, add, verify and remove mail accounts",
+        description="The mail accounts of a running gateway (an admin token adds and removes).",
+    )
     sub = accounts.add_subparsers(title="commands", metavar="COMMAND", required=True)
 
-    listing = sub.add_parser("list", parents=[connection], help="list the accounts",
-                             description="List the accounts the token may see.")
+    listing = sub.add_parser(
+        "list",
+        parents=[connection],
+        help="list the accounts",
+        description="List the accounts the token may see.",
+    )
     listing.set_defaults(run=run_list, prog=listing.prog)
 
     add = sub.add_parser(
-        "add", parents=[connection], help="add an account",
+        "add",
+        parents=[connection],
+        help="add an account",
         description="Add an account: its address and at least one server. The password is "
         "read from standard input (--password-stdin) or asked for, never taken from the "
         "command line.",
         epilog="A server is HOST or HOST:PORT. Without --security, ports 993, 995 and 465 "
         "use TLS, 143, 110, 587 and 25 STARTTLS; no port means TLS on the usual port.\n\n"
         "example:\n  mailgate accounts add alice@example.com --imap imap.example.com \\\n"
-        "      --smtp smtp.example.com:587")
+        "      --smtp smtp.example.com:587",
+    )
     add.add_argument("email", help="the account's address (also the login, unless --username)")
     add.add_argument("--id", help="the account's id in URLs (default: chosen by the gateway)")
     add.add_argument("--name", help="a display name (default: the address)")
     for protocol in PROTOCOLS:
-        add.add_argument(f"--{protocol}", metavar="HOST[:PORT]",
-                         help=f"the {protocol.upper()} server")
-    add.add_argument("--security", choices=SECURITIES,
-                     help="how every server is reached (default: by port, see below)")
+        add.add_argument(
+            f"--{protocol}", metavar="HOST[:PORT]", help=f"the {protocol.upper()} server"
+        )
+    add.add_argument(
+        "--security",
+        choices=SECURITIES,
+        help="how every server is reached (default: by port, see below)",
+    )
     add.add_argument("--username", help="the login name on the servers (default: the address)")
-    add.add_argument("--password-stdin", action="store_true",
-                     help="read the password from standard input (else it is asked for)")
-    add.add_argument("--ca-file", metavar="PATH",
-                     help="a CA certificate file (on the gateway's host) the servers' "
-                     "certificates are checked against")
-    add.add_argument("--no-tls-verify", action="store_true",
-                     help="do not check the servers' certificates (self-signed test servers)")
-    add.add_argument("--alias", action="append", default=[], metavar="ADDRESS",
-                     help="another address the account may send as (repeat; *@domain for a "
-                     "whole domain)")
+    add.add_argument(
+        "--password-stdin",
+        action="store_true",
+        help="read the password from standard input (else it is asked for)",
+    )
+    add.add_argument(
+        "--ca-file",
+        metavar="PATH",
+        help="a CA certificate file (on the gateway's host) the servers' "
+        "certificates are checked against",
+    )
+    add.add_argument(
+        "--no-tls-verify",
+        action="store_true",
+        help="do not check the servers' certificates (self-signed test servers)",
+    )
+    add.add_argument(
+        "--alias",
+        action="append",
+        default=[],
+        metavar="ADDRESS",
+        help="another address the account may send as (repeat; *@domain for a whole domain)",
+    )
     add.set_defaults(run=run_add, prog=add.prog)
 
     verify = sub.add_parser(
-        "verify", parents=[connection], help="log in to the account's servers now",
+        "verify",
+        parents=[connection],
+        help="log in to the account's servers now",
         description="Log in to each server of the account now and report the result "
-        "(exit status 1 when one refuses).")
+        "(exit status 1 when one refuses).",
+    )
     verify.add_argument("account", help="the account's id")
     verify.set_defaults(run=run_verify, prog=verify.prog)
 
-    remove = sub.add_parser("remove", parents=[connection], help="remove an account",
-                            description="Remove an account from the gateway (its mail stays "
-                            "on the servers).")
+    remove = sub.add_parser(
+        "remove",
+        parents=[connection],
+        help="remove an account",
+        description="Remove an account from the gateway (its mail stays on the servers).",
+    )
     remove.add_argument("account", help="the account's id")
     remove.set_defaults(run=run_remove, prog=remove.prog)
 
@@ -85,10 +117,17 @@ def run_list(args: argparse.Namespace, client: GatewayClient, out: Output) -> in
     if args.json:
         out.json(body)
         return 0
-    rows = [(a["id"], a["email"], a["name"], *(server_text(a.get(p)) for p in PROTOCOLS),
-             a.get("source")) for a in body["items"]]
-    out.table(("id", "email", "name", "imap", "smtp", "pop3", "source"), rows,
-              empty="no accounts")
+    rows = [
+        (
+            a["id"],
+            a["email"],
+            a["name"],
+            *(server_text(a.get(p)) for p in PROTOCOLS),
+            a.get("source"),
+        )
+        for a in body["items"]
+    ]
+    out.table(("id", "email", "name", "imap", "smtp", "pop3", "source"), rows, empty="no accounts")
     return 0
 
 
@@ -116,8 +155,9 @@ def read_password(args: argparse.Namespace, username: str) -> str:
     elif sys.stdin.isatty():
         password = getpass.getpass(f"Password of {username}: ")
     else:
-        raise CommandError("no terminal to ask the password on: pipe it in with "
-                           "--password-stdin", EXIT_USAGE)
+        raise CommandError(
+            "no terminal to ask the password on: pipe it in with --password-stdin", EXIT_USAGE
+        )
     if not password:
         raise CommandError("the password is empty", EXIT_USAGE)
     return password
@@ -167,8 +207,11 @@ def run_verify(args: argparse.Namespace, client: GatewayClient, out: Output) -> 
     if args.json:
         out.json(body)
         return status
-    rows = [(p, "ok" if body[p]["ok"] else "FAILED", body[p]["detail"])
-            for p in PROTOCOLS if body.get(p) is not None]
+    rows = [
+        (p, "ok" if body[p]["ok"] else "FAILED", body[p]["detail"])
+        for p in PROTOCOLS
+        if body.get(p) is not None
+    ]
     out.table(("protocol", "result", "detail"), rows, empty="no servers configured")
     if not body["ok"]:
         out.note(f"account {body['account']}: not every server accepted the login")

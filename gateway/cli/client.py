@@ -14,8 +14,9 @@ from ..settings import Settings
 from .errors import EXIT_UNREACHABLE, EXIT_USAGE, CommandError
 
 # Where `mailgate serve` listens unless told otherwise.
-DEFAULT_URL = (f"http://{Settings.model_fields['host'].default}:"
-               f"{Settings.model_fields['port'].default}")
+DEFAULT_URL = (
+    f"http://{Settings.model_fields['host'].default}:{Settings.model_fields['port'].default}"
+)
 URL_ENV = "MAILGATE_URL"
 TOKEN_ENV = "MAILGATE_TOKEN"
 
@@ -24,8 +25,9 @@ def resolve_url(flag: str | None) -> str:
     """``--url``, else ``MAILGATE_URL``, else the gateway's default address."""
     url = (flag or os.environ.get(URL_ENV) or DEFAULT_URL).strip().rstrip("/")
     if not url.startswith(("http://", "https://")):
-        raise CommandError(f"the gateway URL must start with http:// or https:// (got {url!r})",
-                           EXIT_USAGE)
+        raise CommandError(
+            f"the gateway URL must start with http:// or https:// (got {url!r})", EXIT_USAGE
+        )
     return url
 
 
@@ -73,8 +75,11 @@ class GatewayClient:
         self.url = url
         self.timeout = timeout
         self._http = httpx.Client(
-            base_url=url, timeout=timeout, follow_redirects=False,
-            headers={"Authorization": f"Bearer {token}", "User-Agent": "mailgate-cli"})
+            base_url=url,
+            timeout=timeout,
+            follow_redirects=False,
+            headers={"Authorization": f"Bearer {token}", "User-Agent": "mailgate-cli"},
+        )
 
     def __enter__(self) -> GatewayClient:
         return self
@@ -89,12 +94,17 @@ class GatewayClient:
         return self._json(response)
 
     @contextlib.contextmanager
-    def stream(self, path: str, *, params: dict[str, str], headers: dict[str, str],
-               read_timeout: float) -> Iterator[httpx.Response]:
+    def stream(
+        self, path: str, *, params: dict[str, str], headers: dict[str, str], read_timeout: float
+    ) -> Iterator[httpx.Response]:
         """A streamed GET whose status is 2xx (else a ``CommandError``)."""
         timeout = httpx.Timeout(self.timeout, read=read_timeout)
-        with self._transport_errors(), self._http.stream(
-                "GET", path, params=params, headers=headers, timeout=timeout) as response:
+        with (
+            self._transport_errors(),
+            self._http.stream(
+                "GET", path, params=params, headers=headers, timeout=timeout
+            ) as response,
+        ):
             if response.status_code >= 300:
                 response.read()
                 raise CommandError(problem_line(response))
@@ -108,22 +118,32 @@ class GatewayClient:
         try:
             return response.json()
         except ValueError:
-            raise CommandError(f"{self.url} answered HTTP {response.status_code} without JSON: "
-                               "is it a mailgate gateway?", EXIT_UNREACHABLE) from None
+            raise CommandError(
+                f"{self.url} answered HTTP {response.status_code} without JSON: "
+                "is it a mailgate gateway?",
+                EXIT_UNREACHABLE,
+            ) from None
 
     @contextlib.contextmanager
     def _transport_errors(self) -> Iterator[None]:
         try:
             yield
         except httpx.ConnectError as exc:
-            reason = "connection refused" if "refused" in str(exc).lower() else (
-                str(exc) or type(exc).__name__)
+            reason = (
+                "connection refused"
+                if "refused" in str(exc).lower()
+                else (str(exc) or type(exc).__name__)
+            )
             raise CommandError(
                 f"cannot connect to {self.url} ({reason}): is the gateway running at "
-                f"{self.url}? (set {URL_ENV} or pass --url)", EXIT_UNREACHABLE) from None
+                f"{self.url}? (set {URL_ENV} or pass --url)",
+                EXIT_UNREACHABLE,
+            ) from None
         except httpx.TimeoutException:
-            raise CommandError(f"no answer from {self.url} within {self.timeout:g} s "
-                               "(--timeout)", EXIT_UNREACHABLE) from None
+            raise CommandError(
+                f"no answer from {self.url} within {self.timeout:g} s (--timeout)", EXIT_UNREACHABLE
+            ) from None
         except httpx.TransportError as exc:
-            raise CommandError(f"lost the connection to {self.url}: "
-                               f"{exc or type(exc).__name__}", EXIT_UNREACHABLE) from None
+            raise CommandError(
+                f"lost the connection to {self.url}: {exc or type(exc).__name__}", EXIT_UNREACHABLE
+            ) from None

@@ -8,8 +8,10 @@ EXIT_USAGE = 2  # argparse's own status for bad usage
 EXIT_UNREACHABLE = 3  # no answer from the gateway at all
 EXIT_INTERRUPTED = 130  # Ctrl-C, as a shell reports SIGINT
 
-EXIT_STATUS_HELP = ("exit status: 0 ok, 1 the gateway refused (or a verify failed), 2 bad usage, "
-                    "3 the gateway could not be reached, 130 interrupted")
+EXIT_STATUS_HELP = (
+    "exit status: 0 ok, 1 the gateway refused (or a verify failed), 2 bad usage, "
+    "3 the gateway could not be reached, 130 interrupted"
+)
 
 
 class CommandError(Exception):

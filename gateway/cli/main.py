@@ -47,17 +47,32 @@ def _connection_options(parser: argparse.ArgumentParser, *, hidden: bool) -> Non
         return argparse.SUPPRESS if hidden else text
 
     group = parser.add_argument_group("gateway connection") if not hidden else parser
-    group.add_argument("--url", default=argparse.SUPPRESS,
-                       help=doc(f"the gateway's base URL (default: ${URL_ENV}, else "
-                                f"{DEFAULT_URL})"))
-    group.add_argument("--token", default=argparse.SUPPRESS,
-                       help=doc(f"the API token (default: ${TOKEN_ENV}; prefer the variable: "
-                                "a command line is visible to other users)"))
-    group.add_argument("--timeout", type=float, default=argparse.SUPPRESS, metavar="SECONDS",
-                       help=doc(f"seconds to wait for the gateway (default: "
-                                f"{DEFAULT_TIMEOUT:g})"))
-    group.add_argument("--json", action="store_true", default=argparse.SUPPRESS,
-                       help=doc("print the gateway's JSON instead of a table"))
+    group.add_argument(
+        "--url",
+        default=argparse.SUPPRESS,
+        help=doc(f"the gateway's base URL (default: ${URL_ENV}, else {DEFAULT_URL})"),
+    )
+    group.add_argument(
+        "--token",
+        default=argparse.SUPPRESS,
+        help=doc(
+            f"the API token (default: ${TOKEN_ENV}; prefer the variable: "
+            "a command line is visible to other users)"
+        ),
+    )
+    group.add_argument(
+        "--timeout",
+        type=float,
+        default=argparse.SUPPRESS,
+        metavar="SECONDS",
+        help=doc(f"seconds to wait for the gateway (default: {DEFAULT_TIMEOUT:g})"),
+    )
+    group.add_argument(
+        "--json",
+        action="store_true",
+        default=argparse.SUPPRESS,
+        help=doc("print the gateway's JSON instead of a table"),
+    )
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -75,8 +90,9 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def main(argv: list[str] | None = None, *, stdout: TextIO | None = None,
-         stderr: TextIO | None = None) -> int:
+def main(
+    argv: list[str] | None = None, *, stdout: TextIO | None = None, stderr: TextIO | None = None
+) -> int:
     """Run one ``mailgate`` command; returns the exit status (see ``EXIT_STATUS_HELP``)."""
     out = Output(stdout or sys.stdout, stderr or sys.stderr)
     parser = build_parser()
@@ -90,8 +106,9 @@ def main(argv: list[str] | None = None, *, stdout: TextIO | None = None,
     try:
         if getattr(args, "local", False):  # serve, migrate, openapi: no gateway to reach
             return args.run(args, out)
-        with GatewayClient(resolve_url(args.url), resolve_token(args.token),
-                           timeout=args.timeout) as client:
+        with GatewayClient(
+            resolve_url(args.url), resolve_token(args.token), timeout=args.timeout
+        ) as client:
             return args.run(args, client, out)
     except CommandError as exc:
         out.note(f"{args.prog}: error: {exc.message}")

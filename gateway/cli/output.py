@@ -26,8 +26,10 @@ def format_table(headers: Sequence[str], rows: Iterable[Sequence[Any]]) -> list[
     """Columns left-aligned, two spaces apart; the last column is not padded."""
     table = [[h.upper() for h in headers], *([cell(v) for v in row] for row in rows)]
     widths = [max(len(row[i]) for row in table) for i in range(len(headers))]
-    return ["  ".join(text.ljust(width) for text, width in zip(row, widths, strict=True)).rstrip()
-            for row in table]
+    return [
+        "  ".join(text.ljust(width) for text, width in zip(row, widths, strict=True)).rstrip()
+        for row in table
+    ]
 
 
 def format_fields(fields: Sequence[tuple[str, Any]]) -> list[str]:
@@ -74,8 +76,7 @@ class Output:
         else:
             self.line(json.dumps(value, ensure_ascii=False, indent=2))
 
-    def table(self, headers: Sequence[str], rows: Sequence[Sequence[Any]], *,
-              empty: str) -> None:
+    def table(self, headers: Sequence[str], rows: Sequence[Sequence[Any]], *, empty: str) -> None:
         """The table, or ``empty`` when there are no rows."""
         self.lines(format_table(headers, rows) if rows else [empty])
 

@@ -20,31 +20,47 @@ def register(commands: Any) -> None:
     """Add ``serve``, ``migrate`` and ``openapi`` to the ``mailgate`` subcommands."""
     width = min(shutil.get_terminal_size().columns, 100) - 2
     serve = commands.add_parser(
-        "serve", help="run the gateway (settings from GATEWAY_* variables)",
+        "serve",
+        help="run the gateway (settings from GATEWAY_* variables)",
         description="Run the gateway: the HTTP API, the outbox, the watchers and webhooks. "
         "Settings come from the GATEWAY_* environment variables listed below.",
-        epilog=environment_help(Settings, width=width))
+        epilog=environment_help(Settings, width=width),
+    )
     serve.add_argument("--host", help="listen on this address (overrides GATEWAY_HOST)")
     serve.add_argument("--port", type=int, help="listen on this port (overrides GATEWAY_PORT)")
-    serve.add_argument("--workers", type=int, default=1, metavar="N",
-                       help="run N gateway processes on the address, to use N cores "
-                       "(PostgreSQL only; each is an instance of its own: see README, Scale)")
+    serve.add_argument(
+        "--workers",
+        type=int,
+        default=1,
+        metavar="N",
+        help="run N gateway processes on the address, to use N cores "
+        "(PostgreSQL only; each is an instance of its own: see README, Scale)",
+    )
     serve.set_defaults(run=run_serve, prog=serve.prog, local=True)
 
     migrate = commands.add_parser(
-        "migrate", help="upgrade the database schema (GATEWAY_DATABASE_URL) to this version's",
+        "migrate",
+        help="upgrade the database schema (GATEWAY_DATABASE_URL) to this version's",
         description="Upgrade the store's schema (GATEWAY_DATABASE_URL) to this version's, or "
-        "say where it stands. Back up the store first.")
-    migrate.add_argument("action", nargs="?", choices=("upgrade", "current"), default="upgrade",
-                         help="upgrade (the default), or current: print the schema's revision "
-                         "(exit 1 when behind)")
-    migrate.add_argument("--sql", action="store_true",
-                         help="print the SQL of the upgrade instead of running it")
+        "say where it stands. Back up the store first.",
+    )
+    migrate.add_argument(
+        "action",
+        nargs="?",
+        choices=("upgrade", "current"),
+        default="upgrade",
+        help="upgrade (the default), or current: print the schema's revision (exit 1 when behind)",
+    )
+    migrate.add_argument(
+        "--sql", action="store_true", help="print the SQL of the upgrade instead of running it"
+    )
     migrate.set_defaults(run=run_migrate, prog=migrate.prog, local=True)
 
     openapi = commands.add_parser(
-        "openapi", help="print the OpenAPI document",
-        description="Print the gateway's OpenAPI document (JSON) on standard output.")
+        "openapi",
+        help="print the OpenAPI document",
+        description="Print the gateway's OpenAPI document (JSON) on standard output.",
+    )
     openapi.set_defaults(run=run_openapi, prog=openapi.prog, local=True)
 
 
@@ -59,8 +75,9 @@ def run_serve(args: argparse.Namespace, out: Output) -> int:
     # Where it listens is part of the instance's identity (gateway/instance.py).
     listen = {"host": args.host, "port": args.port}
     settings = settings.model_copy(update={k: v for k, v in listen.items() if v})
-    logging.basicConfig(level=settings.log_level.upper(),
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(
+        level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
     if args.workers < 1:
         out.note("mailgate serve: --workers must be at least 1")
         return 2
@@ -122,4 +139,3 @@ async def _migrate(database_url: str, action: str, *, sql: bool, out: Output) ->
     else:
         out.line(f"database schema upgraded from {before.origin()} to revision {before.head}")
     return 0
-

@@ -77,14 +77,23 @@ def environment_help(model: type[BaseSettings], *, width: int = 100) -> str:
         else:  # a long list: after the description, one item a line (JSON when joined)
             items = [json.dumps(item) for item in json.loads(default)]
             lines.append(f"  {var}=<the list below>")
-            below = [("      [" if i == 0 else "       ") + item
-                     + ("]" if i == len(items) - 1 else ",") for i, item in enumerate(items)]
+            below = [
+                ("      [" if i == 0 else "       ") + item + ("]" if i == len(items) - 1 else ",")
+                for i, item in enumerate(items)
+            ]
         # Descriptions may quote names as Markdown code; help is plain text.
         text = (field.description or "").rstrip(".").replace("`", '"')
         bounds = bounds_text(field)
         if bounds:
             text = f"{text}; {bounds}"
-        lines.extend(textwrap.wrap(text, width=max(40, width), initial_indent="      ",
-                                   subsequent_indent="      ", break_on_hyphens=False))
+        lines.extend(
+            textwrap.wrap(
+                text,
+                width=max(40, width),
+                initial_indent="      ",
+                subsequent_indent="      ",
+                break_on_hyphens=False,
+            )
+        )
         lines.extend(below)
     return "\n".join(lines)

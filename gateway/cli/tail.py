@@ -20,19 +20,25 @@ READ_TIMEOUT = 120.0
 
 def register(commands: Any, connection: argparse.ArgumentParser) -> None:
     tail = commands.add_parser(
-        "tail", parents=[connection], help="follow the events (new mail, sends, errors)",
+        "tail",
+        parents=[connection],
+        help="follow the events (new mail, sends, errors)",
         description="Follow the gateway's events as they happen, one line each (--json: "
         "each event's JSON). A lost connection is opened again without losing events; "
         "Ctrl-C stops.",
         epilog="examples:\n  mailgate tail --account alice\n"
-        "  mailgate tail --types 'message.*' --json")
+        "  mailgate tail --types 'message.*' --json",
+    )
     tail.add_argument("--account", metavar="ID", help="only this account's events")
-    tail.add_argument("--types", metavar="TYPES",
-                      help="only these event types, comma-separated ('message.*' works)")
-    tail.add_argument("--since", metavar="EVENT_ID",
-                      help="first replay the stored events after this one")
-    tail.add_argument("--count", type=int, metavar="N",
-                      help="stop after N events")
+    tail.add_argument(
+        "--types",
+        metavar="TYPES",
+        help="only these event types, comma-separated ('message.*' works)",
+    )
+    tail.add_argument(
+        "--since", metavar="EVENT_ID", help="first replay the stored events after this one"
+    )
+    tail.add_argument("--count", type=int, metavar="N", help="stop after N events")
     tail.set_defaults(run=run_tail, prog=tail.prog)
 
 
@@ -47,8 +53,10 @@ def describe(event: dict[str, Any]) -> str:
             sender = sender[0] if sender else None
         if isinstance(sender, dict):
             sender = sender.get("address")
-        parts += [f"from {sender}" if sender else None,
-                  repr(data["subject"]) if data.get("subject") else None]
+        parts += [
+            f"from {sender}" if sender else None,
+            repr(data["subject"]) if data.get("subject") else None,
+        ]
         if kind == "message.flags":
             parts += [f"+{f}" for f in data.get("added") or ()]
             parts += [f"-{f}" for f in data.get("removed") or ()]
@@ -65,14 +73,21 @@ def describe(event: dict[str, Any]) -> str:
             parts.append(f"error: {data['error']}")
         return " ".join(cell(p) for p in parts if p)
     # Everything else: its fields, short.
-    text = " ".join(f"{k}={cell(json.dumps(v) if isinstance(v, dict | list) else v)}"
-                    for k, v in data.items())
+    text = " ".join(
+        f"{k}={cell(json.dumps(v) if isinstance(v, dict | list) else v)}" for k, v in data.items()
+    )
     return text if len(text) <= 200 else text[:197] + "..."
 
 
 def event_line(event: dict[str, Any]) -> str:
-    return "  ".join((format_time(event.get("created_at")), f"{event.get('type', '?'):<16}",
-                      cell(event.get("account")), describe(event))).rstrip()
+    return "  ".join(
+        (
+            format_time(event.get("created_at")),
+            f"{event.get('type', '?'):<16}",
+            cell(event.get("account")),
+            describe(event),
+        )
+    ).rstrip()
 
 
 def run_tail(args: argparse.Namespace, client: GatewayClient, out: Output) -> int:
@@ -87,8 +102,9 @@ def run_tail(args: argparse.Namespace, client: GatewayClient, out: Output) -> in
         if last_id:
             headers["Last-Event-ID"] = last_id
         try:
-            with client.stream("/v1/events", params=params, headers=headers,
-                               read_timeout=READ_TIMEOUT) as response:
+            with client.stream(
+                "/v1/events", params=params, headers=headers, read_timeout=READ_TIMEOUT
+            ) as response:
                 for item in parse_sse(response.iter_lines()):
                     if isinstance(item, SseComment):
                         if item.text == "connected":
@@ -96,8 +112,9 @@ def run_tail(args: argparse.Namespace, client: GatewayClient, out: Output) -> in
                             out.note(f"following events at {client.url} (Ctrl-C to stop)")
                         continue
                     if item.type == "error":
-                        raise CommandError(f"the gateway ended the stream: {_error(item)}",
-                                           EXIT_FAILED)
+                        raise CommandError(
+                            f"the gateway ended the stream: {_error(item)}", EXIT_FAILED
+                        )
                     if item.id:
                         last_id = item.id
                     _print(out, item, as_json=args.json)

@@ -46,16 +46,19 @@ _TICK = 0.2
 def refusal(settings: Settings, workers: int) -> str | None:
     """Why ``--workers`` cannot be used with these settings, or None."""
     if workers > 1 and settings.is_sqlite:
-        return ("--workers > 1 needs PostgreSQL (GATEWAY_DATABASE_URL=postgresql://...): "
-                "with SQLite, processes would not share the outbox journal, OAuth2 refreshes "
-                "or events; run one process per SQLite file")
+        return (
+            "--workers > 1 needs PostgreSQL (GATEWAY_DATABASE_URL=postgresql://...): "
+            "with SQLite, processes would not share the outbox journal, OAuth2 refreshes "
+            "or events; run one process per SQLite file"
+        )
     return None
 
 
 def worker_identity(settings: Settings, index: int, *, hostname: str | None = None) -> str:
     """Worker ``index``'s ``GATEWAY_INSTANCE_ID``: the supervisor's identity and ``/w<i>``."""
     base = settings.instance_id or (
-        f"{hostname or socket.gethostname()}/{settings.host}:{settings.port}")
+        f"{hostname or socket.gethostname()}/{settings.host}:{settings.port}"
+    )
     return short_identity(f"{base}/w{index}")
 
 
@@ -81,8 +84,9 @@ class _Worker:
 class Supervisor:
     """Runs ``workers`` worker processes until SIGTERM/SIGINT (see the module docstring)."""
 
-    def __init__(self, settings: Settings, workers: int, *,
-                 command: list[str] | None = None) -> None:
+    def __init__(
+        self, settings: Settings, workers: int, *, command: list[str] | None = None
+    ) -> None:
         self.settings = settings
         self.workers = [_Worker(i) for i in range(1, workers + 1)]
         self.command = command or [sys.executable, "-m", "gateway", "serve"]
@@ -91,10 +95,13 @@ class Supervisor:
 
     def run(self) -> int:
         sock = listening_socket(self.settings.host, self.settings.port)
-        previous = {sig: signal.signal(sig, self._stop) for sig in
-                    (signal.SIGTERM, signal.SIGINT)}
-        log.info("mailgate: %d workers on %s:%d", len(self.workers), self.settings.host,
-                 self.settings.port)
+        previous = {sig: signal.signal(sig, self._stop) for sig in (signal.SIGTERM, signal.SIGINT)}
+        log.info(
+            "mailgate: %d workers on %s:%d",
+            len(self.workers),
+            self.settings.host,
+            self.settings.port,
+        )
         try:
             for worker in self.workers:
                 self._spawn(worker, sock)
@@ -114,13 +121,17 @@ class Supervisor:
 
     def _spawn(self, worker: _Worker, sock: socket.socket) -> None:
         share = self.settings.connection_share * len(self.workers)
-        env = {**os.environ,
-               "GATEWAY_INSTANCE_ID": worker_identity(self.settings, worker.index),
-               "GATEWAY_HOST": self.settings.host, "GATEWAY_PORT": str(self.settings.port),
-               "GATEWAY_CONNECTION_SHARE": str(share),
-               LISTEN_FD_ENV: str(sock.fileno())}
-        worker.process = subprocess.Popen(self.command, env=env, pass_fds=(sock.fileno(),),
-                                          stdin=subprocess.DEVNULL)
+        env = {
+            **os.environ,
+            "GATEWAY_INSTANCE_ID": worker_identity(self.settings, worker.index),
+            "GATEWAY_HOST": self.settings.host,
+            "GATEWAY_PORT": str(self.settings.port),
+            "GATEWAY_CONNECTION_SHARE": str(share),
+            LISTEN_FD_ENV: str(sock.fileno()),
+        }
+        worker.process = subprocess.Popen(
+            self.command, env=env, pass_fds=(sock.fileno(),), stdin=subprocess.DEVNULL
+        )
         worker.started, worker.restart_at = time.monotonic(), None
         log.info("worker %d started (pid %d)", worker.index, worker.process.pid)
 
@@ -138,18 +149,28 @@ class Supervisor:
             return
         worker.quick_exits = worker.quick_exits + 1 if now - worker.started < QUICK_EXIT else 0
         if worker.quick_exits >= MAX_QUICK_EXITS:
-            log.error("worker %d exited with status %d %d times in a row right after its "
-                      "start; stopping", worker.index, code, worker.quick_exits)
+            log.error(
+                "worker %d exited with status %d %d times in a row right after its start; stopping",
+                worker.index,
+                code,
+                worker.quick_exits,
+            )
             self.status, self._stopping = 1, True
             return
-        pause = min(30.0, 0.5 * 2 ** worker.quick_exits) if worker.quick_exits else 0.0
-        log.warning("worker %d (pid %d) exited with status %d; starting it again in %g s",
-                    worker.index, worker.process.pid, code, pause)
+        pause = min(30.0, 0.5 * 2**worker.quick_exits) if worker.quick_exits else 0.0
+        log.warning(
+            "worker %d (pid %d) exited with status %d; starting it again in %g s",
+            worker.index,
+            worker.process.pid,
+            code,
+            pause,
+        )
         worker.restart_at = now + pause
 
     def _stop_all(self) -> None:
-        running = [w.process for w in self.workers
-                   if w.process is not None and w.process.poll() is None]
+        running = [
+            w.process for w in self.workers if w.process is not None and w.process.poll() is None
+        ]
         for process in running:
             process.send_signal(signal.SIGTERM)
         deadline = time.monotonic() + STOP_WAIT

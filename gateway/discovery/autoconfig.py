@@ -25,12 +25,18 @@ MAX_DEPTH = 16
 MAX_ELEMENTS = 5000
 MAX_TEXT = 1024  # characters of one element's text
 
-_SECURITY: dict[str, Security] = {"ssl": "tls", "tls": "tls", "starttls": "starttls",
-                                  "plain": "none"}
+_SECURITY: dict[str, Security] = {
+    "ssl": "tls",
+    "tls": "tls",
+    "starttls": "starttls",
+    "plain": "none",
+}
 _PASSWORD_AUTH = {"password-cleartext", "password-encrypted", "plain", "secure"}
-_TYPES: dict[tuple[str, str], Protocol] = {("incomingServer", "imap"): "imap",
-                                           ("incomingServer", "pop3"): "pop3",
-                                           ("outgoingServer", "smtp"): "smtp"}
+_TYPES: dict[tuple[str, str], Protocol] = {
+    ("incomingServer", "imap"): "imap",
+    ("incomingServer", "pop3"): "pop3",
+    ("outgoingServer", "smtp"): "smtp",
+}
 
 
 class AutoconfigRefused(ValueError):
@@ -103,9 +109,11 @@ def parse_xml(data: bytes) -> _Element:
 
 
 def _fill(template: str, address: Address) -> str:
-    return (template.replace("%EMAILADDRESS%", address.email)
-            .replace("%EMAILLOCALPART%", address.local)
-            .replace("%EMAILDOMAIN%", address.domain))
+    return (
+        template.replace("%EMAILADDRESS%", address.email)
+        .replace("%EMAILLOCALPART%", address.local)
+        .replace("%EMAILDOMAIN%", address.domain)
+    )
 
 
 def _server(element: _Element, address: Address) -> ServerBlock | None:
@@ -117,14 +125,28 @@ def _server(element: _Element, address: Address) -> ServerBlock | None:
     except ValueError:
         return None
     methods = {m.lower() for m in element.all_text("authentication")} or {"password-cleartext"}
-    auth: Auth | None = ("password" if methods & _PASSWORD_AUTH
-                         else "oauth2" if "oauth2" in methods else None)
+    auth: Auth | None = (
+        "password" if methods & _PASSWORD_AUTH else "oauth2" if "oauth2" in methods else None
+    )
     username = _fill(element.child_text("username") or "%EMAILADDRESS%", address)
-    if (host is None or security is None or not 1 <= port <= 65535 or auth is None
-            or not username or len(username) > 512 or not username.isprintable()):
+    if (
+        host is None
+        or security is None
+        or not 1 <= port <= 65535
+        or auth is None
+        or not username
+        or len(username) > 512
+        or not username.isprintable()
+    ):
         return None
-    return ServerBlock(host=host, port=port, security=security, username=username, auth=auth,
-                       origin=f"{element.tag} type={element.attrs.get('type', '')}")
+    return ServerBlock(
+        host=host,
+        port=port,
+        security=security,
+        username=username,
+        auth=auth,
+        origin=f"{element.tag} type={element.attrs.get('type', '')}",
+    )
 
 
 def parse_autoconfig(data: bytes, address: Address, *, origin: str) -> Proposal:
@@ -147,14 +169,22 @@ def parse_autoconfig(data: bytes, address: Address, *, origin: str) -> Proposal:
     for protocol, blocks in found.items():
         servers[protocol] = next((b for b in blocks if b.security != "none"), blocks[0])
     if not servers:
-        raise AutoconfigRefused("no usable server (IMAP, POP3 or SMTP with a password or "
-                                "OAuth2 login)")
+        raise AutoconfigRefused(
+            "no usable server (IMAP, POP3 or SMTP with a password or OAuth2 login)"
+        )
     notes = []
     if any(b.security == "none" for b in servers.values()):
         notes.append("a server without TLS: passwords would cross the network in clear")
     if any(b.auth == "oauth2" for b in servers.values()):
-        notes.append("a server wants OAuth2: connect the account through an OAuth2 app "
-                     "(POST /v1/oauth2/apps/{app}/authorize)")
+        notes.append(
+            "a server wants OAuth2: connect the account through an OAuth2 app "
+            "(POST /v1/oauth2/apps/{app}/authorize)"
+        )
     name = provider.child_text("displayName")
-    return Proposal(source="autoconfig", origin=origin, servers=servers,
-                    provider=name[:200] if name else None, notes=tuple(notes))
+    return Proposal(
+        source="autoconfig",
+        origin=origin,
+        servers=servers,
+        provider=name[:200] if name else None,
+        notes=tuple(notes),
+    )

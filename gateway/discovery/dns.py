@@ -53,15 +53,18 @@ class DnsLookup:
         self._problem: str | None = None
         if nameservers:
             resolver = dns.asyncresolver.Resolver(configure=False)
-            resolver.nameservers = [dns.nameserver.Do53Nameserver(*parse_nameserver(n))
-                                    for n in nameservers]
+            resolver.nameservers = [
+                dns.nameserver.Do53Nameserver(*parse_nameserver(n)) for n in nameservers
+            ]
         else:
             try:
                 resolver = dns.asyncresolver.Resolver(configure=True)
             except dns.resolver.NoResolverConfiguration:
                 resolver = dns.asyncresolver.Resolver(configure=False)
-                self._problem = ("no nameserver: the system has none configured (set "
-                                 "GATEWAY_AUTODISCOVER_NAMESERVERS)")
+                self._problem = (
+                    "no nameserver: the system has none configured (set "
+                    "GATEWAY_AUTODISCOVER_NAMESERVERS)"
+                )
         resolver.lifetime = timeout
         resolver.timeout = timeout
         self._resolver = resolver
@@ -70,23 +73,30 @@ class DnsLookup:
         if self._problem is not None:
             raise DnsError(self._problem)
         try:
-            answer = await self._resolver.resolve(name.rstrip(".") + ".", rdtype, search=False,
-                                                  lifetime=self._timeout)
+            answer = await self._resolver.resolve(
+                name.rstrip(".") + ".", rdtype, search=False, lifetime=self._timeout
+            )
         except _EMPTY:
             return []
         except dns.exception.Timeout:
             raise DnsError(f"no DNS answer for {name} {rdtype} in {self._timeout:g} s") from None
         except (dns.resolver.NoNameservers, dns.exception.DNSException) as exc:
-            raise DnsError(f"DNS lookup of {name} {rdtype} failed ({type(exc).__name__})") \
-                from None
+            raise DnsError(f"DNS lookup of {name} {rdtype} failed ({type(exc).__name__})") from None
         return list(answer)
 
     async def srv(self, domain: str, service: str) -> list[SrvRecord]:
         """The SRV records of ``service`` (a key of ``srv.SERVICES``) at ``domain``."""
         assert service in SERVICES
-        return [SrvRecord(service=service, priority=r.priority, weight=r.weight, port=r.port,
-                          target=r.target.to_text(omit_final_dot=True) or ".")
-                for r in await self._query(f"{service}.{domain}", "SRV")]
+        return [
+            SrvRecord(
+                service=service,
+                priority=r.priority,
+                weight=r.weight,
+                port=r.port,
+                target=r.target.to_text(omit_final_dot=True) or ".",
+            )
+            for r in await self._query(f"{service}.{domain}", "SRV")
+        ]
 
     async def mx(self, domain: str) -> list[str]:
         """The MX hosts of ``domain``, most preferred first."""

@@ -14,14 +14,28 @@ from .proposals import Address, Proposal, Protocol, ServerBlock
 
 _DOMAINS = {
     "google": {"gmail.com", "googlemail.com"},
-    "microsoft": {"outlook.com", "hotmail.com", "live.com", "msn.com", "hotmail.co.uk",
-                  "hotmail.fr", "hotmail.de", "outlook.de", "outlook.fr", "live.co.uk"},
+    "microsoft": {
+        "outlook.com",
+        "hotmail.com",
+        "live.com",
+        "msn.com",
+        "hotmail.co.uk",
+        "hotmail.fr",
+        "hotmail.de",
+        "outlook.de",
+        "outlook.fr",
+        "live.co.uk",
+    },
 }
-_MX_SUFFIXES = {"google": (".google.com", ".googlemail.com"),
-                "microsoft": (".mail.protection.outlook.com",)}
+_MX_SUFFIXES = {
+    "google": (".google.com", ".googlemail.com"),
+    "microsoft": (".mail.protection.outlook.com",),
+}
 _NAMES = {"google": "Gmail / Google Workspace", "microsoft": "Microsoft 365 / Outlook.com"}
-_SERVERS: dict[str, dict[str, MailServer]] = {"google": GOOGLE.servers,
-                                               "microsoft": MICROSOFT_SERVERS}
+_SERVERS: dict[str, dict[str, MailServer]] = {
+    "google": GOOGLE.servers,
+    "microsoft": MICROSOFT_SERVERS,
+}
 
 
 def provider_of(address: Address, mx_hosts: list[str]) -> tuple[str, str] | None:
@@ -40,13 +54,24 @@ def provider_of(address: Address, mx_hosts: list[str]) -> tuple[str, str] | None
 def preset_proposal(provider: str, why: str, address: Address) -> Proposal:
     """The provider's servers for ``address``, to be connected with OAuth2."""
     servers: dict[Protocol, ServerBlock] = {
-        protocol: ServerBlock(host=server.host, port=server.port, security=server.security,
-                              username=address.email, auth="oauth2",
-                              origin=f"preset {provider}")
+        protocol: ServerBlock(
+            host=server.host,
+            port=server.port,
+            security=server.security,
+            username=address.email,
+            auth="oauth2",
+            origin=f"preset {provider}",
+        )
         for protocol, server in _SERVERS[provider].items()  # type: ignore[misc]
     }
     return Proposal(
-        source="preset", origin=why, servers=servers, provider=_NAMES[provider],
+        source="preset",
+        origin=why,
+        servers=servers,
+        provider=_NAMES[provider],
         oauth2_provider=provider,
-        notes=(f"{_NAMES[provider]} needs OAuth2: create an OAuth2 app with provider "
-               f"'{provider}' (POST /v1/oauth2/apps) and connect the account through it",))
+        notes=(
+            f"{_NAMES[provider]} needs OAuth2: create an OAuth2 app with provider "
+            f"'{provider}' (POST /v1/oauth2/apps) and connect the account through it",
+        ),
+    )

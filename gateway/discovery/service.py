@@ -67,8 +67,11 @@ class Autodiscovery:
         self._templates = list(settings.autodiscover_autoconfig_urls)
         self.dns = DnsLookup(settings.autodiscover_nameservers, timeout=self._timeout)
         self._policy = WebhookUrlPolicy(
-            allow_private=settings.autodiscover_allow_private, own_host=settings.host,
-            own_port=settings.port, resolver=self.dns)
+            allow_private=settings.autodiscover_allow_private,
+            own_host=settings.host,
+            own_port=settings.port,
+            resolver=self.dns,
+        )
         self._limit = CallerLimit(settings.autodiscover_per_minute)
         self._ssl: ssl.SSLContext | None = None
 
@@ -78,18 +81,21 @@ class Autodiscovery:
         address = parse_email(email)
         wait = self._limit.take(caller)
         if wait:
-            raise RateLimited("too many autodiscovery requests; try again later",
-                              retry_after=math.ceil(wait))
+            raise RateLimited(
+                "too many autodiscovery requests; try again later", retry_after=math.ceil(wait)
+            )
         found = Discovery(address)
         if self._ssl is None:
             self._ssl = httpx.create_ssl_context(trust_env=False)
         transport = PinnedTransport(ssl_context=self._ssl, max_keepalive=0)
-        async with httpx.AsyncClient(transport=transport, follow_redirects=False,
-                                     trust_env=False) as client:
+        async with httpx.AsyncClient(
+            transport=transport, follow_redirects=False, trust_env=False
+        ) as client:
             results = await asyncio.gather(
                 self._preset(address),
                 *(self._autoconfig(client, template, address) for template in self._templates),
-                self._srv(address))
+                self._srv(address),
+            )
         for proposal, report in results:
             if proposal is not None:
                 found.proposals.append(proposal)
@@ -105,16 +111,21 @@ class Autodiscovery:
             problem = str(exc)
         match = provider_of(address, mx_hosts)
         if match is None:
-            detail = problem or (f"{address.domain} is not at a known provider (MX: "
-                                 f"{', '.join(mx_hosts[:3]) or 'none'})")
+            detail = problem or (
+                f"{address.domain} is not at a known provider (MX: "
+                f"{', '.join(mx_hosts[:3]) or 'none'})"
+            )
             return None, SourceReport("preset", address.domain, False, detail)
         provider, why = match
-        return (preset_proposal(provider, why, address),
-                SourceReport("preset", why, True, f"{provider}, by {why}"))
+        return (
+            preset_proposal(provider, why, address),
+            SourceReport("preset", why, True, f"{provider}, by {why}"),
+        )
 
     async def _srv(self, address: Address) -> tuple[Proposal | None, SourceReport]:
-        answers = await asyncio.gather(*(self.dns.srv(address.domain, service)
-                                         for service in SERVICES), return_exceptions=True)
+        answers = await asyncio.gather(
+            *(self.dns.srv(address.domain, service) for service in SERVICES), return_exceptions=True
+        )
         records: list[SrvRecord] = []
         problems = []
         for answer in answers:
@@ -126,16 +137,19 @@ class Autodiscovery:
                 records += answer
         proposal = proposal_from_srv(records, address)
         if proposal is None:
-            detail = problems[0] if problems else (
-                f"no usable RFC 6186 SRV record at {address.domain}")
+            detail = (
+                problems[0] if problems else (f"no usable RFC 6186 SRV record at {address.domain}")
+            )
             return None, SourceReport("srv", address.domain, False, detail)
         found = ", ".join(sorted({b.origin.split()[1] for b in proposal.servers.values()}))
         return proposal, SourceReport("srv", address.domain, True, f"records: {found}")
 
-    async def _autoconfig(self, client: httpx.AsyncClient, template: str,
-                          address: Address) -> tuple[Proposal | None, SourceReport]:
-        url = (template.replace("{domain}", address.domain)
-               .replace("{email}", quote(address.email, safe="")))
+    async def _autoconfig(
+        self, client: httpx.AsyncClient, template: str, address: Address
+    ) -> tuple[Proposal | None, SourceReport]:
+        url = template.replace("{domain}", address.domain).replace(
+            "{email}", quote(address.email, safe="")
+        )
 
         def failed(detail: str) -> tuple[None, SourceReport]:
             return None, SourceReport("autoconfig", url, False, detail)
@@ -147,9 +161,12 @@ class Autodiscovery:
         body = bytearray()
         try:
             async with asyncio.timeout(self._timeout):
-                async with client.stream("GET", url, extensions={PINNED: target}, headers={
-                        "Accept": "application/xml, text/xml",
-                        "Accept-Encoding": "identity"}) as response:
+                async with client.stream(
+                    "GET",
+                    url,
+                    extensions={PINNED: target},
+                    headers={"Accept": "application/xml, text/xml", "Accept-Encoding": "identity"},
+                ) as response:
                     if response.status_code != 200:
                         return failed(f"HTTP {response.status_code}")
                     if response.headers.get("content-encoding", "identity") != "identity":
@@ -169,9 +186,14 @@ class Autodiscovery:
             return failed(f"refused: {exc}")
         if urlsplit(url).scheme == "http":
             proposal = Proposal(
-                source=proposal.source, origin=proposal.origin, servers=proposal.servers,
-                provider=proposal.provider, oauth2_provider=proposal.oauth2_provider,
-                notes=(*proposal.notes, "fetched over http, without TLS: anyone on the path "
-                       "could have changed it"))
-        return proposal, SourceReport("autoconfig", url, True,
-                                      f"{len(proposal.servers)} server(s)")
+                source=proposal.source,
+                origin=proposal.origin,
+                servers=proposal.servers,
+                provider=proposal.provider,
+                oauth2_provider=proposal.oauth2_provider,
+                notes=(
+                    *proposal.notes,
+                    "fetched over http, without TLS: anyone on the path could have changed it",
+                ),
+            )
+        return proposal, SourceReport("autoconfig", url, True, f"{len(proposal.servers)} server(s)")

@@ -14,9 +14,12 @@ from .proposals import Address, Proposal, Protocol, Security, ServerBlock, valid
 
 # service label -> (protocol, security)
 SERVICES: dict[str, tuple[Protocol, Security]] = {
-    "_imaps._tcp": ("imap", "tls"), "_imap._tcp": ("imap", "starttls"),
-    "_pop3s._tcp": ("pop3", "tls"), "_pop3._tcp": ("pop3", "starttls"),
-    "_submissions._tcp": ("smtp", "tls"), "_submission._tcp": ("smtp", "starttls"),
+    "_imaps._tcp": ("imap", "tls"),
+    "_imap._tcp": ("imap", "starttls"),
+    "_pop3s._tcp": ("pop3", "tls"),
+    "_pop3._tcp": ("pop3", "starttls"),
+    "_submissions._tcp": ("smtp", "tls"),
+    "_submission._tcp": ("smtp", "starttls"),
 }
 
 
@@ -39,19 +42,30 @@ def proposal_from_srv(records: list[SrvRecord], address: Address) -> Proposal | 
         host = valid_host(record.target)
         if host is None or not 1 <= record.port <= 65535:
             continue
-        block = ServerBlock(host=host, port=record.port, security=security,
-                            username=address.email,
-                            origin=f"SRV {record.service}.{address.domain}")
+        block = ServerBlock(
+            host=host,
+            port=record.port,
+            security=security,
+            username=address.email,
+            origin=f"SRV {record.service}.{address.domain}",
+        )
         rank = (record.priority, 0 if security == "tls" else 1, -record.weight)
         ranked.setdefault(protocol, []).append((rank, block))
     servers = {p: min(options, key=lambda o: o[0])[1] for p, options in ranked.items()}
     if not servers:
         return None
-    outside = sorted({b.host for b in servers.values()
-                      if b.host != address.domain and not b.host.endswith("." + address.domain)})
+    outside = sorted(
+        {
+            b.host
+            for b in servers.values()
+            if b.host != address.domain and not b.host.endswith("." + address.domain)
+        }
+    )
     notes = []
     if outside:
-        notes.append(f"{', '.join(outside)} is outside {address.domain}: SRV answers are "
-                     "not authenticated without DNSSEC (RFC 6186 section 6); check the "
-                     "servers before giving them a password")
+        notes.append(
+            f"{', '.join(outside)} is outside {address.domain}: SRV answers are "
+            "not authenticated without DNSSEC (RFC 6186 section 6); check the "
+            "servers before giving them a password"
+        )
     return Proposal(source="srv", origin=address.domain, servers=servers, notes=tuple(notes))

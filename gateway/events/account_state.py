@@ -28,7 +28,8 @@ def state_change_publisher(bus: EventBus) -> Callable[[ProtocolManager], None]:
         elif status.state in (ConnState.ERROR, ConnState.AUTH_FAILED, ConnState.NEEDS_REAUTH):
             if last.get(key) != ACCOUNT_ERROR:
                 last[key] = ACCOUNT_ERROR
-                bus.publish_soon(ACCOUNT_ERROR, manager.account.id,
-                                 {**data, "error": status.last_error})
+                bus.publish_soon(
+                    ACCOUNT_ERROR, manager.account.id, {**data, "error": status.last_error}
+                )
 
     return on_state

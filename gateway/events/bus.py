@@ -92,8 +92,9 @@ class Subscription:
 class EventBatch:
     """Events added inside one store transaction (``conn``); fanned out after the commit."""
 
-    def __init__(self, conn: AsyncConnection, dialect: str, instance: str,
-                 state_of: StateOf | None = None) -> None:
+    def __init__(
+        self, conn: AsyncConnection, dialect: str, instance: str, state_of: StateOf | None = None
+    ) -> None:
         self.conn = conn
         self.events: list[Event] = []
         self._dialect = dialect
@@ -116,24 +117,47 @@ class EventBatch:
         now = utcnow()
         event_id = "evt_" + secrets.token_hex(10)
         state = await self._state(account)
-        seq = await insert_event(self.conn, id=event_id, type=type_, account_id=account,
-                                 data=data, created_at=now, state=state)
+        seq = await insert_event(
+            self.conn,
+            id=event_id,
+            type=type_,
+            account_id=account,
+            data=data,
+            created_at=now,
+            state=state,
+        )
         if self._hooks is None:  # read once per transaction
             self._hooks = await WebhookRepo.subscriptions(self.conn)
         if self._hooks:
             self.deliveries += await WebhookRepo.enqueue(
-                self.conn, self._hooks, event_id=event_id, event_type=type_,
-                account_id=account, now=now)
+                self.conn,
+                self._hooks,
+                event_id=event_id,
+                event_type=type_,
+                account_id=account,
+                now=now,
+            )
         if self._dialect == "postgresql":
-            await self.conn.execute(text("SELECT pg_notify(:ch, :payload)"),
-                                    {"ch": NOTIFY_CHANNEL, "payload": f"{self._instance}:{seq}"})
-        event = Event(id=event_id, type=type_, account=account, created_at=now, data=data,
-                      seq=seq, state=state)
+            await self.conn.execute(
+                text("SELECT pg_notify(:ch, :payload)"),
+                {"ch": NOTIFY_CHANNEL, "payload": f"{self._instance}:{seq}"},
+            )
+        event = Event(
+            id=event_id,
+            type=type_,
+            account=account,
+            created_at=now,
+            data=data,
+            seq=seq,
+            state=state,
+        )
         self.events.append(event)
         return event
 
-    async def add_many(self, items: Sequence[tuple[str, str | None, dict[str, Any]]],
-                       ) -> list[Event]:
+    async def add_many(
+        self,
+        items: Sequence[tuple[str, str | None, dict[str, Any]]],
+    ) -> list[Event]:
         """Add ``(type, account, data)`` events, in this order, with one INSERT statement.
 
         The same rows, deliveries and fan-out as ``add`` for each, at a fraction of the
@@ -142,9 +166,17 @@ class EventBatch:
         if not items:
             return []
         now = utcnow()
-        rows = [{"id": "evt_" + secrets.token_hex(10), "type": type_, "account_id": account,
-                 "data": data, "created_at": now, "state": await self._state(account)}
-                for type_, account, data in items]
+        rows = [
+            {
+                "id": "evt_" + secrets.token_hex(10),
+                "type": type_,
+                "account_id": account,
+                "data": data,
+                "created_at": now,
+                "state": await self._state(account),
+            }
+            for type_, account, data in items
+        ]
         result = await self.conn.execute(_INSERT_MANY, rows)
         seqs = {row_id: int(seq) for row_id, seq in result.all()}
         if self._hooks is None:  # read once per transaction
@@ -153,15 +185,30 @@ class EventBatch:
         for row in rows:
             if self._hooks:
                 self.deliveries += await WebhookRepo.enqueue(
-                    self.conn, self._hooks, event_id=row["id"], event_type=row["type"],
-                    account_id=row["account_id"], now=now)
-            added.append(Event(id=row["id"], type=row["type"], account=row["account_id"],
-                               created_at=now, data=row["data"], seq=seqs[row["id"]],
-                               state=row["state"]))
+                    self.conn,
+                    self._hooks,
+                    event_id=row["id"],
+                    event_type=row["type"],
+                    account_id=row["account_id"],
+                    now=now,
+                )
+            added.append(
+                Event(
+                    id=row["id"],
+                    type=row["type"],
+                    account=row["account_id"],
+                    created_at=now,
+                    data=row["data"],
+                    seq=seqs[row["id"]],
+                    state=row["state"],
+                )
+            )
         if self._dialect == "postgresql":
             # Other instances read every event after their last seq: one notice will do.
-            await self.conn.execute(text("SELECT pg_notify(:ch, :payload)"), {
-                "ch": NOTIFY_CHANNEL, "payload": f"{self._instance}:{max(seqs.values())}"})
+            await self.conn.execute(
+                text("SELECT pg_notify(:ch, :payload)"),
+                {"ch": NOTIFY_CHANNEL, "payload": f"{self._instance}:{max(seqs.values())}"},
+            )
         self.events += added
         return added
 
@@ -169,8 +216,14 @@ class EventBatch:
 class EventBus:
     """Stores events (for replay and webhooks) and fans them out to subscribers."""
 
-    def __init__(self, store: Store, instance_id: str = "", retention_days: int = 7, *,
-                 state_of: StateOf | None = None) -> None:
+    def __init__(
+        self,
+        store: Store,
+        instance_id: str = "",
+        retention_days: int = 7,
+        *,
+        state_of: StateOf | None = None,
+    ) -> None:
         self._store = store
         self._state_of = state_of
         self._retention = timedelta(days=retention_days)
@@ -329,9 +382,17 @@ class EventBus:
                 if not gaps.saw(row.seq, loop.time()) or row.id in self._own:
                     continue  # relayed already, or fanned out at our own commit
                 relayed = True
-                self.fan_out(Event(id=row.id, type=row.type, account=row.account_id,
-                                   created_at=row.created_at, data=row.data, seq=row.seq,
-                                   state=row.state))
+                self.fan_out(
+                    Event(
+                        id=row.id,
+                        type=row.type,
+                        account=row.account_id,
+                        created_at=row.created_at,
+                        data=row.data,
+                        seq=row.seq,
+                        state=row.state,
+                    )
+                )
             if relayed:
                 self._deliveries_due()
             if len(page) < _RELAY_PAGE:

@@ -44,8 +44,9 @@ _SMALL_BODY = 64 * 1024
 class WebhookDispatcher:
     """Background service delivering stored webhook deliveries."""
 
-    def __init__(self, repo: WebhookRepo, bus: EventBus, settings: Settings,
-                 policy: WebhookUrlPolicy) -> None:
+    def __init__(
+        self, repo: WebhookRepo, bus: EventBus, settings: Settings, policy: WebhookUrlPolicy
+    ) -> None:
         self._repo = repo
         self._settings = settings
         self._policy = policy
@@ -60,9 +61,11 @@ class WebhookDispatcher:
         timeout = httpx.Timeout(self._settings.webhook_timeout)
         transport = PinnedTransport(
             ssl_context=httpx.create_ssl_context(trust_env=False),
-            max_keepalive=self._settings.webhook_concurrency)
-        async with httpx.AsyncClient(transport=transport, timeout=timeout,
-                                     follow_redirects=False, trust_env=False) as client:
+            max_keepalive=self._settings.webhook_concurrency,
+        )
+        async with httpx.AsyncClient(
+            transport=transport, timeout=timeout, follow_redirects=False, trust_env=False
+        ) as client:
             tasks: set[asyncio.Task] = set()
             try:
                 while not stop.is_set():
@@ -147,10 +150,16 @@ class WebhookDispatcher:
             # Checked again at each attempt (DNS may point somewhere else by now), and the
             # POST goes to the address just checked, not to a second lookup's answer.
             target = await self._policy.check(delivery.url)
-            async with asyncio.timeout(self._settings.webhook_timeout), client.stream(
-                "POST", delivery.url, content=body, headers=headers,
-                extensions={PINNED: target},
-            ) as response:
+            async with (
+                asyncio.timeout(self._settings.webhook_timeout),
+                client.stream(
+                    "POST",
+                    delivery.url,
+                    content=body,
+                    headers=headers,
+                    extensions={PINNED: target},
+                ) as response,
+            ):
                 status_code = response.status_code
                 # Only the status matters. A small body is read to keep the connection
                 # alive; a large or unannounced one is not (it could be endless).
@@ -168,24 +177,40 @@ class WebhookDispatcher:
         latency_ms = round((time.perf_counter() - started) * 1000, 1)
         attempts = delivery.attempts + 1
         now = utcnow()
-        history = [*delivery.history, {
-            "at": now.isoformat().replace("+00:00", "Z"), "attempt": attempts,
-            "status_code": status_code, "latency_ms": latency_ms, "error": error,
-        }][-_HISTORY_KEEP:]
+        history = [
+            *delivery.history,
+            {
+                "at": now.isoformat().replace("+00:00", "Z"),
+                "attempt": attempts,
+                "status_code": status_code,
+                "latency_ms": latency_ms,
+                "error": error,
+            },
+        ][-_HISTORY_KEEP:]
         if error is None:
-            await self._repo.finish(delivery.id, status="delivered", history=history,
-                                    attempts=attempts)
+            await self._repo.finish(
+                delivery.id, status="delivered", history=history, attempts=attempts
+            )
             self._lag.delivered("webhook", delivery.created_at, now)
             return
         age = (now - delivery.created_at).total_seconds()
         if age >= self._settings.webhook_retry_window:
             log.warning("webhook delivery %s given up after %d attempts", delivery.id, attempts)
-            await self._repo.finish(delivery.id, status="failed", history=history,
-                                    attempts=attempts)
+            await self._repo.finish(
+                delivery.id, status="failed", history=history, attempts=attempts
+            )
             return
-        delay = backoff_delay(attempts, base=self._settings.webhook_retry_base_delay,
-                              cap=self._settings.webhook_retry_max_delay)
-        await self._repo.finish(delivery.id, status="pending", history=history,
-                                attempts=attempts, next_attempt_at=now + timedelta(seconds=delay))
+        delay = backoff_delay(
+            attempts,
+            base=self._settings.webhook_retry_base_delay,
+            cap=self._settings.webhook_retry_max_delay,
+        )
+        await self._repo.finish(
+            delivery.id,
+            status="pending",
+            history=history,
+            attempts=attempts,
+            next_attempt_at=now + timedelta(seconds=delay),
+        )
         due = time.monotonic() + delay
         self._next_retry = due if self._next_retry is None else min(self._next_retry, due)

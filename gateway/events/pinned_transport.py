@@ -67,18 +67,28 @@ class PinnedBackend(httpcore.AsyncNetworkBackend):
         self._backend = httpcore.AnyIOBackend()
 
     # The signatures are httpcore's AsyncNetworkBackend interface (hence ``timeout``).
-    async def connect_tcp(self, host: str, port: int, timeout: float | None = None,  # noqa: ASYNC109
-                          local_address: str | None = None,
-                          socket_options: typing.Iterable[httpcore.SOCKET_OPTION] | None = None,
-                          ) -> httpcore.AsyncNetworkStream:
+    async def connect_tcp(
+        self,
+        host: str,
+        port: int,
+        timeout: float | None = None,  # noqa: ASYNC109
+        local_address: str | None = None,
+        socket_options: typing.Iterable[httpcore.SOCKET_OPTION] | None = None,
+    ) -> httpcore.AsyncNetworkStream:
         if host != self._host:  # a pool only ever serves its own origin; refuse anything else
             raise httpcore.ConnectError(f"not connecting {host!r} through {self._host!r}'s pool")
-        return await self._backend.connect_tcp(self._address, port, timeout=timeout,
-                                               local_address=local_address,
-                                               socket_options=socket_options)
+        return await self._backend.connect_tcp(
+            self._address,
+            port,
+            timeout=timeout,
+            local_address=local_address,
+            socket_options=socket_options,
+        )
 
     async def connect_unix_socket(
-        self, path: str, timeout: float | None = None,  # noqa: ASYNC109
+        self,
+        path: str,
+        timeout: float | None = None,  # noqa: ASYNC109
         socket_options: typing.Iterable[httpcore.SOCKET_OPTION] | None = None,
     ) -> httpcore.AsyncNetworkStream:
         raise httpcore.ConnectError("webhooks are not delivered over unix sockets")
@@ -94,8 +104,12 @@ class _Pool:
 
 
 class _ResponseStream(httpx.AsyncByteStream):
-    def __init__(self, stream: typing.AsyncIterable[bytes], request: httpx.Request,
-                 release: typing.Callable[[], typing.Awaitable[None]]) -> None:
+    def __init__(
+        self,
+        stream: typing.AsyncIterable[bytes],
+        request: httpx.Request,
+        release: typing.Callable[[], typing.Awaitable[None]],
+    ) -> None:
         self._stream = stream
         self._request = request
         self._release: typing.Callable[[], typing.Awaitable[None]] | None = release
@@ -120,8 +134,14 @@ class _ResponseStream(httpx.AsyncByteStream):
 class PinnedTransport(httpx.AsyncBaseTransport):
     """Sends each request to the address in its ``PINNED`` extension, refusing requests without."""
 
-    def __init__(self, *, ssl_context: ssl.SSLContext, max_keepalive: int,
-                 keepalive_expiry: float = 5.0, max_pools: int = 64) -> None:
+    def __init__(
+        self,
+        *,
+        ssl_context: ssl.SSLContext,
+        max_keepalive: int,
+        keepalive_expiry: float = 5.0,
+        max_pools: int = 64,
+    ) -> None:
         self._ssl_context = ssl_context
         self._max_keepalive = max_keepalive
         self._keepalive_expiry = keepalive_expiry
@@ -136,8 +156,9 @@ class PinnedTransport(httpx.AsyncBaseTransport):
         port = url.port or _DEFAULT_PORTS.get(url.scheme)
         if url.host != target.host or port != target.port:
             # urlsplit (the check) and httpx (the request) read the URL differently.
-            raise httpx.ConnectError("the request's host is not the one that was checked",
-                                     request=request)
+            raise httpx.ConnectError(
+                "the request's host is not the one that was checked", request=request
+            )
         key = (url.scheme, url.raw_host.decode("ascii"), port, target.address)
         entry = await self._acquire(key)
         released = False
@@ -151,30 +172,43 @@ class PinnedTransport(httpx.AsyncBaseTransport):
 
         try:
             with _httpx_errors(request):
-                response = await entry.pool.handle_async_request(httpcore.Request(
-                    method=request.method,
-                    url=httpcore.URL(scheme=url.raw_scheme, host=url.raw_host, port=url.port,
-                                     target=url.raw_path),
-                    headers=request.headers.raw,
-                    content=request.stream,  # type: ignore[arg-type]
-                    extensions={k: v for k, v in request.extensions.items() if k != PINNED},
-                ))
+                response = await entry.pool.handle_async_request(
+                    httpcore.Request(
+                        method=request.method,
+                        url=httpcore.URL(
+                            scheme=url.raw_scheme,
+                            host=url.raw_host,
+                            port=url.port,
+                            target=url.raw_path,
+                        ),
+                        headers=request.headers.raw,
+                        content=request.stream,  # type: ignore[arg-type]
+                        extensions={k: v for k, v in request.extensions.items() if k != PINNED},
+                    )
+                )
         except BaseException:
             await release()
             raise
         assert isinstance(response.stream, typing.AsyncIterable)
-        return httpx.Response(status_code=response.status, headers=response.headers,
-                              stream=_ResponseStream(response.stream, request, release),
-                              extensions=response.extensions)
+        return httpx.Response(
+            status_code=response.status,
+            headers=response.headers,
+            stream=_ResponseStream(response.stream, request, release),
+            extensions=response.extensions,
+        )
 
     async def _acquire(self, key: tuple[str, str, int, str]) -> _Pool:
         entry = self._pools.get(key)
         if entry is None:
-            entry = self._pools[key] = _Pool(httpcore.AsyncConnectionPool(
-                ssl_context=self._ssl_context, max_connections=None,
-                max_keepalive_connections=self._max_keepalive,
-                keepalive_expiry=self._keepalive_expiry,
-                network_backend=PinnedBackend(key[1], key[3])))
+            entry = self._pools[key] = _Pool(
+                httpcore.AsyncConnectionPool(
+                    ssl_context=self._ssl_context,
+                    max_connections=None,
+                    max_keepalive_connections=self._max_keepalive,
+                    keepalive_expiry=self._keepalive_expiry,
+                    network_backend=PinnedBackend(key[1], key[3]),
+                )
+            )
         self._pools.move_to_end(key)
         entry.users += 1
         await self._evict()
@@ -183,7 +217,7 @@ class PinnedTransport(httpx.AsyncBaseTransport):
     async def _evict(self) -> None:
         """Close the least recently used idle pools beyond ``max_pools``."""
         idle = [key for key, entry in self._pools.items() if entry.users == 0]
-        for key in idle[:max(0, len(self._pools) - self._max_pools)]:
+        for key in idle[: max(0, len(self._pools) - self._max_pools)]:
             await self._pools.pop(key).pool.aclose()
 
     async def aclose(self) -> None:

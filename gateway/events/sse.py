@@ -29,8 +29,7 @@ _REPLAY_PAGE = 500
 
 def format_event(event_id: str, type_: str, envelope: dict[str, Any]) -> bytes:
     """One SSE message; the JSON is a single line, so one ``data:`` field suffices."""
-    return (f"id: {event_id}\nevent: {type_}\ndata: ".encode()
-            + orjson.dumps(envelope) + b"\n\n")
+    return f"id: {event_id}\nevent: {type_}\ndata: ".encode() + orjson.dumps(envelope) + b"\n\n"
 
 
 def format_comment(text: str) -> bytes:
@@ -67,8 +66,15 @@ class EventStream:
     seconds whether the caller may still listen (its token not revoked); once not, the
     stream ends with an ``event: error``."""
 
-    def __init__(self, bus: EventBus, filter_: EventFilter, *, heartbeat: float,
-                 authorized: Authorized | None = None, recheck: float = math.inf) -> None:
+    def __init__(
+        self,
+        bus: EventBus,
+        filter_: EventFilter,
+        *,
+        heartbeat: float,
+        authorized: Authorized | None = None,
+        recheck: float = math.inf,
+    ) -> None:
         self._bus = bus
         self._filter = filter_
         self._heartbeat = heartbeat
@@ -116,8 +122,7 @@ class EventStream:
                         event = await sub.get()
                 except TimeoutError:
                     continue
-                chunk = self._emit(event.id, event.type, event.account, event.envelope(),
-                                   event.seq)
+                chunk = self._emit(event.id, event.type, event.account, event.envelope(), event.seq)
                 if chunk:
                     self._bus.lag.delivered("sse", event.created_at)
                     yield chunk
@@ -140,20 +145,30 @@ class EventStream:
         f = self._filter
         while True:
             rows = await self._bus.repo.after(
-                self._last_seq, accounts=f.accounts, types=f.types,
-                include_global=f.include_global, limit=_REPLAY_PAGE)
+                self._last_seq,
+                accounts=f.accounts,
+                types=f.types,
+                include_global=f.include_global,
+                limit=_REPLAY_PAGE,
+            )
             for row in rows:
-                envelope = Event(id=row.id, type=row.type, account=row.account_id,
-                                 created_at=row.created_at, data=row.data,
-                                 state=row.state).envelope()
+                envelope = Event(
+                    id=row.id,
+                    type=row.type,
+                    account=row.account_id,
+                    created_at=row.created_at,
+                    data=row.data,
+                    state=row.state,
+                ).envelope()
                 chunk = self._emit(row.id, row.type, row.account_id, envelope, row.seq)
                 if chunk:
                     yield chunk
             if len(rows) < _REPLAY_PAGE:
                 return
 
-    def _emit(self, event_id: str, type_: str, account: str | None,
-              envelope: dict[str, Any], seq: int) -> bytes | None:
+    def _emit(
+        self, event_id: str, type_: str, account: str | None, envelope: dict[str, Any], seq: int
+    ) -> bytes | None:
         self._last_seq = max(self._last_seq, seq)
         if event_id in self._sent or not self._filter.matches(type_, account):
             return None

@@ -55,26 +55,37 @@ def parse_url(url: str) -> tuple[str, str, int]:
 
 # -- which addresses are public ---------------------------------------------------------------
 
-_V4_NOT_PUBLIC = tuple(ipaddress.IPv4Network(net) for net in (
-    "0.0.0.0/8",  # "this network" (RFC 791); 0.0.0.0 reaches the local host
-    "10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16",  # private (RFC 1918)
-    "100.64.0.0/10",  # shared address space, carrier-grade NAT (RFC 6598)
-    "127.0.0.0/8",  # loopback
-    "169.254.0.0/16",  # link-local, where clouds serve instance metadata (RFC 3927)
-    "192.0.0.0/24",  # IETF protocol assignments (RFC 6890)
-    "192.0.2.0/24", "198.51.100.0/24", "203.0.113.0/24",  # documentation (RFC 5737)
-    "192.88.99.0/24",  # 6to4 relay anycast (deprecated, RFC 7526)
-    "198.18.0.0/15",  # benchmarking (RFC 2544)
-    "224.0.0.0/4",  # multicast
-    "240.0.0.0/4",  # reserved, and the broadcast address 255.255.255.255
-))
+_V4_NOT_PUBLIC = tuple(
+    ipaddress.IPv4Network(net)
+    for net in (
+        "0.0.0.0/8",  # "this network" (RFC 791); 0.0.0.0 reaches the local host
+        "10.0.0.0/8",
+        "172.16.0.0/12",
+        "192.168.0.0/16",  # private (RFC 1918)
+        "100.64.0.0/10",  # shared address space, carrier-grade NAT (RFC 6598)
+        "127.0.0.0/8",  # loopback
+        "169.254.0.0/16",  # link-local, where clouds serve instance metadata (RFC 3927)
+        "192.0.0.0/24",  # IETF protocol assignments (RFC 6890)
+        "192.0.2.0/24",
+        "198.51.100.0/24",
+        "203.0.113.0/24",  # documentation (RFC 5737)
+        "192.88.99.0/24",  # 6to4 relay anycast (deprecated, RFC 7526)
+        "198.18.0.0/15",  # benchmarking (RFC 2544)
+        "224.0.0.0/4",  # multicast
+        "240.0.0.0/4",  # reserved, and the broadcast address 255.255.255.255
+    )
+)
 # Outside 2000::/3 nothing is public unicast: ::, ::1, fc00::/7 (unique local),
 # fe80::/10 (link-local), fec0::/10, ff00::/8 (multicast), 100::/64 (discard), ...
 _V6_GLOBAL_UNICAST = ipaddress.IPv6Network("2000::/3")
-_V6_NOT_PUBLIC = tuple(ipaddress.IPv6Network(net) for net in (
-    "2001::/23",  # IETF protocol assignments (RFC 2928), Teredo included
-    "2001:db8::/32", "3fff::/20",  # documentation (RFC 3849, RFC 9637)
-))
+_V6_NOT_PUBLIC = tuple(
+    ipaddress.IPv6Network(net)
+    for net in (
+        "2001::/23",  # IETF protocol assignments (RFC 2928), Teredo included
+        "2001:db8::/32",
+        "3fff::/20",  # documentation (RFC 3849, RFC 9637)
+    )
+)
 
 
 def _last32(ip: ipaddress.IPv6Address) -> list[ipaddress.IPv4Address]:
@@ -97,14 +108,19 @@ def _rfc6052_local(ip: ipaddress.IPv6Address) -> list[ipaddress.IPv4Address]:
     # RFC 6052 section 2.2 layout that fits is a candidate: /48, /56, /64 (bits 64-71,
     # the "u" octet, are skipped) and /96.
     b = ip.packed
-    return [ipaddress.IPv4Address(raw)
-            for raw in (b[6:8] + b[9:11], b[7:8] + b[9:12], b[9:13], b[12:16])]
+    return [
+        ipaddress.IPv4Address(raw)
+        for raw in (b[6:8] + b[9:11], b[7:8] + b[9:12], b[9:13], b[12:16])
+    ]
 
 
 # (where, how to read the IPv4 address, whether the form itself may be public)
-_EMBEDDINGS: tuple[tuple[ipaddress.IPv6Network,
-                         Callable[[ipaddress.IPv6Address], list[ipaddress.IPv4Address]],
-                         bool], ...] = (
+_EMBEDDINGS: tuple[
+    tuple[
+        ipaddress.IPv6Network, Callable[[ipaddress.IPv6Address], list[ipaddress.IPv4Address]], bool
+    ],
+    ...,
+] = (
     # IPv4-mapped (RFC 4291 section 2.5.5.2): the socket speaks IPv4 to the embedded address.
     (ipaddress.IPv6Network("::ffff:0:0/96"), _last32, True),
     # NAT64 well-known prefix (RFC 6052 section 2.1): a translator speaks IPv4 to it.
@@ -140,14 +156,16 @@ def is_public(ip: IPAddress) -> bool:
     return ip in _V6_GLOBAL_UNICAST and not any(ip in net for net in _V6_NOT_PUBLIC)
 
 
-def refusal(addresses: list[str], port: int, *, allow_private: bool,
-            own_hosts: set[str], own_port: int) -> str | None:
+def refusal(
+    addresses: list[str], port: int, *, allow_private: bool, own_hosts: set[str], own_port: int
+) -> str | None:
     """Why a target is refused, or None when it is fine (pure, unit-tested)."""
     for text in addresses:
         ip = ipaddress.ip_address(text.split("%", 1)[0])
         carried = embedded_ipv4(ip)
-        if port == own_port and any(c.is_unspecified or c.is_loopback or str(c) in own_hosts
-                                    for c in (ip, *carried)):
+        if port == own_port and any(
+            c.is_unspecified or c.is_loopback or str(c) in own_hosts for c in (ip, *carried)
+        ):
             return f"{ip}:{port} is the gateway itself"
         if not allow_private and not is_public(ip):
             shown = f"{ip} (carrying {', '.join(map(str, carried))})" if carried else str(ip)
@@ -192,8 +210,9 @@ class WebhookTarget:
 class WebhookUrlPolicy:
     """Checks webhook URLs at creation and before every delivery, with one resolver."""
 
-    def __init__(self, *, allow_private: bool, own_host: str, own_port: int,
-                 resolver: Resolver | None = None) -> None:
+    def __init__(
+        self, *, allow_private: bool, own_host: str, own_port: int, resolver: Resolver | None = None
+    ) -> None:
         self.allow_private = allow_private
         self._own_host = own_host
         self._own_port = own_port
@@ -206,8 +225,13 @@ class WebhookUrlPolicy:
         own_hosts = {self._own_host}
         with contextlib.suppress(WebhookUrlRefused):
             own_hosts.update(await self._resolve(self._own_host, self._own_port))
-        reason = refusal(addresses, port, allow_private=self.allow_private,
-                         own_hosts=own_hosts, own_port=self._own_port)
+        reason = refusal(
+            addresses,
+            port,
+            allow_private=self.allow_private,
+            own_hosts=own_hosts,
+            own_port=self._own_port,
+        )
         if reason:
             raise WebhookUrlRefused(f"webhook url refused: {reason}")
         return WebhookTarget(host=host, port=port, addresses=tuple(addresses))

@@ -23,14 +23,23 @@ class WebhookService:
         """Deliveries not made yet (due, or waiting for a retry), for /metrics."""
         return await self.repo.pending()
 
-    async def create(self, *, url: str, events: list[str], accounts: list[str] | None,
-                     secret: str | None, token_id: str,
-                     token_accounts: frozenset[str] | None) -> tuple[WebhookRecord, str]:
+    async def create(
+        self,
+        *,
+        url: str,
+        events: list[str],
+        accounts: list[str] | None,
+        secret: str | None,
+        token_id: str,
+        token_accounts: frozenset[str] | None,
+    ) -> tuple[WebhookRecord, str]:
         """Store a webhook; returns it and its signing secret (generated when not given)."""
         bad = [p for p in events if not is_valid_pattern(p)]
         if not events or bad:
-            raise InvalidInput(f"unknown event types {bad}; known: {', '.join(EVENT_TYPES)}, "
-                               "'*' or a family such as 'message.*'")
+            raise InvalidInput(
+                f"unknown event types {bad}; known: {', '.join(EVENT_TYPES)}, "
+                "'*' or a family such as 'message.*'"
+            )
         if token_accounts is not None:
             # A token limited to some accounts only subscribes to (a subset of) those.
             if accounts is None:
@@ -39,8 +48,9 @@ class WebhookService:
                 raise Forbidden("this token cannot subscribe to events of other accounts")
         await self._policy.check(url)
         secret = secret or "whsec_" + secrets.token_urlsafe(24)
-        record = await self.repo.create(url=url, events_=events, accounts=accounts,
-                                        secret=secret, created_by=token_id)
+        record = await self.repo.create(
+            url=url, events_=events, accounts=accounts, secret=secret, created_by=token_id
+        )
         return record, secret
 
     async def list(self, token_accounts: frozenset[str] | None) -> list[WebhookRecord]:
@@ -56,13 +66,20 @@ class WebhookService:
         await self.get(webhook_id, token_accounts)
         await self.repo.delete(webhook_id)
 
-    async def deliveries(self, webhook_id: str, token_accounts: frozenset[str] | None, *,
-                         limit: int, cursor: str | None) -> tuple[list[Any], str | None]:
+    async def deliveries(
+        self,
+        webhook_id: str,
+        token_accounts: frozenset[str] | None,
+        *,
+        limit: int,
+        cursor: str | None,
+    ) -> tuple[list[Any], str | None]:
         await self.get(webhook_id, token_accounts)
         return await self.repo.deliveries(webhook_id, limit=limit, cursor=cursor)
 
-    async def retry(self, webhook_id: str, delivery_id: str,
-                    token_accounts: frozenset[str] | None) -> Any:
+    async def retry(
+        self, webhook_id: str, delivery_id: str, token_accounts: frozenset[str] | None
+    ) -> Any:
         """Attempt a failed or waiting delivery again now (the dispatcher polls each second)."""
         await self.get(webhook_id, token_accounts)
         return await self.repo.retry(webhook_id, delivery_id)

@@ -36,7 +36,7 @@ def fetch_batches(plan: BodyPlan, *, labels: bool = False) -> Iterator[bytes]:
     first = [*changing, b"BODY.PEEK[HEADER]"] + sections[:SECTIONS_PER_FETCH]
     yield b"(" + b" ".join(first) + b")"
     for start in range(SECTIONS_PER_FETCH, len(sections), SECTIONS_PER_FETCH):
-        yield b"(UID " + b" ".join(sections[start:start + SECTIONS_PER_FETCH]) + b")"
+        yield b"(UID " + b" ".join(sections[start : start + SECTIONS_PER_FETCH]) + b")"
 
 
 def decode_part(part: PartInfo, data: bytes) -> bytes:
@@ -49,8 +49,7 @@ def _text(part: PartInfo, data: bytes) -> str:
     return decode_bytes(decode_part(part, data), part.charset).replace("\r\n", "\n")
 
 
-def parsed_from_parts(header: bytes, plan: BodyPlan, contents: dict[str, bytes]
-                      ) -> ParsedMessage:
+def parsed_from_parts(header: bytes, plan: BodyPlan, contents: dict[str, bytes]) -> ParsedMessage:
     """The parsed message: header fields from ``header``, the rest from the server's parts
     (``contents``: the raw ``BODY[<number>]`` of each part, by number)."""
     parsed = parse_message(header, headers_only=True)
@@ -59,10 +58,16 @@ def parsed_from_parts(header: bytes, plan: BodyPlan, contents: dict[str, bytes]
     if plan.html is not None:
         parsed.html = _text(plan.html, contents.get(plan.html.number, b""))
     parsed.attachments = [
-        AttachmentInfo(id=p.number, filename=p.filename, content_type=p.content_type,
-                       size=len(decode_part(p, contents.get(p.number, b""))),
-                       content_id=p.content_id, inline=p.inline)
-        for p in plan.attachments]
+        AttachmentInfo(
+            id=p.number,
+            filename=p.filename,
+            content_type=p.content_type,
+            size=len(decode_part(p, contents.get(p.number, b""))),
+            content_id=p.content_id,
+            inline=p.inline,
+        )
+        for p in plan.attachments
+    ]
     parsed.has_attachments = bool(parsed.attachments)
     parsed.preview = make_preview(parsed.text, parsed.html)
     return parsed

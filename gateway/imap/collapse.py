@@ -37,12 +37,20 @@ class CollapseScan:
     query_key: str
 
 
-async def collapse_scan(session: ImapSession, cache: SummaryCache[Summary], scope: str,
-                        mailbox: str, query: ListQuery, cursor: str | None) -> CollapseScan:
+async def collapse_scan(
+    session: ImapSession,
+    cache: SummaryCache[Summary],
+    scope: str,
+    mailbox: str,
+    query: ListQuery,
+    cursor: str | None,
+) -> CollapseScan:
     """Every message a collapsed listing groups (its filters as a listing's)."""
     if query.x_gm_raw is not None and not session.has(gmail.CAPABILITY):
-        raise InvalidInput("x_gm_raw: Gmail's search works on Gmail only (this server does not "
-                           "offer X-GM-EXT-1)", code="x_gm_raw_unsupported")
+        raise InvalidInput(
+            "x_gm_raw: Gmail's search works on Gmail only (this server does not offer X-GM-EXT-1)",
+            code="x_gm_raw_unsupported",
+        )
     criteria, utf8 = query.criteria()
     qkey = query.key() + "t"  # a collapsed listing's cursors are its own
     selected = await session.select(mailbox)
@@ -50,15 +58,18 @@ async def collapse_scan(session: ImapSession, cache: SummaryCache[Summary], scop
     if cursor:
         validity, before = decode_cursor(cursor, qkey)
         if validity != selected.uidvalidity:
-            raise InvalidInput("the mailbox was recreated since this cursor was issued; "
-                               "start again without a cursor")
+            raise InvalidInput(
+                "the mailbox was recreated since this cursor was issued; "
+                "start again without a cursor"
+            )
     uids: list[int] = []
     if selected.exists:
         ranges, _ = await session.uid_search(criteria, charset=utf8)
         uids = _newest_below(ranges, None, COLLAPSE_SCAN_MAX)
     found = await summaries_of(session, cache, scope, mailbox, selected.uidvalidity, uids)
-    return CollapseScan(selected.uidvalidity, [found[uid] for uid in uids if uid in found],
-                        before, qkey)
+    return CollapseScan(
+        selected.uidvalidity, [found[uid] for uid in uids if uid in found], before, qkey
+    )
 
 
 @dataclass(slots=True)
@@ -91,14 +102,17 @@ def collapse(scan: CollapseScan, ids: dict[str, str], limit: int) -> Collapsed:
             break
     more = len(page) > limit
     page = page[:limit]
-    next_cursor = (encode_cursor(scan.validity, page[-1][1].uid, scan.query_key)
-                   if more and page else None)
-    return Collapsed([s for _, s in page], {s.id: counts[t] for t, s in page}, next_cursor,
-                     len(newest))
+    next_cursor = (
+        encode_cursor(scan.validity, page[-1][1].uid, scan.query_key) if more and page else None
+    )
+    return Collapsed(
+        [s for _, s in page], {s.id: counts[t] for t, s in page}, next_cursor, len(newest)
+    )
 
 
-async def current_flags(session: ImapSession, mailbox: str, uids: list[int]
-                        ) -> tuple[dict[int, list[str]], dict[int, tuple[str, ...]] | None]:
+async def current_flags(
+    session: ImapSession, mailbox: str, uids: list[int]
+) -> tuple[dict[int, list[str]], dict[int, tuple[str, ...]] | None]:
     """The flags of ``uids`` now, and on Gmail their labels (messages expunged meanwhile are
     left out)."""
     on_gmail = session.has(gmail.CAPABILITY)
@@ -112,17 +126,32 @@ async def current_flags(session: ImapSession, mailbox: str, uids: list[int]
     return {uid: _flags(d) for uid, d in data.items()}, labels
 
 
-async def list_collapsed(pool: ImapPool, cache: SummaryCache[Summary],
-                         indexer: ThreadIndexer | None, account_id: str, mailbox: str,
-                         query: ListQuery, *, limit: int, cursor: str | None) -> MessagePage:
+async def list_collapsed(
+    pool: ImapPool,
+    cache: SummaryCache[Summary],
+    indexer: ThreadIndexer | None,
+    account_id: str,
+    mailbox: str,
+    query: ListQuery,
+    *,
+    limit: int,
+    cursor: str | None,
+) -> MessagePage:
     """A listing with one entry per thread: its newest message and ``thread_count``."""
     scan = await pool.run(
-        lambda s: collapse_scan(s, cache, pool.cache_scope, mailbox, query, cursor), mailbox)
+        lambda s: collapse_scan(s, cache, pool.cache_scope, mailbox, query, cursor), mailbox
+    )
     ids = await thread_ids(indexer, account_id, scan.summaries)
     page = collapse(scan, ids, limit)
     flags, labels = await pool.run(
-        lambda s: current_flags(s, mailbox, [x.uid for x in page.shown]), mailbox)
+        lambda s: current_flags(s, mailbox, [x.uid for x in page.shown]), mailbox
+    )
     items = [(x, flags[x.uid]) for x in page.shown if x.uid in flags]
-    return MessagePage(items, page.next_cursor, page.total, labels,
-                       thread_ids={x.id: ids[x.id] for x, _ in items if x.id in ids},
-                       thread_counts=page.counts)
+    return MessagePage(
+        items,
+        page.next_cursor,
+        page.total,
+        labels,
+        thread_ids={x.id: ids[x.id] for x, _ in items if x.id in ids},
+        thread_counts=page.counts,
+    )

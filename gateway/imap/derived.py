@@ -36,19 +36,24 @@ def bounce_report(raw: bytes) -> BounceReport | None:
 def as_model(report: DeliveryReport | None) -> BounceReport | None:
     if report is None:
         return None
-    return BounceReport(tuple(BounceRecipient(b.recipient, b.action, b.status, b.diagnostic)
-                              for b in report.bounces), report.original_message_id)
+    return BounceReport(
+        tuple(
+            BounceRecipient(b.recipient, b.action, b.status, b.diagnostic) for b in report.bounces
+        ),
+        report.original_message_id,
+    )
 
 
-async def read_bounce(session: ImapSession, ref: MessageRef, header: bytes
-                      ) -> BounceReport | None:
+async def read_bounce(session: ImapSession, ref: MessageRef, header: bytes) -> BounceReport | None:
     """The report of the selected mailbox's message ``ref`` whose header is ``header``, when
     it is a bounce (one more FETCH, only for a message that may be one)."""
     if not may_be_bounce(header):
         return None
-    data = await session.uid_fetch(str(ref.uid).encode(),
-                                   b"(UID BODY.PEEK[]<0.%d>)" % BOUNCE_READ_MAX)
+    data = await session.uid_fetch(
+        str(ref.uid).encode(), b"(UID BODY.PEEK[]<0.%d>)" % BOUNCE_READ_MAX
+    )
     item = data.get(ref.uid) or {}
-    raw = next((v for k, v in item.items() if k.startswith(b"BODY[") and isinstance(v, bytes)),
-               None)
+    raw = next(
+        (v for k, v in item.items() if k.startswith(b"BODY[") and isinstance(v, bytes)), None
+    )
     return bounce_report(raw) if raw else None

@@ -90,8 +90,9 @@ class DraftsMailbox:
                     return found
             except InvalidMailboxName:
                 continue  # e.g. a server that keeps every mailbox under INBOX
-        raise MailboxNotFound("this account has no Drafts mailbox and the server refuses to "
-                              "create one")
+        raise MailboxNotFound(
+            "this account has no Drafts mailbox and the server refuses to create one"
+        )
 
     async def _ref(self, account_id: str, draft_id: str) -> tuple[MessageRef, str]:
         """The draft's message and the Drafts mailbox; DraftNotFound for an id that is no
@@ -112,11 +113,13 @@ class DraftsMailbox:
         path = await self.path(account_id)
         if path is None:
             return MessagePage([], None, 0)
-        return await self._mail.list_messages(account_id, encode_mailbox_id(path), ListQuery(),
-                                              limit=limit, cursor=cursor)
+        return await self._mail.list_messages(
+            account_id, encode_mailbox_id(path), ListQuery(), limit=limit, cursor=cursor
+        )
 
-    async def get(self, account_id: str, draft_id: str
-                  ) -> tuple[MessageRef, ParsedMessage, dict[str, Any]]:
+    async def get(
+        self, account_id: str, draft_id: str
+    ) -> tuple[MessageRef, ParsedMessage, dict[str, Any]]:
         """The draft parsed, as ``MailService.get_message`` reads a message."""
         await self._ref(account_id, draft_id)
         try:
@@ -148,8 +151,9 @@ class DraftsMailbox:
         pool = await self._mail.pool(account_id)
         found = await pool.run(lambda s: _newest_with_message_id(s, path, message_id), path)
         if found is None:
-            raise UpstreamError("the mail server took the draft but does not find it",
-                                protocol="imap")
+            raise UpstreamError(
+                "the mail server took the draft but does not find it", protocol="imap"
+            )
         return found
 
     async def replace(self, account_id: str, draft_id: str, raw: bytes, message_id: str) -> str:
@@ -168,8 +172,11 @@ class DraftsMailbox:
         except MessageNotFound:
             # Another update (or a send) took the old version first: undo ours.
             await self._mail.delete(account_id, new_id, permanent=True)
-            raise Conflict("the draft changed meanwhile: read it again and save your version "
-                           "on the newest one", code="draft_changed") from None
+            raise Conflict(
+                "the draft changed meanwhile: read it again and save your version "
+                "on the newest one",
+                code="draft_changed",
+            ) from None
         return new_id
 
     async def delete(self, account_id: str, draft_id: str) -> None:
@@ -181,8 +188,7 @@ class DraftsMailbox:
             raise DraftNotFound("no draft with this id (sent, deleted or replaced)") from None
 
 
-async def _newest_with_message_id(session: ImapSession, path: str,
-                                  message_id: str) -> str | None:
+async def _newest_with_message_id(session: ImapSession, path: str, message_id: str) -> str | None:
     if session.selected is not None and session.selected.name == path:
         await session.resync()  # see the message another session appended
     selected = await session.select(path)

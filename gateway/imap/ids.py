@@ -16,8 +16,15 @@ from dataclasses import dataclass
 from ..errors import InvalidInput, MailboxNotFound, MessageNotFound
 
 __all__ = [
-    "MessageRef", "ADDRESSING_HINT", "PATH_PREFIX", "encode_mailbox_id", "decode_mailbox_id",
-    "encode_message_id", "decode_message_id", "encode_cursor", "decode_cursor",
+    "MessageRef",
+    "ADDRESSING_HINT",
+    "PATH_PREFIX",
+    "encode_mailbox_id",
+    "decode_mailbox_id",
+    "encode_message_id",
+    "decode_message_id",
+    "encode_cursor",
+    "decode_cursor",
 ]
 
 
@@ -61,7 +68,8 @@ MAX_PATH = 1024  # characters: no longer name reaches a server (protocols/imap/e
 ADDRESSING_HINT = (
     "name a mailbox by its id from GET /v1/accounts/{account}/mailboxes, by INBOX, or by its "
     "path as that list shows it (Sent, Archive; 'path:' before it when it could be read as "
-    "an id)")
+    "an id)"
+)
 
 
 def decode_mailbox_id(mailbox_id: str) -> str:
@@ -72,12 +80,16 @@ def decode_mailbox_id(mailbox_id: str) -> str:
     if mailbox_id.upper() == "INBOX":
         return "INBOX"
     if mailbox_id.startswith(PATH_PREFIX):
-        path = mailbox_id[len(PATH_PREFIX):]
+        path = mailbox_id[len(PATH_PREFIX) :]
     else:
         path = _path_of_id(mailbox_id) or mailbox_id
     # No mailbox the gateway hands out has an empty name or a control character in it.
-    if (not path or len(path) > MAX_PATH or _CONTROL.search(path)
-            or any(0xD800 <= ord(c) <= 0xDFFF for c in path)):
+    if (
+        not path
+        or len(path) > MAX_PATH
+        or _CONTROL.search(path)
+        or any(0xD800 <= ord(c) <= 0xDFFF for c in path)
+    ):
         raise MailboxNotFound("no such mailbox: " + ADDRESSING_HINT)
     return path
 
@@ -107,8 +119,12 @@ def decode_message_id(message_id: str) -> MessageRef:
         mailbox = path.decode("utf-8")
     except (ValueError, binascii.Error, UnicodeDecodeError):
         raise MessageNotFound("no message with this id") from None
-    if (not _NUMBER.fullmatch(validity) or not _NUMBER.fullmatch(uid) or not mailbox
-            or _CONTROL.search(mailbox)):
+    if (
+        not _NUMBER.fullmatch(validity)
+        or not _NUMBER.fullmatch(uid)
+        or not mailbox
+        or _CONTROL.search(mailbox)
+    ):
         raise MessageNotFound("no message with this id")
     ref = MessageRef(mailbox, int(validity), int(uid))
     if ref.uid > MAX_UID or ref.uidvalidity > MAX_UID:

@@ -47,8 +47,12 @@ class ListQuery:
             keys.append(b"UNSEEN" if self.unseen else b"SEEN")
         if self.flagged is not None:
             keys.append(b"FLAGGED" if self.flagged else b"UNFLAGGED")
-        for key, value in ((b"FROM", self.from_), (b"TO", self.to),
-                           (b"SUBJECT", self.subject), (b"TEXT", self.text)):
+        for key, value in (
+            (b"FROM", self.from_),
+            (b"TO", self.to),
+            (b"SUBJECT", self.subject),
+            (b"TEXT", self.text),
+        ):
             if value is not None:
                 if not value:
                     raise InvalidInput(f"empty {key.decode().lower()} filter")
@@ -67,8 +71,19 @@ class ListQuery:
 
     def key(self) -> str:
         """A short fingerprint of the filters, bound into cursors."""
-        text = repr((self.unseen, self.flagged, self.from_, self.to, self.subject, self.text,
-                     self.since, self.before, self.x_gm_raw))
+        text = repr(
+            (
+                self.unseen,
+                self.flagged,
+                self.from_,
+                self.to,
+                self.subject,
+                self.text,
+                self.since,
+                self.before,
+                self.x_gm_raw,
+            )
+        )
         return hashlib.blake2s(text.encode(), digest_size=6).hexdigest()
 
 
@@ -88,13 +103,21 @@ def _newest_below(ranges: list[tuple[int, int]], before: int | None, limit: int)
 
 
 async def list_messages(
-    session: ImapSession, cache: SummaryCache[Summary], scope: str, mailbox: str,
-    query: ListQuery, *, limit: int, cursor: str | None,
+    session: ImapSession,
+    cache: SummaryCache[Summary],
+    scope: str,
+    mailbox: str,
+    query: ListQuery,
+    *,
+    limit: int,
+    cursor: str | None,
 ) -> MessagePage:
     on_gmail = session.has(gmail.CAPABILITY)
     if query.x_gm_raw is not None and not on_gmail:
-        raise InvalidInput("x_gm_raw: Gmail's search works on Gmail only (this server does not "
-                           "offer X-GM-EXT-1)", code="x_gm_raw_unsupported")
+        raise InvalidInput(
+            "x_gm_raw: Gmail's search works on Gmail only (this server does not offer X-GM-EXT-1)",
+            code="x_gm_raw_unsupported",
+        )
     criteria, utf8 = query.criteria()
     newest_page = criteria == [b"ALL"] and not cursor
     changing = flag_items(on_gmail)  # flags (and Gmail's labels): never cached
@@ -109,7 +132,8 @@ async def list_messages(
         last = session.selected.exists
         try:
             data, changed = await session.fetch_then_noop(
-                b"%d:%d" % (max(1, last - limit), last), changing)
+                b"%d:%d" % (max(1, last - limit), last), changing
+            )
         except ImapRejected:
             session.selected, changed = None, True
         if changed:
@@ -122,8 +146,10 @@ async def list_messages(
     if cursor:
         validity, before = decode_cursor(cursor, qkey)
         if validity != selected.uidvalidity:
-            raise InvalidInput("the mailbox was recreated since this cursor was issued; "
-                               "start again without a cursor")
+            raise InvalidInput(
+                "the mailbox was recreated since this cursor was issued; "
+                "start again without a cursor"
+            )
     flags: dict[int, list[str]] | None = None
     labels: dict[int, tuple[str, ...]] | None = {} if on_gmail else None
     if newest_page:
@@ -142,16 +168,23 @@ async def list_messages(
     more = len(uids) > limit
     uids = uids[:limit]
     validity = selected.uidvalidity
-    fetched = await fetch_summaries(session, cache, scope, mailbox, validity, uids,
-                                    known_flags=flags, labels=labels)
+    fetched = await fetch_summaries(
+        session, cache, scope, mailbox, validity, uids, known_flags=flags, labels=labels
+    )
     items = [fetched[uid] for uid in uids if uid in fetched]  # (not expunged meanwhile)
     next_cursor = encode_cursor(validity, uids[-1], qkey) if more and uids else None
     return MessagePage(items, next_cursor, total, labels)
 
 
 async def fetch_summaries(
-    session: ImapSession, cache: SummaryCache[Summary], scope: str, mailbox: str, validity: int,
-    uids: list[int], *, known_flags: dict[int, list[str]] | None = None,
+    session: ImapSession,
+    cache: SummaryCache[Summary],
+    scope: str,
+    mailbox: str,
+    validity: int,
+    uids: list[int],
+    *,
+    known_flags: dict[int, list[str]] | None = None,
     labels: dict[int, tuple[str, ...]] | None = None,
 ) -> dict[int, tuple[Summary, list[str]]]:
     """Summaries and current flags; only FLAGS travel for messages already in the cache
@@ -170,7 +203,7 @@ async def fetch_summaries(
         else:
             cached[uid] = hit
     for start in range(0, len(missing), FETCH_BATCH):
-        batch = missing[start:start + FETCH_BATCH]
+        batch = missing[start : start + FETCH_BATCH]
         items = summary_items(session.has("PREVIEW"), on_gmail, session.has("OBJECTID"))
         for uid, data in (await session.uid_fetch(sequence_set(batch), items)).items():
             summary = summary_from_fetch(data, MessageRef(mailbox, validity, uid))
@@ -181,7 +214,7 @@ async def fetch_summaries(
     known = list(cached)
     changing = flag_items(on_gmail)
     for start in range(0, len(known), FETCH_BATCH):
-        batch = known[start:start + FETCH_BATCH]
+        batch = known[start : start + FETCH_BATCH]
         for uid, data in (await session.uid_fetch(sequence_set(batch), changing)).items():
             if uid in cached:
                 out[uid] = cached[uid], _flags(data)
@@ -191,5 +224,8 @@ async def fetch_summaries(
 
 
 def _flags(data: dict[bytes, Any]) -> list[str]:
-    return [f.decode("utf-8", "replace") for f in data.get(b"FLAGS", ())
-            if isinstance(f, bytes) and f.lower() != b"\\recent"]
+    return [
+        f.decode("utf-8", "replace")
+        for f in data.get(b"FLAGS", ())
+        if isinstance(f, bytes) and f.lower() != b"\\recent"
+    ]

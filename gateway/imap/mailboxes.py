@@ -31,14 +31,14 @@ def special_use_of(flags: list[str]) -> str | None:
 
 def normalise_special_use(value: str) -> str:
     canonical = _SPECIAL_BY_LOWER.get(value.lower()) or _SPECIAL_BY_LOWER.get(
-        "\\" + value.lower().lstrip("\\"))
+        "\\" + value.lower().lstrip("\\")
+    )
     if canonical is None:
         raise InvalidInput("not a special-use attribute: one of " + ", ".join(SPECIAL_USE))
     return canonical
 
 
-async def list_mailboxes(session: ImapSession, *, modseq: bool = False
-                         ) -> list[dict[str, Any]]:
+async def list_mailboxes(session: ImapSession, *, modseq: bool = False) -> list[dict[str, Any]]:
     """Every mailbox with special use, subscription and STATUS counters; with ``modseq``
     (and CONDSTORE on the server) each item also holds ``highestmodseq`` (RFC 7162)."""
     items_asked = _STATUS_ITEMS
@@ -46,8 +46,7 @@ async def list_mailboxes(session: ImapSession, *, modseq: bool = False
         items_asked += ("HIGHESTMODSEQ",)
     else:
         modseq = False
-    entries, statuses = await session.list("", "*", status_items=items_asked,
-                                           special_use=True)
+    entries, statuses = await session.list("", "*", status_items=items_asked, special_use=True)
     subscribed = {e.raw_name for e in await session.list_subscribed()}
     items = []
     for entry in entries:
@@ -61,19 +60,21 @@ async def list_mailboxes(session: ImapSession, *, modseq: bool = False
                 status = {}
         status = status or {}
         delim = entry.delimiter
-        items.append({
-            "id": encode_mailbox_id(entry.name),
-            "path": entry.name,
-            "name": entry.name.rsplit(delim, 1)[-1] if delim else entry.name,
-            "delimiter": delim,
-            "special_use": special_use_of(entry.flags),
-            "flags": entry.flags,
-            "subscribed": entry.raw_name in subscribed or "\\subscribed" in lower,
-            "total": status.get("MESSAGES"),
-            "unseen": status.get("UNSEEN"),
-            "uidvalidity": status.get("UIDVALIDITY"),
-            "uidnext": status.get("UIDNEXT"),
-        })
+        items.append(
+            {
+                "id": encode_mailbox_id(entry.name),
+                "path": entry.name,
+                "name": entry.name.rsplit(delim, 1)[-1] if delim else entry.name,
+                "delimiter": delim,
+                "special_use": special_use_of(entry.flags),
+                "flags": entry.flags,
+                "subscribed": entry.raw_name in subscribed or "\\subscribed" in lower,
+                "total": status.get("MESSAGES"),
+                "unseen": status.get("UNSEEN"),
+                "uidvalidity": status.get("UIDVALIDITY"),
+                "uidnext": status.get("UIDNEXT"),
+            }
+        )
         if modseq:
             items[-1]["highestmodseq"] = status.get("HIGHESTMODSEQ")
     items.sort(key=lambda m: (m["path"].upper() != "INBOX", m["path"].lower()))
@@ -151,8 +152,9 @@ async def create_mailbox(session: ImapSession, path: str) -> None:
             raise AlreadyExists("a mailbox of that path already exists") from None
         if code in ("", "CANNOT", "CLIENTBUG"):
             # Not there, and the server would not make it: the name breaks one of its rules.
-            raise InvalidMailboxName("the mail server refuses to create a mailbox of that "
-                                     "name") from None
+            raise InvalidMailboxName(
+                "the mail server refuses to create a mailbox of that name"
+            ) from None
         raise
     try:
         await session.subscribe(path)
@@ -178,8 +180,9 @@ async def rename_mailbox(session: ImapSession, old: str, new: str) -> None:
                 raise MailboxNotFound("no such mailbox") from None
             if (await _exists(session, new))[0]:
                 raise AlreadyExists("a mailbox of the new path already exists") from None
-            raise InvalidMailboxName("the mail server refuses to rename the mailbox to that "
-                                     "name") from None
+            raise InvalidMailboxName(
+                "the mail server refuses to rename the mailbox to that name"
+            ) from None
         raise
     try:
         await session.unsubscribe(old)
@@ -204,8 +207,9 @@ async def delete_mailbox(session: ImapSession, path: str) -> None:
             if not exists:
                 raise MailboxNotFound("no such mailbox") from None
             if children:
-                raise MailboxHasChildren("the mailbox has child mailboxes: delete them "
-                                         "first") from None
+                raise MailboxHasChildren(
+                    "the mailbox has child mailboxes: delete them first"
+                ) from None
         raise
     try:
         await session.unsubscribe(path)

@@ -37,11 +37,13 @@ async def fetch_one(session: ImapSession, ref: MessageRef, items: bytes) -> dict
     """One message's items. On a session that has its mailbox selected already, UID FETCH
     and NOOP go out together (one round trip); if the NOOP brings news, start over."""
     selected = session.selected
-    if (selected is not None and selected.name == ref.mailbox
-            and selected.uidvalidity == ref.uidvalidity):
+    if (
+        selected is not None
+        and selected.name == ref.mailbox
+        and selected.uidvalidity == ref.uidvalidity
+    ):
         try:
-            found, changed = await session.fetch_then_noop(str(ref.uid).encode(), items,
-                                                           uid=True)
+            found, changed = await session.fetch_then_noop(str(ref.uid).encode(), items, uid=True)
         except ImapRejected:
             session.selected, changed = None, True
         if not changed:
@@ -58,8 +60,9 @@ async def fetch_one(session: ImapSession, ref: MessageRef, items: bytes) -> dict
 PARSED_CACHE_MAX_BYTES = 256 * 1024  # larger messages are parsed on every read
 
 
-async def get_message(session: ImapSession, ref: MessageRef, cache: SummaryCache, scope: str,
-                      summary: Summary) -> tuple[ParsedMessage, dict]:
+async def get_message(
+    session: ImapSession, ref: MessageRef, cache: SummaryCache, scope: str, summary: Summary
+) -> tuple[ParsedMessage, dict]:
     """The whole message, parsed, without setting \\Seen (BODY.PEEK, RFC 3501 6.4.5).
 
     ``summary`` is the message's listing summary (its BODYSTRUCTURE and size): the text,
@@ -87,8 +90,13 @@ async def get_message(session: ImapSession, ref: MessageRef, cache: SummaryCache
         data = await fetch_one(session, ref, items)
         if index == 0:
             first = data
-        contents.update({k[5:-1].decode(): v for k, v in data.items()
-                         if k.startswith(b"BODY[") and isinstance(v, bytes)})
+        contents.update(
+            {
+                k[5:-1].decode(): v
+                for k, v in data.items()
+                if k.startswith(b"BODY[") and isinstance(v, bytes)
+            }
+        )
     parsed = parsed_from_parts(contents.get("HEADER", b""), plan, contents)
     set_reply_text(parsed)
     parsed.bounce = await read_bounce(session, ref, contents.get("HEADER", b""))
@@ -98,17 +106,21 @@ async def get_message(session: ImapSession, ref: MessageRef, cache: SummaryCache
     return parsed, _meta(first, size, summary, on_gmail)
 
 
-def _meta(data: dict[bytes, Any], size: int, summary: Summary, on_gmail: bool
-          ) -> dict[str, Any]:
+def _meta(data: dict[bytes, Any], size: int, summary: Summary, on_gmail: bool) -> dict[str, Any]:
     meta: dict[str, Any] = {"flags": _flags(data), "size": size}
     if on_gmail:
         meta["gmail"] = GmailFacts.of(summary, labels_of(data))
     return meta
 
 
-async def _parsed_whole(session: ImapSession, ref: MessageRef, cache: SummaryCache,
-                        key: tuple, summary: Summary, on_gmail: bool
-                        ) -> tuple[ParsedMessage, dict]:
+async def _parsed_whole(
+    session: ImapSession,
+    ref: MessageRef,
+    cache: SummaryCache,
+    key: tuple,
+    summary: Summary,
+    on_gmail: bool,
+) -> tuple[ParsedMessage, dict]:
     items = b"(UID FLAGS RFC822.SIZE BODY.PEEK[]" + (b" X-GM-LABELS)" if on_gmail else b")")
     data = await fetch_one(session, ref, items)
     raw = data.get(b"BODY[]") or b""
@@ -123,7 +135,8 @@ async def _parsed_whole(session: ImapSession, ref: MessageRef, cache: SummaryCac
 
 async def header_fields(session: ImapSession, ref: MessageRef) -> ParsedMessage:
     data = await fetch_one(
-        session, ref, b"(UID BODY.PEEK[HEADER.FIELDS (MESSAGE-ID REFERENCES IN-REPLY-TO)])")
+        session, ref, b"(UID BODY.PEEK[HEADER.FIELDS (MESSAGE-ID REFERENCES IN-REPLY-TO)])"
+    )
     raw = next((v for k, v in data.items() if k.startswith(b"BODY[HEADER")), b"")
     return parse_message(raw or b"", headers_only=True)
 
@@ -134,8 +147,14 @@ def _check_flags(flags: list[str]) -> list[str]:
     return flags
 
 
-async def store_flags(session: ImapSession, refs: list[MessageRef], *, add: list[str],
-                      remove: list[str], set_: list[str] | None) -> dict[int, list[str]]:
+async def store_flags(
+    session: ImapSession,
+    refs: list[MessageRef],
+    *,
+    add: list[str],
+    remove: list[str],
+    set_: list[str] | None,
+) -> dict[int, list[str]]:
     """Change flags of messages of one mailbox; returns the flags after, per UID."""
     _check_flags(add)
     _check_flags(remove)
@@ -155,20 +174,31 @@ async def store_flags(session: ImapSession, refs: list[MessageRef], *, add: list
     return {uid: _flags(d) for uid, d in data.items()}
 
 
-async def store_labels(session: ImapSession, ref: MessageRef, *, add: list[str],
-                       remove: list[str], set_: list[str] | None) -> tuple[str, ...] | None:
+async def store_labels(
+    session: ImapSession,
+    ref: MessageRef,
+    *,
+    add: list[str],
+    remove: list[str],
+    set_: list[str] | None,
+) -> tuple[str, ...] | None:
     """Change a message's Gmail labels (UID STORE X-GM-LABELS); the labels after, or None
     when the message is gone. Off Gmail (no X-GM-EXT-1) this is a 422."""
     if not session.has(gmail.CAPABILITY):
-        raise InvalidInput("labels: Gmail's labels exist on Gmail only (this server does not "
-                           "offer X-GM-EXT-1)", code="gmail_labels_unsupported")
+        raise InvalidInput(
+            "labels: Gmail's labels exist on Gmail only (this server does not offer X-GM-EXT-1)",
+            code="gmail_labels_unsupported",
+        )
     for names in (add, remove, set_ or []):
         gmail.label_list(names)  # refuse what cannot be sent before changing anything
     await select_for(session, ref)
     uid = str(ref.uid).encode()
     after: dict[int, tuple[str, ...]] = {}
-    steps = [(b"X-GM-LABELS", [n for n in dict.fromkeys(set_ + add) if n not in remove])
-             ] if set_ is not None else [(b"+X-GM-LABELS", add), (b"-X-GM-LABELS", remove)]
+    steps = (
+        [(b"X-GM-LABELS", [n for n in dict.fromkeys(set_ + add) if n not in remove])]
+        if set_ is not None
+        else [(b"+X-GM-LABELS", add), (b"-X-GM-LABELS", remove)]
+    )
     for action, names in steps:
         if names or action == b"X-GM-LABELS":
             after = await session.uid_store_labels(uid, action, names)
@@ -194,8 +224,9 @@ def _map_copyuid(copyuid: list[str] | None, dest: str) -> dict[int, str]:
     return {s: encode_message_id(dest, validity, d) for s, d in zip(src, dst, strict=False)}
 
 
-async def copy_messages(session: ImapSession, refs: list[MessageRef], dest: str, *,
-                        move: bool) -> dict[int, str | None]:
+async def copy_messages(
+    session: ImapSession, refs: list[MessageRef], dest: str, *, move: bool
+) -> dict[int, str | None]:
     """COPY or MOVE messages of one mailbox to ``dest``; new ids by source UID."""
     present = await existing(session, refs)
     if not present:
@@ -222,8 +253,9 @@ async def expunge_messages(session: ImapSession, refs: list[MessageRef]) -> set[
     return present
 
 
-async def append_message(session: ImapSession, mailbox: str, raw: bytes,
-                         flags: list[str]) -> str | None:
+async def append_message(
+    session: ImapSession, mailbox: str, raw: bytes, flags: list[str]
+) -> str | None:
     _check_flags(flags)
     if not raw.strip():
         raise InvalidInput("the message is empty")
@@ -233,7 +265,9 @@ async def append_message(session: ImapSession, mailbox: str, raw: bytes,
             f"message: header line {line} holds 8-bit bytes; header fields must be ASCII "
             "(RFC 5322 section 2.2), as mail servers without UTF8=ACCEPT (RFC 6855) may store "
             "them altered: encode non-ASCII text as RFC 2047 encoded-words, or append a JSON "
-            "draft", code="header_not_ascii")
+            "draft",
+            code="header_not_ascii",
+        )
     try:
         result = await session.append(mailbox, raw, flags=flags)
     except ImapRejected as exc:
@@ -242,8 +276,10 @@ async def append_message(session: ImapSession, mailbox: str, raw: bytes,
         fault = message_fault(raw)
         if fault is None:
             raise
-        raise InvalidInput(f"message: {fault}; the mail server refuses it ({exc.status} "
-                           f"{exc.reason})", code="message_refused") from None
+        raise InvalidInput(
+            f"message: {fault}; the mail server refuses it ({exc.status} {exc.reason})",
+            code="message_refused",
+        ) from None
     if result is None:
         return None
     return encode_message_id(mailbox, result[0], result[1])

@@ -122,8 +122,9 @@ def searchable_mailboxes(entries: Iterable[ListEntry]) -> list[str]:
     return [name for _, name in sorted(ranked)]
 
 
-def take_turns(per_account: list[tuple[str, list[str]]], cap: int
-               ) -> tuple[list[tuple[str, str]], dict[str, int]]:
+def take_turns(
+    per_account: list[tuple[str, list[str]]], cap: int
+) -> tuple[list[tuple[str, str]], dict[str, int]]:
     """Up to ``cap`` (account, mailbox) pairs, the accounts taking turns; and how many
     mailboxes of each account were left out."""
     chosen: list[tuple[str, str]] = []
@@ -132,8 +133,10 @@ def take_turns(per_account: list[tuple[str, list[str]]], cap: int
         for account_id, boxes in per_account:
             if index < len(boxes) and len(chosen) < cap:
                 chosen.append((account_id, boxes[index]))
-    left = {account_id: len(boxes) - sum(1 for a, _ in chosen if a == account_id)
-            for account_id, boxes in per_account}
+    left = {
+        account_id: len(boxes) - sum(1 for a, _ in chosen if a == account_id)
+        for account_id, boxes in per_account
+    }
     return chosen, {a: n for a, n in left.items() if n}
 
 
@@ -175,8 +178,9 @@ class SearchService:
         self._accounts = accounts
         self._settings = settings
 
-    async def _accounts_to_search(self, visible: frozenset[str] | None,
-                                  requested: list[str] | None) -> list[Account]:
+    async def _accounts_to_search(
+        self, visible: frozenset[str] | None, requested: list[str] | None
+    ) -> list[Account]:
         """The accounts a caller may see (``visible`` None: all), or those of them it
         named; naming one it may not see is a 404, as anywhere else."""
         if requested:
@@ -186,12 +190,20 @@ class SearchService:
                     raise AccountNotFound(f"no account {account_id!r}")
                 out.append(await self._accounts.get(account_id))
             return sorted(out, key=lambda a: a.id)
-        return sorted((a for a in await self._accounts.list()
-                       if visible is None or a.id in visible), key=lambda a: a.id)
+        return sorted(
+            (a for a in await self._accounts.list() if visible is None or a.id in visible),
+            key=lambda a: a.id,
+        )
 
-    async def search(self, query: ListQuery, *, visible: frozenset[str] | None,
-                     requested: list[str] | None, limit: int, cursor: str | None
-                     ) -> SearchPage:
+    async def search(
+        self,
+        query: ListQuery,
+        *,
+        visible: frozenset[str] | None,
+        requested: list[str] | None,
+        limit: int,
+        cursor: str | None,
+    ) -> SearchPage:
         """One page of the search over the accounts the caller may see (``visible`` None:
         all), or those of them it ``requested`` (see the module)."""
         settings = self._settings
@@ -208,12 +220,18 @@ class SearchService:
         skipped: list[NotSearched] = []
         run = _Runner(self._mail, settings)
         boxes = await self._plan(run, accounts, state, list_deadline, skipped)
-        await run.each([(b.account_id, b.path, _matcher(b, criteria, utf8, limit))
-                        for b in boxes], match_deadline, skipped)
+        await run.each(
+            [(b.account_id, b.path, _matcher(b, criteria, utf8, limit)) for b in boxes],
+            match_deadline,
+            skipped,
+        )
         searched = [b for b in boxes if b.matched]
         page = merge_newest(searched, limit)
-        read = await run.each([(b.account_id, b.path, _reader(b, self._mail))
-                               for b in searched if b.chosen], deadline, skipped)
+        read = await run.each(
+            [(b.account_id, b.path, _reader(b, self._mail)) for b in searched if b.chosen],
+            deadline,
+            skipped,
+        )
         for box in searched:
             # A mailbox whose chosen messages could not be read stays where it was.
             if not box.chosen or (box.account_id, box.path) in read:
@@ -221,28 +239,47 @@ class SearchService:
         hits = await self._hits(page, read)
         # More to come from what this page searched; a mailbox it did not search (a server
         # down, the budget) keeps its place in the cursor but does not keep the paging going.
-        more = any(state.positions.get(b.key, (0, EXHAUSTED))[1] != EXHAUSTED
-                   for b in searched)
+        more = any(state.positions.get(b.key, (0, EXHAUSTED))[1] != EXHAUSTED for b in searched)
         return SearchPage(hits, state.encode() if more else None, skipped, len(searched))
 
-    async def _plan(self, run: _Runner, accounts: list[Account], state: SearchCursor,
-                    deadline: float, skipped: list[NotSearched]) -> list[_Box]:
+    async def _plan(
+        self,
+        run: _Runner,
+        accounts: list[Account],
+        state: SearchCursor,
+        deadline: float,
+        skipped: list[NotSearched],
+    ) -> list[_Box]:
         """The mailboxes this page searches, where the cursor left each (see the module)."""
         cap = self._settings.search_max_mailboxes
         imap_accounts = []
         for account in accounts:
             if account.imap is None:
-                skipped.append(NotSearched(account.id, None, "protocol_not_configured",
-                                           "the account has no IMAP server"))
+                skipped.append(
+                    NotSearched(
+                        account.id,
+                        None,
+                        "protocol_not_configured",
+                        "the account has no IMAP server",
+                    )
+                )
             else:
                 imap_accounts.append(account)
-        listed = await run.each([(a.id, None, _mailboxes) for a in imap_accounts], deadline,
-                                skipped)
-        chosen, left = take_turns([(a.id, listed[(a.id, None)]) for a in imap_accounts
-                                   if (a.id, None) in listed], cap)
-        skipped += [NotSearched(a, None, "search_mailbox_cap",
-                                f"{n} mailbox(es) of the account were left out: a search "
-                                f"looks in {cap} at most") for a, n in left.items()]
+        listed = await run.each(
+            [(a.id, None, _mailboxes) for a in imap_accounts], deadline, skipped
+        )
+        chosen, left = take_turns(
+            [(a.id, listed[(a.id, None)]) for a in imap_accounts if (a.id, None) in listed], cap
+        )
+        skipped += [
+            NotSearched(
+                a,
+                None,
+                "search_mailbox_cap",
+                f"{n} mailbox(es) of the account were left out: a search looks in {cap} at most",
+            )
+            for a, n in left.items()
+        ]
         boxes = []
         for account_id, path in chosen:
             box = _Box(account_id, path, mailbox_key(account_id, path))
@@ -254,16 +291,18 @@ class SearchService:
             boxes.append(box)
         return boxes
 
-    async def _hits(self, page: list[tuple[_Box, int]],
-                    read: dict[tuple[str, str | None], dict[int, Any]]) -> list[Hit]:
+    async def _hits(
+        self, page: list[tuple[_Box, int]], read: dict[tuple[str, str | None], dict[int, Any]]
+    ) -> list[Hit]:
         """The page's messages in its order, with their thread ids."""
         hits = []
         for box, uid in page:
             found = read.get((box.account_id, box.path), {}).get(uid)
             if found is not None:  # else expunged meanwhile, or its mailbox not read
                 summary, flags, labels = found
-                hits.append(Hit(box.account_id, summary, flags, labels,
-                                dict(box.candidates).get(uid)))
+                hits.append(
+                    Hit(box.account_id, summary, flags, labels, dict(box.candidates).get(uid))
+                )
         by_account: dict[str, list[Summary]] = {}
         for hit in hits:
             by_account.setdefault(hit.account_id, []).append(hit.summary)
@@ -271,8 +310,9 @@ class SearchService:
         for account_id, summaries in by_account.items():
             for message, thread in (await self._mail.thread_ids(account_id, summaries)).items():
                 ids[(account_id, message)] = thread
-        return [dataclasses.replace(h, thread_id=ids.get((h.account_id, h.summary.id)))
-                for h in hits]
+        return [
+            dataclasses.replace(h, thread_id=ids.get((h.account_id, h.summary.id))) for h in hits
+        ]
 
 
 def _position(box: _Box) -> tuple[int, int]:
@@ -297,20 +337,25 @@ class _Runner:
         self._per_account = settings.search_connections_per_account
         self._account_slots: dict[str, asyncio.Semaphore] = {}
 
-    async def run(self, account_id: str, mailbox: str | None,
-                  operation: Callable[[ImapSession], Awaitable[T]]) -> T:
+    async def run(
+        self, account_id: str, mailbox: str | None, operation: Callable[[ImapSession], Awaitable[T]]
+    ) -> T:
         pool = await self._mail.pool(account_id)
         slots = self._account_slots.get(account_id)
         if slots is None:
             # Never the whole pool: listings and reads of the account keep a session.
             slots = self._account_slots[account_id] = asyncio.Semaphore(
-                max(1, min(self._per_account, pool.size - 1)))
+                max(1, min(self._per_account, pool.size - 1))
+            )
         async with self._all, slots:
             return await pool.run(operation, mailbox, bulk=True)
 
-    async def each(self, jobs: list[tuple[str, str | None, Callable[[ImapSession], Awaitable[T]]]],
-                   deadline: float, skipped: list[NotSearched]
-                   ) -> dict[tuple[str, str | None], T]:
+    async def each(
+        self,
+        jobs: list[tuple[str, str | None, Callable[[ImapSession], Awaitable[T]]]],
+        deadline: float,
+        skipped: list[NotSearched],
+    ) -> dict[tuple[str, str | None], T]:
         """Run every job (account, mailbox, operation) until ``deadline``; the results by
         (account, mailbox). A job that failed or ran out of time is added to ``skipped``
         (once per account when the account as a whole fails)."""
@@ -325,8 +370,14 @@ class _Runner:
         failed_accounts: dict[str, GatewayError] = {}
         for task, (account_id, mailbox) in tasks.items():
             if task in pending:
-                skipped.append(NotSearched(account_id, mailbox, "search_time_budget",
-                                           "not searched within the search's time budget"))
+                skipped.append(
+                    NotSearched(
+                        account_id,
+                        mailbox,
+                        "search_time_budget",
+                        "not searched within the search's time budget",
+                    )
+                )
                 continue
             exc = task.exception()
             if exc is None:
@@ -352,8 +403,9 @@ async def _mailboxes(session: ImapSession) -> list[str]:
     return searchable_mailboxes(entries)
 
 
-def _matcher(box: _Box, criteria: list, utf8: bool, limit: int
-             ) -> Callable[[ImapSession], Awaitable[None]]:
+def _matcher(
+    box: _Box, criteria: list, utf8: bool, limit: int
+) -> Callable[[ImapSession], Awaitable[None]]:
     async def match(session: ImapSession) -> None:
         """UID SEARCH, then INTERNALDATE of the newest ``limit + 1`` matches to go on with."""
         if session.selected is not None and session.selected.name == box.path:
@@ -374,8 +426,9 @@ def _matcher(box: _Box, criteria: list, utf8: bool, limit: int
     return match
 
 
-def _reader(box: _Box, mail: MailService
-            ) -> Callable[[ImapSession], Awaitable[dict[int, tuple[Summary, list[str], Any]]]]:
+def _reader(
+    box: _Box, mail: MailService
+) -> Callable[[ImapSession], Awaitable[dict[int, tuple[Summary, list[str], Any]]]]:
     async def read(session: ImapSession) -> dict[int, tuple[Summary, list[str], Any]]:
         """The chosen messages' summaries (cached ones: only their flags travel)."""
         pool = await mail.pool(box.account_id)
@@ -385,9 +438,12 @@ def _reader(box: _Box, mail: MailService
         if selected.uidvalidity != box.validity:
             return {}  # recreated between the two steps: nothing of it on this page
         labels: dict[int, tuple[str, ...]] | None = {} if session.has(gmail.CAPABILITY) else None
-        fetched = await fetch_summaries(session, mail.cache, pool.cache_scope, box.path,
-                                        box.validity, box.chosen, labels=labels)
-        return {uid: (summary, flags, None if labels is None else labels.get(uid, ()))
-                for uid, (summary, flags) in fetched.items()}
+        fetched = await fetch_summaries(
+            session, mail.cache, pool.cache_scope, box.path, box.validity, box.chosen, labels=labels
+        )
+        return {
+            uid: (summary, flags, None if labels is None else labels.get(uid, ()))
+            for uid, (summary, flags) in fetched.items()
+        }
 
     return read

@@ -44,7 +44,8 @@ class SearchCursor:
     def encode(self) -> str:
         data = _HEAD.pack(VERSION, self.query) + b"".join(
             _ENTRY.pack(key, validity, before)
-            for key, (validity, before) in sorted(self.positions.items()))
+            for key, (validity, before) in sorted(self.positions.items())
+        )
         return base64.urlsafe_b64encode(data).rstrip(b"=").decode("ascii")
 
     @classmethod

@@ -59,8 +59,14 @@ __all__ = ["MailService", "ListQuery"]
 
 
 class MailService:
-    def __init__(self, accounts: AccountRegistry, settings: Settings, *,
-                 feed: ChangeFeed | None = None, threads: ThreadIndexer | None = None) -> None:
+    def __init__(
+        self,
+        accounts: AccountRegistry,
+        settings: Settings,
+        *,
+        feed: ChangeFeed | None = None,
+        threads: ThreadIndexer | None = None,
+    ) -> None:
         self._accounts = accounts
         self._settings = settings
         self._feed = feed  # the change feed: the state each listing answers with
@@ -131,8 +137,9 @@ class MailService:
             cached = self._special[account_id]
         return cached[1].get(use)
 
-    async def changes(self, account_id: str, since: str, *, limit: int,
-                      mailbox_id: str | None = None) -> FeedChanges:
+    async def changes(
+        self, account_id: str, since: str, *, limit: int, mailbox_id: str | None = None
+    ) -> FeedChanges:
         """What changed after ``since`` in the account, or in one mailbox (sync/feed.py)."""
         path = decode_mailbox_id(mailbox_id) if mailbox_id is not None else None
         if self._feed is None:
@@ -141,50 +148,73 @@ class MailService:
 
     # -- listing and reading -------------------------------------------------------------------
 
-    async def list_messages(self, account_id: str, mailbox_id: str, query: ListQuery, *,
-                            limit: int = 50, cursor: str | None = None,
-                            collapse_threads: bool = False) -> MessagePage:
+    async def list_messages(
+        self,
+        account_id: str,
+        mailbox_id: str,
+        query: ListQuery,
+        *,
+        limit: int = 50,
+        cursor: str | None = None,
+        collapse_threads: bool = False,
+    ) -> MessagePage:
         path = decode_mailbox_id(mailbox_id)
         pool = await self.pool(account_id)
         # The state first: what the log holds up to it, the listing shows (sync/feed.py).
         state = await self._feed.messages_state(account_id, path) if self._feed else None
         if collapse_threads:
-            page = await collapse.list_collapsed(pool, self.cache, self._threads, account_id,
-                                                 path, query, limit=limit, cursor=cursor)
+            page = await collapse.list_collapsed(
+                pool, self.cache, self._threads, account_id, path, query, limit=limit, cursor=cursor
+            )
         else:
             page = await pool.run(
-                lambda session: list_messages(session, self.cache, pool.cache_scope, path,
-                                              query, limit=limit, cursor=cursor), path)
+                lambda session: list_messages(
+                    session, self.cache, pool.cache_scope, path, query, limit=limit, cursor=cursor
+                ),
+                path,
+            )
             await threads.annotate(self._threads, account_id, page)
         page.state = state
         return page
 
-    async def get_thread(self, account_id: str, thread_id: str, *, newest_first: bool = False,
-                         limit: int = 100) -> MessagePage:
+    async def get_thread(
+        self, account_id: str, thread_id: str, *, newest_first: bool = False, limit: int = 100
+    ) -> MessagePage:
         """A thread's messages across the account's mailboxes (imap/threads.py)."""
         pool = await self.pool(account_id)
-        return await threads.read_thread(pool, self.cache, self._threads, account_id,
-                                         thread_id, newest_first=newest_first, limit=limit)
+        return await threads.read_thread(
+            pool,
+            self.cache,
+            self._threads,
+            account_id,
+            thread_id,
+            newest_first=newest_first,
+            limit=limit,
+        )
 
-    async def get_message(self, account_id: str, message_id: str
-                          ) -> tuple[MessageRef, ParsedMessage, dict[str, Any]]:
+    async def get_message(
+        self, account_id: str, message_id: str
+    ) -> tuple[MessageRef, ParsedMessage, dict[str, Any]]:
         ref = decode_message_id(message_id)
         summary = await self._summary(account_id, ref)  # its BODYSTRUCTURE numbers the parts
         pool = await self.pool(account_id)
         parsed, meta = await pool.run(
             lambda s: msgs.get_message(s, ref, self.parsed_cache, pool.cache_scope, summary),
-            ref.mailbox)
+            ref.mailbox,
+        )
         meta["mailbox"] = encode_mailbox_id(ref.mailbox)
-        meta["thread_id"] = (await threads.thread_ids(self._threads, account_id, [summary])
-                             ).get(summary.id)
+        meta["thread_id"] = (await threads.thread_ids(self._threads, account_id, [summary])).get(
+            summary.id
+        )
         return ref, parsed, meta
 
     async def thread_ids(self, account_id: str, summaries: list[Summary]) -> dict[str, str]:
         """Each message's thread id by message id (the server's, else the gateway's)."""
         return await threads.thread_ids(self._threads, account_id, summaries)
 
-    async def thread_headers(self, account_id: str, message_id: str
-                             ) -> tuple[str | None, list[str]]:
+    async def thread_headers(
+        self, account_id: str, message_id: str
+    ) -> tuple[str | None, list[str]]:
         """The original's Message-ID and References, for a reply."""
         ref = decode_message_id(message_id)
         pool = await self.pool(account_id)
@@ -198,15 +228,16 @@ class MailService:
         if hit is not None:
             return hit
         data = await pool.run(
-            lambda s: msgs.fetch_one(s, ref, summary_items(
-                s.has("PREVIEW"), s.has(gmail.CAPABILITY), s.has("OBJECTID"))),
-            ref.mailbox)
+            lambda s: msgs.fetch_one(
+                s, ref, summary_items(s.has("PREVIEW"), s.has(gmail.CAPABILITY), s.has("OBJECTID"))
+            ),
+            ref.mailbox,
+        )
         summary = summary_from_fetch(data, ref)
         self.cache.put(key, summary)
         return summary
 
-    async def open_raw(self, account_id: str, message_id: str
-                       ) -> tuple[int, AsyncIterator[bytes]]:
+    async def open_raw(self, account_id: str, message_id: str) -> tuple[int, AsyncIterator[bytes]]:
         """The size and a chunk iterator of the RFC 822 source (first chunk fetched now)."""
         ref = decode_message_id(message_id)
         summary = await self._summary(account_id, ref)
@@ -219,8 +250,9 @@ class MailService:
             raise PayloadTooLarge(f"the message is {size} bytes, over the limit of {max_bytes}")
         return b"".join([chunk async for chunk in chunks])
 
-    async def open_attachment(self, account_id: str, message_id: str, attachment_id: str
-                              ) -> tuple[PartInfo, AsyncIterator[bytes]]:
+    async def open_attachment(
+        self, account_id: str, message_id: str, attachment_id: str
+    ) -> tuple[PartInfo, AsyncIterator[bytes]]:
         """A body part, decoded from its transfer encoding, as chunks."""
         if not re.fullmatch(r"[1-9][0-9]{0,4}(\.[1-9][0-9]{0,4}){0,20}", attachment_id):
             raise AttachmentNotFound("no such attachment (ids are part numbers like 2 or 1.2)")
@@ -229,11 +261,11 @@ class MailService:
         part = find_part(summary.structure, attachment_id)
         if part is None:
             raise AttachmentNotFound("this message has no attachment with that id")
-        return part, await self._stream(account_id, ref, attachment_id, part.size,
-                                        part.encoding)
+        return part, await self._stream(account_id, ref, attachment_id, part.size, part.encoding)
 
-    async def _stream(self, account_id: str, ref: MessageRef, section: str, size: int,
-                      encoding: str | None) -> AsyncIterator[bytes]:
+    async def _stream(
+        self, account_id: str, ref: MessageRef, section: str, size: int, encoding: str | None
+    ) -> AsyncIterator[bytes]:
         """Fetch the first chunk now (so a vanished message is a 404), the rest lazily."""
         pool = await self.pool(account_id)
         first = await self._chunk(pool, ref, section, 0)
@@ -241,12 +273,14 @@ class MailService:
 
     async def _chunk(self, pool: ImapPool, ref: MessageRef, section: str, offset: int) -> bytes:
         spec = b"BODY.PEEK[%s]<%d.%d>" % (section.encode(), offset, STREAM_CHUNK)
-        data = await pool.run(lambda s: msgs.fetch_one(s, ref, b"(UID " + spec + b")"),
-                              ref.mailbox, bulk=True)
+        data = await pool.run(
+            lambda s: msgs.fetch_one(s, ref, b"(UID " + spec + b")"), ref.mailbox, bulk=True
+        )
         return next((v for k, v in data.items() if k.startswith(b"BODY[")), None) or b""
 
-    async def _chunks(self, pool: ImapPool, ref: MessageRef, section: str, first: bytes,
-                      encoding: str | None) -> AsyncIterator[bytes]:
+    async def _chunks(
+        self, pool: ImapPool, ref: MessageRef, section: str, first: bytes, encoding: str | None
+    ) -> AsyncIterator[bytes]:
         decoder = decoder_for(encoding or "binary")
         chunk, offset = first, 0
         while True:
@@ -264,23 +298,39 @@ class MailService:
 
     # -- changing messages ---------------------------------------------------------------------
 
-    async def update_flags(self, account_id: str, message_id: str, *, add: list[str],
-                           remove: list[str], set_: list[str] | None) -> list[str]:
+    async def update_flags(
+        self,
+        account_id: str,
+        message_id: str,
+        *,
+        add: list[str],
+        remove: list[str],
+        set_: list[str] | None,
+    ) -> list[str]:
         ref = decode_message_id(message_id)
         pool = await self.pool(account_id)
         result = await pool.run(
-            lambda s: msgs.store_flags(s, [ref], add=add, remove=remove, set_=set_), ref.mailbox)
+            lambda s: msgs.store_flags(s, [ref], add=add, remove=remove, set_=set_), ref.mailbox
+        )
         if ref.uid not in result:
             raise MessageNotFound("no such message (deleted or moved)")
         return result[ref.uid]
 
-    async def update_labels(self, account_id: str, message_id: str, *, add: list[str],
-                            remove: list[str], set_: list[str] | None) -> tuple[str, ...]:
+    async def update_labels(
+        self,
+        account_id: str,
+        message_id: str,
+        *,
+        add: list[str],
+        remove: list[str],
+        set_: list[str] | None,
+    ) -> tuple[str, ...]:
         """Gmail only: change a message's labels (X-GM-LABELS); its labels after."""
         ref = decode_message_id(message_id)
         pool = await self.pool(account_id)
         after = await pool.run(
-            lambda s: msgs.store_labels(s, ref, add=add, remove=remove, set_=set_), ref.mailbox)
+            lambda s: msgs.store_labels(s, ref, add=add, remove=remove, set_=set_), ref.mailbox
+        )
         if after is None:
             raise MessageNotFound("no such message (deleted or moved)")
         return after
@@ -301,20 +351,23 @@ class MailService:
     async def copy(self, account_id: str, message_id: str, mailbox_id: str) -> str | None:
         return await self._transfer(account_id, message_id, mailbox_id, move=False)
 
-    async def _transfer(self, account_id: str, message_id: str, mailbox_id: str, *,
-                        move: bool) -> str | None:
+    async def _transfer(
+        self, account_id: str, message_id: str, mailbox_id: str, *, move: bool
+    ) -> str | None:
         ref = decode_message_id(message_id)
         dest = decode_mailbox_id(mailbox_id)
         pool = await self.pool(account_id)
         # A MOVE is safe to repeat (the second finds nothing to move); a COPY is not.
-        result = await pool.run(lambda s: self._copy_checked(s, [ref], dest, move=move),
-                                ref.mailbox, retry=move)
+        result = await pool.run(
+            lambda s: self._copy_checked(s, [ref], dest, move=move), ref.mailbox, retry=move
+        )
         if ref.uid not in result:
             raise MessageNotFound("no such message (deleted or moved)")
         return result[ref.uid]
 
-    async def _copy_checked(self, session, refs: list[MessageRef], dest: str, *,
-                            move: bool) -> dict[int, str | None]:
+    async def _copy_checked(
+        self, session, refs: list[MessageRef], dest: str, *, move: bool
+    ) -> dict[int, str | None]:
         try:
             await session.status(dest, ("UIDVALIDITY",))
         except MailboxNotFound:
@@ -327,8 +380,9 @@ class MailService:
         if ref.uid not in results:
             raise MessageNotFound("no such message (deleted or moved)")
 
-    async def _delete_refs(self, account_id: str, refs: list[MessageRef], *,
-                           permanent: bool) -> dict[int, str | None]:
+    async def _delete_refs(
+        self, account_id: str, refs: list[MessageRef], *, permanent: bool
+    ) -> dict[int, str | None]:
         trash = None if permanent else await self.special_mailbox(account_id, "\\Trash")
         if not permanent and trash is None:
             raise InvalidState("this account has no Trash mailbox; use permanent=true")
@@ -341,10 +395,16 @@ class MailService:
 
         return await pool.run(operation, refs[0].mailbox)
 
-    async def batch(self, account_id: str, ids: list[str], action: str, *,
-                    flags: dict[str, list[str] | None] | None = None,
-                    mailbox_id: str | None = None,
-                    permanent: bool = False) -> list[dict[str, Any]]:
+    async def batch(
+        self,
+        account_id: str,
+        ids: list[str],
+        action: str,
+        *,
+        flags: dict[str, list[str] | None] | None = None,
+        mailbox_id: str | None = None,
+        permanent: bool = False,
+    ) -> list[dict[str, Any]]:
         """Apply one action to many messages: one IMAP command per source mailbox."""
         results: dict[str, dict[str, Any]] = {}
         groups: dict[tuple[str, int], list[tuple[str, MessageRef]]] = defaultdict(list)
@@ -364,8 +424,9 @@ class MailService:
         for members in groups.values():
             refs = [ref for _, ref in members]
             try:
-                outcome = await self._batch_group(pool, account_id, refs, action, flags, dest,
-                                                  permanent)
+                outcome = await self._batch_group(
+                    pool, account_id, refs, action, flags, dest, permanent
+                )
             except MessageNotFound:
                 outcome = {}  # a stale UIDVALIDITY: every id of the group is gone
             except MailboxNotFound:
@@ -376,13 +437,23 @@ class MailService:
                 if ref.uid in outcome:
                     results[message_id] = {"id": message_id, "ok": True, **outcome[ref.uid]}
                 else:
-                    results[message_id] = {"id": message_id, "ok": False,
-                                           "error": "message_not_found"}
+                    results[message_id] = {
+                        "id": message_id,
+                        "ok": False,
+                        "error": "message_not_found",
+                    }
         return [results[i] for i in ids]
 
-    async def _batch_group(self, pool: ImapPool, account_id: str, refs: list[MessageRef],
-                           action: str, flags: dict[str, list[str] | None] | None,
-                           dest: str | None, permanent: bool) -> dict[int, dict[str, Any]]:
+    async def _batch_group(
+        self,
+        pool: ImapPool,
+        account_id: str,
+        refs: list[MessageRef],
+        action: str,
+        flags: dict[str, list[str] | None] | None,
+        dest: str | None,
+        permanent: bool,
+    ) -> dict[int, dict[str, Any]]:
         if action == "delete":
             done = await self._delete_refs(account_id, refs, permanent=permanent)
             return {uid: {"new_id": new} if new else {} for uid, new in done.items()}
@@ -390,8 +461,12 @@ class MailService:
             if action == "flag":
                 assert flags is not None
                 after = await msgs.store_flags(
-                    session, refs, add=flags.get("add") or [], remove=flags.get("remove") or [],
-                    set_=flags.get("set"))
+                    session,
+                    refs,
+                    add=flags.get("add") or [],
+                    remove=flags.get("remove") or [],
+                    set_=flags.get("set"),
+                )
                 return {uid: {"flags": f} for uid, f in after.items()}
             if action in ("move", "copy"):
                 assert dest is not None
@@ -401,14 +476,16 @@ class MailService:
 
     # -- appending -----------------------------------------------------------------------------
 
-    async def append_draft(self, account_id: str, mailbox_id: str, draft: Draft,
-                           flags: list[str]) -> str | None:
+    async def append_draft(
+        self, account_id: str, mailbox_id: str, draft: Draft, flags: list[str]
+    ) -> str | None:
         """Build a message from a draft and APPEND it (see :meth:`append`)."""
         raw = build_message(draft, max_bytes=self._settings.max_request_bytes).raw
         return await self.append(account_id, mailbox_id, raw, flags)
 
-    async def append(self, account_id: str, mailbox_id: str, raw: bytes,
-                     flags: list[str]) -> str | None:
+    async def append(
+        self, account_id: str, mailbox_id: str, raw: bytes, flags: list[str]
+    ) -> str | None:
         """APPEND a message; the new id via UIDPLUS APPENDUID (None without it)."""
         path = decode_mailbox_id(mailbox_id)
         raw = _BARE_LF.sub(b"\r\n", raw)
@@ -416,8 +493,9 @@ class MailService:
         async with pool.session() as session:
             return await msgs.append_message(session, path, raw, flags)
 
-    async def append_special(self, account_id: str, special_use: str, raw: bytes,
-                             flags: list[str]) -> str | None:
+    async def append_special(
+        self, account_id: str, special_use: str, raw: bytes, flags: list[str]
+    ) -> str | None:
         """APPEND to the mailbox with that special use (e.g. ``\\Sent``)."""
         path = await self.special_mailbox(account_id, special_use)
         if path is None:

@@ -20,9 +20,22 @@ from ..protocols.imap import gmail
 from ..protocols.mime.parse import decode_bytes, decode_header
 from .ids import MessageRef, encode_mailbox_id
 
-__all__ = ["BodyPlan", "GmailFacts", "MessagePage", "PartInfo", "Summary", "find_part",
-           "flag_items", "iso", "labels_of", "leaf_parts", "plan_body", "summary_from_fetch",
-           "summary_items", "walk_leaves"]
+__all__ = [
+    "BodyPlan",
+    "GmailFacts",
+    "MessagePage",
+    "PartInfo",
+    "Summary",
+    "find_part",
+    "flag_items",
+    "iso",
+    "labels_of",
+    "leaf_parts",
+    "plan_body",
+    "summary_from_fetch",
+    "summary_items",
+    "walk_leaves",
+]
 
 SUMMARY_ITEMS = b"(UID FLAGS ENVELOPE BODYSTRUCTURE RFC822.SIZE INTERNALDATE)"
 # RFC 8970: the server computes a short text preview (Dovecot, Cyrus); cached like the rest.
@@ -160,7 +173,9 @@ def summary_from_fetch(data: dict[bytes, Any], ref: MessageRef) -> Summary:
     date = env.date if env is not None and env.date is not None else data.get(b"INTERNALDATE")
     msg_id = _text(env.message_id) if env is not None else None
     return Summary(
-        id=ref.id, uid=ref.uid, mailbox=encode_mailbox_id(ref.mailbox),
+        id=ref.id,
+        uid=ref.uid,
+        mailbox=encode_mailbox_id(ref.mailbox),
         message_id=msg_id.strip() if msg_id else None,
         subject=_text(env.subject) if env is not None else None,
         from_=_addresses(env.from_) if env is not None else [],
@@ -186,13 +201,19 @@ _MAX_REFERENCES = 100  # as gateway.threads.references keeps: the first and the 
 
 def _references(data: dict[bytes, Any]) -> tuple[str, ...]:
     """The ids of the References header in a ``BODY[HEADER.FIELDS (REFERENCES)]`` item."""
-    raw = next((v for k, v in data.items()
-                if isinstance(k, bytes) and k.startswith(b"BODY[HEADER.FIELDS")), None)
+    raw = next(
+        (
+            v
+            for k, v in data.items()
+            if isinstance(k, bytes) and k.startswith(b"BODY[HEADER.FIELDS")
+        ),
+        None,
+    )
     if not isinstance(raw, bytes) or not raw:
         return ()
     ids = _MSG_ID.findall(raw[:65536].decode("utf-8", "replace"))
     if len(ids) > _MAX_REFERENCES:
-        ids = ids[:1] + ids[-(_MAX_REFERENCES - 1):]
+        ids = ids[:1] + ids[-(_MAX_REFERENCES - 1) :]
     return tuple(ids)
 
 
@@ -252,8 +273,9 @@ def leaf_parts(structure: Any) -> list[tuple[str, Any]]:
     return [(number, leaf) for number, leaf, _ in walk_leaves(structure)]
 
 
-def walk_leaves(structure: Any, prefix: str = "",
-                parent: str | None = None) -> list[tuple[str, Any, str | None]]:
+def walk_leaves(
+    structure: Any, prefix: str = "", parent: str | None = None
+) -> list[tuple[str, Any, str | None]]:
     """``[(part_number, leaf, parent_multipart_subtype)]`` in IMAP numbering.
 
     A message/rfc822 part is a leaf: ``BODY[<n>]`` of it is the whole encapsulated
@@ -279,8 +301,11 @@ def _s(value: Any) -> str:
 def _params(value: Any) -> dict[str, bytes]:
     if not isinstance(value, tuple):
         return {}
-    return {_s(value[i]): value[i + 1] for i in range(0, len(value) - 1, 2)
-            if isinstance(value[i + 1], bytes)}
+    return {
+        _s(value[i]): value[i + 1]
+        for i in range(0, len(value) - 1, 2)
+        if isinstance(value[i + 1], bytes)
+    }
 
 
 def _disposition(leaf: Any) -> tuple[str | None, dict[str, bytes]]:
@@ -354,8 +379,8 @@ def part_info(number: str, leaf: Any, parent: str | None = None) -> PartInfo:
         content_id=content_id,
         # Without a disposition, a part with a Content-ID in multipart/related is shown
         # in the HTML (RFC 2387).
-        inline=disposition == "inline" or (
-            disposition is None and content_id is not None and parent == "related"),
+        inline=disposition == "inline"
+        or (disposition is None and content_id is not None and parent == "related"),
     )
 
 
@@ -379,8 +404,11 @@ def plan_body(structure: Any) -> BodyPlan:
     plan = BodyPlan(None, None, [])
     for number, leaf, parent in walk_leaves(structure):
         part = part_info(number, leaf, parent)
-        is_body = (part.content_type in ("text/plain", "text/html")
-                   and part.disposition != "attachment" and part.filename is None)
+        is_body = (
+            part.content_type in ("text/plain", "text/html")
+            and part.disposition != "attachment"
+            and part.filename is None
+        )
         if is_body and part.content_type == "text/html" and plan.html is None:
             plan.html = part
         elif is_body and part.content_type == "text/plain" and plan.text is None:

@@ -65,13 +65,19 @@ def server_thread_id(summary: Summary) -> str | None:
 
 def thread_record(summary: Summary) -> ThreadRecord:
     """What gateway threading needs of a message (its key: the message's API id)."""
-    return ThreadRecord(msg_key=summary.id, message_id=summary.message_id,
-                        in_reply_to=summary.in_reply_to, references=summary.references,
-                        subject=summary.subject, date=summary.sent)
+    return ThreadRecord(
+        msg_key=summary.id,
+        message_id=summary.message_id,
+        in_reply_to=summary.in_reply_to,
+        references=summary.references,
+        subject=summary.subject,
+        date=summary.sent,
+    )
 
 
-async def thread_ids(indexer: ThreadIndexer | None, account_id: str,
-                     summaries: Sequence[Summary]) -> dict[str, str]:
+async def thread_ids(
+    indexer: ThreadIndexer | None, account_id: str, summaries: Sequence[Summary]
+) -> dict[str, str]:
     """message id -> thread id (the server's, else the gateway's).
 
     A gateway thread id is remembered on the message's cached summary for
@@ -93,10 +99,8 @@ async def thread_ids(indexer: ThreadIndexer | None, account_id: str,
             memo = summary.thread_memo
             if memo is None or memo.indexer is not indexer:
                 record = thread_record(summary)
-                memo = summary.thread_memo = ThreadMemo(indexer, record,
-                                                        indexer.signature(record))
-            elif memo.thread_id is not None and memo.generation == generation \
-                    and memo.until > now:
+                memo = summary.thread_memo = ThreadMemo(indexer, record, indexer.signature(record))
+            elif memo.thread_id is not None and memo.generation == generation and memo.until > now:
                 out[summary.id] = memo.thread_id
                 continue
             records.append(memo.record)
@@ -143,11 +147,16 @@ class ThreadSearch:
 def server_search(thread_id: str) -> ThreadSearch | None:
     """The search of a server-given thread id; None when it is not one."""
     if match := _GMAIL_ID.fullmatch(thread_id):
-        return ThreadSearch([([b"X-GM-THRID", str(int(match.group(1), 16)).encode()], False)],
-                            [], False, capability=gmail.CAPABILITY)
+        return ThreadSearch(
+            [([b"X-GM-THRID", str(int(match.group(1), 16)).encode()], False)],
+            [],
+            False,
+            capability=gmail.CAPABILITY,
+        )
     if match := _SERVER_ID.fullmatch(thread_id):
-        return ThreadSearch([([b"THREADID", match.group(1).encode()], False)], [], False,
-                            capability="OBJECTID")
+        return ThreadSearch(
+            [([b"THREADID", match.group(1).encode()], False)], [], False, capability="OBJECTID"
+        )
     return None
 
 
@@ -159,16 +168,20 @@ def gateway_search(nodes: list[str]) -> ThreadSearch:
     """The search of a gateway thread from its nodes: its Message-IDs in the Message-ID,
     References or In-Reply-To of a message, its base subjects in the Subject."""
     ids = [n for n in nodes if n.startswith("<") and n.isprintable()][:THREAD_IDS_SEARCHED]
-    subjects = [n[8:] for n in nodes
-                if n.startswith("subject:") and n.isprintable()][:IDS_PER_SEARCH]
+    subjects = [n[8:] for n in nodes if n.startswith("subject:") and n.isprintable()][
+        :IDS_PER_SEARCH
+    ]
     known = [n[4:] for n in nodes if n.startswith("key:")][:THREAD_IDS_SEARCHED]
     searches: list[tuple[list[Arg], bool]] = []
     for start in range(0, len(ids), IDS_PER_SEARCH):
         keys: list[list[Arg]] = []
-        for mid in ids[start:start + IDS_PER_SEARCH]:
+        for mid in ids[start : start + IDS_PER_SEARCH]:
             value = astring(mid)
-            keys += [[b"HEADER", b"Message-ID", value], [b"HEADER", b"References", value],
-                     [b"HEADER", b"In-Reply-To", value]]
+            keys += [
+                [b"HEADER", b"Message-ID", value],
+                [b"HEADER", b"References", value],
+                [b"HEADER", b"In-Reply-To", value],
+            ]
         searches.append((_any_of(keys), False))
     if subjects:
         keys = [[b"SUBJECT", astring(s)] for s in subjects]
@@ -201,14 +214,26 @@ async def thread_mailboxes(session: ImapSession, search: ThreadSearch) -> list[s
             return [entry.name]
         if use in _EXCLUDED_USES:
             continue
-        rank = (0 if entry.name.upper() == "INBOX" else 1 if use == "\\Sent"
-                else 2 if entry.raw_name in subscribed or "\\subscribed" in lower else 3)
+        rank = (
+            0
+            if entry.name.upper() == "INBOX"
+            else 1
+            if use == "\\Sent"
+            else 2
+            if entry.raw_name in subscribed or "\\subscribed" in lower
+            else 3
+        )
         usable.append(((rank, entry.name.lower()), entry.name))
     return [name for _, name in sorted(usable)][:THREAD_MAILBOXES_MAX]
 
 
-async def thread_in_mailbox(session: ImapSession, cache: SummaryCache[Summary], scope: str,
-                            mailbox: str, search: ThreadSearch) -> list[tuple[Summary, list[str]]]:
+async def thread_in_mailbox(
+    session: ImapSession,
+    cache: SummaryCache[Summary],
+    scope: str,
+    mailbox: str,
+    search: ThreadSearch,
+) -> list[tuple[Summary, list[str]]]:
     """The messages of ``mailbox`` that ``search`` finds, with their flags (newest
     ``THREAD_MESSAGES_MAX``)."""
     try:
@@ -230,8 +255,9 @@ async def thread_in_mailbox(session: ImapSession, cache: SummaryCache[Summary], 
         return []
     out = []
     data = await session.uid_fetch(sequence_set(newest), b"(UID FLAGS)")
-    summaries = await summaries_of(session, cache, scope, mailbox, selected.uidvalidity,
-                                   [uid for uid in newest if uid in data])
+    summaries = await summaries_of(
+        session, cache, scope, mailbox, selected.uidvalidity, [uid for uid in newest if uid in data]
+    )
     for uid, summary in summaries.items():
         out.append((summary, _flags(data[uid])))
     return out
@@ -244,8 +270,14 @@ def _ref_of(message_id: str) -> MessageRef | None:
         return None
 
 
-async def summaries_of(session: ImapSession, cache: SummaryCache[Summary], scope: str,
-                       mailbox: str, validity: int, uids: list[int]) -> dict[int, Summary]:
+async def summaries_of(
+    session: ImapSession,
+    cache: SummaryCache[Summary],
+    scope: str,
+    mailbox: str,
+    validity: int,
+    uids: list[int],
+) -> dict[int, Summary]:
     """The summaries of ``uids`` (the selected mailbox's), from the cache or fetched; no
     flags. Messages expunged meanwhile are left out."""
     out: dict[int, Summary] = {}
@@ -257,10 +289,11 @@ async def summaries_of(session: ImapSession, cache: SummaryCache[Summary], scope
         else:
             out[uid] = hit
     if missing:
-        items = summary_items(session.has("PREVIEW"), session.has(gmail.CAPABILITY),
-                              session.has("OBJECTID"))
+        items = summary_items(
+            session.has("PREVIEW"), session.has(gmail.CAPABILITY), session.has("OBJECTID")
+        )
         for start in range(0, len(missing), FETCH_BATCH):
-            batch = missing[start:start + FETCH_BATCH]
+            batch = missing[start : start + FETCH_BATCH]
             for uid, data in (await session.uid_fetch(sequence_set(batch), items)).items():
                 summary = summary_from_fetch(data, MessageRef(mailbox, validity, uid))
                 cache.put((scope, mailbox, validity, uid), summary)
@@ -288,34 +321,52 @@ async def annotate(indexer: ThreadIndexer | None, account_id: str, page: Message
     page.thread_ids = await thread_ids(indexer, account_id, [s for s, _ in page.items])
 
 
-async def read_thread(pool: ImapPool, cache: SummaryCache[Summary],
-                      indexer: ThreadIndexer | None, account_id: str, thread_id: str, *,
-                      newest_first: bool, limit: int) -> MessagePage:
+async def read_thread(
+    pool: ImapPool,
+    cache: SummaryCache[Summary],
+    indexer: ThreadIndexer | None,
+    account_id: str,
+    thread_id: str,
+    *,
+    newest_first: bool,
+    limit: int,
+) -> MessagePage:
     """A thread's messages across the account's mailboxes (see the module), oldest first
     or newest first; ``total`` counts them all, ``items`` holds ``limit`` of them."""
     search = server_search(thread_id)
     if search is None:
-        nodes = (await indexer.thread_nodes(account_id, thread_id)
-                 if indexer is not None and is_gateway_thread_id(thread_id) else None)
+        nodes = (
+            await indexer.thread_nodes(account_id, thread_id)
+            if indexer is not None and is_gateway_thread_id(thread_id)
+            else None
+        )
         if not nodes:
-            raise ThreadNotFound("no thread with this id (a thread merged into another "
-                                 "takes that one's id)")
+            raise ThreadNotFound(
+                "no thread with this id (a thread merged into another takes that one's id)"
+            )
         search = gateway_search(nodes)
     found: list[tuple[Summary, list[str]]] = []
     for mailbox in await pool.run(lambda s: thread_mailboxes(s, search)):
         found += await pool.run(
-            lambda s, m=mailbox: thread_in_mailbox(s, cache, pool.cache_scope, m, search), mailbox)
+            lambda s, m=mailbox: thread_in_mailbox(s, cache, pool.cache_scope, m, search), mailbox
+        )
     ids = await thread_ids(indexer, account_id, [s for s, _ in found])
     if search.gateway:
         # Messages seen for the first time may have merged the thread into an older one:
         # its known messages say which id it has now.
-        thread_id = next((ids[s.id] for s, _ in found
-                          if s.id in ids and own_node(thread_record(s)) in search.nodes),
-                         thread_id)
+        thread_id = next(
+            (
+                ids[s.id]
+                for s, _ in found
+                if s.id in ids and own_node(thread_record(s)) in search.nodes
+            ),
+            thread_id,
+        )
         found = [(s, f) for s, f in found if ids.get(s.id) == thread_id]
     if not found:
         raise ThreadNotFound("none of this thread's messages is in the account's mailboxes")
     found.sort(key=lambda item: sort_key(item[0]), reverse=newest_first)
     shown = found[:limit]
-    return MessagePage(shown, None, len(found), None,
-                       thread_ids={s.id: ids.get(s.id, thread_id) for s, _ in shown})
+    return MessagePage(
+        shown, None, len(found), None, thread_ids={s.id: ids.get(s.id, thread_id) for s, _ in shown}
+    )

@@ -91,19 +91,33 @@ JsonDateTime = Annotated[datetime, BeforeValidator(_json_date_time)]
 # local@domain without control characters or white space (spelled out: the regex engines
 # of JSON Schema tools and of pydantic disagree on what \s covers).
 _NOT_IN_ADDRESS = r"@\x00-\x20\x7f\x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\ufeff"
-EmailAddress = Annotated[str, Field(min_length=3, max_length=320,
-                                    pattern=f"^[^{_NOT_IN_ADDRESS}]+@[^{_NOT_IN_ADDRESS}]+$")]
-HostName = Annotated[str, Field(min_length=1, max_length=255), AfterValidator(_hostname),
-                     _HOST_DOC]
+EmailAddress = Annotated[
+    str,
+    Field(min_length=3, max_length=320, pattern=f"^[^{_NOT_IN_ADDRESS}]+@[^{_NOT_IN_ADDRESS}]+$"),
+]
+HostName = Annotated[str, Field(min_length=1, max_length=255), AfterValidator(_hostname), _HOST_DOC]
 SafeSecret = Annotated[SecretStr, AfterValidator(_secret_no_control), _NO_CONTROL_DOC]
-SenderPattern = Annotated[str, Field(min_length=3, max_length=320),
-                          AfterValidator(_no_control_chars), AfterValidator(_sender_pattern)]
-Aliases = Annotated[list[SenderPattern], Field(
-    max_length=100, description="Addresses the account may send as besides its email; "
-    "`*@example.com` allows every address of that domain")]
-DailySendLimit = Annotated[int, Field(
-    ge=1, le=10_000_000, description="At most this many messages per UTC day (null: no limit)"),
-    JSON_INTEGER]
+SenderPattern = Annotated[
+    str,
+    Field(min_length=3, max_length=320),
+    AfterValidator(_no_control_chars),
+    AfterValidator(_sender_pattern),
+]
+Aliases = Annotated[
+    list[SenderPattern],
+    Field(
+        max_length=100,
+        description="Addresses the account may send as besides its email; "
+        "`*@example.com` allows every address of that domain",
+    ),
+]
+DailySendLimit = Annotated[
+    int,
+    Field(
+        ge=1, le=10_000_000, description="At most this many messages per UTC day (null: no limit)"
+    ),
+    JSON_INTEGER,
+]
 
 
 class Security(StrEnum):
@@ -124,16 +138,22 @@ class OAuth2Config(BaseModel):
     client_secret: SafeSecret | None = None
     expires_at: JsonDateTime | None = None
     mechanism: Literal["auto", "oauthbearer", "xoauth2"] = Field(
-        default="auto", description="SASL mechanism for the token: `auto` uses OAUTHBEARER "
-        "(RFC 7628) when the server offers it, else XOAUTH2")
+        default="auto",
+        description="SASL mechanism for the token: `auto` uses OAUTHBEARER "
+        "(RFC 7628) when the server offers it, else XOAUTH2",
+    )
     grant: Literal["refresh_token", "client_credentials"] = Field(
-        default="refresh_token", description="How new access tokens are obtained at "
+        default="refresh_token",
+        description="How new access tokens are obtained at "
         "`token_url`: `refresh_token` (a mailbox owner's consent) or `client_credentials` "
         "(app-only access without a user, e.g. Microsoft 365 shared mailboxes: the client's "
-        "own credentials, the block's `username` is the mailbox)")
+        "own credentials, the block's `username` is the mailbox)",
+    )
     scope: Annotated[SafeStr, Field(min_length=1, max_length=2048)] | None = Field(
-        default=None, description="client_credentials: the scope asked for (Microsoft: "
-        "`https://outlook.office365.com/.default`)")
+        default=None,
+        description="client_credentials: the scope asked for (Microsoft: "
+        "`https://outlook.office365.com/.default`)",
+    )
 
 
 class ServerConfig(BaseModel):
@@ -150,11 +170,13 @@ class ServerConfig(BaseModel):
     tls_verify: StrictBool = True
     ca_file: Annotated[SafeStr, Field(max_length=4096)] | None = None
     max_connections: Annotated[int, Field(ge=1, le=1000), JSON_INTEGER] | None = Field(
-        default=None, description="At most this many connections of the account to this "
+        default=None,
+        description="At most this many connections of the account to this "
         "server at once, request pool and watchers together (Gmail allows 15 IMAP "
         "connections, Microsoft 365 about 20); a request waits for a free one for "
         "GATEWAY_CONNECTION_WAIT seconds, then gets 503 connection_limit_reached. null: no "
-        "limit")
+        "limit",
+    )
 
     def secret_dump(self) -> dict:
         """The secrets of this block, for encryption at rest."""
@@ -192,7 +214,8 @@ class AccountSpec(BaseModel):
     )
     aliases: Aliases = Field(default_factory=list)
     allow_any_from: StrictBool = Field(
-        default=False, description="Send as any address (default: only email and aliases)")
+        default=False, description="Send as any address (default: only email and aliases)"
+    )
     daily_send_limit: DailySendLimit | None = None
 
 

@@ -203,6 +203,8 @@ def check_header_value(value: str, *, where: str) -> str:
     """Refuse what is not text in anything that becomes a header (header injection): CR, LF
     and the other C0 and C1 controls (NEL among them) but TAB, and unpaired surrogates."""
     if not isinstance(value, str) or _NOT_TEXT.search(value):
-        raise InvalidInput(f"{where}: control characters (CR, LF, NEL, ...) and unpaired "
-                           "surrogates are not allowed")
+        raise InvalidInput(
+            f"{where}: control characters (CR, LF, NEL, ...) and unpaired "
+            "surrogates are not allowed"
+        )
     return value

@@ -38,15 +38,20 @@ GOOGLE = Provider(
     token_url="https://oauth2.googleapis.com/token",
     userinfo_url="https://openidconnect.googleapis.com/v1/userinfo",
     scopes=("https://mail.google.com/", "openid", "email"),
-    servers={"imap": MailServer("imap.gmail.com", 993, "tls", max_connections=15),
-             "smtp": MailServer("smtp.gmail.com", 465, "tls"),
-             "pop3": MailServer("pop.gmail.com", 995, "tls")},
+    servers={
+        "imap": MailServer("imap.gmail.com", 993, "tls", max_connections=15),
+        "smtp": MailServer("smtp.gmail.com", 465, "tls"),
+        "pop3": MailServer("pop.gmail.com", 995, "tls"),
+    },
 )
 
 MICROSOFT_SCOPES = (
     "https://outlook.office.com/IMAP.AccessAsUser.All",
     "https://outlook.office.com/POP.AccessAsUser.All",
-    "https://outlook.office.com/SMTP.Send", "offline_access", "openid", "email",
+    "https://outlook.office.com/SMTP.Send",
+    "offline_access",
+    "openid",
+    "email",
 )
 MICROSOFT_SERVERS = {
     "imap": MailServer("outlook.office365.com", 993, "tls", max_connections=20),
@@ -59,9 +64,14 @@ def microsoft(tenant: str) -> Provider:
     """Microsoft identity platform v2.0 for ``tenant`` (``common``, ``organizations`` or a
     tenant id or domain); no userinfo call: the id_token carries the address."""
     base = f"https://login.microsoftonline.com/{tenant}/oauth2/v2.0"
-    return Provider(authorization_url=f"{base}/authorize", token_url=f"{base}/token",
-                    userinfo_url=None, scopes=MICROSOFT_SCOPES, servers=MICROSOFT_SERVERS,
-                    app_only_scope=MICROSOFT_APP_ONLY_SCOPE)
+    return Provider(
+        authorization_url=f"{base}/authorize",
+        token_url=f"{base}/token",
+        userinfo_url=None,
+        scopes=MICROSOFT_SCOPES,
+        servers=MICROSOFT_SERVERS,
+        app_only_scope=MICROSOFT_APP_ONLY_SCOPE,
+    )
 
 
 # App-only (client credentials) access to Exchange Online over IMAP, POP and SMTP AUTH: the

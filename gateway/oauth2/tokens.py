@@ -80,8 +80,9 @@ class TokenGrant:
     refresh_token: str | None  # a rotated one; None: keep the one used
 
 
-def parse_token_response(status: int, body: bytes, *, now: datetime,
-                         refusals: frozenset[str] = _REAUTH_ERRORS) -> TokenGrant:
+def parse_token_response(
+    status: int, body: bytes, *, now: datetime, refusals: frozenset[str] = _REAUTH_ERRORS
+) -> TokenGrant:
     """The token endpoint's answer (RFC 6749 sections 5.1 and 5.2) as a grant, or the error
     (``OAuth2ReauthRequired`` for the error codes in ``refusals``).
 
@@ -92,13 +93,17 @@ def parse_token_response(status: int, body: bytes, *, now: datetime,
     except ValueError:
         doc = None
     if not isinstance(doc, dict):
-        raise UpstreamUnavailable(f"token endpoint answered HTTP {status} without JSON",
-                                  code="oauth2_unavailable", protocol="oauth2")
+        raise UpstreamUnavailable(
+            f"token endpoint answered HTTP {status} without JSON",
+            code="oauth2_unavailable",
+            protocol="oauth2",
+        )
     if status != 200:
         error = str(doc.get("error", ""))[:64]
         described = str(doc.get("error_description", ""))[:200]
         detail = f"token endpoint: {error or f'HTTP {status}'}" + (
-            f" ({described})" if described else "")
+            f" ({described})" if described else ""
+        )
         if error in refusals:
             refused = OAuth2ReauthRequired(detail, protocol="oauth2")
             refused.oauth_status = error
@@ -108,16 +113,19 @@ def parse_token_response(status: int, body: bytes, *, now: datetime,
         raise UpstreamError(detail, code="oauth2_refresh_failed", protocol="oauth2")
     access = doc.get("access_token")
     if not isinstance(access, str) or not access:
-        raise UpstreamError("token endpoint: no access_token in its answer",
-                            code="oauth2_refresh_failed", protocol="oauth2")
+        raise UpstreamError(
+            "token endpoint: no access_token in its answer",
+            code="oauth2_refresh_failed",
+            protocol="oauth2",
+        )
     expires_in = doc.get("expires_in")
     expires_at = None
-    if isinstance(expires_in, int | float) or (isinstance(expires_in, str)
-                                               and expires_in.isdigit()):
+    if isinstance(expires_in, int | float) or (
+        isinstance(expires_in, str) and expires_in.isdigit()
+    ):
         expires_at = now + timedelta(seconds=float(expires_in))
     refresh = doc.get("refresh_token")
-    return TokenGrant(access, expires_at, refresh if isinstance(refresh, str) and refresh
-                      else None)
+    return TokenGrant(access, expires_at, refresh if isinstance(refresh, str) and refresh else None)
 
 
 def jitter_fraction(account_id: str, expires_at: datetime) -> float:
@@ -126,8 +134,9 @@ def jitter_fraction(account_id: str, expires_at: datetime) -> float:
     return int.from_bytes(digest[:8], "big") / 2**64
 
 
-def refresh_due(oauth2: OAuth2Config, account_id: str, *, now: datetime, ahead: float,
-                jitter: float) -> bool:
+def refresh_due(
+    oauth2: OAuth2Config, account_id: str, *, now: datetime, ahead: float, jitter: float
+) -> bool:
     """Whether the access token should be refreshed before use: none stored, or its expiry
     is within ``ahead`` plus this account's jitter. Without ``expires_at`` only a refusal
     tells (``after_auth_failure``)."""
@@ -155,12 +164,19 @@ def _fingerprint(secret: str) -> str:
 class TokenRefresher:
     """Hands out current access tokens of accounts' OAuth2 server blocks (see module doc)."""
 
-    def __init__(self, store: Store, repo: AccountRepo, http: httpx.AsyncClient, *,
-                 ahead: float = 120.0, jitter: float = 60.0, timeout: float = 20.0,
-                 url_policy: WebhookUrlPolicy | None = None,
-                 clock: Callable[[], float] = time.time,
-                 on_reauth: Callable[[str, OAuth2Config], Awaitable[None]] | None = None
-                 ) -> None:
+    def __init__(
+        self,
+        store: Store,
+        repo: AccountRepo,
+        http: httpx.AsyncClient,
+        *,
+        ahead: float = 120.0,
+        jitter: float = 60.0,
+        timeout: float = 20.0,
+        url_policy: WebhookUrlPolicy | None = None,
+        clock: Callable[[], float] = time.time,
+        on_reauth: Callable[[str, OAuth2Config], Awaitable[None]] | None = None,
+    ) -> None:
         self._store = store
         self._repo = repo
         self._http = http  # the app's client (its transport decides which hosts it may dial)
@@ -189,8 +205,7 @@ class TokenRefresher:
             return seen
         return await self._refresh(account_id, protocol, seen=seen)
 
-    def note_issued(self, account_id: str, access_token: str,
-                    expires_at: datetime | None) -> None:
+    def note_issued(self, account_id: str, access_token: str, expires_at: datetime | None) -> None:
         """An access token obtained elsewhere (the consent's code exchange): its lifetime
         caps the refresh margin as for those refreshed here."""
         if expires_at is not None:
@@ -207,8 +222,11 @@ class TokenRefresher:
     def _due(self, account_id: str, oauth2: OAuth2Config) -> bool:
         ahead, jitter = self.ahead, self.jitter
         issued = self._issued.get(account_id)
-        if (issued is not None and oauth2.access_token is not None
-                and issued[0] == _fingerprint(oauth2.access_token.get_secret_value())):
+        if (
+            issued is not None
+            and oauth2.access_token is not None
+            and issued[0] == _fingerprint(oauth2.access_token.get_secret_value())
+        ):
             # A lifetime shorter than ``ahead`` (a test server's 30 s) must not make every
             # use refresh: the margin is at most half of it.
             ahead, jitter = min(ahead, issued[1] / 2), min(jitter, issued[1] / 4)
@@ -231,8 +249,9 @@ class TokenRefresher:
             # one is used as it is, even if it is due already by the clock (a provider's
             # lifetime shorter than ``ahead`` must not make every request refresh).
             oauth2 = await self._oauth2(account_id, protocol)
-            current = (oauth2.access_token.get_secret_value()
-                       if oauth2.access_token is not None else None)
+            current = (
+                oauth2.access_token.get_secret_value() if oauth2.access_token is not None else None
+            )
             if current is not None and current != seen:
                 return current
             if oauth2.grant == "client_credentials":
@@ -240,64 +259,91 @@ class TokenRefresher:
             if oauth2.refresh_token is None or not oauth2.token_url:
                 raise OAuth2ReauthRequired(
                     f"{protocol}: the access token is not usable and no refresh token (or "
-                    "token_url) is stored", protocol="oauth2")
+                    "token_url) is stored",
+                    protocol="oauth2",
+                )
             used = oauth2.refresh_token.get_secret_value()
             if self._refused.get(account_id) == _fingerprint(used):
                 raise OAuth2ReauthRequired(
                     f"{protocol}: the token endpoint refused this refresh token before "
-                    "(invalid_grant); waiting for a new consent", protocol="oauth2")
+                    "(invalid_grant); waiting for a new consent",
+                    protocol="oauth2",
+                )
             try:
                 grant = await self._call_token_endpoint(oauth2, used)
             except OAuth2ReauthRequired:
                 self._refused[account_id] = _fingerprint(used)
-                log.warning("oauth2: account %s needs a new consent (token endpoint refused "
-                            "its refresh token)", account_id)
+                log.warning(
+                    "oauth2: account %s needs a new consent (token endpoint refused "
+                    "its refresh token)",
+                    account_id,
+                )
                 await self._notify_reauth(account_id, oauth2)
                 raise
-            await self._repo.rotate_oauth2(account_id, used, {
-                "access_token": grant.access_token,
-                "expires_at": grant.expires_at.isoformat() if grant.expires_at else None,
-                "refresh_token": grant.refresh_token or used,
-            })
+            await self._repo.rotate_oauth2(
+                account_id,
+                used,
+                {
+                    "access_token": grant.access_token,
+                    "expires_at": grant.expires_at.isoformat() if grant.expires_at else None,
+                    "refresh_token": grant.refresh_token or used,
+                },
+            )
             if grant.expires_at is not None:
                 lifetime = (grant.expires_at - self._now()).total_seconds()
                 self._issued[account_id] = (_fingerprint(grant.access_token), lifetime)
-            log.info("oauth2: account %s: access token refreshed%s", account_id,
-                     " (refresh token rotated)" if grant.refresh_token not in (None, used)
-                     else "")
+            log.info(
+                "oauth2: account %s: access token refreshed%s",
+                account_id,
+                " (refresh token rotated)" if grant.refresh_token not in (None, used) else "",
+            )
             return grant.access_token
 
-    async def _app_token(self, account_id: str, protocol: Protocol,
-                         oauth2: OAuth2Config) -> str:
+    async def _app_token(self, account_id: str, protocol: Protocol, oauth2: OAuth2Config) -> str:
         """A new app-only token (client credentials grant), unless these credentials were
         refused before; stored in every block of the account that uses them."""
         if not oauth2.token_url or not oauth2.client_id or oauth2.client_secret is None:
             raise OAuth2ReauthRequired(
                 f"{protocol}: app-only access needs token_url, client_id and client_secret",
-                protocol="oauth2")
+                protocol="oauth2",
+            )
         secret = oauth2.client_secret.get_secret_value()
-        credential = _fingerprint("\n".join((oauth2.token_url, oauth2.client_id, secret,
-                                             oauth2.scope or "")))
+        credential = _fingerprint(
+            "\n".join((oauth2.token_url, oauth2.client_id, secret, oauth2.scope or ""))
+        )
         if self._refused.get(account_id) == credential:
             raise OAuth2ReauthRequired(
                 f"{protocol}: the token endpoint refused these client credentials before; "
-                "waiting for new ones", protocol="oauth2")
-        form = {"grant_type": "client_credentials", "client_id": oauth2.client_id,
-                "client_secret": secret}
+                "waiting for new ones",
+                protocol="oauth2",
+            )
+        form = {
+            "grant_type": "client_credentials",
+            "client_id": oauth2.client_id,
+            "client_secret": secret,
+        }
         if oauth2.scope:
             form["scope"] = oauth2.scope
         try:
             grant = await self._post_token(oauth2.token_url, form, APP_ONLY_REFUSALS)
         except OAuth2ReauthRequired:
             self._refused[account_id] = credential
-            log.warning("oauth2: account %s: the token endpoint refused the app's client "
-                        "credentials (app-only access stops until they are replaced)",
-                        account_id)
+            log.warning(
+                "oauth2: account %s: the token endpoint refused the app's client "
+                "credentials (app-only access stops until they are replaced)",
+                account_id,
+            )
             await self._notify_reauth(account_id, oauth2)
             raise
-        await self._repo.store_app_token(account_id, oauth2.client_id, oauth2.token_url, {
-            "access_token": grant.access_token,
-            "expires_at": grant.expires_at.isoformat() if grant.expires_at else None})
+        await self._repo.store_app_token(
+            account_id,
+            oauth2.client_id,
+            oauth2.token_url,
+            {
+                "access_token": grant.access_token,
+                "expires_at": grant.expires_at.isoformat() if grant.expires_at else None,
+            },
+        )
         if grant.expires_at is not None:
             lifetime = (grant.expires_at - self._now()).total_seconds()
             self._issued[account_id] = (_fingerprint(grant.access_token), lifetime)
@@ -321,25 +367,37 @@ class TokenRefresher:
         assert oauth2.token_url is not None
         return await self._post_token(oauth2.token_url, form)
 
-    async def _post_token(self, token_url: str, form: dict[str, str],
-                          refusals: frozenset[str] = _REAUTH_ERRORS) -> TokenGrant:
+    async def _post_token(
+        self, token_url: str, form: dict[str, str], refusals: frozenset[str] = _REAUTH_ERRORS
+    ) -> TokenGrant:
         """POST ``form`` to the token endpoint (checked by the URL policy, pinned)."""
         extensions = {}
         if self._url_policy is not None:
             try:
                 extensions[PINNED] = await self._url_policy.check(token_url)
             except InvalidInput as exc:
-                raise UpstreamError(f"token_url refused: {exc.detail}",
-                                    code="oauth2_token_url_refused", protocol="oauth2") from None
+                raise UpstreamError(
+                    f"token_url refused: {exc.detail}",
+                    code="oauth2_token_url_refused",
+                    protocol="oauth2",
+                ) from None
         try:
-            reply = await self._http.post(token_url, data=form, timeout=self.timeout,
-                                          headers={"Accept": "application/json"},
-                                          extensions=extensions)
+            reply = await self._http.post(
+                token_url,
+                data=form,
+                timeout=self.timeout,
+                headers={"Accept": "application/json"},
+                extensions=extensions,
+            )
         except httpx.HTTPError as exc:
-            raise UpstreamUnavailable(f"token endpoint unreachable ({type(exc).__name__})",
-                                      code="oauth2_unavailable", protocol="oauth2") from None
-        return parse_token_response(reply.status_code, reply.content, now=self._now(),
-                                    refusals=refusals)
+            raise UpstreamUnavailable(
+                f"token endpoint unreachable ({type(exc).__name__})",
+                code="oauth2_unavailable",
+                protocol="oauth2",
+            ) from None
+        return parse_token_response(
+            reply.status_code, reply.content, now=self._now(), refusals=refusals
+        )
 
     @contextlib.asynccontextmanager
     async def _across_instances(self, account_id: str) -> AsyncIterator[None]:
@@ -350,6 +408,7 @@ class TokenRefresher:
             return
         assert self._store.engine is not None
         async with self._store.engine.begin() as conn:
-            await conn.execute(sa.text("SELECT pg_advisory_xact_lock(:key)"),
-                               {"key": advisory_key(account_id)})
+            await conn.execute(
+                sa.text("SELECT pg_advisory_xact_lock(:key)"), {"key": advisory_key(account_id)}
+            )
             yield

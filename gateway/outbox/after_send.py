@@ -42,8 +42,9 @@ class AfterSend:
         self._pending: list[tuple[str, str, dict[str, Any]]] = []
         self._flush_now = asyncio.Event()
 
-    async def follow_up(self, account_id: str, raw: bytes, *, save_to_sent: bool,
-                        in_reply_to: str | None) -> AfterSendReport:
+    async def follow_up(
+        self, account_id: str, raw: bytes, *, save_to_sent: bool, in_reply_to: str | None
+    ) -> AfterSendReport:
         """Copy to Sent and flag the original; report what failed."""
         mail = self._mail
         saved: bool | None = None
@@ -54,8 +55,7 @@ class AfterSend:
                     # Gmail (X-GM-EXT-1) files what it sends in its Sent Mail itself: a copy
                     # would be a second one. Keyed on the capability, not on host names.
                     if not await mail.files_sent_mail(account_id):
-                        sent_id = await mail.append_special(account_id, "\\Sent", raw,
-                                                            ["\\Seen"])
+                        sent_id = await mail.append_special(account_id, "\\Sent", raw, ["\\Seen"])
                 saved = True
             except (GatewayError, OSError, TimeoutError) as exc:
                 saved, sent_error = False, _text(exc)
@@ -68,8 +68,9 @@ class AfterSend:
                     await mail.add_flags(account_id, in_reply_to, ["\\Answered"])
             except (GatewayError, OSError, TimeoutError) as exc:
                 answered_error = _text(exc)
-                log.warning("sent, but flagging %s \\Answered failed: %s", in_reply_to,
-                            answered_error)
+                log.warning(
+                    "sent, but flagging %s \\Answered failed: %s", in_reply_to, answered_error
+                )
         return AfterSendReport(saved, sent_id, sent_error, answered_error)
 
     def publish_soon(self, type_: str, account_id: str, data: dict[str, Any]) -> None:
@@ -90,8 +91,10 @@ class AfterSend:
     async def run(self, stop: asyncio.Event) -> None:
         """Background service: flush queued events every ``_FLUSH_EVERY`` s, and at stop."""
         while not stop.is_set():
-            waiters = [asyncio.ensure_future(stop.wait()),
-                       asyncio.ensure_future(self._flush_now.wait())]
+            waiters = [
+                asyncio.ensure_future(stop.wait()),
+                asyncio.ensure_future(self._flush_now.wait()),
+            ]
             try:
                 await asyncio.wait(waiters, return_when=asyncio.FIRST_COMPLETED)
             finally:
@@ -117,7 +120,7 @@ class AfterSend:
                 log.exception("could not write %d send events; retrying", len(batch_items))
                 await asyncio.sleep(1.0)
                 continue
-            del self._pending[:len(batch_items)]
+            del self._pending[: len(batch_items)]
 
 
 def _text(exc: BaseException) -> str:

@@ -39,17 +39,23 @@ class Composed:
 
 
 async def compose_json(
-    account: Account, request: OutgoingMessage, *, mail: Any | None, max_bytes: int,
+    account: Account,
+    request: OutgoingMessage,
+    *,
+    mail: Any | None,
+    max_bytes: int,
 ) -> Composed:
     """Validate and build a JSON send request."""
     draft = await draft_of(account, request, mail=mail, max_bytes=max_bytes)
     built = build_message(draft, max_bytes=max_bytes)
-    return Composed(built, sent_copy_wanted(account, request.save_to_sent, mail),
-                    request.in_reply_to or None)
+    return Composed(
+        built, sent_copy_wanted(account, request.save_to_sent, mail), request.in_reply_to or None
+    )
 
 
-async def draft_of(account: Account, request: OutgoingMessage, *, mail: Any | None,
-                   max_bytes: int) -> Draft:
+async def draft_of(
+    account: Account, request: OutgoingMessage, *, mail: Any | None, max_bytes: int
+) -> Draft:
     """The builder's draft of a JSON message: addresses parsed, the sender checked against
     the account's policy, attachments decoded, a reply's threading headers read over IMAP."""
     sender = parse_address(_address_arg(request.sender or account.email), where="from")
@@ -66,16 +72,30 @@ async def draft_of(account: Account, request: OutgoingMessage, *, mail: Any | No
     if request.in_reply_to:
         parent_id, references = await _thread(account, request.in_reply_to, mail)
     return Draft(
-        sender=sender, to=to, cc=cc, bcc=bcc, reply_to=reply_to,
-        subject=request.subject, text=request.text, html=request.html,
-        attachments=attachments, headers=dict(request.headers),
-        in_reply_to=parent_id, references=references,
+        sender=sender,
+        to=to,
+        cc=cc,
+        bcc=bcc,
+        reply_to=reply_to,
+        subject=request.subject,
+        text=request.text,
+        html=request.html,
+        attachments=attachments,
+        headers=dict(request.headers),
+        in_reply_to=parent_id,
+        references=references,
     )
 
 
 async def compose_raw(
-    account: Account, raw: bytes, *, mail_from: str | None, rcpt_to: list[str] | None,
-    save_to_sent: bool | None, mail: Any | None, max_bytes: int,
+    account: Account,
+    raw: bytes,
+    *,
+    mail_from: str | None,
+    rcpt_to: list[str] | None,
+    save_to_sent: bool | None,
+    mail: Any | None,
+    max_bytes: int,
 ) -> Composed:
     """Normalise a raw message; the envelope comes from the query or else from its headers."""
     normalised = normalise_raw(raw, default_domain=domain_of(account.email), max_bytes=max_bytes)
@@ -90,8 +110,12 @@ async def compose_raw(
         rcpts.setdefault(addr.lower(), addr)
     if not rcpts:
         raise InvalidInput("no recipients: give rcpt_to or To/Cc/Bcc headers")
-    built = BuiltMessage(raw=normalised.raw, message_id=normalised.message_id,
-                         mail_from=sender, rcpt_to=list(rcpts.values()))
+    built = BuiltMessage(
+        raw=normalised.raw,
+        message_id=normalised.message_id,
+        mail_from=sender,
+        rcpt_to=list(rcpts.values()),
+    )
     return Composed(built, sent_copy_wanted(account, save_to_sent, mail), None)
 
 
@@ -112,9 +136,13 @@ def _attachment(data: AttachmentInput, index: int) -> Attachment:
         content = base64.b64decode(_WHITESPACE.sub("", data.content_base64), validate=True)
     except (binascii.Error, ValueError) as exc:
         raise InvalidInput(f"{where}.content: not valid base64") from exc
-    return Attachment(filename=data.filename,
-                      content_type=data.content_type or "application/octet-stream",
-                      content=content, content_id=data.content_id, inline=data.inline)
+    return Attachment(
+        filename=data.filename,
+        content_type=data.content_type or "application/octet-stream",
+        content=content,
+        content_id=data.content_id,
+        inline=data.inline,
+    )
 
 
 def sent_copy_wanted(account: Account, requested: bool | None, mail: Any | None) -> bool:

@@ -43,8 +43,19 @@ from .service import SendService
 log = logging.getLogger(__name__)
 
 # What a draft holds of a send request: everything but its delivery options.
-CONTENT_FIELDS = ("sender", "to", "cc", "bcc", "reply_to", "subject", "text", "html",
-                  "attachments", "headers", "in_reply_to")
+CONTENT_FIELDS = (
+    "sender",
+    "to",
+    "cc",
+    "bcc",
+    "reply_to",
+    "subject",
+    "text",
+    "html",
+    "attachments",
+    "headers",
+    "in_reply_to",
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,8 +81,9 @@ class DraftSend:
 
 
 class DraftService:
-    def __init__(self, *, drafts: DraftsMailbox, mail: MailService, outbox: SendService,
-                 settings: Settings) -> None:
+    def __init__(
+        self, *, drafts: DraftsMailbox, mail: MailService, outbox: SendService, settings: Settings
+    ) -> None:
         self._drafts = drafts
         self._mail = mail
         self._outbox = outbox
@@ -94,15 +106,25 @@ class DraftService:
         parsed, contents = parse_message_with_content(raw)
         return OutgoingMessage(
             sender=_address(parsed.from_[0]) if parsed.from_ else None,
-            to=_addresses(parsed.to), cc=_addresses(parsed.cc), bcc=_addresses(parsed.bcc),
+            to=_addresses(parsed.to),
+            cc=_addresses(parsed.cc),
+            bcc=_addresses(parsed.bcc),
             reply_to=_addresses(parsed.reply_to) or None,
-            subject=parsed.subject or "", text=parsed.text, html=parsed.html,
+            subject=parsed.subject or "",
+            text=parsed.text,
+            html=parsed.html,
             attachments=tuple(
-                AttachmentInput(content_base64=base64.b64encode(a.content).decode("ascii"),
-                                filename=a.filename, content_type=a.content_type,
-                                content_id=a.content_id, inline=a.inline)
-                for a in attachments_of(parsed, contents)),
-            headers=custom_headers(parsed), in_reply_to=reply_target(parsed),
+                AttachmentInput(
+                    content_base64=base64.b64encode(a.content).decode("ascii"),
+                    filename=a.filename,
+                    content_type=a.content_type,
+                    content_id=a.content_id,
+                    inline=a.inline,
+                )
+                for a in attachments_of(parsed, contents)
+            ),
+            headers=custom_headers(parsed),
+            in_reply_to=reply_target(parsed),
         )
 
     # -- saving --------------------------------------------------------------------------------
@@ -111,15 +133,17 @@ class DraftService:
         raw, message_id = await self._build(account, content)
         return SavedDraft(await self._drafts.save(account.id, raw, message_id), message_id)
 
-    async def replace(self, account: Account, draft_id: str,
-                      content: OutgoingMessage) -> SavedDraft:
+    async def replace(
+        self, account: Account, draft_id: str, content: OutgoingMessage
+    ) -> SavedDraft:
         """PUT: the draft becomes ``content``; a new version (a new id)."""
         raw, message_id = await self._build(account, content)
         new_id = await self._drafts.replace(account.id, draft_id, raw, message_id)
         return SavedDraft(new_id, message_id, draft_id)
 
-    async def update(self, account: Account, draft_id: str, changes: OutgoingMessage,
-                     fields: Iterable[str]) -> SavedDraft:
+    async def update(
+        self, account: Account, draft_id: str, changes: OutgoingMessage, fields: Iterable[str]
+    ) -> SavedDraft:
         """PATCH: the ``fields`` of ``changes`` replace the draft's, the rest stays."""
         given = {name: getattr(changes, name) for name in fields if name in CONTENT_FIELDS}
         current = await self.content(account, draft_id)
@@ -139,26 +163,44 @@ class DraftService:
 
     # -- sending -------------------------------------------------------------------------------
 
-    async def send(self, account: Account, draft_id: str, options: DraftSend, *,
-                   idempotency_key: str | None = None) -> Outcome:
+    async def send(
+        self,
+        account: Account,
+        draft_id: str,
+        options: DraftSend,
+        *,
+        idempotency_key: str | None = None,
+    ) -> Outcome:
         """Send the draft as stored, now or through the outbox; then remove it (a failed
         removal leaves the draft, and the send stands)."""
 
         def fingerprint() -> str:
-            return request_hash("draft", [draft_id, options.save_to_sent, options.mode,
-                                          options.send_at])
+            return request_hash(
+                "draft", [draft_id, options.save_to_sent, options.mode, options.send_at]
+            )
 
         async def compose() -> Composed:
             raw = await self._drafts.source(account.id, draft_id, max_bytes=self._max_bytes)
-            composed = await compose_raw(account, for_sending(raw), mail_from=None,
-                                         rcpt_to=None, save_to_sent=options.save_to_sent,
-                                         mail=self._mail, max_bytes=self._max_bytes)
+            composed = await compose_raw(
+                account,
+                for_sending(raw),
+                mail_from=None,
+                rcpt_to=None,
+                save_to_sent=options.save_to_sent,
+                mail=self._mail,
+                max_bytes=self._max_bytes,
+            )
             target = reply_target(parse_message(raw, headers_only=True))
             return dataclasses.replace(composed, in_reply_to=target)
 
         outcome = await self._outbox.send_composed(
-            account, fingerprint=fingerprint, compose=compose, queued=options.queued,
-            send_at=options.send_at, idempotency_key=idempotency_key)
+            account,
+            fingerprint=fingerprint,
+            compose=compose,
+            queued=options.queued,
+            send_at=options.send_at,
+            idempotency_key=idempotency_key,
+        )
         if not outcome.replayed:
             try:
                 await self._drafts.delete(account.id, draft_id)

@@ -50,22 +50,28 @@ class Forward:
 
     def canonical(self) -> dict[str, Any]:
         """What the idempotency fingerprint is made of."""
-        return {"message": self.message.canonical(), "subject": self.subject,
-                "as_attachment": self.as_attachment}
+        return {
+            "message": self.message.canonical(),
+            "subject": self.subject,
+            "as_attachment": self.as_attachment,
+        }
 
 
-async def compose_forward(account: Account, message_id: str, forward: Forward, *,
-                          mail: MailService, max_bytes: int) -> Composed:
+async def compose_forward(
+    account: Account, message_id: str, forward: Forward, *, mail: MailService, max_bytes: int
+) -> Composed:
     """The forward of message ``message_id``, ready for SMTP."""
     draft = await draft_of(account, forward.message, mail=mail, max_bytes=max_bytes)
     raw = await mail.read_source(account.id, message_id, max_bytes=max_bytes)
     original, contents = parse_message_with_content(raw)
-    draft.subject = (forward.subject if forward.subject is not None
-                     else forward_subject(original.subject))
+    draft.subject = (
+        forward.subject if forward.subject is not None else forward_subject(original.subject)
+    )
     own_text, own_html = forward.message.text, forward.message.html
     if forward.as_attachment:
-        draft.attachments.append(Attachment(attached_message_name(original.subject),
-                                            "message/rfc822", raw))
+        draft.attachments.append(
+            Attachment(attached_message_name(original.subject), "message/rfc822", raw)
+        )
     else:
         draft.text = inline_text(own_text, original)
         if own_html is not None or original.html is not None:
@@ -86,9 +92,15 @@ class Forwarder:
         self._outbox = outbox
         self._max_bytes = settings.max_message_bytes
 
-    async def forward(self, account: Account, message_id: str, forward: Forward, *,
-                      mailbox_id: str | None = None,
-                      idempotency_key: str | None = None) -> Outcome:
+    async def forward(
+        self,
+        account: Account,
+        message_id: str,
+        forward: Forward,
+        *,
+        mailbox_id: str | None = None,
+        idempotency_key: str | None = None,
+    ) -> Outcome:
         """Forward a message now (sync) or through the outbox; ``mailbox_id``: the mailbox
         the caller named, which must be the message's."""
         ref = decode_message_id(message_id)
@@ -99,17 +111,23 @@ class Forwarder:
             return request_hash("forward", [message_id, forward.canonical()])
 
         async def compose() -> Composed:
-            return await compose_forward(account, message_id, forward, mail=self._mail,
-                                         max_bytes=self._max_bytes)
+            return await compose_forward(
+                account, message_id, forward, mail=self._mail, max_bytes=self._max_bytes
+            )
 
         outcome = await self._outbox.send_composed(
-            account, fingerprint=fingerprint, compose=compose,
-            queued=forward.message.queued, send_at=forward.message.send_at,
-            idempotency_key=idempotency_key)
+            account,
+            fingerprint=fingerprint,
+            compose=compose,
+            queued=forward.message.queued,
+            send_at=forward.message.send_at,
+            idempotency_key=idempotency_key,
+        )
         if not outcome.replayed:
             try:
                 await self._mail.add_flags(account.id, message_id, [FORWARDED_FLAG])
             except GatewayError as exc:  # the forward stands; the keyword is a courtesy
-                log.info("forwarded, but flagging the original %s failed: %s", FORWARDED_FLAG,
-                         exc.code)
+                log.info(
+                    "forwarded, but flagging the original %s failed: %s", FORWARDED_FLAG, exc.code
+                )
         return outcome

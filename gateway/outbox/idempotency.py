@@ -70,8 +70,9 @@ def error_body(exc: e.GatewayError) -> dict[str, Any]:
     if isinstance(exc, e.UpstreamError) and exc.smtp_code is not None:
         extra["smtp_code"] = exc.smtp_code
     if isinstance(exc, e.UpstreamRejected) and exc.rejected is not None:
-        extra["rejected"] = [{"address": r.address, "code": r.code, "message": r.message}
-                             for r in exc.rejected]
+        extra["rejected"] = [
+            {"address": r.address, "code": r.code, "message": r.message} for r in exc.rejected
+        ]
     return {"class": cls.__name__, "code": exc.code, "detail": exc.detail, "extra": extra}
 
 
@@ -85,11 +86,20 @@ def error_from(body: dict[str, Any]) -> e.GatewayError:
     smtp_code = smtp_code if isinstance(smtp_code, int) else None
     if issubclass(cls, e.UpstreamRejected):
         rejected = extra.get("rejected")
-        return cls(body.get("detail", ""), code=body.get("code"), smtp_code=smtp_code,
-                   rejected=None if not isinstance(rejected, list) else [
-                       e.RecipientRefusal(str(r.get("address", "")), int(r.get("code", 0)),
-                                          str(r.get("message", "")))
-                       for r in rejected if isinstance(r, dict)])
+        return cls(
+            body.get("detail", ""),
+            code=body.get("code"),
+            smtp_code=smtp_code,
+            rejected=None
+            if not isinstance(rejected, list)
+            else [
+                e.RecipientRefusal(
+                    str(r.get("address", "")), int(r.get("code", 0)), str(r.get("message", ""))
+                )
+                for r in rejected
+                if isinstance(r, dict)
+            ],
+        )
     if issubclass(cls, e.UpstreamError):
         return cls(body.get("detail", ""), code=body.get("code"), smtp_code=smtp_code)
     return cls(body.get("detail", ""), code=body.get("code"))
@@ -98,8 +108,9 @@ def error_from(body: dict[str, Any]) -> e.GatewayError:
 class IdempotencyGuard:
     """Reserve a key before the work, store the outcome after it."""
 
-    def __init__(self, repo: IdempotencyRepo, *, ttl: float, wait: float,
-                 abandon_after: float) -> None:
+    def __init__(
+        self, repo: IdempotencyRepo, *, ttl: float, wait: float, abandon_after: float
+    ) -> None:
         self.repo = repo
         self.ttl = ttl
         self.wait = wait  # how long a second request waits for the first one's outcome
@@ -110,27 +121,31 @@ class IdempotencyGuard:
         check_key(key)
         deadline = time.monotonic() + self.wait
         while True:
-            stored = await self.repo.reserve(account_id, key, fingerprint, ttl=self.ttl,
-                                             abandon_after=self.abandon_after)
+            stored = await self.repo.reserve(
+                account_id, key, fingerprint, ttl=self.ttl, abandon_after=self.abandon_after
+            )
             if stored is None:
                 return None
             if stored.request_hash != fingerprint:
-                raise e.Conflict("this Idempotency-Key was used for a different request",
-                                 code="idempotency_key_reused")
+                raise e.Conflict(
+                    "this Idempotency-Key was used for a different request",
+                    code="idempotency_key_reused",
+                )
             if stored.outcome is not None:
                 if stored.outcome == "error":
                     raise error_from(stored.body or {})
-                return Outcome(result_from_stored(stored.outcome, stored.body or {}),
-                               replayed=True)
+                return Outcome(result_from_stored(stored.outcome, stored.body or {}), replayed=True)
             if time.monotonic() >= deadline:
-                raise e.Conflict("a request with this Idempotency-Key is still running",
-                                 code="idempotency_key_in_use")
+                raise e.Conflict(
+                    "a request with this Idempotency-Key is still running",
+                    code="idempotency_key_in_use",
+                )
             await asyncio.sleep(0.05)
 
-    async def finish(self, account_id: str, key: str, outcome: Outcome, *,
-                     conn: AsyncConnection | None = None) -> None:
-        await self.repo.complete(account_id, key, outcome.kind, outcome.result.stored(),
-                                 conn=conn)
+    async def finish(
+        self, account_id: str, key: str, outcome: Outcome, *, conn: AsyncConnection | None = None
+    ) -> None:
+        await self.repo.complete(account_id, key, outcome.kind, outcome.result.stored(), conn=conn)
 
     async def fail(self, account_id: str, key: str, exc: BaseException) -> None:
         """Keep the error for replay, or release the key so that a retry runs again."""

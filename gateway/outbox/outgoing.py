@@ -71,16 +71,29 @@ class OutgoingMessage:
             "to": [_canonical_address(a) for a in self.to],
             "cc": [_canonical_address(a) for a in self.cc],
             "bcc": [_canonical_address(a) for a in self.bcc],
-            "reply_to": ([_canonical_address(a) for a in self.reply_to]
-                         if isinstance(self.reply_to, tuple)
-                         else _canonical_address(self.reply_to)),
-            "subject": self.subject, "text": self.text, "html": self.html,
+            "reply_to": (
+                [_canonical_address(a) for a in self.reply_to]
+                if isinstance(self.reply_to, tuple)
+                else _canonical_address(self.reply_to)
+            ),
+            "subject": self.subject,
+            "text": self.text,
+            "html": self.html,
             "attachments": [
-                {"filename": a.filename, "content_type": a.content_type,
-                 "content": a.content_base64, "content_id": a.content_id, "inline": a.inline}
-                for a in self.attachments],
-            "headers": dict(self.headers), "in_reply_to": self.in_reply_to,
-            "save_to_sent": self.save_to_sent, "send_at": self.send_at, "mode": self.mode,
+                {
+                    "filename": a.filename,
+                    "content_type": a.content_type,
+                    "content": a.content_base64,
+                    "content_id": a.content_id,
+                    "inline": a.inline,
+                }
+                for a in self.attachments
+            ],
+            "headers": dict(self.headers),
+            "in_reply_to": self.in_reply_to,
+            "save_to_sent": self.save_to_sent,
+            "send_at": self.send_at,
+            "mode": self.mode,
         }
 
 

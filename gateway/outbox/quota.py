@@ -41,4 +41,7 @@ class DailySendQuota:
         if not await self.repo.take(account.id, now.date(), limit, conn=conn):
             raise SendQuotaExceeded(
                 f"account {account.id!r} has sent its {limit} messages for today; the limit "
-                "frees at 00:00 UTC", retry_after=seconds_until_reset(now), limit=limit)
+                "frees at 00:00 UTC",
+                retry_after=seconds_until_reset(now),
+                limit=limit,
+            )

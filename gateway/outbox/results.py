@@ -28,10 +28,15 @@ class Sent:
     kind = "sent"
 
     def stored(self) -> dict[str, Any]:
-        return {"message_id": self.message_id, "accepted": self.accepted,
-                "rejected": [refusal_json(r) for r in self.rejected], "queue_id": None,
-                "smtp_response": self.smtp_response, "saved_to_sent": self.saved_to_sent,
-                "sent_error": self.sent_error}
+        return {
+            "message_id": self.message_id,
+            "accepted": self.accepted,
+            "rejected": [refusal_json(r) for r in self.rejected],
+            "queue_id": None,
+            "smtp_response": self.smtp_response,
+            "saved_to_sent": self.saved_to_sent,
+            "sent_error": self.sent_error,
+        }
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,9 +50,12 @@ class Queued:
     kind = "queued"
 
     def stored(self) -> dict[str, Any]:
-        return {"queue_id": self.queue_id, "status_url": f"/v1/outbox/{self.queue_id}",
-                "message_id": self.message_id,
-                "send_at": self.send_at.isoformat() if self.send_at else None}
+        return {
+            "queue_id": self.queue_id,
+            "status_url": f"/v1/outbox/{self.queue_id}",
+            "message_id": self.message_id,
+            "send_at": self.send_at.isoformat() if self.send_at else None,
+        }
 
 
 SendOutcome = Sent | Queued
@@ -61,13 +69,22 @@ def result_from_stored(kind: str, body: dict[str, Any]) -> SendOutcome:
     """The result a key's first request stored (``kind``: ``sent`` or ``queued``)."""
     if kind == "queued":
         send_at = body.get("send_at")
-        return Queued(queue_id=str(body.get("queue_id", "")),
-                      message_id=str(body.get("message_id", "")),
-                      send_at=datetime.fromisoformat(send_at) if send_at else None)
+        return Queued(
+            queue_id=str(body.get("queue_id", "")),
+            message_id=str(body.get("message_id", "")),
+            send_at=datetime.fromisoformat(send_at) if send_at else None,
+        )
     return Sent(
-        message_id=str(body.get("message_id", "")), accepted=list(body.get("accepted") or []),
-        rejected=[RecipientRefusal(str(r.get("address", "")), int(r.get("code", 0)),
-                                   str(r.get("message", "")))
-                  for r in body.get("rejected") or [] if isinstance(r, dict)],
+        message_id=str(body.get("message_id", "")),
+        accepted=list(body.get("accepted") or []),
+        rejected=[
+            RecipientRefusal(
+                str(r.get("address", "")), int(r.get("code", 0)), str(r.get("message", ""))
+            )
+            for r in body.get("rejected") or []
+            if isinstance(r, dict)
+        ],
         smtp_response=str(body.get("smtp_response", "")),
-        saved_to_sent=body.get("saved_to_sent"), sent_error=body.get("sent_error"))
+        saved_to_sent=body.get("saved_to_sent"),
+        sent_error=body.get("sent_error"),
+    )

@@ -52,7 +52,8 @@ def check_senders(account: Account, senders: Iterable[tuple[str, str]]) -> None:
         if not may_send_as(account, address):
             raise FromNotAllowed(
                 f"{where}: this account may not send as that address; it may use its own "
-                "email and its aliases (an admin can add aliases or set allow_any_from)")
+                "email and its aliases (an admin can add aliases or set allow_any_from)"
+            )
 
 
 def check_raw_senders(account: Account, envelope: str, from_fields: Iterable[str]) -> None:

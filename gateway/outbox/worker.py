@@ -66,9 +66,17 @@ class LeaseLost(Exception):
 class OutboxWorker:
     """Background service: ``await worker.run(stop)`` until ``stop`` is set."""
 
-    def __init__(self, *, settings: Settings, repo: OutboxRepo, accounts: AccountRegistry,
-                 events: EventBus, after: AfterSend, idempotency: IdempotencyRepo,
-                 journal: EndOfDataJournal | None = None) -> None:
+    def __init__(
+        self,
+        *,
+        settings: Settings,
+        repo: OutboxRepo,
+        accounts: AccountRegistry,
+        events: EventBus,
+        after: AfterSend,
+        idempotency: IdempotencyRepo,
+        journal: EndOfDataJournal | None = None,
+    ) -> None:
         self.settings = settings
         self.repo = repo
         self.accounts = accounts
@@ -88,8 +96,11 @@ class OutboxWorker:
                 self.journal.open()
             except OSError as exc:
                 # Still safe, with the database marker (a wider gap, see the docstring).
-                log.error("outbox journal %s unusable (%s); using the database marker",
-                          self.journal.path, exc)
+                log.error(
+                    "outbox journal %s unusable (%s); using the database marker",
+                    self.journal.path,
+                    exc,
+                )
                 self.journal = None
         try:
             async with asyncio.TaskGroup() as tasks:
@@ -143,15 +154,15 @@ class OutboxWorker:
             if backlog:
                 await self._release(list(backlog))
 
-    async def _claim_into(self, backlog: collections.deque, in_flight: set[str],
-                          limit: int) -> int:
+    async def _claim_into(self, backlog: collections.deque, in_flight: set[str], limit: int) -> int:
         owner = f"{self._instance}:{secrets.token_hex(4)}"  # one per claim: the lease fence
         self._wake.clear()
         try:
             if not await self.repo.any_due():
                 return 0
-            jobs = await self.repo.claim(owner, lease_seconds=self.settings.outbox_lease_seconds,
-                                         limit=limit)
+            jobs = await self.repo.claim(
+                owner, lease_seconds=self.settings.outbox_lease_seconds, limit=limit
+            )
         except Exception:
             log.exception("outbox: claiming jobs failed")
             return 0
@@ -173,8 +184,11 @@ class OutboxWorker:
     async def _wait(self, stop: asyncio.Event, *events: asyncio.Event) -> None:
         waiters = [asyncio.ensure_future(e.wait()) for e in (stop, *events)]
         try:
-            await asyncio.wait(waiters, timeout=self.settings.outbox_poll_interval,
-                               return_when=asyncio.FIRST_COMPLETED)
+            await asyncio.wait(
+                waiters,
+                timeout=self.settings.outbox_poll_interval,
+                return_when=asyncio.FIRST_COMPLETED,
+            )
         finally:
             for waiter in waiters:
                 waiter.cancel()
@@ -214,10 +228,14 @@ class OutboxWorker:
         entry: dict[str, Any] = {"at": utcnow().isoformat(), "ok": False, "worker": owner}
         if self._maybe_sent(job):
             # A worker died after writing the final "." (see the module docstring).
-            note = ("unconfirmed: the gateway stopped after the end of DATA was sent; "
-                    "not sent again")
-            await self._mark_sent(job, {**entry, "ok": True, "error": note},
-                                  accepted=job.rcpt_to, rejected=[], smtp_response=note)
+            note = "unconfirmed: the gateway stopped after the end of DATA was sent; not sent again"
+            await self._mark_sent(
+                job,
+                {**entry, "ok": True, "error": note},
+                accepted=job.rcpt_to,
+                rejected=[],
+                smtp_response=note,
+            )
             return
         if len(job.history) < job.attempts - 1:
             job.history.append({**entry, "error": "interrupted: the gateway stopped"})
@@ -234,8 +252,9 @@ class OutboxWorker:
 
         try:
             pool = await self.accounts.manager(job.account_id, "smtp")
-            result = await pool.send(job.mail_from, job.rcpt_to, job.raw,
-                                     before_end_of_data=end_of_data)
+            result = await pool.send(
+                job.mail_from, job.rcpt_to, job.raw, before_end_of_data=end_of_data
+            )
         except LeaseLost:
             log.warning("outbox: lost the lease of %s; another worker has it", job.id)
             return
@@ -248,25 +267,48 @@ class OutboxWorker:
             else:
                 await self._fail(job, entry, exc)
             return
-        rejected = [{"address": r.address, "code": r.code, "message": r.message}
-                    for r in result.rejected]
-        deferred = [r.address for r in result.rejected
-                    if not classify(r.code, r.message).permanent]
-        await self._mark_sent(job, {**entry, "ok": True, "code": result.code},
-                              accepted=result.accepted, rejected=rejected,
-                              smtp_response=result.response, deferred=deferred)
+        rejected = [
+            {"address": r.address, "code": r.code, "message": r.message} for r in result.rejected
+        ]
+        deferred = [r.address for r in result.rejected if not classify(r.code, r.message).permanent]
+        await self._mark_sent(
+            job,
+            {**entry, "ok": True, "code": result.code},
+            accepted=result.accepted,
+            rejected=rejected,
+            smtp_response=result.response,
+            deferred=deferred,
+        )
         await self._after_send(job)
 
-    async def _mark_sent(self, job: OutboxJob, entry: dict[str, Any], *, accepted: list[str],
-                         rejected: list[dict[str, Any]], smtp_response: str,
-                         deferred: list[str] | None = None) -> None:
+    async def _mark_sent(
+        self,
+        job: OutboxJob,
+        entry: dict[str, Any],
+        *,
+        accepted: list[str],
+        rejected: list[dict[str, Any]],
+        smtp_response: str,
+        deferred: list[str] | None = None,
+    ) -> None:
         # The status and its event in one transaction, right after the 250.
         async with self.repo.writing(), self.events.transaction() as batch:
-            await self.repo.finish(job, status="sent", entry=entry, conn=batch.conn,
-                                   accepted=accepted, rejected=rejected,
-                                   smtp_response=smtp_response, last_error=None)
-            data: dict[str, Any] = {"queue_id": job.id, "message_id": job.message_id,
-                                    "accepted": accepted, "rejected": rejected}
+            await self.repo.finish(
+                job,
+                status="sent",
+                entry=entry,
+                conn=batch.conn,
+                accepted=accepted,
+                rejected=rejected,
+                smtp_response=smtp_response,
+                last_error=None,
+            )
+            data: dict[str, Any] = {
+                "queue_id": job.id,
+                "message_id": job.message_id,
+                "accepted": accepted,
+                "rejected": rejected,
+            }
             if deferred and job.attempts < self.settings.outbox_max_attempts:
                 # Recipients refused for now (4xx) get the same message later, in a job of
                 # their own: those who took it are not sent it twice.
@@ -277,51 +319,101 @@ class OutboxWorker:
 
     def _follow_up_job(self, job: OutboxJob, rcpt_to: list[str]) -> OutboxJob:
         now = utcnow()
-        delay = backoff_delay(job.attempts, base=self.settings.outbox_retry_base_delay,
-                              cap=self.settings.outbox_retry_max_delay)
+        delay = backoff_delay(
+            job.attempts,
+            base=self.settings.outbox_retry_base_delay,
+            cap=self.settings.outbox_retry_max_delay,
+        )
         return OutboxJob(
-            id=new_job_id(), account_id=job.account_id, status="queued",
-            message_id=job.message_id, mail_from=job.mail_from, rcpt_to=rcpt_to, raw=job.raw,
-            options={**job.options, "save_to_sent": False, "in_reply_to": None,
-                     "retry_of": job.id},
-            attempts=job.attempts, next_attempt_at=now + timedelta(seconds=delay),
-            created_at=now, updated_at=now, history=list(job.history),  # its attempts so far
+            id=new_job_id(),
+            account_id=job.account_id,
+            status="queued",
+            message_id=job.message_id,
+            mail_from=job.mail_from,
+            rcpt_to=rcpt_to,
+            raw=job.raw,
+            options={**job.options, "save_to_sent": False, "in_reply_to": None, "retry_of": job.id},
+            attempts=job.attempts,
+            next_attempt_at=now + timedelta(seconds=delay),
+            created_at=now,
+            updated_at=now,
+            history=list(job.history),  # its attempts so far
             last_error=f"deferred (4xx) recipients of {job.id}",
         )
 
     async def _after_send(self, job: OutboxJob) -> None:
         options = job.options
-        report = await self.after.follow_up(job.account_id, job.raw,
-                                      save_to_sent=bool(options.get("save_to_sent")),
-                                      in_reply_to=options.get("in_reply_to"))
-        problems = [p for p in (report.sent_error and f"copy to Sent failed: {report.sent_error}",
-                                report.answered_error and f"\\Answered failed: "
-                                f"{report.answered_error}") if p]
+        report = await self.after.follow_up(
+            job.account_id,
+            job.raw,
+            save_to_sent=bool(options.get("save_to_sent")),
+            in_reply_to=options.get("in_reply_to"),
+        )
+        problems = [
+            p
+            for p in (
+                report.sent_error and f"copy to Sent failed: {report.sent_error}",
+                report.answered_error and f"\\Answered failed: {report.answered_error}",
+            )
+            if p
+        ]
         if problems:
-            await self.repo.finish(job, status="sent", entry={
-                "at": utcnow().isoformat(), "ok": True, "error": "; ".join(problems)},
-                last_error="sent; " + "; ".join(problems))
+            await self.repo.finish(
+                job,
+                status="sent",
+                entry={"at": utcnow().isoformat(), "ok": True, "error": "; ".join(problems)},
+                last_error="sent; " + "; ".join(problems),
+            )
 
     async def _retry(self, job: OutboxJob, entry: dict[str, Any], exc: GatewayError) -> None:
-        delay = backoff_delay(job.attempts, base=self.settings.outbox_retry_base_delay,
-                              cap=self.settings.outbox_retry_max_delay)
+        delay = backoff_delay(
+            job.attempts,
+            base=self.settings.outbox_retry_base_delay,
+            cap=self.settings.outbox_retry_max_delay,
+        )
         next_at = utcnow() + timedelta(seconds=delay)
-        log.info("outbox: %s attempt %d failed (%s); retry in %.1f s", job.id, job.attempts,
-                 exc.detail, delay)
-        await self.repo.finish(job, status="queued", next_attempt_at=next_at,
-                               entry={**entry, **_error_entry(exc)}, last_error=_text(exc))
+        log.info(
+            "outbox: %s attempt %d failed (%s); retry in %.1f s",
+            job.id,
+            job.attempts,
+            exc.detail,
+            delay,
+        )
+        await self.repo.finish(
+            job,
+            status="queued",
+            next_attempt_at=next_at,
+            entry={**entry, **_error_entry(exc)},
+            last_error=_text(exc),
+        )
 
     async def _fail(self, job: OutboxJob, entry: dict[str, Any], exc: GatewayError) -> None:
-        log.warning("outbox: %s failed after %d attempt(s): %s", job.id, job.attempts,
-                    exc.detail)
-        rejected = ([{"address": r.address, "code": r.code, "message": r.message}
-                     for r in exc.rejected] if isinstance(exc, RecipientsRefused) else None)
+        log.warning("outbox: %s failed after %d attempt(s): %s", job.id, job.attempts, exc.detail)
+        rejected = (
+            [{"address": r.address, "code": r.code, "message": r.message} for r in exc.rejected]
+            if isinstance(exc, RecipientsRefused)
+            else None
+        )
         async with self.repo.writing(), self.events.transaction() as batch:
-            await self.repo.finish(job, status="failed", entry={**entry, **_error_entry(exc)},
-                                   conn=batch.conn, last_error=_text(exc), rejected=rejected)
-            await batch.add(MESSAGE_FAILED, job.account_id, {
-                "queue_id": job.id, "message_id": job.message_id, "error": _text(exc),
-                "code": exc.code, "rejected": rejected})
+            await self.repo.finish(
+                job,
+                status="failed",
+                entry={**entry, **_error_entry(exc)},
+                conn=batch.conn,
+                last_error=_text(exc),
+                rejected=rejected,
+            )
+            await batch.add(
+                MESSAGE_FAILED,
+                job.account_id,
+                {
+                    "queue_id": job.id,
+                    "message_id": job.message_id,
+                    "error": _text(exc),
+                    "code": exc.code,
+                    "rejected": rejected,
+                },
+            )
 
 
 def _error_entry(exc: GatewayError) -> dict[str, Any]:

@@ -23,8 +23,14 @@ UidlLister = Callable[[str], Awaitable[list[tuple[int, str, int]]]]
 class Pop3Poller:
     """Runs until ``stop``; the first poll only remembers what is there."""
 
-    def __init__(self, account_id: str, list_uidls: UidlLister, bus: EventBus,
-                 repo: SyncStateRepo, settings: Settings) -> None:
+    def __init__(
+        self,
+        account_id: str,
+        list_uidls: UidlLister,
+        bus: EventBus,
+        repo: SyncStateRepo,
+        settings: Settings,
+    ) -> None:
         self.account_id = account_id
         self._list = list_uidls
         self._bus = bus
@@ -50,8 +56,14 @@ class Pop3Poller:
                 pass  # a retrieval holds the maildrop lock (RFC 1939 section 8): next time
             except Exception as exc:  # reported, then retried with backoff
                 attempt += 1
-                delay = max(delay, backoff_delay(attempt, base=self._settings.reconnect_base_delay,
-                                                 cap=self._settings.reconnect_max_delay))
+                delay = max(
+                    delay,
+                    backoff_delay(
+                        attempt,
+                        base=self._settings.reconnect_base_delay,
+                        cap=self._settings.reconnect_max_delay,
+                    ),
+                )
                 await self._report_error(exc)
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(stop.wait(), delay)
@@ -67,16 +79,20 @@ class Pop3Poller:
             return
         async with self._bus.transaction() as tx:
             for uidl in new:
-                await tx.add(POP3_NEW, self.account_id,
-                             {"uidl": uidl, "number": numbers[uidl], "size": current[uidl]})
+                await tx.add(
+                    POP3_NEW,
+                    self.account_id,
+                    {"uidl": uidl, "number": numbers[uidl], "size": current[uidl]},
+                )
             await self._repo.save_snapshot(tx.conn, self.account_id, "pop3", current)
         await self._report_connected()
 
     async def _report_connected(self) -> None:
         if self._failing is not None:
             self._failing = None
-            await self._bus.publish(ACCOUNT_CONNECTED, self.account_id,
-                                    {"protocol": "pop3", "source": "watcher"})
+            await self._bus.publish(
+                ACCOUNT_CONNECTED, self.account_id, {"protocol": "pop3", "source": "watcher"}
+            )
 
     async def _report_error(self, exc: BaseException) -> None:
         text = str(exc)[:500] or type(exc).__name__
@@ -84,6 +100,13 @@ class Pop3Poller:
         if self._failing is None:
             self._failing = text
             with contextlib.suppress(Exception):
-                await self._bus.publish(ACCOUNT_ERROR, self.account_id, {
-                    "protocol": "pop3", "source": "watcher",
-                    "code": getattr(exc, "code", "error"), "error": text})
+                await self._bus.publish(
+                    ACCOUNT_ERROR,
+                    self.account_id,
+                    {
+                        "protocol": "pop3",
+                        "source": "watcher",
+                        "code": getattr(exc, "code", "error"),
+                        "error": text,
+                    },
+                )

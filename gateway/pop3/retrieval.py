@@ -78,10 +78,19 @@ class Retrieval:
     when ``items()`` was never started or the consumer went away).
     """
 
-    def __init__(self, *, client: Pop3Client, exit_stack: contextlib.AsyncExitStack,
-                 seen_repo: Pop3SeenRepo, account_id: str, plan: list[_Planned],
-                 remaining: int, delete: bool, headers_only: bool,
-                 unconfirmed_bytes: int) -> None:
+    def __init__(
+        self,
+        *,
+        client: Pop3Client,
+        exit_stack: contextlib.AsyncExitStack,
+        seen_repo: Pop3SeenRepo,
+        account_id: str,
+        plan: list[_Planned],
+        remaining: int,
+        delete: bool,
+        headers_only: bool,
+        unconfirmed_bytes: int,
+    ) -> None:
         self._client = client
         self._exit = exit_stack
         self._seen_repo = seen_repo
@@ -128,8 +137,11 @@ class Retrieval:
             self._handed_bytes += len(raw)
             await self._confirm(final=False)
         if produced != len(self.plan):  # never end a drain short without saying so
-            raise UpstreamError(f"the POP3 session answered {produced} of {len(self.plan)} "
-                                "retrievals", code="pop3_incomplete", protocol="pop3")
+            raise UpstreamError(
+                f"the POP3 session answered {produced} of {len(self.plan)} retrievals",
+                code="pop3_incomplete",
+                protocol="pop3",
+            )
         self.completed = True
 
     async def _confirm(self, *, final: bool, flush: bool = True) -> None:
@@ -174,8 +186,9 @@ class Retrieval:
         await self._confirm(final=True, flush=False)
         if self._client.closed:
             if self._deleted:
-                raise UpstreamUnavailable("the POP3 session ended before its deletions were "
-                                          "committed", protocol="pop3")
+                raise UpstreamUnavailable(
+                    "the POP3 session ended before its deletions were committed", protocol="pop3"
+                )
         else:
             await self._quit()
         await self._flush_seen()

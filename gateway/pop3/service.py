@@ -70,8 +70,15 @@ class Pop3Service:
                 return Pop3Entry(number, found, size, False)
         raise MessageNotFound(f"no POP3 message with UIDL {uidl!r}")
 
-    async def start_retrieval(self, account_id: str, *, only_new: bool, delete: bool,
-                              limit: int | None, headers_only: bool) -> Retrieval:
+    async def start_retrieval(
+        self,
+        account_id: str,
+        *,
+        only_new: bool,
+        delete: bool,
+        limit: int | None,
+        headers_only: bool,
+    ) -> Retrieval:
         """Open the session and plan the retrieval; errors up to here are plain errors."""
         if delete and headers_only:
             raise InvalidInput("'delete' needs whole messages: it cannot go with 'headers_only'")
@@ -86,12 +93,20 @@ class Pop3Service:
             present = {u for _, u, _ in listing}
             if stale := seen - present:
                 await self._seen.forget(account_id, stale)
-            wanted = [_Planned(n, u, size, u in seen) for n, u, size in listing
-                      if not (only_new and u in seen)]
+            wanted = [
+                _Planned(n, u, size, u in seen)
+                for n, u, size in listing
+                if not (only_new and u in seen)
+            ]
             plan = wanted if limit is None else wanted[:limit]
             return Retrieval(
-                client=client, exit_stack=stack, seen_repo=self._seen, account_id=account_id,
-                plan=plan, remaining=len(wanted) - len(plan), delete=delete,
+                client=client,
+                exit_stack=stack,
+                seen_repo=self._seen,
+                account_id=account_id,
+                plan=plan,
+                remaining=len(wanted) - len(plan),
+                delete=delete,
                 headers_only=headers_only,
                 unconfirmed_bytes=self._settings.pop3_unconfirmed_bytes,
             )

@@ -62,9 +62,12 @@ class Pop3Manager(ProtocolManager):
         """
         wait = self._retry_at - time.monotonic()
         if self._throttled is not None and wait > 0:
-            raise UpstreamThrottled(f"{self._throttled.detail} (backing off)",
-                                    kind=self._throttled.kind, protocol="pop3",
-                                    retry_after=max(1, math.ceil(wait)))
+            raise UpstreamThrottled(
+                f"{self._throttled.detail} (backing off)",
+                kind=self._throttled.kind,
+                protocol="pop3",
+                retry_after=max(1, math.ceil(wait)),
+            )
         if self.status.state != ConnState.CONNECTED:
             self.mark(ConnState.CONNECTING)  # sessions are short: no flapping while healthy
         attempt = 1
@@ -91,8 +94,11 @@ class Pop3Manager(ProtocolManager):
 
     def _back_off(self, exc: UpstreamThrottled) -> None:
         self._throttles += 1
-        delay = backoff_delay(self._throttles, base=self.settings.reconnect_base_delay,
-                              cap=self.settings.reconnect_max_delay)
+        delay = backoff_delay(
+            self._throttles,
+            base=self.settings.reconnect_base_delay,
+            cap=self.settings.reconnect_max_delay,
+        )
         self._throttled, self._retry_at = exc, time.monotonic() + delay
         exc.retry_after = max(1, math.ceil(delay))
         self.mark_failure(exc)
@@ -100,9 +106,12 @@ class Pop3Manager(ProtocolManager):
     async def _open(self) -> Pop3Client:
         server = self.server
         client = await Pop3Client.connect(
-            server.host, server.port, security=server.security.value,
-            ssl_context=None if server.security.value == "none" else client_ssl_context(
-                verify=server.tls_verify, ca_file=server.ca_file),
+            server.host,
+            server.port,
+            security=server.security.value,
+            ssl_context=None
+            if server.security.value == "none"
+            else client_ssl_context(verify=server.tls_verify, ca_file=server.ca_file),
             connect_timeout=self.settings.connect_timeout,
             command_timeout=self.settings.command_timeout,
             max_message_bytes=self.settings.pop3_max_message_bytes,
@@ -129,14 +138,21 @@ class Pop3Manager(ProtocolManager):
         if oauth is not None and self.uses_oauth2():
             # After a refused AUTH the session is still in the AUTHORIZATION state (RFC
             # 5034 section 4): the retry with a refreshed token uses it again.
-            await self.login_oauth2(lambda token: client.auth_oauth2(
-                server.username, token, mechanism=oauth.mechanism, host=server.host,
-                port=server.port))
+            await self.login_oauth2(
+                lambda token: client.auth_oauth2(
+                    server.username,
+                    token,
+                    mechanism=oauth.mechanism,
+                    host=server.host,
+                    port=server.port,
+                )
+            )
         elif server.password is not None:
             await client.login(server.username, server.password.get_secret_value())
         else:
-            raise InvalidInput("the account's pop3 block has neither a password nor an "
-                               "OAuth2 access token")
+            raise InvalidInput(
+                "the account's pop3 block has neither a password nor an OAuth2 access token"
+            )
 
     @contextlib.asynccontextmanager
     async def session(self) -> AsyncIterator[Pop3Client]:
@@ -159,7 +175,8 @@ class Pop3Manager(ProtocolManager):
         deadline = time.monotonic() + timeout
         busy = AccountBusy(
             "another POP3 session of this account is running (the server locks the "
-            f"maildrop per session); still busy after {timeout:g} s")
+            f"maildrop per session); still busy after {timeout:g} s"
+        )
         try:
             async with asyncio.timeout(timeout):
                 await self._lock.acquire()
@@ -169,9 +186,12 @@ class Pop3Manager(ProtocolManager):
             async with contextlib.AsyncExitStack() as held:
                 if self.locks is not None:
                     try:
-                        await held.enter_async_context(self.locks.hold(
-                            f"pop3:{self.account.id}",
-                            wait=max(0.0, deadline - time.monotonic())))
+                        await held.enter_async_context(
+                            self.locks.hold(
+                                f"pop3:{self.account.id}",
+                                wait=max(0.0, deadline - time.monotonic()),
+                            )
+                        )
                     except TimeoutError:
                         raise busy from None
                 yield

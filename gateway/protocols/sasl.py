@@ -46,9 +46,15 @@ class OAuthChallenge:
     schemes: str | None = None
 
     def describe(self) -> str:
-        parts = [f"{name} {value}" for name, value in
-                 (("status", self.status), ("scope", self.scope), ("schemes", self.schemes))
-                 if value]
+        parts = [
+            f"{name} {value}"
+            for name, value in (
+                ("status", self.status),
+                ("scope", self.scope),
+                ("schemes", self.schemes),
+            )
+            if value
+        ]
         return ", ".join(parts)
 
 
@@ -61,16 +67,24 @@ def choose_mechanism(offered: Iterable[str], choice: MechanismChoice = "auto") -
     return "OAUTHBEARER" if "OAUTHBEARER" in {m.upper() for m in offered} else "XOAUTH2"
 
 
-def initial_response(mechanism: Mechanism, username: str, access_token: str, *,
-                     host: str | None = None, port: int | None = None) -> bytes:
+def initial_response(
+    mechanism: Mechanism,
+    username: str,
+    access_token: str,
+    *,
+    host: str | None = None,
+    port: int | None = None,
+) -> bytes:
     """The client's first message (not yet base64) for ``mechanism``.
 
     Raises ``InvalidInput`` for a token that is not an RFC 6750 b64token or a user name
     with control characters: either would break the message's framing.
     """
     if not _B64TOKEN.match(access_token):
-        raise InvalidInput("the OAuth2 access token is not a bearer token (RFC 6750 "
-                           "section 2.1: letters, digits and -._~+/ only)")
+        raise InvalidInput(
+            "the OAuth2 access token is not a bearer token (RFC 6750 "
+            "section 2.1: letters, digits and -._~+/ only)"
+        )
     if not username.isprintable():
         raise InvalidInput("the user name holds control characters")
     if mechanism == "XOAUTH2":
@@ -86,8 +100,14 @@ def initial_response(mechanism: Mechanism, username: str, access_token: str, *,
     return f"n,a={saslname},\x01{pairs}auth=Bearer {access_token}\x01\x01".encode()
 
 
-def encoded_initial_response(mechanism: Mechanism, username: str, access_token: str, *,
-                             host: str | None = None, port: int | None = None) -> str:
+def encoded_initial_response(
+    mechanism: Mechanism,
+    username: str,
+    access_token: str,
+    *,
+    host: str | None = None,
+    port: int | None = None,
+) -> str:
     """``initial_response`` in base64, as every protocol sends it."""
     raw = initial_response(mechanism, username, access_token, host=host, port=port)
     return base64.b64encode(raw).decode("ascii")
@@ -108,8 +128,11 @@ def parse_challenge(data: str | bytes) -> OAuthChallenge:
         return OAuthChallenge()
     if not isinstance(doc, dict):
         return OAuthChallenge()
-    return OAuthChallenge(status=_field(doc.get("status")), scope=_field(doc.get("scope")),
-                          schemes=_field(doc.get("schemes")))
+    return OAuthChallenge(
+        status=_field(doc.get("status")),
+        scope=_field(doc.get("scope")),
+        schemes=_field(doc.get("schemes")),
+    )
 
 
 def _field(value: object) -> str | None:
@@ -119,8 +142,13 @@ def _field(value: object) -> str | None:
     return text[:200] or None
 
 
-def auth_failure(protocol: str, mechanism: Mechanism, reply: str,
-                 challenge: OAuthChallenge | None, access_token: str) -> UpstreamAuthFailed:
+def auth_failure(
+    protocol: str,
+    mechanism: Mechanism,
+    reply: str,
+    challenge: OAuthChallenge | None,
+    access_token: str,
+) -> UpstreamAuthFailed:
     """The error for a refused token: the server's final reply and what its challenge said
     (status, scope), with the token cut out should the server have repeated it."""
     text = reply.replace(access_token, "[...]") if access_token else reply

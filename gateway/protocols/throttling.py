@@ -38,11 +38,15 @@ _CODE = re.compile(r"^\s*\[([A-Za-z0-9/._-]+)[^\]]*\]\s*")
 _CONNECTIONS = re.compile(
     r"too many (?:[a-z0-9]+ ){0,2}(?:connections|sessions)\b|too many logins\b"
     r"|maximum (?:number of )?(?:simultaneous |concurrent )?connections"
-    r"|connection (?:count |)limit|max(?:imum)?_?userip_connections", re.I)
+    r"|connection (?:count |)limit|max(?:imum)?_?userip_connections",
+    re.I,
+)
 _RATE = re.compile(
     r"throttl|rate limit|too many (?:login attempts|requests|commands|authentication)"
     r"|exceeded (?:the )?(?:command|bandwidth|imap|pop)\b[^.]*limits?|server (?:is )?busy"
-    r"|thread limit exceeded|too many (?:errors|failed)", re.I)
+    r"|thread limit exceeded|too many (?:errors|failed)",
+    re.I,
+)
 _LATER = re.compile(r"try again later|temporar(?:il)?y|please retry|retry later", re.I)
 # Microsoft: "Request is throttled. Suggested Backoff Time: 297 milliseconds".
 _SUGGESTED = re.compile(r"backoff time:?\s*(\d{1,9})\s*(milliseconds|ms|seconds|s)\b", re.I)

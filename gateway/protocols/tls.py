@@ -21,8 +21,9 @@ def client_ssl_context(*, verify: bool = True, ca_file: str | None = None) -> ss
         # A missing, unreadable or not-PEM CA file (or a name too long for a file): no TLS
         # with the server, as when its handshake fails (503; the account needs fixing).
         reason = exc.strerror or "not PEM"
-        raise UpstreamUnavailable(f"the account's ca_file cannot be used ({reason})",
-                                  code="ca_file_unusable") from None
+        raise UpstreamUnavailable(
+            f"the account's ca_file cannot be used ({reason})", code="ca_file_unusable"
+        ) from None
 
 
 @lru_cache(maxsize=64)

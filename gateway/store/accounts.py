@@ -22,9 +22,12 @@ class AccountRepo:
         self._decoded: dict[str, tuple[tuple, Account]] = {}  # ``list``: id -> (row, Account)
 
     def _to_row(self, account: Account) -> dict:
-        config: dict = {"watch_mailboxes": account.watch_mailboxes, "aliases": account.aliases,
-                        "allow_any_from": account.allow_any_from,
-                        "daily_send_limit": account.daily_send_limit}
+        config: dict = {
+            "watch_mailboxes": account.watch_mailboxes,
+            "aliases": account.aliases,
+            "allow_any_from": account.allow_any_from,
+            "daily_send_limit": account.daily_send_limit,
+        }
         secrets: dict = {}
         for proto in PROTOCOLS:
             server = account.server(proto)
@@ -92,8 +95,9 @@ class AccountRepo:
         if result.rowcount == 0:
             raise AccountNotFound(f"no account {account.id!r}")
 
-    async def rotate_oauth2(self, account_id: str, used_refresh_token: str,
-                            tokens: dict[str, str | None]) -> bool:
+    async def rotate_oauth2(
+        self, account_id: str, used_refresh_token: str, tokens: dict[str, str | None]
+    ) -> bool:
         """Store a refresh's result in every server block of the account that holds
         ``used_refresh_token`` (one grant usually serves IMAP, SMTP and POP3), in one
         transaction that re-reads the row (locked on PostgreSQL): a block whose refresh
@@ -118,12 +122,16 @@ class AccountRepo:
                         oauth2.pop("expires_at", None)
                     changed = True
             if changed:
-                await conn.execute(accounts.update().where(accounts.c.id == account_id)
-                                   .values(secrets=self._box.encrypt(json.dumps(secrets))))
+                await conn.execute(
+                    accounts.update()
+                    .where(accounts.c.id == account_id)
+                    .values(secrets=self._box.encrypt(json.dumps(secrets)))
+                )
         return changed
 
-    async def store_app_token(self, account_id: str, client_id: str, token_url: str,
-                              tokens: dict[str, str | None]) -> bool:
+    async def store_app_token(
+        self, account_id: str, client_id: str, token_url: str, tokens: dict[str, str | None]
+    ) -> bool:
         """Store an access token obtained with the client credentials grant (no refresh
         token) in every block of the account that gets its tokens from ``client_id`` at
         ``token_url`` that way, in one transaction (the row locked on PostgreSQL).
@@ -140,9 +148,12 @@ class AccountRepo:
             changed = False
             for block in secrets.values():
                 oauth2 = block.get("oauth2") if isinstance(block, dict) else None
-                if (oauth2 and oauth2.get("grant") == "client_credentials"
-                        and oauth2.get("client_id") == client_id
-                        and oauth2.get("token_url") == token_url):
+                if (
+                    oauth2
+                    and oauth2.get("grant") == "client_credentials"
+                    and oauth2.get("client_id") == client_id
+                    and oauth2.get("token_url") == token_url
+                ):
                     oauth2["access_token"] = tokens["access_token"]
                     if tokens.get("expires_at") is None:
                         oauth2.pop("expires_at", None)
@@ -150,8 +161,11 @@ class AccountRepo:
                         oauth2["expires_at"] = tokens["expires_at"]
                     changed = True
             if changed:
-                await conn.execute(accounts.update().where(accounts.c.id == account_id)
-                                   .values(secrets=self._box.encrypt(json.dumps(secrets))))
+                await conn.execute(
+                    accounts.update()
+                    .where(accounts.c.id == account_id)
+                    .values(secrets=self._box.encrypt(json.dumps(secrets)))
+                )
         return changed
 
     async def delete(self, account_id: str) -> None:

@@ -26,9 +26,15 @@ class AuditRepo:
         async with self._store.engine.begin() as conn:
             await conn.execute(_INSERT, [asdict(e) for e in entries])
 
-    async def page(self, *, visible: Collection[str] | None, account: str | None,
-                   token: str | None, limit: int,
-                   cursor: str | None) -> tuple[list[AuditEntry], str | None]:
+    async def page(
+        self,
+        *,
+        visible: Collection[str] | None,
+        account: str | None,
+        token: str | None,
+        limit: int,
+        cursor: str | None,
+    ) -> tuple[list[AuditEntry], str | None]:
         """Newest first, keyset-paginated by (at, id); ``visible`` None: every account's and
         the entries of none, else only entries of those accounts."""
         a = audit_log

@@ -52,37 +52,58 @@ class LogRow:
     uid: int | None
 
 
-_HEAD_COLUMNS = (change_mailboxes.c.mailbox, change_mailboxes.c.uidvalidity,
-                 change_mailboxes.c.uidnext, change_mailboxes.c.highestmodseq,
-                 change_mailboxes.c.info, change_mailboxes.c.since_seq,
-                 (change_mailboxes.c.uids.is_not(None)).label("baselined"))
+_HEAD_COLUMNS = (
+    change_mailboxes.c.mailbox,
+    change_mailboxes.c.uidvalidity,
+    change_mailboxes.c.uidnext,
+    change_mailboxes.c.highestmodseq,
+    change_mailboxes.c.info,
+    change_mailboxes.c.since_seq,
+    (change_mailboxes.c.uids.is_not(None)).label("baselined"),
+)
 
 
 def _head(row: Any) -> MailboxHead:
-    return MailboxHead(row.mailbox, row.uidvalidity, row.uidnext, row.highestmodseq,
-                       bool(row.baselined), row.info, row.since_seq)
+    return MailboxHead(
+        row.mailbox,
+        row.uidvalidity,
+        row.uidnext,
+        row.highestmodseq,
+        bool(row.baselined),
+        row.info,
+        row.since_seq,
+    )
 
 
 Snapshot = tuple[MailboxHead, MailboxState | None]
 
 
 async def _heads(conn: AsyncConnection, account_id: str) -> dict[str, MailboxHead]:
-    rows = (await conn.execute(sa.select(*_HEAD_COLUMNS).where(
-        change_mailboxes.c.account_id == account_id))).all()
+    rows = (
+        await conn.execute(
+            sa.select(*_HEAD_COLUMNS).where(change_mailboxes.c.account_id == account_id)
+        )
+    ).all()
     return {row.mailbox: _head(row) for row in rows}
 
 
 async def _snapshot(conn: AsyncConnection, account_id: str, mailbox: str) -> Snapshot | None:
     m = change_mailboxes
-    row = (await conn.execute(sa.select(*_HEAD_COLUMNS, m.c.uids).where(
-        m.c.account_id == account_id, m.c.mailbox == mailbox))).first()
+    row = (
+        await conn.execute(
+            sa.select(*_HEAD_COLUMNS, m.c.uids).where(
+                m.c.account_id == account_id, m.c.mailbox == mailbox
+            )
+        )
+    ).first()
     if row is None:
         return None
     head = _head(row)
     if row.uids is None:
         return head, None
-    return head, MailboxState(mailbox, row.uidvalidity, row.uidnext, row.highestmodseq,
-                              flags_from_json(row.uids))
+    return head, MailboxState(
+        mailbox, row.uidvalidity, row.uidnext, row.highestmodseq, flags_from_json(row.uids)
+    )
 
 
 class FeedTransaction:
@@ -94,21 +115,33 @@ class FeedTransaction:
         self.feed = feed
         self.appended = 0
 
-    async def append(self, changes: Sequence[tuple[str, str, str, int | None, int | None]]
-                     ) -> int:
+    async def append(self, changes: Sequence[tuple[str, str, str, int | None, int | None]]) -> int:
         """Append ``(kind, op, mailbox, uidvalidity, uid)`` entries; the new last seq."""
         if not changes:
             return self.feed.seq
         now = utcnow()
         first = self.feed.seq + 1
-        rows = [{"account_id": self.account_id, "seq": first + i, "kind": kind, "op": op,
-                 "mailbox": mailbox, "uidvalidity": validity, "uid": uid, "at": now}
-                for i, (kind, op, mailbox, validity, uid) in enumerate(changes)]
+        rows = [
+            {
+                "account_id": self.account_id,
+                "seq": first + i,
+                "kind": kind,
+                "op": op,
+                "mailbox": mailbox,
+                "uidvalidity": validity,
+                "uid": uid,
+                "at": now,
+            }
+            for i, (kind, op, mailbox, validity, uid) in enumerate(changes)
+        ]
         for start in range(0, len(rows), 2000):
-            await self.conn.execute(change_log.insert(), rows[start:start + 2000])
+            await self.conn.execute(change_log.insert(), rows[start : start + 2000])
         last = first + len(rows) - 1
-        await self.conn.execute(change_feeds.update().where(
-            change_feeds.c.account_id == self.account_id).values(seq=last, updated_at=now))
+        await self.conn.execute(
+            change_feeds.update()
+            .where(change_feeds.c.account_id == self.account_id)
+            .values(seq=last, updated_at=now)
+        )
         self.feed = replace(self.feed, seq=last)
         self.appended += len(rows)
         return last
@@ -120,40 +153,62 @@ class FeedTransaction:
         """The mailbox's head and UID map (None: not baselined); None: not known."""
         return await _snapshot(self.conn, self.account_id, mailbox)
 
-    async def save(self, mailbox: str, *, state: MailboxState | None = None,
-                   info: dict[str, Any] | None = None, keep_info: bool = False,
-                   known_before: bool) -> None:
+    async def save(
+        self,
+        mailbox: str,
+        *,
+        state: MailboxState | None = None,
+        info: dict[str, Any] | None = None,
+        keep_info: bool = False,
+        known_before: bool,
+    ) -> None:
         """Insert or update what the feed knows of ``mailbox``. ``state`` None keeps the UID
         map as it is (or leaves it unknown); ``keep_info`` keeps the stored listing info."""
         m = change_mailboxes
         values: dict[str, Any] = {"updated_at": utcnow()}
         if state is not None:
-            values.update(uidvalidity=state.uidvalidity, uidnext=state.uidnext,
-                          highestmodseq=state.highestmodseq, uids=state.to_json())
+            values.update(
+                uidvalidity=state.uidvalidity,
+                uidnext=state.uidnext,
+                highestmodseq=state.highestmodseq,
+                uids=state.to_json(),
+            )
         if not keep_info:
             values["info"] = info
         if known_before:
-            await self.conn.execute(m.update().where(
-                m.c.account_id == self.account_id, m.c.mailbox == mailbox).values(**values))
+            await self.conn.execute(
+                m.update()
+                .where(m.c.account_id == self.account_id, m.c.mailbox == mailbox)
+                .values(**values)
+            )
         else:
-            await self.conn.execute(m.insert().values(
-                account_id=self.account_id, mailbox=mailbox, since_seq=self.feed.seq,
-                **values))
+            await self.conn.execute(
+                m.insert().values(
+                    account_id=self.account_id, mailbox=mailbox, since_seq=self.feed.seq, **values
+                )
+            )
 
     async def remove(self, mailbox: str) -> None:
         m = change_mailboxes
-        await self.conn.execute(m.delete().where(m.c.account_id == self.account_id,
-                                                 m.c.mailbox == mailbox))
+        await self.conn.execute(
+            m.delete().where(m.c.account_id == self.account_id, m.c.mailbox == mailbox)
+        )
 
     async def trim(self, keep: int) -> None:
         """Drop entries beyond the newest ``keep``: states before them get a 410."""
         floor = self.feed.seq - keep
         if floor <= self.feed.min_seq:
             return
-        await self.conn.execute(change_log.delete().where(
-            change_log.c.account_id == self.account_id, change_log.c.seq <= floor))
-        await self.conn.execute(change_feeds.update().where(
-            change_feeds.c.account_id == self.account_id).values(min_seq=floor))
+        await self.conn.execute(
+            change_log.delete().where(
+                change_log.c.account_id == self.account_id, change_log.c.seq <= floor
+            )
+        )
+        await self.conn.execute(
+            change_feeds.update()
+            .where(change_feeds.c.account_id == self.account_id)
+            .values(min_seq=floor)
+        )
         self.feed = replace(self.feed, min_seq=floor)
 
 
@@ -165,11 +220,9 @@ class ChangeFeedRepo:
     def dialect(self) -> str:
         return self._store.dialect
 
-    async def feed(self, account_id: str, conn: AsyncConnection | None = None
-                   ) -> FeedRow | None:
+    async def feed(self, account_id: str, conn: AsyncConnection | None = None) -> FeedRow | None:
         f = change_feeds.c
-        query = sa.select(f.epoch, f.seq, f.min_seq, f.created_at).where(
-            f.account_id == account_id)
+        query = sa.select(f.epoch, f.seq, f.min_seq, f.created_at).where(f.account_id == account_id)
         if conn is not None:
             row = (await conn.execute(query)).first()
         else:
@@ -179,21 +232,38 @@ class ChangeFeedRepo:
             return None
         return FeedRow(int(row.epoch), row.seq, row.min_seq, row.created_at)
 
-    async def create(self, account_id: str, epoch: int,
-                     mailboxes: dict[str, dict[str, Any] | None]) -> FeedRow | None:
+    async def create(
+        self, account_id: str, epoch: int, mailboxes: dict[str, dict[str, Any] | None]
+    ) -> FeedRow | None:
         """A new feed at seq 0 knowing ``mailboxes`` (path -> listing info), none of them
         baselined; None when the account has a feed already (another request made it)."""
         now = utcnow()
         try:
             async with self._store.engine.begin() as conn:
-                await conn.execute(change_feeds.insert().values(
-                    account_id=account_id, epoch=str(epoch), seq=0, min_seq=0,
-                    created_at=now, updated_at=now))
+                await conn.execute(
+                    change_feeds.insert().values(
+                        account_id=account_id,
+                        epoch=str(epoch),
+                        seq=0,
+                        min_seq=0,
+                        created_at=now,
+                        updated_at=now,
+                    )
+                )
                 if mailboxes:
-                    await conn.execute(change_mailboxes.insert(), [
-                        {"account_id": account_id, "mailbox": name, "info": info,
-                         "since_seq": 0, "updated_at": now}
-                        for name, info in mailboxes.items()])
+                    await conn.execute(
+                        change_mailboxes.insert(),
+                        [
+                            {
+                                "account_id": account_id,
+                                "mailbox": name,
+                                "info": info,
+                                "since_seq": 0,
+                                "updated_at": now,
+                            }
+                            for name, info in mailboxes.items()
+                        ],
+                    )
         except sa.exc.IntegrityError:
             return None
         return FeedRow(epoch, 0, 0, now)
@@ -214,11 +284,13 @@ class ChangeFeedRepo:
         """The same inside the caller's transaction (``conn``), e.g. a watcher's events."""
         return _Begin(self, account_id, conn)
 
-    async def entries(self, account_id: str, after: int, upto: int, *, limit: int,
-                      mailbox: str | None = None) -> list[LogRow]:
+    async def entries(
+        self, account_id: str, after: int, upto: int, *, limit: int, mailbox: str | None = None
+    ) -> list[LogRow]:
         c = change_log.c
         query = sa.select(c.seq, c.kind, c.op, c.mailbox, c.uidvalidity, c.uid).where(
-            c.account_id == account_id, c.seq > after, c.seq <= upto)
+            c.account_id == account_id, c.seq > after, c.seq <= upto
+        )
         if mailbox is not None:
             query = query.where(c.mailbox == mailbox)
         query = query.order_by(c.seq).limit(limit)
@@ -234,8 +306,7 @@ class ChangeFeedRepo:
 
 
 class _Begin:
-    def __init__(self, repo: ChangeFeedRepo, account_id: str,
-                 conn: AsyncConnection | None) -> None:
+    def __init__(self, repo: ChangeFeedRepo, account_id: str, conn: AsyncConnection | None) -> None:
         self._repo = repo
         self._account_id = account_id
         self._conn = conn
@@ -247,8 +318,11 @@ class _Begin:
             self._own = self._repo._store.engine.begin()
             conn = await self._own.__aenter__()
         # Touch the row first: it takes the lock that orders this account's writers.
-        touched = await conn.execute(change_feeds.update().where(
-            change_feeds.c.account_id == self._account_id).values(updated_at=utcnow()))
+        touched = await conn.execute(
+            change_feeds.update()
+            .where(change_feeds.c.account_id == self._account_id)
+            .values(updated_at=utcnow())
+        )
         if not touched.rowcount:
             return None
         feed = await self._repo.feed(self._account_id, conn)

@@ -14,13 +14,27 @@ from .schema import events
 
 
 async def insert_event(
-    conn: AsyncConnection, *, id: str, type: str, account_id: str | None, data: dict[str, Any],
-    created_at: datetime, state: str | None = None,
+    conn: AsyncConnection,
+    *,
+    id: str,
+    type: str,
+    account_id: str | None,
+    data: dict[str, Any],
+    created_at: datetime,
+    state: str | None = None,
 ) -> int:
     """Append one event inside the caller's transaction; returns its ``seq``."""
-    result = await conn.execute(_INSERT, {"id": id, "type": type, "account_id": account_id,
-                                          "data": data, "created_at": created_at,
-                                          "state": state})
+    result = await conn.execute(
+        _INSERT,
+        {
+            "id": id,
+            "type": type,
+            "account_id": account_id,
+            "data": data,
+            "created_at": created_at,
+            "state": state,
+        },
+    )
     return int(result.scalar_one())
 
 
@@ -47,8 +61,13 @@ class EventRepo:
         return int(value or 0)
 
     async def after(
-        self, seq: int, *, accounts: Iterable[str] | None = None,
-        types: Iterable[str] | None = None, include_global: bool = True, limit: int = 500,
+        self,
+        seq: int,
+        *,
+        accounts: Iterable[str] | None = None,
+        types: Iterable[str] | None = None,
+        include_global: bool = True,
+        limit: int = 500,
     ) -> list[Any]:
         """Events with a larger ``seq``, oldest first; ``accounts=None`` means every account."""
         query = sa.select(events).where(events.c.seq > seq).order_by(events.c.seq).limit(limit)

@@ -32,15 +32,22 @@ class IdempotencyRepo:
     def __init__(self, store: Store) -> None:
         self._store = store
 
-    async def reserve(self, account_id: str, key: str, request_hash: str, *, ttl: float,
-                      abandon_after: float) -> StoredResponse | None:
+    async def reserve(
+        self, account_id: str, key: str, request_hash: str, *, ttl: float, abandon_after: float
+    ) -> StoredResponse | None:
         """Reserve ``key``; None when this request won, else what the key holds now."""
         engine = self._store.engine
         for _ in range(3):
             now = utcnow()
-            row = {"account_id": account_id, "key": key, "request_hash": request_hash,
-                   "outcome": None, "response": None, "created_at": now,
-                   "expires_at": now + timedelta(seconds=ttl)}
+            row = {
+                "account_id": account_id,
+                "key": key,
+                "request_hash": request_hash,
+                "outcome": None,
+                "response": None,
+                "created_at": now,
+                "expires_at": now + timedelta(seconds=ttl),
+            }
             try:
                 # The usual case, a new key: one INSERT.
                 async with engine.begin() as conn:
@@ -51,9 +58,15 @@ class IdempotencyRepo:
             try:
                 # The key is taken: replace it if it expired or its request was abandoned.
                 async with engine.begin() as conn:
-                    stale = await conn.execute(_DELETE_STALE, {
-                        "b_account": account_id, "b_key": key, "now": now,
-                        "abandoned_before": now - timedelta(seconds=abandon_after)})
+                    stale = await conn.execute(
+                        _DELETE_STALE,
+                        {
+                            "b_account": account_id,
+                            "b_key": key,
+                            "now": now,
+                            "abandoned_before": now - timedelta(seconds=abandon_after),
+                        },
+                    )
                     if stale.rowcount:
                         await conn.execute(_INSERT, row)
                         return None
@@ -72,11 +85,22 @@ class IdempotencyRepo:
             return None
         return StoredResponse(row.request_hash, row.outcome, row.response, row.created_at)
 
-    async def complete(self, account_id: str, key: str, outcome: str, body: dict[str, Any],
-                       *, conn: AsyncConnection | None = None) -> None:
+    async def complete(
+        self,
+        account_id: str,
+        key: str,
+        outcome: str,
+        body: dict[str, Any],
+        *,
+        conn: AsyncConnection | None = None,
+    ) -> None:
         """Store the response (inside the caller's transaction when ``conn`` is given)."""
-        params = {"b_account": account_id, "b_key": key, "new_outcome": outcome,
-                  "new_response": body}
+        params = {
+            "b_account": account_id,
+            "b_key": key,
+            "new_outcome": outcome,
+            "new_response": body,
+        }
         if conn is not None:
             await conn.execute(_COMPLETE, params)
             return
@@ -91,7 +115,8 @@ class IdempotencyRepo:
     async def purge_expired(self) -> int:
         async with self._store.engine.begin() as conn:
             result = await conn.execute(
-                idempotency_keys.delete().where(idempotency_keys.c.expires_at < utcnow()))
+                idempotency_keys.delete().where(idempotency_keys.c.expires_at < utcnow())
+            )
         return result.rowcount or 0
 
 
@@ -100,12 +125,20 @@ class IdempotencyRepo:
 _c = idempotency_keys.c
 _KEY = sa.and_(_c.account_id == sa.bindparam("b_account"), _c.key == sa.bindparam("b_key"))
 _INSERT = idempotency_keys.insert()
-_DELETE_STALE = idempotency_keys.delete().where(_KEY, sa.or_(
-    _c.expires_at < sa.bindparam("now"),
-    sa.and_(_c.outcome.is_(None), _c.created_at < sa.bindparam("abandoned_before")),
-))
+_DELETE_STALE = idempotency_keys.delete().where(
+    _KEY,
+    sa.or_(
+        _c.expires_at < sa.bindparam("now"),
+        sa.and_(_c.outcome.is_(None), _c.created_at < sa.bindparam("abandoned_before")),
+    ),
+)
 _GET = sa.select(idempotency_keys).where(_KEY)
-_COMPLETE = idempotency_keys.update().where(_KEY).values(
-    outcome=sa.bindparam("new_outcome", type_=_c.outcome.type),
-    response=sa.bindparam("new_response", type_=_c.response.type))
+_COMPLETE = (
+    idempotency_keys.update()
+    .where(_KEY)
+    .values(
+        outcome=sa.bindparam("new_outcome", type_=_c.outcome.type),
+        response=sa.bindparam("new_response", type_=_c.response.type),
+    )
+)
 _RELEASE = idempotency_keys.delete().where(_KEY, _c.outcome.is_(None))

@@ -50,8 +50,9 @@ class LeaseRepo:
 
     # -- one lease ---------------------------------------------------------------------------
 
-    async def acquire(self, name: str, owner: str, ttl: float, *,
-                      supersedes: Callable[[str], bool] | None = None) -> bool:
+    async def acquire(
+        self, name: str, owner: str, ttl: float, *, supersedes: Callable[[str], bool] | None = None
+    ) -> bool:
         """Take or renew ``name`` for ``owner``; False while another owner's lease runs.
 
         ``supersedes(holder)`` True: take it from that holder now, lease or not (an
@@ -62,45 +63,55 @@ class LeaseRepo:
         async with self._store.engine.begin() as conn:
             result = await conn.execute(
                 leases.update()
-                .where(leases.c.name == name,
-                       sa.or_(leases.c.owner == owner, leases.c.until < now))
-                .values(owner=owner, until=until))
+                .where(leases.c.name == name, sa.or_(leases.c.owner == owner, leases.c.until < now))
+                .values(owner=owner, until=until)
+            )
             if result.rowcount:
                 return True
             if supersedes is not None:
-                holder = (await conn.execute(
-                    sa.select(leases.c.owner).where(leases.c.name == name))).scalar()
+                holder = (
+                    await conn.execute(sa.select(leases.c.owner).where(leases.c.name == name))
+                ).scalar()
                 if holder is not None:
                     if not supersedes(holder):
                         return False
                     result = await conn.execute(  # only if still that holder's
                         leases.update()
                         .where(leases.c.name == name, leases.c.owner == holder)
-                        .values(owner=owner, until=until))
+                        .values(owner=owner, until=until)
+                    )
                     return bool(result.rowcount)
             result = await conn.execute(
-                self._insert().values(name=name, owner=owner, until=until)
-                .on_conflict_do_nothing(index_elements=["name"]))
+                self._insert()
+                .values(name=name, owner=owner, until=until)
+                .on_conflict_do_nothing(index_elements=["name"])
+            )
             return bool(result.rowcount)  # 0: another owner holds it
 
     async def holder(self, name: str) -> str | None:
         async with self._store.engine.connect() as conn:
-            return (await conn.execute(
-                sa.select(leases.c.owner).where(leases.c.name == name))).scalar()
+            return (
+                await conn.execute(sa.select(leases.c.owner).where(leases.c.name == name))
+            ).scalar()
 
     async def release(self, name: str, owner: str) -> None:
         async with self._store.engine.begin() as conn:
-            await conn.execute(leases.delete().where(leases.c.name == name,
-                                                     leases.c.owner == owner))
+            await conn.execute(
+                leases.delete().where(leases.c.name == name, leases.c.owner == owner)
+            )
 
     # -- many at once ------------------------------------------------------------------------
 
     async def held(self, prefix: str) -> list[Lease]:
         """Every lease whose name starts with ``prefix``, expired or not."""
         async with self._store.engine.connect() as conn:
-            rows = (await conn.execute(
-                sa.select(leases.c.name, leases.c.owner, leases.c.until)
-                .where(_prefixed(prefix)))).all()
+            rows = (
+                await conn.execute(
+                    sa.select(leases.c.name, leases.c.owner, leases.c.until).where(
+                        _prefixed(prefix)
+                    )
+                )
+            ).all()
         return [Lease(r.name, r.owner, r.until) for r in rows]
 
     async def renew_mine(self, owner: str, prefix: str, ttl: float) -> set[str]:
@@ -108,13 +119,19 @@ class LeaseRepo:
         names still held: one missing was taken over (it had run out) or released."""
         until = utcnow() + timedelta(seconds=ttl)
         async with self._store.engine.begin() as conn:
-            rows = (await conn.execute(
-                leases.update().where(leases.c.owner == owner, _prefixed(prefix))
-                .values(until=until).returning(leases.c.name))).all()
+            rows = (
+                await conn.execute(
+                    leases.update()
+                    .where(leases.c.owner == owner, _prefixed(prefix))
+                    .values(until=until)
+                    .returning(leases.c.name)
+                )
+            ).all()
         return {r.name for r in rows}
 
-    async def take(self, names: Collection[str], owner: str, ttl: float, *,
-                   from_owners: Collection[str] = ()) -> set[str]:
+    async def take(
+        self, names: Collection[str], owner: str, ttl: float, *, from_owners: Collection[str] = ()
+    ) -> set[str]:
         """Take those of ``names`` that nobody holds, that ran out, or that an owner of
         ``from_owners`` holds (an earlier run of this instance); two statements for all.
         Returns the names taken."""
@@ -123,24 +140,37 @@ class LeaseRepo:
         now = utcnow()
         until = now + timedelta(seconds=ttl)
         names = list(names)
-        stale = sa.or_(leases.c.until < now, leases.c.owner == owner,
-                       leases.c.owner.in_(list(from_owners)) if from_owners else sa.false())
+        stale = sa.or_(
+            leases.c.until < now,
+            leases.c.owner == owner,
+            leases.c.owner.in_(list(from_owners)) if from_owners else sa.false(),
+        )
         async with self._store.engine.begin() as conn:
-            taken = {r.name for r in (await conn.execute(
-                leases.update().where(leases.c.name.in_(names), stale)
-                .values(owner=owner, until=until).returning(leases.c.name))).all()}
+            taken = {
+                r.name
+                for r in (
+                    await conn.execute(
+                        leases.update()
+                        .where(leases.c.name.in_(names), stale)
+                        .values(owner=owner, until=until)
+                        .returning(leases.c.name)
+                    )
+                ).all()
+            }
             missing = [n for n in names if n not in taken]
             if missing:
                 inserted = await conn.execute(
-                    self._insert().values([{"name": n, "owner": owner, "until": until}
-                                           for n in missing])
+                    self._insert()
+                    .values([{"name": n, "owner": owner, "until": until} for n in missing])
                     .on_conflict_do_nothing(index_elements=["name"])
-                    .returning(leases.c.name))
+                    .returning(leases.c.name)
+                )
                 taken.update(r.name for r in inserted.all())
         return taken
 
-    async def release_mine(self, owner: str, names: Collection[str] | None = None, *,
-                           prefix: str | None = None) -> None:
+    async def release_mine(
+        self, owner: str, names: Collection[str] | None = None, *, prefix: str | None = None
+    ) -> None:
         """Give up ``names`` (or every lease under ``prefix``) if ``owner`` holds them."""
         cond = [leases.c.owner == owner]
         if names is not None:
@@ -161,8 +191,14 @@ class LeaseRepo:
 
     # -- instances ---------------------------------------------------------------------------
 
-    async def beat(self, identity: str, owner: str, ttl: float, *,
-                   supersedes: Callable[[str], bool] | None = None) -> bool:
+    async def beat(
+        self,
+        identity: str,
+        owner: str,
+        ttl: float,
+        *,
+        supersedes: Callable[[str], bool] | None = None,
+    ) -> bool:
         """This instance is alive for ``ttl`` more seconds (``instance:<identity>``); False
         when a later run of the same identity holds the heartbeat (a misconfiguration)."""
         return await self.acquire(HEARTBEAT + identity, owner, ttl, supersedes=supersedes)

@@ -32,10 +32,20 @@ log = logging.getLogger(__name__)
 # Our own name, so that a database shared with another Alembic-managed application works.
 VERSION_TABLE = "mailgate_alembic_version"
 BASELINE = "0001"  # the schema of mailgate 0.1.0
-BASELINE_TABLES = frozenset({
-    "accounts", "api_tokens", "idempotency_keys", "outbox", "events", "webhooks",
-    "webhook_deliveries", "mailbox_state", "pop3_seen", "leases",
-})
+BASELINE_TABLES = frozenset(
+    {
+        "accounts",
+        "api_tokens",
+        "idempotency_keys",
+        "outbox",
+        "events",
+        "webhooks",
+        "webhook_deliveries",
+        "mailbox_state",
+        "pop3_seen",
+        "leases",
+    }
+)
 # The key create_all used in 0.1.0 too: a 0.1.0 instance starting meanwhile waits as well.
 LOCK_KEY = 7263541
 SCRIPT_LOCATION = Path(__file__).with_name("migrations")
@@ -93,7 +103,8 @@ def _state(connection: sa.Connection) -> SchemaState:
     newest = head()
     if VERSION_TABLE in tables:
         revision = MigrationContext.configure(
-            connection, opts={"version_table": VERSION_TABLE}).get_current_revision()
+            connection, opts={"version_table": VERSION_TABLE}
+        ).get_current_revision()
         state = SchemaState(revision, newest)
         try:
             known = revision is None or _script().get_revision(revision) is not None
@@ -102,7 +113,8 @@ def _state(connection: sa.Connection) -> SchemaState:
         if not known:
             raise SchemaNotCurrent(
                 f"The database schema is at revision {revision}, newer than this mailgate "
-                f"knows (its newest is {newest}): run the newer mailgate, or restore a backup.")
+                f"knows (its newest is {newest}): run the newer mailgate, or restore a backup."
+            )
         return state
     ours = BASELINE_TABLES & tables
     if not ours:
@@ -110,7 +122,8 @@ def _state(connection: sa.Connection) -> SchemaState:
     if missing := BASELINE_TABLES - tables:
         raise SchemaNotCurrent(
             "The database holds some of mailgate's tables but not "
-            f"{', '.join(sorted(missing))}: it was not made by mailgate; use an empty database.")
+            f"{', '.join(sorted(missing))}: it was not made by mailgate; use an empty database."
+        )
     return SchemaState(BASELINE, newest, legacy=True)
 
 
@@ -137,7 +150,8 @@ def _upgrade(connection: sa.Connection, target: str) -> SchemaState:
 # Alembic keeps the running migration in module globals (``alembic.op``, ``alembic.context``):
 # two upgrades interleaving on one event loop (two stores opening at once) would mix them up.
 _running: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Lock] = (
-    weakref.WeakKeyDictionary())
+    weakref.WeakKeyDictionary()
+)
 
 
 async def upgrade(engine: AsyncEngine, *, to: str = "head") -> SchemaState:
@@ -164,7 +178,8 @@ async def ensure_current(engine: AsyncEngine) -> None:
     if not now.current:
         raise SchemaNotCurrent(
             f"The database schema {now.describe()}; this mailgate needs revision "
-            f"{now.head}. Run `mailgate migrate` (or start with GATEWAY_MIGRATE_ON_START=true).")
+            f"{now.head}. Run `mailgate migrate` (or start with GATEWAY_MIGRATE_ON_START=true)."
+        )
 
 
 async def upgrade_sql(engine: AsyncEngine) -> str:

@@ -57,14 +57,27 @@ class OutboxRepo:
 
     async def insert(self, conn: AsyncConnection, job: OutboxJob) -> None:
         """Insert ``job`` inside the caller's transaction (with its idempotency key)."""
-        await conn.execute(outbox.insert().values(
-            id=job.id, account_id=job.account_id, status=job.status, message_id=job.message_id,
-            mail_from=job.mail_from, rcpt_to=job.rcpt_to, raw=job.raw, options=job.options,
-            attempts=job.attempts, next_attempt_at=job.next_attempt_at,
-            last_error=job.last_error, smtp_response=job.smtp_response,
-            accepted=job.accepted, rejected=job.rejected, history=job.history,
-            created_at=job.created_at, updated_at=job.updated_at,
-        ))
+        await conn.execute(
+            outbox.insert().values(
+                id=job.id,
+                account_id=job.account_id,
+                status=job.status,
+                message_id=job.message_id,
+                mail_from=job.mail_from,
+                rcpt_to=job.rcpt_to,
+                raw=job.raw,
+                options=job.options,
+                attempts=job.attempts,
+                next_attempt_at=job.next_attempt_at,
+                last_error=job.last_error,
+                smtp_response=job.smtp_response,
+                accepted=job.accepted,
+                rejected=job.rejected,
+                history=job.history,
+                created_at=job.created_at,
+                updated_at=job.updated_at,
+            )
+        )
 
     async def any_due(self) -> bool:
         """A read-only check before claiming: idle polls take no write lock (SQLite)."""
@@ -85,9 +98,13 @@ class OutboxRepo:
         stmt = (
             outbox.update()
             .where(outbox.c.id.in_(due.scalar_subquery()))
-            .values(status="sending", lease_owner=owner,
-                    lease_until=now + timedelta(seconds=lease_seconds),
-                    attempts=outbox.c.attempts + 1, updated_at=now)
+            .values(
+                status="sending",
+                lease_owner=owner,
+                lease_until=now + timedelta(seconds=lease_seconds),
+                attempts=outbox.c.attempts + 1,
+                updated_at=now,
+            )
             .returning(*outbox.c)
         )
         async with self.writing(), self.engine.begin() as conn:
@@ -100,8 +117,12 @@ class OutboxRepo:
         async with self.writing(), self.engine.begin() as conn:
             result = await conn.execute(
                 outbox.update()
-                .where(outbox.c.id == job_id, outbox.c.lease_owner == owner,
-                       outbox.c.status == "sending", outbox.c.lease_until > now)
+                .where(
+                    outbox.c.id == job_id,
+                    outbox.c.lease_owner == owner,
+                    outbox.c.status == "sending",
+                    outbox.c.lease_until > now,
+                )
                 .values(data_sent_at=now, updated_at=now)
             )
         return result.rowcount == 1
@@ -112,22 +133,43 @@ class OutboxRepo:
             for job_id, owner in claimed:
                 await conn.execute(
                     outbox.update()
-                    .where(outbox.c.id == job_id, outbox.c.lease_owner == owner,
-                           outbox.c.status == "sending")
-                    .values(status="queued", lease_owner=None, lease_until=None,
-                            attempts=outbox.c.attempts - 1))
+                    .where(
+                        outbox.c.id == job_id,
+                        outbox.c.lease_owner == owner,
+                        outbox.c.status == "sending",
+                    )
+                    .values(
+                        status="queued",
+                        lease_owner=None,
+                        lease_until=None,
+                        attempts=outbox.c.attempts - 1,
+                    )
+                )
 
-    async def finish(self, job: OutboxJob, *, status: str, entry: dict[str, Any],
-                     next_attempt_at: datetime | None = None,
-                     conn: AsyncConnection | None = None, **values: Any) -> OutboxJob:
+    async def finish(
+        self,
+        job: OutboxJob,
+        *,
+        status: str,
+        entry: dict[str, Any],
+        next_attempt_at: datetime | None = None,
+        conn: AsyncConnection | None = None,
+        **values: Any,
+    ) -> OutboxJob:
         """Record an attempt's outcome: ``sent``, ``failed`` or ``queued`` (retry later).
 
         With ``conn`` the update joins the caller's transaction (e.g. with its event).
         """
         now = utcnow()
         history = [*job.history, entry][-HISTORY_KEEP:]
-        changes: dict[str, Any] = dict(status=status, lease_owner=None, lease_until=None,
-                                       history=history, updated_at=now, **values)
+        changes: dict[str, Any] = dict(
+            status=status,
+            lease_owner=None,
+            lease_until=None,
+            history=history,
+            updated_at=now,
+            **values,
+        )
         if next_attempt_at is not None:
             changes["next_attempt_at"] = next_attempt_at
         if status == "queued":
@@ -147,7 +189,8 @@ class OutboxRepo:
         now = utcnow()
         async with self.writing(), self.engine.begin() as conn:
             result = await conn.execute(
-                outbox.update().where(outbox.c.id == job_id, outbox.c.status == "queued")
+                outbox.update()
+                .where(outbox.c.id == job_id, outbox.c.status == "queued")
                 .values(status="cancelled", updated_at=now, next_attempt_at=now)
             )
         job = await self.get(job_id)
@@ -165,7 +208,11 @@ class OutboxRepo:
         return _job(row)
 
     async def list(
-        self, *, accounts: list[str] | None, status: str | None, limit: int,
+        self,
+        *,
+        accounts: list[str] | None,
+        status: str | None,
+        limit: int,
         cursor: str | None,
     ) -> tuple[list[OutboxJob], str | None]:
         """Newest first; ``accounts`` None means every account."""
@@ -179,10 +226,12 @@ class OutboxRepo:
             stmt = stmt.where(outbox.c.status == status)
         if cursor:
             created, job_id = _decode_cursor(cursor)
-            stmt = stmt.where(sa.or_(
-                outbox.c.created_at < created,
-                sa.and_(outbox.c.created_at == created, outbox.c.id < job_id),
-            ))
+            stmt = stmt.where(
+                sa.or_(
+                    outbox.c.created_at < created,
+                    sa.and_(outbox.c.created_at == created, outbox.c.id < job_id),
+                )
+            )
         async with self.engine.connect() as conn:
             rows = (await conn.execute(stmt.limit(limit + 1))).all()
         jobs = [_job(row) for row in rows[:limit]]
@@ -212,8 +261,11 @@ def _due(now: datetime):
 
 # The idle poll's statement, built once (several polls a second): SQLAlchemy reuses its
 # compiled form instead of building and hashing a new statement each time.
-_ANY_DUE = sa.select(outbox.c.id).where(
-    _due(sa.bindparam("now", type_=outbox.c.lease_until.type))).limit(1)
+_ANY_DUE = (
+    sa.select(outbox.c.id)
+    .where(_due(sa.bindparam("now", type_=outbox.c.lease_until.type)))
+    .limit(1)
+)
 
 
 def _encode_cursor(created: datetime, job_id: str) -> str:
@@ -233,12 +285,24 @@ def _decode_cursor(cursor: str) -> tuple[datetime, str]:
 def _job(row) -> OutboxJob:
     m = row._mapping
     return OutboxJob(
-        id=m["id"], account_id=m["account_id"], status=m["status"], message_id=m["message_id"],
-        mail_from=m["mail_from"], rcpt_to=list(m["rcpt_to"]), raw=bytes(m.get("raw") or b""),
-        options=dict(m["options"] or {}), attempts=m["attempts"],
-        next_attempt_at=m["next_attempt_at"], created_at=m["created_at"],
-        updated_at=m["updated_at"], lease_owner=m["lease_owner"], lease_until=m["lease_until"],
-        last_error=m["last_error"], smtp_response=m["smtp_response"],
-        data_sent_at=m["data_sent_at"], accepted=m["accepted"], rejected=m["rejected"],
+        id=m["id"],
+        account_id=m["account_id"],
+        status=m["status"],
+        message_id=m["message_id"],
+        mail_from=m["mail_from"],
+        rcpt_to=list(m["rcpt_to"]),
+        raw=bytes(m.get("raw") or b""),
+        options=dict(m["options"] or {}),
+        attempts=m["attempts"],
+        next_attempt_at=m["next_attempt_at"],
+        created_at=m["created_at"],
+        updated_at=m["updated_at"],
+        lease_owner=m["lease_owner"],
+        lease_until=m["lease_until"],
+        last_error=m["last_error"],
+        smtp_response=m["smtp_response"],
+        data_sent_at=m["data_sent_at"],
+        accepted=m["accepted"],
+        rejected=m["rejected"],
         history=list(m["history"] or []),
     )

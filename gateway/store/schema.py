@@ -116,8 +116,12 @@ outbox = sa.Table(
 events = sa.Table(
     "events",
     metadata,
-    sa.Column("seq", sa.BigInteger().with_variant(sa.Integer, "sqlite"), primary_key=True,
-              autoincrement=True),
+    sa.Column(
+        "seq",
+        sa.BigInteger().with_variant(sa.Integer, "sqlite"),
+        primary_key=True,
+        autoincrement=True,
+    ),
     sa.Column("id", sa.String(40), nullable=False, unique=True),
     sa.Column("type", sa.String(64), nullable=False),
     sa.Column("account_id", sa.String(64), nullable=True, index=True),

@@ -28,8 +28,9 @@ class SendCountRepo:
         self._store = store
         self._insert = postgresql.insert if store.dialect == "postgresql" else sqlite.insert
 
-    async def take(self, account_id: str, day: date, limit: int, *,
-                   conn: AsyncConnection | None = None) -> bool:
+    async def take(
+        self, account_id: str, day: date, limit: int, *, conn: AsyncConnection | None = None
+    ) -> bool:
         """Count one message unless ``limit`` are counted already; True when it was counted.
 
         With ``conn`` the count belongs to the caller's transaction (it rolls back with it).
@@ -50,15 +51,22 @@ class SendCountRepo:
         counted = (await conn.execute(stmt)).scalar_one_or_none()
         if counted == 1:
             # The account's first message today: the rows of earlier days are done with.
-            await conn.execute(send_counts.delete().where(
-                send_counts.c.account_id == account_id, send_counts.c.day < day))
+            await conn.execute(
+                send_counts.delete().where(
+                    send_counts.c.account_id == account_id, send_counts.c.day < day
+                )
+            )
         return counted is not None
 
     async def count(self, account_id: str, day: date) -> int:
         """Messages counted for the account on ``day``."""
         assert self._store.engine is not None
         async with self._store.engine.connect() as conn:
-            value = (await conn.execute(sa.select(send_counts.c.count).where(
-                send_counts.c.account_id == account_id, send_counts.c.day == day)
-            )).scalar_one_or_none()
+            value = (
+                await conn.execute(
+                    sa.select(send_counts.c.count).where(
+                        send_counts.c.account_id == account_id, send_counts.c.day == day
+                    )
+                )
+            ).scalar_one_or_none()
         return value or 0

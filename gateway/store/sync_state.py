@@ -33,8 +33,9 @@ class MailboxState:
         groups: dict[tuple[str, ...], list[int]] = {}
         for uid, flags in self.flags.items():
             groups.setdefault(flags, []).append(uid)
-        return {"by_flags": {" ".join(flags): _ranges(sorted(uids))
-                             for flags, uids in groups.items()}}
+        return {
+            "by_flags": {" ".join(flags): _ranges(sorted(uids)) for flags, uids in groups.items()}
+        }
 
 
 def flags_from_json(data: dict[str, Any] | None) -> dict[int, tuple[str, ...]]:
@@ -73,63 +74,93 @@ class SyncStateRepo:
     async def load(self, account_id: str, protocol: str = "imap") -> dict[str, MailboxState]:
         m = mailbox_state
         async with self._store.engine.connect() as conn:
-            rows = (await conn.execute(sa.select(m).where(
-                m.c.account_id == account_id, m.c.protocol == protocol))).all()
-        return {row.mailbox: MailboxState(
-            mailbox=row.mailbox, uidvalidity=row.uidvalidity, uidnext=row.uidnext,
-            highestmodseq=row.highestmodseq,
-            flags=flags_from_json(row.uids),
-        ) for row in rows}
+            rows = (
+                await conn.execute(
+                    sa.select(m).where(m.c.account_id == account_id, m.c.protocol == protocol)
+                )
+            ).all()
+        return {
+            row.mailbox: MailboxState(
+                mailbox=row.mailbox,
+                uidvalidity=row.uidvalidity,
+                uidnext=row.uidnext,
+                highestmodseq=row.highestmodseq,
+                flags=flags_from_json(row.uids),
+            )
+            for row in rows
+        }
 
     @staticmethod
-    async def save(conn: AsyncConnection, account_id: str, state: MailboxState,
-                   protocol: str = "imap") -> None:
+    async def save(
+        conn: AsyncConnection, account_id: str, state: MailboxState, protocol: str = "imap"
+    ) -> None:
         """Upsert inside the caller's transaction (the watcher holds the account's lease)."""
         m = mailbox_state
-        values = {"uidvalidity": state.uidvalidity, "uidnext": state.uidnext,
-                  "highestmodseq": state.highestmodseq, "uids": state.to_json(),
-                  "updated_at": utcnow()}
-        key = (m.c.account_id == account_id, m.c.protocol == protocol,
-               m.c.mailbox == state.mailbox)
+        values = {
+            "uidvalidity": state.uidvalidity,
+            "uidnext": state.uidnext,
+            "highestmodseq": state.highestmodseq,
+            "uids": state.to_json(),
+            "updated_at": utcnow(),
+        }
+        key = (m.c.account_id == account_id, m.c.protocol == protocol, m.c.mailbox == state.mailbox)
         result = await conn.execute(m.update().where(*key).values(**values))
         if result.rowcount == 0:
-            await conn.execute(m.insert().values(account_id=account_id, protocol=protocol,
-                                                 mailbox=state.mailbox, **values))
+            await conn.execute(
+                m.insert().values(
+                    account_id=account_id, protocol=protocol, mailbox=state.mailbox, **values
+                )
+            )
 
     @staticmethod
-    async def remove(conn: AsyncConnection, account_id: str, mailbox: str,
-                     protocol: str = "imap") -> None:
+    async def remove(
+        conn: AsyncConnection, account_id: str, mailbox: str, protocol: str = "imap"
+    ) -> None:
         m = mailbox_state
-        await conn.execute(m.delete().where(m.c.account_id == account_id,
-                                            m.c.protocol == protocol, m.c.mailbox == mailbox))
+        await conn.execute(
+            m.delete().where(
+                m.c.account_id == account_id, m.c.protocol == protocol, m.c.mailbox == mailbox
+            )
+        )
 
     async def load_snapshot(self, account_id: str, kind: str) -> dict[str, Any] | None:
         """A keyed snapshot (``list``: mailbox names; ``pop3``: UIDL -> size); None: never."""
         m = mailbox_state
         async with self._store.engine.connect() as conn:
-            row = (await conn.execute(sa.select(m.c.uids).where(
-                m.c.account_id == account_id, m.c.protocol == kind, m.c.mailbox == ""))).first()
+            row = (
+                await conn.execute(
+                    sa.select(m.c.uids).where(
+                        m.c.account_id == account_id, m.c.protocol == kind, m.c.mailbox == ""
+                    )
+                )
+            ).first()
         return None if row is None else dict(row.uids or {})
 
     @staticmethod
-    async def save_snapshot(conn: AsyncConnection, account_id: str, kind: str,
-                            data: dict[str, Any]) -> None:
+    async def save_snapshot(
+        conn: AsyncConnection, account_id: str, kind: str, data: dict[str, Any]
+    ) -> None:
         m = mailbox_state
         key = (m.c.account_id == account_id, m.c.protocol == kind, m.c.mailbox == "")
         result = await conn.execute(m.update().where(*key).values(uids=data, updated_at=utcnow()))
         if result.rowcount == 0:
-            await conn.execute(m.insert().values(account_id=account_id, protocol=kind, mailbox="",
-                                                 uids=data, updated_at=utcnow()))
+            await conn.execute(
+                m.insert().values(
+                    account_id=account_id, protocol=kind, mailbox="", uids=data, updated_at=utcnow()
+                )
+            )
 
     async def forget_account(self, account_id: str) -> None:
         async with self._store.engine.begin() as conn:
-            await conn.execute(mailbox_state.delete().where(
-                mailbox_state.c.account_id == account_id))
+            await conn.execute(
+                mailbox_state.delete().where(mailbox_state.c.account_id == account_id)
+            )
 
     # -- leases: one instance watches an account (``store.leases``) ---------------------------
 
-    async def acquire_lease(self, name: str, owner: str, ttl: float, *,
-                            supersedes: Callable[[str], bool] | None = None) -> bool:
+    async def acquire_lease(
+        self, name: str, owner: str, ttl: float, *, supersedes: Callable[[str], bool] | None = None
+    ) -> bool:
         """Take or renew ``name`` for ``owner`` (see ``LeaseRepo.acquire``)."""
         return await self.leases.acquire(name, owner, ttl, supersedes=supersedes)
 

@@ -38,9 +38,10 @@ _BATCH = 500  # bound parameters per IN (...)
 def node_key(account_id: str, node: str) -> str:
     """The lookup key of an account's node: 22 URL-safe characters (BLAKE2b-128)."""
     account = account_id.encode("utf-8", "surrogatepass")
-    digest = hashlib.blake2b(b"%d:%s\x00%s" % (len(account), account,
-                                              node.encode("utf-8", "surrogatepass")),
-                             digest_size=16).digest()
+    digest = hashlib.blake2b(
+        b"%d:%s\x00%s" % (len(account), account, node.encode("utf-8", "surrogatepass")),
+        digest_size=16,
+    ).digest()
     return base64.urlsafe_b64encode(digest).rstrip(b"=").decode("ascii")
 
 
@@ -61,7 +62,7 @@ class StoredNode:
 
 def _chunks(items: list[str]) -> Iterable[list[str]]:
     for start in range(0, len(items), _BATCH):
-        yield items[start:start + _BATCH]
+        yield items[start : start + _BATCH]
 
 
 class ThreadRepo:
@@ -76,21 +77,31 @@ class ThreadRepo:
         out: dict[str, str] = {}
         async with self._store.engine.connect() as conn:
             for keys in _chunks(list(by_key)):
-                rows = await conn.execute(sa.select(n.node_key, n.thread_id).where(
-                    _key_in(conn, keys)))
+                rows = await conn.execute(
+                    sa.select(n.node_key, n.thread_id).where(_key_in(conn, keys))
+                )
                 out.update((by_key[row.node_key], row.thread_id) for row in rows)
         return out
 
-    async def thread_nodes(self, account_id: str, thread_id: str, *, limit: int
-                           ) -> list[str] | None:
+    async def thread_nodes(
+        self, account_id: str, thread_id: str, *, limit: int
+    ) -> list[str] | None:
         """The nodes of a thread (at most ``limit``, own nodes first; not the ``sig:`` nodes
         that mark threaded messages); None: no such thread."""
         n = thread_nodes.c
         async with self._store.engine.connect() as conn:
-            rows = (await conn.execute(
-                sa.select(n.node).where(n.account_id == account_id, n.thread_id == thread_id,
-                                        n.node.not_like("sig:%"))
-                .order_by(n.own.desc(), n.node_key).limit(limit))).all()
+            rows = (
+                await conn.execute(
+                    sa.select(n.node)
+                    .where(
+                        n.account_id == account_id,
+                        n.thread_id == thread_id,
+                        n.node.not_like("sig:%"),
+                    )
+                    .order_by(n.own.desc(), n.node_key)
+                    .limit(limit)
+                )
+            ).all()
         return [row.node for row in rows] or None
 
     @asynccontextmanager
@@ -109,8 +120,9 @@ class ThreadRepo:
 def _key_in(conn: AsyncConnection, keys: list[str]) -> sa.ColumnElement[bool]:
     """``node_key`` among ``keys`` (on PostgreSQL one array parameter, not one each)."""
     if conn.dialect.name == "postgresql":
-        return thread_nodes.c.node_key == sa.any_(sa.bindparam(
-            "node_keys", keys, type_=ARRAY(sa.String(24))))
+        return thread_nodes.c.node_key == sa.any_(
+            sa.bindparam("node_keys", keys, type_=ARRAY(sa.String(24)))
+        )
     return thread_nodes.c.node_key.in_(keys)
 
 
@@ -124,9 +136,11 @@ async def _lock_account(conn: AsyncConnection, account_id: str) -> None:
     """Write the account's row first: a second writer waits here until the first commits."""
     insert = pg_insert if conn.dialect.name == "postgresql" else sqlite_insert
     now = utcnow()
-    await conn.execute(insert(thread_accounts).values(account_id=account_id, updated_at=now)
-                       .on_conflict_do_update(index_elements=["account_id"],
-                                              set_={"updated_at": now}))
+    await conn.execute(
+        insert(thread_accounts)
+        .values(account_id=account_id, updated_at=now)
+        .on_conflict_do_update(index_elements=["account_id"], set_={"updated_at": now})
+    )
 
 
 class ThreadWriter:
@@ -141,8 +155,9 @@ class ThreadWriter:
         n = thread_nodes.c
         out: dict[str, StoredNode] = {}
         for keys in _chunks(list(by_key)):
-            rows = await self._conn.execute(sa.select(n.node_key, n.thread_id, n.own).where(
-                _key_in(self._conn, keys)))
+            rows = await self._conn.execute(
+                sa.select(n.node_key, n.thread_id, n.own).where(_key_in(self._conn, keys))
+            )
             out.update((by_key[r.node_key], StoredNode(r.thread_id, bool(r.own))) for r in rows)
         return out
 
@@ -150,25 +165,38 @@ class ThreadWriter:
         a = thread_anchors.c
         out: dict[str, StoredAnchor] = {}
         for ids in _chunks(sorted(set(thread_ids))):
-            rows = await self._conn.execute(sa.select(a.thread_id, a.date, a.node, a.msg_key)
-                                            .where(a.account_id == self._account,
-                                                   a.thread_id.in_(ids)))
+            rows = await self._conn.execute(
+                sa.select(a.thread_id, a.date, a.node, a.msg_key).where(
+                    a.account_id == self._account, a.thread_id.in_(ids)
+                )
+            )
             out.update((r.thread_id, StoredAnchor(r.date, r.node, r.msg_key)) for r in rows)
         return out
 
-    async def save(self, nodes: Mapping[str, str], own: Iterable[str],
-                   anchors: Mapping[str, StoredAnchor], merges: Mapping[str, str]) -> None:
+    async def save(
+        self,
+        nodes: Mapping[str, str],
+        own: Iterable[str],
+        anchors: Mapping[str, StoredAnchor],
+        merges: Mapping[str, str],
+    ) -> None:
         """Merged threads' nodes take their new id and lose their anchor; ``nodes`` (node ->
         thread id) are written (``own``: nodes a message of their own was threaded under),
         and ``anchors`` (thread id -> anchor)."""
         n, a = thread_nodes.c, thread_anchors.c
         for old, new in merges.items():
-            await self._conn.execute(thread_nodes.update().where(
-                n.account_id == self._account, n.thread_id == old).values(thread_id=new))
+            await self._conn.execute(
+                thread_nodes.update()
+                .where(n.account_id == self._account, n.thread_id == old)
+                .values(thread_id=new)
+            )
         if merges:
             for ids in _chunks(sorted(merges)):
-                await self._conn.execute(thread_anchors.delete().where(
-                    a.account_id == self._account, a.thread_id.in_(ids)))
+                await self._conn.execute(
+                    thread_anchors.delete().where(
+                        a.account_id == self._account, a.thread_id.in_(ids)
+                    )
+                )
         own = set(own)
         existing = await self.nodes(nodes)
         inserts, changes = [], []
@@ -176,23 +204,43 @@ class ThreadWriter:
             known = existing.get(node)
             is_own = node in own or (known is not None and known.own)
             if known is None:
-                inserts.append({"account_id": self._account,
-                                "node_key": node_key(self._account, node),
-                                "node": node[:4000], "thread_id": thread_id, "own": is_own})
+                inserts.append(
+                    {
+                        "account_id": self._account,
+                        "node_key": node_key(self._account, node),
+                        "node": node[:4000],
+                        "thread_id": thread_id,
+                        "own": is_own,
+                    }
+                )
             elif known.thread_id != thread_id or known.own != is_own:
-                changes.append({"k": node_key(self._account, node), "t": thread_id,
-                                "o": is_own})
+                changes.append({"k": node_key(self._account, node), "t": thread_id, "o": is_own})
         if inserts:
             await self._conn.execute(thread_nodes.insert(), inserts)
         if changes:
             await self._conn.execute(
-                thread_nodes.update().where(n.node_key == sa.bindparam("k"))
-                .values(thread_id=sa.bindparam("t"), own=sa.bindparam("o")), changes)
+                thread_nodes.update()
+                .where(n.node_key == sa.bindparam("k"))
+                .values(thread_id=sa.bindparam("t"), own=sa.bindparam("o")),
+                changes,
+            )
         if anchors:
             for ids in _chunks(sorted(anchors)):
-                await self._conn.execute(thread_anchors.delete().where(
-                    a.account_id == self._account, a.thread_id.in_(ids)))
-            await self._conn.execute(thread_anchors.insert(), [
-                {"account_id": self._account, "thread_id": tid, "date": anchor.date,
-                 "node": anchor.node[:4000], "msg_key": anchor.msg_key}
-                for tid, anchor in anchors.items()])
+                await self._conn.execute(
+                    thread_anchors.delete().where(
+                        a.account_id == self._account, a.thread_id.in_(ids)
+                    )
+                )
+            await self._conn.execute(
+                thread_anchors.insert(),
+                [
+                    {
+                        "account_id": self._account,
+                        "thread_id": tid,
+                        "date": anchor.date,
+                        "node": anchor.node[:4000],
+                        "msg_key": anchor.msg_key,
+                    }
+                    for tid, anchor in anchors.items()
+                ],
+            )

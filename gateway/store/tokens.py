@@ -68,8 +68,11 @@ class TokenRepo:
                 await conn.execute(sa.select(api_tokens).where(api_tokens.c.token_hash == digest))
             ).first()
             if row is not None:  # at most once per cache period and token
-                await conn.execute(api_tokens.update().where(api_tokens.c.id == row.id)
-                                   .values(last_used_at=utcnow()))
+                await conn.execute(
+                    api_tokens.update()
+                    .where(api_tokens.c.id == row.id)
+                    .values(last_used_at=utcnow())
+                )
         record = None if row is None else _record(row)
         if len(self._cache) >= 10_000:
             self._cache.clear()
@@ -85,8 +88,9 @@ class TokenRepo:
         if cached is not None and cached[0] > now:
             return cached[1]
         async with self._store.engine.connect() as conn:
-            found = (await conn.execute(
-                sa.select(api_tokens.c.id).where(api_tokens.c.id == token_id))).first()
+            found = (
+                await conn.execute(sa.select(api_tokens.c.id).where(api_tokens.c.id == token_id))
+            ).first()
         if len(self._alive) >= 10_000:
             self._alive.clear()
         self._alive[token_id] = (now + self.recheck_seconds, found is not None)

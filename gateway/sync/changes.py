@@ -33,21 +33,24 @@ class Changes:
         return bool(self.new or self.deleted or self.flags)
 
 
-def compare(known: Mapping[int, Flags], present: set[int],
-            changed: Mapping[int, Flags]) -> Changes:
+def compare(known: Mapping[int, Flags], present: set[int], changed: Mapping[int, Flags]) -> Changes:
     """``known``: UID -> flags stored; ``present``: the UIDs in the mailbox now;
     ``changed``: current flags of the messages whose flags may have changed
     (all of them without CONDSTORE, those past the stored HIGHESTMODSEQ with it)."""
     return Changes(
         new=sorted(present - known.keys()),
         deleted=sorted(known.keys() - present),
-        flags={uid: flags for uid, flags in sorted(changed.items())
-               if uid in known and uid in present and flags != known[uid]},
+        flags={
+            uid: flags
+            for uid, flags in sorted(changed.items())
+            if uid in known and uid in present and flags != known[uid]
+        },
     )
 
 
-def apply(known: Mapping[int, Flags], changes: Changes,
-          new_flags: Mapping[int, Flags]) -> dict[int, Flags]:
+def apply(
+    known: Mapping[int, Flags], changes: Changes, new_flags: Mapping[int, Flags]
+) -> dict[int, Flags]:
     """The UID -> flags map after ``changes`` (``new_flags``: flags of the new messages)."""
     deleted = set(changes.deleted)
     out = {uid: flags for uid, flags in known.items() if uid not in deleted}

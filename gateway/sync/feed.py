@@ -97,8 +97,13 @@ def _needs_look(head: MailboxHead, item: dict, condstore: bool) -> bool:
 
 
 class ChangeFeed:
-    def __init__(self, repo: ChangeFeedRepo, accounts: AccountRegistry, states: FeedStates,
-                 recorder: FeedRecorder) -> None:
+    def __init__(
+        self,
+        repo: ChangeFeedRepo,
+        accounts: AccountRegistry,
+        states: FeedStates,
+        recorder: FeedRecorder,
+    ) -> None:
         self._repo = repo
         self._accounts = accounts
         self._states = states
@@ -144,8 +149,9 @@ class ChangeFeed:
     async def start(self, account_id: str, items: list[dict]) -> str | None:
         """Start the account's feed from a mailbox listing (its state); None when another
         request started it meanwhile: list again."""
-        feed = await self._repo.create(account_id, secrets.randbits(62) + 1,
-                                       {i["path"]: _listing_info(i) for i in items})
+        feed = await self._repo.create(
+            account_id, secrets.randbits(62) + 1, {i["path"]: _listing_info(i) for i in items}
+        )
         if feed is None:
             return None
         self._states.known[account_id] = KnownFeed(feed)
@@ -165,8 +171,12 @@ class ChangeFeed:
                 async with self._locks[account_id]:
                     await self._catch_up_mailbox(account_id, mailbox)
             except UpstreamRejected as exc:
-                log.warning("account %s: no change-feed state for a listing of %r: %s",
-                            account_id, mailbox, exc)
+                log.warning(
+                    "account %s: no change-feed state for a listing of %r: %s",
+                    account_id,
+                    mailbox,
+                    exc,
+                )
                 return None
             self._states.forget(account_id)  # (also when nothing was written: read it again)
             known = await self._known(account_id)
@@ -175,8 +185,9 @@ class ChangeFeed:
 
     # -- changes -------------------------------------------------------------------------------
 
-    async def changes(self, account_id: str, since: str, *, limit: int,
-                      mailbox: str | None = None) -> FeedChanges:
+    async def changes(
+        self, account_id: str, since: str, *, limit: int, mailbox: str | None = None
+    ) -> FeedChanges:
         """The changes after ``since`` (of the account, or of ``mailbox``), at most ``limit``
         ids. A page that is not full first brings the log up to date from the server."""
         decoded = self._states.decode(account_id, since, mailbox)
@@ -192,37 +203,45 @@ class ChangeFeed:
             feed = await self._checked(account_id, epoch, seq)
             page = await self._page(account_id, seq, limit, feed.seq, mailbox)
         reached = FeedRow(feed.epoch, page.last_seq, feed.min_seq, feed.created_at)
-        out = FeedChanges(since, self._states.encode(account_id, reached, mailbox),
-                          page.has_more)
+        out = FeedChanges(since, self._states.encode(account_id, reached, mailbox), page.has_more)
         for op, mailboxes, messages in (
-                (CREATED, out.mailboxes_created, out.created),
-                (UPDATED, out.mailboxes_updated, out.updated),
-                (DESTROYED, out.mailboxes_destroyed, out.destroyed)):
+            (CREATED, out.mailboxes_created, out.created),
+            (UPDATED, out.mailboxes_updated, out.updated),
+            (DESTROYED, out.mailboxes_destroyed, out.destroyed),
+        ):
             mailboxes += [encode_mailbox_id(name) for name, _, _ in page.keys(MAILBOX, op)]
-            messages += [encode_message_id(name, validity or 0, uid or 0)
-                         for name, validity, uid in page.keys(MESSAGE, op)]
+            messages += [
+                encode_message_id(name, validity or 0, uid or 0)
+                for name, validity, uid in page.keys(MESSAGE, op)
+            ]
         return out
 
     async def _checked(self, account_id: str, epoch: int, seq: int) -> FeedRow:
         feed = await self._feed(account_id)
         if feed is None or feed.epoch != epoch:
-            raise CannotCalculateChanges("the account's change feed started again since this "
-                                         "state (a reset): list again")
+            raise CannotCalculateChanges(
+                "the account's change feed started again since this state (a reset): list again"
+            )
         if seq < feed.min_seq:
-            raise CannotCalculateChanges("this state is older than the changes the gateway "
-                                         "keeps: list again")
+            raise CannotCalculateChanges(
+                "this state is older than the changes the gateway keeps: list again"
+            )
         if seq > feed.seq:
-            raise CannotCalculateChanges("this state is newer than the gateway's change log "
-                                         "(restored from a backup?): list again")
+            raise CannotCalculateChanges(
+                "this state is newer than the gateway's change log "
+                "(restored from a backup?): list again"
+            )
         return feed
 
-    async def _page(self, account_id: str, since: int, limit: int, end: int,
-                    mailbox: str | None) -> Page:
+    async def _page(
+        self, account_id: str, since: int, limit: int, end: int, mailbox: str | None
+    ) -> Page:
         builder = PageBuilder(since, limit)
         after = since
         while after < end:
-            rows = await self._repo.entries(account_id, after, end, limit=_READ_CHUNK,
-                                            mailbox=mailbox)
+            rows = await self._repo.entries(
+                account_id, after, end, limit=_READ_CHUNK, mailbox=mailbox
+            )
             for row in rows:
                 change = Change(row.kind, row.op, row.mailbox, row.uidvalidity, row.uid)
                 if not builder.add(Entry(row.seq, change)):
@@ -238,14 +257,16 @@ class ChangeFeed:
         feed = await self._feed(account_id)
         while feed is None:
             items = await mb.list_mailboxes(session)
-            feed = await self._repo.create(account_id, secrets.randbits(62) + 1,
-                                           {i["path"]: _listing_info(i) for i in items})
+            feed = await self._repo.create(
+                account_id, secrets.randbits(62) + 1, {i["path"]: _listing_info(i) for i in items}
+            )
             if feed is None:
                 feed = await self._feed(account_id)
         return feed
 
-    async def _catch_up_mailbox(self, account_id: str, mailbox: str, *,
-                                missing_ok: bool = False) -> None:
+    async def _catch_up_mailbox(
+        self, account_id: str, mailbox: str, *, missing_ok: bool = False
+    ) -> None:
         pool = await self._pool(account_id)
 
         known: MailboxState | None = None
@@ -283,7 +304,8 @@ class ChangeFeed:
                 if tx is None:
                     return
                 heads = await record_mailbox_list(
-                    tx, {path: _listing_info(item) for path, item in listed.items()})
+                    tx, {path: _listing_info(item) for path, item in listed.items()}
+                )
                 await self._recorder.trim(tx)
             self._states.forget(account_id)
             for path, head in heads.items():

@@ -50,9 +50,13 @@ def mailbox_change(op: str, mailbox: str) -> Change:
     return Change(MAILBOX, op, mailbox)
 
 
-def message_changes(mailbox: str, old_validity: int | None,
-                    old: Mapping[int, Flags] | None, new_validity: int,
-                    new: Mapping[int, Flags]) -> list[Change]:
+def message_changes(
+    mailbox: str,
+    old_validity: int | None,
+    old: Mapping[int, Flags] | None,
+    new_validity: int,
+    new: Mapping[int, Flags],
+) -> list[Change]:
     """What the log records when ``mailbox``, last seen as ``old`` (UID -> flags under
     ``old_validity``; None: never looked at, which records nothing), is seen as ``new``.
 
@@ -77,8 +81,9 @@ def message_changes(mailbox: str, old_validity: int | None,
     return out
 
 
-def mailbox_gone(mailbox: str, validity: int | None,
-                 known: Mapping[int, Flags] | None) -> list[Change]:
+def mailbox_gone(
+    mailbox: str, validity: int | None, known: Mapping[int, Flags] | None
+) -> list[Change]:
     """A mailbox deleted (or renamed away): it and every message the log knew in it."""
     out = [mailbox_change(DESTROYED, mailbox)]
     if known and validity is not None:

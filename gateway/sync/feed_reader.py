@@ -59,8 +59,7 @@ def _flags_of(fetched: dict[int, dict[bytes, Any]]) -> dict[int, tuple[str, ...]
     return {uid: normalise_flags(data.get(b"FLAGS", ())) for uid, data in fetched.items()}
 
 
-async def read_mailbox(session: ImapSession, name: str,
-                       known: MailboxState | None) -> MailboxState:
+async def read_mailbox(session: ImapSession, name: str, known: MailboxState | None) -> MailboxState:
     """``name`` as it is now (``MailboxNotFound`` when it is not there); ``known`` itself
     when CONDSTORE says nothing changed."""
     condstore = await enable_condstore(session)
@@ -76,8 +75,9 @@ async def read_mailbox(session: ImapSession, name: str,
 _STATUS_ITEMS = ("UIDVALIDITY", "UIDNEXT", "MESSAGES", "HIGHESTMODSEQ")
 
 
-async def _read_once(session: ImapSession, name: str, known: MailboxState | None,
-                     condstore: bool) -> tuple[MailboxState, bool]:
+async def _read_once(
+    session: ImapSession, name: str, known: MailboxState | None, condstore: bool
+) -> tuple[MailboxState, bool]:
     if condstore and known is not None and known.highestmodseq is not None:
         quick = await _read_by_status(session, name, known)
         if quick is not None:
@@ -85,25 +85,33 @@ async def _read_once(session: ImapSession, name: str, known: MailboxState | None
     session.selected = None  # a new SELECT: its answer is the mailbox now, not a session's view
     info = await session.select(name)
     validity, modseq = info.uidvalidity, info.highestmodseq if condstore else None
-    incremental = (known is not None and known.uidvalidity == validity
-                   and modseq is not None and known.highestmodseq is not None
-                   and modseq >= known.highestmodseq)
-    if incremental and modseq == known.highestmodseq and info.exists == len(known.flags) \
-            and info.uidnext == known.uidnext:
+    incremental = (
+        known is not None
+        and known.uidvalidity == validity
+        and modseq is not None
+        and known.highestmodseq is not None
+        and modseq >= known.highestmodseq
+    )
+    if (
+        incremental
+        and modseq == known.highestmodseq
+        and info.exists == len(known.flags)
+        and info.uidnext == known.uidnext
+    ):
         return known, True  # unchanged: the very object, so the caller records nothing
     if not info.exists:
         return MailboxState(name, validity, info.uidnext, modseq, {}), True
     if not incremental:
         result = await session.command(b"UID", b"FETCH", b"1:*", b"(UID FLAGS)")
         flags = _flags_of(parse_fetch(result.untagged))
-        return MailboxState(name, validity, info.uidnext, modseq, flags), not _news(
-            result.untagged)
+        return MailboxState(name, validity, info.uidnext, modseq, flags), not _news(result.untagged)
     assert known is not None
     return await _changed_since(session, known, validity, info.uidnext, modseq)
 
 
-async def _read_by_status(session: ImapSession, name: str, known: MailboxState
-                          ) -> tuple[MailboxState, bool] | None:
+async def _read_by_status(
+    session: ImapSession, name: str, known: MailboxState
+) -> tuple[MailboxState, bool] | None:
     """STATUS first (no mailbox opened): the same UIDVALIDITY, HIGHESTMODSEQ, UIDNEXT and
     count is no change at all. A session with the mailbox selected already answers STATUS
     from its own view of it (Dovecot), so a NOOP brings that view up to date first, and
@@ -120,23 +128,27 @@ async def _read_by_status(session: ImapSession, name: str, known: MailboxState
     assert known.highestmodseq is not None
     if validity != known.uidvalidity or modseq is None or modseq < known.highestmodseq:
         return None
-    if modseq == known.highestmodseq and status.get("UIDNEXT") == known.uidnext \
-            and status.get("MESSAGES") == len(known.flags):
+    if (
+        modseq == known.highestmodseq
+        and status.get("UIDNEXT") == known.uidnext
+        and status.get("MESSAGES") == len(known.flags)
+    ):
         return known, True
-    if not selected or session.selected is None \
-            or session.selected.uidvalidity != validity:
+    if not selected or session.selected is None or session.selected.uidvalidity != validity:
         return None
     return await _changed_since(session, known, validity, status.get("UIDNEXT"), modseq)
 
 
-async def _changed_since(session: ImapSession, known: MailboxState, validity: int,
-                         uidnext: int | None, modseq: int) -> tuple[MailboxState, bool]:
+async def _changed_since(
+    session: ImapSession, known: MailboxState, validity: int, uidnext: int | None, modseq: int
+) -> tuple[MailboxState, bool]:
     """The selected mailbox from ``known``: the flags changed since its HIGHESTMODSEQ
     (RFC 7162 CHANGEDSINCE) and the UIDs present now (RFC 4731 ESEARCH ALL)."""
     name = known.mailbox
     assert known.highestmodseq is not None
-    result = await session.command(b"UID", b"FETCH", b"1:*", b"(UID FLAGS)",
-                                   b"(CHANGEDSINCE %d)" % known.highestmodseq)
+    result = await session.command(
+        b"UID", b"FETCH", b"1:*", b"(UID FLAGS)", b"(CHANGEDSINCE %d)" % known.highestmodseq
+    )
     changed = _flags_of(parse_fetch(result.untagged))
     news = _news(result.untagged)
     if session.has("ESEARCH"):

@@ -43,12 +43,17 @@ def _rows(changes: list[Change]) -> list[tuple[str, str, str, int | None, int | 
 
 
 def _stale(head: MailboxHead, state: MailboxState) -> bool:
-    return (head.uidvalidity == state.uidvalidity and head.highestmodseq is not None
-            and state.highestmodseq is not None and state.highestmodseq < head.highestmodseq)
+    return (
+        head.uidvalidity == state.uidvalidity
+        and head.highestmodseq is not None
+        and state.highestmodseq is not None
+        and state.highestmodseq < head.highestmodseq
+    )
 
 
-async def record_mailbox(tx: FeedTransaction, state: MailboxState, *,
-                         announce: bool = False, exact_modseq: bool = False) -> int:
+async def record_mailbox(
+    tx: FeedTransaction, state: MailboxState, *, announce: bool = False, exact_modseq: bool = False
+) -> int:
     """Record ``state``, the whole of one mailbox now; the number of entries appended.
     ``announce``: the observer saw a change, so a first look still tells that the mailbox
     changed (its counters did). ``exact_modseq``: the state's HIGHESTMODSEQ is the
@@ -69,8 +74,9 @@ async def record_mailbox(tx: FeedTransaction, state: MailboxState, *,
             if announce:
                 changes.append(mailbox_change(UPDATED, name))
         else:
-            messages = message_changes(name, known.uidvalidity, known.flags,
-                                       state.uidvalidity, state.flags)
+            messages = message_changes(
+                name, known.uidvalidity, known.flags, state.uidvalidity, state.flags
+            )
             if messages:
                 changes.append(mailbox_change(UPDATED, name))
                 changes += messages
@@ -79,8 +85,9 @@ async def record_mailbox(tx: FeedTransaction, state: MailboxState, *,
     return len(changes)
 
 
-async def record_mailbox_list(tx: FeedTransaction, listed: Mapping[str, dict[str, Any]]
-                              ) -> dict[str, MailboxHead]:
+async def record_mailbox_list(
+    tx: FeedTransaction, listed: Mapping[str, dict[str, Any]]
+) -> dict[str, MailboxHead]:
     """Record the account's mailboxes as a listing shows them (path -> item): created,
     destroyed (with every message the feed knew in it) or updated. Returns the heads of the
     mailboxes now known, for the caller to look into those that changed."""
@@ -138,16 +145,16 @@ class FeedRecorder:
         self._states = states
         self._keep = keep_entries
 
-    async def observe(self, conn: AsyncConnection, account_id: str, state: MailboxState
-                      ) -> None:
+    async def observe(self, conn: AsyncConnection, account_id: str, state: MailboxState) -> None:
         async with self._repo.within(conn, account_id) as tx:
             if tx is not None:
                 await record_mailbox(tx, state, announce=True)
                 await self.trim(tx)
         self._states.forget(account_id)
 
-    async def observe_names(self, conn: AsyncConnection, account_id: str,
-                            created: list[str], deleted: list[str]) -> None:
+    async def observe_names(
+        self, conn: AsyncConnection, account_id: str, created: list[str], deleted: list[str]
+    ) -> None:
         async with self._repo.within(conn, account_id) as tx:
             if tx is not None:
                 await record_names(tx, created, deleted)

@@ -58,10 +58,10 @@ class FeedStates:
         self.known.pop(account_id, None)
 
     def encode(self, account_id: str, feed: FeedRow, mailbox: str | None = None) -> str:
-        scope = account_scope(account_id) if mailbox is None else mailbox_scope(account_id,
-                                                                                mailbox)
-        return encode_state(SyncState(epoch=feed.epoch, modseq=feed.seq), key=self._key,
-                            scope=scope)
+        scope = account_scope(account_id) if mailbox is None else mailbox_scope(account_id, mailbox)
+        return encode_state(
+            SyncState(epoch=feed.epoch, modseq=feed.seq), key=self._key, scope=scope
+        )
 
     def decode(self, account_id: str, token: str, mailbox: str | None = None) -> SyncState:
         """The state ``token`` names; ``StateInvalid`` (a 410) unless this gateway issued it

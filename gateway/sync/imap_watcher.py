@@ -70,10 +70,17 @@ class _ServerBye(UpstreamUnavailable):
 class ImapWatcher:
     """Runs until ``stop``; never raises (errors are reported as ``account.error``)."""
 
-    def __init__(self, account: Account, open_session: SessionOpener, bus: EventBus,
-                 repo: SyncStateRepo, settings: Settings, *,
-                 pause: ReconnectPause = asyncio.sleep, feed: FeedRecorder | None = None
-                 ) -> None:
+    def __init__(
+        self,
+        account: Account,
+        open_session: SessionOpener,
+        bus: EventBus,
+        repo: SyncStateRepo,
+        settings: Settings,
+        *,
+        pause: ReconnectPause = asyncio.sleep,
+        feed: FeedRecorder | None = None,
+    ) -> None:
         self.account = account
         self._open = open_session
         self._pause = pause
@@ -105,16 +112,18 @@ class ImapWatcher:
 
     async def run(self, stop: asyncio.Event) -> None:
         states = await self._repo.load(self.account.id)
-        self._syncer = MailboxSyncer(self.account.id, self._bus, self._repo, states,
-                                     feed=self._feed)
+        self._syncer = MailboxSyncer(
+            self.account.id, self._bus, self._repo, states, feed=self._feed
+        )
         async with asyncio.TaskGroup() as tasks:
             for mailbox in self.idle_mailboxes:  # INBOX's session polls too (``_idle_session``)
                 tasks.create_task(self._reconnecting(stop, lambda s, m=mailbox: self._idle(s, m)))
 
     # -- connection loop -----------------------------------------------------------------------
 
-    async def _reconnecting(self, stop: asyncio.Event,
-                            body: Callable[[asyncio.Event], Awaitable[None]]) -> None:
+    async def _reconnecting(
+        self, stop: asyncio.Event, body: Callable[[asyncio.Event], Awaitable[None]]
+    ) -> None:
         attempt = 0
         while not stop.is_set():
             started = time.monotonic()
@@ -130,8 +139,11 @@ class ImapWatcher:
                 log.exception("watcher %s failed", self.account.id)
                 await self._report_error(exc)
             attempt = 1 if time.monotonic() - started > 60 else attempt + 1
-            delay = backoff_delay(attempt, base=self._settings.reconnect_base_delay,
-                                  cap=self._settings.reconnect_max_delay)
+            delay = backoff_delay(
+                attempt,
+                base=self._settings.reconnect_base_delay,
+                cap=self._settings.reconnect_max_delay,
+            )
             pause = asyncio.ensure_future(self._pause(delay))
             stopper = asyncio.ensure_future(stop.wait())
             try:
@@ -155,15 +167,25 @@ class ImapWatcher:
         if self._failing is None:
             self._failing = text
             with contextlib.suppress(Exception):
-                await self._bus.publish(ACCOUNT_ERROR, self.account.id, {
-                    "protocol": "imap", "source": "watcher",
-                    "code": getattr(exc, "code", "error"), "error": text})
+                await self._bus.publish(
+                    ACCOUNT_ERROR,
+                    self.account.id,
+                    {
+                        "protocol": "imap",
+                        "source": "watcher",
+                        "code": getattr(exc, "code", "error"),
+                        "error": text,
+                    },
+                )
 
     async def _report_connected(self) -> None:
         if self._failing is not None or not self.ready.is_set():
             self._failing = None
-            await self._bus.publish(ACCOUNT_CONNECTED, self.account.id, {
-                "protocol": "imap", "source": "watcher", "mailboxes": self.idle_mailboxes})
+            await self._bus.publish(
+                ACCOUNT_CONNECTED,
+                self.account.id,
+                {"protocol": "imap", "source": "watcher", "mailboxes": self.idle_mailboxes},
+            )
 
     # -- IDLE ----------------------------------------------------------------------------------
 
@@ -177,8 +199,9 @@ class ImapWatcher:
                 if mailbox == "INBOX":
                     raise
                 self._missing.add(mailbox)
-                log.info("watcher %s: no mailbox %r; watching for it to appear",
-                         self.account.id, mailbox)
+                log.info(
+                    "watcher %s: no mailbox %r; watching for it to appear", self.account.id, mailbox
+                )
                 await _first_set(recheck, stop)
             except _ServerBye as bye:
                 last = self._quiet_reopen.get(mailbox)
@@ -187,8 +210,9 @@ class ImapWatcher:
                 self._quiet_reopen[mailbox] = time.monotonic()
                 log.info("watcher %s: %s; opening a new session", self.account.id, bye)
 
-    async def _idle_session(self, stop: asyncio.Event, mailbox: str,
-                            recheck: asyncio.Event) -> None:
+    async def _idle_session(
+        self, stop: asyncio.Event, mailbox: str, recheck: asyncio.Event
+    ) -> None:
         """Returns at ``stop`` or ``recheck`` (a new session looks again). INBOX's session
         polls the other mailboxes too: once after its first sync, then whenever
         ``watch_poll_interval`` has passed (out of IDLE meanwhile; INBOX is synced again
@@ -214,13 +238,23 @@ class ImapWatcher:
                     if recheck.is_set():
                         return  # INBOX is gone, back, or has a new UIDVALIDITY
                     continue
-                if await self._idle_until(session, stop, recheck, info, condstore,
-                                          next_poll if polls else None) != "poll":
+                if (
+                    await self._idle_until(
+                        session, stop, recheck, info, condstore, next_poll if polls else None
+                    )
+                    != "poll"
+                ):
                     return
 
-    async def _idle_until(self, session: ImapSession, stop: asyncio.Event,
-                          recheck: asyncio.Event, info: SelectedMailbox, condstore: bool,
-                          poll_at: float | None) -> str:
+    async def _idle_until(
+        self,
+        session: ImapSession,
+        stop: asyncio.Event,
+        recheck: asyncio.Event,
+        info: SelectedMailbox,
+        condstore: bool,
+        poll_at: float | None,
+    ) -> str:
         """IDLE on the selected mailbox, syncing it after each push or renewal, until
         ``stop``, ``recheck`` (a new session looks again) or ``poll_at`` (monotonic):
         returns "stop", "recheck" or "poll"."""
@@ -244,13 +278,17 @@ class ImapWatcher:
             except ImapRejected as exc:
                 # Cyrus, when the mailbox was deleted under the session: a new session's
                 # SELECT tells (one that fails right after SELECT is reported).
-                log.info("watcher %s: %s; selecting %r again", self.account.id, exc,
-                         mailbox)
+                log.info("watcher %s: %s; selecting %r again", self.account.id, exc, mailbox)
                 return "recheck"
         return "stop"
 
-    async def _wait_push(self, session: ImapSession, stop: asyncio.Event,
-                         recheck: asyncio.Event, poll_at: float | None = None) -> str:
+    async def _wait_push(
+        self,
+        session: ImapSession,
+        stop: asyncio.Event,
+        recheck: asyncio.Event,
+        poll_at: float | None = None,
+    ) -> str:
         """Until a push ("push"), ``stop`` or the renewal time ("renew"), the time to poll
         (``poll_at``, monotonic: "poll"), or a reason to SELECT again on a new session
         ("recheck"); raises when the connection ends."""
@@ -269,9 +307,11 @@ class ImapWatcher:
             stopper = asyncio.ensure_future(stop.wait())
             rechecker = asyncio.ensure_future(recheck.wait())
             try:
-                done, _ = await asyncio.wait({getter, stopper, rechecker},
-                                             timeout=min(_ALIVE_CHECK, remaining),
-                                             return_when=asyncio.FIRST_COMPLETED)
+                done, _ = await asyncio.wait(
+                    {getter, stopper, rechecker},
+                    timeout=min(_ALIVE_CHECK, remaining),
+                    return_when=asyncio.FIRST_COMPLETED,
+                )
             finally:
                 stopper.cancel()
                 rechecker.cancel()
@@ -287,8 +327,11 @@ class ImapWatcher:
                     return "push"
                 if response.kind in (b"NO", b"BAD"):
                     # Dovecot, when the mailbox was deleted and created again meanwhile.
-                    log.info("watcher %s: %r in IDLE; selecting again", self.account.id,
-                             response.text[:200])
+                    log.info(
+                        "watcher %s: %r in IDLE; selecting again",
+                        self.account.id,
+                        response.text[:200],
+                    )
                     return "recheck"
                 continue  # "* OK Still here" keepalives and the like
             if not session.alive:
@@ -302,8 +345,11 @@ class ImapWatcher:
         assert self._syncer is not None
         items = _STATUS_ITEMS + (("HIGHESTMODSEQ",) if condstore else ())
         entries, statuses = await session.list(status_items=items)
-        selectable = {e.name: statuses.get(e.raw_name) for e in entries
-                      if not {f.lower() for f in e.flags} & {"\\noselect", "\\nonexistent"}}
+        selectable = {
+            e.name: statuses.get(e.raw_name)
+            for e in entries
+            if not {f.lower() for f in e.flags} & {"\\noselect", "\\nonexistent"}
+        }
         await self._mailbox_changes(sorted(selectable))
         idle = {_canonical(m) for m in self.idle_mailboxes}
         await self._check_idled(session, selectable, items)
@@ -330,12 +376,14 @@ class ImapWatcher:
         assert self._syncer is not None
         name = info.name
         if name in self._created and name not in self._syncer.states:
-            self._syncer.states[name] = MailboxState(name, info.uidvalidity, 1,
-                                                     info.highestmodseq, {})
+            self._syncer.states[name] = MailboxState(
+                name, info.uidvalidity, 1, info.highestmodseq, {}
+            )
         self._created.discard(name)
 
-    async def _check_idled(self, session: ImapSession, selectable: dict[str, dict | None],
-                           items: tuple[str, ...]) -> None:
+    async def _check_idled(
+        self, session: ImapSession, selectable: dict[str, dict | None], items: tuple[str, ...]
+    ) -> None:
         """Wake the IDLE session of a mailbox that is gone, back, or has a new UIDVALIDITY:
         its server may not tell it (Cyrus never does)."""
         assert self._syncer is not None
@@ -365,11 +413,16 @@ class ImapWatcher:
         state = self._syncer.states.get(name) if self._syncer else None
         if state is None:
             return True
-        return (status.get("UIDVALIDITY") != state.uidvalidity
-                or status.get("UIDNEXT") != state.uidnext
-                or status.get("MESSAGES") != len(state.flags)
-                or ("HIGHESTMODSEQ" in status and state.highestmodseq is not None
-                    and status["HIGHESTMODSEQ"] > state.highestmodseq))
+        return (
+            status.get("UIDVALIDITY") != state.uidvalidity
+            or status.get("UIDNEXT") != state.uidnext
+            or status.get("MESSAGES") != len(state.flags)
+            or (
+                "HIGHESTMODSEQ" in status
+                and state.highestmodseq is not None
+                and status["HIGHESTMODSEQ"] > state.highestmodseq
+            )
+        )
 
     async def _mailbox_changes(self, names: list[str]) -> None:
         known = await self._repo.load_snapshot(self.account.id, "list")
@@ -385,11 +438,17 @@ class ImapWatcher:
             if self._feed is not None:
                 await self._feed.observe_names(tx.conn, self.account.id, created, deleted)
             for name in created:
-                await tx.add(MAILBOX_CREATED, self.account.id,
-                             {"mailbox": name, "mailbox_id": encode_mailbox_id(name)})
+                await tx.add(
+                    MAILBOX_CREATED,
+                    self.account.id,
+                    {"mailbox": name, "mailbox_id": encode_mailbox_id(name)},
+                )
             for name in deleted:
-                await tx.add(MAILBOX_DELETED, self.account.id,
-                             {"mailbox": name, "mailbox_id": encode_mailbox_id(name)})
+                await tx.add(
+                    MAILBOX_DELETED,
+                    self.account.id,
+                    {"mailbox": name, "mailbox_id": encode_mailbox_id(name)},
+                )
                 await self._repo.remove(tx.conn, self.account.id, name)
             await self._repo.save_snapshot(tx.conn, self.account.id, "list", snapshot)
         self._created.update(created)

@@ -77,16 +77,21 @@ def _modseq(data: dict[bytes, Any]) -> int | None:
 class MailboxSyncer:
     """Per account: the stored state of its mailboxes and the code that advances it."""
 
-    def __init__(self, account_id: str, bus: EventBus, repo: SyncStateRepo,
-                 states: dict[str, MailboxState], feed: FeedRecorder | None = None) -> None:
+    def __init__(
+        self,
+        account_id: str,
+        bus: EventBus,
+        repo: SyncStateRepo,
+        states: dict[str, MailboxState],
+        feed: FeedRecorder | None = None,
+    ) -> None:
         self.account_id = account_id
         self._bus = bus
         self._repo = repo
         self.states = states
         self._feed = feed  # the change feed records what we saw, before the events
 
-    async def sync(self, session: ImapSession, info: SelectedMailbox, *,
-                   condstore: bool) -> None:
+    async def sync(self, session: ImapSession, info: SelectedMailbox, *, condstore: bool) -> None:
         """Sync until a round saw no change arrive meanwhile.
 
         Not bounded by a round count: a server announces a change once (EXISTS, EXPUNGE,
@@ -98,11 +103,16 @@ class MailboxSyncer:
         while await self._sync_once(session, info, condstore=condstore):
             rounds += 1
             if rounds % _ROUNDS_BEFORE_WARNING == 0:
-                log.warning("account %s: mailbox %r still changing after %d sync rounds",
-                            self.account_id, info.name, rounds)
+                log.warning(
+                    "account %s: mailbox %r still changing after %d sync rounds",
+                    self.account_id,
+                    info.name,
+                    rounds,
+                )
 
-    async def _sync_once(self, session: ImapSession, info: SelectedMailbox, *,
-                         condstore: bool) -> bool:
+    async def _sync_once(
+        self, session: ImapSession, info: SelectedMailbox, *, condstore: bool
+    ) -> bool:
         mailbox = info.name
         state = self.states.get(mailbox)
         if state is None or state.uidvalidity != info.uidvalidity:
@@ -132,7 +142,7 @@ class MailboxSyncer:
         new_flags: dict[int, tuple[str, ...]] = {}
         hinted: list[int] = []  # new messages that may be bounces
         for start in range(0, len(changes.new), _FETCH_BATCH):
-            batch = changes.new[start:start + _FETCH_BATCH]
+            batch = changes.new[start : start + _FETCH_BATCH]
             result = await command(session, b"UID", b"FETCH", sequence_set(batch), _NEW_ITEMS)
             dirty |= _updates_in(result.untagged, fetch_is_update=False)
             for uid, data in parse_fetch(result.untagged).items():
@@ -150,10 +160,14 @@ class MailboxSyncer:
 
         flags = apply(state.flags, changes, new_flags)
         uidnext = max([state.uidnext or 1, *(u + 1 for u in flags)])
-        new_state = MailboxState(mailbox, info.uidvalidity, uidnext,
-                                 highest if condstore else None, flags)
-        if changes or new_state.highestmodseq != state.highestmodseq \
-                or new_state.uidnext != state.uidnext:
+        new_state = MailboxState(
+            mailbox, info.uidvalidity, uidnext, highest if condstore else None, flags
+        )
+        if (
+            changes
+            or new_state.highestmodseq != state.highestmodseq
+            or new_state.uidnext != state.uidnext
+        ):
             await self._commit(new_state, changes, summaries, state, reports)
         return dirty
 
@@ -169,8 +183,9 @@ class MailboxSyncer:
             present.update(range(lo, hi + 1))
         return present, _updates_in(result.untagged, fetch_is_update=True)
 
-    async def _baseline(self, session: ImapSession, info: SelectedMailbox,
-                        previous: MailboxState | None) -> None:
+    async def _baseline(
+        self, session: ImapSession, info: SelectedMailbox, previous: MailboxState | None
+    ) -> None:
         """First sight (or a new UIDVALIDITY): remember everything, report no message."""
         flags: dict[int, tuple[str, ...]] = {}
         highest = info.highestmodseq
@@ -187,35 +202,60 @@ class MailboxSyncer:
             if previous is not None and self._feed is not None:
                 await self._feed.observe(tx.conn, self.account_id, state)
             if previous is not None:
-                await tx.add(MAILBOX_RESET, self.account_id, {
-                    "mailbox": info.name, "mailbox_id": encode_mailbox_id(info.name),
-                    "uidvalidity": info.uidvalidity, "previous_uidvalidity": previous.uidvalidity,
-                    "total": len(flags)})
+                await tx.add(
+                    MAILBOX_RESET,
+                    self.account_id,
+                    {
+                        "mailbox": info.name,
+                        "mailbox_id": encode_mailbox_id(info.name),
+                        "uidvalidity": info.uidvalidity,
+                        "previous_uidvalidity": previous.uidvalidity,
+                        "total": len(flags),
+                    },
+                )
             await self._repo.save(tx.conn, self.account_id, state)
         self.states[info.name] = state
 
-    async def _commit(self, state: MailboxState, changes: Changes,
-                      summaries: dict[int, dict[str, Any]], before: MailboxState,
-                      reports: dict[int, DeliveryReport] | None = None) -> None:
+    async def _commit(
+        self,
+        state: MailboxState,
+        changes: Changes,
+        summaries: dict[int, dict[str, Any]],
+        before: MailboxState,
+        reports: dict[int, DeliveryReport] | None = None,
+    ) -> None:
         mailbox, validity = state.mailbox, state.uidvalidity or 0
         ref = {"mailbox": mailbox, "mailbox_id": encode_mailbox_id(mailbox)}
         async with self._bus.transaction() as tx:
             if self._feed is not None:  # first: the events carry the state after it
                 await self._feed.observe(tx.conn, self.account_id, state)
             for uid in changes.deleted:
-                await tx.add(MESSAGE_DELETED, self.account_id,
-                             {"id": encode_message_id(mailbox, validity, uid), "uid": uid, **ref})
+                await tx.add(
+                    MESSAGE_DELETED,
+                    self.account_id,
+                    {"id": encode_message_id(mailbox, validity, uid), "uid": uid, **ref},
+                )
             for uid, flags in changes.flags.items():
                 old = set(before.flags.get(uid, ()))
-                await tx.add(MESSAGE_FLAGS, self.account_id, {
-                    "id": encode_message_id(mailbox, validity, uid), "uid": uid, **ref,
-                    "flags": list(flags), "added": sorted(set(flags) - old),
-                    "removed": sorted(old - set(flags))})
+                await tx.add(
+                    MESSAGE_FLAGS,
+                    self.account_id,
+                    {
+                        "id": encode_message_id(mailbox, validity, uid),
+                        "uid": uid,
+                        **ref,
+                        "flags": list(flags),
+                        "added": sorted(set(flags) - old),
+                        "removed": sorted(old - set(flags)),
+                    },
+                )
             for uid in changes.new:
                 await tx.add(MESSAGE_NEW, self.account_id, summaries[uid])
                 if reports and uid in reports:
-                    await tx.add(MESSAGE_BOUNCE, self.account_id,
-                                 bounces.bounce_event(summaries[uid], reports[uid]))
+                    await tx.add(
+                        MESSAGE_BOUNCE,
+                        self.account_id,
+                        bounces.bounce_event(summaries[uid], reports[uid]),
+                    )
             await self._repo.save(tx.conn, self.account_id, state)
         self.states[mailbox] = state
-

@@ -27,8 +27,9 @@ def preference(identity: str, account: str) -> bytes:
     return hashlib.blake2b(f"{identity}\0{account}".encode(), digest_size=8).digest()
 
 
-def to_release(mine: Collection[str], share: int, identity: str,
-               failing: Callable[[str], bool]) -> list[str]:
+def to_release(
+    mine: Collection[str], share: int, identity: str, failing: Callable[[str], bool]
+) -> list[str]:
     """The accounts to give up to come down to ``share``."""
     extra = len(mine) - share
     if extra <= 0:
@@ -42,10 +43,17 @@ def _inverse(key: bytes) -> bytes:
     return bytes(255 - b for b in key)
 
 
-def to_take(accounts: Iterable[str], mine: Collection[str], share: int, identity: str, *,
-            holders: Mapping[str, tuple[str, datetime]], now: datetime,
-            busy: Collection[str] = (), ours: Callable[[str], bool] = lambda _o: False
-            ) -> list[str]:
+def to_take(
+    accounts: Iterable[str],
+    mine: Collection[str],
+    share: int,
+    identity: str,
+    *,
+    holders: Mapping[str, tuple[str, datetime]],
+    now: datetime,
+    busy: Collection[str] = (),
+    ours: Callable[[str], bool] = lambda _o: False,
+) -> list[str]:
     """The free accounts to try to take to come up to ``share``, best liked first.
 
     ``holders``: account -> (owner, until) of its watch lease; free means none, run out,

@@ -58,9 +58,17 @@ class SyncService:
     """Background service: ``run(stop)`` keeps one watcher per account that has IMAP or POP3
     among the accounts whose lease this instance holds."""
 
-    def __init__(self, registry: AccountRegistry, bus: EventBus, store: Store,
-                 settings: Settings, *, list_uidls: UidlLister | None = None,
-                 feed: FeedRecorder | None = None, name: InstanceName | None = None) -> None:
+    def __init__(
+        self,
+        registry: AccountRegistry,
+        bus: EventBus,
+        store: Store,
+        settings: Settings,
+        *,
+        list_uidls: UidlLister | None = None,
+        feed: FeedRecorder | None = None,
+        name: InstanceName | None = None,
+    ) -> None:
         self._registry = registry
         self._bus = bus
         self._settings = settings
@@ -102,8 +110,9 @@ class SyncService:
     @property
     def connected(self) -> int:
         """Watched accounts whose watchers are all connected."""
-        return sum(1 for entry in self._running.values()
-                   if all(w.connected for w in entry.watchers))
+        return sum(
+            1 for entry in self._running.values() if all(w.connected for w in entry.watchers)
+        )
 
     async def wait_ready(self, account_id: str) -> None:
         """For tests and tools: until the account's watchers have taken their first look
@@ -133,8 +142,11 @@ class SyncService:
             await self._shutdown()
 
     async def _reconcile(self) -> None:
-        accounts = {a.id: a for a in await self._registry.list()
-                    if a.imap is not None or (a.pop3 is not None and self.list_uidls)}
+        accounts = {
+            a.id: a
+            for a in await self._registry.list()
+            if a.imap is not None or (a.pop3 is not None and self.list_uidls)
+        }
         self.accounts_total = len(accounts)
         self._reap_stopped()
         ttl = self._settings.watch_lease_seconds
@@ -154,16 +166,16 @@ class SyncService:
             self._stop_soon(account_id, release=True, forget=True)
         share = placement.fair_share(len(accounts), self.instances)
         if len(self._held) > share:
-            for account_id in placement.to_release(self._held, share, self._name.identity,
-                                                   self._failing):
+            for account_id in placement.to_release(
+                self._held, share, self._name.identity, self._failing
+            ):
                 self._held.discard(account_id)
                 self._stop_soon(account_id, release=True)
         elif len(self._held) < share:
             await self._take(accounts, share, ttl)
         for account_id in self._held:
             account, entry = accounts[account_id], self._running.get(account_id)
-            if entry is not None and (entry.task.done()
-                                      or entry.updated_at != account.updated_at):
+            if entry is not None and (entry.task.done() or entry.updated_at != account.updated_at):
                 self._stop_soon(account_id, release=False)  # started again next round
             elif entry is None and account_id not in self._stopping:
                 self._start(account)
@@ -171,12 +183,17 @@ class SyncService:
     async def _beat(self, ttl: float) -> None:
         """Heartbeat, and renew every watch lease held."""
         began = time.monotonic()
-        if not await self._leases.beat(self._name.identity, self._owner, ttl,
-                                       supersedes=self._name.supersedes):
-            log.warning("a newer process runs as instance %r; give each instance its own "
-                        "GATEWAY_INSTANCE_ID", self._name.identity)
-        renewed = {name[len(WATCH):] for name in
-                   await self._leases.renew_mine(self._owner, WATCH, ttl)}
+        if not await self._leases.beat(
+            self._name.identity, self._owner, ttl, supersedes=self._name.supersedes
+        ):
+            log.warning(
+                "a newer process runs as instance %r; give each instance its own "
+                "GATEWAY_INSTANCE_ID",
+                self._name.identity,
+            )
+        renewed = {
+            name[len(WATCH) :] for name in await self._leases.renew_mine(self._owner, WATCH, ttl)
+        }
         self._beat_at, self._valid_until = began, began + ttl
         if began - self._pruned_at >= _PRUNE_EVERY:
             self._pruned_at = began
@@ -186,17 +203,27 @@ class SyncService:
             self._stop_soon(account_id, release=False, lost=True)
 
     async def _take(self, accounts: dict[str, Account], share: int, ttl: float) -> None:
-        held = {lease.name[len(WATCH):]: (lease.owner, lease.until)
-                for lease in await self._leases.held(WATCH)}
-        wanted = placement.to_take(accounts, self._held, share, self._name.identity,
-                                   holders=held, now=utcnow(), busy=self._stopping,
-                                   ours=self._name.supersedes)
+        held = {
+            lease.name[len(WATCH) :]: (lease.owner, lease.until)
+            for lease in await self._leases.held(WATCH)
+        }
+        wanted = placement.to_take(
+            accounts,
+            self._held,
+            share,
+            self._name.identity,
+            holders=held,
+            now=utcnow(),
+            busy=self._stopping,
+            ours=self._name.supersedes,
+        )
         if not wanted:
             return
         earlier = {held[a][0] for a in wanted if a in held and self._name.supersedes(held[a][0])}
-        taken = await self._leases.take([WATCH + a for a in wanted], self._owner, ttl,
-                                        from_owners=earlier)
-        self._held.update(name[len(WATCH):] for name in taken)
+        taken = await self._leases.take(
+            [WATCH + a for a in wanted], self._owner, ttl, from_owners=earlier
+        )
+        self._held.update(name[len(WATCH) :] for name in taken)
 
     def _failing(self, account_id: str) -> bool:
         entry = self._running.get(account_id)
@@ -206,8 +233,7 @@ class SyncService:
         """Renewals fail (the store is unreachable): stop watching before the leases run
         out, so that no account is ever watched by two instances."""
         if self._held and time.monotonic() > self._valid_until - 2 * _REFRESH:
-            log.warning("watch leases could not be renewed; stopping %d watchers",
-                        len(self._held))
+            log.warning("watch leases could not be renewed; stopping %d watchers", len(self._held))
             for account_id in list(self._held):
                 self._held.discard(account_id)
                 self._stop_soon(account_id, release=False)
@@ -225,13 +251,21 @@ class SyncService:
         stop = asyncio.Event()
         watchers: list[ImapWatcher | Pop3Poller] = []
         if account.imap is not None:
-            watchers.append(ImapWatcher(account, lambda a=account.id: self._open_imap(a),
-                                        self._bus, self.repo, self._settings,
-                                        pause=lambda d, a=account.id: self._pause_imap(a, d),
-                                        feed=self._feed))
+            watchers.append(
+                ImapWatcher(
+                    account,
+                    lambda a=account.id: self._open_imap(a),
+                    self._bus,
+                    self.repo,
+                    self._settings,
+                    pause=lambda d, a=account.id: self._pause_imap(a, d),
+                    feed=self._feed,
+                )
+            )
         elif account.pop3 is not None and self.list_uidls is not None:
-            watchers.append(Pop3Poller(account.id, self.list_uidls, self._bus, self.repo,
-                                       self._settings))
+            watchers.append(
+                Pop3Poller(account.id, self.list_uidls, self._bus, self.repo, self._settings)
+            )
 
         async def run_all() -> None:
             async with asyncio.TaskGroup() as tasks:
@@ -258,8 +292,9 @@ class SyncService:
         assert isinstance(pool, ImapPool)
         await pool.probe.wait_back(delay)
 
-    def _stop_soon(self, account_id: str, *, release: bool, forget: bool = False,
-                   lost: bool = False) -> None:
+    def _stop_soon(
+        self, account_id: str, *, release: bool, forget: bool = False, lost: bool = False
+    ) -> None:
         """Stop the account's watchers beside the supervision loop; then ``release`` its
         lease (after the stop: never two watchers), or ``forget`` its state when it was
         deleted. ``lost``: another instance holds the lease now."""
@@ -284,15 +319,17 @@ class SyncService:
 
         if entry is None and before is None and not (release or forget):
             return
-        self._stopping[account_id] = asyncio.create_task(stopping(),
-                                                         name=f"unwatch:{account_id}")
+        self._stopping[account_id] = asyncio.create_task(stopping(), name=f"unwatch:{account_id}")
 
     async def _warn_if_superseded(self, account_id: str) -> None:
         holder = await self._leases.holder(WATCH + account_id)
         if holder is not None and self._name.superseded_by(holder):
-            log.warning("a newer process runs as instance %r and took account %s over; "
-                        "give each instance its own GATEWAY_INSTANCE_ID",
-                        self._name.identity, account_id)
+            log.warning(
+                "a newer process runs as instance %r and took account %s over; "
+                "give each instance its own GATEWAY_INSTANCE_ID",
+                self._name.identity,
+                account_id,
+            )
 
     def _reap_stopped(self) -> None:
         for account_id, task in list(self._stopping.items()):

@@ -59,8 +59,9 @@ def encode_state(state: SyncState, *, key: bytes, scope: str) -> str:
     """The opaque string of ``state`` for ``scope``, signed with ``key``."""
     if not key:
         raise ValueError("a state key is required")
-    body = bytes([VERSION]) + b"".join(_varint(v) for v in (
-        state.epoch, state.uidvalidity, state.modseq, state.mailboxes))
+    body = bytes([VERSION]) + b"".join(
+        _varint(v) for v in (state.epoch, state.uidvalidity, state.modseq, state.mailboxes)
+    )
     token = body + _tag(key, scope, body)
     return base64.urlsafe_b64encode(token).rstrip(b"=").decode("ascii")
 
@@ -70,16 +71,14 @@ def decode_state(token: str, *, key: bytes, scope: str) -> SyncState:
     ``key`` for ``scope``."""
     if not key:
         raise ValueError("a state key is required")
-    if not isinstance(token, str) or len(token) > _MAX_TOKEN \
-            or not _ALPHABET.fullmatch(token):
+    if not isinstance(token, str) or len(token) > _MAX_TOKEN or not _ALPHABET.fullmatch(token):
         raise StateInvalid("The state is not one this gateway issued")
     try:
         raw = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4))
     except ValueError:
         raise StateInvalid("The state is not one this gateway issued") from None
     # One string per state: unused bits of the last character must be zero.
-    if base64.urlsafe_b64encode(raw).rstrip(b"=").decode("ascii") != token \
-            or len(raw) < 1 + _TAG:
+    if base64.urlsafe_b64encode(raw).rstrip(b"=").decode("ascii") != token or len(raw) < 1 + _TAG:
         raise StateInvalid("The state is not one this gateway issued")
     body, tag = raw[:-_TAG], raw[-_TAG:]
     if body[0] != VERSION:

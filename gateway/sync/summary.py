@@ -25,8 +25,7 @@ def _addresses(items: Any) -> list[dict[str, str | None]]:
         mailbox, host = getattr(item, "mailbox", None), getattr(item, "host", None)
         if mailbox is None or host is None:
             continue  # group syntax markers (RFC 3501 section 7.4.2)
-        out.append({"name": _text(item.name) or None,
-                    "address": f"{_text(mailbox)}@{_text(host)}"})
+        out.append({"name": _text(item.name) or None, "address": f"{_text(mailbox)}@{_text(host)}"})
     return out
 
 
@@ -38,8 +37,9 @@ def _iso(value: Any) -> str | None:
     return value.astimezone(UTC).isoformat().replace("+00:00", "Z")
 
 
-def message_summary(mailbox: str, uidvalidity: int, uid: int,
-                    data: dict[bytes, Any]) -> dict[str, Any]:
+def message_summary(
+    mailbox: str, uidvalidity: int, uid: int, data: dict[bytes, Any]
+) -> dict[str, Any]:
     """``{id, uid, mailbox, mailbox_id, message_id, subject, from, to, cc, date, flags, size}``."""
     env = data.get(b"ENVELOPE")
     return {

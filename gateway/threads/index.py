@@ -38,8 +38,13 @@ class ThreadIndexer:
     """Gateway-built thread ids for an account's messages (``by_subject``: RFC 5256 step 5,
     messages that reference nothing join others of the same base subject)."""
 
-    def __init__(self, repo: ThreadRepo, *, by_subject: bool = True,
-                 remember_seconds: float = REMEMBER_SECONDS) -> None:
+    def __init__(
+        self,
+        repo: ThreadRepo,
+        *,
+        by_subject: bool = True,
+        remember_seconds: float = REMEMBER_SECONDS,
+    ) -> None:
         self._repo = repo
         self.by_subject = by_subject
         self.remember_seconds = remember_seconds
@@ -51,14 +56,21 @@ class ThreadIndexer:
         ids remembered under an older generation are looked up again."""
         return self._generations.get(account_id, 0)
 
-    async def thread_ids(self, account_id: str, records: Sequence[ThreadRecord],
-                         signatures: Mapping[str, str] | None = None) -> dict[str, str]:
+    async def thread_ids(
+        self,
+        account_id: str,
+        records: Sequence[ThreadRecord],
+        signatures: Mapping[str, str] | None = None,
+    ) -> dict[str, str]:
         """msg_key -> thread id for every record (threading those never seen);
         ``signatures``: the records' ``signature`` by msg_key, when the caller kept them."""
         if not records:
             return {}
-        sigs = ({r.msg_key: signatures[r.msg_key] for r in records} if signatures is not None
-                else {r.msg_key: self.signature(r) for r in records})
+        sigs = (
+            {r.msg_key: signatures[r.msg_key] for r in records}
+            if signatures is not None
+            else {r.msg_key: self.signature(r) for r in records}
+        )
         known = await self._repo.thread_of(account_id, set(sigs.values()))
         out = {key: known[sig] for key, sig in sigs.items() if sig in known}
         new = [r for r in records if r.msg_key not in out]
@@ -72,16 +84,23 @@ class ThreadIndexer:
             nodes = {node for r in records for node in nodes_of(r, self.by_subject)}
             stored = await writer.nodes(nodes)
             index = ThreadIndex({node: s.thread_id for node, s in stored.items()})
-            index.anchors = {tid: Anchor(a.date, a.node, a.msg_key) for tid, a in
-                             (await writer.anchors(set(index.nodes.values()))).items()}
+            index.anchors = {
+                tid: Anchor(a.date, a.node, a.msg_key)
+                for tid, a in (await writer.anchors(set(index.nodes.values()))).items()
+            }
             result = assign(index, records, by_subject=self.by_subject)
             if result.merges:
                 self._generations[account_id] = self.generation(account_id) + 1
             signed = {self.signature(r): result.threads[r.msg_key] for r in records}
             await writer.save(
-                result.nodes | signed, {*signed, *(own_node(r) for r in records)},
-                {tid: StoredAnchor(a.date, a.message_id, a.msg_key)
-                 for tid, a in result.anchors.items()}, result.merges)
+                result.nodes | signed,
+                {*signed, *(own_node(r) for r in records)},
+                {
+                    tid: StoredAnchor(a.date, a.message_id, a.msg_key)
+                    for tid, a in result.anchors.items()
+                },
+                result.merges,
+            )
         return result.threads
 
     def signature(self, record: ThreadRecord) -> str:

@@ -132,7 +132,7 @@ def reference_ids(record: ThreadRecord) -> list[str]:
         first = _MSG_ID.search(record.in_reply_to or "")
         ids = [first.group(0)] if first else []
     if len(ids) > MAX_REFERENCES:
-        ids = ids[:1] + ids[-(MAX_REFERENCES - 1):]
+        ids = ids[:1] + ids[-(MAX_REFERENCES - 1) :]
     return ids
 
 
@@ -161,8 +161,9 @@ def nodes_of(record: ThreadRecord, by_subject: bool = False) -> list[str]:
     return nodes
 
 
-def assign(index: ThreadIndex, records: Iterable[ThreadRecord], *,
-           by_subject: bool = False) -> Assignment:
+def assign(
+    index: ThreadIndex, records: Iterable[ThreadRecord], *, by_subject: bool = False
+) -> Assignment:
     """Thread ids for ``records`` given what the store knows (``index``, not changed).
     Apply the result with ``apply`` (or the same updates in the store)."""
     records = list(records)
@@ -235,8 +236,11 @@ def thread_ids(records: Iterable[ThreadRecord], *, by_subject: bool = False) -> 
     return assign(ThreadIndex(), records, by_subject=by_subject).threads
 
 
-def group(records: Iterable[ThreadRecord], *, by_subject: bool = False,
-          ) -> dict[str, list[ThreadRecord]]:
+def group(
+    records: Iterable[ThreadRecord],
+    *,
+    by_subject: bool = False,
+) -> dict[str, list[ThreadRecord]]:
     """Thread id -> its messages."""
     records = list(records)
     ids = thread_ids(records, by_subject=by_subject)

@@ -49,7 +49,7 @@ def _blob_end(text: str, at: int) -> int | None:
     if not text.startswith("[", at):
         return None
     close = text.find("]", at + 1)
-    if close < 0 or "[" in text[at + 1:close]:
+    if close < 0 or "[" in text[at + 1 : close]:
         return None
     end = close + 1
     while text.startswith(" ", end):
@@ -63,7 +63,7 @@ def _leader_end(text: str) -> int | None:
     at = 0
     while (end := _blob_end(text, at)) is not None:
         at = end
-    low = text[at:at + 3].lower()
+    low = text[at : at + 3].lower()
     if low.startswith("re"):
         at += 2
     elif low == "fwd":

@@ -77,8 +77,7 @@ class _Container:
 def thread_trees(records: Iterable[ThreadRecord], *, by_subject: bool = False) -> list[Thread]:
     """Every thread of ``records`` with its tree, threads ordered by their first message."""
     groups = group(records, by_subject=by_subject)
-    first = {tid: min(anchor_of(r).sort_key() for r in members)
-             for tid, members in groups.items()}
+    first = {tid: min(anchor_of(r).sort_key() for r in members) for tid, members in groups.items()}
     return [Thread(tid, _tree(groups[tid], by_subject)) for tid in sorted(groups, key=first.get)]
 
 
@@ -149,8 +148,9 @@ def _depth_first(top: list[_Container]) -> list[_Container]:
     return order
 
 
-def _pruned(parent: _Container | None, children: list[_Container],
-            top_level: bool) -> list[_Container]:
+def _pruned(
+    parent: _Container | None, children: list[_Container], top_level: bool
+) -> list[_Container]:
     """Step 3 on one set of siblings whose own children are pruned already."""
     out: list[_Container] = []
     for c in children:
@@ -178,8 +178,9 @@ def _merged_by_subject(top: list[_Container]) -> list[_Container]:
         if not subject:
             continue
         held = table.get(subject)
-        if held is None or (held.record is not None and (
-                c.record is None or (_subject_of(held)[1] and not refwd))):
+        if held is None or (
+            held.record is not None and (c.record is None or (_subject_of(held)[1] and not refwd))
+        ):
             table[subject] = c
     out = list(top)
     for c in top:  # step 5C
@@ -209,5 +210,6 @@ def _frozen(top: _Container) -> ThreadNode:
         built[id(c)] = ThreadNode(
             record.msg_key if record else None,
             own_node(record) if record else (None if c.node.startswith("subject:") else c.node),
-            tuple(built[id(child)] for child in c.children))
+            tuple(built[id(child)] for child in c.children),
+        )
     return built[id(top)]

@@ -66,8 +66,13 @@ def single_stack(auth_server) -> Iterator[MailStack]:
 
 def imap_connections(stack: MailStack, user: str) -> int:
     """The user's IMAP connections as Dovecot counts them (``doveadm who``)."""
-    out = subprocess.run(["doveadm", "-c", str(stack.dovecot_conf), "who", "-1", user],
-                         capture_output=True, text=True, timeout=30, check=True).stdout
+    out = subprocess.run(
+        ["doveadm", "-c", str(stack.dovecot_conf), "who", "-1", user],
+        capture_output=True,
+        text=True,
+        timeout=30,
+        check=True,
+    ).stdout
     return sum(1 for line in out.splitlines()[1:] if line.split()[1:2] == ["imap"])
 
 
@@ -79,8 +84,7 @@ def refusals(stack: MailStack, user: str) -> int:
 
 def message(n: int, size: int = 0) -> bytes:
     body = ("x" * 76 + "\r\n") * (size // 78) if size else "hello\r\n"
-    return (f"From: s@example.test\r\nSubject: m{n}\r\nMessage-ID: <m{n}@t>\r\n\r\n"
-            f"{body}").encode()
+    return (f"From: s@example.test\r\nSubject: m{n}\r\nMessage-ID: <m{n}@t>\r\n\r\n{body}").encode()
 
 
 class Sampler:
@@ -105,14 +109,12 @@ class Sampler:
         self._thread.join(10)
 
 
-async def test_requests_and_watchers_stay_within_max_connections(settings,
-                                                                 capped_stack) -> None:
+async def test_requests_and_watchers_stay_within_max_connections(settings, capped_stack) -> None:
     settings.watch_enabled = True
     settings.watch_poll_interval = 0.5
     settings.imap_pool_size = 4  # with INBOX's IDLE session (it polls too): 5 wanted, 4 allowed
     user = capped_stack.new_user("cap")
-    capped_stack.seed_maildir(user, [message(n, 60_000 if n % 3 == 0 else 0)
-                                     for n in range(24)])
+    capped_stack.seed_maildir(user, [message(n, 60_000 if n % 3 == 0 else 0) for n in range(24)])
     spec = account_spec(capped_stack, user, protocols=("imap",))
     spec["imap"]["max_connections"] = CAP
     async with running_client(settings) as gateway:
@@ -123,17 +125,22 @@ async def test_requests_and_watchers_stay_within_max_connections(settings,
         sync = gateway.app.state.services.sync
         async with asyncio.timeout(20):
             await sync.wait_ready(account)
-        listing = await gateway.get(f"/v1/accounts/{account}/mailboxes/INBOX/messages",
-                                    params={"limit": 50})
+        listing = await gateway.get(
+            f"/v1/accounts/{account}/mailboxes/INBOX/messages", params={"limit": 50}
+        )
         assert listing.status_code == 200, listing.text
         ids = [item["id"] for item in listing.json()["items"]]
         assert len(ids) == 24
 
         async def one(n: int) -> int:
             target = ids[n % len(ids)]
-            path = (f"/v1/accounts/{account}/mailboxes/INBOX/messages" if n % 3 == 0 else
-                    f"/v1/accounts/{account}/messages/{target}" if n % 3 == 1 else
-                    f"/v1/accounts/{account}/messages/{target}/raw")
+            path = (
+                f"/v1/accounts/{account}/mailboxes/INBOX/messages"
+                if n % 3 == 0
+                else f"/v1/accounts/{account}/messages/{target}"
+                if n % 3 == 1
+                else f"/v1/accounts/{account}/messages/{target}/raw"
+            )
             return (await gateway.get(path)).status_code
 
         with Sampler(capped_stack, user) as sampler:
@@ -141,8 +148,9 @@ async def test_requests_and_watchers_stay_within_max_connections(settings,
             for _round in range(4):
                 statuses += await asyncio.gather(*(one(n) for n in range(30)))
                 # A server-side new mailbox makes the poller sync meanwhile.
-                await gateway.post(f"/v1/accounts/{account}/mailboxes",
-                                   json={"name": f"Box{_round}"})
+                await gateway.post(
+                    f"/v1/accounts/{account}/mailboxes", json={"name": f"Box{_round}"}
+                )
         assert statuses == [200] * len(statuses)
         assert max(sampler.counts) <= CAP, sampler.counts
         assert max(sampler.counts) == CAP  # the cap was reached, and held
@@ -153,14 +161,18 @@ async def test_requests_and_watchers_stay_within_max_connections(settings,
     # refusal by the server.
     settings.connection_wait = 0.5
     async with running_client(settings) as gateway:
-        patched = await gateway.patch(f"/v1/accounts/{account}", json={
-            "imap": {**spec["imap"], "max_connections": 1}})
+        patched = await gateway.patch(
+            f"/v1/accounts/{account}", json={"imap": {**spec["imap"], "max_connections": 1}}
+        )
         assert patched.status_code == 200, patched.text
         sync = gateway.app.state.services.sync
         async with asyncio.timeout(20):
             await sync.wait_ready(account)
-        await until(lambda: imap_connections(capped_stack, user) == 1, within=20,
-                    what="the watcher's one connection")
+        await until(
+            lambda: imap_connections(capped_stack, user) == 1,
+            within=20,
+            what="the watcher's one connection",
+        )
         started = time.monotonic()
         busy = await gateway.get(f"/v1/accounts/{account}/mailboxes/INBOX/messages")
         assert busy.status_code == 503, busy.text
@@ -170,8 +182,7 @@ async def test_requests_and_watchers_stay_within_max_connections(settings,
         assert refusals(capped_stack, user) == 0
 
 
-async def test_a_refused_connection_backs_off_without_a_login_storm(settings,
-                                                                    single_stack) -> None:
+async def test_a_refused_connection_backs_off_without_a_login_storm(settings, single_stack) -> None:
     settings.watch_enabled = False
     settings.reconnect_base_delay = 2.0
     user = single_stack.new_user("one")
@@ -198,20 +209,25 @@ async def test_a_refused_connection_backs_off_without_a_login_storm(settings,
             assert refusals(single_stack, user) == 1
             status = (await gateway.get(f"/v1/accounts/{spec['id']}/status")).json()
             assert status["imap"]["state"] == "error"
-            assert "imap_too_many_connections" in status["imap"]["last_error"] or \
-                REFUSAL in status["imap"]["last_error"]
+            assert (
+                "imap_too_many_connections" in status["imap"]["last_error"]
+                or REFUSAL in status["imap"]["last_error"]
+            )
 
             holder.logout()  # a connection is free again
-            ok = await until(lambda: _listing_ok(gateway, path), within=15, every=0.5,
-                             what="the account back after its backoff")
+            ok = await until(
+                lambda: _listing_ok(gateway, path),
+                within=15,
+                every=0.5,
+                what="the account back after its backoff",
+            )
             assert ok
     finally:
         with contextlib.suppress(Exception):
             holder.logout()
 
 
-async def test_watchers_over_the_servers_limit_do_not_storm_it(settings,
-                                                               single_stack) -> None:
+async def test_watchers_over_the_servers_limit_do_not_storm_it(settings, single_stack) -> None:
     """Another client holds the one connection the server allows; the watcher (INBOX's
     IDLE) and the pool's reviver want one. Refused, they retry after an exponential backoff,
     one login per backoff for the account: a few refusals in Dovecot's log, not a storm."""
@@ -227,8 +243,11 @@ async def test_watchers_over_the_servers_limit_do_not_storm_it(settings,
     try:
         async with running_client(settings) as gateway:
             assert (await gateway.post("/v1/accounts", json=spec)).status_code == 201
-            await until(lambda: refusals(single_stack, user) >= 1, within=15,
-                        what="the server refusing the watcher")
+            await until(
+                lambda: refusals(single_stack, user) >= 1,
+                within=15,
+                what="the server refusing the watcher",
+            )
             first = refusals(single_stack, user)
             await quiet_for(8)  # long enough for a storm to show, and for a few backoffs
             # Backoff from 0.5 s doubling to 4 s, each delay half to all of its ceiling: five
@@ -242,15 +261,19 @@ async def test_watchers_over_the_servers_limit_do_not_storm_it(settings,
             assert listing.json()["code"] == "imap_too_many_connections"
 
             holder.logout()  # the server has room again: the watcher gets in
-            await until(lambda: imap_connections(single_stack, user) >= 1, within=15,
-                        what="the watcher connected after its backoff")
+            await until(
+                lambda: imap_connections(single_stack, user) >= 1,
+                within=15,
+                what="the watcher connected after its backoff",
+            )
     finally:
         with contextlib.suppress(Exception):
             holder.logout()
 
 
 async def test_a_server_that_cannot_check_tokens_now_is_503_not_new_tokens(
-        settings, capped_stack, auth_server) -> None:
+    settings, capped_stack, auth_server
+) -> None:
     settings.watch_enabled = False
     settings.oauth2_allow_private_endpoints = True
     settings.reconnect_base_delay = 0.5
@@ -258,11 +281,14 @@ async def test_a_server_that_cannot_check_tokens_now_is_503_not_new_tokens(
     shared = capped_stack.new_user("tmp")
     grant_mailbox(capped_stack, registration.client_id, shared)
     async with running_client(settings) as gateway:
-        app = await gateway.post("/v1/oauth2/apps",
-                                 json=generic_app(auth_server, registration, capped_stack))
+        app = await gateway.post(
+            "/v1/oauth2/apps", json=generic_app(auth_server, registration, capped_stack)
+        )
         assert app.status_code == 201, app.text
-        done = await gateway.post(f"/v1/oauth2/apps/{app.json()['id']}/accounts",
-                                  json={"account": "tmp", "mailbox": shared})
+        done = await gateway.post(
+            f"/v1/oauth2/apps/{app.json()['id']}/accounts",
+            json={"account": "tmp", "mailbox": shared},
+        )
         assert done.status_code == 200, done.text
         calls = auth_server.token_calls["client_credentials"]
         auth_server.introspection_down = True  # Dovecot's token check fails for now
@@ -278,8 +304,12 @@ async def test_a_server_that_cannot_check_tokens_now_is_503_not_new_tokens(
         finally:
             auth_server.introspection_down = False
         # Back once the backoff (a verify included) has passed.
-        await until(lambda: _verified(gateway, "tmp"), within=20, every=0.5,
-                    what="the account back after the outage")
+        await until(
+            lambda: _verified(gateway, "tmp"),
+            within=20,
+            every=0.5,
+            what="the account back after the outage",
+        )
         assert auth_server.token_calls["client_credentials"] == calls
 
 

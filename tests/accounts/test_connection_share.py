@@ -8,15 +8,23 @@ from tests.conftest import running_client
 
 
 async def test_pools_and_max_connections_are_divided_among_the_processes(
-        settings: Settings) -> None:
-    shared = settings.model_copy(update={"connection_share": 2, "imap_pool_size": 3,
-                                         "smtp_pool_size": 5})
-    block = {"host": "127.0.0.1", "port": 9, "security": "none", "username": "u",
-             "password": "p"}
+    settings: Settings,
+) -> None:
+    shared = settings.model_copy(
+        update={"connection_share": 2, "imap_pool_size": 3, "smtp_pool_size": 5}
+    )
+    block = {"host": "127.0.0.1", "port": 9, "security": "none", "username": "u", "password": "p"}
     async with running_client(shared) as client:
-        resp = await client.post("/v1/accounts", json={
-            "id": "shared", "name": "S", "email": "s@example.test",
-            "imap": {**block, "max_connections": 5}, "smtp": block})
+        resp = await client.post(
+            "/v1/accounts",
+            json={
+                "id": "shared",
+                "name": "S",
+                "email": "s@example.test",
+                "imap": {**block, "max_connections": 5},
+                "smtp": block,
+            },
+        )
         assert resp.status_code == 201, resp.text
         accounts = client.app.state.services.accounts
         imap = await accounts.manager("shared", "imap")
@@ -28,10 +36,22 @@ async def test_pools_and_max_connections_are_divided_among_the_processes(
 
 async def test_one_process_keeps_the_whole_budget(settings: Settings) -> None:
     async with running_client(settings) as client:
-        resp = await client.post("/v1/accounts", json={
-            "id": "alone", "name": "A", "email": "a@example.test",
-            "imap": {"host": "127.0.0.1", "port": 9, "security": "none", "username": "u",
-                     "password": "p", "max_connections": 1}})
+        resp = await client.post(
+            "/v1/accounts",
+            json={
+                "id": "alone",
+                "name": "A",
+                "email": "a@example.test",
+                "imap": {
+                    "host": "127.0.0.1",
+                    "port": 9,
+                    "security": "none",
+                    "username": "u",
+                    "password": "p",
+                    "max_connections": 1,
+                },
+            },
+        )
         assert resp.status_code == 201, resp.text
         imap = await client.app.state.services.accounts.manager("alone", "imap")
         assert imap.size == settings.imap_pool_size and imap.cap.limit == 1

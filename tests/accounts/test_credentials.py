@@ -8,10 +8,21 @@ from gateway.accounts.credentials import carry_secrets
 from gateway.errors import CredentialsRequired
 from gateway.model.accounts import ServerConfig
 
-STORED = ServerConfig(host="mail.example.test", port=993, security="tls",
-                      username="alice@example.test", password="stored-pw", ca_file="/ca.pem")
-SAME = {"host": "mail.example.test", "port": 993, "security": "tls",
-        "username": "alice@example.test", "ca_file": "/ca.pem"}
+STORED = ServerConfig(
+    host="mail.example.test",
+    port=993,
+    security="tls",
+    username="alice@example.test",
+    password="stored-pw",
+    ca_file="/ca.pem",
+)
+SAME = {
+    "host": "mail.example.test",
+    "port": 993,
+    "security": "tls",
+    "username": "alice@example.test",
+    "ca_file": "/ca.pem",
+}
 
 
 def test_same_block_without_password_keeps_it() -> None:
@@ -25,11 +36,18 @@ def test_turning_tls_verification_on_keeps_the_password() -> None:
     assert merged["password"].get_secret_value() == "stored-pw"
 
 
-@pytest.mark.parametrize(("field", "value"), [
-    ("host", "evil.example.test"), ("port", 143), ("security", "none"),
-    ("username", "bob@example.test"), ("tls_verify", False), ("ca_file", "/evil.pem"),
-    ("ca_file", None),
-])
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [
+        ("host", "evil.example.test"),
+        ("port", 143),
+        ("security", "none"),
+        ("username", "bob@example.test"),
+        ("tls_verify", False),
+        ("ca_file", "/evil.pem"),
+        ("ca_file", None),
+    ],
+)
 def test_rebinding_without_password_is_refused(field: str, value: object) -> None:
     with pytest.raises(CredentialsRequired) as info:
         carry_secrets("smtp", STORED, {**SAME, field: value})
@@ -55,14 +73,24 @@ def test_nothing_stored_nothing_to_protect() -> None:
     assert carry_secrets("imap", None, change) is change
 
 
-OAUTH = ServerConfig.model_validate({**SAME, "oauth2": {
-    "refresh_token": "rt", "client_secret": "cs", "token_url": "https://idp.example.test/t",
-    "client_id": "app"}})
+OAUTH = ServerConfig.model_validate(
+    {
+        **SAME,
+        "oauth2": {
+            "refresh_token": "rt",
+            "client_secret": "cs",
+            "token_url": "https://idp.example.test/t",
+            "client_id": "app",
+        },
+    }
+)
 
 
 def test_oauth2_token_url_change_without_secrets_is_refused() -> None:
-    for oauth2 in ({"token_url": "https://evil.example.test/t", "client_id": "app"},
-                   {"token_url": "https://idp.example.test/t", "client_id": "other"}):
+    for oauth2 in (
+        {"token_url": "https://evil.example.test/t", "client_id": "app"},
+        {"token_url": "https://idp.example.test/t", "client_id": "other"},
+    ):
         with pytest.raises(CredentialsRequired):
             carry_secrets("imap", OAUTH, {**SAME, "oauth2": oauth2})
 

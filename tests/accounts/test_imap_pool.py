@@ -14,8 +14,7 @@ async def _pool(client, account: dict) -> imap_pool.ImapPool:
     return await client.app.state.services.mail.pool(account["id"])
 
 
-async def test_a_bulk_chunk_waits_for_interactive_operations(client, account, monkeypatch
-                                                             ) -> None:
+async def test_a_bulk_chunk_waits_for_interactive_operations(client, account, monkeypatch) -> None:
     pool = await _pool(client, account)
     pool.bulk_yield = 60.0  # longer than this test
     order: list[str] = []
@@ -45,8 +44,7 @@ async def test_a_bulk_chunk_waits_for_interactive_operations(client, account, mo
     assert order == ["interactive started", "interactive done", "bulk started"]
 
 
-async def test_interactive_operations_never_starve_a_transfer(client, account, monkeypatch
-                                                              ) -> None:
+async def test_interactive_operations_never_starve_a_transfer(client, account, monkeypatch) -> None:
     pool = await _pool(client, account)
     pool.bulk_yield = 0.01
     async with pool.session() as held:  # in flight for as long as this test runs
@@ -56,8 +54,9 @@ async def test_interactive_operations_never_starve_a_transfer(client, account, m
 
 
 @pytest.mark.parametrize("fails", [False, True])
-async def test_after_interactive_operations_a_chunk_starts_at_once(client, account, monkeypatch,
-                                                                   fails: bool) -> None:
+async def test_after_interactive_operations_a_chunk_starts_at_once(
+    client, account, monkeypatch, fails: bool
+) -> None:
     pool = await _pool(client, account)
     pool.bulk_yield = 60.0
 
@@ -74,8 +73,6 @@ async def test_after_interactive_operations_a_chunk_starts_at_once(client, accou
             await session.noop()
 
 
-
-
 async def _download_url(client, account: dict, mailstack, monkeypatch) -> tuple[str, bytes]:
     from gateway.imap import service as mail_service
     from tests.mail.conftest import make_message
@@ -88,8 +85,9 @@ async def _download_url(client, account: dict, mailstack, monkeypatch) -> tuple[
     return f"{url}/messages/{item['id']}/raw", big
 
 
-async def test_a_download_gives_way_to_each_interactive_operation(client, account, mailstack,
-                                                                  monkeypatch) -> None:
+async def test_a_download_gives_way_to_each_interactive_operation(
+    client, account, mailstack, monkeypatch
+) -> None:
     url, big = await _download_url(client, account, mailstack, monkeypatch)
     pool = await _pool(client, account)
     pool.bulk_yield = 60.0  # only the operations' ends release it
@@ -110,7 +108,8 @@ async def test_a_download_gives_way_to_each_interactive_operation(client, accoun
 
 
 async def test_a_download_is_not_starved_by_a_long_interactive_operation(
-        client, account, mailstack, monkeypatch) -> None:
+    client, account, mailstack, monkeypatch
+) -> None:
     url, big = await _download_url(client, account, mailstack, monkeypatch)
     pool = await _pool(client, account)
     pool.bulk_yield = 0.01
@@ -121,19 +120,22 @@ async def test_a_download_is_not_starved_by_a_long_interactive_operation(
 
 
 async def test_one_session_pool_interactive_operations_queue_behind_a_chunk(
-        mailstack, settings, monkeypatch) -> None:
+    mailstack, settings, monkeypatch
+) -> None:
     # An operation waiting for the only session is not "in flight": it must not hold up
     # the chunk that has the session (with BULK_YIELD this long, that would stall).
     from tests.conftest import account_spec, running_client
 
-    settings = settings.model_copy(update={"imap_pool_size": 1, "watch_enabled": False,
-                                           "imap_bulk_yield": 60.0})
+    settings = settings.model_copy(
+        update={"imap_pool_size": 1, "watch_enabled": False, "imap_bulk_yield": 60.0}
+    )
     async with running_client(settings) as client:
         user = mailstack.new_user("one")
         spec = account_spec(mailstack, user, protocols=("imap",))
         assert (await client.post("/v1/accounts", json=spec)).status_code == 201
-        url, big = await _download_url(client, {"id": spec["id"], "email": user}, mailstack,
-                                       monkeypatch)
+        url, big = await _download_url(
+            client, {"id": spec["id"], "email": user}, mailstack, monkeypatch
+        )
         pool = await _pool(client, {"id": spec["id"]})
         async with asyncio.timeout(30):
             download = asyncio.create_task(client.get(url))

@@ -24,8 +24,15 @@ def test_a_rate_of_zero_never_limits() -> None:
     assert all(bucket.take(0.0) for _ in range(1000)) and bucket.wait(0.0) == 0
 
 
-async def _logins(scheduler: LoginScheduler, host: str, count: int, order: list[str], *,
-                  background: bool = False, hold: float = 0.0) -> None:
+async def _logins(
+    scheduler: LoginScheduler,
+    host: str,
+    count: int,
+    order: list[str],
+    *,
+    background: bool = False,
+    hold: float = 0.0,
+) -> None:
     async def one(i: int) -> None:
         async with scheduler.turn(host, 993, background=background):
             order.append(f"{host}:{i}")
@@ -57,8 +64,7 @@ async def test_servers_take_turns_so_a_big_one_starves_none() -> None:
 async def test_requests_go_before_watchers_waiting_for_the_same_server() -> None:
     scheduler = LoginScheduler(rate=50, burst=1, concurrency=0)
     order: list[str] = []
-    watchers = asyncio.create_task(_logins(scheduler, "imap.example", 10, order,
-                                           background=True))
+    watchers = asyncio.create_task(_logins(scheduler, "imap.example", 10, order, background=True))
     await asyncio.sleep(0.03)  # the first one or two watchers are logged in
     assert scheduler.waiting(background=True) >= 7
     async with scheduler.turn("imap.example", 993):

@@ -27,8 +27,9 @@ async def _until(predicate, within: float) -> None:
 async def test_a_server_coming_back_is_noticed_within_a_probe_interval() -> None:
     port = _free_port()
     backs: list[float] = []
-    probe = ServerProbe("127.0.0.1", port, timeout=2,
-                        on_back=lambda: backs.append(time.monotonic()))
+    probe = ServerProbe(
+        "127.0.0.1", port, timeout=2, on_back=lambda: backs.append(time.monotonic())
+    )
     probe.suspect()
     try:
         await _until(lambda: probe.down, within=2)

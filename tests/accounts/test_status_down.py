@@ -11,7 +11,8 @@ from tests.waiting import until
 
 
 async def test_status_names_the_refusal_while_every_request_is_refused(
-        settings: Settings, dovecot: MailStack) -> None:
+    settings: Settings, dovecot: MailStack
+) -> None:
     settings = settings.model_copy(update={"connect_timeout": 2})
     user = dovecot.new_user("down")
     closed = Relay(dovecot.host, dovecot.imap)  # a port that refuses: started, then stopped
@@ -24,8 +25,10 @@ async def test_status_names_the_refusal_while_every_request_is_refused(
         base = f"/v1/accounts/{spec['id']}"
         for _ in range(3):  # the first connect, then the probe's fast path
             assert (await client.get(f"{base}/mailboxes")).status_code == 503
-            sent = await client.post(f"{base}/send", json={
-                "to": [user], "subject": "x", "text": "x", "save_to_sent": False})
+            sent = await client.post(
+                f"{base}/send",
+                json={"to": [user], "subject": "x", "text": "x", "save_to_sent": False},
+            )
             assert sent.status_code == 503
             status = (await client.get(f"{base}/status")).json()
             for proto in ("imap", "smtp"):

@@ -19,8 +19,11 @@ from tests.relay import Relay
 
 @contextlib.asynccontextmanager
 async def _relays(stack: MailStack) -> AsyncIterator[dict[str, Relay]]:
-    relays = {"imap": Relay(stack.host, stack.imap), "pop3": Relay(stack.host, stack.pop3),
-              "smtp": Relay(stack.host, stack.submission)}
+    relays = {
+        "imap": Relay(stack.host, stack.imap),
+        "pop3": Relay(stack.host, stack.pop3),
+        "smtp": Relay(stack.host, stack.submission),
+    }
     for relay in relays.values():
         await relay.start()
     try:
@@ -31,11 +34,17 @@ async def _relays(stack: MailStack) -> AsyncIterator[dict[str, Relay]]:
 
 
 async def test_status_clears_last_error_once_connected_again(
-        settings: Settings, imap_server: MailStack) -> None:
+    settings: Settings, imap_server: MailStack
+) -> None:
     stack = imap_server
-    settings = settings.model_copy(update={"watch_enabled": False, "connect_timeout": 2,
-                                           "reconnect_base_delay": 0.2,
-                                           "reconnect_max_delay": 1.0})
+    settings = settings.model_copy(
+        update={
+            "watch_enabled": False,
+            "connect_timeout": 2,
+            "reconnect_base_delay": 0.2,
+            "reconnect_max_delay": 1.0,
+        }
+    )
     user, rcpt = stack.new_user("st"), stack.new_user("r")
     async with _relays(stack) as relays, running_client(settings) as client:
         spec = account_spec(stack, user)
@@ -49,8 +58,15 @@ async def test_status_clears_last_error_once_connected_again(
                 return client.get(f"{base}/mailboxes")
             if proto == "pop3":
                 return client.get(f"{base}/pop3")
-            return client.post(f"{base}/send", json={
-                "to": [rcpt], "subject": "after recovery", "text": "x", "save_to_sent": False})
+            return client.post(
+                f"{base}/send",
+                json={
+                    "to": [rcpt],
+                    "subject": "after recovery",
+                    "text": "x",
+                    "save_to_sent": False,
+                },
+            )
 
         for relay in relays.values():
             await relay.stop()
@@ -74,4 +90,3 @@ async def test_status_clears_last_error_once_connected_again(
         for proto in relays:
             assert status[proto]["state"] == "connected", status
             assert status[proto]["last_error"] is None, status
-

@@ -62,9 +62,13 @@ async def test_verify_wrong_password_is_auth_failed_quickly(client, mailstack, c
 
 async def test_verify_unreachable_server_reports_unavailable(client, mailstack) -> None:
     user = mailstack.new_user("v")
-    spec = {"id": "down", "name": "Down", "email": user,
-            "imap": {**server_block(mailstack, user, "imap"), "port": 9},
-            "pop3": {**server_block(mailstack, user, "pop3"), "port": 9}}
+    spec = {
+        "id": "down",
+        "name": "Down",
+        "email": user,
+        "imap": {**server_block(mailstack, user, "imap"), "port": 9},
+        "pop3": {**server_block(mailstack, user, "pop3"), "port": 9},
+    }
     await create(client, spec)
     body = (await client.post("/v1/accounts/down/verify")).json()
     assert body["ok"] is False and body["smtp"] is None

@@ -14,10 +14,21 @@ def spec(**overrides) -> dict:
         "id": "acct-a",
         "name": "Alice",
         "email": "alice@example.test",
-        "imap": {"host": "127.0.0.1", "port": 1143, "security": "starttls",
-                 "username": "alice@example.test", "password": PASSWORD},
-        "smtp": {"host": "localhost", "port": 1587, "security": "tls",
-                 "username": "alice@example.test", "password": PASSWORD, "tls_verify": False},
+        "imap": {
+            "host": "127.0.0.1",
+            "port": 1143,
+            "security": "starttls",
+            "username": "alice@example.test",
+            "password": PASSWORD,
+        },
+        "smtp": {
+            "host": "localhost",
+            "port": 1587,
+            "security": "tls",
+            "username": "alice@example.test",
+            "password": PASSWORD,
+            "tls_verify": False,
+        },
     }
     base.update(overrides)
     return base
@@ -34,19 +45,32 @@ def api_routes(app):
                     yield ctx.path, ctx.original_route
 
 
-async def make_token(client: httpx.AsyncClient, scopes: list[str],
-                     accounts: list[str] | None = None) -> str:
+async def make_token(
+    client: httpx.AsyncClient, scopes: list[str], accounts: list[str] | None = None
+) -> str:
     """A new API token with these scopes (and accounts), made with the client's admin token."""
-    resp = await client.post("/v1/tokens", json={"description": "t", "scopes": scopes,
-                                                 "accounts": accounts})
+    resp = await client.post(
+        "/v1/tokens", json={"description": "t", "scopes": scopes, "accounts": accounts}
+    )
     assert resp.status_code == 201, resp.text
     return resp.json()["token"]
 
 
 async def create_account(client: httpx.AsyncClient, account_id: str) -> None:
     """An account whose IMAP server does not exist (for tests that never connect)."""
-    resp = await client.post("/v1/accounts", json={
-        "id": account_id, "name": account_id, "email": f"{account_id}@example.test",
-        "imap": {"host": "127.0.0.1", "port": 9, "security": "none", "username": "u",
-                 "password": "p"}})
+    resp = await client.post(
+        "/v1/accounts",
+        json={
+            "id": account_id,
+            "name": account_id,
+            "email": f"{account_id}@example.test",
+            "imap": {
+                "host": "127.0.0.1",
+                "port": 9,
+                "security": "none",
+                "username": "u",
+                "password": "p",
+            },
+        },
+    )
     assert resp.status_code == 201, resp.text

@@ -28,9 +28,16 @@ async def test_crud_roundtrip(client: httpx.AsyncClient) -> None:
     body = created.json()
     assert body["id"] == "acct-a"
     assert body["imap"] == {
-        "host": "127.0.0.1", "port": 1143, "security": "starttls",
-        "username": "alice@example.test", "tls_verify": True, "ca_file": None,
-        "has_password": True, "oauth2": False, "oauth2_grant": None, "max_connections": None,
+        "host": "127.0.0.1",
+        "port": 1143,
+        "security": "starttls",
+        "username": "alice@example.test",
+        "tls_verify": True,
+        "ca_file": None,
+        "has_password": True,
+        "oauth2": False,
+        "oauth2_grant": None,
+        "max_connections": None,
     }
     assert body["smtp"]["tls_verify"] is False
     assert body["pop3"] is None
@@ -42,9 +49,20 @@ async def test_crud_roundtrip(client: httpx.AsyncClient) -> None:
     got = await client.get("/v1/accounts/acct-a")
     assert got.status_code == 200 and got.json() == body
 
-    patched = await client.patch("/v1/accounts/acct-a", json={
-        "name": "Alice B.", "pop3": {"host": "127.0.0.1", "port": 1110, "security": "none",
-                                     "username": "alice", "password": "x"}, "smtp": None})
+    patched = await client.patch(
+        "/v1/accounts/acct-a",
+        json={
+            "name": "Alice B.",
+            "pop3": {
+                "host": "127.0.0.1",
+                "port": 1110,
+                "security": "none",
+                "username": "alice",
+                "password": "x",
+            },
+            "smtp": None,
+        },
+    )
     assert patched.status_code == 200, patched.text
     after = patched.json()
     assert after["name"] == "Alice B."
@@ -68,9 +86,18 @@ async def test_crud_roundtrip(client: httpx.AsyncClient) -> None:
 async def test_patch_keeps_password_when_block_has_none(client: httpx.AsyncClient) -> None:
     await client.post("/v1/accounts", json=spec())
     # The same server and user (TLS verification turned on): the stored password stays.
-    resp = await client.patch("/v1/accounts/acct-a", json={"imap": {
-        "host": "127.0.0.1", "port": 1143, "security": "starttls",
-        "username": "alice@example.test", "tls_verify": True}})
+    resp = await client.patch(
+        "/v1/accounts/acct-a",
+        json={
+            "imap": {
+                "host": "127.0.0.1",
+                "port": 1143,
+                "security": "starttls",
+                "username": "alice@example.test",
+                "tls_verify": True,
+            }
+        },
+    )
     assert resp.status_code == 200, resp.text
     assert resp.json()["imap"]["has_password"] is True
     account = await client.app.state.services.accounts.get("acct-a")
@@ -93,20 +120,64 @@ async def test_generated_id_and_duplicates(client: httpx.AsyncClient) -> None:
         ({"bogus": 1}, "bogus"),
         ({"id": "../etc"}, "id"),
         ({"name": "Evil\r\nBcc: x@y"}, "name"),
-        ({"imap": {"host": "127.0.0.1\r\nA1 LOGOUT", "port": 143, "security": "tls",
-                   "username": "a"}}, "host"),
-        ({"imap": {"host": "127.0.0.1", "port": 143, "security": "tls",
-                   "username": "a\r\nA1 DELETE INBOX"}}, "username"),
-        ({"imap": {"host": "127.0.0.1", "port": 143, "security": "tls",
-                   "username": "a", "password": "p\nass"}}, "password"),
-        ({"imap": {"host": "127.0.0.1", "port": "abc", "security": "tls", "username": "a"}},
-         "port"),
-        ({"imap": {"host": "127.0.0.1", "port": 70000, "security": "tls", "username": "a"}},
-         "port"),
-        ({"imap": {"host": "127.0.0.1", "port": 993, "security": "ssl", "username": "a"}},
-         "security"),
-        ({"imap": {"host": "127.0.0.1", "port": 993, "security": "tls", "username": "a",
-                   "extra": True}}, "extra"),
+        (
+            {
+                "imap": {
+                    "host": "127.0.0.1\r\nA1 LOGOUT",
+                    "port": 143,
+                    "security": "tls",
+                    "username": "a",
+                }
+            },
+            "host",
+        ),
+        (
+            {
+                "imap": {
+                    "host": "127.0.0.1",
+                    "port": 143,
+                    "security": "tls",
+                    "username": "a\r\nA1 DELETE INBOX",
+                }
+            },
+            "username",
+        ),
+        (
+            {
+                "imap": {
+                    "host": "127.0.0.1",
+                    "port": 143,
+                    "security": "tls",
+                    "username": "a",
+                    "password": "p\nass",
+                }
+            },
+            "password",
+        ),
+        (
+            {"imap": {"host": "127.0.0.1", "port": "abc", "security": "tls", "username": "a"}},
+            "port",
+        ),
+        (
+            {"imap": {"host": "127.0.0.1", "port": 70000, "security": "tls", "username": "a"}},
+            "port",
+        ),
+        (
+            {"imap": {"host": "127.0.0.1", "port": 993, "security": "ssl", "username": "a"}},
+            "security",
+        ),
+        (
+            {
+                "imap": {
+                    "host": "127.0.0.1",
+                    "port": 993,
+                    "security": "tls",
+                    "username": "a",
+                    "extra": True,
+                }
+            },
+            "extra",
+        ),
         ({"smtp": "mail.example.test"}, "smtp"),
     ],
 )
@@ -119,16 +190,18 @@ async def test_validation_errors(client: httpx.AsyncClient, overrides: dict, fie
 
 
 async def test_malformed_json_and_wrong_content(client: httpx.AsyncClient) -> None:
-    resp = await client.post("/v1/accounts", content=b"{not json",
-                             headers={"content-type": "application/json"})
+    resp = await client.post(
+        "/v1/accounts", content=b"{not json", headers={"content-type": "application/json"}
+    )
     assert_problem(resp, 422, "validation_error")
     resp = await client.post("/v1/accounts", json=[1, 2, 3])
     assert_problem(resp, 422, "validation_error")
     resp = await client.patch("/v1/accounts/acct-a", json={"name": None})
     assert_problem(resp, 404, "account_not_found")
     await client.post("/v1/accounts", json=spec())
-    assert_problem(await client.patch("/v1/accounts/acct-a", json={"name": None}),
-                   422, "validation_error")
+    assert_problem(
+        await client.patch("/v1/accounts/acct-a", json={"name": None}), 422, "validation_error"
+    )
     assert_problem(await client.get("/v1/accounts/bad%20id"), 422, "validation_error")
 
 
@@ -140,8 +213,9 @@ async def test_huge_body_is_413(client: httpx.AsyncClient) -> None:
         for _ in range(40):
             yield b"x" * 100_000
 
-    resp = await client.post("/v1/accounts", content=chunks(),
-                             headers={"content-type": "application/json"})
+    resp = await client.post(
+        "/v1/accounts", content=chunks(), headers={"content-type": "application/json"}
+    )
     assert_problem(resp, 413, "payload_too_large")
     assert (await client.get("/v1/accounts")).json()["items"] == []
 
@@ -181,8 +255,9 @@ async def test_static_accounts_file(settings, tmp_path: Path) -> None:
         listed = (await client.get("/v1/accounts")).json()["items"]
         assert [(a["id"], a["source"]) for a in listed] == [("static-1", "file")]
         assert listed[0]["imap"]["has_password"] is True
-        assert_problem(await client.patch("/v1/accounts/static-1", json={"name": "x"}),
-                       409, "invalid_state")
+        assert_problem(
+            await client.patch("/v1/accounts/static-1", json={"name": "x"}), 409, "invalid_state"
+        )
         assert_problem(await client.delete("/v1/accounts/static-1"), 409, "invalid_state")
     # A second start with the same file keeps one copy, same creation time.
     async with running_client(settings) as client:

@@ -25,8 +25,9 @@ def _bearer(token: str) -> dict:
     return {"Authorization": f"Bearer {token}"}
 
 
-async def _token(client: httpx.AsyncClient, scopes: list[str],
-                 accounts: list[str] | None = None) -> dict:
+async def _token(
+    client: httpx.AsyncClient, scopes: list[str], accounts: list[str] | None = None
+) -> dict:
     resp = await client.post("/v1/tokens", json={"scopes": scopes, "accounts": accounts})
     assert resp.status_code == 201, resp.text
     return resp.json()
@@ -39,8 +40,13 @@ async def _all_entries(client: httpx.AsyncClient, **params) -> list[dict]:
 
 
 def _find(entries: list[dict], method: str, route: str, **fields) -> dict:
-    found = [e for e in entries if e["method"] == method and e["route"] == route
-             and all(e[k] == v for k, v in fields.items())]
+    found = [
+        e
+        for e in entries
+        if e["method"] == method
+        and e["route"] == route
+        and all(e[k] == v for k, v in fields.items())
+    ]
     assert len(found) == 1, (method, route, fields, entries)
     return found[0]
 
@@ -55,37 +61,61 @@ async def test_changes_verifies_and_sends_are_audited_without_secrets(
     subject, text = "subj-" + secrets.token_hex(8), "body-" + secrets.token_hex(8)
     hook_secret = "whsec-" + secrets.token_hex(12)
 
-    other = await client.post("/v1/accounts", headers=auth, json={
-        "id": "side", "name": "side", "email": "side@example.test",
-        "imap": {"host": "127.0.0.1", "port": 9, "security": "none", "username": "u",
-                 "password": password}})
+    other = await client.post(
+        "/v1/accounts",
+        headers=auth,
+        json={
+            "id": "side",
+            "name": "side",
+            "email": "side@example.test",
+            "imap": {
+                "host": "127.0.0.1",
+                "port": 9,
+                "security": "none",
+                "username": "u",
+                "password": password,
+            },
+        },
+    )
     assert other.status_code == 201, other.text
-    assert (await client.patch(f"/v1/accounts/{acct}", headers=auth,
-                               json={"name": "Renamed"})).status_code == 200
+    assert (
+        await client.patch(f"/v1/accounts/{acct}", headers=auth, json={"name": "Renamed"})
+    ).status_code == 200
     refused = await client.patch(f"/v1/accounts/{acct}", headers=auth, json={"name": 7})
     assert refused.status_code == 422
     assert (await client.post(f"/v1/accounts/{acct}/verify", headers=auth)).status_code == 200
-    sent = await client.post(f"/v1/accounts/{acct}/send", headers=auth, json={
-        "to": [account["email"]], "subject": subject, "text": text})
+    sent = await client.post(
+        f"/v1/accounts/{acct}/send",
+        headers=auth,
+        json={"to": [account["email"]], "subject": subject, "text": text},
+    )
     assert sent.status_code == 200, sent.text
     created = await _token(client, ["read"], [acct])
     assert (await client.delete(f"/v1/tokens/{created['id']}", headers=auth)).status_code == 204
     missing = await client.delete("/v1/tokens/tok_00000000deadbeef", headers=auth)
     assert missing.status_code == 404
-    hook = await client.post("/v1/webhooks", headers=auth, json={
-        "url": "http://127.0.0.1:9/hook", "events": ["*"], "secret": hook_secret})
+    hook = await client.post(
+        "/v1/webhooks",
+        headers=auth,
+        json={"url": "http://127.0.0.1:9/hook", "events": ["*"], "secret": hook_secret},
+    )
     assert hook.status_code == 201, hook.text
     hook_id = hook.json()["id"]
     assert (await client.delete(f"/v1/webhooks/{hook_id}", headers=auth)).status_code == 204
-    anonymous = await client.post("/v1/tokens", headers={"Authorization": ""},
-                                  json={"scopes": ["admin"]})
+    anonymous = await client.post(
+        "/v1/tokens", headers={"Authorization": ""}, json={"scopes": ["admin"]}
+    )
     assert anonymous.status_code == 401
-    bad_token = await client.post(f"/v1/accounts/{acct}/send", headers=_bearer("mgt_nope"),
-                                  json={"to": [account["email"]], "subject": subject})
+    bad_token = await client.post(
+        f"/v1/accounts/{acct}/send",
+        headers=_bearer("mgt_nope"),
+        json={"to": [account["email"]], "subject": subject},
+    )
     assert bad_token.status_code == 401
     reader = await _token(client, ["read"])
-    forbidden = await client.post("/v1/tokens", headers=_bearer(reader["token"]),
-                                  json={"scopes": ["read"]})
+    forbidden = await client.post(
+        "/v1/tokens", headers=_bearer(reader["token"]), json={"scopes": ["read"]}
+    )
     assert forbidden.status_code == 403
     assert (await client.get(f"/v1/accounts/{acct}", headers=auth)).status_code == 200
 
@@ -100,8 +130,7 @@ async def test_changes_verifies_and_sends_are_audited_without_secrets(
     _find(entries, "POST", "/v1/accounts/{account}/verify", token=me, account=acct, status=200)
     _find(entries, "POST", "/v1/accounts/{account}/send", token=me, account=acct, status=200)
     _find(entries, "POST", "/v1/tokens", token="admin-env", target=created["id"], status=201)
-    _find(entries, "DELETE", "/v1/tokens/{token_id}", token=me, target=created["id"],
-          status=204)
+    _find(entries, "DELETE", "/v1/tokens/{token_id}", token=me, target=created["id"], status=204)
     gone = _find(entries, "DELETE", "/v1/tokens/{token_id}", target="tok_00000000deadbeef")
     assert gone["status"] == 404 and gone["code"] == "token_not_found"
     _find(entries, "POST", "/v1/webhooks", token=me, target=hook_id, status=201)
@@ -116,9 +145,17 @@ async def test_changes_verifies_and_sends_are_audited_without_secrets(
     assert all(e["client_ip"] and e["at"] for e in entries)
     assert [e["at"] for e in entries] == sorted((e["at"] for e in entries), reverse=True)
 
-    leaks = [password, subject, text, hook_secret, admin["token"], created["token"], "mgt_nope",
-             reader["token"],
-             settings.admin_token.get_secret_value()]
+    leaks = [
+        password,
+        subject,
+        text,
+        hook_secret,
+        admin["token"],
+        created["token"],
+        "mgt_nope",
+        reader["token"],
+        settings.admin_token.get_secret_value(),
+    ]
     assert not [s for s in leaks if s in audit.text]
     await client.app.state.services.audit.flush()
     db = Path(settings.sqlite_path())
@@ -133,15 +170,17 @@ async def test_audit_pages_and_filters(client: httpx.AsyncClient) -> None:
     admin = await _token(client, ["admin"])
     for name in ("one", "two", "three"):
         for acct in ("acct-a", "acct-b"):
-            resp = await client.patch(f"/v1/accounts/{acct}", headers=_bearer(admin["token"]),
-                                      json={"name": name})
+            resp = await client.patch(
+                f"/v1/accounts/{acct}", headers=_bearer(admin["token"]), json={"name": name}
+            )
             assert resp.status_code == 200
 
     everything = await _all_entries(client)
     pages, cursor = [], None
     while True:
-        resp = await client.get("/v1/audit", params={"limit": 2, **({"cursor": cursor}
-                                                                    if cursor else {})})
+        resp = await client.get(
+            "/v1/audit", params={"limit": 2, **({"cursor": cursor} if cursor else {})}
+        )
         assert resp.status_code == 200
         body = resp.json()
         assert len(body["items"]) <= 2
@@ -187,17 +226,23 @@ async def test_audit_is_kept_on_postgres_across_a_restart_and_pruned(
     pg = settings.model_copy(update={"database_url": pg_database})
     app = create_app(pg)
     app.state.services.audit.flush_interval = 3600  # nothing is written before the shutdown
-    async with app.router.lifespan_context(app), httpx.AsyncClient(
-        transport=httpx.ASGITransport(app=app), base_url="http://gateway.test",
-        headers=_bearer(ADMIN_TOKEN),
-    ) as client:
+    async with (
+        app.router.lifespan_context(app),
+        httpx.AsyncClient(
+            transport=httpx.ASGITransport(app=app),
+            base_url="http://gateway.test",
+            headers=_bearer(ADMIN_TOKEN),
+        ) as client,
+    ):
         await create_account(client, "acct-a")
         token = await _token(client, ["read"])
         assert app.state.services.audit.pending == 2
     async with running_client(pg) as client:
         entries = await _all_entries(client)
         assert [(e["method"], e["route"], e["target"] or e["account"]) for e in entries] == [
-            ("POST", "/v1/tokens", token["id"]), ("POST", "/v1/accounts", "acct-a")]
+            ("POST", "/v1/tokens", token["id"]),
+            ("POST", "/v1/accounts", "acct-a"),
+        ]
         audit = client.app.state.services.audit
         assert await audit.prune(now=utcnow() + timedelta(days=89)) == 0
         assert await audit.prune(now=utcnow() + timedelta(days=91)) == 2

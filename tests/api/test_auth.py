@@ -24,7 +24,8 @@ def v1_routes(app) -> list[tuple[str, str, APIRoute]]:
                 out.append((method, path, route))
     documented = {
         (method.upper(), path)
-        for path, item in app.openapi()["paths"].items() if path.startswith("/v1")
+        for path, item in app.openapi()["paths"].items()
+        if path.startswith("/v1")
         for method in item
     }
     # The walk must find every documented operation, so that no route escapes these tests.
@@ -60,7 +61,8 @@ async def test_every_route_requires_a_valid_token(client: httpx.AsyncClient) -> 
 
 
 async def test_oauth2_callback_needs_no_token_and_its_state_decides(
-        client: httpx.AsyncClient) -> None:
+    client: httpx.AsyncClient,
+) -> None:
     for token in (None, "mgt_not-a-real-token"):
         resp = await call(client, "GET", OAUTH2_CALLBACK + "?code=c&state=forged", token)
         assert resp.status_code == 400, resp.text
@@ -111,16 +113,19 @@ async def test_limited_token_sees_only_its_accounts(client: httpx.AsyncClient) -
 
     admin_a = await make_token(client, ["admin"], accounts=["acct-a"])
     ha = {"Authorization": f"Bearer {admin_a}"}
-    resp = await client.post("/v1/accounts", headers=ha, json={
-        "id": "acct-c", "name": "c", "email": "c@example.test"})
+    resp = await client.post(
+        "/v1/accounts", headers=ha, json={"id": "acct-c", "name": "c", "email": "c@example.test"}
+    )
     assert resp.status_code == 403
-    resp = await client.post("/v1/tokens", headers=ha, json={"scopes": ["read"],
-                                                             "accounts": ["acct-b"]})
+    resp = await client.post(
+        "/v1/tokens", headers=ha, json={"scopes": ["read"], "accounts": ["acct-b"]}
+    )
     assert resp.status_code == 403
     resp = await client.post("/v1/tokens", headers=ha, json={"scopes": ["read"]})
     assert resp.status_code == 403
-    resp = await client.post("/v1/tokens", headers=ha, json={"scopes": ["read"],
-                                                             "accounts": ["acct-a"]})
+    resp = await client.post(
+        "/v1/tokens", headers=ha, json={"scopes": ["read"], "accounts": ["acct-a"]}
+    )
     assert resp.status_code == 201
     ids = [t["id"] for t in (await client.get("/v1/tokens", headers=ha)).json()["items"]]
     assert resp.json()["id"] in ids and len(ids) == 3  # reader, admin_a and the new one
@@ -156,13 +161,16 @@ async def test_tokens_are_shown_once_stored_hashed_and_revocable(
     assert (await client.delete(f"/v1/tokens/{token_id}")).status_code == 404
 
 
-@pytest.mark.parametrize("body", [
-    {"scopes": []},
-    {"scopes": ["root"]},
-    {"scopes": ["read"], "accounts": ["bad id"]},
-    {"scopes": ["read"], "description": "a\r\nb"},
-    {"scopes": "read"},
-])
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"scopes": []},
+        {"scopes": ["root"]},
+        {"scopes": ["read"], "accounts": ["bad id"]},
+        {"scopes": ["read"], "description": "a\r\nb"},
+        {"scopes": "read"},
+    ],
+)
 async def test_token_validation(client: httpx.AsyncClient, body: dict) -> None:
     resp = await client.post("/v1/tokens", json=body)
     assert resp.status_code == 422 and resp.json()["code"] == "validation_error"
@@ -174,8 +182,9 @@ async def test_operations_endpoints(client: httpx.AsyncClient) -> None:
     assert (await client.get("/readyz", headers=bare)).json() == {"status": "ready"}
     assert (await client.get("/metrics", headers=bare)).status_code == 401
     reader = await make_token(client, ["read"])
-    assert (await client.get("/metrics",
-                             headers={"Authorization": f"Bearer {reader}"})).status_code == 403
+    assert (
+        await client.get("/metrics", headers={"Authorization": f"Bearer {reader}"})
+    ).status_code == 403
     metrics = await make_token(client, ["metrics"])
     resp = await client.get("/metrics", headers={"Authorization": f"Bearer {metrics}"})
     assert resp.status_code == 200

@@ -26,8 +26,9 @@ from ..mailstack import MailStack
 
 # Characters that tell validators apart: C0/C1 controls, DEL, white space of every kind,
 # the IMAP atom-specials, some letters beyond ASCII.
-PROBES = [chr(c) for c in range(0x00, 0xa1)] + list(
-    "\u00e9\u1680\u2000\u200a\u2028\u2029\u202f\u205f\u3000\ufeff\u4e2d")
+PROBES = [chr(c) for c in range(0x00, 0xA1)] + list(
+    "\u00e9\u1680\u2000\u200a\u2028\u2029\u202f\u205f\u3000\ufeff\u4e2d"
+)
 
 
 @pytest.fixture
@@ -37,8 +38,7 @@ def openapi(client: httpx.AsyncClient) -> dict:
 
 def component(openapi: dict, name: str) -> dict:
     """A component schema with its references resolvable (for jsonschema_rs)."""
-    return {**openapi["components"]["schemas"][name],
-            "components": openapi["components"]}
+    return {**openapi["components"]["schemas"][name], "components": openapi["components"]}
 
 
 def fits(pattern: str, value: str) -> bool:
@@ -57,11 +57,13 @@ def accepts(validate, value: str) -> bool:
 # -- statuses the gateway answers are documented --------------------------------------------
 
 
-async def test_malformed_json_is_a_documented_400(client: httpx.AsyncClient,
-                                                  openapi: dict) -> None:
+async def test_malformed_json_is_a_documented_400(client: httpx.AsyncClient, openapi: dict) -> None:
     # Undecodable (not UTF-8): 400. JSON that does not parse stays a 422 (json_invalid).
-    resp = await client.post("/v1/tokens", content=b'{"description": "\x80"}',
-                             headers={"content-type": "application/json"})
+    resp = await client.post(
+        "/v1/tokens",
+        content=b'{"description": "\x80"}',
+        headers={"content-type": "application/json"},
+    )
     assert resp.status_code == 400
     assert resp.headers["content-type"] == "application/problem+json"
     for path, item in openapi["paths"].items():
@@ -113,9 +115,11 @@ def test_account_string_patterns_say_what_the_validators_check(openapi: dict) ->
     def with_host(v: str) -> None:
         AccountSpec.model_validate({**base, "imap": {**base["imap"], "host": v}})
 
-    for pattern, validate, around in ((props["name"]["pattern"], with_name, "ab{}cd"),
-                                      (props["email"]["pattern"], with_email, "a{}b@c{}d"),
-                                      (server["host"]["pattern"], with_host, "mx{}1")):
+    for pattern, validate, around in (
+        (props["name"]["pattern"], with_name, "ab{}cd"),
+        (props["email"]["pattern"], with_email, "a{}b@c{}d"),
+        (server["host"]["pattern"], with_host, "mx{}1"),
+    ):
         for ch in PROBES:
             value = around.format(ch, ch)
             assert fits(pattern, value) == accepts(validate, value), (pattern, value)
@@ -140,14 +144,23 @@ async def test_json_booleans_are_not_coerced_in_requests(client: httpx.AsyncClie
     for body in ({"headers_only": 0}, {"delete": "true"}, {"limit": "5"}, {"limit": True}):
         resp = await client.post("/v1/accounts/acct-a/pop3/retrieve", json=body)
         assert resp.status_code == 422, (body, resp.text)
-    resp = await client.post("/v1/accounts/acct-a/send", json={
-        "to": ["b@example.test"], "text": "x", "send_at": 4102444800})
+    resp = await client.post(
+        "/v1/accounts/acct-a/send",
+        json={"to": ["b@example.test"], "text": "x", "send_at": 4102444800},
+    )
     assert resp.status_code == 422, resp.text
 
 
 def test_flag_pattern_says_what_the_mail_layer_checks() -> None:
     for value in [f"a{ch}b" for ch in PROBES] + [
-            "\\Seen", "\\seen", "\\Recent", "\\Foo", "\\", "k" * 50, "k" * 51]:
+        "\\Seen",
+        "\\seen",
+        "\\Recent",
+        "\\Foo",
+        "\\",
+        "k" * 50,
+        "k" * 51,
+    ]:
         schema_ok = fits(f"^{FLAG_REGEX}$", value)
         if schema_ok:
             flag_atom(value)  # the gateway passes every flag the schema allows
@@ -157,16 +170,35 @@ def test_flag_pattern_says_what_the_mail_layer_checks() -> None:
 
 
 def test_event_type_patterns_say_what_the_gateway_accepts(openapi: dict) -> None:
-    candidates = ["*", "message.*", "pop3.*", "mess.*", ".*", "", "message.new ", *EVENT_TYPES,
-                  "message.newer", "Message.new", "account.*"]
+    candidates = [
+        "*",
+        "message.*",
+        "pop3.*",
+        "mess.*",
+        ".*",
+        "",
+        "message.new ",
+        *EVENT_TYPES,
+        "message.newer",
+        "Message.new",
+        "account.*",
+    ]
     for value in candidates:
         assert fits(f"^(?:{EVENT_PATTERN})$", value) == is_valid_pattern(value), value
     types = comma_list_pattern(EVENT_PATTERN)
-    query = [p for p in openapi["paths"]["/v1/events"]["get"]["parameters"]
-             if p["name"] == "types"][0]
+    query = [
+        p for p in openapi["paths"]["/v1/events"]["get"]["parameters"] if p["name"] == "types"
+    ][0]
     assert query["schema"]["pattern"] == types
-    for value in ["message.new, pop3.*", " * ", ",,", "message.new,nope", "message.new\u3000",
-                  "message.new\x00", "message.*,,account.error"]:
+    for value in [
+        "message.new, pop3.*",
+        " * ",
+        ",,",
+        "message.new,nope",
+        "message.new\u3000",
+        "message.new\x00",
+        "message.*,,account.error",
+    ]:
         assert fits(types, value) == accepts(lambda v: parse_types(v, EVENT_TYPES), value), value
 
 
@@ -184,11 +216,21 @@ def test_cross_field_rules_are_in_the_schema(openapi: dict) -> None:
 
 def test_oauth2_app_provider_rules_are_in_the_schema(openapi: dict) -> None:
     app = jsonschema_rs.validator_for(component(openapi, "OAuth2AppCreate"))
-    base = {"provider": "google", "name": "n", "client_id": "c", "client_secret": "s",
-            "redirect_url": "https://gw.example/v1/oauth2/callback"}
+    base = {
+        "provider": "google",
+        "name": "n",
+        "client_id": "c",
+        "client_secret": "s",
+        "redirect_url": "https://gw.example/v1/oauth2/callback",
+    }
     url = "https://idp.example/x"
-    generic = {**base, "provider": "generic", "authorization_url": url, "token_url": url,
-               "servers": {"imap": {"host": "imap.example", "port": 993}}}
+    generic = {
+        **base,
+        "provider": "generic",
+        "authorization_url": url,
+        "token_url": url,
+        "servers": {"imap": {"host": "imap.example", "port": 993}},
+    }
     assert app.is_valid(base) and app.is_valid(generic)
     assert app.is_valid({**base, "provider": "microsoft", "tenant": "contoso.example"})
     assert not app.is_valid({**base, "token_url": url})  # generic only
@@ -206,20 +248,30 @@ def test_account_update_fields_that_cannot_be_null_are_not_nullable(openapi: dic
 
 async def test_webhook_host_without_idna_form_is_refused(client: httpx.AsyncClient) -> None:
     # A label over 63 characters has no IDNA form: the resolver raised UnicodeError (a 500).
-    resp = await client.post("/v1/webhooks", json={
-        "url": "https://" + "a" * 64 + ".example/hook", "events": ["*"]})
+    resp = await client.post(
+        "/v1/webhooks", json={"url": "https://" + "a" * 64 + ".example/hook", "events": ["*"]}
+    )
     assert resp.status_code == 422, resp.text
 
 
 def test_host_names_have_labels_the_resolver_can_encode(openapi: dict) -> None:
     pattern = openapi["components"]["schemas"]["ServerConfig"]["properties"]["host"]["pattern"]
     base = spec()
-    for host, ok in (("mail.example.test", True), ("a" * 63 + ".test", True), ("x.", True),
-                     ("127.0.0.1", True), ("[::1]", True), ("a" * 64 + ".test", False),
-                     ("a..b", False), (".a", False)):
+    for host, ok in (
+        ("mail.example.test", True),
+        ("a" * 63 + ".test", True),
+        ("x.", True),
+        ("127.0.0.1", True),
+        ("[::1]", True),
+        ("a" * 64 + ".test", False),
+        ("a..b", False),
+        (".a", False),
+    ):
         assert fits(pattern, host) is ok, host
-        assert accepts(AccountSpec.model_validate,
-                       {**base, "imap": {**base["imap"], "host": host}}) is ok, host
+        assert (
+            accepts(AccountSpec.model_validate, {**base, "imap": {**base["imap"], "host": host}})
+            is ok
+        ), host
 
 
 async def test_unusable_ca_file_is_a_503_not_a_500(client: httpx.AsyncClient) -> None:
@@ -235,8 +287,7 @@ async def test_unusable_ca_file_is_a_503_not_a_500(client: httpx.AsyncClient) ->
 
 async def test_webhook_url_with_a_broken_ipv6_host_is_refused(client: httpx.AsyncClient) -> None:
     # urlsplit raises ValueError on an unbalanced "[": that was a 500.
-    resp = await client.post("/v1/webhooks", json={"url": "https://[fe80::1/hook",
-                                                   "events": ["*"]})
+    resp = await client.post("/v1/webhooks", json={"url": "https://[fe80::1/hook", "events": ["*"]})
     assert resp.status_code == 422, resp.text
 
 
@@ -251,7 +302,8 @@ async def test_account_update_with_null_list_is_refused(client: httpx.AsyncClien
 
 
 async def test_keyword_over_50_characters_is_refused_before_the_server(
-        client: httpx.AsyncClient, account: dict, mailstack: MailStack) -> None:
+    client: httpx.AsyncClient, account: dict, mailstack: MailStack
+) -> None:
     mailstack.deliver(account["email"], b"Subject: k\r\n\r\nbody\r\n")
     base = f"/v1/accounts/{account['id']}"
     listing = (await client.get(f"{base}/mailboxes/INBOX/messages")).json()
@@ -263,7 +315,8 @@ async def test_keyword_over_50_characters_is_refused_before_the_server(
 
 
 async def test_keyword_with_an_open_bracket_leaves_the_mailbox_readable(
-        client: httpx.AsyncClient, account: dict, mailstack: MailStack) -> None:
+    client: httpx.AsyncClient, account: dict, mailstack: MailStack
+) -> None:
     # "a[b" is a legal keyword (RFC 3501: "[" is an atom-char); the FETCH tokenizer took
     # every "[" for a section and answered each listing of the mailbox with a 502.
     mailstack.deliver(account["email"], b"Subject: k\r\n\r\nbody\r\n")

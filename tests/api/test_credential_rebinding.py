@@ -72,8 +72,10 @@ async def listener() -> AsyncIterator[RecordingImapListener]:
 
 
 async def limited_admin(client: httpx.AsyncClient, account_id: str) -> dict[str, str]:
-    resp = await client.post("/v1/tokens", json={
-        "description": "admin of one account", "scopes": ["admin"], "accounts": [account_id]})
+    resp = await client.post(
+        "/v1/tokens",
+        json={"description": "admin of one account", "scopes": ["admin"], "accounts": [account_id]},
+    )
     assert resp.status_code == 201, resp.text
     return {"Authorization": f"Bearer {resp.json()['token']}"}
 
@@ -83,8 +85,8 @@ def without_password(block: dict) -> dict:
 
 
 async def test_patch_host_without_password_is_refused(
-        client: httpx.AsyncClient, mailstack: MailStack,
-        listener: RecordingImapListener) -> None:
+    client: httpx.AsyncClient, mailstack: MailStack, listener: RecordingImapListener
+) -> None:
     user = mailstack.new_user("cr")
     spec = account_spec(mailstack, user)
     assert (await client.post("/v1/accounts", json=spec)).status_code == 201
@@ -120,7 +122,8 @@ async def test_patch_host_without_password_is_refused(
 
 
 async def test_patch_that_keeps_server_and_user_keeps_the_password(
-        client: httpx.AsyncClient, mailstack: MailStack) -> None:
+    client: httpx.AsyncClient, mailstack: MailStack
+) -> None:
     user = mailstack.new_user("cr")
     spec = account_spec(mailstack, user)
     assert (await client.post("/v1/accounts", json=spec)).status_code == 201
@@ -138,16 +141,20 @@ async def test_patch_that_keeps_server_and_user_keeps_the_password(
     assert verify["ok"] is True, verify  # the stored password was kept and still logs in
 
 
-@pytest.mark.parametrize(("protocol", "change"), [
-    ("imap", {"port": 1}),
-    ("smtp", {"security": "tls"}),
-    ("pop3", {"username": "someone-else@example.test"}),
-    ("imap", {"tls_verify": False}),
-    ("smtp", {"ca_file": "/tmp/attacker-ca.pem"}),
-    ("pop3", {"ca_file": None}),
-])
+@pytest.mark.parametrize(
+    ("protocol", "change"),
+    [
+        ("imap", {"port": 1}),
+        ("smtp", {"security": "tls"}),
+        ("pop3", {"username": "someone-else@example.test"}),
+        ("imap", {"tls_verify": False}),
+        ("smtp", {"ca_file": "/tmp/attacker-ca.pem"}),
+        ("pop3", {"ca_file": None}),
+    ],
+)
 async def test_patch_rebinding_field_without_password_is_refused(
-        client: httpx.AsyncClient, mailstack: MailStack, protocol: str, change: dict) -> None:
+    client: httpx.AsyncClient, mailstack: MailStack, protocol: str, change: dict
+) -> None:
     user = mailstack.new_user("cr")
     spec = account_spec(mailstack, user)
     assert (await client.post("/v1/accounts", json=spec)).status_code == 201
@@ -162,20 +169,34 @@ async def test_patch_rebinding_field_without_password_is_refused(
 
 
 OAUTH_SPEC = {
-    "id": "oauth-a", "name": "OAuth", "email": "o@example.test",
-    "imap": {"host": "imap.example.test", "port": 993, "username": "o@example.test",
-             "oauth2": {"access_token": "at-secret", "refresh_token": "rt-secret",
-                        "token_url": "https://login.example.test/token", "client_id": "app-1",
-                        "client_secret": "cs-secret"}},
+    "id": "oauth-a",
+    "name": "OAuth",
+    "email": "o@example.test",
+    "imap": {
+        "host": "imap.example.test",
+        "port": 993,
+        "username": "o@example.test",
+        "oauth2": {
+            "access_token": "at-secret",
+            "refresh_token": "rt-secret",
+            "token_url": "https://login.example.test/token",
+            "client_id": "app-1",
+            "client_secret": "cs-secret",
+        },
+    },
 }
 
 
-@pytest.mark.parametrize("oauth2", [
-    {"token_url": "https://evil.example.test/token", "client_id": "app-1"},
-    {"token_url": "https://login.example.test/token", "client_id": "app-2"},
-])
+@pytest.mark.parametrize(
+    "oauth2",
+    [
+        {"token_url": "https://evil.example.test/token", "client_id": "app-1"},
+        {"token_url": "https://login.example.test/token", "client_id": "app-2"},
+    ],
+)
 async def test_patch_oauth2_endpoint_without_secrets_is_refused(
-        client: httpx.AsyncClient, oauth2: dict) -> None:
+    client: httpx.AsyncClient, oauth2: dict
+) -> None:
     assert (await client.post("/v1/accounts", json=OAUTH_SPEC)).status_code == 201
     block = {**OAUTH_SPEC["imap"], "oauth2": oauth2}
     resp = await client.patch("/v1/accounts/oauth-a", json={"imap": block})
@@ -189,8 +210,9 @@ async def test_patch_oauth2_endpoint_without_secrets_is_refused(
 async def test_patch_oauth2_same_endpoint_keeps_the_tokens(client: httpx.AsyncClient) -> None:
     assert (await client.post("/v1/accounts", json=OAUTH_SPEC)).status_code == 201
     same = {"token_url": "https://login.example.test/token", "client_id": "app-1"}
-    resp = await client.patch("/v1/accounts/oauth-a", json={
-        "imap": {**OAUTH_SPEC["imap"], "oauth2": same}})
+    resp = await client.patch(
+        "/v1/accounts/oauth-a", json={"imap": {**OAUTH_SPEC["imap"], "oauth2": same}}
+    )
     assert resp.status_code == 200, resp.text
     stored = await client.app.state.services.accounts.get("oauth-a")
     assert stored.imap.oauth2.refresh_token.get_secret_value() == "rt-secret"

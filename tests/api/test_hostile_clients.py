@@ -39,16 +39,16 @@ def enough_file_descriptors() -> None:
 
 
 @contextlib.asynccontextmanager
-async def serving(settings: Settings, *,
-                  sndbuf: int | None = None) -> AsyncIterator[tuple[int, uvicorn.Server]]:
+async def serving(
+    settings: Settings, *, sndbuf: int | None = None
+) -> AsyncIterator[tuple[int, uvicorn.Server]]:
     """The gateway on a free loopback port, served as ``mailgate serve`` serves it
     (``sndbuf``: the connections' kernel send buffer, to fill it with little data)."""
     sock = socket.socket()
     if sndbuf:
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, sndbuf)
     sock.bind(("127.0.0.1", 0))
-    options = {**server_options(settings), "log_level": "warning",
-               "timeout_graceful_shutdown": 1}
+    options = {**server_options(settings), "log_level": "warning", "timeout_graceful_shutdown": 1}
     server = uvicorn.Server(uvicorn.Config(create_app(settings), lifespan="on", **options))
     task = asyncio.create_task(server.serve(sockets=[sock]))
     try:
@@ -81,7 +81,8 @@ async def wait_for_connections(server: uvicorn.Server, count: int) -> None:
 
 
 async def test_silent_and_half_sent_connections_are_closed_at_the_deadline(
-        settings: Settings) -> None:
+    settings: Settings,
+) -> None:
     settings.request_read_timeout = READ_TIMEOUT
     partial = [b"", b"GET /v1/accounts HT", b"GET /healthz HTTP/1.1\r\nHost: gw\r\nAccept: "]
     async with serving(settings) as (port, server):
@@ -108,8 +109,7 @@ async def test_silent_and_half_sent_connections_are_closed_at_the_deadline(
             writer.close()
 
 
-async def test_connections_over_max_connections_are_refused_at_once(
-        settings: Settings) -> None:
+async def test_connections_over_max_connections_are_refused_at_once(settings: Settings) -> None:
     settings.max_connections = 20
     settings.request_read_timeout = 30
     async with serving(settings) as (port, server):
@@ -133,18 +133,24 @@ async def test_connections_over_max_connections_are_refused_at_once(
             writer.close()
 
 
-@pytest.mark.parametrize(("path", "authorization"), [
-    ("/v1/accounts", None),                       # through FastAPI
-    ("/v1/accounts/someone/send", None),          # a fast-path route
-    ("/v1/accounts/someone/send", "Bearer mgt_not-a-token"),
-])
+@pytest.mark.parametrize(
+    ("path", "authorization"),
+    [
+        ("/v1/accounts", None),  # through FastAPI
+        ("/v1/accounts/someone/send", None),  # a fast-path route
+        ("/v1/accounts/someone/send", "Bearer mgt_not-a-token"),
+    ],
+)
 async def test_unauthenticated_body_is_refused_before_it_is_read(
-        settings: Settings, path: str, authorization: str | None) -> None:
+    settings: Settings, path: str, authorization: str | None
+) -> None:
     settings.max_request_bytes = 50 * 1024 * 1024
     async with serving(settings) as (port, _server):
         reader, writer = await asyncio.open_connection("127.0.0.1", port)
-        head = (f"POST {path} HTTP/1.1\r\nHost: gw\r\nContent-Type: application/json\r\n"
-                f"Content-Length: {HUGE}\r\n")
+        head = (
+            f"POST {path} HTTP/1.1\r\nHost: gw\r\nContent-Type: application/json\r\n"
+            f"Content-Length: {HUGE}\r\n"
+        )
         if authorization:
             head += f"Authorization: {authorization}\r\n"
         writer.write(head.encode() + b"\r\n" + b"x" * 4096)
@@ -162,9 +168,11 @@ async def test_trickled_body_is_cut_at_the_deadline(settings: Settings) -> None:
     settings.request_read_timeout = READ_TIMEOUT
     async with serving(settings) as (port, _server):
         reader, writer = await asyncio.open_connection("127.0.0.1", port)
-        writer.write(f"POST /v1/accounts HTTP/1.1\r\nHost: gw\r\n"
-                     f"Authorization: Bearer {ADMIN_TOKEN}\r\n"
-                     f"Content-Type: application/json\r\nContent-Length: 1000\r\n\r\n".encode())
+        writer.write(
+            f"POST /v1/accounts HTTP/1.1\r\nHost: gw\r\n"
+            f"Authorization: Bearer {ADMIN_TOKEN}\r\n"
+            f"Content-Type: application/json\r\nContent-Length: 1000\r\n\r\n".encode()
+        )
         started = time.monotonic()
         sent = 0
         closed = False
@@ -187,8 +195,7 @@ async def test_trickled_body_is_cut_at_the_deadline(settings: Settings) -> None:
     assert sent < 1000
 
 
-async def test_client_that_reads_no_response_is_dropped_at_the_deadline(
-        settings: Settings) -> None:
+async def test_client_that_reads_no_response_is_dropped_at_the_deadline(settings: Settings) -> None:
     settings.client_write_timeout = READ_TIMEOUT
     async with serving(settings, sndbuf=16 * 1024) as (port, server):
         client = socket.socket()
@@ -197,7 +204,8 @@ async def test_client_that_reads_no_response_is_dropped_at_the_deadline(
         await asyncio.get_running_loop().sock_connect(client, ("127.0.0.1", port))
         # a response far larger than the socket buffers (the OpenAPI document), never read
         await asyncio.get_running_loop().sock_sendall(
-            client, b"GET /openapi.json HTTP/1.1\r\nHost: gw\r\n\r\n")
+            client, b"GET /openapi.json HTTP/1.1\r\nHost: gw\r\n\r\n"
+        )
         started = time.monotonic()
         await wait_for_connections(server, 1)
         await wait_for_connections(server, 0)
@@ -213,15 +221,19 @@ async def test_keep_alive_and_split_requests_still_work(settings: Settings) -> N
 
         async def response() -> bytes:
             head = await reader.readuntil(b"\r\n\r\n")
-            length = next(int(line.split(b":")[1]) for line in head.split(b"\r\n")
-                          if line.lower().startswith(b"content-length:"))
+            length = next(
+                int(line.split(b":")[1])
+                for line in head.split(b"\r\n")
+                if line.lower().startswith(b"content-length:")
+            )
             return head + await reader.readexactly(length)
 
         get = b"GET /healthz HTTP/1.1\r\nHost: gw\r\n\r\n"
         body = b'{"name": "x"}'
-        post = (f"POST /v1/tokens HTTP/1.1\r\nHost: gw\r\nAuthorization: Bearer {ADMIN_TOKEN}"
-                f"\r\nContent-Type: application/json\r\nContent-Length: {len(body)}\r\n\r\n"
-                ).encode() + body
+        post = (
+            f"POST /v1/tokens HTTP/1.1\r\nHost: gw\r\nAuthorization: Bearer {ADMIN_TOKEN}"
+            f"\r\nContent-Type: application/json\r\nContent-Length: {len(body)}\r\n\r\n"
+        ).encode() + body
         # a request in pieces, within the deadline
         for piece in (post[:20], post[20:90], post[90:]):
             writer.write(piece)
@@ -244,20 +256,33 @@ def _start_serve(tmp_path: Path, env: dict[str, str]) -> tuple[subprocess.Popen,
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
-    env = {**os.environ, "GATEWAY_DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path / 'g.db'}",
-           "GATEWAY_ADMIN_TOKEN": ADMIN_TOKEN, "GATEWAY_SECRET_KEY": "hostile-test-key",
-           "GATEWAY_LOG_LEVEL": "warning", "GATEWAY_WATCH_ENABLED": "false", **env}
+    env = {
+        **os.environ,
+        "GATEWAY_DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path / 'g.db'}",
+        "GATEWAY_ADMIN_TOKEN": ADMIN_TOKEN,
+        "GATEWAY_SECRET_KEY": "hostile-test-key",
+        "GATEWAY_LOG_LEVEL": "warning",
+        "GATEWAY_WATCH_ENABLED": "false",
+        **env,
+    }
     with open(tmp_path / "gateway.log", "wb") as out:
-        proc = subprocess.Popen([sys.executable, "-m", "gateway", "serve", "--port", str(port)],
-                                env=env, stdin=subprocess.DEVNULL, stdout=out,
-                                stderr=subprocess.STDOUT, cwd=Path(__file__).resolve().parents[2])
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "gateway", "serve", "--port", str(port)],
+            env=env,
+            stdin=subprocess.DEVNULL,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            cwd=Path(__file__).resolve().parents[2],
+        )
     return proc, port
 
 
 async def test_mailgate_serve_applies_the_limits(tmp_path: Path) -> None:
     """The command line serves with the guarded protocol and the settings from GATEWAY_*."""
-    proc, port = _start_serve(tmp_path, {"GATEWAY_REQUEST_READ_TIMEOUT": str(READ_TIMEOUT),
-                                         "GATEWAY_MAX_CONNECTIONS": "3"})
+    proc, port = _start_serve(
+        tmp_path,
+        {"GATEWAY_REQUEST_READ_TIMEOUT": str(READ_TIMEOUT), "GATEWAY_MAX_CONNECTIONS": "3"},
+    )
     try:
         async with asyncio.timeout(20):
             while True:
@@ -282,8 +307,10 @@ async def test_mailgate_serve_applies_the_limits(tmp_path: Path) -> None:
             writer.close()
 
         reader, writer = await asyncio.open_connection("127.0.0.1", port)
-        writer.write(f"POST /v1/accounts HTTP/1.1\r\nHost: gw\r\nContent-Length: {HUGE}\r\n"
-                     f"\r\n".encode() + b"{" * 4096)
+        writer.write(
+            f"POST /v1/accounts HTTP/1.1\r\nHost: gw\r\nContent-Length: {HUGE}\r\n\r\n".encode()
+            + b"{" * 4096
+        )
         async with asyncio.timeout(5):
             assert (await read_until_closed(reader)).startswith(b"HTTP/1.1 401 ")
         writer.close()
@@ -296,8 +323,7 @@ def test_serve_raises_the_open_file_limit_to_fit_max_connections() -> None:
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     resource.setrlimit(resource.RLIMIT_NOFILE, (256, hard))
     try:
-        raise_fd_limit(Settings(database_url="sqlite+aiosqlite:///:memory:",
-                                max_connections=2000))
+        raise_fd_limit(Settings(database_url="sqlite+aiosqlite:///:memory:", max_connections=2000))
         wanted = 2000 + FD_HEADROOM
         raised = resource.getrlimit(resource.RLIMIT_NOFILE)[0]
         assert raised == (wanted if hard == resource.RLIM_INFINITY else min(wanted, hard))

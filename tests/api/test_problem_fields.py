@@ -36,11 +36,11 @@ def test_problem_shows_smtp_code_of_a_refused_reply() -> None:
 
 
 def test_problem_shows_each_refused_recipient() -> None:
-    exc = RecipientsRefused([e.RecipientRefusal("a@x.example", 550, "5.1.1 unknown")],
-                            transient=False)
+    exc = RecipientsRefused(
+        [e.RecipientRefusal("a@x.example", 550, "5.1.1 unknown")], transient=False
+    )
     body = _body(exc)
-    assert body["rejected"] == [{"address": "a@x.example", "code": 550,
-                                 "message": "5.1.1 unknown"}]
+    assert body["rejected"] == [{"address": "a@x.example", "code": 550, "message": "5.1.1 unknown"}]
     assert "smtp_code" not in body
 
 
@@ -52,13 +52,15 @@ def test_problem_keeps_internal_attributes_inside() -> None:
 
 
 def test_kept_error_replays_with_its_typed_fields() -> None:
-    refused = RecipientsRefused([e.RecipientRefusal("a@x.example", 550, "no")],
-                                transient=False)
+    refused = RecipientsRefused([e.RecipientRefusal("a@x.example", 550, "no")], transient=False)
     stored = json.loads(json.dumps(error_body(refused)))
     # The stored form is the one earlier versions wrote (their rows replay the same way).
-    assert stored == {"class": "UpstreamRejected", "code": "smtp_rejected",
-                      "detail": refused.detail, "extra": {"rejected": [
-                          {"address": "a@x.example", "code": 550, "message": "no"}]}}
+    assert stored == {
+        "class": "UpstreamRejected",
+        "code": "smtp_rejected",
+        "detail": refused.detail,
+        "extra": {"rejected": [{"address": "a@x.example", "code": 550, "message": "no"}]},
+    }
     again = error_from(stored)
     assert isinstance(again, e.UpstreamRejected)
     assert _body(again) == _body(refused)
@@ -67,8 +69,12 @@ def test_kept_error_replays_with_its_typed_fields() -> None:
 
 
 def test_stored_error_with_unknown_extra_replays() -> None:
-    old = {"class": "UpstreamTimeout", "code": "upstream_timeout", "detail": "late",
-           "extra": {"something": 1}}
+    old = {
+        "class": "UpstreamTimeout",
+        "code": "upstream_timeout",
+        "detail": "late",
+        "extra": {"something": 1},
+    }
     again = error_from(old)
     assert isinstance(again, e.UpstreamTimeout)
     assert set(_body(again)) == {"type", "title", "status", "detail", "code"}

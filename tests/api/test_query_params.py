@@ -22,18 +22,25 @@ def _fill(path: str) -> str:
     return re.sub(r"\{\w+\}", "x1", path)
 
 
-async def test_unknown_query_parameter_is_refused_on_every_route(
-        client: httpx.AsyncClient) -> None:
-    operations = [(method.upper(), path)
-                  for path, item in client.app.openapi()["paths"].items() for method in item]
+async def test_unknown_query_parameter_is_refused_on_every_route(client: httpx.AsyncClient) -> None:
+    operations = [
+        (method.upper(), path)
+        for path, item in client.app.openapi()["paths"].items()
+        for method in item
+    ]
     assert len(operations) >= 40, "expected the whole API"
     for method, path in operations:
         resp = await client.request(method, _fill(path), params={"surprise": "1"})
         assert resp.status_code == 422, (method, path, resp.status_code, resp.text)
         problem = resp.json()
         assert problem["code"] == "validation_error", (method, path)
-        assert problem["errors"] == [{"loc": ["query", "surprise"], "type": "extra_forbidden",
-                                      "msg": "Unknown query parameter"}], (method, path)
+        assert problem["errors"] == [
+            {
+                "loc": ["query", "surprise"],
+                "type": "extra_forbidden",
+                "msg": "Unknown query parameter",
+            }
+        ], (method, path)
 
 
 async def test_every_route_is_a_gateway_route(client: httpx.AsyncClient) -> None:
@@ -42,8 +49,9 @@ async def test_every_route_is_a_gateway_route(client: httpx.AsyncClient) -> None
     assert all(isinstance(route, GatewayRoute) for _, route in routes)
 
 
-async def test_listing_with_a_misspelt_filter_is_refused(client: httpx.AsyncClient,
-                                                         account: dict) -> None:
+async def test_listing_with_a_misspelt_filter_is_refused(
+    client: httpx.AsyncClient, account: dict
+) -> None:
     url = f"/v1/accounts/{account['id']}/mailboxes/INBOX/messages"
     assert (await client.get(url, params={"unseen": "true"})).status_code == 200
     resp = await client.get(url, params={"unsen": "true", "from": "a", "limit": "5"})
@@ -54,9 +62,11 @@ async def _page(cursor: str | None = None) -> str | None:
     return cursor
 
 
-async def _items(cursor: Annotated[str | None, Depends(_page)],
-                 from_: Annotated[str | None, Query(alias="from")] = None,
-                 limit: int = 5) -> dict:
+async def _items(
+    cursor: Annotated[str | None, Depends(_page)],
+    from_: Annotated[str | None, Query(alias="from")] = None,
+    limit: int = 5,
+) -> dict:
     return {"cursor": cursor, "from": from_, "limit": limit}
 
 
@@ -70,8 +80,7 @@ async def test_declared_parameters_come_from_the_signature_alone() -> None:
 
     [route] = [r for _, r in api_routes(app)]
     assert query_names(route) == {"cursor", "from", "limit"}
-    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app),
-                                 base_url="http://t") as c:
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as c:
         ok = await c.get("/items", params={"cursor": "c", "from": "f", "limit": "2"})
         assert ok.json() == {"cursor": "c", "from": "f", "limit": 2}
         bad = await c.get("/items", params=[("from_", "f"), ("x", "1"), ("x", "2")])

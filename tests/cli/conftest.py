@@ -56,15 +56,17 @@ class LiveGateway:
     stack: MailStack
 
     def http(self, token: str = ADMIN_TOKEN) -> httpx.Client:
-        return httpx.Client(base_url=self.url, timeout=30,
-                            headers={"Authorization": f"Bearer {token}"})
+        return httpx.Client(
+            base_url=self.url, timeout=30, headers={"Authorization": f"Bearer {token}"}
+        )
 
     def add_account(self, *, protocols=("imap", "smtp", "pop3"), **extra) -> dict:
         """A fresh mail user, configured as an account (through the API, not the CLI)."""
         user = self.stack.new_user("cli")
         with self.http() as http:
-            resp = http.post("/v1/accounts",
-                             json=account_spec(self.stack, user, protocols=protocols, **extra))
+            resp = http.post(
+                "/v1/accounts", json=account_spec(self.stack, user, protocols=protocols, **extra)
+            )
         assert resp.status_code == 201, resp.text
         return resp.json()
 
@@ -72,11 +74,18 @@ class LiveGateway:
 def cli_settings(directory: Path) -> Settings:
     return Settings(
         database_url=f"sqlite+aiosqlite:///{directory / 'gateway.db'}",
-        admin_token=ADMIN_TOKEN, secret_key="test-secret-key",
-        connect_timeout=5, command_timeout=10,
-        outbox_poll_interval=0.1, outbox_retry_base_delay=0.5, outbox_retry_max_delay=2,
-        sse_heartbeat=0.5, watch_poll_interval=1.0, pop3_poll_interval=0.5,
-        token_cache_seconds=1.0, instance_id="cli-" + secrets.token_hex(3),
+        admin_token=ADMIN_TOKEN,
+        secret_key="test-secret-key",
+        connect_timeout=5,
+        command_timeout=10,
+        outbox_poll_interval=0.1,
+        outbox_retry_base_delay=0.5,
+        outbox_retry_max_delay=2,
+        sse_heartbeat=0.5,
+        watch_poll_interval=1.0,
+        pop3_poll_interval=0.5,
+        token_cache_seconds=1.0,
+        instance_id="cli-" + secrets.token_hex(3),
     )
 
 
@@ -87,10 +96,14 @@ def serving_in_thread(settings: Settings, port: int = 0) -> Iterator[str]:
     sock = socket.socket()
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # a restart takes the port back
     sock.bind(("127.0.0.1", port))
-    server = uvicorn.Server(uvicorn.Config(create_app(settings), lifespan="on",
-                                           log_level="warning", timeout_graceful_shutdown=1))
-    thread = threading.Thread(target=lambda: asyncio.run(server.serve(sockets=[sock])),
-                              name="cli-gateway", daemon=True)
+    server = uvicorn.Server(
+        uvicorn.Config(
+            create_app(settings), lifespan="on", log_level="warning", timeout_graceful_shutdown=1
+        )
+    )
+    thread = threading.Thread(
+        target=lambda: asyncio.run(server.serve(sockets=[sock])), name="cli-gateway", daemon=True
+    )
     thread.start()
     try:
         for _ in range(400):

@@ -19,9 +19,22 @@ from tests.conftest import ADMIN_TOKEN
 
 from .conftest import MAILGATE, LiveGateway
 
-COMMANDS = [["serve"], ["migrate"], ["openapi"], ["accounts"], ["accounts", "list"],
-            ["accounts", "add"], ["accounts", "verify"], ["accounts", "remove"], ["tokens"],
-            ["tokens", "create"], ["tokens", "list"], ["tokens", "revoke"], ["send"], ["tail"]]
+COMMANDS = [
+    ["serve"],
+    ["migrate"],
+    ["openapi"],
+    ["accounts"],
+    ["accounts", "list"],
+    ["accounts", "add"],
+    ["accounts", "verify"],
+    ["accounts", "remove"],
+    ["tokens"],
+    ["tokens", "create"],
+    ["tokens", "list"],
+    ["tokens", "revoke"],
+    ["send"],
+    ["tail"],
+]
 # Markup that help must not show: reST roles and literals, Markdown code.
 MARKUP = re.compile(r"``|:\w+:`|`")
 
@@ -34,7 +47,8 @@ def help_of(capsys: pytest.CaptureFixture[str], *words: str) -> str:
 
 
 def test_top_level_help_is_plain_text_naming_every_command(
-        capsys: pytest.CaptureFixture[str]) -> None:
+    capsys: pytest.CaptureFixture[str],
+) -> None:
     text = help_of(capsys)
     assert text.startswith("usage: mailgate [-h] [--version] COMMAND ...\n")
     assert not MARKUP.search(text), text
@@ -46,13 +60,14 @@ def test_top_level_help_is_plain_text_naming_every_command(
 
 
 @pytest.mark.parametrize("words", COMMANDS, ids=" ".join)
-def test_every_command_has_plain_help(capsys: pytest.CaptureFixture[str],
-                                      words: list[str]) -> None:
+def test_every_command_has_plain_help(capsys: pytest.CaptureFixture[str], words: list[str]) -> None:
     text = help_of(capsys, *words)
     assert text.startswith(f"usage: mailgate {' '.join(words)} ")
     assert not MARKUP.search(text), text
-    if words[0] in ("accounts", "tokens", "send", "tail") and len(words) + (
-            words[0] in ("send", "tail")) > 1:
+    if (
+        words[0] in ("accounts", "tokens", "send", "tail")
+        and len(words) + (words[0] in ("send", "tail")) > 1
+    ):
         for option in ("--url URL", "--token TOKEN", "--timeout SECONDS", "--json"):
             assert option in text, option
 
@@ -63,7 +78,8 @@ def test_version_comes_from_the_package_metadata(capsys: pytest.CaptureFixture[s
 
 
 def test_serve_help_lists_every_setting_with_its_default_and_description(
-        capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv("COLUMNS", "80")
     text = help_of(capsys, "serve")
     assert "--host HOST  listen on this address (overrides GATEWAY_HOST)" in text
@@ -74,7 +90,7 @@ def test_serve_help_lists_every_setting_with_its_default_and_description(
         variable = f"GATEWAY_{name.upper()}"
         [at] = [i for i, line in enumerate(lines) if re.match(rf"  {variable}\b", line)]
         described = []
-        for line in lines[at + 1:]:
+        for line in lines[at + 1 :]:
             if not line.startswith("      "):
                 break
             described.append(line.strip())
@@ -113,20 +129,27 @@ def test_migrate_current_on_a_new_database(tmp_path, monkeypatch: pytest.MonkeyP
 
 def test_the_installed_command(gateway: LiveGateway) -> None:
     env = {**os.environ, "MAILGATE_URL": gateway.url, "MAILGATE_TOKEN": ADMIN_TOKEN}
-    shown = subprocess.run([str(MAILGATE), "--version"], capture_output=True, text=True,
-                           timeout=30)
+    shown = subprocess.run([str(MAILGATE), "--version"], capture_output=True, text=True, timeout=30)
     assert (shown.returncode, shown.stdout) == (0, f"mailgate {version('mailgate')}\n")
 
     account = gateway.add_account(protocols=("imap",))
-    listed = subprocess.run([str(MAILGATE), "accounts", "list"], capture_output=True, text=True,
-                            env=env, timeout=30)
+    listed = subprocess.run(
+        [str(MAILGATE), "accounts", "list"], capture_output=True, text=True, env=env, timeout=30
+    )
     assert listed.returncode == 0, listed.stderr
     assert listed.stdout.splitlines()[0].split()[:2] == ["ID", "EMAIL"]
-    assert any(line.split()[:2] == [account["id"], account["email"]]
-               for line in listed.stdout.splitlines())
+    assert any(
+        line.split()[:2] == [account["id"], account["email"]] for line in listed.stdout.splitlines()
+    )
 
-    gone = subprocess.run([str(MAILGATE), "accounts", "verify", "no-such-account"],
-                          capture_output=True, text=True, env=env, timeout=30)
+    gone = subprocess.run(
+        [str(MAILGATE), "accounts", "verify", "no-such-account"],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=30,
+    )
     assert (gone.returncode, gone.stdout) == (1, "")
-    assert gone.stderr == ("mailgate accounts verify: error: account_not_found (404): "
-                           "no account 'no-such-account'\n")
+    assert gone.stderr == (
+        "mailgate accounts verify: error: account_not_found (404): no account 'no-such-account'\n"
+    )

@@ -22,8 +22,9 @@ from gateway.settings import Settings
 
 
 def test_table_columns_line_up_and_nothing_shows_as_a_dash() -> None:
-    assert format_table(("id", "scopes", "used"), [("a", ["read", "send"], None),
-                                                   ("longer-id", [], True)]) == [
+    assert format_table(
+        ("id", "scopes", "used"), [("a", ["read", "send"], None), ("longer-id", [], True)]
+    ) == [
         "ID         SCOPES      USED",
         "a          read, send  -",
         "longer-id  -           yes",
@@ -37,7 +38,9 @@ def test_cells_never_break_a_line() -> None:
 
 def test_fields_align_their_values() -> None:
     assert format_fields([("token", "mg_x"), ("description", "")]) == [
-        "token:        mg_x", "description:  -"]
+        "token:        mg_x",
+        "description:  -",
+    ]
 
 
 def test_times_in_utc() -> None:
@@ -48,20 +51,40 @@ def test_times_in_utc() -> None:
 
 def test_help_fills_paragraphs_and_keeps_examples() -> None:
     parser = argparse.ArgumentParser(
-        prog="x", formatter_class=HelpFormatter,
+        prog="x",
+        formatter_class=HelpFormatter,
         description="one two three four five six seven eight nine ten eleven twelve",
         epilog="examples:\n  x --long-option value --another-long-option value --and-more\n\n"
-        "a last paragraph that is long enough to be filled over more than one line here")
+        "a last paragraph that is long enough to be filled over more than one line here",
+    )
     formatter = HelpFormatter("x", width=40)
     assert formatter._fill_text(parser.epilog, 40, "") == (
         "examples:\n  x --long-option value --another-long-option value --and-more\n\n"
-        "a last paragraph that is long enough to\nbe filled over more than one line here")
+        "a last paragraph that is long enough to\nbe filled over more than one line here"
+    )
 
 
 def test_sse_events_comments_and_sticky_ids() -> None:
-    stream = ["retry: 3000", "", ": connected", "", "id: 7", "event: message.new",
-              'data: {"a":', "data: 1}", "", ": heartbeat", "", "event: error",
-              'data: {"code": "token_revoked"}', "", "data: no type", "", "event: nodata", ""]
+    stream = [
+        "retry: 3000",
+        "",
+        ": connected",
+        "",
+        "id: 7",
+        "event: message.new",
+        'data: {"a":',
+        "data: 1}",
+        "",
+        ": heartbeat",
+        "",
+        "event: error",
+        'data: {"code": "token_revoked"}',
+        "",
+        "data: no type",
+        "",
+        "event: nodata",
+        "",
+    ]
     assert list(parse_sse(stream)) == [
         SseComment("connected"),
         SseEvent(type="message.new", data='{"a":\n1}', id="7"),
@@ -72,34 +95,62 @@ def test_sse_events_comments_and_sticky_ids() -> None:
 
 
 def test_event_lines_say_what_happened() -> None:
-    new = {"type": "message.new", "account": "bob", "created_at": "2024-05-01T12:00:00Z",
-           "data": {"mailbox": "INBOX", "uid": 4, "subject": "Hi there",
-                    "from": {"name": "Alice", "address": "alice@example.test"}}}
-    assert event_line(new) == ("2024-05-01 12:00:00Z  message.new       bob  INBOX from "
-                               "alice@example.test 'Hi there'")
-    flags = {"type": "message.flags", "account": "bob", "created_at": "2024-05-01T12:00:00Z",
-             "data": {"mailbox": "INBOX", "uid": 4, "added": ["\\Seen"], "removed": []}}
+    new = {
+        "type": "message.new",
+        "account": "bob",
+        "created_at": "2024-05-01T12:00:00Z",
+        "data": {
+            "mailbox": "INBOX",
+            "uid": 4,
+            "subject": "Hi there",
+            "from": {"name": "Alice", "address": "alice@example.test"},
+        },
+    }
+    assert event_line(new) == (
+        "2024-05-01 12:00:00Z  message.new       bob  INBOX from alice@example.test 'Hi there'"
+    )
+    flags = {
+        "type": "message.flags",
+        "account": "bob",
+        "created_at": "2024-05-01T12:00:00Z",
+        "data": {"mailbox": "INBOX", "uid": 4, "added": ["\\Seen"], "removed": []},
+    }
     assert event_line(flags).endswith("bob  INBOX +\\Seen uid 4")
-    failed = {"type": "message.failed", "account": "a", "created_at": "2024-05-01T12:00:00Z",
-              "data": {"message_id": "<m@x>", "error": "550 no such user",
-                       "rejected": [{"address": "x@y"}]}}
+    failed = {
+        "type": "message.failed",
+        "account": "a",
+        "created_at": "2024-05-01T12:00:00Z",
+        "data": {
+            "message_id": "<m@x>",
+            "error": "550 no such user",
+            "rejected": [{"address": "x@y"}],
+        },
+    }
     assert event_line(failed).endswith("a  <m@x> refused x@y error: 550 no such user")
-    other = {"type": "account.error", "account": "a", "created_at": "2024-05-01T12:00:00Z",
-             "data": {"protocol": "imap", "error": "login\nrefused", "extra": {"k": 1}}}
+    other = {
+        "type": "account.error",
+        "account": "a",
+        "created_at": "2024-05-01T12:00:00Z",
+        "data": {"protocol": "imap", "error": "login\nrefused", "extra": {"k": 1}},
+    }
     assert event_line(other).endswith('a  protocol=imap error=login refused extra={"k": 1}')
     assert len(event_line({**other, "data": {"error": "x" * 500}})) < 260
 
 
-@pytest.mark.parametrize(("text", "security", "expected"), [
-    ("imap.example.com", None, ("imap.example.com", 993, "tls")),
-    ("imap.example.com:143", None, ("imap.example.com", 143, "starttls")),
-    ("imap.example.com:10143", None, ("imap.example.com", 10143, "tls")),
-    ("imap.example.com", "starttls", ("imap.example.com", 143, "starttls")),
-    ("[::1]:993", None, ("::1", 993, "tls")),
-    ("127.0.0.1:1143", "none", ("127.0.0.1", 1143, "none")),
-])
-def test_a_server_from_host_and_port(text: str, security: str | None,
-                                     expected: tuple[str, int, str]) -> None:
+@pytest.mark.parametrize(
+    ("text", "security", "expected"),
+    [
+        ("imap.example.com", None, ("imap.example.com", 993, "tls")),
+        ("imap.example.com:143", None, ("imap.example.com", 143, "starttls")),
+        ("imap.example.com:10143", None, ("imap.example.com", 10143, "tls")),
+        ("imap.example.com", "starttls", ("imap.example.com", 143, "starttls")),
+        ("[::1]:993", None, ("::1", 993, "tls")),
+        ("127.0.0.1:1143", "none", ("127.0.0.1", 1143, "none")),
+    ],
+)
+def test_a_server_from_host_and_port(
+    text: str, security: str | None, expected: tuple[str, int, str]
+) -> None:
     server = parse_server(text, "imap", security)
     assert (server["host"], server["port"], server["security"]) == expected
 
@@ -131,23 +182,35 @@ def test_urls() -> None:
 
 
 def response(status: int, body: bytes, content_type: str, **headers: str) -> httpx.Response:
-    return httpx.Response(status, content=body,
-                          headers={"Content-Type": content_type, **headers},
-                          request=httpx.Request("GET", "http://gw.test/v1/accounts"))
+    return httpx.Response(
+        status,
+        content=body,
+        headers={"Content-Type": content_type, **headers},
+        request=httpx.Request("GET", "http://gw.test/v1/accounts"),
+    )
 
 
 def test_problem_lines() -> None:
-    busy = response(503, b'{"type": "t", "title": "x", "status": 503, "code": '
-                    b'"imap_unavailable", "detail": "server down"}', "application/problem+json",
-                    **{"Retry-After": "1"})
+    busy = response(
+        503,
+        b'{"type": "t", "title": "x", "status": 503, "code": '
+        b'"imap_unavailable", "detail": "server down"}',
+        "application/problem+json",
+        **{"Retry-After": "1"},
+    )
     assert problem_line(busy) == "imap_unavailable (503): server down; retry after 1 s"
-    refused = response(502, b'{"code": "smtp_rejected", "detail": "all refused", "rejected": '
-                       b'[{"address": "x@y", "code": 550, "message": "no such user"}]}',
-                       "application/problem+json")
+    refused = response(
+        502,
+        b'{"code": "smtp_rejected", "detail": "all refused", "rejected": '
+        b'[{"address": "x@y", "code": 550, "message": "no such user"}]}',
+        "application/problem+json",
+    )
     assert problem_line(refused) == "smtp_rejected (502): all refused; x@y: 550 no such user"
     proxy = response(404, b"<html>\n<h1>Not Found</h1></html>", "text/html")
-    assert problem_line(proxy) == ("HTTP 404 Not Found: <html> <h1>Not Found</h1></html> "
-                                   "(is http://gw.test/ a mailgate gateway?)")
+    assert problem_line(proxy) == (
+        "HTTP 404 Not Found: <html> <h1>Not Found</h1></html> "
+        "(is http://gw.test/ a mailgate gateway?)"
+    )
 
 
 def test_environment_help_of_a_model() -> None:
@@ -159,9 +222,10 @@ def test_environment_help_of_a_model() -> None:
 
     assert environment_help(Example, width=60) == (
         "environment variables (defaults after =):\n"
-        "  EX_SIZE=3\n      How many \"things\"; 1 to 32\n"
+        '  EX_SIZE=3\n      How many "things"; 1 to 32\n'
         "  EX_DELAY=0.5\n      Seconds; more than 0\n"
-        "  EX_NAME  (unset)\n      A name")
+        "  EX_NAME  (unset)\n      A name"
+    )
 
 
 def test_every_setting_is_described() -> None:

@@ -6,8 +6,16 @@ from .conftest import Mailgate
 
 
 def test_create_shows_the_token_once_and_it_works(mailgate: Mailgate, account: dict) -> None:
-    created = mailgate("tokens", "create", "--scope", "read,send", "--account", account["id"],
-                       "--description", "cli test app")
+    created = mailgate(
+        "tokens",
+        "create",
+        "--scope",
+        "read,send",
+        "--account",
+        account["id"],
+        "--description",
+        "cli test app",
+    )
     assert created.code == 0, created.err
     fields = dict(line.split(":", 1) for line in created.out.splitlines())
     fields = {k: v.strip() for k, v in fields.items()}
@@ -38,13 +46,22 @@ def test_create_quiet_prints_only_the_token_and_json_everything(mailgate: Mailga
 
 
 def test_list_shows_prefixes_never_tokens(mailgate: Mailgate) -> None:
-    created = mailgate("tokens", "create", "--scope", "read", "--description", "listed",
-                       "--json").json()
+    created = mailgate(
+        "tokens", "create", "--scope", "read", "--description", "listed", "--json"
+    ).json()
     listed = mailgate("tokens", "list")
     assert listed.code == 0, listed.err
     header, *rows = listed.out.splitlines()
-    assert header.split() == ["ID", "PREFIX", "SCOPES", "ACCOUNTS", "DESCRIPTION", "CREATED",
-                              "LAST", "USED"]
+    assert header.split() == [
+        "ID",
+        "PREFIX",
+        "SCOPES",
+        "ACCOUNTS",
+        "DESCRIPTION",
+        "CREATED",
+        "LAST",
+        "USED",
+    ]
     row = next(r for r in rows if r.startswith(created["id"] + " "))
     assert created["prefix"] in row and "listed" in row and " all " in row
     assert row.rstrip().endswith("-")  # never used
@@ -68,12 +85,15 @@ def test_revoke_stops_the_token(mailgate: Mailgate) -> None:
 
     again = mailgate("tokens", "revoke", created["id"])
     assert again.code == 1
-    assert again.err == (f"mailgate tokens revoke: error: token_not_found (404): "
-                         f"no token {created['id']!r}\n")
+    assert again.err == (
+        f"mailgate tokens revoke: error: token_not_found (404): no token {created['id']!r}\n"
+    )
 
 
 def test_a_scope_that_does_not_exist_is_a_usage_error(mailgate: Mailgate) -> None:
     bad = mailgate("tokens", "create", "--scope", "read,superuser")
     assert bad.code == 2
-    assert bad.err == ("mailgate tokens create: error: unknown scope 'superuser': choose from "
-                       "read, write, send, admin, metrics\n")
+    assert bad.err == (
+        "mailgate tokens create: error: unknown scope 'superuser': choose from "
+        "read, write, send, admin, metrics\n"
+    )

@@ -48,15 +48,23 @@ class LiveGateway:
 
     def env(self) -> dict[str, str]:
         """What the examples read: where, who, as whom."""
-        return {**os.environ, "MAILGATE_URL": self.url, "MAILGATE_TOKEN": self.token,
-                "MAILGATE_ACCOUNT": self.account}
+        return {
+            **os.environ,
+            "MAILGATE_URL": self.url,
+            "MAILGATE_TOKEN": self.token,
+            "MAILGATE_ACCOUNT": self.account,
+        }
 
     async def run_json(self, *argv: str | Path) -> dict:
         """Run an example (the gateway keeps serving meanwhile, for 90 s at most); the JSON
         it printed last."""
         proc = await asyncio.create_subprocess_exec(
-            *map(str, argv), cwd=ROOT, env=self.env(),
-            stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
+            *map(str, argv),
+            cwd=ROOT,
+            env=self.env(),
+            stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.PIPE,
+        )
         try:
             async with asyncio.timeout(90):
                 out, err = await proc.communicate()
@@ -72,17 +80,27 @@ class LiveGateway:
 async def live_gateway(settings: Settings, dovecot: MailStack) -> AsyncIterator[LiveGateway]:
     settings = settings.model_copy(update={"sse_heartbeat": 1.0})
     app = create_app(settings)
-    async with serving(app) as url, httpx.AsyncClient(
-        base_url=url, headers={"Authorization": f"Bearer {ADMIN_TOKEN}"}, timeout=30,
-        event_hooks={"response": [ResponseContract(app)]},
-    ) as admin:
+    async with (
+        serving(app) as url,
+        httpx.AsyncClient(
+            base_url=url,
+            headers={"Authorization": f"Bearer {ADMIN_TOKEN}"},
+            timeout=30,
+            event_hooks={"response": [ResponseContract(app)]},
+        ) as admin,
+    ):
         user = dovecot.new_user("client")
         created = await admin.post("/v1/accounts", json=account_spec(dovecot, user))
         assert created.status_code == 201, created.text
         account = created.json()["id"]
-        token = await admin.post("/v1/tokens", json={
-            "description": "client example", "scopes": ["read", "send", "write"],
-            "accounts": [account]})
+        token = await admin.post(
+            "/v1/tokens",
+            json={
+                "description": "client example",
+                "scopes": ["read", "send", "write"],
+                "accounts": [account],
+            },
+        )
         assert token.status_code == 201, token.text
         # Mail that arrives from now on is news (the watcher took its first look).
         async with asyncio.timeout(20):

@@ -18,8 +18,11 @@ async def _check_quickstart(gw: LiveGateway, out: dict, client: str) -> None:
     assert out["listed"]["id"] == out["event"]["message"]
     subject = out["listed"]["subject"]
     assert subject.startswith(f"Hello from the {client} client ")
-    assert out["read"] == {"subject": subject, "from": out["sent"]["accepted"][0],
-                           "text": "Sent, listed and read with mailgate.\n"}, out
+    assert out["read"] == {
+        "subject": subject,
+        "from": out["sent"]["accepted"][0],
+        "text": "Sent, listed and read with mailgate.\n",
+    }, out
     assert out["raw"]["subject_line"] is True and out["raw"]["bytes"] > 200
     held = await gw.admin.get(f"/v1/accounts/{gw.account}/messages/{out['listed']['id']}")
     assert held.status_code == 200
@@ -28,8 +31,7 @@ async def _check_quickstart(gw: LiveGateway, out: dict, client: str) -> None:
 
 
 async def test_python_quickstart(live_gateway: LiveGateway, client_tools: None) -> None:
-    out = await live_gateway.run_json(CLIENT_PYTHON,
-                                      ROOT / "clients/python/examples/quickstart.py")
+    out = await live_gateway.run_json(CLIENT_PYTHON, ROOT / "clients/python/examples/quickstart.py")
     await _check_quickstart(live_gateway, out, "Python")
 
 
@@ -56,8 +58,9 @@ async def _check_raw(gw: LiveGateway, out: dict) -> None:
     assert len(pop3.content) == out["pop3"]["bytes"]
 
     async def raw_arrived() -> bool:
-        page = (await gw.admin.get(f"{base}/mailboxes/INBOX/messages",
-                                   params={"subject": f"Raw {tag}"})).json()
+        page = (
+            await gw.admin.get(f"{base}/mailboxes/INBOX/messages", params={"subject": f"Raw {tag}"})
+        ).json()
         return [m["message_id"] for m in page["items"]] == [out["sent_raw"]["message_id"]]
 
     await until(raw_arrived, within=20, every=0.2, what="the raw message in INBOX")
@@ -68,7 +71,6 @@ async def test_python_raw_messages(live_gateway: LiveGateway, client_tools: None
     await _check_raw(live_gateway, out)
 
 
-async def test_typescript_raw_messages(live_gateway: LiveGateway,
-                                       typescript_build: Path) -> None:
+async def test_typescript_raw_messages(live_gateway: LiveGateway, typescript_build: Path) -> None:
     out = await live_gateway.run_json("node", typescript_build / "examples/raw.js")
     await _check_raw(live_gateway, out)

@@ -17,15 +17,21 @@ TYPESCRIPT = ROOT / "clients" / "typescript" / "src"
 
 
 def _operations() -> list[tuple[str, str, dict]]:
-    return [(method, path, op) for path, item in DOC["paths"].items()
-            for method, op in item.items()]
+    return [
+        (method, path, op) for path, item in DOC["paths"].items() for method, op in item.items()
+    ]
 
 
 def test_clients_are_generated_from_the_current_document(client_tools: None) -> None:
     """Both generators run again into a scratch directory: no warning (nothing skipped or
     left out) and the same files as clients/."""
-    run = subprocess.run(["bash", "scripts/clients.sh", "check"], cwd=ROOT, capture_output=True,
-                         text=True, timeout=300)
+    run = subprocess.run(
+        ["bash", "scripts/clients.sh", "check"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert run.returncode == 0, run.stderr[-6000:]
 
 
@@ -34,8 +40,9 @@ def test_operation_ids_are_the_route_names() -> None:
     one per operation."""
     ids = [op["operationId"] for _m, _p, op in _operations()]
     assert len(ids) == len(set(ids)), "two routes of one name: rename one"
-    assert all(re.fullmatch(r"[a-z][a-z0-9]*(_[a-z0-9]+)*", i) and "_v1_" not in i
-               for i in ids), ids
+    assert all(re.fullmatch(r"[a-z][a-z0-9]*(_[a-z0-9]+)*", i) and "_v1_" not in i for i in ids), (
+        ids
+    )
     assert DOC["paths"]["/v1/accounts/{account}/send/raw"]["post"]["operationId"] == "send_raw"
 
 
@@ -55,11 +62,14 @@ def test_message_sources_are_bytes_in_both_clients() -> None:
     (any type) have it as bytes: File in Python, Blob in TypeScript."""
     api = PYTHON / "api"
     assert "body: File," in (api / "sending" / "send_raw.py").read_text()
-    assert "body: AppendMessageJsonDraftIn | File | Unset" in \
-        (api / "messages" / "append_message.py").read_text()
+    assert (
+        "body: AppendMessageJsonDraftIn | File | Unset"
+        in (api / "messages" / "append_message.py").read_text()
+    )
     for module in ("messages/get_raw.py", "messages/get_attachment.py", "pop3/get_pop3_raw.py"):
-        assert "response_200 = File(payload=BytesIO(response.content))" in \
-            (api / module).read_text(), module
+        assert (
+            "response_200 = File(payload=BytesIO(response.content))" in (api / module).read_text()
+        ), module
     types = (TYPESCRIPT / "types.gen.ts").read_text()
     assert re.search(r"export type SendRawData = \{\s+body: Blob \| File;", types)
     for name in ("GetRaw", "GetAttachment", "GetPop3Raw"):

@@ -38,10 +38,20 @@ CHROMIUM = "/usr/bin/chromium"
 CHROMEDRIVER = "/usr/bin/chromedriver"
 # No network but loopback, nothing fetched in the background, a profile of its own.
 CHROMIUM_FLAGS = (
-    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
-    "--disable-dev-shm-usage", "--no-proxy-server", "--disable-extensions",
-    "--disable-default-apps", "--window-size=1280,900", "--lang=en-US",
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--disable-dev-shm-usage",
+    "--no-proxy-server",
+    "--disable-extensions",
+    "--disable-default-apps",
+    "--window-size=1280,900",
+    "--lang=en-US",
 )
 T = TypeVar("T")
 
@@ -50,8 +60,9 @@ def ensure_chromium() -> None:
     """Install Chromium and ChromeDriver when missing (scripts/chromium.sh; idempotent)."""
     if Path(CHROMIUM).exists() and Path(CHROMEDRIVER).exists():
         return
-    subprocess.run(["bash", str(ROOT / "scripts" / "chromium.sh"), "install"], check=True,
-                   timeout=600)
+    subprocess.run(
+        ["bash", str(ROOT / "scripts" / "chromium.sh"), "install"], check=True, timeout=600
+    )
 
 
 class LiveGateway:
@@ -65,8 +76,11 @@ class LiveGateway:
         self.sock = socket.socket()
         self.sock.bind(("127.0.0.1", 0))
         self.url = f"http://127.0.0.1:{self.sock.getsockname()[1]}"
-        options = {**server_options(settings), "timeout_graceful_shutdown": 1,
-                   "log_level": "warning"}
+        options = {
+            **server_options(settings),
+            "timeout_graceful_shutdown": 1,
+            "log_level": "warning",
+        }
         options.pop("loop", None)  # the thread's own loop runs it
         self.server = uvicorn.Server(uvicorn.Config(app, lifespan="on", **options))
         self.thread = threading.Thread(target=self._serve, name="gateway", daemon=True)
@@ -132,7 +146,8 @@ class Console:
             (self.artifacts / "failure.html").write_text(self.driver.page_source)
         with contextlib.suppress(Exception):
             (self.artifacts / "browser-console.log").write_text(
-                "\n".join(str(entry) for entry in self.browser_log()))
+                "\n".join(str(entry) for entry in self.browser_log())
+            )
 
     def open(self, path: str) -> None:
         self.driver.get(self.base_url + path)
@@ -152,32 +167,40 @@ class Console:
     def wait(self, condition, what: str, within: float = 10.0) -> Any:
         try:
             # A page re-rendered under the search is searched again.
-            return WebDriverWait(self.driver, within, poll_frequency=0.05,
-                                 ignored_exceptions=(StaleElementReferenceException,)).until(
-                lambda d: condition(d))
+            return WebDriverWait(
+                self.driver,
+                within,
+                poll_frequency=0.05,
+                ignored_exceptions=(StaleElementReferenceException,),
+            ).until(lambda d: condition(d))
         except TimeoutException:
             raise AssertionError(f"within {within} s: {what}") from None
 
     def wait_css(self, css: str, within: float = 10.0) -> WebElement:
         """The first element matching ``css`` once it is there and shown."""
+
         def shown(driver):
             found = driver.find_elements(By.CSS_SELECTOR, css)
             return found[0] if found and found[0].is_displayed() else None
+
         return self.wait(shown, f"{css} shown", within)
 
     def wait_text(self, css: str, text: str, within: float = 10.0) -> WebElement:
         """The first element matching ``css`` whose text contains ``text``."""
+
         def has_text(driver):
             for element in driver.find_elements(By.CSS_SELECTOR, css):
                 if text in element.text:
                     return element
             return None
+
         return self.wait(has_text, f"{css} containing {text!r}", within)
 
     def find(self, css: str, within: float = 10.0) -> WebElement:
         """The first element matching ``css`` once there (shown or not: an option, say)."""
-        return self.wait(lambda d: (d.find_elements(By.CSS_SELECTOR, css) or [None])[0],
-                         f"{css} present", within)
+        return self.wait(
+            lambda d: (d.find_elements(By.CSS_SELECTOR, css) or [None])[0], f"{css} present", within
+        )
 
     def find_all(self, css: str) -> list[WebElement]:
         return self.driver.find_elements(By.CSS_SELECTOR, css)
@@ -186,6 +209,7 @@ class Console:
         def clicked(driver):
             self.wait_css(css).click()
             return True
+
         self.wait(clicked, f"a click on {css}")
 
     def type(self, css: str, text: str, *, clear: bool = True) -> None:

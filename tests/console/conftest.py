@@ -26,11 +26,15 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
 def gateway(settings: Settings) -> Iterator[LiveGateway]:
     """The gateway on a free loopback port (its event stream and watchers quick; loopback
     webhooks allowed)."""
-    settings = settings.model_copy(update={
-        "sse_heartbeat": 0.5, "watch_poll_interval": 1.0, "webhook_allow_private": True,
-        # A failed webhook delivery is final after one attempt: the console retries it.
-        "webhook_retry_window": 0.0,
-    })
+    settings = settings.model_copy(
+        update={
+            "sse_heartbeat": 0.5,
+            "watch_poll_interval": 1.0,
+            "webhook_allow_private": True,
+            # A failed webhook delivery is final after one attempt: the console retries it.
+            "webhook_retry_window": 0.0,
+        }
+    )
     live = LiveGateway(create_app(settings), settings)
     live.start()
     try:
@@ -43,8 +47,9 @@ def gateway(settings: Settings) -> Iterator[LiveGateway]:
 def api(gateway: LiveGateway) -> Iterator[httpx.Client]:
     """An admin client of the same gateway, for setting up and for checking what the
     console did."""
-    with httpx.Client(base_url=gateway.url, timeout=30,
-                      headers={"Authorization": f"Bearer {ADMIN_TOKEN}"}) as client:
+    with httpx.Client(
+        base_url=gateway.url, timeout=30, headers={"Authorization": f"Bearer {ADMIN_TOKEN}"}
+    ) as client:
         yield client
 
 

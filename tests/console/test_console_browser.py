@@ -37,7 +37,10 @@ def _fill_server(console: Console, protocol: str, stack: MailStack, user: str, p
 
 
 def test_sign_in_add_an_account_see_a_mail_arrive_live_and_read_it(
-    console: Console, gateway: LiveGateway, api: httpx.Client, mailstack: MailStack,
+    console: Console,
+    gateway: LiveGateway,
+    api: httpx.Client,
+    mailstack: MailStack,
 ) -> None:
     started = time.monotonic()
     user = mailstack.new_user("ui")
@@ -101,7 +104,8 @@ def test_sign_in_add_an_account_see_a_mail_arrive_live_and_read_it(
     console.shot("test send")
     console.go("#/events")
     arrived = console.wait_css(
-        f"tr[data-type='message.new'][data-account='{account}'][data-mailbox=INBOX]", within=15)
+        f"tr[data-type='message.new'][data-account='{account}'][data-mailbox=INBOX]", within=15
+    )
     link = arrived.find_element("css selector", "a.open-message")
     assert link.text == subject  # the markup in the subject stays text
     console.shot("arrival in the live tail")
@@ -201,12 +205,16 @@ def hostile_message(to: str, tracker: str) -> bytes:
         'Content-Type: multipart/alternative; boundary="b"\r\n\r\n'
         "--b\r\nContent-Type: text/plain; charset=utf-8\r\n\r\nThe plain part.\r\n"
         "--b\r\nContent-Type: text/html; charset=utf-8\r\n\r\n"
-        + html.replace("\n", "\r\n") + "\r\n--b--\r\n"
+        + html.replace("\n", "\r\n")
+        + "\r\n--b--\r\n"
     ).encode()
 
 
 def test_hostile_mail_is_inert_errors_show_failed_webhooks_retry_docs_work_offline(
-    console: Console, gateway: LiveGateway, api: httpx.Client, mailstack: MailStack,
+    console: Console,
+    gateway: LiveGateway,
+    api: httpx.Client,
+    mailstack: MailStack,
 ) -> None:
     started = time.monotonic()
     user = mailstack.new_user("hx")
@@ -214,13 +222,26 @@ def test_hostile_mail_is_inert_errors_show_failed_webhooks_retry_docs_work_offli
     with recorder([500]) as (tracker, requests):
         resp = api.post("/v1/accounts", json=account_spec(mailstack, user, protocols=("imap",)))
         assert resp.status_code == 201, resp.text
-        broken = api.post("/v1/accounts", json={
-            "id": f"{account}-down", "name": "Down", "email": f"down-{user}",
-            "imap": {"host": "127.0.0.1", "port": 9, "security": "none", "username": "u",
-                     "password": "p"}})
+        broken = api.post(
+            "/v1/accounts",
+            json={
+                "id": f"{account}-down",
+                "name": "Down",
+                "email": f"down-{user}",
+                "imap": {
+                    "host": "127.0.0.1",
+                    "port": 9,
+                    "security": "none",
+                    "username": "u",
+                    "password": "p",
+                },
+            },
+        )
         assert broken.status_code == 201, broken.text
-        hook = api.post("/v1/webhooks", json={"url": f"{tracker}/hook",
-                                              "events": ["message.new"], "accounts": [account]})
+        hook = api.post(
+            "/v1/webhooks",
+            json={"url": f"{tracker}/hook", "events": ["message.new"], "accounts": [account]},
+        )
         assert hook.status_code == 201, hook.text
         hook_id = hook.json()["id"]
         gateway.call(gateway.app.state.services.sync.wait_ready(account))
@@ -230,6 +251,7 @@ def test_hostile_mail_is_inert_errors_show_failed_webhooks_retry_docs_work_offli
         def failed() -> bool:
             items = api.get(f"/v1/webhooks/{hook_id}/deliveries").json()["items"]
             return bool(items) and items[0]["status"] == "failed"
+
         deadline = time.monotonic() + 15
         while not failed():
             assert time.monotonic() < deadline, "the webhook delivery did not fail"

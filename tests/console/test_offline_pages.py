@@ -22,14 +22,18 @@ PAGES = ("/docs", "/ui/")
 
 _HTML_REFS = re.compile(
     r"""\b(?:src|href|action|formaction|poster|data|manifest|background|srcset|content)\s*=\s*"""
-    r"""(?:"([^"]*)"|'([^']*)'|([^\s>"']+))""", re.IGNORECASE)
+    r"""(?:"([^"]*)"|'([^']*)'|([^\s>"']+))""",
+    re.IGNORECASE,
+)
 _HTML_INLINE_STYLE = re.compile(r"<style[^>]*>(.*?)</style>", re.IGNORECASE | re.DOTALL)
 _CSS_REFS = re.compile(
     r"""url\(\s*(?:"([^"]*)"|'([^']*)'|([^)\s]*))\s*\)|@import\s+(?:"([^"]*)"|'([^']*)')""",
-    re.IGNORECASE)
+    re.IGNORECASE,
+)
 _JS_REFS = re.compile(
     r"""(?:\bimport\s*\(?\s*|\bfrom\s+|\bimportScripts\s*\(\s*|\bnew\s+(?:Shared)?Worker\s*\(\s*)"""
-    r"""(?:"([^"]*)"|'([^']*)')""")
+    r"""(?:"([^"]*)"|'([^']*)')"""
+)
 _SOURCE_MAP = re.compile(r"[#@]\s*sourceMappingURL=([^\s*]+)")
 _ABSOLUTE = re.compile(r"""["'`(]\s*(?:https?:)?//[A-Za-z0-9\[]""")
 
@@ -56,9 +60,11 @@ def references(kind: str, text: str) -> list[str]:
         found.extend(next(g for g in m.groups() if g is not None) for m in _CSS_REFS.finditer(text))
     elif kind == "js":
         # A bare specifier ("remarkable/linkify" in a bundle) is no URL: no browser loads it.
-        found.extend(ref for m in _JS_REFS.finditer(text)
-                     if (ref := m.group(1) or m.group(2)).startswith((".", "/"))
-                     or "://" in ref)
+        found.extend(
+            ref
+            for m in _JS_REFS.finditer(text)
+            if (ref := m.group(1) or m.group(2)).startswith((".", "/")) or "://" in ref
+        )
     found.extend(_SOURCE_MAP.findall(text))
     return found
 
@@ -93,12 +99,25 @@ def test_the_checker_finds_every_kind_of_remote_reference() -> None:
     b { background: url("data:image/png;base64,AAAA") } c { background: url(ok.png) }"""
     js = """import x from "https://esm.example/x.js"; import("//cdn/y.js"); import "./ok.js";
     new Worker('http://w.example/w.js'); //# sourceMappingURL=https://maps.example/m.map"""
-    bad = {u for kind, text in (("html", html), ("css", css), ("js", js))
-           for u in references(kind, text) if foreign(u)}
-    assert bad == {"https://cdn.example/x.css", "//cdn.x/y.js", "http://other.example/b.png",
-                   "http://s/x.css", "http://elsewhere/", "http://img.example/a.png",
-                   "https://f.example/x.css", "https://esm.example/x.js", "//cdn/y.js",
-                   "http://w.example/w.js", "https://maps.example/m.map"}
+    bad = {
+        u
+        for kind, text in (("html", html), ("css", css), ("js", js))
+        for u in references(kind, text)
+        if foreign(u)
+    }
+    assert bad == {
+        "https://cdn.example/x.css",
+        "//cdn.x/y.js",
+        "http://other.example/b.png",
+        "http://s/x.css",
+        "http://elsewhere/",
+        "http://img.example/a.png",
+        "https://f.example/x.css",
+        "https://esm.example/x.js",
+        "//cdn/y.js",
+        "http://w.example/w.js",
+        "https://maps.example/m.map",
+    }
     assert not foreign(f"{GATEWAY}/ui/x.js") and not foreign("../docs")
     assert _ABSOLUTE.search('fetch("https://api.example/")')
     assert not _ABSOLUTE.search('const BASE = new URL("../v1/", document.baseURI);')
@@ -106,7 +125,8 @@ def test_the_checker_finds_every_kind_of_remote_reference() -> None:
 
 @pytest.mark.parametrize("start", PAGES)
 async def test_pages_and_every_asset_they_load_stay_on_the_gateway(
-        client: httpx.AsyncClient, start: str) -> None:
+    client: httpx.AsyncClient, start: str
+) -> None:
     bare = {"Authorization": ""}  # the pages and their files need no token
     seen: set[str] = set()
     queue = [urljoin(GATEWAY, start)]
@@ -141,8 +161,10 @@ async def test_pages_carry_a_strict_content_security_policy(client: httpx.AsyncC
         assert resp.headers["content-security-policy"] == CONSOLE_CSP
         assert resp.headers["x-content-type-options"] == "nosniff"
         assert resp.headers["x-frame-options"] == "DENY"
-    for policy in (CONSOLE_CSP, (await client.get("/docs", headers=bare))
-                   .headers["content-security-policy"]):
+    for policy in (
+        CONSOLE_CSP,
+        (await client.get("/docs", headers=bare)).headers["content-security-policy"],
+    ):
         directives = dict(d.strip().split(" ", 1) for d in policy.split(";"))
         assert directives["default-src"] == "'none'"
         assert directives["connect-src"] == "'self'"

@@ -15,8 +15,9 @@ class DnsZone:
     """A UDP DNS server on 127.0.0.1 answering from a zone file's text (dnslib)."""
 
     def __init__(self, zone: str) -> None:
-        quiet = DNSLogger(log="-request,-reply,-truncated,-error,-recv,-send,-data",
-                          logf=lambda _text: None)
+        quiet = DNSLogger(
+            log="-request,-reply,-truncated,-error,-recv,-send,-data", logf=lambda _text: None
+        )
         self.server = DNSServer(ZoneResolver(zone), address="127.0.0.1", port=0, logger=quiet)
         self.port: int = self.server.server.server_address[1]
         self.server.start_thread()
@@ -45,8 +46,7 @@ class HttpFiles:
         class Handler(BaseHTTPRequestHandler):
             def do_GET(self) -> None:  # noqa: N802 (http.server's naming)
                 owner.requests.append((self.path, self.headers.get("Host", "")))
-                reply = owner.routes.get(self.path) or owner.routes.get(
-                    self.path.split("?", 1)[0])
+                reply = owner.routes.get(self.path) or owner.routes.get(self.path.split("?", 1)[0])
                 status, body = (reply() if callable(reply) else reply) if reply else (404, b"")
                 try:
                     self.send_response(status)

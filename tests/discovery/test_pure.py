@@ -65,9 +65,18 @@ def test_an_autoconfig_file_becomes_server_blocks() -> None:
     imap, smtp = proposal.servers["imap"], proposal.servers["smtp"]
     # The TLS server is preferred over the plain one listed first; placeholders filled.
     assert (imap.host, imap.port, imap.security, imap.username, imap.auth) == (
-        "imap.example.com", 993, "tls", "alice", "password")
+        "imap.example.com",
+        993,
+        "tls",
+        "alice",
+        "password",
+    )
     assert (smtp.host, smtp.port, smtp.security, smtp.auth) == (
-        "smtp.example.com", 587, "starttls", "oauth2")
+        "smtp.example.com",
+        587,
+        "starttls",
+        "oauth2",
+    )
     assert "pop3" not in proposal.servers  # NTLM only: the gateway cannot log in with it
     assert any("OAuth2" in note for note in proposal.notes)
 
@@ -89,22 +98,29 @@ PARAMETER = b"""<?xml version="1.0"?>
 """
 
 
-@pytest.mark.parametrize("doc, reason", [
-    (BILLION_LAUGHS, "DOCTYPE"),
-    (EXTERNAL, "DOCTYPE"),
-    (PARAMETER, "DOCTYPE"),
-    (b"<clientConfig>" + b" " * MAX_BYTES + b"</clientConfig>", "larger than"),
-    (b"<a>" * (MAX_DEPTH + 1) + b"</a>" * (MAX_DEPTH + 1), "nested"),
-    (b"<clientConfig>" + b"<x/>" * 6000 + b"</clientConfig>", "too many"),
-    (b"<clientConfig><emailProvider>", "not well-formed"),
-    (b"\xff\xfe<<", "not well-formed"),
-    (b"", "not well-formed"),
-    (b"<html><body>Not found</body></html>", "not an autoconfig document"),
-    (b"<clientConfig version='1.1'/>", "no emailProvider"),
-    (b"<clientConfig><emailProvider><incomingServer type='imap'><hostname>bad host</hostname>"
-     b"<port>993</port><socketType>SSL</socketType></incomingServer></emailProvider>"
-     b"</clientConfig>", "no usable server"),
-])
+@pytest.mark.parametrize(
+    "doc, reason",
+    [
+        (BILLION_LAUGHS, "DOCTYPE"),
+        (EXTERNAL, "DOCTYPE"),
+        (PARAMETER, "DOCTYPE"),
+        (b"<clientConfig>" + b" " * MAX_BYTES + b"</clientConfig>", "larger than"),
+        (b"<a>" * (MAX_DEPTH + 1) + b"</a>" * (MAX_DEPTH + 1), "nested"),
+        (b"<clientConfig>" + b"<x/>" * 6000 + b"</clientConfig>", "too many"),
+        (b"<clientConfig><emailProvider>", "not well-formed"),
+        (b"\xff\xfe<<", "not well-formed"),
+        (b"", "not well-formed"),
+        (b"<html><body>Not found</body></html>", "not an autoconfig document"),
+        (b"<clientConfig version='1.1'/>", "no emailProvider"),
+        (
+            b"<clientConfig><emailProvider><incomingServer type='imap'>"
+            b"<hostname>bad host</hostname>"
+            b"<port>993</port><socketType>SSL</socketType></incomingServer></emailProvider>"
+            b"</clientConfig>",
+            "no usable server",
+        ),
+    ],
+)
 def test_hostile_or_useless_documents_are_refused(doc: bytes, reason: str) -> None:
     with pytest.raises(AutoconfigRefused, match=reason):
         parse_autoconfig(doc, ALICE, origin="x")
@@ -136,20 +152,30 @@ def test_presets_by_domain_and_by_mx() -> None:
     assert provider_of(parse_email("bob@gmail.com"), []) == ("google", "the domain gmail.com")
     assert provider_of(parse_email("bob@hotmail.com"), [])[0] == "microsoft"  # type: ignore
     assert provider_of(ALICE, ["aspmx.l.google.com."]) == (
-        "google", "the MX host aspmx.l.google.com")
+        "google",
+        "the MX host aspmx.l.google.com",
+    )
     assert provider_of(ALICE, ["example-com.mail.protection.outlook.com"])[0] == "microsoft"  # type: ignore[index]
     assert provider_of(ALICE, ["mx.example.com", "google.com.evil.test"]) is None
     gmail = preset_proposal("google", "the domain gmail.com", parse_email("bob@gmail.com"))
     assert gmail.servers["imap"].host == "imap.gmail.com" and gmail.oauth2_provider == "google"
-    assert all(b.auth == "oauth2" and b.username == "bob@gmail.com"
-               for b in gmail.servers.values())
+    assert all(b.auth == "oauth2" and b.username == "bob@gmail.com" for b in gmail.servers.values())
 
 
 def test_addresses_hosts_and_nameservers() -> None:
     assert parse_email(" Alice@Bücher.Example ").domain == "xn--bcher-kva.example"
-    for bad in ("alice", "@example.com", "alice@", "alice@localhost", "alice@[127.0.0.1]",
-                "a b@example.com", "alice@exa mple.com", "alice@-x.com", "x" * 70 + "@a.com",
-                "alice@" + "a" * 64 + ".com"):
+    for bad in (
+        "alice",
+        "@example.com",
+        "alice@",
+        "alice@localhost",
+        "alice@[127.0.0.1]",
+        "a b@example.com",
+        "alice@exa mple.com",
+        "alice@-x.com",
+        "x" * 70 + "@a.com",
+        "alice@" + "a" * 64 + ".com",
+    ):
         with pytest.raises(InvalidInput):
             parse_email(bad)
     assert valid_host("Mail.Example.COM.") == "mail.example.com"

@@ -76,9 +76,14 @@ class Receiver:
 
 
 @contextlib.asynccontextmanager
-async def receiver(statuses: list[int] | None = None, delay: float = 0.0, *,
-                   host: str = "127.0.0.1", port: int = 0,
-                   tls: ssl.SSLContext | None = None) -> AsyncIterator[Receiver]:
+async def receiver(
+    statuses: list[int] | None = None,
+    delay: float = 0.0,
+    *,
+    host: str = "127.0.0.1",
+    port: int = 0,
+    tls: ssl.SSLContext | None = None,
+) -> AsyncIterator[Receiver]:
     rec = Receiver(statuses=list(statuses or []), delay=delay, host=host)
     server = await asyncio.start_server(rec._handle, host, port, ssl=tls)
     rec.port = server.sockets[0].getsockname()[1]

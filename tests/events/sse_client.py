@@ -25,8 +25,11 @@ class SseReader:
         async for line in self.response.aiter_lines():
             if line == "":
                 if "data" in fields:
-                    event = {"id": fields.get("id"), "event": fields.get("event"),
-                             **json.loads(fields["data"])}
+                    event = {
+                        "id": fields.get("id"),
+                        "event": fields.get("event"),
+                        **json.loads(fields["data"]),
+                    }
                     async with self._arrived:
                         self.events.append(event)
                         self._arrived.notify_all()
@@ -57,10 +60,12 @@ class SseReader:
 
 
 @contextlib.asynccontextmanager
-async def open_sse(client: httpx.AsyncClient, params: dict | None = None,
-                   headers: dict | None = None) -> AsyncIterator[SseReader]:
-    async with client.stream("GET", "/v1/events", params=params or {},
-                             headers=headers or {}) as response:
+async def open_sse(
+    client: httpx.AsyncClient, params: dict | None = None, headers: dict | None = None
+) -> AsyncIterator[SseReader]:
+    async with client.stream(
+        "GET", "/v1/events", params=params or {}, headers=headers or {}
+    ) as response:
         assert response.status_code == 200, await response.aread()
         assert response.headers["content-type"].startswith("text/event-stream")
         reader = SseReader(response)

@@ -26,8 +26,9 @@ async def _deliveries(client: httpx.AsyncClient, hook: str) -> list[dict]:
 
 async def test_a_failed_delivery_is_retried_once_on_request(client: httpx.AsyncClient) -> None:
     async with receiver(statuses=[500]) as rec:
-        hook = (await client.post("/v1/webhooks", json={
-            "url": rec.url, "events": ["message.new"]})).json()["id"]
+        hook = (
+            await client.post("/v1/webhooks", json={"url": rec.url, "events": ["message.new"]})
+        ).json()["id"]
         event = await client.app.state.services.events.publish("message.new", "a", {"n": 1})
         await until(lambda: _failed(client, hook), within=10, what="the first attempt failing")
         (failed,) = await _deliveries(client, hook)
@@ -42,6 +43,7 @@ async def test_a_failed_delivery_is_retried_once_on_request(client: httpx.AsyncC
         async def delivered() -> dict | None:
             (row,) = await _deliveries(client, hook)
             return row if row["status"] == "delivered" else None
+
         row = await until(delivered, within=10, what="the retry delivered")
         assert row["attempts"] == 2
         assert [h["status_code"] for h in row["history"]] == [500, 200]
@@ -61,24 +63,33 @@ async def test_a_failed_delivery_is_retried_once_on_request(client: httpx.AsyncC
         reader = await make_token(client, ["read"])
         limited = await make_token(client, ["admin"], accounts=["a"])
         for token, status in ((reader, 403), (limited, 404)):
-            resp = await client.post(f"/v1/webhooks/{hook}/deliveries/{failed['id']}/retry",
-                                     headers={"Authorization": f"Bearer {token}"})
+            resp = await client.post(
+                f"/v1/webhooks/{hook}/deliveries/{failed['id']}/retry",
+                headers={"Authorization": f"Bearer {token}"},
+            )
             assert resp.status_code == status, resp.text
 
 
 async def test_a_delivery_being_attempted_is_not_retried(client: httpx.AsyncClient) -> None:
     async with receiver(delay=1.5) as rec:
-        hook = (await client.post("/v1/webhooks", json={
-            "url": rec.url, "events": ["message.new"]})).json()["id"]
+        hook = (
+            await client.post("/v1/webhooks", json={"url": rec.url, "events": ["message.new"]})
+        ).json()["id"]
         await client.app.state.services.events.publish("message.new", "a", {"n": 1})
         store = client.app.state.services.store
 
         async def leased() -> str | None:  # claimed by the dispatcher, its POST under way
             async with store.engine.connect() as conn:
-                row = (await conn.execute(sa.select(webhook_deliveries.c.id).where(
-                    webhook_deliveries.c.webhook_id == hook,
-                    webhook_deliveries.c.lease_until.is_not(None)))).first()
+                row = (
+                    await conn.execute(
+                        sa.select(webhook_deliveries.c.id).where(
+                            webhook_deliveries.c.webhook_id == hook,
+                            webhook_deliveries.c.lease_until.is_not(None),
+                        )
+                    )
+                ).first()
             return row.id if row else None
+
         delivery = await until(leased, within=10, what="the attempt under way")
         resp = await client.post(f"/v1/webhooks/{hook}/deliveries/{delivery}/retry")
         assert resp.status_code == 409 and resp.json()["code"] == "invalid_state"

@@ -41,7 +41,7 @@ async def test_last_event_id_resumes_from_the_store(live: httpx.AsyncClient) -> 
 
 async def test_a_token_sees_only_its_accounts(live: httpx.AsyncClient) -> None:
     bus = live.app.state.services.events
-    token = (await live.post("/v1/tokens", json={"scopes": ["read"], "accounts": ["mine"]}))
+    token = await live.post("/v1/tokens", json={"scopes": ["read"], "accounts": ["mine"]})
     auth = {"Authorization": f"Bearer {token.json()['token']}"}
     forbidden = await live.get("/v1/events", params={"account": "theirs"}, headers=auth)
     assert forbidden.status_code == 404 and forbidden.json()["code"] == "account_not_found"
@@ -58,8 +58,9 @@ async def test_a_token_sees_only_its_accounts(live: httpx.AsyncClient) -> None:
     bad = await live.get("/v1/events", params={"types": "message.nope"})
     assert bad.status_code == 422 and bad.json()["code"] == "validation_error"
     no_read = await live.post("/v1/tokens", json={"scopes": ["send"]})
-    resp = await live.get("/v1/events",
-                          headers={"Authorization": f"Bearer {no_read.json()['token']}"})
+    resp = await live.get(
+        "/v1/events", headers={"Authorization": f"Bearer {no_read.json()['token']}"}
+    )
     assert resp.status_code == 403
 
 

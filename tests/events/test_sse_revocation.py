@@ -29,9 +29,12 @@ def settings(settings: Settings) -> Settings:
 @contextlib.asynccontextmanager
 async def instance(settings: Settings) -> AsyncIterator[httpx.AsyncClient]:
     """One gateway instance on a real socket, with an admin client."""
-    async with serving(create_app(settings)) as url, httpx.AsyncClient(
-        base_url=url, headers={"Authorization": f"Bearer {ADMIN_TOKEN}"}, timeout=30
-    ) as client:
+    async with (
+        serving(create_app(settings)) as url,
+        httpx.AsyncClient(
+            base_url=url, headers={"Authorization": f"Bearer {ADMIN_TOKEN}"}, timeout=30
+        ) as client,
+    ):
         yield client
 
 
@@ -77,6 +80,5 @@ async def test_revoked_token_sse_stream_ends_when_revoked_on_another_instance(
 
 async def test_the_env_admin_token_stream_is_not_ended(settings: Settings) -> None:
     async with instance(settings) as client, open_sse(client) as sse:
-        await sse.wait_for(lambda _e: sse.comments.count("heartbeat") >= 4 * CACHE / 0.3,
-                           within=20)
+        await sse.wait_for(lambda _e: sse.comments.count("heartbeat") >= 4 * CACHE / 0.3, within=20)
         assert sse.events == [] and not sse._task.done()

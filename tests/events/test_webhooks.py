@@ -16,8 +16,7 @@ from .receiver import receiver
 
 
 async def _hook(client: httpx.AsyncClient, url: str, **extra) -> dict:
-    resp = await client.post("/v1/webhooks", json={"url": url, "events": ["message.new"],
-                                                   **extra})
+    resp = await client.post("/v1/webhooks", json={"url": url, "events": ["message.new"], **extra})
     assert resp.status_code == 201, resp.text
     return resp.json()
 
@@ -27,7 +26,8 @@ async def test_event_is_posted_signed_and_logged(client: httpx.AsyncClient) -> N
         hook = await _hook(client, rec.url)
         assert hook["secret"] and hook["events"] == ["message.new"]
         event = await client.app.state.services.events.publish(
-            "message.new", "acct-1", {"id": "m1", "subject": "hi"})
+            "message.new", "acct-1", {"id": "m1", "subject": "hi"}
+        )
         (got,) = await rec.wait_for(1)
         assert got.headers["x-gateway-event-id"] == event.id
         assert verify(hook["secret"], got.body, got.headers["x-gateway-signature"])
@@ -56,11 +56,13 @@ async def test_retried_after_500s_with_the_same_event_id(client: httpx.AsyncClie
         event = await client.app.state.services.events.publish("message.new", "a", {"n": 1})
         got = await rec.wait_for(4, within=15)
         assert [r.headers["x-gateway-event-id"] for r in got] == [event.id] * 4
-        assert all(verify("a-long-enough-secret", r.body, r.headers["x-gateway-signature"])
-                   for r in got)
+        assert all(
+            verify("a-long-enough-secret", r.body, r.headers["x-gateway-signature"]) for r in got
+        )
         for _ in range(50):
-            (delivery,) = (await client.get(
-                f"/v1/webhooks/{hook['id']}/deliveries")).json()["items"]
+            (delivery,) = (await client.get(f"/v1/webhooks/{hook['id']}/deliveries")).json()[
+                "items"
+            ]
             if delivery["status"] == "delivered":
                 break
             await asyncio.sleep(0.05)
@@ -118,8 +120,13 @@ async def test_webhook_urls_refused(client: httpx.AsyncClient, settings: Setting
 
     strict = settings.model_copy(update={"webhook_allow_private": False})
     async with running_client(strict) as c2:
-        for url in ("http://127.0.0.1:9/x", "http://10.1.2.3/x", "http://[::1]:8080/",
-                    "http://169.254.169.254/latest/meta-data", "http://localhost:1234/"):
+        for url in (
+            "http://127.0.0.1:9/x",
+            "http://10.1.2.3/x",
+            "http://[::1]:8080/",
+            "http://169.254.169.254/latest/meta-data",
+            "http://localhost:1234/",
+        ):
             resp = await c2.post("/v1/webhooks", json={"url": url, "events": ["*"]})
             assert resp.status_code == 422, url
             assert resp.json()["code"] == "webhook_url_refused"
@@ -128,14 +135,17 @@ async def test_webhook_urls_refused(client: httpx.AsyncClient, settings: Setting
 async def test_token_limited_to_accounts(client: httpx.AsyncClient) -> None:
     async with receiver() as rec:
         other = await _hook(client, rec.url)
-        token = (await client.post("/v1/tokens", json={
-            "scopes": ["admin"], "accounts": ["acct-x"]})).json()["token"]
+        token = (
+            await client.post("/v1/tokens", json={"scopes": ["admin"], "accounts": ["acct-x"]})
+        ).json()["token"]
         auth = {"Authorization": f"Bearer {token}"}
-        mine = await client.post("/v1/webhooks", headers=auth,
-                                 json={"url": rec.url, "events": ["*"]})
+        mine = await client.post(
+            "/v1/webhooks", headers=auth, json={"url": rec.url, "events": ["*"]}
+        )
         assert mine.status_code == 201 and mine.json()["accounts"] == ["acct-x"]
-        denied = await client.post("/v1/webhooks", headers=auth,
-                                   json={"url": rec.url, "events": ["*"], "accounts": ["y"]})
+        denied = await client.post(
+            "/v1/webhooks", headers=auth, json={"url": rec.url, "events": ["*"], "accounts": ["y"]}
+        )
         assert denied.status_code == 403
         listed = (await client.get("/v1/webhooks", headers=auth)).json()["items"]
         assert [w["id"] for w in listed] == [mine.json()["id"]]
@@ -165,16 +175,25 @@ async def test_hanging_and_endless_endpoints_never_block(client: httpx.AsyncClie
     servers = [await asyncio.start_server(h, "127.0.0.1", 0) for h in (endless, hanging)]
     ports = [s.sockets[0].getsockname()[1] for s in servers]
     try:
-        hooks = [(await client.post("/v1/webhooks", json={
-            "url": f"http://127.0.0.1:{port}/", "events": ["*"]})).json() for port in ports]
+        hooks = [
+            (
+                await client.post(
+                    "/v1/webhooks", json={"url": f"http://127.0.0.1:{port}/", "events": ["*"]}
+                )
+            ).json()
+            for port in ports
+        ]
         await client.app.state.services.events.publish("message.new", "a", {})
 
         async def both_tried() -> list[list[dict]] | None:
-            found = [(await client.get(f"/v1/webhooks/{hook['id']}/deliveries")).json()["items"]
-                     for hook in hooks]
+            found = [
+                (await client.get(f"/v1/webhooks/{hook['id']}/deliveries")).json()["items"]
+                for hook in hooks
+            ]
             streamed, silent = found
-            tried = (streamed and streamed[0]["status"] == "delivered"
-                     and silent and silent[0]["error"])
+            tried = (
+                streamed and streamed[0]["status"] == "delivered" and silent and silent[0]["error"]
+            )
             return found if tried else None
 
         # webhook_timeout is 2 s in these tests: the hanging one has failed once by then
@@ -205,8 +224,9 @@ async def test_bad_webhook_requests_are_clear_4xx(client: httpx.AsyncClient) -> 
         assert resp.headers["content-type"].startswith("application/problem+json")
     resp = await client.get("/v1/webhooks/wh_nope/deliveries", params={"cursor": "%%%"})
     assert resp.status_code == 404
-    hook = (await client.post("/v1/webhooks", json={"url": "http://127.0.0.1:1/",
-                                                    "events": ["*"]})).json()
+    hook = (
+        await client.post("/v1/webhooks", json={"url": "http://127.0.0.1:1/", "events": ["*"]})
+    ).json()
     resp = await client.get(f"/v1/webhooks/{hook['id']}/deliveries", params={"cursor": "%%%"})
     assert resp.status_code == 422
     resp = await client.get("/v1/webhooks", headers={"Authorization": "Bearer nope"})
@@ -222,8 +242,7 @@ async def test_deliveries_are_paginated_newest_first(client: httpx.AsyncClient) 
         url = f"/v1/webhooks/{hook['id']}/deliveries"
         first = (await client.get(url, params={"limit": 2})).json()
         assert len(first["items"]) == 2 and first["next_cursor"]
-        rest = (await client.get(url, params={"limit": 2,
-                                              "cursor": first["next_cursor"]})).json()
+        rest = (await client.get(url, params={"limit": 2, "cursor": first["next_cursor"]})).json()
         assert len(rest["items"]) == 1 and rest["next_cursor"] is None
         ids = [d["event_id"] for d in first["items"] + rest["items"]]
         assert sorted(ids) == sorted(e.id for e in sent)

@@ -56,16 +56,22 @@ FULL = Budget(ALL_PHASES, max_examples=100, max_time=1200, workers=1)
 # operation, fewer cases; no stateful
 # sequences, and the operations that really send mail or create mailboxes (and so do
 # slow SMTP/IMAP work per case) stay for `make fuzz`.
-BOUNDED = Budget("examples,coverage,fuzzing", max_examples=8, max_time=60, workers=1,
-                 exclude=("POST /v1/accounts/{account}/send",
-                          "POST /v1/accounts/{account}/send/raw",
-                          "POST /v1/accounts/{account}/messages/{message}/forward",
-                          "POST /v1/accounts/{account}/mailboxes/{mailbox}/messages/{message}"
-                          "/forward",
-                          "POST /v1/accounts/{account}/drafts/{draft}/send",
-                          "POST /v1/accounts/{account}/mailboxes",
-                          "POST /v1/accounts/{account}/mailboxes/{mailbox}/messages"),
-                 seed=1)
+BOUNDED = Budget(
+    "examples,coverage,fuzzing",
+    max_examples=8,
+    max_time=60,
+    workers=1,
+    exclude=(
+        "POST /v1/accounts/{account}/send",
+        "POST /v1/accounts/{account}/send/raw",
+        "POST /v1/accounts/{account}/messages/{message}/forward",
+        "POST /v1/accounts/{account}/mailboxes/{mailbox}/messages/{message}/forward",
+        "POST /v1/accounts/{account}/drafts/{draft}/send",
+        "POST /v1/accounts/{account}/mailboxes",
+        "POST /v1/accounts/{account}/mailboxes/{mailbox}/messages",
+    ),
+    seed=1,
+)
 
 
 @dataclass
@@ -118,15 +124,29 @@ class GatewayProcess:
         }
         log = self.log_path.open("ab")
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "gateway", "serve", "--host", "127.0.0.1",
-             "--port", str(self.port)],
-            cwd=ROOT, env=env, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT)
+            [
+                sys.executable,
+                "-m",
+                "gateway",
+                "serve",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(self.port),
+            ],
+            cwd=ROOT,
+            env=env,
+            stdin=subprocess.DEVNULL,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
         log.close()
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
                 raise RuntimeError(
-                    f"gateway exited with {self.proc.returncode}:\n{self.log_tail()}")
+                    f"gateway exited with {self.proc.returncode}:\n{self.log_tail()}"
+                )
             with contextlib.suppress(httpx.HTTPError):
                 if httpx.get(f"{self.url}/readyz", timeout=2).status_code == 200:
                     return
@@ -163,14 +183,24 @@ class GatewayProcess:
 
 def _server(stack: MailStack, user: str, protocol: str) -> dict:
     port = {"imap": stack.imap, "smtp": stack.submission, "pop3": stack.pop3}[protocol]
-    return {"host": stack.host, "port": port, "security": "starttls", "username": user,
-            "password": stack.password, "ca_file": str(stack.cert)}
+    return {
+        "host": stack.host,
+        "port": port,
+        "security": "starttls",
+        "username": user,
+        "password": stack.password,
+        "ca_file": str(stack.cert),
+    }
 
 
 def _account(stack: MailStack, account_id: str) -> dict:
     user = stack.new_user(f"{account_id}-")
-    return {"id": account_id, "name": f"Fuzz {account_id}", "email": user,
-            **{p: _server(stack, user, p) for p in ("imap", "smtp", "pop3")}}
+    return {
+        "id": account_id,
+        "name": f"Fuzz {account_id}",
+        "email": user,
+        **{p: _server(stack, user, p) for p in ("imap", "smtp", "pop3")},
+    }
 
 
 def _messages(user: str, count: int) -> list[bytes]:
@@ -185,8 +215,12 @@ def _messages(user: str, count: int) -> list[bytes]:
         if i % 3 == 0:
             msg.add_alternative(f"<p>Body {i}</p>", subtype="html")
         if i % 4 == 0:
-            msg.add_attachment(b"\x00\x01binary" * 10, maintype="application",
-                               subtype="octet-stream", filename=f"data-{i}.bin")
+            msg.add_attachment(
+                b"\x00\x01binary" * 10,
+                maintype="application",
+                subtype="octet-stream",
+                filename=f"data-{i}.bin",
+            )
         out.append(msg.as_bytes().replace(b"\n", b"\r\n"))
     return out
 
@@ -212,9 +246,16 @@ def seed(client: httpx.Client, stack: MailStack) -> Seed:
         seeded.messages += [m["id"] for m in listing["items"]]
         pop3 = client.get(f"/v1/accounts/{account_id}/pop3/messages").json()
         seeded.uidls += [m["uidl"] for m in pop3["items"]]
-    resp = client.post("/v1/accounts/fuzz-a/send", json={
-        "to": [emails["fuzz-b"]], "subject": "later", "text": "queued",
-        "mode": "queue", "send_at": "2099-01-01T00:00:00Z"})
+    resp = client.post(
+        "/v1/accounts/fuzz-a/send",
+        json={
+            "to": [emails["fuzz-b"]],
+            "subject": "later",
+            "text": "queued",
+            "mode": "queue",
+            "send_at": "2099-01-01T00:00:00Z",
+        },
+    )
     resp.raise_for_status()
     seeded.queue_ids.append(resp.json()["queue_id"])
     resp = client.post("/v1/tokens", json={"description": "fuzz", "scopes": ["read"]})
@@ -263,16 +304,24 @@ _STATEFUL_422 = (
 def config_toml(seeded: Seed, budget: Budget) -> str:
     """``schemathesis.toml``: the seeded ids as dictionaries bound to the path parameters."""
     dictionaries = {
-        "accounts": seeded.accounts, "doomed": seeded.doomed_accounts,
-        "mailboxes": seeded.mailboxes, "messages": seeded.messages, "uidls": seeded.uidls,
-        "queue_ids": seeded.queue_ids, "token_ids": seeded.token_ids,
+        "accounts": seeded.accounts,
+        "doomed": seeded.doomed_accounts,
+        "mailboxes": seeded.mailboxes,
+        "messages": seeded.messages,
+        "uidls": seeded.uidls,
+        "queue_ids": seeded.queue_ids,
+        "token_ids": seeded.token_ids,
         "attachments": ["1", "2", "3", "1.1", "2.1"],
     }
     bindings = {
-        "path.account": ("accounts", 0.85), "query.account": ("accounts", 0.5),
-        "path.mailbox": ("mailboxes", 0.7), "path.message": ("messages", 0.8),
-        "path.uidl": ("uidls", 0.8), "path.queue_id": ("queue_ids", 0.5),
-        "path.token_id": ("token_ids", 0.5), "path.attachment": ("attachments", 0.8),
+        "path.account": ("accounts", 0.85),
+        "query.account": ("accounts", 0.5),
+        "path.mailbox": ("mailboxes", 0.7),
+        "path.message": ("messages", 0.8),
+        "path.uidl": ("uidls", 0.8),
+        "path.queue_id": ("queue_ids", 0.5),
+        "path.token_id": ("token_ids", 0.5),
+        "path.attachment": ("attachments", 0.8),
     }
     lines = [f"request-timeout = {REQUEST_TIMEOUT}", "max-stream-events = 2", ""]
     for name, values in dictionaries.items():
@@ -286,47 +335,75 @@ def config_toml(seeded: Seed, budget: Budget) -> str:
     # to a public address, an address whose domain has no IDNA form. Only there may a
     # schema-valid request get a 422.
     for name in _STATEFUL_422:
-        lines += ["", "[[operations]]", f"include-name = {_toml(name)}",
-                  "checks.positive_data_acceptance.expected-statuses = "
-                  + _toml([*_ACCEPTED, "422"])]
+        lines += [
+            "",
+            "[[operations]]",
+            f"include-name = {_toml(name)}",
+            "checks.positive_data_acceptance.expected-statuses = " + _toml([*_ACCEPTED, "422"]),
+        ]
     # The OAuth2 callback's `state` names an authorization request the gateway stored: a
     # made-up or missing one is a 400 (410 once expired), whatever the schema says.
-    lines += ["", "[[operations]]", f"include-name = {_toml('GET /v1/oauth2/callback')}",
-              "checks.positive_data_acceptance.expected-statuses = "
-              + _toml([*_ACCEPTED, "400", "410", "422"])]
+    lines += [
+        "",
+        "[[operations]]",
+        f"include-name = {_toml('GET /v1/oauth2/callback')}",
+        "checks.positive_data_acceptance.expected-statuses = "
+        + _toml([*_ACCEPTED, "400", "410", "422"]),
+    ]
     # A change-feed state (`since`) is one the gateway issued for that account or mailbox:
     # any other is a 410 cannot_calculate_changes (the client lists again).
-    for name in ("GET /v1/accounts/{account}/changes",
-                 "GET /v1/accounts/{account}/mailboxes/{mailbox}/changes"):
-        lines += ["", "[[operations]]", f"include-name = {_toml(name)}",
-                  "checks.positive_data_acceptance.expected-statuses = "
-                  + _toml([*_ACCEPTED, "410"])]
+    for name in (
+        "GET /v1/accounts/{account}/changes",
+        "GET /v1/accounts/{account}/mailboxes/{mailbox}/changes",
+    ):
+        lines += [
+            "",
+            "[[operations]]",
+            f"include-name = {_toml(name)}",
+            "checks.positive_data_acceptance.expected-statuses = " + _toml([*_ACCEPTED, "410"]),
+        ]
     # Accounts the fuzzer creates point at made-up hosts: a 503 (unreachable) or 504 (no
     # answer) is their documented outcome. A 500 or a 502 (the server refused what the
     # gateway sent, or the gateway misread the server) still fails the run.
-    lines += ["", "[checks.not_a_server_error]",
-              'expected-statuses = ["2xx", "3xx", "4xx", "503", "504"]']
+    lines += [
+        "",
+        "[checks.not_a_server_error]",
+        'expected-statuses = ["2xx", "3xx", "4xx", "503", "504"]',
+    ]
     # An account's POP3 (IMAP, SMTP) resources answer 404 protocol_not_configured when the
     # account has no such server: the stateful phase's "created resource not found" check
     # does not hold for them by design.
-    lines += ["", "[[operations]]",
-              f"include-path-regex = {_toml(r'^/v1/accounts/[{]account[}]/.+')}",
-              "checks.ensure_resource_availability.enabled = false"]
+    lines += [
+        "",
+        "[[operations]]",
+        f"include-path-regex = {_toml(r'^/v1/accounts/[{]account[}]/.+')}",
+        "checks.ensure_resource_availability.enabled = false",
+    ]
     # DELETE /v1/outbox/{id} cancels: the cancelled item stays readable (status
     # "cancelled"), so "deleted resource still available" does not apply.
-    lines += ["", "[[operations]]", f"include-path-regex = {_toml('^/v1/outbox/')}",
-              "checks.use_after_free.enabled = false"]
+    lines += [
+        "",
+        "[[operations]]",
+        f"include-path-regex = {_toml('^/v1/outbox/')}",
+        "checks.use_after_free.enabled = false",
+    ]
     # A query parameter travels as text: the "false" that stands for a JSON boolean where
     # append's `flags` wants an array is a valid keyword on the wire.
-    lines += ["", "[[operations]]",
-              f"include-name = {_toml('POST /v1/accounts/{account}/mailboxes/{mailbox}/messages')}",
-              "checks.negative_data_rejection.enabled = false"]
+    lines += [
+        "",
+        "[[operations]]",
+        f"include-name = {_toml('POST /v1/accounts/{account}/mailboxes/{mailbox}/messages')}",
+        "checks.negative_data_rejection.enabled = false",
+    ]
     # Deleting or reconfiguring an account must not take the real data away from the
     # rest of the run: those two operations get throwaway accounts.
     for name in ("DELETE /v1/accounts/{account}", "PATCH /v1/accounts/{account}"):
-        lines += ["", "[[operations]]", f"include-name = {_toml(name)}",
-                  'parameters = { "path.account" = { dictionary = "doomed", '
-                  "probability = 0.85 } }"]
+        lines += [
+            "",
+            "[[operations]]",
+            f"include-name = {_toml(name)}",
+            'parameters = { "path.account" = { dictionary = "doomed", probability = 0.85 } }',
+        ]
     return "\n".join(lines) + "\n"
 
 
@@ -334,19 +411,32 @@ def schemathesis_command(url: str, admin_token: str, budget: Budget, workdir: Pa
     # Every check is on by default; `--checks all` would also override the exceptions that
     # schemathesis.toml makes for single operations.
     cmd = [
-        str(SCHEMATHESIS), "--config-file", str(workdir / "schemathesis.toml"), "run",
+        str(SCHEMATHESIS),
+        "--config-file",
+        str(workdir / "schemathesis.toml"),
+        "run",
         f"{url}/openapi.json",
-        "--phases", budget.phases,
-        "--max-examples", str(budget.max_examples),
-        "--max-time", str(budget.max_time),
-        "--workers", str(budget.workers),
-        "--request-timeout", str(REQUEST_TIMEOUT),
-        "-H", f"Authorization: Bearer {admin_token}",
-        "--generation-database", "none",
-        "--report", "junit",
-        "--report-dir", str(workdir / "report"),
+        "--phases",
+        budget.phases,
+        "--max-examples",
+        str(budget.max_examples),
+        "--max-time",
+        str(budget.max_time),
+        "--workers",
+        str(budget.workers),
+        "--request-timeout",
+        str(REQUEST_TIMEOUT),
+        "-H",
+        f"Authorization: Bearer {admin_token}",
+        "--generation-database",
+        "none",
+        "--report",
+        "junit",
+        "--report-dir",
+        str(workdir / "report"),
         "--no-color",
-        "--suppress-health-check", "all",
+        "--suppress-health-check",
+        "all",
     ]
     if budget.seed is not None:
         cmd += ["--seed", str(budget.seed)]
@@ -387,23 +477,33 @@ def own_stack() -> Iterator[MailStack]:
         shutil.rmtree(directory, ignore_errors=True)
 
 
-def run_contract(budget: Budget, stack: MailStack, workdir: Path,
-                 stream: bool = False) -> Outcome:
+def run_contract(budget: Budget, stack: MailStack, workdir: Path, stream: bool = False) -> Outcome:
     """Start a gateway, seed it, run Schemathesis against it; the gateway is stopped after."""
     admin_token = "fuzz-admin-" + secrets.token_hex(12)
     gateway = GatewayProcess(workdir, admin_token)
     gateway.start()
     started = time.monotonic()
     try:
-        with httpx.Client(base_url=gateway.url, timeout=60,
-                          headers={"Authorization": f"Bearer {admin_token}"}) as client:
+        with httpx.Client(
+            base_url=gateway.url, timeout=60, headers={"Authorization": f"Bearer {admin_token}"}
+        ) as client:
             seeded = seed(client, stack)
         (workdir / "schemathesis.toml").write_text(config_toml(seeded, budget))
         cmd = schemathesis_command(gateway.url, admin_token, budget, workdir)
-        proc = subprocess.Popen(cmd, cwd=workdir, stdin=subprocess.DEVNULL,
-                                stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-                                env={**os.environ, "NO_COLOR": "1", "PYTHONPATH": str(ROOT),
-                                     "SCHEMATHESIS_HOOKS": "tests.fuzz.hooks"})
+        proc = subprocess.Popen(
+            cmd,
+            cwd=workdir,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+            env={
+                **os.environ,
+                "NO_COLOR": "1",
+                "PYTHONPATH": str(ROOT),
+                "SCHEMATHESIS_HOOKS": "tests.fuzz.hooks",
+            },
+        )
         assert proc.stdout is not None
         lines = []
         for line in proc.stdout:
@@ -418,8 +518,7 @@ def run_contract(budget: Budget, stack: MailStack, workdir: Path,
             proc.wait()
         output = "".join(lines).replace(admin_token, "<admin token>")
         (workdir / "schemathesis.out").write_text(output)
-        return Outcome(proc.returncode, output, gateway.tracebacks(),
-                       time.monotonic() - started)
+        return Outcome(proc.returncode, output, gateway.tracebacks(), time.monotonic() - started)
     finally:
         gateway.stop()
 
@@ -436,9 +535,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--keep", action="store_true", help="keep the work directory")
     args = parser.parse_args(argv)
     budget = BOUNDED if args.bounded else FULL
-    budget = Budget(args.phases or budget.phases, args.max_examples or budget.max_examples,
-                    args.max_time or budget.max_time, budget.workers, budget.exclude,
-                    args.seed if args.seed is not None else budget.seed)
+    budget = Budget(
+        args.phases or budget.phases,
+        args.max_examples or budget.max_examples,
+        args.max_time or budget.max_time,
+        budget.workers,
+        budget.exclude,
+        args.seed if args.seed is not None else budget.seed,
+    )
     workdir = Path(tempfile.mkdtemp(prefix="mailgate-fuzz-run-"))
     with own_stack() as stack:
         outcome = run_contract(budget, stack, workdir, stream=True)

@@ -15,9 +15,16 @@ import pytest
 from tests.mailstack import MailStack
 
 
-def make_message(subject: str, *, sender: str = "Alice <alice@example.test>",
-                 to: str = "bob@example.test", body: str = "hello", date: datetime | None = None,
-                 message_id: str | None = None, extra: str = "") -> bytes:
+def make_message(
+    subject: str,
+    *,
+    sender: str = "Alice <alice@example.test>",
+    to: str = "bob@example.test",
+    body: str = "hello",
+    date: datetime | None = None,
+    message_id: str | None = None,
+    extra: str = "",
+) -> bytes:
     date = date or datetime.now(UTC)
     mid = message_id or f"<{abs(hash((subject, body, date)))}@example.test>"
     return (

@@ -16,27 +16,31 @@ _RAW = {"Content-Type": "message/rfc822"}
 
 
 def _message(subject: bytes, sender: bytes, extra: bytes = b"") -> bytes:
-    return (b"From: " + sender + b"\r\nTo: bob@example.test\r\nSubject: " + subject + b"\r\n"
-            b"Date: Sun, 6 Dec 2026 12:00:00 +0000\r\nMessage-ID: <eight-bit@example.test>\r\n"
-            + extra + b"MIME-Version: 1.0\r\n"
-            b"Content-Type: multipart/mixed; boundary=b\r\n\r\n"
-            b"--b\r\nContent-Type: text/plain; charset=utf-8\r\n"
-            b"Content-Transfer-Encoding: 8bit\r\n\r\nSch\xc3\xb6ne Gr\xc3\xbc\xc3\x9fe\r\n"
-            b"--b\r\nContent-Type: application/pdf\r\n"
-            b"Content-Disposition: attachment; filename=\"Gr\xc3\xbc\xc3\x9fe.pdf\"\r\n\r\n"
-            b"%PDF-1.4\r\n--b--\r\n")
+    return (
+        b"From: " + sender + b"\r\nTo: bob@example.test\r\nSubject: " + subject + b"\r\n"
+        b"Date: Sun, 6 Dec 2026 12:00:00 +0000\r\nMessage-ID: <eight-bit@example.test>\r\n"
+        + extra
+        + b"MIME-Version: 1.0\r\n"
+        b"Content-Type: multipart/mixed; boundary=b\r\n\r\n"
+        b"--b\r\nContent-Type: text/plain; charset=utf-8\r\n"
+        b"Content-Transfer-Encoding: 8bit\r\n\r\nSch\xc3\xb6ne Gr\xc3\xbc\xc3\x9fe\r\n"
+        b"--b\r\nContent-Type: application/pdf\r\n"
+        b'Content-Disposition: attachment; filename="Gr\xc3\xbc\xc3\x9fe.pdf"\r\n\r\n'
+        b"%PDF-1.4\r\n--b--\r\n"
+    )
 
 
 async def test_8bit_header_bytes_are_refused_not_stored_altered(
-        client: httpx.AsyncClient, account: dict, acct_url: str, mailstack: MailStack) -> None:
+    client: httpx.AsyncClient, account: dict, acct_url: str, mailstack: MailStack
+) -> None:
     user = account["email"]
-    for raw in (_message("Grüße aus Köln".encode(), b"Alice <alice@example.test>"),
-                _message(b"plain", "Jörg <j@example.test>".encode()),
-                _message(b"plain", b"Alice <alice@example.test>", b"X-Note: caf\xe9\r\n"),
-                _message(b"plain", b"Alice <alice@example.test>",
-                         b"X-Folded: start\r\n \xc3\xa9nd\r\n")):
-        resp = await client.post(f"{acct_url}/mailboxes/INBOX/messages", content=raw,
-                                 headers=_RAW)
+    for raw in (
+        _message("Grüße aus Köln".encode(), b"Alice <alice@example.test>"),
+        _message(b"plain", "Jörg <j@example.test>".encode()),
+        _message(b"plain", b"Alice <alice@example.test>", b"X-Note: caf\xe9\r\n"),
+        _message(b"plain", b"Alice <alice@example.test>", b"X-Folded: start\r\n \xc3\xa9nd\r\n"),
+    ):
+        resp = await client.post(f"{acct_url}/mailboxes/INBOX/messages", content=raw, headers=_RAW)
         assert resp.status_code == 422, resp.text
         problem = resp.json()
         assert problem["code"] == "header_not_ascii", problem
@@ -45,10 +49,10 @@ async def test_8bit_header_bytes_are_refused_not_stored_altered(
 
     # The same text as RFC 2047 encoded-words: stored as appended, on both servers; the
     # 8-bit body and the 8-bit filename of a part are not the message header.
-    encoded = _message(b"=?utf-8?q?Gr=C3=BC=C3=9Fe_aus_K=C3=B6ln?=",
-                       b"=?utf-8?q?J=C3=B6rg?= <j@example.test>")
-    resp = await client.post(f"{acct_url}/mailboxes/INBOX/messages", content=encoded,
-                             headers=_RAW)
+    encoded = _message(
+        b"=?utf-8?q?Gr=C3=BC=C3=9Fe_aus_K=C3=B6ln?=", b"=?utf-8?q?J=C3=B6rg?= <j@example.test>"
+    )
+    resp = await client.post(f"{acct_url}/mailboxes/INBOX/messages", content=encoded, headers=_RAW)
     assert resp.status_code == 201, resp.text
     message = resp.json()["id"]
     stored = await client.get(f"{acct_url}/messages/{message}/raw")
@@ -59,9 +63,15 @@ async def test_8bit_header_bytes_are_refused_not_stored_altered(
     assert [a["filename"] for a in parsed["attachments"]] == ["Grüße.pdf"]
 
     # A JSON draft with the same text is encoded by the gateway, and reads back the same.
-    resp = await client.post(f"{acct_url}/mailboxes/INBOX/messages", json={
-        "subject": "Grüße aus Köln", "from": {"name": "Jörg", "address": "j@example.test"},
-        "to": ["bob@example.test"], "text": "Schöne Grüße"})
+    resp = await client.post(
+        f"{acct_url}/mailboxes/INBOX/messages",
+        json={
+            "subject": "Grüße aus Köln",
+            "from": {"name": "Jörg", "address": "j@example.test"},
+            "to": ["bob@example.test"],
+            "text": "Schöne Grüße",
+        },
+    )
     assert resp.status_code == 201, resp.text
     parsed = (await client.get(f"{acct_url}/messages/{resp.json()['id']}")).json()
     assert parsed["subject"] == "Grüße aus Köln" and parsed["from"][0]["name"] == "Jörg"

@@ -9,8 +9,16 @@ import pytest
 from gateway.protocols.imap.connection import ImapConnection
 from tests.mail.conftest import imap_subscribe, make_message
 
-HIDDEN = {"LITERAL+", "LITERAL-", "MOVE", "ESEARCH", "LIST-STATUS", "LIST-EXTENDED",
-          "SPECIAL-USE", "PREVIEW"}
+HIDDEN = {
+    "LITERAL+",
+    "LITERAL-",
+    "MOVE",
+    "ESEARCH",
+    "LIST-STATUS",
+    "LIST-EXTENDED",
+    "SPECIAL-USE",
+    "PREVIEW",
+}
 
 
 @pytest.fixture
@@ -38,8 +46,9 @@ async def test_basic_imap4rev1_paths(plain_imap, client, account, acct_url, mail
     resp = await client.post(f"{acct_url}/mailboxes", json={"path": folder})
     assert resp.status_code == 201, resp.text
     box = resp.json()["id"]
-    resp = await client.get(f"{acct_url}/mailboxes/INBOX/messages",
-                            params={"subject": 'f1" OR ALL\r\nX LOGOUT'})
+    resp = await client.get(
+        f"{acct_url}/mailboxes/INBOX/messages", params={"subject": 'f1" OR ALL\r\nX LOGOUT'}
+    )
     assert resp.status_code == 200 and resp.json()["items"] == []
     # plain SEARCH instead of ESEARCH
     resp = await client.get(f"{acct_url}/mailboxes/INBOX/messages", params={"subject": "f1"})
@@ -55,9 +64,11 @@ async def test_basic_imap4rev1_paths(plain_imap, client, account, acct_url, mail
     left = (await client.get(f"{acct_url}/mailboxes/INBOX/messages")).json()
     assert sorted(m["subject"] for m in left["items"]) == ["f0", "f2"]
     # APPEND with a synchronizing literal
-    resp = await client.post(f"{acct_url}/mailboxes/{box}/messages",
-                             content=make_message("appended"),
-                             headers={"Content-Type": "message/rfc822"})
+    resp = await client.post(
+        f"{acct_url}/mailboxes/{box}/messages",
+        content=make_message("appended"),
+        headers={"Content-Type": "message/rfc822"},
+    )
     assert resp.status_code == 201 and resp.json()["id"]
     # special-use from the LIST flags without the RETURN option (Dovecot sends them anyway)
     resp = await client.delete(f"{acct_url}/messages/{left['items'][0]['id']}")
@@ -66,13 +77,15 @@ async def test_basic_imap4rev1_paths(plain_imap, client, account, acct_url, mail
 
 
 @pytest.mark.parametrize("plain_imap", [("UIDPLUS",)], indirect=True)
-async def test_without_uidplus_permanent_delete(plain_imap, client, account, acct_url,
-                                                mailstack) -> None:
+async def test_without_uidplus_permanent_delete(
+    plain_imap, client, account, acct_url, mailstack
+) -> None:
     mailstack.seed_maildir(account["email"], [make_message(f"u{i}") for i in range(3)])
     items = (await client.get(f"{acct_url}/mailboxes/INBOX/messages")).json()["items"]
     # EXPUNGE instead of UID EXPUNGE (RFC 4315 is what makes the latter safe)
-    resp = await client.delete(f"{acct_url}/messages/{items[1]['id']}",
-                               params={"permanent": "true"})
+    resp = await client.delete(
+        f"{acct_url}/messages/{items[1]['id']}", params={"permanent": "true"}
+    )
     assert resp.status_code == 204
     left = (await client.get(f"{acct_url}/mailboxes/INBOX/messages")).json()["items"]
     assert [m["subject"] for m in left] == ["u2", "u0"]

@@ -44,8 +44,10 @@ GOOGLE = load_transcript("google_imap_extensions")
 MAILKIT = load_transcript("mailkit_2014_session")
 SITEBRICKS = load_transcript("sitebricks_fetch")
 MAILBOX = "UnitTests"  # the mailbox of MailKit's recorded session (UIDVALIDITY 23)
-SUMMARY_ITEMS = (rb"\(UID FLAGS ENVELOPE BODYSTRUCTURE RFC822\.SIZE INTERNALDATE X-GM-THRID "
-                 rb"X-GM-MSGID X-GM-LABELS\)")
+SUMMARY_ITEMS = (
+    rb"\(UID FLAGS ENVELOPE BODYSTRUCTURE RFC822\.SIZE INTERNALDATE X-GM-THRID "
+    rb"X-GM-MSGID X-GM-LABELS\)"
+)
 
 # Logging in, as Gmail answered: the greeting of Google's page; a first CAPABILITY (before
 # LOGIN) answered as in MailKit's session; LOGIN as on Google's page (its first tagged
@@ -62,27 +64,35 @@ SELECT = Rule(b'SELECT "%s"' % MAILBOX.encode(), MAILKIT.exchange("A00000008"))
 def _with_line(exchange: Exchange, line: bytes) -> Exchange:
     """A recorded answer with one more recorded untagged line before its completion."""
     *untagged, done = exchange.response
-    return Exchange(exchange.tag, exchange.command, (*untagged, line, done),
-                    source=exchange.source)
+    return Exchange(exchange.tag, exchange.command, (*untagged, line, done), source=exchange.source)
 
 
 def _completion_only(exchange: Exchange) -> Exchange:
     """Only the tagged completion of a recorded answer (the answer to a FETCH of messages
     that are not there: no untagged data)."""
-    return Exchange(exchange.tag, exchange.command, exchange.response[-1:],
-                    source=exchange.source)
+    return Exchange(exchange.tag, exchange.command, exchange.response[-1:], source=exchange.source)
 
 
 @contextlib.asynccontextmanager
-async def gmail_account(settings: Settings, rules: list[Rule], *, smtp: dict | None = None
-                        ) -> AsyncIterator[tuple[httpx.AsyncClient, ReplayServer]]:
+async def gmail_account(
+    settings: Settings, rules: list[Rule], *, smtp: dict | None = None
+) -> AsyncIterator[tuple[httpx.AsyncClient, ReplayServer]]:
     """A gateway with one account ("gm") whose IMAP server is the replay of ``rules``."""
     settings = settings.model_copy(update={"watch_enabled": False})
     async with ReplayServer(GOOGLE.greeting, [*LOGIN_RULES, *rules]) as server:
         async with running_client(settings) as client:
-            spec = {"id": "gm", "name": "Gmail", "email": "someone@gmail.com",
-                    "imap": {"host": "127.0.0.1", "port": server.port, "security": "none",
-                             "username": "someone@gmail.com", "password": "app password"}}
+            spec = {
+                "id": "gm",
+                "name": "Gmail",
+                "email": "someone@gmail.com",
+                "imap": {
+                    "host": "127.0.0.1",
+                    "port": server.port,
+                    "security": "none",
+                    "username": "someone@gmail.com",
+                    "password": "app password",
+                },
+            }
             if smtp is not None:
                 spec["smtp"], spec["email"] = smtp, smtp["username"]
             resp = await client.post("/v1/accounts", json=spec)
@@ -101,29 +111,37 @@ async def test_gmail_listing_carries_labels_thread_and_message_ids(settings: Set
         Rule(rb"UID FETCH 24317,85483,107228,109552,251345 " + SUMMARY_ITEMS, recorded),
     ]
     async with gmail_account(settings, rules) as (client, server):
-        resp = await client.get(f"/v1/accounts/gm/mailboxes/{encode_mailbox_id(MAILBOX)}"
-                                "/messages")
+        resp = await client.get(f"/v1/accounts/gm/mailboxes/{encode_mailbox_id(MAILBOX)}/messages")
         assert resp.status_code == 200, resp.text
     assert server.mismatches == []
     assert server.commands()[3:6] == [
-        b'SELECT "UnitTests"', b"FETCH 1:50 (UID FLAGS X-GM-LABELS)",
+        b'SELECT "UnitTests"',
+        b"FETCH 1:50 (UID FLAGS X-GM-LABELS)",
         b"UID FETCH 24317,85483,107228,109552,251345 (UID FLAGS ENVELOPE BODYSTRUCTURE "
-        b"RFC822.SIZE INTERNALDATE X-GM-THRID X-GM-MSGID X-GM-LABELS)"]
+        b"RFC822.SIZE INTERNALDATE X-GM-THRID X-GM-MSGID X-GM-LABELS)",
+    ]
     body = resp.json()
     assert body["total"] == 50
     items = {item["uid"]: item for item in body["items"]}
     assert [i["uid"] for i in body["items"]] == [251345, 109552, 107228, 85483, 24317]
     assert items[107228]["gmail"] == {
-        "labels": ["\\Sent"], "thread_id": "1390598643992212864",
-        "message_id": "1390601544708584716", "thread_id_hex": format(1390598643992212864, "x"),
-        "message_id_hex": format(1390601544708584716, "x")}
+        "labels": ["\\Sent"],
+        "thread_id": "1390598643992212864",
+        "message_id": "1390601544708584716",
+        "thread_id_hex": format(1390598643992212864, "x"),
+        "message_id_hex": format(1390601544708584716, "x"),
+    }
     assert items[107228]["subject"] == (
-        'Re: throw in backslash quote \\" and double backslash quote \\\\" is that OK?')
+        'Re: throw in backslash quote \\" and double backslash quote \\\\" is that OK?'
+    )
     assert items[109552]["gmail"]["labels"] == ["Apple Mail To Do"]
     assert items[24317]["gmail"]["labels"] == ["dmo@oberon.nl"]
     assert items[251345]["gmail"]["labels"] == ["Cenqua"]
-    assert items[85483]["gmail"]["thread_id"] == items[85483]["gmail"]["message_id"] == (
-        "1288581295617858036")
+    assert (
+        items[85483]["gmail"]["thread_id"]
+        == items[85483]["gmail"]["message_id"]
+        == ("1288581295617858036")
+    )
     assert items[85483]["flags"] == ["\\Seen"] and items[251345]["flags"] == []
 
 
@@ -133,15 +151,20 @@ async def test_gmail_search_syntax_goes_to_gmail_as_x_gm_raw(settings: Settings)
         SELECT,
         Rule(rb'UID SEARCH X-GM-RAW "has:attachment in:unread"', search),
         # The three messages are not in the recording: Gmail's completion of a FETCH, alone.
-        Rule(rb"UID FETCH 123,5992,12344 " + SUMMARY_ITEMS,
-             _completion_only(GOOGLE.exchange("a006"))),
+        Rule(
+            rb"UID FETCH 123,5992,12344 " + SUMMARY_ITEMS, _completion_only(GOOGLE.exchange("a006"))
+        ),
     ]
     async with gmail_account(settings, rules) as (client, server):
-        resp = await client.get(f"/v1/accounts/gm/mailboxes/{encode_mailbox_id(MAILBOX)}"
-                                "/messages", params={"x_gm_raw": "has:attachment in:unread"})
+        resp = await client.get(
+            f"/v1/accounts/gm/mailboxes/{encode_mailbox_id(MAILBOX)}/messages",
+            params={"x_gm_raw": "has:attachment in:unread"},
+        )
         assert resp.status_code == 200, resp.text
-        refused = await client.get(f"/v1/accounts/gm/mailboxes/{encode_mailbox_id(MAILBOX)}"
-                                   "/messages", params={"x_gm_raw": "a\r\nb"})
+        refused = await client.get(
+            f"/v1/accounts/gm/mailboxes/{encode_mailbox_id(MAILBOX)}/messages",
+            params={"x_gm_raw": "a\r\nb"},
+        )
     assert server.mismatches == []
     sent = [c for c in server.commands() if c.startswith(b"UID SEARCH")]
     assert sent == [b'UID SEARCH X-GM-RAW "has:attachment in:unread"']
@@ -159,26 +182,36 @@ async def test_gmail_single_message_and_label_changes(settings: Settings) -> Non
         Rule(rb"NOOP", _completion_only(MAILKIT.exchange("A00000006"))),
         # Gmail's answer to a FETCH of UID 3 and 20 more messages, and to its BODY.PEEK[]
         Rule(rb"UID FETCH 3 " + SUMMARY_ITEMS, MAILKIT.exchange("A00000060")),
-        Rule(rb"UID FETCH 3 \(UID FLAGS RFC822\.SIZE BODY\.PEEK\[\] X-GM-LABELS\)",
-             MAILKIT.exchange("A00000063")),
+        Rule(
+            rb"UID FETCH 3 \(UID FLAGS RFC822\.SIZE BODY\.PEEK\[\] X-GM-LABELS\)",
+            MAILKIT.exchange("A00000063"),
+        ),
         # Google's STORE +X-GM-LABELS (foo) (a011): the gateway sends the same by UID
         Rule(rb"UID STORE 3 \+X-GM-LABELS \(foo\)", GOOGLE.exchange("a011")),
     ]
     async with gmail_account(settings, rules) as (client, server):
         got = await client.get(f"/v1/accounts/gm/messages/{message}")
         assert got.status_code == 200, got.text
-        labelled = await client.patch(f"/v1/accounts/gm/messages/{message}/labels",
-                                      json={"add": ["foo"]})
+        labelled = await client.patch(
+            f"/v1/accounts/gm/messages/{message}/labels", json={"add": ["foo"]}
+        )
         assert labelled.status_code == 200, labelled.text
     assert server.mismatches == []
     body = got.json()
     assert body["subject"] == "test of תירבע in mail headers"  # Hebrew, quoted-printable
     assert body["size"] == 679
     # On Gmail a message has "gmail"; this recording asked Gmail for no X-GM-* items.
-    assert body["gmail"] == {"labels": [], "thread_id": None, "message_id": None,
-                             "thread_id_hex": None, "message_id_hex": None}
-    assert labelled.json() == {"id": message, "labels": [
-        "\\Inbox", "\\Sent", "Important", "Muy Importante", "foo"]}
+    assert body["gmail"] == {
+        "labels": [],
+        "thread_id": None,
+        "message_id": None,
+        "thread_id_hex": None,
+        "message_id_hex": None,
+    }
+    assert labelled.json() == {
+        "id": message,
+        "labels": ["\\Inbox", "\\Sent", "Important", "Muy Importante", "foo"],
+    }
     assert b"UID STORE 3 +X-GM-LABELS (foo)" in server.commands()
 
 
@@ -188,11 +221,14 @@ async def test_gmail_send_appends_no_sent_copy(settings: Settings, dovecot: Mail
     user, rcpt = dovecot.new_user("gs"), dovecot.new_user("gr")
     smtp = server_block(dovecot, user, "smtp")
     async with gmail_account(settings, [], smtp=smtp) as (client, server):
-        resp = await client.post("/v1/accounts/gm/send",
-                                 json={"to": [rcpt], "subject": "via Gmail", "text": "hi"})
+        resp = await client.post(
+            "/v1/accounts/gm/send", json={"to": [rcpt], "subject": "via Gmail", "text": "hi"}
+        )
         assert resp.status_code == 200, resp.text
-        queued = await client.post("/v1/accounts/gm/send", json={
-            "to": [rcpt], "subject": "queued via Gmail", "text": "hi", "mode": "queue"})
+        queued = await client.post(
+            "/v1/accounts/gm/send",
+            json={"to": [rcpt], "subject": "queued via Gmail", "text": "hi", "mode": "queue"},
+        )
         assert queued.status_code == 202, queued.text
         delivered = await wait_for_mail(dovecot, rcpt, 2)
 
@@ -205,17 +241,20 @@ async def test_gmail_send_appends_no_sent_copy(settings: Settings, dovecot: Mail
     assert item["status"] == "sent" and item["last_error"] is None
     assert sorted(m["Subject"] for m in delivered) == ["queued via Gmail", "via Gmail"]
     assert server.mismatches == []
-    assert not [c for c in server.commands() if c.split(b" ")[0] in (b"APPEND", b"SELECT",
-                                                                        b"LIST")]
-    assert set(server.commands()) <= {b"CAPABILITY", b'LOGIN "someone@gmail.com" '
-                                      b'"app password"', b"LOGOUT"}
+    assert not [c for c in server.commands() if c.split(b" ")[0] in (b"APPEND", b"SELECT", b"LIST")]
+    assert set(server.commands()) <= {
+        b"CAPABILITY",
+        b'LOGIN "someone@gmail.com" "app password"',
+        b"LOGOUT",
+    }
 
 
 # -- elsewhere nothing changes ----------------------------------------------------------------
 
 
 async def test_no_gmail_fields_or_search_on_other_servers(
-        client: httpx.AsyncClient, account: dict, mailstack: MailStack) -> None:
+    client: httpx.AsyncClient, account: dict, mailstack: MailStack
+) -> None:
     """Dovecot and Cyrus (no X-GM-EXT-1): no ``gmail``, X-GM-RAW and labels refused (422)."""
     from tests.mail.conftest import make_message
 
@@ -234,15 +273,16 @@ async def test_no_gmail_fields_or_search_on_other_servers(
 
 
 @pytest.mark.parametrize("mode", ["sync", "queue"])
-async def test_sent_copy_still_appended_elsewhere(client: httpx.AsyncClient,
-                                                  dovecot: MailStack, mode: str) -> None:
+async def test_sent_copy_still_appended_elsewhere(
+    client: httpx.AsyncClient, dovecot: MailStack, mode: str
+) -> None:
     """Dovecot (no X-GM-EXT-1): the copy goes to Sent as before."""
     user, rcpt = dovecot.new_user("ds"), dovecot.new_user("dr")
-    assert (await client.post("/v1/accounts", json=account_spec(dovecot, user))
-            ).status_code == 201
-    resp = await client.post(f"/v1/accounts/{user.split('@')[0]}/send",
-                             json={"to": [rcpt], "subject": f"kept {mode}", "text": "x",
-                                   "mode": mode})
+    assert (await client.post("/v1/accounts", json=account_spec(dovecot, user))).status_code == 201
+    resp = await client.post(
+        f"/v1/accounts/{user.split('@')[0]}/send",
+        json={"to": [rcpt], "subject": f"kept {mode}", "text": "x", "mode": mode},
+    )
     assert resp.status_code in (200, 202), resp.text
     [copy] = await wait_for_mail(dovecot, user, 1, mailbox="Sent")
     assert copy["Subject"] == f"kept {mode}"
@@ -253,8 +293,11 @@ async def test_sent_copy_still_appended_elsewhere(client: httpx.AsyncClient,
 
 def _fetched(exchange: Exchange) -> dict:
     reader = ResponseReader()
-    pieces = [p for p in reader.feed(wire(exchange.response))
-              if (p[0] if isinstance(p[0], bytes) else p[0][0]).startswith(b"* ")]
+    pieces = [
+        p
+        for p in reader.feed(wire(exchange.response))
+        if (p[0] if isinstance(p[0], bytes) else p[0][0]).startswith(b"* ")
+    ]
     return parse_fetch([_classify(p) for p in pieces])
 
 
@@ -279,17 +322,23 @@ def test_gmail_listing_json_is_the_documented_schema() -> None:
 def test_gmail_message_json_writes_current_labels_over_a_memo() -> None:
     """A read message's memoised JSON gets the labels of each read (they change)."""
     parsed = parse_message(b"Subject: memo\r\nMessage-ID: <m@x>\r\n\r\nbody\r\n")
-    summary = summary_from_fetch(_fetched(SITEBRICKS.exchange("s3"))[60962],
-                                 MessageRef("INBOX", 1, 60962))
+    summary = summary_from_fetch(
+        _fetched(SITEBRICKS.exchange("s3"))[60962], MessageRef("INBOX", 1, 60962)
+    )
     memo = MessageJsonMemo()
     ref = MessageRef("INBOX", 1, 60962)
     outputs = []
     for labels in (("\\Inbox",), ("\\Inbox", "Muy Importante")):
-        meta = {"flags": ["\\Seen"], "size": 4717, "mailbox": "INBOX",
-                "gmail": GmailFacts.of(summary, labels)}
+        meta = {
+            "flags": ["\\Seen"],
+            "size": 4717,
+            "mailbox": "INBOX",
+            "gmail": GmailFacts.of(summary, labels),
+        }
         outputs.append(json.loads(memo.render("acct", ref.id, ref, parsed, meta)))
-    plain = json.loads(memo.render("acct", ref.id, ref, parsed,
-                                   {"flags": [], "size": 4717, "mailbox": "INBOX"}))
+    plain = json.loads(
+        memo.render("acct", ref.id, ref, parsed, {"flags": [], "size": 4717, "mailbox": "INBOX"})
+    )
     for out in (*outputs, plain):
         assert MessageOut.model_validate(out).model_dump(by_alias=True) == out
     assert [o["gmail"]["labels"] for o in outputs] == [["\\Inbox"], ["\\Inbox", "Muy Importante"]]

@@ -11,10 +11,30 @@ from datetime import UTC, datetime, timedelta
 import httpx
 
 MARK = "zq4711"  # appears in no error text of the gateway
-BREAKS = ["\r", "\n", "\r\n", "\v", "\f", "\x1c", "\x1d", "\x1e", "\x85", "\u2028", "\u2029",
-          "\x00", "\x07", "\x7f", "\x9b", "\ud800", "\t"]
-ATTACHMENT = {"filename": "a.txt", "content_type": "text/plain",
-              "content": base64.b64encode(b"x").decode()}
+BREAKS = [
+    "\r",
+    "\n",
+    "\r\n",
+    "\v",
+    "\f",
+    "\x1c",
+    "\x1d",
+    "\x1e",
+    "\x85",
+    "\u2028",
+    "\u2029",
+    "\x00",
+    "\x07",
+    "\x7f",
+    "\x9b",
+    "\ud800",
+    "\t",
+]
+ATTACHMENT = {
+    "filename": "a.txt",
+    "content_type": "text/plain",
+    "content": base64.b64encode(b"x").decode(),
+}
 
 
 def _fields(value: str, rcpt: str) -> dict[str, dict]:
@@ -37,20 +57,28 @@ def _fields(value: str, rcpt: str) -> dict[str, dict]:
 
 def _post(client: httpx.AsyncClient, url: str, body: dict, **kw) -> object:
     # Escapes as a JSON encoder writes them (a lone surrogate included).
-    return client.post(url, content=json.dumps(body).encode(), **kw,
-                       headers={"Content-Type": "application/json"})
+    return client.post(
+        url, content=json.dumps(body).encode(), **kw, headers={"Content-Type": "application/json"}
+    )
 
 
 async def test_every_line_break_in_every_field_is_2xx_or_422(
-        client: httpx.AsyncClient, account: dict, acct_url: str) -> None:
+    client: httpx.AsyncClient, account: dict, acct_url: str
+) -> None:
     later = (datetime.now(UTC) + timedelta(days=30)).isoformat()
     seen: dict[int, int] = {}
     for brk in BREAKS:
         value = f"a{brk}{MARK}"
         for field, change in _fields(value, "you@example.test").items():
             # /send, queued for later: built and validated in full, nothing leaves.
-            body = {"to": ["you@example.test"], "subject": "s", "text": "t",
-                    "attachments": [ATTACHMENT], "send_at": later, **change}
+            body = {
+                "to": ["you@example.test"],
+                "subject": "s",
+                "text": "t",
+                "attachments": [ATTACHMENT],
+                "send_at": later,
+                **change,
+            }
             resp = await _post(client, f"{acct_url}/send", body)
             assert resp.status_code in (202, 422), (field, repr(brk), resp.text)
             seen[resp.status_code] = seen.get(resp.status_code, 0) + 1
@@ -75,9 +103,11 @@ async def test_every_line_break_in_every_field_is_2xx_or_422(
         assert resp.status_code == 201 or MARK not in resp.text
         if brk == "\ud800":
             continue  # a URL cannot carry it (the percent-decoded query is UTF-8)
-        resp = await client.post(f"{acct_url}/mailboxes/INBOX/messages",
-                                 params={"flags": f"$a{brk}b"},
-                                 content=b"Subject: f\r\n\r\nx\r\n",
-                                 headers={"Content-Type": "message/rfc822"})
+        resp = await client.post(
+            f"{acct_url}/mailboxes/INBOX/messages",
+            params={"flags": f"$a{brk}b"},
+            content=b"Subject: f\r\n\r\nx\r\n",
+            headers={"Content-Type": "message/rfc822"},
+        )
         assert resp.status_code in (201, 422), (repr(brk), resp.text)
     assert seen.get(202) and seen.get(422)  # both outcomes were exercised

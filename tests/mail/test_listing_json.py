@@ -20,28 +20,34 @@ from tests.mail.conftest import latin1_with_attachment, make_message
 
 _FIELDS = {f.alias or name for name, f in MessageSummary.model_fields.items()}
 
-_ENV_PLAIN = (b'("Fri, 1 Mar 2024 12:00:00 +0100" "hello" (("Alice" NIL "alice" "example.test"))'
-              b' NIL NIL ((NIL NIL "bob" "example.test")) NIL NIL NIL "<1@example.test>")')
-_ENV_ENCODED = (b'(NIL "=?utf-8?q?Gr=C3=BC=C3=9Fe?=" (("=?iso-8859-1?q?J=F6rg?=" NIL "j"'
-                b' "example.test")) NIL NIL ((NIL NIL "team" NIL)(NIL NIL "x" "example.test")'
-                b'(NIL NIL NIL NIL)) (("Cc Person" NIL "cc" "example.test")) NIL NIL NIL)')
+_ENV_PLAIN = (
+    b'("Fri, 1 Mar 2024 12:00:00 +0100" "hello" (("Alice" NIL "alice" "example.test"))'
+    b' NIL NIL ((NIL NIL "bob" "example.test")) NIL NIL NIL "<1@example.test>")'
+)
+_ENV_ENCODED = (
+    b'(NIL "=?utf-8?q?Gr=C3=BC=C3=9Fe?=" (("=?iso-8859-1?q?J=F6rg?=" NIL "j"'
+    b' "example.test")) NIL NIL ((NIL NIL "team" NIL)(NIL NIL "x" "example.test")'
+    b'(NIL NIL NIL NIL)) (("Cc Person" NIL "cc" "example.test")) NIL NIL NIL)'
+)
 _ENV_EMPTY = b"(NIL NIL NIL NIL NIL NIL NIL NIL NIL NIL)"
 _TEXT = b'("text" "plain" ("charset" "utf-8") NIL NIL "7bit" 5 1 NIL NIL NIL NIL)'
-_MIXED = (b'(("text" "plain" ("charset" "utf-8") NIL NIL "7bit" 5 1 NIL NIL NIL NIL)'
-          b'("application" "pdf" ("name" "a.pdf") NIL NIL "base64" 400 NIL'
-          b' ("attachment" ("filename" "a.pdf")) NIL NIL) "mixed" ("boundary" "b") NIL NIL NIL)')
+_MIXED = (
+    b'(("text" "plain" ("charset" "utf-8") NIL NIL "7bit" 5 1 NIL NIL NIL NIL)'
+    b'("application" "pdf" ("name" "a.pdf") NIL NIL "base64" 400 NIL'
+    b' ("attachment" ("filename" "a.pdf")) NIL NIL) "mixed" ("boundary" "b") NIL NIL NIL)'
+)
 
 # FETCH responses as servers send them: plain, encoded words and a group, no envelope fields,
 # an attachment, a PREVIEW (RFC 8970) in both its forms, no ENVELOPE at all.
 CORPUS = [
-    b"1 FETCH (UID 1 FLAGS (\\Seen) RFC822.SIZE 120 INTERNALDATE \"01-Mar-2024 12:00:00 +0000\""
+    b'1 FETCH (UID 1 FLAGS (\\Seen) RFC822.SIZE 120 INTERNALDATE "01-Mar-2024 12:00:00 +0000"'
     b" ENVELOPE " + _ENV_PLAIN + b" BODYSTRUCTURE " + _TEXT + b")",
-    b"2 FETCH (UID 2 FLAGS () RFC822.SIZE 999 INTERNALDATE \"02-Mar-2024 12:00:00 +0000\""
-    b" ENVELOPE " + _ENV_ENCODED + b" BODYSTRUCTURE " + _MIXED + b" PREVIEW \"hi there\")",
-    b"3 FETCH (UID 3 FLAGS ($Forwarded) RFC822.SIZE 0 INTERNALDATE \"03-Mar-2024 12:00:00"
-    b" +0000\" ENVELOPE " + _ENV_EMPTY + b" BODYSTRUCTURE " + _TEXT + b" PREVIEW (FUZZY"
-    b" \"short\"))",
-    b"4 FETCH (UID 4 FLAGS () RFC822.SIZE 7 INTERNALDATE \"04-Mar-2024 12:00:00 +0000\")",
+    b'2 FETCH (UID 2 FLAGS () RFC822.SIZE 999 INTERNALDATE "02-Mar-2024 12:00:00 +0000"'
+    b" ENVELOPE " + _ENV_ENCODED + b" BODYSTRUCTURE " + _MIXED + b' PREVIEW "hi there")',
+    b'3 FETCH (UID 3 FLAGS ($Forwarded) RFC822.SIZE 0 INTERNALDATE "03-Mar-2024 12:00:00'
+    b' +0000" ENVELOPE ' + _ENV_EMPTY + b" BODYSTRUCTURE " + _TEXT + b" PREVIEW (FUZZY"
+    b' "short"))',
+    b'4 FETCH (UID 4 FLAGS () RFC822.SIZE 7 INTERNALDATE "04-Mar-2024 12:00:00 +0000")',
 ]
 
 
@@ -85,26 +91,39 @@ def test_serializer_writes_current_flags_over_a_cached_summary() -> None:
 
 
 @pytest.mark.parametrize(("cursor", "total"), [(None, 4), ("abc", None)])
-def test_list_serializer_writes_the_message_list_schema(cursor: str | None,
-                                                        total: int | None) -> None:
+def test_list_serializer_writes_the_message_list_schema(
+    cursor: str | None, total: int | None
+) -> None:
     body = json.loads(message_list_json(MessagePage(_listed(), cursor, total)))
     assert MessageList.model_validate(body).model_dump(by_alias=True) == body
     assert body["next_cursor"] == cursor and body["total"] == total
     assert json.loads(message_list_json(MessagePage([], None, 0))) == {
-        "items": [], "next_cursor": None, "total": 0, "state": None}
+        "items": [],
+        "next_cursor": None,
+        "total": 0,
+        "state": None,
+    }
     with_state = json.loads(message_list_json(MessagePage([], None, 0, state="st8")))
     assert MessageList.model_validate(with_state).state == "st8"
 
 
 async def test_listing_of_real_messages_is_the_message_summary_schema(
-        client, account, acct_url, mailstack) -> None:
-    mailstack.seed_maildir(account["email"], [
-        make_message("plain"),
-        make_message("=?utf-8?q?Gr=C3=BC=C3=9Fe?=", sender="=?utf-8?q?J=C3=B6rg?= <j@ex.test>",
-                     to="team: a@ex.test, b@ex.test;", extra="Cc: c@ex.test\r\n"),
-        latin1_with_attachment(b"%PDF-1.4 data"),
-        b"Subject: bare\r\n\r\nno from, no date\r\n",
-    ])
+    client, account, acct_url, mailstack
+) -> None:
+    mailstack.seed_maildir(
+        account["email"],
+        [
+            make_message("plain"),
+            make_message(
+                "=?utf-8?q?Gr=C3=BC=C3=9Fe?=",
+                sender="=?utf-8?q?J=C3=B6rg?= <j@ex.test>",
+                to="team: a@ex.test, b@ex.test;",
+                extra="Cc: c@ex.test\r\n",
+            ),
+            latin1_with_attachment(b"%PDF-1.4 data"),
+            b"Subject: bare\r\n\r\nno from, no date\r\n",
+        ],
+    )
     for _ in range(2):  # the second listing comes from the cached summaries
         resp = await client.get(f"{acct_url}/mailboxes/INBOX/messages")
         assert resp.status_code == 200, resp.text

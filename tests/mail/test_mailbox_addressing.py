@@ -25,8 +25,7 @@ async def test_paths_work_where_ids_do(client: httpx.AsyncClient, dovecot: MailS
     assert by_path.json()["items"] == by_id.json()["items"] == []
 
     inbox = (await client.get(f"{base}/mailboxes/INBOX/messages")).json()["items"]
-    moved = await client.post(f"{base}/messages/{inbox[0]['id']}/move",
-                              json={"mailbox": "Archive"})
+    moved = await client.post(f"{base}/messages/{inbox[0]['id']}/move", json={"mailbox": "Archive"})
     assert moved.status_code == 200, moved.text
     listed = (await client.get(f"{base}/mailboxes/Archive/messages")).json()["items"]
     assert [m["subject"] for m in listed] == ["one"]
@@ -38,6 +37,7 @@ async def test_paths_work_where_ids_do(client: httpx.AsyncClient, dovecot: MailS
     detail = missing.json()["detail"]
     assert "GET /v1/accounts/{account}/mailboxes" in detail and "path:" in detail
     assert "Nowhere" not in detail  # the caller's input is not echoed
-    gone = await client.post(f"{base}/messages/{listed[0]['id']}/copy",
-                             json={"mailbox": "No such box"})
+    gone = await client.post(
+        f"{base}/messages/{listed[0]['id']}/copy", json={"mailbox": "No such box"}
+    )
     assert gone.status_code == 404 and "by its path" in gone.json()["detail"]

@@ -16,14 +16,14 @@ from tests.mailstack import MailStack
 
 async def _account(client: httpx.AsyncClient, server: MailStack) -> str:
     user = server.new_user("mbx")
-    resp = await client.post("/v1/accounts", json=account_spec(server, user,
-                                                                 protocols=("imap",)))
+    resp = await client.post("/v1/accounts", json=account_spec(server, user, protocols=("imap",)))
     assert resp.status_code == 201, resp.text
     return f"/v1/accounts/{resp.json()['id']}/mailboxes"
 
 
-async def test_creating_an_existing_mailbox_is_409(client: httpx.AsyncClient,
-                                                   imap_server: MailStack) -> None:
+async def test_creating_an_existing_mailbox_is_409(
+    client: httpx.AsyncClient, imap_server: MailStack
+) -> None:
     base = await _account(client, imap_server)
     assert (await client.post(base, json={"path": "Projects"})).status_code == 201
     again = await client.post(base, json={"path": "Projects"})
@@ -31,8 +31,9 @@ async def test_creating_an_existing_mailbox_is_409(client: httpx.AsyncClient,
     assert again.json()["code"] == "already_exists"
 
 
-async def test_deleting_or_renaming_a_missing_mailbox_is_404(client: httpx.AsyncClient,
-                                                             imap_server: MailStack) -> None:
+async def test_deleting_or_renaming_a_missing_mailbox_is_404(
+    client: httpx.AsyncClient, imap_server: MailStack
+) -> None:
     base = await _account(client, imap_server)
     missing = encode_mailbox_id("Nowhere")
     gone = await client.delete(f"{base}/{missing}")
@@ -43,8 +44,9 @@ async def test_deleting_or_renaming_a_missing_mailbox_is_404(client: httpx.Async
     assert moved.json()["code"] == "mailbox_not_found"
 
 
-async def test_renaming_onto_an_existing_mailbox_is_409(client: httpx.AsyncClient,
-                                                        imap_server: MailStack) -> None:
+async def test_renaming_onto_an_existing_mailbox_is_409(
+    client: httpx.AsyncClient, imap_server: MailStack
+) -> None:
     base = await _account(client, imap_server)
     for path in ("One", "Two"):
         assert (await client.post(base, json={"path": path})).status_code == 201
@@ -54,7 +56,8 @@ async def test_renaming_onto_an_existing_mailbox_is_409(client: httpx.AsyncClien
 
 
 async def test_created_path_is_answered_as_the_server_stored_it(
-        client: httpx.AsyncClient, imap_server: MailStack) -> None:
+    client: httpx.AsyncClient, imap_server: MailStack
+) -> None:
     """Cyrus stores ``bad/`` as ``bad`` and ``/lead`` as ``lead``; Dovecot stores ``bad/`` as
     ``bad`` and refuses a leading separator (422)."""
     base = await _account(client, imap_server)
@@ -75,7 +78,8 @@ async def test_created_path_is_answered_as_the_server_stored_it(
 
 
 async def test_deleting_a_mailbox_with_children_is_409_or_done(
-        client: httpx.AsyncClient, imap_server: MailStack) -> None:
+    client: httpx.AsyncClient, imap_server: MailStack
+) -> None:
     """Cyrus refuses (``NO [HASCHILDREN]``-like) -> 409 mailbox_has_children; Dovecot deletes
     the parent and keeps the child. Either way never a 502, and the child survives."""
     base = await _account(client, imap_server)
@@ -92,7 +96,8 @@ async def test_deleting_a_mailbox_with_children_is_409_or_done(
 
 
 async def test_an_invalid_mailbox_name_is_422_without_echo(
-        client: httpx.AsyncClient, imap_server: MailStack) -> None:
+    client: httpx.AsyncClient, imap_server: MailStack
+) -> None:
     base = await _account(client, imap_server)
     name = "x" * 1000  # beyond both servers' name limits
     resp = await client.post(base, json={"path": name})
@@ -101,7 +106,8 @@ async def test_an_invalid_mailbox_name_is_422_without_echo(
 
 
 async def test_renaming_to_an_overlong_name_is_422_and_keeps_the_mailbox(
-        client: httpx.AsyncClient, imap_server: MailStack) -> None:
+    client: httpx.AsyncClient, imap_server: MailStack
+) -> None:
     """Dovecot refuses the RENAME; Cyrus answers OK and stores the name cut to ~457
     characters, which the gateway undoes. Either way 422 and the mailbox keeps its name."""
     base = await _account(client, imap_server)

@@ -21,9 +21,9 @@ def _base(account: dict) -> str:
     return f"/v1/accounts/{account['id']}/mailboxes"
 
 
-async def test_list_shows_special_use_status_and_subscription(client: httpx.AsyncClient,
-                                                              account: dict,
-                                                              mailstack: MailStack) -> None:
+async def test_list_shows_special_use_status_and_subscription(
+    client: httpx.AsyncClient, account: dict, mailstack: MailStack
+) -> None:
     """Dovecot subscribes the special-use folders it creates (``auto = subscribe``); Cyrus
     3.6 creates them unsubscribed, so there another client subscribes Sent first."""
     mailstack.deliver(account["email"], b"Subject: one\r\n\r\nhello\r\n")
@@ -49,9 +49,9 @@ async def test_list_shows_special_use_status_and_subscription(client: httpx.Asyn
     assert status["state"] == "connected" and status["since"]
 
 
-async def test_odd_name_created_listed_used_and_deleted(client: httpx.AsyncClient,
-                                                        account: dict,
-                                                        mailstack: MailStack) -> None:
+async def test_odd_name_created_listed_used_and_deleted(
+    client: httpx.AsyncClient, account: dict, mailstack: MailStack
+) -> None:
     odd_name = ODD_NAME
     if mailstack.server == "cyrus":
         refused = await client.post(_base(account), json={"path": ODD_NAME})
@@ -68,9 +68,11 @@ async def test_odd_name_created_listed_used_and_deleted(client: httpx.AsyncClien
     assert listed[odd_name]["id"] == created["id"]
 
     # Use it: append a message, list it, read it back.
-    resp = await client.post(f"{_base(account)}/{created['id']}/messages",
-                             content=b"Subject: in odd box\r\n\r\nbody\r\n",
-                             headers={"Content-Type": "message/rfc822"})
+    resp = await client.post(
+        f"{_base(account)}/{created['id']}/messages",
+        content=b"Subject: in odd box\r\n\r\nbody\r\n",
+        headers={"Content-Type": "message/rfc822"},
+    )
     assert resp.status_code == 201, resp.text
     msgs = (await client.get(f"{_base(account)}/{created['id']}/messages")).json()
     assert [m["subject"] for m in msgs["items"]] == ["in odd box"]
@@ -112,8 +114,9 @@ async def test_rename_and_conflicts(client: httpx.AsyncClient, account: dict) ->
     assert resp.status_code == 404
 
 
-async def test_bad_names_are_422_not_injection(client: httpx.AsyncClient, account: dict,
-                                               mailstack: MailStack) -> None:
+async def test_bad_names_are_422_not_injection(
+    client: httpx.AsyncClient, account: dict, mailstack: MailStack
+) -> None:
     for bad in ("a\r\nG1 LOGOUT", "x\x00y"):
         resp = await client.post(_base(account), json={"path": bad})
         assert resp.status_code == 422, resp.text
@@ -127,8 +130,9 @@ async def test_bad_names_are_422_not_injection(client: httpx.AsyncClient, accoun
     assert resp.status_code == 422, resp.text
     # Dates from any year are sent as IMAP's 4-digit years: Dovecot takes them; Cyrus
     # answers BAD "Invalid date" to years before 1900, a clear 422, never a 5xx.
-    resp = await client.get(f"{_base(account)}/INBOX/messages",
-                            params={"since": "0034-05-02", "before": "0953-11-08"})
+    resp = await client.get(
+        f"{_base(account)}/INBOX/messages", params={"since": "0034-05-02", "before": "0953-11-08"}
+    )
     if mailstack.server == "cyrus":
         assert resp.status_code == 422, resp.text
         assert resp.json()["code"] == "search_refused"
@@ -156,8 +160,11 @@ async def test_scopes_and_account_limits(client: httpx.AsyncClient, account: dic
     assert (await client.get(_base(account), headers=reader)).status_code == 200
     resp = await client.post(_base(account), json={"path": "Nope"}, headers=reader)
     assert resp.status_code == 403
-    resp = await client.post(f"/v1/accounts/{account['id']}/messages/batch", headers=reader,
-                             json={"ids": ["x"], "action": "delete"})
+    resp = await client.post(
+        f"/v1/accounts/{account['id']}/messages/batch",
+        headers=reader,
+        json={"ids": ["x"], "action": "delete"},
+    )
     assert resp.status_code == 403
     other = await token(["read", "write"], accounts=["someone-else"])
     resp = await client.get(_base(account), headers=other)

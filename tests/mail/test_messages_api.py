@@ -20,15 +20,15 @@ def _imap(stack: MailStack, user: str) -> imaplib.IMAP4:
     return conn
 
 
-async def _list(client: httpx.AsyncClient, acct_url: str, mailbox: str = "INBOX",
-                **params) -> dict:
+async def _list(client: httpx.AsyncClient, acct_url: str, mailbox: str = "INBOX", **params) -> dict:
     resp = await client.get(f"{acct_url}/mailboxes/{mailbox}/messages", params=params)
     assert resp.status_code == 200, resp.text
     return resp.json()
 
 
-async def test_list_newest_first_with_fields_and_cursor(client, account, acct_url,
-                                                        mailstack: MailStack) -> None:
+async def test_list_newest_first_with_fields_and_cursor(
+    client, account, acct_url, mailstack: MailStack
+) -> None:
     base = datetime(2024, 3, 1, 12, 0, tzinfo=UTC)
     msgs = [make_message(f"msg {i}", date=base + timedelta(hours=i)) for i in range(7)]
     mailstack.seed_maildir(account["email"], msgs)
@@ -57,19 +57,25 @@ async def test_list_newest_first_with_fields_and_cursor(client, account, acct_ur
     assert fresh["items"][0]["subject"] == "brand new" and fresh["total"] == 8
 
     # A cursor from other filters is refused rather than silently misapplied.
-    resp = await client.get(f"{acct_url}/mailboxes/INBOX/messages",
-                            params={"cursor": page["next_cursor"], "unseen": "true"})
+    resp = await client.get(
+        f"{acct_url}/mailboxes/INBOX/messages",
+        params={"cursor": page["next_cursor"], "unseen": "true"},
+    )
     assert resp.status_code == 422
 
 
-async def test_filters_and_injection_proof_search(client, account, acct_url,
-                                                  mailstack: MailStack) -> None:
-    mailstack.seed_maildir(account["email"], [
-        make_message("quarterly report", sender="Carol <carol@example.test>", body="numbers"),
-        make_message('he said "hi" \\ there', body="quotes"),
-        make_message("Grüße", body="unicode körper"),
-        make_message("old one", date=datetime(2020, 1, 1, tzinfo=UTC)),
-    ])
+async def test_filters_and_injection_proof_search(
+    client, account, acct_url, mailstack: MailStack
+) -> None:
+    mailstack.seed_maildir(
+        account["email"],
+        [
+            make_message("quarterly report", sender="Carol <carol@example.test>", body="numbers"),
+            make_message('he said "hi" \\ there', body="quotes"),
+            make_message("Grüße", body="unicode körper"),
+            make_message("old one", date=datetime(2020, 1, 1, tzinfo=UTC)),
+        ],
+    )
     mailstack.seed_maildir(account["email"], [make_message("seen and flagged")], flags="FS")
 
     async def subjects(**params) -> list[str]:
@@ -93,8 +99,9 @@ async def test_filters_and_injection_proof_search(client, account, acct_url,
     assert len((await _list(client, acct_url))["items"]) == 5
 
 
-async def test_get_message_parsed_without_setting_seen(client, account, acct_url,
-                                                       mailstack: MailStack) -> None:
+async def test_get_message_parsed_without_setting_seen(
+    client, account, acct_url, mailstack: MailStack
+) -> None:
     payload = os.urandom(3000)
     mailstack.seed_maildir(account["email"], [latin1_with_attachment(payload)])
     item = (await _list(client, acct_url))["items"][0]
@@ -122,8 +129,9 @@ async def test_get_message_parsed_without_setting_seen(client, account, acct_url
     assert resp.status_code == 200
     assert resp.content == payload
     assert resp.headers["content-type"] == "application/pdf"
-    assert "filename*=UTF-8''Re%CC%81sume%CC%81%20%E2%82%AC.pdf" in \
-        resp.headers["content-disposition"]
+    assert (
+        "filename*=UTF-8''Re%CC%81sume%CC%81%20%E2%82%AC.pdf" in resp.headers["content-disposition"]
+    )
     resp = await client.get(f"{acct_url}/messages/{item['id']}/attachments/1")
     assert resp.status_code == 200 and "Schöne".encode("latin-1") in resp.content
     for bad in ("9", "0", "2.1.x", "1;DROP"):
@@ -132,8 +140,9 @@ async def test_get_message_parsed_without_setting_seen(client, account, acct_url
         assert resp.json()["code"] == "attachment_not_found"
 
 
-async def test_raw_is_streamed_in_chunks_exactly(client, account, acct_url,
-                                                 mailstack: MailStack) -> None:
+async def test_raw_is_streamed_in_chunks_exactly(
+    client, account, acct_url, mailstack: MailStack
+) -> None:
     from gateway.imap import service as mail_service
 
     big = make_message("big", body=("0123456789abcdef" * 64 + "\r\n") * 2000)  # ~2 MB
@@ -156,8 +165,9 @@ async def test_flags_move_copy_delete(client, account, acct_url, mailstack: Mail
     items = (await _list(client, acct_url))["items"]
     mid = items[0]["id"]
 
-    resp = await client.patch(f"{acct_url}/messages/{mid}",
-                              json={"flags": {"add": ["\\Seen", "$Forwarded", "todo"]}})
+    resp = await client.patch(
+        f"{acct_url}/messages/{mid}", json={"flags": {"add": ["\\Seen", "$Forwarded", "todo"]}}
+    )
     assert resp.status_code == 200, resp.text
     assert sorted(resp.json()["flags"]) == ["$Forwarded", "\\Seen", "todo"]
     resp = await client.patch(f"{acct_url}/messages/{mid}", json={"flags": {"remove": ["todo"]}})
@@ -193,8 +203,9 @@ async def test_flags_move_copy_delete(client, account, acct_url, mailstack: Mail
     assert resp.status_code == 204
     trash = await _list(client, acct_url, mailbox="VHJhc2g")  # "Trash"
     assert [m["subject"] for m in trash["items"]] == [items[2]["subject"]]
-    resp = await client.delete(f"{acct_url}/messages/{items[3]['id']}",
-                               params={"permanent": "true"})
+    resp = await client.delete(
+        f"{acct_url}/messages/{items[3]['id']}", params={"permanent": "true"}
+    )
     assert resp.status_code == 204
     assert mailstack.maildir_count(account["email"], "Trash") == 1
     left = sorted(m["subject"] for m in (await _list(client, acct_url))["items"])
@@ -209,20 +220,25 @@ async def test_flags_move_copy_delete(client, account, acct_url, mailstack: Mail
 async def test_batch(client, account, acct_url, mailstack: MailStack) -> None:
     mailstack.seed_maildir(account["email"], [make_message(f"b{i}") for i in range(5)])
     ids = [m["id"] for m in (await _list(client, acct_url))["items"]]
-    resp = await client.post(f"{acct_url}/messages/batch", json={
-        "ids": ids[:3] + ["bogus"], "action": "flag", "flags": {"add": ["\\Seen"]}})
+    resp = await client.post(
+        f"{acct_url}/messages/batch",
+        json={"ids": ids[:3] + ["bogus"], "action": "flag", "flags": {"add": ["\\Seen"]}},
+    )
     assert resp.status_code == 200, resp.text
     out = resp.json()["items"]
     assert [r["ok"] for r in out] == [True, True, True, False]
     assert out[3]["error"] == "message_not_found" and out[0]["flags"] == ["\\Seen"]
-    resp = await client.post(f"{acct_url}/messages/batch", json={
-        "ids": ids[:2], "action": "move", "mailbox": "QXJjaGl2ZQ"})  # "Archive"
+    resp = await client.post(
+        f"{acct_url}/messages/batch",
+        json={"ids": ids[:2], "action": "move", "mailbox": "QXJjaGl2ZQ"},
+    )  # "Archive"
     moved = resp.json()["items"]
     assert all(r["ok"] and r["new_id"] for r in moved)
     archived = await _list(client, acct_url, mailbox="QXJjaGl2ZQ")
     assert sorted(m["id"] for m in archived["items"]) == sorted(r["new_id"] for r in moved)
-    resp = await client.post(f"{acct_url}/messages/batch", json={
-        "ids": ids, "action": "delete", "permanent": True})
+    resp = await client.post(
+        f"{acct_url}/messages/batch", json={"ids": ids, "action": "delete", "permanent": True}
+    )
     assert [r["ok"] for r in resp.json()["items"]] == [False, False, True, True, True]
     assert (await _list(client, acct_url))["total"] == 0
     resp = await client.post(f"{acct_url}/messages/batch", json={"ids": ids, "action": "move"})
@@ -230,18 +246,27 @@ async def test_batch(client, account, acct_url, mailstack: MailStack) -> None:
 
 
 async def test_append_raw_and_draft(client, account, acct_url, mailstack: MailStack) -> None:
-    resp = await client.post(f"{acct_url}/mailboxes/RHJhZnRz/messages",  # "Drafts"
-                             params={"flags": "\\Draft,\\Seen"},
-                             content=b"Subject: raw draft\nFrom: a@example.test\n\nline\n",
-                             headers={"Content-Type": "message/rfc822"})
+    resp = await client.post(
+        f"{acct_url}/mailboxes/RHJhZnRz/messages",  # "Drafts"
+        params={"flags": "\\Draft,\\Seen"},
+        content=b"Subject: raw draft\nFrom: a@example.test\n\nline\n",
+        headers={"Content-Type": "message/rfc822"},
+    )
     assert resp.status_code == 201, resp.text
     got = (await client.get(f"{acct_url}/messages/{resp.json()['id']}")).json()
     assert got["subject"] == "raw draft" and sorted(got["flags"]) == ["\\Draft", "\\Seen"]
 
-    resp = await client.post(f"{acct_url}/mailboxes/RHJhZnRz/messages", json={
-        "to": ["Bob <bob@example.test>"], "subject": "json draft", "text": "Hi Bob",
-        "attachments": [{"filename": "a.txt", "content_type": "text/plain",
-                         "content": "aGVsbG8="}]})
+    resp = await client.post(
+        f"{acct_url}/mailboxes/RHJhZnRz/messages",
+        json={
+            "to": ["Bob <bob@example.test>"],
+            "subject": "json draft",
+            "text": "Hi Bob",
+            "attachments": [
+                {"filename": "a.txt", "content_type": "text/plain", "content": "aGVsbG8="}
+            ],
+        },
+    )
     assert resp.status_code == 201, resp.text
     got = (await client.get(f"{acct_url}/messages/{resp.json()['id']}")).json()
     assert got["subject"] == "json draft" and got["text"].strip() == "Hi Bob"
@@ -249,18 +274,25 @@ async def test_append_raw_and_draft(client, account, acct_url, mailstack: MailSt
     assert got["attachments"][0]["filename"] == "a.txt"
     resp = await client.post(f"{acct_url}/mailboxes/RHJhZnRz/messages", json={"subject": 5})
     assert resp.status_code == 422
-    resp = await client.post(f"{acct_url}/mailboxes/Tm9wZQ/messages", content=b"Subject: x\r\n\r\n",
-                             headers={"Content-Type": "message/rfc822"})
+    resp = await client.post(
+        f"{acct_url}/mailboxes/Tm9wZQ/messages",
+        content=b"Subject: x\r\n\r\n",
+        headers={"Content-Type": "message/rfc822"},
+    )
     assert resp.status_code == 404
     assert mailstack.maildir_count(account["email"], "Drafts") == 2
 
 
-async def test_stale_id_after_mailbox_recreated(client, account, acct_url,
-                                                mailstack: MailStack) -> None:
+async def test_stale_id_after_mailbox_recreated(
+    client, account, acct_url, mailstack: MailStack
+) -> None:
     resp = await client.post(f"{acct_url}/mailboxes", json={"path": "Cycle"})
     box = resp.json()["id"]
-    await client.post(f"{acct_url}/mailboxes/{box}/messages", content=make_message("first"),
-                      headers={"Content-Type": "message/rfc822"})
+    await client.post(
+        f"{acct_url}/mailboxes/{box}/messages",
+        content=make_message("first"),
+        headers={"Content-Type": "message/rfc822"},
+    )
     old_id = (await _list(client, acct_url, mailbox=box))["items"][0]["id"]
     assert (await client.get(f"{acct_url}/messages/{old_id}")).status_code == 200
 
@@ -281,22 +313,26 @@ async def test_stale_id_after_mailbox_recreated(client, account, acct_url,
     new = (await _list(client, acct_url, mailbox=box))["items"]
     assert [m["subject"] for m in new] == ["impostor"] and new[0]["id"] != old_id
     # The new id works on every pooled session, including ones that had the old mailbox.
-    got = await asyncio.gather(*(client.get(f"{acct_url}/messages/{new[0]['id']}")
-                                 for _ in range(4)))
+    got = await asyncio.gather(
+        *(client.get(f"{acct_url}/messages/{new[0]['id']}") for _ in range(4))
+    )
     assert [r.status_code for r in got] == [200] * 4
     assert {r.json()["subject"] for r in got} == {"impostor"}
 
 
 async def test_service_helpers_for_other_components(client, account, mailstack) -> None:
     mail = client.app.state.services.mail
-    mailstack.seed_maildir(account["email"], [make_message(
-        "parent", message_id="<p@example.test>", extra="References: <a@x> <b@x>\r\n")])
-    page = await mail.list_messages(account["id"], "INBOX",
-                                    ListQuery(),
-                                    limit=5)
+    mailstack.seed_maildir(
+        account["email"],
+        [
+            make_message(
+                "parent", message_id="<p@example.test>", extra="References: <a@x> <b@x>\r\n"
+            )
+        ],
+    )
+    page = await mail.list_messages(account["id"], "INBOX", ListQuery(), limit=5)
     mid = page.items[0][0].id
-    assert await mail.thread_headers(account["id"], mid) == ("<p@example.test>",
-                                                             ["<a@x>", "<b@x>"])
+    assert await mail.thread_headers(account["id"], mid) == ("<p@example.test>", ["<a@x>", "<b@x>"])
     assert "\\Answered" in await mail.add_flags(account["id"], mid, ["\\Answered"])
     new_id = await mail.append_special(account["id"], "\\sent", make_message("copy"), ["\\Seen"])
     got = await mail.get_message(account["id"], new_id)
@@ -312,8 +348,9 @@ async def test_reads_run_in_parallel_sessions(client, account, acct_url, mailsta
     assert resp.json()["imap"]["state"] == "connected"
 
 
-async def test_listing_sees_other_clients_changes_at_once(client, account, acct_url,
-                                                          mailstack: MailStack) -> None:
+async def test_listing_sees_other_clients_changes_at_once(
+    client, account, acct_url, mailstack: MailStack
+) -> None:
     mailstack.seed_maildir(account["email"], [make_message(f"x{i}") for i in range(6)])
     assert (await _list(client, acct_url, limit=3))["total"] == 6
     conn = _imap(mailstack, account["email"])
@@ -334,16 +371,24 @@ async def test_listing_sees_other_clients_changes_at_once(client, account, acct_
 
 async def test_hostile_inputs_get_clear_4xx(client, account, acct_url, mailstack) -> None:
     huge = b"Subject: big\r\n\r\n" + b"x" * (3 * 1024 * 1024)
-    resp = await client.post(f"{acct_url}/mailboxes/INBOX/messages", content=huge,
-                             headers={"Content-Type": "message/rfc822"})
+    resp = await client.post(
+        f"{acct_url}/mailboxes/INBOX/messages",
+        content=huge,
+        headers={"Content-Type": "message/rfc822"},
+    )
     assert resp.status_code == 413 and resp.json()["code"] == "payload_too_large"
-    resp = await client.post(f"{acct_url}/mailboxes/INBOX/messages", content=b"hello",
-                             headers={"Content-Type": "text/html"})
+    resp = await client.post(
+        f"{acct_url}/mailboxes/INBOX/messages",
+        content=b"hello",
+        headers={"Content-Type": "text/html"},
+    )
     assert resp.status_code == 422
     # Broken MIME is stored as is and read back without a 500.
-    broken = (b"Subject: =?utf-8?B?broken===?=\r\nContent-Type: multipart/mixed; "
-              b'boundary="nope"\r\n\r\n--other\r\nContent-Transfer-Encoding: base64\r\n\r\n'
-              b"!!!not base64\r\n")
+    broken = (
+        b"Subject: =?utf-8?B?broken===?=\r\nContent-Type: multipart/mixed; "
+        b'boundary="nope"\r\n\r\n--other\r\nContent-Transfer-Encoding: base64\r\n\r\n'
+        b"!!!not base64\r\n"
+    )
     mailstack.seed_maildir(account["email"], [broken])
     item = (await _list(client, acct_url))["items"][0]
     resp = await client.get(f"{acct_url}/messages/{item['id']}")
@@ -357,8 +402,9 @@ async def test_hostile_inputs_get_clear_4xx(client, account, acct_url, mailstack
     assert resp.status_code == 422
 
 
-async def test_big_download_does_not_block_listings(client, account, acct_url,
-                                                    mailstack: MailStack) -> None:
+async def test_big_download_does_not_block_listings(
+    client, account, acct_url, mailstack: MailStack
+) -> None:
     line = b"0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789\r\n"
     big = b"Subject: huge\r\nFrom: a@example.test\r\n\r\n" + line * (12 * 1024 * 1024 // 74)
     mailstack.seed_maildir(account["email"], [big, make_message("small")])
@@ -385,15 +431,29 @@ async def test_nested_parts_download_by_the_listed_ids(client, account, acct_url
 
     png = b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 8
     pdf = b"%PDF-1.4\n" + bytes(range(255, -1, -1)) * 40
-    resp = await client.post(f"{acct_url}/mailboxes/INBOX/messages", json={
-        "to": ["bob@example.test"], "subject": "nested", "text": "plain body",
-        "html": '<p>html body <img src="cid:logo@x"></p>',
-        "attachments": [
-            {"filename": "logo.png", "content_type": "image/png",
-             "content": base64.b64encode(png).decode(), "content_id": "<logo@x>",
-             "inline": True},
-            {"filename": "report €.pdf", "content_type": "application/pdf",
-             "content": base64.b64encode(pdf).decode()}]})
+    resp = await client.post(
+        f"{acct_url}/mailboxes/INBOX/messages",
+        json={
+            "to": ["bob@example.test"],
+            "subject": "nested",
+            "text": "plain body",
+            "html": '<p>html body <img src="cid:logo@x"></p>',
+            "attachments": [
+                {
+                    "filename": "logo.png",
+                    "content_type": "image/png",
+                    "content": base64.b64encode(png).decode(),
+                    "content_id": "<logo@x>",
+                    "inline": True,
+                },
+                {
+                    "filename": "report €.pdf",
+                    "content_type": "application/pdf",
+                    "content": base64.b64encode(pdf).decode(),
+                },
+            ],
+        },
+    )
     assert resp.status_code == 201, resp.text
     msg = (await client.get(f"{acct_url}/messages/{resp.json()['id']}")).json()
     assert msg["text"].strip() == "plain body" and "html body" in msg["html"]

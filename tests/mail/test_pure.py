@@ -40,8 +40,18 @@ def test_mailbox_ids() -> None:
     assert encode_mailbox_id("inbox") == "INBOX" and decode_mailbox_id("INBOX") == "INBOX"
     assert decode_mailbox_id(encode_mailbox_id("Work/2024 ü")) == "Work/2024 ü"
     # Not an id: the string is the path (the natural spelling); "path:" always makes a path.
-    for name in ("Sent", "Archive", "Drafts", "Trash", "Junk", "Old", "Sent Items", "%%%",
-                 "Entwürfe", "INBOX.Sent"):
+    for name in (
+        "Sent",
+        "Archive",
+        "Drafts",
+        "Trash",
+        "Junk",
+        "Old",
+        "Sent Items",
+        "%%%",
+        "Entwürfe",
+        "INBOX.Sent",
+    ):
         assert decode_mailbox_id(name) == name
         assert decode_mailbox_id("path:" + name) == name
     # An id keeps its meaning; a name spelled like an id is reached with "path:".
@@ -82,12 +92,14 @@ def test_criteria_never_paste_user_text() -> None:
 def test_stream_decoders_any_chunking(seed: int) -> None:
     rng = random.Random(seed)
     data = rng.randbytes(rng.randint(0, 5000))
-    for decoder_cls, encoded in ((Base64Decoder, base64.encodebytes(data)),
-                                 (QuotedPrintableDecoder, binascii.b2a_qp(data, istext=False))):
+    for decoder_cls, encoded in (
+        (Base64Decoder, base64.encodebytes(data)),
+        (QuotedPrintableDecoder, binascii.b2a_qp(data, istext=False)),
+    ):
         decoder, out, pos = decoder_cls(), b"", 0
         while pos < len(encoded):
             step = rng.randint(1, 50)
-            out += decoder.feed(encoded[pos:pos + step])
+            out += decoder.feed(encoded[pos : pos + step])
             pos += step
         assert out + decoder.finish() == data
     assert decoder_for("7BIT").feed(b"x") == b"x"
@@ -108,7 +120,7 @@ def test_base64_decoder_skips_junk_and_stops_at_padding(seed: int) -> None:
     decoder, out, pos = Base64Decoder(), b"", 0
     while pos < len(encoded):
         step = rng.randint(1, 700)
-        out += decoder.feed(bytes(encoded[pos:pos + step]))
+        out += decoder.feed(bytes(encoded[pos : pos + step]))
         pos += step
     assert out + decoder.finish() == data
 
@@ -122,17 +134,78 @@ def test_special_use_is_case_insensitive() -> None:
 
 
 REF = MessageRef("INBOX", 1, 1)
-MIXED = ([
-    (b"text", b"plain", (b"charset", b"iso-8859-1"), None, None, b"quoted-printable", 20, 1,
-     None, None, None, None),
-    ([(b"text", b"html", (b"charset", b"utf-8"), None, None, b"7bit", 10, 1, None, None, None,
-       None),
-      (b"image", b"png", (b"name", b"a.png"), b"<c1>", None, b"base64", 100, None,
-       (b"inline", None), None, None)], b"related", None, None, None, None),
-    (b"application", b"pdf", None, None, None, b"base64", 4000, None,
-     (b"attachment", (b"filename*0*", b"utf-8''Re%CC%81", b"filename*1*", b"%E2%82%AC.pdf")),
-     None, None),
-], b"mixed", (b"boundary", b"X"), None, None, None)
+MIXED = (
+    [
+        (
+            b"text",
+            b"plain",
+            (b"charset", b"iso-8859-1"),
+            None,
+            None,
+            b"quoted-printable",
+            20,
+            1,
+            None,
+            None,
+            None,
+            None,
+        ),
+        (
+            [
+                (
+                    b"text",
+                    b"html",
+                    (b"charset", b"utf-8"),
+                    None,
+                    None,
+                    b"7bit",
+                    10,
+                    1,
+                    None,
+                    None,
+                    None,
+                    None,
+                ),
+                (
+                    b"image",
+                    b"png",
+                    (b"name", b"a.png"),
+                    b"<c1>",
+                    None,
+                    b"base64",
+                    100,
+                    None,
+                    (b"inline", None),
+                    None,
+                    None,
+                ),
+            ],
+            b"related",
+            None,
+            None,
+            None,
+            None,
+        ),
+        (
+            b"application",
+            b"pdf",
+            None,
+            None,
+            None,
+            b"base64",
+            4000,
+            None,
+            (b"attachment", (b"filename*0*", b"utf-8''Re%CC%81", b"filename*1*", b"%E2%82%AC.pdf")),
+            None,
+            None,
+        ),
+    ],
+    b"mixed",
+    (b"boundary", b"X"),
+    None,
+    None,
+    None,
+)
 
 
 def test_body_structure_parts_and_filenames() -> None:
@@ -146,8 +219,20 @@ def test_body_structure_parts_and_filenames() -> None:
     assert [n for n, _ in leaf_parts(single)] == ["1"]
     summary = summary_from_fetch({b"BODYSTRUCTURE": MIXED, b"RFC822.SIZE": 9}, REF)
     assert summary.has_attachments is True and summary.subject is None
-    evil = (b"text", b"html\r\nSet-Cookie: x", None, None, None, b"7bit", 5, 1, None,
-            (b"attachment", (b"filename", b"a\r\nb.html")), None, None)
+    evil = (
+        b"text",
+        b"html\r\nSet-Cookie: x",
+        None,
+        None,
+        None,
+        b"7bit",
+        5,
+        1,
+        None,
+        (b"attachment", (b"filename", b"a\r\nb.html")),
+        None,
+        None,
+    )
     part = find_part(evil, "1")
     assert part.content_type == "application/octet-stream"
     assert "\r" not in part.disposition_header() and "\n" not in part.disposition_header()

@@ -39,11 +39,17 @@ async def _wait_connected(client, account_id: str, within: float) -> dict:
         await asyncio.sleep(0.1)
 
 
-async def test_killed_mid_request_then_recovers_by_itself(private_stack: MailStack,
-                                                          settings) -> None:
-    settings = settings.model_copy(update={
-        "command_timeout": COMMAND_TIMEOUT, "connect_timeout": COMMAND_TIMEOUT,
-        "reconnect_base_delay": 0.2, "reconnect_max_delay": 1.0})
+async def test_killed_mid_request_then_recovers_by_itself(
+    private_stack: MailStack, settings
+) -> None:
+    settings = settings.model_copy(
+        update={
+            "command_timeout": COMMAND_TIMEOUT,
+            "connect_timeout": COMMAND_TIMEOUT,
+            "reconnect_base_delay": 0.2,
+            "reconnect_max_delay": 1.0,
+        }
+    )
     user = private_stack.new_user("res")
     private_stack.seed_maildir(user, [make_message(f"r{i}") for i in range(3)])
     async with running_client(settings) as client:
@@ -81,11 +87,15 @@ async def test_killed_mid_request_then_recovers_by_itself(private_stack: MailSta
         assert resp.status_code == 200 and len(resp.json()["items"]) == 3
 
 
-async def test_frozen_server_gives_504_within_timeout(private_stack: MailStack,
-                                                      settings) -> None:
-    settings = settings.model_copy(update={
-        "command_timeout": COMMAND_TIMEOUT, "connect_timeout": COMMAND_TIMEOUT,
-        "reconnect_base_delay": 0.2, "reconnect_max_delay": 1.0})
+async def test_frozen_server_gives_504_within_timeout(private_stack: MailStack, settings) -> None:
+    settings = settings.model_copy(
+        update={
+            "command_timeout": COMMAND_TIMEOUT,
+            "connect_timeout": COMMAND_TIMEOUT,
+            "reconnect_base_delay": 0.2,
+            "reconnect_max_delay": 1.0,
+        }
+    )
     user = private_stack.new_user("frz")
     private_stack.seed_maildir(user, [make_message("f")])
     async with running_client(settings) as client:
@@ -111,8 +121,9 @@ async def test_frozen_server_gives_504_within_timeout(private_stack: MailStack,
         assert resp.json()["items"][0]["subject"] == "f"
 
 
-async def test_wrong_password_is_auth_failed_and_not_hammered(mailstack: MailStack,
-                                                              settings) -> None:
+async def test_wrong_password_is_auth_failed_and_not_hammered(
+    mailstack: MailStack, settings
+) -> None:
     user = mailstack.new_user("bad")
     async with running_client(settings) as client:
         spec = account_spec(mailstack, user, protocols=("imap",))
@@ -135,9 +146,14 @@ def _imap_connections(stack: MailStack, user: str) -> int:
     has no such command, so there the established connections to its IMAP port (this
     test's gateway is its only client while the test runs)."""
     if stack.server == "dovecot":
-        out = subprocess.run(["doveadm", "-c", str(stack.dovecot_conf), "who", "-1", user],
-                             capture_output=True, text=True, timeout=30,
-                             stdin=subprocess.DEVNULL, check=True).stdout
+        out = subprocess.run(
+            ["doveadm", "-c", str(stack.dovecot_conf), "who", "-1", user],
+            capture_output=True,
+            text=True,
+            timeout=30,
+            stdin=subprocess.DEVNULL,
+            check=True,
+        ).stdout
         return sum(1 for line in out.splitlines()[1:] if " imap " in f" {line} ")
     port = f"{stack.imap:04X}"
     with open("/proc/net/tcp") as table:  # local, remote, state (01: established)
@@ -152,8 +168,9 @@ async def test_idle_sessions_are_closed_after_a_while(mailstack: MailStack, sett
         spec = account_spec(mailstack, user, protocols=("imap",))
         assert (await client.post("/v1/accounts", json=spec)).status_code == 201
         url = f"/v1/accounts/{spec['id']}/mailboxes"
-        assert all(r.status_code == 200
-                   for r in await asyncio.gather(*(client.get(url) for _ in range(3))))
+        assert all(
+            r.status_code == 200 for r in await asyncio.gather(*(client.get(url) for _ in range(3)))
+        )
         assert await asyncio.to_thread(_imap_connections, mailstack, user) >= 2
         deadline = time.monotonic() + 5
         while await asyncio.to_thread(_imap_connections, mailstack, user):
@@ -175,12 +192,19 @@ async def _imap_greets(stack: MailStack) -> bool:
 
 
 async def test_listing_works_within_2_s_of_the_imap_server_coming_back(
-        private_stack: MailStack, settings) -> None:
+    private_stack: MailStack, settings
+) -> None:
     """However long the reconnect backoff grew while Dovecot was down, a listing works
     again within 2 s of Dovecot greeting again; meanwhile listings get a prompt 503."""
-    settings = settings.model_copy(update={
-        "command_timeout": COMMAND_TIMEOUT, "connect_timeout": COMMAND_TIMEOUT,
-        "reconnect_base_delay": 0.5, "reconnect_max_delay": 10.0, "watch_enabled": False})
+    settings = settings.model_copy(
+        update={
+            "command_timeout": COMMAND_TIMEOUT,
+            "connect_timeout": COMMAND_TIMEOUT,
+            "reconnect_base_delay": 0.5,
+            "reconnect_max_delay": 10.0,
+            "watch_enabled": False,
+        }
+    )
     user = private_stack.new_user("back")
     private_stack.seed_maildir(user, [make_message("b")])
     async with running_client(settings) as client:
@@ -208,12 +232,12 @@ async def test_listing_works_within_2_s_of_the_imap_server_coming_back(
                 status = (await client.get(status_url)).json()["imap"]
                 since = datetime.fromisoformat(status["since"])
                 if status["state"] == "error" and (not attempts or since != attempts[-1]):
-                    grown = len(attempts) >= 2 and (
-                        attempts[-1] - attempts[-2]).total_seconds() > 5
+                    grown = len(attempts) >= 2 and (attempts[-1] - attempts[-2]).total_seconds() > 5
                     attempts.append(since)
                     if grown:
                         restart = asyncio.create_task(
-                            asyncio.to_thread(private_stack.start_dovecot))
+                            asyncio.to_thread(private_stack.start_dovecot)
+                        )
                 await asyncio.sleep(0.1)
             while not await _imap_greets(private_stack):
                 assert time.monotonic() < deadline, "Dovecot did not come back"

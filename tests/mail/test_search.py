@@ -23,8 +23,9 @@ from tests.mailstack import MailStack
 T0 = datetime(2024, 5, 1, 12, 0, tzinfo=UTC)
 
 
-def _append(stack: MailStack, user: str, mailbox: str, messages: list[tuple[bytes, datetime]]
-            ) -> None:
+def _append(
+    stack: MailStack, user: str, mailbox: str, messages: list[tuple[bytes, datetime]]
+) -> None:
     """APPEND as another client would, each message with its INTERNALDATE."""
     imap = imaplib.IMAP4(stack.host, stack.imap, timeout=30)
     try:
@@ -63,35 +64,50 @@ async def two_accounts(client: httpx.AsyncClient, mailstack: MailStack) -> dict:
     b = await _add_account(client, mailstack, "sb")
     at = {n: T0 + timedelta(minutes=n) for n in range(1, 8)}
     _append(mailstack, a, "INBOX", [(_needle(n), at[n]) for n in (1, 3, 5)])
-    _append(mailstack, b, "INBOX", [(_needle(2), at[2]), (make_message("hay"), at[7]),
-                                    (_needle(4), at[4])])
+    _append(
+        mailstack,
+        b,
+        "INBOX",
+        [(_needle(2), at[2]), (make_message("hay"), at[7]), (_needle(4), at[4])],
+    )
     _append(mailstack, b, "Projects", [(_needle(6), at[6])])
     return {"a": a.split("@")[0], "b": b.split("@")[0], "users": {"a": a, "b": b}}
 
 
 async def test_search_pages_newest_first_across_accounts_and_mailboxes(
-        client: httpx.AsyncClient, mailstack: MailStack, two_accounts: dict) -> None:
+    client: httpx.AsyncClient, mailstack: MailStack, two_accounts: dict
+) -> None:
     a, b = two_accounts["a"], two_accounts["b"]
     first = await _search(client, subject="needle", limit=2)
     assert [(i["subject"], i["account"]) for i in first["items"]] == [
-        ("needle 6", b), ("needle 5", a)]
+        ("needle 6", b),
+        ("needle 5", a),
+    ]
     assert first["partial"] is False and first["not_searched"] == []
     hit = first["items"][0]
     assert hit["received_at"] == "2024-05-01T12:06:00Z" and hit["uid"] == 1
-    projects = next(m for m in (await client.get(f"/v1/accounts/{b}/mailboxes")).json()["items"]
-                    if m["path"].endswith("Projects"))
+    projects = next(
+        m
+        for m in (await client.get(f"/v1/accounts/{b}/mailboxes")).json()["items"]
+        if m["path"].endswith("Projects")
+    )
     assert hit["mailbox"] == projects["id"]
     # An item is a listing item: its id reads the message.
     message = await client.get(f"/v1/accounts/{b}/messages/{hit['id']}")
     assert message.status_code == 200 and message.json()["subject"] == "needle 6"
 
     # New mail after the first page is not slipped into the next ones.
-    _append(mailstack, two_accounts["users"]["a"], "INBOX",
-            [(_needle(9), T0 + timedelta(minutes=9))])
+    _append(
+        mailstack, two_accounts["users"]["a"], "INBOX", [(_needle(9), T0 + timedelta(minutes=9))]
+    )
     second = await _search(client, subject="needle", limit=2, cursor=first["next_cursor"])
     third = await _search(client, subject="needle", limit=2, cursor=second["next_cursor"])
     assert [i["subject"] for i in second["items"] + third["items"]] == [
-        "needle 4", "needle 3", "needle 2", "needle 1"]
+        "needle 4",
+        "needle 3",
+        "needle 2",
+        "needle 1",
+    ]
     assert third["next_cursor"] is None
     fresh = await _search(client, subject="needle", limit=1)
     assert fresh["items"][0]["subject"] == "needle 9"
@@ -102,15 +118,17 @@ async def test_search_pages_newest_first_across_accounts_and_mailboxes(
     only_a = await _search(client, subject="needle", accounts=a, since="2024-01-01")
     assert {i["account"] for i in only_a["items"]} == {a} and len(only_a["items"]) == 4
     assert (await _search(client, subject="needle", flagged="true"))["items"] == []
-    other = await client.get("/v1/search", params={"subject": "hay",
-                                                   "cursor": first["next_cursor"]})
+    other = await client.get(
+        "/v1/search", params={"subject": "hay", "cursor": first["next_cursor"]}
+    )
     assert other.status_code == 422 and "other filters" in other.json()["detail"]
     nothing = await client.get("/v1/search")
     assert nothing.status_code == 422 and "at least one filter" in nothing.json()["detail"]
 
 
 async def test_a_token_limited_to_one_account_never_sees_the_other(
-        client: httpx.AsyncClient, two_accounts: dict) -> None:
+    client: httpx.AsyncClient, two_accounts: dict
+) -> None:
     a, b = two_accounts["a"], two_accounts["b"]
     auth = {"Authorization": f"Bearer {await make_token(client, ['read'], [a])}"}
     items, cursor = [], None
@@ -126,8 +144,9 @@ async def test_a_token_limited_to_one_account_never_sees_the_other(
     assert {i["account"] for i in items} == {a}
     # Named, the other account is answered as one that does not exist.
     for accounts, named in ((b, b), (f"{a},{b}", b), ("no-such-account", "no-such-account")):
-        resp = await client.get("/v1/search", headers=auth,
-                                params={"subject": "needle", "accounts": accounts})
+        resp = await client.get(
+            "/v1/search", headers=auth, params={"subject": "needle", "accounts": accounts}
+        )
         assert resp.status_code == 404 and resp.json()["code"] == "account_not_found"
         assert resp.json()["detail"] == f"no account {named!r}"
     no_read = {"Authorization": f"Bearer {await make_token(client, ['send'], [a])}"}
@@ -142,19 +161,26 @@ def _closed_port() -> int:
 
 
 async def test_an_account_whose_server_is_down_is_reported_not_a_5xx(
-        client: httpx.AsyncClient, mailstack: MailStack, two_accounts: dict) -> None:
+    client: httpx.AsyncClient, mailstack: MailStack, two_accounts: dict
+) -> None:
     spec = account_spec(mailstack, mailstack.new_user("down"), protocols=("imap",))
     spec["imap"]["port"] = _closed_port()
     assert (await client.post("/v1/accounts", json=spec)).status_code == 201
     page = await _search(client, subject="needle", limit=10)
     assert len(page["items"]) == 6 and page["partial"] is True
-    assert page["not_searched"] == [{"account": spec["id"], "mailbox": None,
-                                     "code": "imap_unavailable",
-                                     "detail": page["not_searched"][0]["detail"]}]
+    assert page["not_searched"] == [
+        {
+            "account": spec["id"],
+            "mailbox": None,
+            "code": "imap_unavailable",
+            "detail": page["not_searched"][0]["detail"],
+        }
+    ]
 
 
 async def test_hostile_search_terms_are_refused_or_sent_escaped(
-        client: httpx.AsyncClient, mailstack: MailStack, two_accounts: dict) -> None:
+    client: httpx.AsyncClient, mailstack: MailStack, two_accounts: dict
+) -> None:
     user, a = two_accounts["users"]["a"], two_accounts["a"]
     tricky = 'say "hi" {5} \\ now'
     _append(mailstack, user, "INBOX", [(make_message(tricky, body="x"), T0)])
@@ -192,10 +218,10 @@ async def _silent_server() -> AsyncIterator[int]:
         await server.wait_closed()
 
 
-async def test_time_budget_and_mailbox_cap_bound_a_search(settings: Settings,
-                                                          dovecot: MailStack) -> None:
-    bounded = settings.model_copy(update={"search_time_budget": 3.0,
-                                          "search_max_mailboxes": 2})
+async def test_time_budget_and_mailbox_cap_bound_a_search(
+    settings: Settings, dovecot: MailStack
+) -> None:
+    bounded = settings.model_copy(update={"search_time_budget": 3.0, "search_max_mailboxes": 2})
     async with running_client(bounded) as client, _silent_server() as port:
         user = await _add_account(client, dovecot, "sbud")
         _append(dovecot, user, "INBOX", [(_needle(1), T0)])
@@ -207,19 +233,27 @@ async def test_time_budget_and_mailbox_cap_bound_a_search(settings: Settings,
         page = await _search(client, subject="needle")
         assert time.monotonic() - started < 6
         codes = {(n["account"], n["code"]) for n in page["not_searched"]}
-        assert codes == {(spec["id"], "search_time_budget"),
-                         (user.split("@")[0], "search_mailbox_cap")}
+        assert codes == {
+            (spec["id"], "search_time_budget"),
+            (user.split("@")[0], "search_mailbox_cap"),
+        }
         # Two mailboxes at most: INBOX and Sent come first (then Archive, Drafts, Later...).
         assert [i["subject"] for i in page["items"]] == ["needle 1"]
         assert page["searched_mailboxes"] == 2
 
 
-async def test_a_search_never_takes_an_accounts_whole_pool(settings: Settings,
-                                                          dovecot: MailStack) -> None:
+async def test_a_search_never_takes_an_accounts_whole_pool(
+    settings: Settings, dovecot: MailStack
+) -> None:
     """Many mailboxes, room for many at once: the account's listings still have a session."""
-    wide = settings.model_copy(update={"watch_enabled": False, "imap_pool_size": 3,
-                                       "search_concurrency": 16,
-                                       "search_connections_per_account": 16})
+    wide = settings.model_copy(
+        update={
+            "watch_enabled": False,
+            "imap_pool_size": 3,
+            "search_concurrency": 16,
+            "search_connections_per_account": 16,
+        }
+    )
     async with running_client(wide) as client:
         user = await _add_account(client, dovecot, "swide")
         for n in range(6):
@@ -232,6 +266,11 @@ async def test_a_search_never_takes_an_accounts_whole_pool(settings: Settings,
 
 def _imap_connections(stack: MailStack, user: str) -> int:
     """The user's IMAP connections as Dovecot counts them."""
-    out = subprocess.run(["doveadm", "-c", str(stack.dovecot_conf), "who", "-1", user],
-                         capture_output=True, text=True, timeout=30, check=True).stdout
+    out = subprocess.run(
+        ["doveadm", "-c", str(stack.dovecot_conf), "who", "-1", user],
+        capture_output=True,
+        text=True,
+        timeout=30,
+        check=True,
+    ).stdout
     return sum(1 for line in out.splitlines()[1:] if line.split()[1:2] == ["imap"])

@@ -58,7 +58,8 @@ def app_only_passdbs(directory: Path, server: OAuthServer) -> str:
         "active_attribute = active\n"
         "active_value = true\n"
         "pass_attrs = app_id=%{oauth2:app_id}\n"
-        "timeout_msecs = 5000\n")
+        "timeout_msecs = 5000\n"
+    )
     args.chmod(0o600)
     permissions = directory / PERMISSIONS
     permissions.touch(0o644)
@@ -87,17 +88,20 @@ def grant_mailbox(stack: MailStack, client_id: str, mailbox: str) -> None:
 
 
 @contextlib.contextmanager
-def app_only_stack(server: OAuthServer, prefix: str, *,
-                   local_conf: str = "") -> Iterator[MailStack]:
+def app_only_stack(
+    server: OAuthServer, prefix: str, *, local_conf: str = ""
+) -> Iterator[MailStack]:
     """A private Dovecot + Postfix checking tokens at ``server``, app-only tokens included;
     ``local_conf`` adds Dovecot settings (e.g. ``mail_max_userip_connections``)."""
     directory = make_stack_dir(prefix)
-    (directory / "dovecot-local.conf").write_text(
-        app_only_passdbs(directory, server) + local_conf)
+    (directory / "dovecot-local.conf").write_text(app_only_passdbs(directory, server) + local_conf)
     rs = server.resource_server
-    stack = start_mailstack(directory, oauth2_introspection_url=server.introspection_url,
-                            oauth2_client_id=rs.client_id,
-                            oauth2_client_secret=rs.client_secret)
+    stack = start_mailstack(
+        directory,
+        oauth2_introspection_url=server.introspection_url,
+        oauth2_client_id=rs.client_id,
+        oauth2_client_secret=rs.client_secret,
+    )
     try:
         yield stack
     finally:

@@ -25,9 +25,12 @@ def oauth_stack(oauth_server: OAuthServer) -> Iterator[MailStack]:
     server's introspection endpoint (the session's shared stack stays password-only)."""
     directory = make_stack_dir("mailgate-oauth-")
     rs = oauth_server.resource_server
-    stack = start_mailstack(directory, oauth2_introspection_url=oauth_server.introspection_url,
-                            oauth2_client_id=rs.client_id,
-                            oauth2_client_secret=rs.client_secret)
+    stack = start_mailstack(
+        directory,
+        oauth2_introspection_url=oauth_server.introspection_url,
+        oauth2_client_id=rs.client_id,
+        oauth2_client_secret=rs.client_secret,
+    )
     try:
         yield stack
     finally:

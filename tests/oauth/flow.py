@@ -26,18 +26,29 @@ def pkce_pair() -> tuple[str, str]:
     return verifier, base64.urlsafe_b64encode(digest).rstrip(b"=").decode("ascii")
 
 
-def login(server: OAuthServer, client: Client, user: str, *, code_challenge: str,
-          state: str, password: str = "secret") -> httpx.Response:
+def login(
+    server: OAuthServer,
+    client: Client,
+    user: str,
+    *,
+    code_challenge: str,
+    state: str,
+    password: str = "secret",
+) -> httpx.Response:
     """Open the authorize URL and submit the login form; returns the final response
     (a 302 to the client's redirect URI when the login succeeded)."""
     with httpx.Client(follow_redirects=False, timeout=10) as http:
-        page = http.get(f"{server.authorize_url}?"
-                        + authorize_query(client, state=state, code_challenge=code_challenge))
+        page = http.get(
+            f"{server.authorize_url}?"
+            + authorize_query(client, state=state, code_challenge=code_challenge)
+        )
         page.raise_for_status()
         action = re.search(r'<form method="post" action="([^"]+)"', page.text)
         assert action is not None, page.text
-        return http.post(urljoin(server.url, unescape(action.group(1))),
-                         data={"username": user, "password": password})
+        return http.post(
+            urljoin(server.url, unescape(action.group(1))),
+            data={"username": user, "password": password},
+        )
 
 
 def authorize(server: OAuthServer, client: Client, user: str) -> dict:
@@ -52,28 +63,46 @@ def authorize(server: OAuthServer, client: Client, user: str) -> dict:
 
 
 def exchange(server: OAuthServer, client: Client, code: str, verifier: str) -> dict:
-    reply = httpx.post(server.token_url, timeout=10, auth=(client.client_id, client.client_secret),
-                       data={"grant_type": "authorization_code", "code": code,
-                             "redirect_uri": client.redirect_uris[0], "code_verifier": verifier})
+    reply = httpx.post(
+        server.token_url,
+        timeout=10,
+        auth=(client.client_id, client.client_secret),
+        data={
+            "grant_type": "authorization_code",
+            "code": code,
+            "redirect_uri": client.redirect_uris[0],
+            "code_verifier": verifier,
+        },
+    )
     reply.raise_for_status()
     return reply.json()
 
 
 def refresh(server: OAuthServer, client: Client, refresh_token: str) -> httpx.Response:
-    return httpx.post(server.token_url, timeout=10, auth=(client.client_id, client.client_secret),
-                      data={"grant_type": "refresh_token", "refresh_token": refresh_token})
+    return httpx.post(
+        server.token_url,
+        timeout=10,
+        auth=(client.client_id, client.client_secret),
+        data={"grant_type": "refresh_token", "refresh_token": refresh_token},
+    )
 
 
 def introspect(server: OAuthServer, token: str) -> dict:
     """Introspect as Dovecot does (client credentials as form fields)."""
     rs = server.resource_server
-    reply = httpx.post(server.introspection_url, timeout=10,
-                       data={"token": token, "client_id": rs.client_id,
-                             "client_secret": rs.client_secret})
+    reply = httpx.post(
+        server.introspection_url,
+        timeout=10,
+        data={"token": token, "client_id": rs.client_id, "client_secret": rs.client_secret},
+    )
     reply.raise_for_status()
     return reply.json()
 
 
 def revoke(server: OAuthServer, client: Client, token: str) -> httpx.Response:
-    return httpx.post(server.revocation_url, timeout=10,
-                      auth=(client.client_id, client.client_secret), data={"token": token})
+    return httpx.post(
+        server.revocation_url,
+        timeout=10,
+        auth=(client.client_id, client.client_secret),
+        data={"token": token},
+    )

@@ -30,30 +30,44 @@ def consent(url: str, user: str, password: str = "secret") -> str:
         assert page.status_code == 200, page.text
         action = re.search(r'<form method="post" action="([^"]+)"', page.text)
         assert action is not None, page.text
-        done = browser.post(urljoin(url, unescape(action.group(1))),
-                            data={"username": user, "password": password})
+        done = browser.post(
+            urljoin(url, unescape(action.group(1))), data={"username": user, "password": password}
+        )
     assert done.status_code == 302, done.text
     location = done.headers["location"]
     assert location.startswith(REDIRECT + "?"), location
     return location
 
 
-async def callback(client: httpx.AsyncClient, location: str, *,
-                   json_: bool = True) -> httpx.Response:
+async def callback(
+    client: httpx.AsyncClient, location: str, *, json_: bool = True
+) -> httpx.Response:
     """Follow the provider's redirect to the gateway without any bearer token."""
-    request = client.build_request("GET", urlsplit(location).path + "?" +
-                                   urlsplit(location).query,
-                                   headers={"Accept": "application/json"} if json_ else {})
+    request = client.build_request(
+        "GET",
+        urlsplit(location).path + "?" + urlsplit(location).query,
+        headers={"Accept": "application/json"} if json_ else {},
+    )
     del request.headers["authorization"]
     return await client.send(request)
 
 
 def generic_app(server, registration, stack) -> dict:
-    servers = {"imap": {"host": stack.host, "port": stack.imap, "security": "starttls"},
-               "smtp": {"host": stack.host, "port": stack.submission, "security": "starttls"},
-               "pop3": {"host": stack.host, "port": stack.pop3, "security": "starttls"}}
-    return {"provider": "generic", "name": "test provider",
-            "client_id": registration.client_id, "client_secret": registration.client_secret,
-            "scopes": ["mail"], "redirect_url": REDIRECT,
-            "authorization_url": server.authorize_url, "token_url": server.token_url,
-            "userinfo_url": server.userinfo_url, "servers": servers, "ca_file": str(stack.cert)}
+    servers = {
+        "imap": {"host": stack.host, "port": stack.imap, "security": "starttls"},
+        "smtp": {"host": stack.host, "port": stack.submission, "security": "starttls"},
+        "pop3": {"host": stack.host, "port": stack.pop3, "security": "starttls"},
+    }
+    return {
+        "provider": "generic",
+        "name": "test provider",
+        "client_id": registration.client_id,
+        "client_secret": registration.client_secret,
+        "scopes": ["mail"],
+        "redirect_url": REDIRECT,
+        "authorization_url": server.authorize_url,
+        "token_url": server.token_url,
+        "userinfo_url": server.userinfo_url,
+        "servers": servers,
+        "ca_file": str(stack.cert),
+    }

@@ -159,8 +159,13 @@ class AuthorizationCode:
 class OAuthServer:
     """The server, its in-memory state and the thread that serves it on 127.0.0.1."""
 
-    def __init__(self, *, access_token_ttl: int = 30, refresh_rotation: bool = True,
-                 access_token_length: int = 42) -> None:
+    def __init__(
+        self,
+        *,
+        access_token_ttl: int = 30,
+        refresh_rotation: bool = True,
+        access_token_length: int = 42,
+    ) -> None:
         self.access_token_ttl = access_token_ttl
         self.access_token_length = access_token_length  # JWTs of real providers: 1-2.5 kB
         self.clients: dict[str, Client] = {}
@@ -175,13 +180,15 @@ class OAuthServer:
         self.revocations = 0
         self.lock = threading.RLock()
         self.app = self._build_app(refresh_rotation)
-        self._http = make_server("127.0.0.1", 0, self.app, threaded=True,
-                                 request_handler=_QuietHandler)
+        self._http = make_server(
+            "127.0.0.1", 0, self.app, threaded=True, request_handler=_QuietHandler
+        )
         self.port = self._http.server_port
         self._thread: threading.Thread | None = None
         # The resource server (Dovecot) authenticates itself at the introspection endpoint.
         self.resource_server = self.register_client(
-            client_id="dovecot", grant_types=(), may_introspect=True)
+            client_id="dovecot", grant_types=(), may_introspect=True
+        )
 
     # -- URLs ---------------------------------------------------------------------------
 
@@ -212,8 +219,9 @@ class OAuthServer:
     # -- lifecycle ----------------------------------------------------------------------
 
     def start(self) -> OAuthServer:
-        self._thread = threading.Thread(target=self._http.serve_forever, name="oauth-server",
-                                        daemon=True)
+        self._thread = threading.Thread(
+            target=self._http.serve_forever, name="oauth-server", daemon=True
+        )
         self._thread.start()
         return self
 
@@ -231,13 +239,23 @@ class OAuthServer:
 
     # -- state --------------------------------------------------------------------------
 
-    def register_client(self, *, client_id: str | None = None,
-                        redirect_uri: str = "http://127.0.0.1/oauth2/callback",
-                        grant_types: tuple[str, ...] = ("authorization_code", "refresh_token"),
-                        may_introspect: bool = False, scope: str = "mail") -> Client:
-        client = Client(client_id=client_id or "client-" + secrets.token_hex(6),
-                        client_secret=secrets.token_urlsafe(24), redirect_uris=[redirect_uri],
-                        scope=scope, grant_types=grant_types, may_introspect=may_introspect)
+    def register_client(
+        self,
+        *,
+        client_id: str | None = None,
+        redirect_uri: str = "http://127.0.0.1/oauth2/callback",
+        grant_types: tuple[str, ...] = ("authorization_code", "refresh_token"),
+        may_introspect: bool = False,
+        scope: str = "mail",
+    ) -> Client:
+        client = Client(
+            client_id=client_id or "client-" + secrets.token_hex(6),
+            client_secret=secrets.token_urlsafe(24),
+            redirect_uris=[redirect_uri],
+            scope=scope,
+            grant_types=grant_types,
+            may_introspect=may_introspect,
+        )
         with self.lock:
             self.clients[client.client_id] = client
         return client
@@ -250,10 +268,15 @@ class OAuthServer:
 
     def _save_token(self, data: dict, req) -> None:
         user = req.user
-        token = Token(client_id=req.client.get_client_id(), user=user,
-                      scope=data.get("scope", ""), access_token=data["access_token"],
-                      expires_in=int(data["expires_in"]),
-                      refresh_token=data.get("refresh_token"), server=self)
+        token = Token(
+            client_id=req.client.get_client_id(),
+            user=user,
+            scope=data.get("scope", ""),
+            access_token=data["access_token"],
+            expires_in=int(data["expires_in"]),
+            refresh_token=data.get("refresh_token"),
+            server=self,
+        )
         with self.lock:
             self.by_access[token.access_token] = token
             if token.refresh_token:
@@ -265,14 +288,18 @@ class OAuthServer:
         app = Flask(__name__)
         owner = self
 
-        app.config["OAUTH2_ACCESS_TOKEN_GENERATOR"] = (
-            lambda *args, **kwargs: generate_token(owner.access_token_length))
+        app.config["OAUTH2_ACCESS_TOKEN_GENERATOR"] = lambda *args, **kwargs: generate_token(
+            owner.access_token_length
+        )
         app.config["OAUTH2_REFRESH_TOKEN_GENERATOR"] = True
         app.config["OAUTH2_TOKEN_EXPIRES_IN"] = {
-            "authorization_code": self.access_token_ttl, "refresh_token": self.access_token_ttl,
-            "client_credentials": self.access_token_ttl}
-        server = AuthorizationServer(app, query_client=self.clients.get,
-                                     save_token=self._save_token)
+            "authorization_code": self.access_token_ttl,
+            "refresh_token": self.access_token_ttl,
+            "client_credentials": self.access_token_ttl,
+        }
+        server = AuthorizationServer(
+            app, query_client=self.clients.get, save_token=self._save_token
+        )
 
         class CodeGrant(grants.AuthorizationCodeGrant):
             TOKEN_ENDPOINT_AUTH_METHODS = _AUTH_METHODS
@@ -281,10 +308,14 @@ class OAuthServer:
                 data = req.payload.data
                 with owner.lock:
                     owner.codes[code] = AuthorizationCode(
-                        code=code, client_id=req.client.get_client_id(),
-                        redirect_uri=req.payload.redirect_uri, scope=req.scope or "",
-                        user=req.user, code_challenge=data.get("code_challenge"),
-                        code_challenge_method=data.get("code_challenge_method"))
+                        code=code,
+                        client_id=req.client.get_client_id(),
+                        redirect_uri=req.payload.redirect_uri,
+                        scope=req.scope or "",
+                        user=req.user,
+                        code_challenge=data.get("code_challenge"),
+                        code_challenge_method=data.get("code_challenge_method"),
+                    )
 
             def query_authorization_code(self, code: str, client: Client):
                 item = owner.codes.get(code)
@@ -347,10 +378,14 @@ class OAuthServer:
                 return client.may_introspect or client.client_id == token.client_id
 
             def introspect_token(self, token: Token) -> dict:
-                answer = {"active": True, "client_id": token.client_id, "token_type": "Bearer",
-                          "scope": token.scope,
-                          "exp": int(token.issued_at + token.expires_in),
-                          "iat": int(token.issued_at)}
+                answer = {
+                    "active": True,
+                    "client_id": token.client_id,
+                    "token_type": "Bearer",
+                    "scope": token.scope,
+                    "exp": int(token.issued_at + token.expires_in),
+                    "iat": int(token.issued_at),
+                }
                 if token.user is not None:
                     answer["username"] = answer["sub"] = token.user.username
                 else:  # client credentials: the client is its own resource owner
@@ -428,13 +463,19 @@ class OAuthServer:
 
         @app.get("/.well-known/oauth-authorization-server")
         def metadata():
-            return {"issuer": owner.url, "authorization_endpoint": owner.authorize_url,
-                    "token_endpoint": owner.token_url,
-                    "revocation_endpoint": owner.revocation_url,
-                    "introspection_endpoint": owner.introspection_url,
-                    "code_challenge_methods_supported": ["S256"],
-                    "grant_types_supported": ["authorization_code", "refresh_token",
-                                              "client_credentials"]}
+            return {
+                "issuer": owner.url,
+                "authorization_endpoint": owner.authorize_url,
+                "token_endpoint": owner.token_url,
+                "revocation_endpoint": owner.revocation_url,
+                "introspection_endpoint": owner.introspection_url,
+                "code_challenge_methods_supported": ["S256"],
+                "grant_types_supported": [
+                    "authorization_code",
+                    "refresh_token",
+                    "client_credentials",
+                ],
+            }
 
         return app
 
@@ -454,20 +495,33 @@ def _login_form(action: str, error: str = "") -> Response:
     """The login page: a plain form that posts back to the same URL with its query."""
     notice = f"<p class=error>{html.escape(error)}</p>" if error else ""
     body = (
-        "<!doctype html><title>Sign in</title>" + notice +
-        f'<form method="post" action="{html.escape(action, quote=True)}">'
+        "<!doctype html><title>Sign in</title>"
+        + notice
+        + f'<form method="post" action="{html.escape(action, quote=True)}">'
         '<input name="username" type="email"><input name="password" type="password">'
         '<button type="submit">Sign in</button></form>'
     )
     return Response(body, mimetype="text/html")
 
 
-def authorize_query(client: Client, *, state: str, code_challenge: str,
-                    scope: str = "mail", login_hint: str | None = None) -> str:
+def authorize_query(
+    client: Client,
+    *,
+    state: str,
+    code_challenge: str,
+    scope: str = "mail",
+    login_hint: str | None = None,
+) -> str:
     """The query string of an authorization request (what an app's authorize URL carries)."""
-    params = {"response_type": "code", "client_id": client.client_id,
-              "redirect_uri": client.redirect_uris[0], "scope": scope, "state": state,
-              "code_challenge": code_challenge, "code_challenge_method": "S256"}
+    params = {
+        "response_type": "code",
+        "client_id": client.client_id,
+        "redirect_uri": client.redirect_uris[0],
+        "scope": scope,
+        "state": state,
+        "code_challenge": code_challenge,
+        "code_challenge_method": "S256",
+    }
     if login_hint:
         params["login_hint"] = login_hint
     return urlencode(params)

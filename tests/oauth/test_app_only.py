@@ -53,8 +53,7 @@ async def gateway(settings):
         yield client
 
 
-async def create_app(gateway, server: OAuthServer, registration: Client,
-                     stack: MailStack) -> str:
+async def create_app(gateway, server: OAuthServer, registration: Client, stack: MailStack) -> str:
     app = await gateway.post("/v1/oauth2/apps", json=generic_app(server, registration, stack))
     assert app.status_code == 201, app.text
     return app.json()["id"]
@@ -62,24 +61,33 @@ async def create_app(gateway, server: OAuthServer, registration: Client,
 
 def reauth_events(settings, account: str) -> list[dict]:
     with sqlite3.connect(settings.sqlite_path()) as db:
-        rows = db.execute("SELECT data FROM events WHERE type = ? AND account_id = ?",
-                          ("account.reauth_required", account)).fetchall()
+        rows = db.execute(
+            "SELECT data FROM events WHERE type = ? AND account_id = ?",
+            ("account.reauth_required", account),
+        ).fetchall()
     return [json.loads(r[0]) for r in rows]
 
 
 async def test_shared_mailbox_lists_reads_sends_and_pops_with_the_apps_token(
-        gateway, settings, app_server, app_stack, registration) -> None:
+    gateway, settings, app_server, app_stack, registration
+) -> None:
     shared = app_stack.new_user("shared")
     grant_mailbox(app_stack, registration.client_id, shared)
     app_stack.deliver(shared, b"Subject: for the team\r\nFrom: s@example.test\r\n\r\nhi\r\n")
     app_id = await create_app(gateway, app_server, registration, app_stack)
     calls = app_server.token_calls["client_credentials"]
 
-    done = await gateway.post(f"/v1/oauth2/apps/{app_id}/accounts",
-                              json={"account": "team", "mailbox": shared, "name": "Team"})
+    done = await gateway.post(
+        f"/v1/oauth2/apps/{app_id}/accounts",
+        json={"account": "team", "mailbox": shared, "name": "Team"},
+    )
     assert done.status_code == 200, done.text
-    assert done.json() == {"status": "connected", "account": "team", "email": shared,
-                           "created": True}
+    assert done.json() == {
+        "status": "connected",
+        "account": "team",
+        "email": shared,
+        "created": True,
+    }
     assert app_server.token_calls["client_credentials"] == calls + 1  # the first token
     account = (await gateway.get("/v1/accounts/team")).json()
     assert account["name"] == "Team"
@@ -87,8 +95,9 @@ async def test_shared_mailbox_lists_reads_sends_and_pops_with_the_apps_token(
         assert account[proto]["username"] == shared
         assert account[proto]["oauth2"] is True
         assert account[proto]["oauth2_grant"] == "client_credentials"
-    assert "access_token" not in json.dumps(account) and registration.client_secret not in \
-        json.dumps(account)
+    assert "access_token" not in json.dumps(
+        account
+    ) and registration.client_secret not in json.dumps(account)
 
     verify = (await gateway.post("/v1/accounts/team/verify")).json()
     assert verify["ok"] is True, verify
@@ -97,8 +106,9 @@ async def test_shared_mailbox_lists_reads_sends_and_pops_with_the_apps_token(
     [item] = listing.json()["items"]
     read = await gateway.get(f"/v1/accounts/team/messages/{item['id']}")
     assert read.status_code == 200 and read.json()["subject"] == "for the team"
-    sent = await gateway.post("/v1/accounts/team/send",
-                              json={"to": [shared], "subject": "from the app", "text": "x"})
+    sent = await gateway.post(
+        "/v1/accounts/team/send", json={"to": [shared], "subject": "from the app", "text": "x"}
+    )
     assert sent.status_code == 200, sent.text
     assert await delivered(app_stack, shared, at_least=2) == 2
     pop = await gateway.get("/v1/accounts/team/pop3/messages")
@@ -108,22 +118,27 @@ async def test_shared_mailbox_lists_reads_sends_and_pops_with_the_apps_token(
     assert app_server.token_errors == {}
 
     # Connecting again updates the same account (a new token, same mailbox).
-    again = await gateway.post(f"/v1/oauth2/apps/{app_id}/accounts",
-                               json={"account": "team", "mailbox": shared})
+    again = await gateway.post(
+        f"/v1/oauth2/apps/{app_id}/accounts", json={"account": "team", "mailbox": shared}
+    )
     assert again.status_code == 200 and again.json()["created"] is False
-    other = await gateway.post(f"/v1/oauth2/apps/{app_id}/accounts",
-                               json={"account": "team", "mailbox": app_stack.new_user("x")})
+    other = await gateway.post(
+        f"/v1/oauth2/apps/{app_id}/accounts",
+        json={"account": "team", "mailbox": app_stack.new_user("x")},
+    )
     assert other.status_code == 409 and other.json()["code"] == "oauth2_mailbox_mismatch"
 
 
 async def test_the_server_refuses_a_mailbox_the_app_was_not_granted(
-        gateway, app_server, app_stack, registration) -> None:
+    gateway, app_server, app_stack, registration
+) -> None:
     granted, not_granted = app_stack.new_user("ok"), app_stack.new_user("no")
     grant_mailbox(app_stack, registration.client_id, granted)
     app_id = await create_app(gateway, app_server, registration, app_stack)
     for account, mailbox in (("granted", granted), ("nogrant", not_granted)):
-        done = await gateway.post(f"/v1/oauth2/apps/{app_id}/accounts",
-                                  json={"account": account, "mailbox": mailbox})
+        done = await gateway.post(
+            f"/v1/oauth2/apps/{app_id}/accounts", json={"account": account, "mailbox": mailbox}
+        )
         assert done.status_code == 200, done.text
     assert (await gateway.post("/v1/accounts/granted/verify")).json()["ok"] is True
     refused = (await gateway.post("/v1/accounts/nogrant/verify")).json()
@@ -134,12 +149,14 @@ async def test_the_server_refuses_a_mailbox_the_app_was_not_granted(
 
 
 async def test_app_only_tokens_are_renewed_ahead_of_expiry_with_no_failed_request(
-        gateway, app_server, app_stack, registration) -> None:
+    gateway, app_server, app_stack, registration
+) -> None:
     shared = app_stack.new_user("renew")
     grant_mailbox(app_stack, registration.client_id, shared)
     app_id = await create_app(gateway, app_server, registration, app_stack)
-    done = await gateway.post(f"/v1/oauth2/apps/{app_id}/accounts",
-                              json={"account": "renew", "mailbox": shared})
+    done = await gateway.post(
+        f"/v1/oauth2/apps/{app_id}/accounts", json={"account": "renew", "mailbox": shared}
+    )
     assert done.status_code == 200, done.text
     first = app_server.token_calls["client_credentials"]
     failures: list[str] = []
@@ -147,13 +164,16 @@ async def test_app_only_tokens_are_renewed_ahead_of_expiry_with_no_failed_reques
     loop = asyncio.get_running_loop()
     deadline = loop.time() + 3 * TTL + 1
     while loop.time() < deadline:
-        for method, path in (("POST", "/v1/accounts/renew/verify"),
-                             ("GET", "/v1/accounts/renew/mailboxes/INBOX/messages"),
-                             ("GET", "/v1/accounts/renew/pop3/messages")):
+        for method, path in (
+            ("POST", "/v1/accounts/renew/verify"),
+            ("GET", "/v1/accounts/renew/mailboxes/INBOX/messages"),
+            ("GET", "/v1/accounts/renew/pop3/messages"),
+        ):
             reply = await gateway.request(method, path)
             requests += 1
-            if reply.status_code != 200 or (path.endswith("/verify")
-                                            and reply.json()["ok"] is not True):
+            if reply.status_code != 200 or (
+                path.endswith("/verify") and reply.json()["ok"] is not True
+            ):
                 failures.append(f"{method} {path}: {reply.status_code} {reply.text[:300]}")
         await asyncio.sleep(0.5)  # scenario: a steady client, not a busy loop
     assert failures == [] and requests >= 15
@@ -167,12 +187,14 @@ async def test_app_only_tokens_are_renewed_ahead_of_expiry_with_no_failed_reques
 
 
 async def test_refused_client_credentials_need_reauth_with_one_event_and_no_storm(
-        gateway, settings, app_server, app_stack, registration) -> None:
+    gateway, settings, app_server, app_stack, registration
+) -> None:
     shared = app_stack.new_user("rot")
     grant_mailbox(app_stack, registration.client_id, shared)
     app_id = await create_app(gateway, app_server, registration, app_stack)
-    done = await gateway.post(f"/v1/oauth2/apps/{app_id}/accounts",
-                              json={"account": "rot", "mailbox": shared})
+    done = await gateway.post(
+        f"/v1/oauth2/apps/{app_id}/accounts", json={"account": "rot", "mailbox": shared}
+    )
     assert done.status_code == 200, done.text
     assert (await gateway.post("/v1/accounts/rot/verify")).json()["ok"] is True
     # The app's secret is replaced at the provider (Microsoft: AADSTS7000215 / 7000222 for
@@ -198,8 +220,9 @@ async def test_refused_client_credentials_need_reauth_with_one_event_and_no_stor
     # One request with the refused credentials, then none: no storm.
     assert app_server.token_calls["client_credentials"] - calls == 1
     assert app_server.token_errors["invalid_client"] == 1
-    [event] = await until(lambda: reauth_events(settings, "rot"), within=10,
-                          what="account.reauth_required")
+    [event] = await until(
+        lambda: reauth_events(settings, "rot"), within=10, what="account.reauth_required"
+    )
     await quiet_for()
     assert len(reauth_events(settings, "rot")) == 1
     assert event == {"authorize_url": None, "app": app_id, "grant": "client_credentials"}
@@ -208,49 +231,67 @@ async def test_refused_client_credentials_need_reauth_with_one_event_and_no_stor
     fixed = generic_app(app_server, registration, app_stack)
     new_app = await gateway.post("/v1/oauth2/apps", json=fixed)
     assert new_app.status_code == 201, new_app.text
-    back = await gateway.post(f"/v1/oauth2/apps/{new_app.json()['id']}/accounts",
-                              json={"account": "rot", "mailbox": shared})
+    back = await gateway.post(
+        f"/v1/oauth2/apps/{new_app.json()['id']}/accounts",
+        json={"account": "rot", "mailbox": shared},
+    )
     assert back.status_code == 200 and back.json()["created"] is False
     assert (await gateway.post("/v1/accounts/rot/verify")).json()["ok"] is True
     status = (await gateway.get("/v1/accounts/rot/status")).json()
     assert status["imap"]["state"] == "connected", status
 
 
-async def test_a_wrong_secret_at_connect_creates_nothing(gateway, app_server, app_stack,
-                                                         registration) -> None:
+async def test_a_wrong_secret_at_connect_creates_nothing(
+    gateway, app_server, app_stack, registration
+) -> None:
     wrong = {**generic_app(app_server, registration, app_stack), "client_secret": "nope"}
     app = await gateway.post("/v1/oauth2/apps", json=wrong)
     assert app.status_code == 201, app.text
-    refused = await gateway.post(f"/v1/oauth2/apps/{app.json()['id']}/accounts",
-                                 json={"account": "never", "mailbox": "a@example.test"})
+    refused = await gateway.post(
+        f"/v1/oauth2/apps/{app.json()['id']}/accounts",
+        json={"account": "never", "mailbox": "a@example.test"},
+    )
     assert refused.status_code == 502 and refused.json()["code"] == "oauth2_client_refused"
     assert "invalid_client" in refused.json()["detail"] and "nope" not in refused.text
     assert (await gateway.get("/v1/accounts/never")).status_code == 404
 
 
-async def test_providers_without_app_only_access_are_refused_before_any_call(
-        gateway) -> None:
-    base = {"name": "x", "client_id": "cid", "client_secret": "s",
-            "redirect_url": "https://gw.example/v1/oauth2/callback"}
-    for extra in ({"provider": "google"}, {"provider": "microsoft"},
-                  {"provider": "microsoft", "tenant": "common"}):
+async def test_providers_without_app_only_access_are_refused_before_any_call(gateway) -> None:
+    base = {
+        "name": "x",
+        "client_id": "cid",
+        "client_secret": "s",
+        "redirect_url": "https://gw.example/v1/oauth2/callback",
+    }
+    for extra in (
+        {"provider": "google"},
+        {"provider": "microsoft"},
+        {"provider": "microsoft", "tenant": "common"},
+    ):
         app = await gateway.post("/v1/oauth2/apps", json={**base, **extra})
         assert app.status_code == 201, app.text
-        refused = await gateway.post(f"/v1/oauth2/apps/{app.json()['id']}/accounts",
-                                     json={"account": "s1", "mailbox": "s@example.com"})
+        refused = await gateway.post(
+            f"/v1/oauth2/apps/{app.json()['id']}/accounts",
+            json={"account": "s1", "mailbox": "s@example.com"},
+        )
         assert refused.status_code == 409, refused.text
         assert refused.json()["code"] == "oauth2_app_only_unsupported"
-    missing = await gateway.post("/v1/oauth2/apps/oa_nope/accounts",
-                                 json={"account": "s1", "mailbox": "s@example.com"})
+    missing = await gateway.post(
+        "/v1/oauth2/apps/oa_nope/accounts", json={"account": "s1", "mailbox": "s@example.com"}
+    )
     assert missing.status_code == 404
 
 
 async def test_a_token_limited_to_accounts_cannot_connect_with_the_apps_credentials(
-        gateway) -> None:
-    token = await gateway.post("/v1/tokens", json={"description": "t", "scopes": ["admin"],
-                                                   "accounts": ["team"]})
+    gateway,
+) -> None:
+    token = await gateway.post(
+        "/v1/tokens", json={"description": "t", "scopes": ["admin"], "accounts": ["team"]}
+    )
     assert token.status_code == 201, token.text
-    refused = await gateway.post("/v1/oauth2/apps/oa_x/accounts",
-                                 json={"account": "team", "mailbox": "s@example.com"},
-                                 headers={"Authorization": f"Bearer {token.json()['token']}"})
+    refused = await gateway.post(
+        "/v1/oauth2/apps/oa_x/accounts",
+        json={"account": "team", "mailbox": "s@example.com"},
+        headers={"Authorization": f"Bearer {token.json()['token']}"},
+    )
     assert refused.status_code == 403

@@ -22,14 +22,19 @@ def repo(any_store) -> OAuth2Repo:
 
 
 async def test_state_is_used_once_even_by_concurrent_callbacks(repo, any_store) -> None:
-    await repo.add_state("the-state", app_id="oa_1", account_id="acc", verifier="v" * 50,
-                         token_id="tok", ttl=600)
-    outcomes = await asyncio.gather(*(repo.consume_state("the-state") for _ in range(10)),
-                                    return_exceptions=True)
+    await repo.add_state(
+        "the-state", app_id="oa_1", account_id="acc", verifier="v" * 50, token_id="tok", ttl=600
+    )
+    outcomes = await asyncio.gather(
+        *(repo.consume_state("the-state") for _ in range(10)), return_exceptions=True
+    )
     won = [o for o in outcomes if not isinstance(o, BaseException)]
     assert len(won) == 1 and won[0].account_id == "acc" and won[0].verifier == "v" * 50
-    assert all(isinstance(o, OAuth2StateGone) and o.code == "oauth2_state_used"
-               for o in outcomes if isinstance(o, BaseException))
+    assert all(
+        isinstance(o, OAuth2StateGone) and o.code == "oauth2_state_used"
+        for o in outcomes
+        if isinstance(o, BaseException)
+    )
     with pytest.raises(OAuth2StateRefused) as forged:
         await repo.consume_state("never-issued")
     assert forged.value.code == "oauth2_state_invalid"
@@ -39,17 +44,25 @@ async def test_state_is_used_once_even_by_concurrent_callbacks(repo, any_store) 
 
 
 async def test_expired_state_is_refused_as_expired(repo) -> None:
-    await repo.add_state("old", app_id="oa_1", account_id="acc", verifier="v", token_id=None,
-                         ttl=-1)
+    await repo.add_state(
+        "old", app_id="oa_1", account_id="acc", verifier="v", token_id=None, ttl=-1
+    )
     with pytest.raises(OAuth2StateGone) as gone:
         await repo.consume_state("old")
     assert gone.value.code == "oauth2_state_expired"
 
 
 async def test_client_secret_is_encrypted_at_rest(repo, any_store) -> None:
-    app = OAuth2App(id="oa_1", provider="google", name="g", client_id="cid",
-                    client_secret="very-secret-value", config={"redirect_url": "https://x/cb"},
-                    created_by=None, created_at=datetime.now(UTC))
+    app = OAuth2App(
+        id="oa_1",
+        provider="google",
+        name="g",
+        client_id="cid",
+        client_secret="very-secret-value",
+        config={"redirect_url": "https://x/cb"},
+        created_by=None,
+        created_at=datetime.now(UTC),
+    )
     await repo.insert_app(app)
     async with any_store.engine.connect() as conn:
         row = (await conn.execute(oauth2_apps.select())).one()

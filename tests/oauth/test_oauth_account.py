@@ -22,7 +22,8 @@ def oauth_spec(stack, user: str, token: str) -> dict:
 
 
 async def test_oauth2_account_verifies_lists_retrieves_and_sends(
-        client: httpx.AsyncClient, oauth_server, oauth_client, oauth_stack) -> None:
+    client: httpx.AsyncClient, oauth_server, oauth_client, oauth_stack
+) -> None:
     user = oauth_stack.new_user("oa")
     token = authorize(oauth_server, oauth_client, user)["access_token"]
     oauth_stack.deliver(user, b"Subject: first\r\nFrom: s@example.test\r\n\r\nhello\r\n")
@@ -43,14 +44,16 @@ async def test_oauth2_account_verifies_lists_retrieves_and_sends(
     item = await client.get(f"/v1/accounts/{acc}/pop3/messages/{uidl}")
     assert item.status_code == 200 and item.json()["subject"] == "first"
 
-    sent = await client.post(f"/v1/accounts/{acc}/send", json={
-        "to": [user], "subject": "sent with oauth", "text": "hi"})
+    sent = await client.post(
+        f"/v1/accounts/{acc}/send", json={"to": [user], "subject": "sent with oauth", "text": "hi"}
+    )
     assert sent.status_code == 200, sent.text
     assert await delivered(oauth_stack, user, at_least=2) == 2
 
 
 async def test_oauth2_account_with_revoked_token_is_auth_failed_with_the_servers_error(
-        client: httpx.AsyncClient, oauth_server, oauth_client, oauth_stack) -> None:
+    client: httpx.AsyncClient, oauth_server, oauth_client, oauth_stack
+) -> None:
     user = oauth_stack.new_user("oa")
     tokens = authorize(oauth_server, oauth_client, user)
     token = tokens["access_token"]

@@ -39,7 +39,8 @@ def _initial_line(sent: bytes, verb: bytes) -> bytes:
 
 @pytest.mark.parametrize("mechanism", MECHANISMS)
 async def test_imap_oauth2_logs_in_with_the_initial_response_on_the_command_line(
-        oauth_stack, user_token, mechanism: str) -> None:
+    oauth_stack, user_token, mechanism: str
+) -> None:
     user, token = user_token
     relay = Relay(oauth_stack.host, oauth_stack.imap)
     await relay.start()
@@ -62,11 +63,11 @@ async def test_imap_oauth2_logs_in_with_the_initial_response_on_the_command_line
 
 @pytest.mark.parametrize("mechanism", ["oauthbearer", "xoauth2"])
 async def test_imap_expired_token_is_auth_failed_with_the_servers_status_not_a_timeout(
-        oauth_server, oauth_stack, user_token, mechanism: str) -> None:
+    oauth_server, oauth_stack, user_token, mechanism: str
+) -> None:
     user, token = user_token
     oauth_server.expire(token)
-    conn = ImapConnection(oauth_stack.host, oauth_stack.imap, security="none",
-                          command_timeout=20)
+    conn = ImapConnection(oauth_stack.host, oauth_stack.imap, security="none", command_timeout=20)
     await conn.connect()
     started = time.monotonic()
     with pytest.raises(UpstreamAuthFailed) as err:
@@ -92,7 +93,8 @@ async def test_pop3_oauth2_logs_in_and_lists(oauth_stack, user_token, mechanism:
 
 
 async def test_pop3_long_token_goes_after_the_empty_challenge(
-        oauth_server, oauth_client, oauth_stack) -> None:
+    oauth_server, oauth_client, oauth_stack
+) -> None:
     """RFC 5034 section 4: an AUTH line over 255 octets must not carry the initial response;
     a JWT-sized token then goes on its own line (Dovecot takes lines of ~8 kB)."""
     user = oauth_stack.new_user("o")
@@ -115,7 +117,8 @@ async def test_pop3_long_token_goes_after_the_empty_challenge(
 
 
 async def test_pop3_revoked_token_is_auth_failed_with_the_servers_status(
-        oauth_server, oauth_client, oauth_stack, user_token) -> None:
+    oauth_server, oauth_client, oauth_stack, user_token
+) -> None:
     user, token = user_token
     assert revoke(oauth_server, oauth_client, token).status_code == 200
     client = await Pop3Client.connect(oauth_stack.host, oauth_stack.pop3, security="none")
@@ -129,14 +132,23 @@ async def test_pop3_revoked_token_is_auth_failed_with_the_servers_status(
 
 
 def _smtp(stack, port: int, user: str, token: str, mechanism: str = "auto") -> SmtpSession:
-    return SmtpSession(SmtpTarget(host=stack.host, port=port, security="none", username=user,
-                                  oauth2_token=token, oauth2_mechanism=mechanism,  # type: ignore[arg-type]
-                                  command_timeout=20))
+    return SmtpSession(
+        SmtpTarget(
+            host=stack.host,
+            port=port,
+            security="none",
+            username=user,
+            oauth2_token=token,
+            oauth2_mechanism=mechanism,  # type: ignore[arg-type]
+            command_timeout=20,
+        )
+    )
 
 
 @pytest.mark.parametrize("mechanism", MECHANISMS)
 async def test_smtp_oauth2_submits_a_message_that_arrives(
-        oauth_stack, user_token, mechanism: str) -> None:
+    oauth_stack, user_token, mechanism: str
+) -> None:
     user, token = user_token
     relay = Relay(oauth_stack.host, oauth_stack.submission)
     await relay.start()
@@ -153,7 +165,8 @@ async def test_smtp_oauth2_submits_a_message_that_arrives(
 
 @pytest.mark.parametrize("mechanism", ["oauthbearer", "xoauth2"])
 async def test_smtp_revoked_token_is_auth_failed_with_the_servers_status(
-        oauth_server, oauth_client, oauth_stack, user_token, mechanism: str) -> None:
+    oauth_server, oauth_client, oauth_stack, user_token, mechanism: str
+) -> None:
     user, token = user_token
     assert revoke(oauth_server, oauth_client, token).status_code == 200
     with pytest.raises(UpstreamAuthFailed) as err:
@@ -164,7 +177,8 @@ async def test_smtp_revoked_token_is_auth_failed_with_the_servers_status(
 
 
 async def test_oauth_stack_keeps_passwords_and_tokens_apart(
-        oauth_server, oauth_stack, user_token) -> None:
+    oauth_server, oauth_stack, user_token
+) -> None:
     """The oauth2 passdb serves XOAUTH2/OAUTHBEARER only (its ``mechanisms`` filter): a
     password login never reaches the introspection endpoint, a token is no password."""
     user, token = user_token

@@ -48,9 +48,16 @@ def test_wrong_pkce_verifier_is_refused(server):
 
 def test_authorization_without_s256_challenge_is_refused(server):
     client = server.register_client()
-    reply = httpx.get(server.authorize_url, params={
-        "response_type": "code", "client_id": client.client_id,
-        "redirect_uri": client.redirect_uris[0], "scope": "mail", "state": "s"})
+    reply = httpx.get(
+        server.authorize_url,
+        params={
+            "response_type": "code",
+            "client_id": client.client_id,
+            "redirect_uri": client.redirect_uris[0],
+            "scope": "mail",
+            "state": "s",
+        },
+    )
     assert reply.status_code == 400
 
 
@@ -82,9 +89,14 @@ def test_expired_and_revoked_access_tokens_introspect_inactive(server):
 def test_introspection_needs_the_resource_servers_credentials(server):
     client = server.register_client()
     tokens = authorize(server, client, USER)
-    reply = httpx.post(server.introspection_url, data={
-        "token": tokens["access_token"], "client_id": "dovecot",
-        "client_secret": secrets.token_hex(8)})
+    reply = httpx.post(
+        server.introspection_url,
+        data={
+            "token": tokens["access_token"],
+            "client_id": "dovecot",
+            "client_secret": secrets.token_hex(8),
+        },
+    )
     assert reply.status_code == 401
 
 
@@ -92,13 +104,19 @@ def test_client_credentials_token_names_the_app_not_a_mailbox(server):
     """App-only access (Microsoft's shared mailboxes): no refresh token, and introspection
     names the app; which mailboxes it may open is the mail server's permission table."""
     client = server.register_client(grant_types=("client_credentials",))
-    reply = httpx.post(server.token_url, auth=(client.client_id, client.client_secret),
-                       data={"grant_type": "client_credentials", "scope": "mail"})
+    reply = httpx.post(
+        server.token_url,
+        auth=(client.client_id, client.client_secret),
+        data={"grant_type": "client_credentials", "scope": "mail"},
+    )
     assert reply.status_code == 200, reply.text
     assert "refresh_token" not in reply.json()
     info = introspect(server, reply.json()["access_token"])
     assert info["active"] is True
     assert info["username"] == info["app_id"] == client.client_id
-    wrong = httpx.post(server.token_url, auth=(client.client_id, "not-the-secret"),
-                       data={"grant_type": "client_credentials", "scope": "mail"})
+    wrong = httpx.post(
+        server.token_url,
+        auth=(client.client_id, "not-the-secret"),
+        data={"grant_type": "client_credentials", "scope": "mail"},
+    )
     assert wrong.status_code == 401 and wrong.json()["error"] == "invalid_client"

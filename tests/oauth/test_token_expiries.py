@@ -30,9 +30,12 @@ def short_server() -> Iterator[OAuthServer]:
 def short_stack(short_server: OAuthServer) -> Iterator[MailStack]:
     directory = make_stack_dir("mailgate-oauth-short-")
     rs = short_server.resource_server
-    stack = start_mailstack(directory, oauth2_introspection_url=short_server.introspection_url,
-                            oauth2_client_id=rs.client_id,
-                            oauth2_client_secret=rs.client_secret)
+    stack = start_mailstack(
+        directory,
+        oauth2_introspection_url=short_server.introspection_url,
+        oauth2_client_id=rs.client_id,
+        oauth2_client_secret=rs.client_secret,
+    )
     try:
         yield stack
     finally:
@@ -41,17 +44,20 @@ def short_stack(short_server: OAuthServer) -> Iterator[MailStack]:
 
 
 async def test_continuous_use_across_five_token_expiries_has_no_failed_request(
-        settings, short_server, short_stack) -> None:
+    settings, short_server, short_stack
+) -> None:
     settings.oauth2_allow_private_endpoints = True
     settings.watch_enabled = False
     registration = short_server.register_client(redirect_uri=REDIRECT)
     user = short_stack.new_user("ex")
     async with running_client(settings) as gateway:
-        app = await gateway.post("/v1/oauth2/apps",
-                                 json=generic_app(short_server, registration, short_stack))
+        app = await gateway.post(
+            "/v1/oauth2/apps", json=generic_app(short_server, registration, short_stack)
+        )
         assert app.status_code == 201, app.text
-        started = await gateway.post(f"/v1/oauth2/apps/{app.json()['id']}/authorize",
-                                     json={"account": "ex1"})
+        started = await gateway.post(
+            f"/v1/oauth2/apps/{app.json()['id']}/authorize", json={"account": "ex1"}
+        )
         done = await callback(gateway, consent(started.json()["url"], user))
         assert done.status_code == 200, done.text
         # The exchanged token is used as it is (no refresh at first use).
@@ -65,15 +71,20 @@ async def test_continuous_use_across_five_token_expiries_has_no_failed_request(
         deadline = loop.time() + 5 * TTL + 3
         while loop.time() < deadline:
             for method, path, body in (
-                    ("POST", "/v1/accounts/ex1/verify", None),
-                    ("GET", "/v1/accounts/ex1/mailboxes/INBOX/messages", None),
-                    ("GET", "/v1/accounts/ex1/pop3/messages", None),
-                    ("POST", "/v1/accounts/ex1/send",
-                     {"to": [user], "subject": f"n{sends}", "text": "hi"})):
+                ("POST", "/v1/accounts/ex1/verify", None),
+                ("GET", "/v1/accounts/ex1/mailboxes/INBOX/messages", None),
+                ("GET", "/v1/accounts/ex1/pop3/messages", None),
+                (
+                    "POST",
+                    "/v1/accounts/ex1/send",
+                    {"to": [user], "subject": f"n{sends}", "text": "hi"},
+                ),
+            ):
                 reply = await gateway.request(method, path, json=body)
                 requests += 1
                 ok = reply.status_code == 200 and (
-                    not path.endswith("/verify") or reply.json()["ok"] is True)
+                    not path.endswith("/verify") or reply.json()["ok"] is True
+                )
                 if not ok:
                     failures.append(f"{method} {path}: {reply.status_code} {reply.text[:300]}")
                 if path.endswith("/send"):

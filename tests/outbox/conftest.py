@@ -29,8 +29,9 @@ def maildir_messages(stack: MailStack, user: str, mailbox: str = "INBOX") -> lis
     return out
 
 
-async def wait_for_mail(stack: MailStack, user: str, count: int = 1, *, within: float = 15,
-                        mailbox: str = "INBOX") -> list[EmailMessage]:
+async def wait_for_mail(
+    stack: MailStack, user: str, count: int = 1, *, within: float = 15, mailbox: str = "INBOX"
+) -> list[EmailMessage]:
     """Wait until ``user`` holds at least ``count`` messages; return them parsed."""
     deadline = time.monotonic() + within
     while True:
@@ -40,8 +41,9 @@ async def wait_for_mail(stack: MailStack, user: str, count: int = 1, *, within: 
         await asyncio.sleep(0.05)
 
 
-async def settle(stack: MailStack, user: str, *, quiet: float = 1.0, within: float = 15,
-                 mailbox: str = "INBOX") -> list[EmailMessage]:
+async def settle(
+    stack: MailStack, user: str, *, quiet: float = 1.0, within: float = 15, mailbox: str = "INBOX"
+) -> list[EmailMessage]:
     """Wait until the user's mailbox stops changing for ``quiet`` seconds; return it parsed."""
     deadline = time.monotonic() + within
     last, since = -1, time.monotonic()
@@ -52,5 +54,7 @@ async def settle(stack: MailStack, user: str, *, quiet: float = 1.0, within: flo
         elif time.monotonic() - since >= quiet:
             break
         await asyncio.sleep(0.05)
-    return [email.message_from_bytes(r, policy=policy.default)
-            for r in maildir_messages(stack, user, mailbox)]
+    return [
+        email.message_from_bytes(r, policy=policy.default)
+        for r in maildir_messages(stack, user, mailbox)
+    ]

@@ -52,9 +52,13 @@ def _start_gateway(db: Path, port: int, log: Path) -> subprocess.Popen:
     }
     with open(log, "ab") as out:
         proc = subprocess.Popen(
-            [sys.executable, "-m", "gateway", "serve", "--port", str(port)], env=env,
-            stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.STDOUT,
-            cwd=Path(__file__).resolve().parents[2])
+            [sys.executable, "-m", "gateway", "serve", "--port", str(port)],
+            env=env,
+            stdin=subprocess.DEVNULL,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            cwd=Path(__file__).resolve().parents[2],
+        )
     deadline = time.monotonic() + 20
     while time.monotonic() < deadline:
         try:
@@ -70,7 +74,8 @@ def _start_gateway(db: Path, port: int, log: Path) -> subprocess.Popen:
 
 
 async def test_sigkill_while_sending_loses_nothing_and_sends_nothing_twice(
-        private_stack: MailStack, tmp_path: Path) -> None:
+    private_stack: MailStack, tmp_path: Path
+) -> None:
     stack = private_stack
     db, log = tmp_path / "gateway.db", tmp_path / "gateway.log"
     port = _free_port()
@@ -80,16 +85,24 @@ async def test_sigkill_while_sending_loses_nothing_and_sends_nothing_twice(
     try:
         async with httpx.AsyncClient(base_url=base, headers=headers, timeout=30) as client:
             user = stack.new_user("crash")
-            assert (await client.post("/v1/accounts",
-                                      json=account_spec(stack, user))).status_code == 201
+            assert (
+                await client.post("/v1/accounts", json=account_spec(stack, user))
+            ).status_code == 201
             account_id = user.split("@")[0]
             rcpt = stack.new_user("inbox")
             due = (datetime.now(UTC) + timedelta(seconds=3)).isoformat()
 
             async def enqueue(i: int) -> str:
-                resp = await client.post(f"/v1/accounts/{account_id}/send", json={
-                    "to": [rcpt], "subject": f"crash test {i}", "text": f"message {i}",
-                    "send_at": due, "save_to_sent": False})
+                resp = await client.post(
+                    f"/v1/accounts/{account_id}/send",
+                    json={
+                        "to": [rcpt],
+                        "subject": f"crash test {i}",
+                        "text": f"message {i}",
+                        "send_at": due,
+                        "save_to_sent": False,
+                    },
+                )
                 assert resp.status_code == 202, resp.text
                 return resp.json()["message_id"]
 
@@ -119,9 +132,16 @@ async def test_sigkill_while_sending_loses_nothing_and_sends_nothing_twice(
         async with httpx.AsyncClient(base_url=base, headers=headers, timeout=30) as client:
             items, cursor = [], None
             while True:
-                page = (await client.get("/v1/outbox", params={
-                    "account": account_id, "limit": 500, **({"cursor": cursor} if cursor
-                                                            else {})})).json()
+                page = (
+                    await client.get(
+                        "/v1/outbox",
+                        params={
+                            "account": account_id,
+                            "limit": 500,
+                            **({"cursor": cursor} if cursor else {}),
+                        },
+                    )
+                ).json()
                 items += page["items"]
                 cursor = page["next_cursor"]
                 if not cursor:

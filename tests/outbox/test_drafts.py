@@ -35,8 +35,9 @@ def _imap(stack: MailStack, user: str) -> imaplib.IMAP4:
     return imap
 
 
-def raw_mailbox(stack: MailStack, user: str, mailbox: str = "Drafts"
-                ) -> list[tuple[set[str], EmailMessage, bytes]]:
+def raw_mailbox(
+    stack: MailStack, user: str, mailbox: str = "Drafts"
+) -> list[tuple[set[str], EmailMessage, bytes]]:
     """Each message of ``mailbox`` as another IMAP client sees it: flags, parsed, bytes."""
     imap = _imap(stack, user)
     try:
@@ -50,8 +51,13 @@ def raw_mailbox(stack: MailStack, user: str, mailbox: str = "Drafts"
     for item in data:
         if isinstance(item, tuple):
             flags = set(re.search(rb"FLAGS \(([^)]*)\)", item[0]).group(1).decode().split())
-            out.append(({f.lower() for f in flags},
-                        email.message_from_bytes(item[1], policy=policy.default), item[1]))
+            out.append(
+                (
+                    {f.lower() for f in flags},
+                    email.message_from_bytes(item[1], policy=policy.default),
+                    item[1],
+                )
+            )
     return out
 
 
@@ -60,15 +66,26 @@ def _b64(data: bytes) -> str:
 
 
 async def test_draft_lifecycle_as_a_raw_imap_client_sees_it(
-        client: httpx.AsyncClient, account: dict, mailstack: MailStack) -> None:
+    client: httpx.AsyncClient, account: dict, mailstack: MailStack
+) -> None:
     url = f"/v1/accounts/{account['id']}/drafts"
     user = account["email"]
-    body = {"to": ["Bob <bob@example.test>"], "cc": ["carol@example.test"],
-            "bcc": [{"name": "Hidden Person", "address": "hidden@example.test"}],
-            "subject": "Plan", "text": "first words", "html": "<p>first words</p>",
-            "attachments": [{"filename": "notes.txt", "content_type": "text/plain",
-                             "content": _b64(b"attached notes")}],
-            "headers": {"X-Custom": "kept"}}
+    body = {
+        "to": ["Bob <bob@example.test>"],
+        "cc": ["carol@example.test"],
+        "bcc": [{"name": "Hidden Person", "address": "hidden@example.test"}],
+        "subject": "Plan",
+        "text": "first words",
+        "html": "<p>first words</p>",
+        "attachments": [
+            {
+                "filename": "notes.txt",
+                "content_type": "text/plain",
+                "content": _b64(b"attached notes"),
+            }
+        ],
+        "headers": {"X-Custom": "kept"},
+    }
     created = await client.post(url, json=body)
     assert created.status_code == 201, created.text
     first = created.json()
@@ -86,8 +103,10 @@ async def test_draft_lifecycle_as_a_raw_imap_client_sees_it(
     assert [i["id"] for i in listed["items"]] == [first["id"]]
     got = (await client.get(f"{url}/{first['id']}")).json()
     assert got["bcc"] == [{"name": "Hidden Person", "address": "hidden@example.test"}]
-    assert [a["address"] for a in got["to"] + got["cc"]] == ["bob@example.test",
-                                                            "carol@example.test"]
+    assert [a["address"] for a in got["to"] + got["cc"]] == [
+        "bob@example.test",
+        "carol@example.test",
+    ]
     assert got["text"].strip() == "first words" and got["in_reply_to_id"] is None
     assert {"\\draft", "\\seen"} <= {f.lower() for f in got["flags"]}
     assert [a["filename"] for a in got["attachments"]] == ["notes.txt"]
@@ -132,17 +151,28 @@ async def test_draft_lifecycle_as_a_raw_imap_client_sees_it(
 
 
 async def test_send_a_reply_draft_through_postfix(
-        client: httpx.AsyncClient, account: dict, mailstack: MailStack,
-        dovecot: MailStack) -> None:
+    client: httpx.AsyncClient, account: dict, mailstack: MailStack, dovecot: MailStack
+) -> None:
     acct = f"/v1/accounts/{account['id']}"
     peer, hidden = dovecot.new_user("peer"), dovecot.new_user("hid")
-    mailstack.deliver(account["email"], (
-        f"From: Peer <{peer}>\r\nTo: {account['email']}\r\nSubject: Question\r\n"
-        "Message-ID: <q-1@example.test>\r\n\r\nWhen?\r\n").encode())
+    mailstack.deliver(
+        account["email"],
+        (
+            f"From: Peer <{peer}>\r\nTo: {account['email']}\r\nSubject: Question\r\n"
+            "Message-ID: <q-1@example.test>\r\n\r\nWhen?\r\n"
+        ).encode(),
+    )
     [original] = (await client.get(f"{acct}/mailboxes/INBOX/messages")).json()["items"]
-    created = await client.post(f"{acct}/drafts", json={
-        "to": [peer], "bcc": [hidden], "subject": "Re: Question", "text": "Noon.",
-        "in_reply_to": original["id"]})
+    created = await client.post(
+        f"{acct}/drafts",
+        json={
+            "to": [peer],
+            "bcc": [hidden],
+            "subject": "Re: Question",
+            "text": "Noon.",
+            "in_reply_to": original["id"],
+        },
+    )
     assert created.status_code == 201, created.text
     draft = created.json()
     got = (await client.get(f"{acct}/drafts/{draft['id']}")).json()
@@ -168,6 +198,7 @@ async def test_send_a_reply_draft_through_postfix(
     assert raw_mailbox(mailstack, account["email"]) == []
     [(_, copy, _raw)] = raw_mailbox(mailstack, account["email"], "Sent")
     assert copy["Message-ID"] == draft["message_id"]
+
     async def answered() -> bool:
         resp = await client.get(f"{acct}/messages/{original['id']}")
         return "\\Answered" in resp.json()["flags"]
@@ -176,8 +207,8 @@ async def test_send_a_reply_draft_through_postfix(
 
 
 async def test_queued_draft_send_and_what_cannot_be_sent(
-        client: httpx.AsyncClient, account: dict, mailstack: MailStack,
-        dovecot: MailStack) -> None:
+    client: httpx.AsyncClient, account: dict, mailstack: MailStack, dovecot: MailStack
+) -> None:
     acct = f"/v1/accounts/{account['id']}"
     rcpt = dovecot.new_user("q")
     empty = (await client.post(f"{acct}/drafts", json={"subject": "nobody yet"})).json()
@@ -185,8 +216,9 @@ async def test_queued_draft_send_and_what_cannot_be_sent(
     assert refused.status_code == 422 and "recipients" in refused.json()["detail"]
     assert len(raw_mailbox(mailstack, account["email"])) == 1  # the draft stays
     filled = await client.patch(f"{acct}/drafts/{empty['id']}", json={"to": [rcpt]})
-    queued = await client.post(f"{acct}/drafts/{filled.json()['id']}/send",
-                               json={"mode": "queue", "save_to_sent": False})
+    queued = await client.post(
+        f"{acct}/drafts/{filled.json()['id']}/send", json={"mode": "queue", "save_to_sent": False}
+    )
     assert queued.status_code == 202, queued.text
     assert queued.json()["status_url"].startswith("/v1/outbox/")
     [delivered] = await wait_for_mail(dovecot, rcpt)
@@ -194,14 +226,17 @@ async def test_queued_draft_send_and_what_cannot_be_sent(
     assert raw_mailbox(mailstack, account["email"]) == []
 
 
-async def test_draft_refusals(client: httpx.AsyncClient, account: dict,
-                              mailstack: MailStack) -> None:
+async def test_draft_refusals(
+    client: httpx.AsyncClient, account: dict, mailstack: MailStack
+) -> None:
     acct = f"/v1/accounts/{account['id']}"
-    foreign = await client.post(f"{acct}/drafts", json={"from": "boss@elsewhere.test",
-                                                        "subject": "x"})
+    foreign = await client.post(
+        f"{acct}/drafts", json={"from": "boss@elsewhere.test", "subject": "x"}
+    )
     assert foreign.status_code == 422 and foreign.json()["code"] == "from_not_allowed"
-    ours = await client.post(f"{acct}/drafts", json={
-        "subject": "x", "headers": {"X-Mailgate-In-Reply-To": "SU5CT1g"}})
+    ours = await client.post(
+        f"{acct}/drafts", json={"subject": "x", "headers": {"X-Mailgate-In-Reply-To": "SU5CT1g"}}
+    )
     assert ours.status_code == 422
     injected = await client.post(f"{acct}/drafts", json={"subject": "x\r\nBcc: a@b.test"})
     assert injected.status_code == 422
@@ -219,7 +254,8 @@ async def test_draft_refusals(client: httpx.AsyncClient, account: dict,
 # configuration gives Drafts its special use for good).
 @pytest.mark.parametrize("imap_server", ["cyrus"], indirect=True)
 async def test_drafts_mailbox_by_name_or_created_when_the_server_has_none(
-        client: httpx.AsyncClient, account: dict, mailstack: MailStack) -> None:
+    client: httpx.AsyncClient, account: dict, mailstack: MailStack
+) -> None:
     imap = _imap(mailstack, account["email"])
     try:
         typ, data = imap._simple_command("SETMETADATA", "Drafts", "(/private/specialuse NIL)")
@@ -247,15 +283,22 @@ async def test_drafts_mailbox_by_name_or_created_when_the_server_has_none(
 
 
 async def test_a_draft_is_found_by_message_id_without_appenduid(
-        client: httpx.AsyncClient, account: dict, mailstack: MailStack) -> None:
+    client: httpx.AsyncClient, account: dict, mailstack: MailStack
+) -> None:
     """Servers without UIDPLUS answer APPEND without the new UID: the draft is found by
     its Message-ID (a SEARCH on the real server)."""
     imap = _imap(mailstack, account["email"])
     try:
         for n in (1, 2):
-            assert imap.append("Drafts", None, None,
-                               f"Subject: {n}\r\nMessage-ID: <d{n}@example.test>\r\n\r\nx\r\n"
-                               .encode())[0] == "OK"
+            assert (
+                imap.append(
+                    "Drafts",
+                    None,
+                    None,
+                    f"Subject: {n}\r\nMessage-ID: <d{n}@example.test>\r\n\r\nx\r\n".encode(),
+                )[0]
+                == "OK"
+            )
     finally:
         imap.logout()
     mail = client.app.state.services.mail

@@ -56,12 +56,14 @@ async def test_release_forgets_only_unfinished(repo: IdempotencyRepo) -> None:
 
 
 async def test_racing_reservations_have_one_winner(repo: IdempotencyRepo) -> None:
-    results = await asyncio.gather(*(
-        repo.reserve("a", "race", f"h{i}", ttl=DAY, abandon_after=300) for i in range(8)))
+    results = await asyncio.gather(
+        *(repo.reserve("a", "race", f"h{i}", ttl=DAY, abandon_after=300) for i in range(8))
+    )
     assert sum(r is None for r in results) == 1
     # an expired key raced for: still one winner
     assert await repo.reserve("a", "stale", "h", ttl=-1, abandon_after=300) is None
     await repo.complete("a", "stale", "sent", {})
-    results = await asyncio.gather(*(
-        repo.reserve("a", "stale", f"s{i}", ttl=DAY, abandon_after=300) for i in range(8)))
+    results = await asyncio.gather(
+        *(repo.reserve("a", "stale", f"s{i}", ttl=DAY, abandon_after=300) for i in range(8))
+    )
     assert sum(r is None for r in results) == 1

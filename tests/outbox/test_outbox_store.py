@@ -28,10 +28,20 @@ async def repo(tmp_path: Path) -> AsyncIterator[OutboxRepo]:
 
 async def _add(repo: OutboxRepo, *, due_in: float = 0.0) -> OutboxJob:
     now = utcnow()
-    job = OutboxJob(id=new_job_id(), account_id="a", status="queued", message_id="<m@x>",
-                    mail_from="a@x.test", rcpt_to=["b@x.test"], raw=b"raw", options={},
-                    attempts=0, next_attempt_at=now + timedelta(seconds=due_in),
-                    created_at=now, updated_at=now)
+    job = OutboxJob(
+        id=new_job_id(),
+        account_id="a",
+        status="queued",
+        message_id="<m@x>",
+        mail_from="a@x.test",
+        rcpt_to=["b@x.test"],
+        raw=b"raw",
+        options={},
+        attempts=0,
+        next_attempt_at=now + timedelta(seconds=due_in),
+        created_at=now,
+        updated_at=now,
+    )
     async with repo.engine.begin() as conn:
         await repo.insert(conn, job)
     return job
@@ -40,8 +50,9 @@ async def _add(repo: OutboxRepo, *, due_in: float = 0.0) -> OutboxJob:
 async def test_claim_takes_due_jobs_once(repo: OutboxRepo) -> None:
     due = [await _add(repo) for _ in range(3)]
     await _add(repo, due_in=3600)
-    claims = await asyncio.gather(*(repo.claim(f"w{i}", lease_seconds=60, limit=2)
-                                    for i in range(4)))
+    claims = await asyncio.gather(
+        *(repo.claim(f"w{i}", lease_seconds=60, limit=2) for i in range(4))
+    )
     ids = [job.id for jobs in claims for job in jobs]
     assert sorted(ids) == sorted(j.id for j in due)  # each due job to exactly one worker
     assert all(job.attempts == 1 and job.status == "sending" for jobs in claims for job in jobs)

@@ -21,8 +21,9 @@ from .conftest import settle, wait_for_mail
 
 async def test_postfix_down_then_back(settings: Settings, private_stack: MailStack) -> None:
     stack = private_stack
-    settings = settings.model_copy(update={"reconnect_base_delay": 0.2,
-                                           "reconnect_max_delay": 0.5, "connect_timeout": 2})
+    settings = settings.model_copy(
+        update={"reconnect_base_delay": 0.2, "reconnect_max_delay": 0.5, "connect_timeout": 2}
+    )
     async with running_client(settings) as client:
         user = stack.new_user("down")
         created = await client.post("/v1/accounts", json=account_spec(stack, user))
@@ -31,14 +32,28 @@ async def test_postfix_down_then_back(settings: Settings, private_stack: MailSta
         rcpt = stack.new_user("r")
         stack.stop_postfix()
         try:
-            resp = await client.post(f"/v1/accounts/{account_id}/send", json={
-                "to": [rcpt], "subject": "sync while down", "text": "x", "save_to_sent": False})
+            resp = await client.post(
+                f"/v1/accounts/{account_id}/send",
+                json={
+                    "to": [rcpt],
+                    "subject": "sync while down",
+                    "text": "x",
+                    "save_to_sent": False,
+                },
+            )
             assert resp.status_code == 503, resp.text
             assert resp.json()["code"] == "smtp_unavailable"
             assert int(resp.headers["Retry-After"]) >= 1
-            resp = await client.post(f"/v1/accounts/{account_id}/send", json={
-                "to": [rcpt], "subject": "queued while down", "text": "x", "mode": "queue",
-                "save_to_sent": False})
+            resp = await client.post(
+                f"/v1/accounts/{account_id}/send",
+                json={
+                    "to": [rcpt],
+                    "subject": "queued while down",
+                    "text": "x",
+                    "mode": "queue",
+                    "save_to_sent": False,
+                },
+            )
             assert resp.status_code == 202
             queue_id = resp.json()["queue_id"]
             deadline = time.monotonic() + 20
@@ -71,10 +86,13 @@ def _postfix_soft_bounce(stack: MailStack, on: bool) -> None:
     """Postfix answers 4xx instead of 5xx (soft_bounce), so "unknown" users get 450."""
     conf = stack.dir / "postfix"
     env = {**os.environ, "PATH": os.environ.get("PATH", "") + ":/usr/sbin:/sbin"}
-    subprocess.run(["postconf", "-c", str(conf), "-e", f"soft_bounce = {'yes' if on else 'no'}"],
-                   check=True, env=env, capture_output=True)
-    subprocess.run(["postfix", "-c", str(conf), "reload"], check=True, env=env,
-                   capture_output=True)
+    subprocess.run(
+        ["postconf", "-c", str(conf), "-e", f"soft_bounce = {'yes' if on else 'no'}"],
+        check=True,
+        env=env,
+        capture_output=True,
+    )
+    subprocess.run(["postfix", "-c", str(conf), "reload"], check=True, env=env, capture_output=True)
     # The reload only signals Postfix's master, which restarts its daemons asynchronously and
     # says nothing when done: ask (plain SMTP, RCPT of an unknown user) until it shows.
     want, deadline = (450 if on else 550), time.monotonic() + 20
@@ -90,8 +108,9 @@ def _unknown_rcpt_code(stack: MailStack) -> int:
         return smtp.rcpt("unknown-probe@example.test")[0]
 
 
-async def test_deferred_recipients_get_a_job_of_their_own(settings: Settings,
-                                                          private_stack: MailStack) -> None:
+async def test_deferred_recipients_get_a_job_of_their_own(
+    settings: Settings, private_stack: MailStack
+) -> None:
     """One recipient takes the message, another answers 450: the taker gets it once, the
     deferred one is retried in a follow-up job until the attempts are used up."""
     stack = private_stack
@@ -104,15 +123,23 @@ async def test_deferred_recipients_get_a_job_of_their_own(settings: Settings,
             assert created.status_code == 201, created.text
             account_id = user.split("@")[0]
             good, later = stack.new_user("good"), "unknown-" + stack.new_user("later")
-            resp = await client.post(f"/v1/accounts/{account_id}/send", json={
-                "to": [good, later], "subject": "partly deferred", "text": "x",
-                "mode": "queue", "save_to_sent": False})
+            resp = await client.post(
+                f"/v1/accounts/{account_id}/send",
+                json={
+                    "to": [good, later],
+                    "subject": "partly deferred",
+                    "text": "x",
+                    "mode": "queue",
+                    "save_to_sent": False,
+                },
+            )
             queue_id = resp.json()["queue_id"]
             deadline = time.monotonic() + 30
             items: list[dict] = []
             while time.monotonic() < deadline:
-                items = (await client.get("/v1/outbox", params={"account": account_id})
-                         ).json()["items"]
+                items = (await client.get("/v1/outbox", params={"account": account_id})).json()[
+                    "items"
+                ]
                 if len(items) == 2 and all(i["status"] in ("sent", "failed") for i in items):
                     break
                 await asyncio.sleep(0.1)
@@ -142,13 +169,19 @@ async def _submission_greets(stack: MailStack) -> bool:
 
 
 async def test_sync_send_works_within_2_s_of_postfix_coming_back(
-        settings: Settings, private_stack: MailStack) -> None:
+    settings: Settings, private_stack: MailStack
+) -> None:
     """However long the SMTP pool's backoff grew while Postfix was down, a send works again
     within 2 s of Postfix greeting again; meanwhile sends get a prompt 503."""
     stack = private_stack
-    settings = settings.model_copy(update={"reconnect_base_delay": 0.5,
-                                           "reconnect_max_delay": 10.0, "connect_timeout": 2,
-                                           "watch_enabled": False})
+    settings = settings.model_copy(
+        update={
+            "reconnect_base_delay": 0.5,
+            "reconnect_max_delay": 10.0,
+            "connect_timeout": 2,
+            "watch_enabled": False,
+        }
+    )
     async with running_client(settings) as client:
         user, rcpt = stack.new_user("sback"), stack.new_user("r")
         spec = account_spec(stack, user, protocols=("smtp",))
@@ -179,8 +212,7 @@ async def test_sync_send_works_within_2_s_of_postfix_coming_back(
                 status = (await client.get(status_url)).json()["smtp"]
                 since = datetime.fromisoformat(status["since"])
                 if status["state"] == "error" and (not attempts or since != attempts[-1]):
-                    grown = len(attempts) >= 2 and (
-                        attempts[-1] - attempts[-2]).total_seconds() > 5
+                    grown = len(attempts) >= 2 and (attempts[-1] - attempts[-2]).total_seconds() > 5
                     attempts.append(since)
                     last_seen = time.monotonic()
                     if grown:
@@ -190,8 +222,9 @@ async def test_sync_send_works_within_2_s_of_postfix_coming_back(
                 assert time.monotonic() < deadline, "Postfix did not come back"
                 await asyncio.sleep(0.02)
             greeted = time.monotonic()
-            while (resp := await client.post(url, json={**body, "subject": "back"})
-                   ).status_code != 200:
+            while (
+                resp := await client.post(url, json={**body, "subject": "back"})
+            ).status_code != 200:
                 assert resp.status_code == 503, resp.text
                 assert time.monotonic() - greeted < 2.0, "not back within 2 s"
                 await asyncio.sleep(0.05)

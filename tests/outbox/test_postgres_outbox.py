@@ -15,27 +15,40 @@ from .conftest import settle
 TOTAL = 120
 
 
-async def test_two_instances_never_send_a_job_twice(pg_database: str, settings: Settings,
-                                                    mailstack: MailStack) -> None:
+async def test_two_instances_never_send_a_job_twice(
+    pg_database: str, settings: Settings, mailstack: MailStack
+) -> None:
     def instance(name: str) -> Settings:
-        return settings.model_copy(update={
-            "database_url": pg_database, "instance_id": name, "outbox_workers": 4,
-            "watch_enabled": False})
+        return settings.model_copy(
+            update={
+                "database_url": pg_database,
+                "instance_id": name,
+                "outbox_workers": 4,
+                "watch_enabled": False,
+            }
+        )
 
-    async with running_client(instance("pg-a")) as one, \
-            running_client(instance("pg-b")) as two:
+    async with running_client(instance("pg-a")) as one, running_client(instance("pg-b")) as two:
         user = mailstack.new_user("pg")
-        assert (await one.post("/v1/accounts", json=account_spec(mailstack, user))
-                ).status_code == 201
+        assert (
+            await one.post("/v1/accounts", json=account_spec(mailstack, user))
+        ).status_code == 201
         account_id = user.split("@")[0]
         rcpt = mailstack.new_user("pgin")
         due = (datetime.now(UTC) + timedelta(seconds=1.5)).isoformat()
 
         async def enqueue(i: int) -> str:
             client = one if i % 2 else two
-            resp = await client.post(f"/v1/accounts/{account_id}/send", json={
-                "to": [rcpt], "subject": f"pg {i}", "text": "x", "send_at": due,
-                "save_to_sent": False})
+            resp = await client.post(
+                f"/v1/accounts/{account_id}/send",
+                json={
+                    "to": [rcpt],
+                    "subject": f"pg {i}",
+                    "text": "x",
+                    "send_at": due,
+                    "save_to_sent": False,
+                },
+            )
             assert resp.status_code == 202, resp.text
             return resp.json()["message_id"]
 
@@ -45,8 +58,9 @@ async def test_two_instances_never_send_a_job_twice(pg_database: str, settings: 
         assert not {k: n for k, n in counts.items() if n > 1}, "a message was sent twice"
         assert set(counts) == set(ids)
 
-        items = (await one.get("/v1/outbox", params={"account": account_id,
-                                                    "limit": 500})).json()["items"]
+        items = (await one.get("/v1/outbox", params={"account": account_id, "limit": 500})).json()[
+            "items"
+        ]
         assert len(items) == TOTAL
         assert {i["status"] for i in items} == {"sent"}
         assert {i["attempts"] for i in items} == {1}, "a job was claimed twice"

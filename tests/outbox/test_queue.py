@@ -14,8 +14,9 @@ from tests.waiting import QUIET, quiet_for
 from .conftest import settle, wait_for_mail
 
 
-async def _wait_status(client: httpx.AsyncClient, queue_id: str, statuses: set[str], *,
-                       within: float = 15) -> dict:
+async def _wait_status(
+    client: httpx.AsyncClient, queue_id: str, statuses: set[str], *, within: float = 15
+) -> dict:
     deadline = time.monotonic() + within
     while True:
         item = (await client.get(f"/v1/outbox/{queue_id}")).json()
@@ -25,11 +26,19 @@ async def _wait_status(client: httpx.AsyncClient, queue_id: str, statuses: set[s
 
 
 async def test_queued_send_is_delivered_with_its_message_id(
-        client: httpx.AsyncClient, account: dict, mailstack: MailStack) -> None:
+    client: httpx.AsyncClient, account: dict, mailstack: MailStack
+) -> None:
     rcpt = mailstack.new_user("q")
-    resp = await client.post(f"/v1/accounts/{account['id']}/send", json={
-        "to": [rcpt], "subject": "queued", "text": "from the outbox", "mode": "queue",
-        "save_to_sent": False})
+    resp = await client.post(
+        f"/v1/accounts/{account['id']}/send",
+        json={
+            "to": [rcpt],
+            "subject": "queued",
+            "text": "from the outbox",
+            "mode": "queue",
+            "save_to_sent": False,
+        },
+    )
     assert resp.status_code == 202, resp.text
     queued = resp.json()
     assert queued["status_url"] == f"/v1/outbox/{queued['queue_id']}"
@@ -42,23 +51,33 @@ async def test_queued_send_is_delivered_with_its_message_id(
     assert item["message_id"] == queued["message_id"] and item["account"] == account["id"]
     assert item["history"][0]["ok"] is True
     stored = await client.app.state.services.events.repo.after(
-        0, accounts=[account["id"]], types=["message.sent"])
+        0, accounts=[account["id"]], types=["message.sent"]
+    )
     assert [e.data["message_id"] for e in stored] == [queued["message_id"]]
     assert stored[0].data["queue_id"] == queued["queue_id"]
     listed = (await client.get("/v1/outbox", params={"account": account["id"]})).json()
     assert [i["queue_id"] for i in listed["items"]] == [queued["queue_id"]]
-    sent_only = (await client.get("/v1/outbox", params={"status": "failed",
-                                                        "account": account["id"]})).json()
+    sent_only = (
+        await client.get("/v1/outbox", params={"status": "failed", "account": account["id"]})
+    ).json()
     assert sent_only["items"] == []
 
 
-async def test_send_at_waits_until_due(client: httpx.AsyncClient, account: dict,
-                                       mailstack: MailStack) -> None:
+async def test_send_at_waits_until_due(
+    client: httpx.AsyncClient, account: dict, mailstack: MailStack
+) -> None:
     rcpt = mailstack.new_user("later")
     due = datetime.now(UTC) + timedelta(seconds=2 * QUIET)
-    resp = await client.post(f"/v1/accounts/{account['id']}/send", json={
-        "to": [rcpt], "subject": "later", "text": "x", "send_at": due.isoformat(),
-        "save_to_sent": False})
+    resp = await client.post(
+        f"/v1/accounts/{account['id']}/send",
+        json={
+            "to": [rcpt],
+            "subject": "later",
+            "text": "x",
+            "send_at": due.isoformat(),
+            "save_to_sent": False,
+        },
+    )
     assert resp.status_code == 202, resp.text
     queue_id = resp.json()["queue_id"]
     await quiet_for()  # not sent before it is due
@@ -71,13 +90,21 @@ async def test_send_at_waits_until_due(client: httpx.AsyncClient, account: dict,
     assert msg["Subject"] == "later"
 
 
-async def test_cancel_a_future_send(client: httpx.AsyncClient, account: dict,
-                                    mailstack: MailStack) -> None:
+async def test_cancel_a_future_send(
+    client: httpx.AsyncClient, account: dict, mailstack: MailStack
+) -> None:
     rcpt = mailstack.new_user("cancel")
     due = datetime.now(UTC) + timedelta(seconds=2)
-    resp = await client.post(f"/v1/accounts/{account['id']}/send", json={
-        "to": [rcpt], "subject": "never", "text": "x", "save_to_sent": False,
-        "send_at": due.isoformat()})
+    resp = await client.post(
+        f"/v1/accounts/{account['id']}/send",
+        json={
+            "to": [rcpt],
+            "subject": "never",
+            "text": "x",
+            "save_to_sent": False,
+            "send_at": due.isoformat(),
+        },
+    )
     queue_id = resp.json()["queue_id"]
     resp = await client.delete(f"/v1/outbox/{queue_id}")
     assert resp.status_code == 200 and resp.json()["status"] == "cancelled"
@@ -89,10 +116,13 @@ async def test_cancel_a_future_send(client: httpx.AsyncClient, account: dict,
 
 
 async def test_cancel_after_sent_is_409_and_unknown_is_404(
-        client: httpx.AsyncClient, account: dict, mailstack: MailStack) -> None:
+    client: httpx.AsyncClient, account: dict, mailstack: MailStack
+) -> None:
     rcpt = mailstack.new_user("done")
-    resp = await client.post(f"/v1/accounts/{account['id']}/send", json={
-        "to": [rcpt], "subject": "x", "text": "x", "mode": "queue", "save_to_sent": False})
+    resp = await client.post(
+        f"/v1/accounts/{account['id']}/send",
+        json={"to": [rcpt], "subject": "x", "text": "x", "mode": "queue", "save_to_sent": False},
+    )
     queue_id = resp.json()["queue_id"]
     assert (await _wait_status(client, queue_id, {"sent"}))["status"] == "sent"
     resp = await client.delete(f"/v1/outbox/{queue_id}")
@@ -101,12 +131,20 @@ async def test_cancel_after_sent_is_409_and_unknown_is_404(
     assert resp.status_code == 404 and resp.json()["code"] == "queue_item_not_found"
 
 
-async def test_permanent_5xx_fails_without_retry(client: httpx.AsyncClient, account: dict,
-                                                 mailstack: MailStack) -> None:
+async def test_permanent_5xx_fails_without_retry(
+    client: httpx.AsyncClient, account: dict, mailstack: MailStack
+) -> None:
     bad = "unknown-" + mailstack.new_user("x")
-    resp = await client.post(f"/v1/accounts/{account['id']}/send", json={
-        "to": [bad], "subject": "to nobody", "text": "x", "mode": "queue",
-        "save_to_sent": False})
+    resp = await client.post(
+        f"/v1/accounts/{account['id']}/send",
+        json={
+            "to": [bad],
+            "subject": "to nobody",
+            "text": "x",
+            "mode": "queue",
+            "save_to_sent": False,
+        },
+    )
     queue_id = resp.json()["queue_id"]
     item = await _wait_status(client, queue_id, {"failed"})
     assert item["status"] == "failed", item
@@ -117,6 +155,7 @@ async def test_permanent_5xx_fails_without_retry(client: httpx.AsyncClient, acco
     await quiet_for()  # retry_base_delay is 0.5 s in tests: a retry would show by now
     assert (await client.get(f"/v1/outbox/{queue_id}")).json()["attempts"] == 1
     stored = await client.app.state.services.events.repo.after(
-        0, accounts=[account["id"]], types=["message.failed", "message.sent"])
+        0, accounts=[account["id"]], types=["message.failed", "message.sent"]
+    )
     assert [(e.type, e.data["queue_id"]) for e in stored] == [("message.failed", queue_id)]
     assert "550" in stored[0].data["error"]

@@ -17,19 +17,29 @@ async def _inbox_ids(client: httpx.AsyncClient, account_id: str) -> list[dict]:
     return resp.json()["items"]
 
 
-async def test_reply_threads_and_flags_the_original(client: httpx.AsyncClient, account: dict,
-                                                    mailstack: MailStack) -> None:
+async def test_reply_threads_and_flags_the_original(
+    client: httpx.AsyncClient, account: dict, mailstack: MailStack
+) -> None:
     peer = mailstack.new_user("peer")
-    original = (f"From: Peer <{peer}>\r\nTo: {account['email']}\r\nSubject: Question\r\n"
-                "Message-ID: <orig-1@example.test>\r\n"
-                "References: <root-0@example.test>\r\n\r\nWhat time?\r\n").encode()
+    original = (
+        f"From: Peer <{peer}>\r\nTo: {account['email']}\r\nSubject: Question\r\n"
+        "Message-ID: <orig-1@example.test>\r\n"
+        "References: <root-0@example.test>\r\n\r\nWhat time?\r\n"
+    ).encode()
     mailstack.deliver(account["email"], original)
     [item] = await _inbox_ids(client, account["id"])
     assert "\\Answered" not in item["flags"]
     for mode in ("sync", "queue"):
-        resp = await client.post(f"/v1/accounts/{account['id']}/send", json={
-            "to": [peer], "subject": "Re: Question", "text": f"Noon ({mode})",
-            "in_reply_to": item["id"], "mode": mode})
+        resp = await client.post(
+            f"/v1/accounts/{account['id']}/send",
+            json={
+                "to": [peer],
+                "subject": "Re: Question",
+                "text": f"Noon ({mode})",
+                "in_reply_to": item["id"],
+                "mode": mode,
+            },
+        )
         assert resp.status_code in (200, 202), resp.text
     replies = await wait_for_mail(mailstack, peer, 2)
     assert len(replies) == 2
@@ -49,13 +59,15 @@ async def test_reply_threads_and_flags_the_original(client: httpx.AsyncClient, a
 
 
 async def test_sent_copy_by_default_and_not_when_disabled(
-        client: httpx.AsyncClient, account: dict, mailstack: MailStack) -> None:
+    client: httpx.AsyncClient, account: dict, mailstack: MailStack
+) -> None:
     rcpt = mailstack.new_user("s")
     url = f"/v1/accounts/{account['id']}/send"
     resp = await client.post(url, json={"to": [rcpt], "subject": "kept", "text": "x"})
     assert resp.status_code == 200 and resp.json()["saved_to_sent"] is True, resp.text
-    resp2 = await client.post(url, json={"to": [rcpt], "subject": "not kept", "text": "x",
-                                         "save_to_sent": False})
+    resp2 = await client.post(
+        url, json={"to": [rcpt], "subject": "not kept", "text": "x", "save_to_sent": False}
+    )
     assert resp2.json()["saved_to_sent"] is None
     await wait_for_mail(mailstack, rcpt, 2)
     [copy] = await wait_for_mail(mailstack, account["email"], 1, mailbox="Sent")
@@ -67,7 +79,8 @@ async def test_sent_copy_by_default_and_not_when_disabled(
 
 
 async def test_failed_sent_copy_does_not_fail_the_send(
-        client: httpx.AsyncClient, mailstack: MailStack) -> None:
+    client: httpx.AsyncClient, mailstack: MailStack
+) -> None:
     """IMAP with a wrong password: the mail goes out, the response says the copy failed."""
     from tests.conftest import account_spec
 
@@ -76,8 +89,9 @@ async def test_failed_sent_copy_does_not_fail_the_send(
     spec["imap"]["password"] = "wrong"
     assert (await client.post("/v1/accounts", json=spec)).status_code == 201
     rcpt = mailstack.new_user("r")
-    resp = await client.post(f"/v1/accounts/{spec['id']}/send",
-                             json={"to": [rcpt], "subject": "x", "text": "x"})
+    resp = await client.post(
+        f"/v1/accounts/{spec['id']}/send", json={"to": [rcpt], "subject": "x", "text": "x"}
+    )
     assert resp.status_code == 200, resp.text
     body = resp.json()
     assert body["saved_to_sent"] is False and "auth" in body["sent_error"]

@@ -34,14 +34,18 @@ def assert_quota_exceeded(resp: httpx.Response) -> None:
     assert expected - 30 <= retry_after <= math.ceil(expected) + 1, (retry_after, expected)
 
 
-async def send(client: httpx.AsyncClient, account_id: str, rcpt: str, subject: str,
-               **extra) -> httpx.Response:
-    return await client.post(f"/v1/accounts/{account_id}/send", json={
-        "to": [rcpt], "subject": subject, "text": "x", "save_to_sent": False, **extra})
+async def send(
+    client: httpx.AsyncClient, account_id: str, rcpt: str, subject: str, **extra
+) -> httpx.Response:
+    return await client.post(
+        f"/v1/accounts/{account_id}/send",
+        json={"to": [rcpt], "subject": subject, "text": "x", "save_to_sent": False, **extra},
+    )
 
 
 async def test_third_send_over_a_daily_limit_of_two_is_429(
-        client: httpx.AsyncClient, account: dict, mailstack: MailStack) -> None:
+    client: httpx.AsyncClient, account: dict, mailstack: MailStack
+) -> None:
     resp = await client.patch(f"/v1/accounts/{account['id']}", json={"daily_send_limit": 2})
     assert resp.status_code == 200 and resp.json()["daily_send_limit"] == 2, resp.text
     rcpt = mailstack.new_user("r")
@@ -49,9 +53,14 @@ async def test_third_send_over_a_daily_limit_of_two_is_429(
         assert (await send(client, account["id"], rcpt, subject)).status_code == 200
     assert_quota_exceeded(await send(client, account["id"], rcpt, "three"))
     raw = f"From: {account['email']}\r\nTo: {rcpt}\r\nSubject: raw\r\n\r\nx\r\n".encode()
-    assert_quota_exceeded(await client.post(
-        f"/v1/accounts/{account['id']}/send/raw", content=raw, headers=RAW,
-        params={"save_to_sent": "false"}))
+    assert_quota_exceeded(
+        await client.post(
+            f"/v1/accounts/{account['id']}/send/raw",
+            content=raw,
+            headers=RAW,
+            params={"save_to_sent": "false"},
+        )
+    )
     got = await settle(mailstack, rcpt, quiet=1.0)
     assert sorted(m["Subject"] for m in got) == ["one", "two"]
 
@@ -62,18 +71,25 @@ async def test_third_send_over_a_daily_limit_of_two_is_429(
 
 
 async def test_queued_sends_count_and_are_refused_over_the_limit(
-        client: httpx.AsyncClient, account: dict, mailstack: MailStack) -> None:
+    client: httpx.AsyncClient, account: dict, mailstack: MailStack
+) -> None:
     await client.patch(f"/v1/accounts/{account['id']}", json={"daily_send_limit": 2})
     rcpt = mailstack.new_user("r")
     assert (await send(client, account["id"], rcpt, "sync")).status_code == 200
     resp = await send(client, account["id"], rcpt, "queued", mode="queue")
     assert resp.status_code == 202, resp.text
-    assert_quota_exceeded(await send(client, account["id"], rcpt, "later",
-                                     send_at="2030-01-01T00:00:00Z"))
+    assert_quota_exceeded(
+        await send(client, account["id"], rcpt, "later", send_at="2030-01-01T00:00:00Z")
+    )
     raw = f"From: {account['email']}\r\nTo: {rcpt}\r\nSubject: raw\r\n\r\nx\r\n".encode()
-    assert_quota_exceeded(await client.post(
-        f"/v1/accounts/{account['id']}/send/raw", content=raw, headers=RAW,
-        params={"save_to_sent": "false", "mode": "queue"}))
+    assert_quota_exceeded(
+        await client.post(
+            f"/v1/accounts/{account['id']}/send/raw",
+            content=raw,
+            headers=RAW,
+            params={"save_to_sent": "false", "mode": "queue"},
+        )
+    )
     items = (await client.get("/v1/outbox", params={"account": account["id"]})).json()["items"]
     assert len(items) == 1
     got = await settle(mailstack, rcpt, quiet=1.0)
@@ -81,7 +97,8 @@ async def test_queued_sends_count_and_are_refused_over_the_limit(
 
 
 async def test_idempotent_replay_does_not_count_again(
-        client: httpx.AsyncClient, account: dict, mailstack: MailStack) -> None:
+    client: httpx.AsyncClient, account: dict, mailstack: MailStack
+) -> None:
     await client.patch(f"/v1/accounts/{account['id']}", json={"daily_send_limit": 1})
     rcpt = mailstack.new_user("r")
     key = {"Idempotency-Key": "quota-replay-1"}
@@ -95,7 +112,8 @@ async def test_idempotent_replay_does_not_count_again(
 
 
 async def test_limit_holds_after_a_new_app_instance_on_the_same_store(
-        settings: Settings, mailstack: MailStack) -> None:
+    settings: Settings, mailstack: MailStack
+) -> None:
     user, rcpt = mailstack.new_user("t"), mailstack.new_user("r")
     spec = account_spec(mailstack, user, protocols=("smtp",), daily_send_limit=2)
     async with running_client(settings) as first:

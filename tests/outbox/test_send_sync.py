@@ -14,25 +14,39 @@ PNG = bytes.fromhex("89504e470d0a1a0a0000000d49484452") + bytes(range(256))
 PDF = b"%PDF-1.4\r\n%\xe2\xe3\xcf\xd3\r\n" + bytes(range(256)) * 4
 
 
-async def test_sync_send_delivers_everything(client: httpx.AsyncClient, account: dict,
-                                             mailstack: MailStack) -> None:
+async def test_sync_send_delivers_everything(
+    client: httpx.AsyncClient, account: dict, mailstack: MailStack
+) -> None:
     rcpt = mailstack.new_user("r")
     other = mailstack.new_user("o")
-    resp = await client.post(f"/v1/accounts/{account['id']}/send", json={
-        "from": {"name": "Zoë Ünïcode", "address": account["email"]},
-        "to": [{"name": "Réka", "address": rcpt}], "cc": [f"Other Person <{other}>"],
-        "reply_to": "replies@example.test",
-        "subject": "Grüße ☕ – a test", "text": "Hello\n.a line with a dot\n",
-        "html": '<p>Hello <img src="cid:logo123"></p>',
-        "attachments": [
-            {"filename": "logo.png", "content_type": "image/png",
-             "content": base64.b64encode(PNG).decode(), "content_id": "logo123", "inline": True},
-            {"filename": "rapport été.pdf", "content_type": "application/pdf",
-             "content": base64.b64encode(PDF).decode()},
-        ],
-        "headers": {"X-Campaign": "spring-2026"},
-        "save_to_sent": False,
-    })
+    resp = await client.post(
+        f"/v1/accounts/{account['id']}/send",
+        json={
+            "from": {"name": "Zoë Ünïcode", "address": account["email"]},
+            "to": [{"name": "Réka", "address": rcpt}],
+            "cc": [f"Other Person <{other}>"],
+            "reply_to": "replies@example.test",
+            "subject": "Grüße ☕ – a test",
+            "text": "Hello\n.a line with a dot\n",
+            "html": '<p>Hello <img src="cid:logo123"></p>',
+            "attachments": [
+                {
+                    "filename": "logo.png",
+                    "content_type": "image/png",
+                    "content": base64.b64encode(PNG).decode(),
+                    "content_id": "logo123",
+                    "inline": True,
+                },
+                {
+                    "filename": "rapport été.pdf",
+                    "content_type": "application/pdf",
+                    "content": base64.b64encode(PDF).decode(),
+                },
+            ],
+            "headers": {"X-Campaign": "spring-2026"},
+            "save_to_sent": False,
+        },
+    )
     assert resp.status_code == 200, resp.text
     body = resp.json()
     assert sorted(body["accepted"]) == sorted([rcpt, other])
@@ -46,8 +60,10 @@ async def test_sync_send_delivers_everything(client: httpx.AsyncClient, account:
     assert msg["Reply-To"] == "replies@example.test"
     assert msg["X-Campaign"] == "spring-2026"
     assert msg["Date"] is not None
-    assert msg.get_body(("plain",)).get_content().replace("\r\n", "\n") == \
-        "Hello\n.a line with a dot\n"
+    assert (
+        msg.get_body(("plain",)).get_content().replace("\r\n", "\n")
+        == "Hello\n.a line with a dot\n"
+    )
     html = msg.get_body(("html",))
     assert "cid:logo123" in html.get_content()
     related = [p for p in msg.walk() if p.get_content_type() == "multipart/related"]
@@ -61,27 +77,40 @@ async def test_sync_send_delivers_everything(client: httpx.AsyncClient, account:
     assert len(await wait_for_mail(mailstack, other)) == 1
 
 
-async def test_bcc_is_delivered_but_not_visible(client: httpx.AsyncClient, account: dict,
-                                                mailstack: MailStack) -> None:
+async def test_bcc_is_delivered_but_not_visible(
+    client: httpx.AsyncClient, account: dict, mailstack: MailStack
+) -> None:
     to, hidden = mailstack.new_user("to"), mailstack.new_user("bcc")
-    resp = await client.post(f"/v1/accounts/{account['id']}/send", json={
-        "to": [to], "bcc": [hidden], "subject": "bcc test", "text": "x", "save_to_sent": False})
+    resp = await client.post(
+        f"/v1/accounts/{account['id']}/send",
+        json={
+            "to": [to],
+            "bcc": [hidden],
+            "subject": "bcc test",
+            "text": "x",
+            "save_to_sent": False,
+        },
+    )
     assert resp.status_code == 200, resp.text
     assert sorted(resp.json()["accepted"]) == sorted([to, hidden])
     for user in (to, hidden):
         [msg] = await wait_for_mail(mailstack, user)
         assert msg["Bcc"] is None
         assert hidden.encode() not in msg.as_bytes().split(b"\n\n", 1)[0].replace(
-            b"for <" + hidden.encode(), b"")  # Received: "for <rcpt>" is per copy
+            b"for <" + hidden.encode(), b""
+        )  # Received: "for <rcpt>" is per copy
     [to_copy] = await wait_for_mail(mailstack, to)
     assert hidden not in to_copy.as_string()
 
 
-async def test_rejected_recipient_is_reported(client: httpx.AsyncClient, account: dict,
-                                              mailstack: MailStack) -> None:
+async def test_rejected_recipient_is_reported(
+    client: httpx.AsyncClient, account: dict, mailstack: MailStack
+) -> None:
     good, bad = mailstack.new_user("ok"), "unknown-" + mailstack.new_user("x")
-    resp = await client.post(f"/v1/accounts/{account['id']}/send", json={
-        "to": [good, bad], "subject": "partly", "text": "x", "save_to_sent": False})
+    resp = await client.post(
+        f"/v1/accounts/{account['id']}/send",
+        json={"to": [good, bad], "subject": "partly", "text": "x", "save_to_sent": False},
+    )
     assert resp.status_code == 200, resp.text
     body = resp.json()
     assert body["accepted"] == [good]
@@ -90,11 +119,14 @@ async def test_rejected_recipient_is_reported(client: httpx.AsyncClient, account
     assert len(await wait_for_mail(mailstack, good)) == 1
 
 
-async def test_all_recipients_refused_is_502(client: httpx.AsyncClient, account: dict,
-                                             mailstack: MailStack) -> None:
+async def test_all_recipients_refused_is_502(
+    client: httpx.AsyncClient, account: dict, mailstack: MailStack
+) -> None:
     bad = "unknown-" + mailstack.new_user("x")
-    resp = await client.post(f"/v1/accounts/{account['id']}/send", json={
-        "to": [bad], "subject": "nobody", "text": "x", "save_to_sent": False})
+    resp = await client.post(
+        f"/v1/accounts/{account['id']}/send",
+        json={"to": [bad], "subject": "nobody", "text": "x", "save_to_sent": False},
+    )
     assert resp.status_code == 502, resp.text
     assert resp.headers["content-type"].startswith("application/problem+json")
     problem = resp.json()
@@ -105,11 +137,16 @@ async def test_all_recipients_refused_is_502(client: httpx.AsyncClient, account:
 
 async def test_raw_send(client: httpx.AsyncClient, account: dict, mailstack: MailStack) -> None:
     to, hidden = mailstack.new_user("raw"), mailstack.new_user("rawbcc")
-    raw = (f"From: {account['email']}\nTo: {to}\nBcc: {hidden}\nSubject: raw one\n\n"
-           "line 1\n.dotted\nline 3\n").encode()
-    resp = await client.post(f"/v1/accounts/{account['id']}/send/raw", content=raw,
-                             headers={"Content-Type": "message/rfc822"},
-                             params={"save_to_sent": "false"})
+    raw = (
+        f"From: {account['email']}\nTo: {to}\nBcc: {hidden}\nSubject: raw one\n\n"
+        "line 1\n.dotted\nline 3\n"
+    ).encode()
+    resp = await client.post(
+        f"/v1/accounts/{account['id']}/send/raw",
+        content=raw,
+        headers={"Content-Type": "message/rfc822"},
+        params={"save_to_sent": "false"},
+    )
     assert resp.status_code == 200, resp.text
     body = resp.json()
     assert sorted(body["accepted"]) == sorted([to, hidden])
@@ -120,14 +157,20 @@ async def test_raw_send(client: httpx.AsyncClient, account: dict, mailstack: Mai
     assert len(await wait_for_mail(mailstack, hidden)) == 1
 
 
-async def test_raw_send_envelope_from_query(client: httpx.AsyncClient, account: dict,
-                                            mailstack: MailStack) -> None:
+async def test_raw_send_envelope_from_query(
+    client: httpx.AsyncClient, account: dict, mailstack: MailStack
+) -> None:
     shown, real = mailstack.new_user("shown"), mailstack.new_user("real")
-    raw = (f"From: {account['email']}\r\nTo: {shown}\r\nMessage-ID: <fixed-{real}>\r\n"
-           "Subject: envelope\r\n\r\nbody\r\n").encode()
-    resp = await client.post(f"/v1/accounts/{account['id']}/send/raw", content=raw,
-                             headers={"Content-Type": "message/rfc822"},
-                             params={"rcpt_to": real, "save_to_sent": "false"})
+    raw = (
+        f"From: {account['email']}\r\nTo: {shown}\r\nMessage-ID: <fixed-{real}>\r\n"
+        "Subject: envelope\r\n\r\nbody\r\n"
+    ).encode()
+    resp = await client.post(
+        f"/v1/accounts/{account['id']}/send/raw",
+        content=raw,
+        headers={"Content-Type": "message/rfc822"},
+        params={"rcpt_to": real, "save_to_sent": "false"},
+    )
     assert resp.status_code == 200, resp.text
     assert resp.json()["accepted"] == [real]
     assert resp.json()["message_id"] == f"<fixed-{real}>"
@@ -136,13 +179,16 @@ async def test_raw_send_envelope_from_query(client: httpx.AsyncClient, account: 
     assert await settle(mailstack, shown, quiet=0.3) == []
 
 
-async def test_sync_send_publishes_message_sent(client: httpx.AsyncClient, account: dict,
-                                                mailstack: MailStack) -> None:
+async def test_sync_send_publishes_message_sent(
+    client: httpx.AsyncClient, account: dict, mailstack: MailStack
+) -> None:
     import asyncio
 
     rcpt = mailstack.new_user("ev")
-    resp = await client.post(f"/v1/accounts/{account['id']}/send", json={
-        "to": [rcpt], "subject": "event", "text": "x", "save_to_sent": False})
+    resp = await client.post(
+        f"/v1/accounts/{account['id']}/send",
+        json={"to": [rcpt], "subject": "event", "text": "x", "save_to_sent": False},
+    )
     assert resp.status_code == 200, resp.text
     repo = client.app.state.services.events.repo
     for _ in range(100):
@@ -154,19 +200,32 @@ async def test_sync_send_publishes_message_sent(client: httpx.AsyncClient, accou
     assert stored[0].data["accepted"] == [rcpt] and stored[0].data["queue_id"] is None
 
 
-async def test_large_attachment_byte_for_byte(client: httpx.AsyncClient, account: dict,
-                                              mailstack: MailStack) -> None:
+async def test_large_attachment_byte_for_byte(
+    client: httpx.AsyncClient, account: dict, mailstack: MailStack
+) -> None:
     """~1.2 MB through both paths: sync (one write) and queue (content, journal, then ".")."""
     import os
 
     blob = os.urandom(1_200_000)
     for mode in ("sync", "queue"):
         rcpt = mailstack.new_user("big")
-        resp = await client.post(f"/v1/accounts/{account['id']}/send", json={
-            "to": [rcpt], "subject": f"big {mode}", "text": "see attached", "mode": mode,
-            "save_to_sent": False,
-            "attachments": [{"filename": "blob.bin", "content_type": "application/octet-stream",
-                             "content": base64.b64encode(blob).decode()}]})
+        resp = await client.post(
+            f"/v1/accounts/{account['id']}/send",
+            json={
+                "to": [rcpt],
+                "subject": f"big {mode}",
+                "text": "see attached",
+                "mode": mode,
+                "save_to_sent": False,
+                "attachments": [
+                    {
+                        "filename": "blob.bin",
+                        "content_type": "application/octet-stream",
+                        "content": base64.b64encode(blob).decode(),
+                    }
+                ],
+            },
+        )
         assert resp.status_code in (200, 202), resp.text
         [msg] = await wait_for_mail(mailstack, rcpt, within=30)
         [part] = list(msg.iter_attachments())

@@ -45,7 +45,11 @@ def test_bad_aliases_are_refused(alias: str) -> None:
 
 def test_from_header_reading() -> None:
     assert from_header_addresses(["Alice <alice@x.test>,\r\n bob@y.test"]) == [
-        "alice@x.test", "bob@y.test", "alice@x.test", "bob@y.test"]
+        "alice@x.test",
+        "bob@y.test",
+        "alice@x.test",
+        "bob@y.test",
+    ]
     assert "bob@evil.test" in from_header_addresses(['"alice@x.test" <bob@evil.test>'])
     for bad in ["alice@x.test <bob@evil.test>", "undisclosed:;", "", "a@x.test@b@y.test"]:
         with pytest.raises(InvalidInput):

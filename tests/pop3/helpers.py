@@ -19,15 +19,19 @@ NDJSON = {"Accept": "application/x-ndjson"}
 
 def message(i: int, body: str = "hello", extra: str = "") -> bytes:
     """Message m{i} (Subject and Message-ID) with this body; ``extra`` holds more header lines."""
-    return (f"From: Sender <s@example.test>\r\nTo: r@example.test\r\nSubject: m{i}\r\n"
-            f"Message-ID: <m{i}@example.test>\r\n{extra}\r\n{body}\r\n").encode()
+    return (
+        f"From: Sender <s@example.test>\r\nTo: r@example.test\r\nSubject: m{i}\r\n"
+        f"Message-ID: <m{i}@example.test>\r\n{extra}\r\n{body}\r\n"
+    ).encode()
 
 
 def bulk_message(i: int, size: int = 600) -> bytes:
     """Message n{i} (Subject and Message-ID), with about ``size`` bytes of body lines."""
     body = "\r\n".join(f"line {n} of message {i} " + "z" * 40 for n in range(size // 60))
-    return (f"From: s@example.test\r\nSubject: n{i}\r\nMessage-ID: <n{i}@example.test>\r\n\r\n"
-            f"{body}\r\n").encode()
+    return (
+        f"From: s@example.test\r\nSubject: n{i}\r\nMessage-ID: <n{i}@example.test>\r\n\r\n"
+        f"{body}\r\n"
+    ).encode()
 
 
 def subject(raw_b64: str) -> str:
@@ -48,9 +52,12 @@ async def live_gateway(settings):
     try:
         while not server.started:  # noqa: ASYNC110 - uvicorn exposes only a flag
             await asyncio.sleep(0.01)
-        async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}", timeout=30,
-                                     headers={"Authorization": f"Bearer {ADMIN_TOKEN}"},
-                                     event_hooks={"response": [ResponseContract(app)]}) as c:
+        async with httpx.AsyncClient(
+            base_url=f"http://127.0.0.1:{port}",
+            timeout=30,
+            headers={"Authorization": f"Bearer {ADMIN_TOKEN}"},
+            event_hooks={"response": [ResponseContract(app)]},
+        ) as c:
             yield c, app
     finally:
         server.should_exit = True

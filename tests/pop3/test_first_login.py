@@ -19,7 +19,8 @@ _SESSIONS = 4  # gateway accounts of one fresh user, each with its own POP3 sess
 
 
 async def test_first_logins_racing_the_inbox_creation_are_retried(
-        client: httpx.AsyncClient, mailstack: MailStack) -> None:
+    client: httpx.AsyncClient, mailstack: MailStack
+) -> None:
     for _ in range(3):
         user = mailstack.new_user("first")  # never logged in: no INBOX yet on Cyrus
         ids = []

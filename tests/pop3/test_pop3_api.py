@@ -74,8 +74,12 @@ async def test_listing_pages_with_cursor(client, mailstack):
     page = (await client.get(f"/v1/accounts/{acc}/pop3/messages?limit=2")).json()
     seen = [m["uidl"] for m in page["items"]]
     while page["next_cursor"]:
-        page = (await client.get(f"/v1/accounts/{acc}/pop3/messages",
-                                 params={"limit": 2, "cursor": page["next_cursor"]})).json()
+        page = (
+            await client.get(
+                f"/v1/accounts/{acc}/pop3/messages",
+                params={"limit": 2, "cursor": page["next_cursor"]},
+            )
+        ).json()
         seen += [m["uidl"] for m in page["items"]]
     assert len(seen) == len(set(seen)) == 5
     bad = await client.get(f"/v1/accounts/{acc}/pop3/messages?cursor=zzz")
@@ -106,14 +110,24 @@ async def test_retrieve_json_parsed_then_only_new(client, mailstack):
 
     # nothing new: an empty retrieval
     again = (await client.post(f"/v1/accounts/{acc}/pop3/retrieve", json={})).json()
-    assert again == {"items": [], "complete": True, "reason": None, "delivered": 0,
-                     "deleted": 0, "remaining": 0,
-                     "summary": "0 messages delivered (nothing new), 0 deleted, 0 left"}
+    assert again == {
+        "items": [],
+        "complete": True,
+        "reason": None,
+        "delivered": 0,
+        "deleted": 0,
+        "remaining": 0,
+        "summary": "0 messages delivered (nothing new), 0 deleted, 0 left",
+    }
     # The same in NDJSON: one line that says so, never an empty body.
-    lines = (await client.post(f"/v1/accounts/{acc}/pop3/retrieve", json={},
-                               headers={"Accept": "application/x-ndjson"})).text.splitlines()
+    lines = (
+        await client.post(
+            f"/v1/accounts/{acc}/pop3/retrieve", json={}, headers={"Accept": "application/x-ndjson"}
+        )
+    ).text.splitlines()
     assert [json.loads(line)["summary"] for line in lines] == [
-        "0 messages delivered (nothing new), 0 deleted, 0 left"]
+        "0 messages delivered (nothing new), 0 deleted, 0 left"
+    ]
     listing = (await client.get(f"/v1/accounts/{acc}/pop3/messages")).json()
     assert all(m["seen"] for m in listing["items"])
 
@@ -123,16 +137,22 @@ async def test_retrieve_json_parsed_then_only_new(client, mailstack):
     assert len(new["items"]) == 1
     assert b"Subject: m3" in base64.b64decode(new["items"][0]["raw"])
     # only_new: false returns everything, marked as seen before
-    everything = (await client.post(f"/v1/accounts/{acc}/pop3/retrieve",
-                                     json={"only_new": False, "format": "raw"})).json()
+    everything = (
+        await client.post(
+            f"/v1/accounts/{acc}/pop3/retrieve", json={"only_new": False, "format": "raw"}
+        )
+    ).json()
     assert len(everything["items"]) == 3 and all(i["seen"] for i in everything["items"])
 
 
 async def test_retrieve_limit_remaining_and_headers_only(client, mailstack):
     acc, user = await make_account(client, mailstack)
     mailstack.seed_maildir(user, [message(i, body="B" * 100) for i in range(7)])
-    first = (await client.post(f"/v1/accounts/{acc}/pop3/retrieve",
-                               json={"limit": 3, "headers_only": True})).json()
+    first = (
+        await client.post(
+            f"/v1/accounts/{acc}/pop3/retrieve", json={"limit": 3, "headers_only": True}
+        )
+    ).json()
     assert len(first["items"]) == 3 and first["remaining"] == 4
     assert first["complete"] is True and first["reason"] == "limit"
     assert first["items"][0]["text"] is None and first["items"][0]["subject"] == "m0"
@@ -143,8 +163,9 @@ async def test_retrieve_limit_remaining_and_headers_only(client, mailstack):
     third = (await client.post(f"/v1/accounts/{acc}/pop3/retrieve", json={"limit": 5})).json()
     assert [i["subject"] for i in third["items"]] == ["m5", "m6"] and third["remaining"] == 0
     assert third["complete"] is True and third["reason"] is None and third["delivered"] == 2
-    bad = await client.post(f"/v1/accounts/{acc}/pop3/retrieve",
-                            json={"delete": True, "headers_only": True})
+    bad = await client.post(
+        f"/v1/accounts/{acc}/pop3/retrieve", json={"delete": True, "headers_only": True}
+    )
     assert bad.status_code == 422
     bad = await client.post(f"/v1/accounts/{acc}/pop3/retrieve", json={"format": "eml"})
     assert bad.status_code == 422
@@ -153,14 +174,16 @@ async def test_retrieve_limit_remaining_and_headers_only(client, mailstack):
 async def test_retrieve_ndjson_with_delete_empties_maildrop(client, mailstack):
     acc, user = await make_account(client, mailstack, "tls")
     mailstack.seed_maildir(user, [message(i) for i in range(20)])
-    resp = await client.post(f"/v1/accounts/{acc}/pop3/retrieve", headers=NDJSON,
-                             json={"delete": True, "format": "raw"})
+    resp = await client.post(
+        f"/v1/accounts/{acc}/pop3/retrieve", headers=NDJSON, json={"delete": True, "format": "raw"}
+    )
     assert resp.status_code == 200
     assert resp.headers["content-type"].startswith("application/x-ndjson")
     lines = ndjson_lines(resp.text)
     assert len(lines) == 20
     assert [base64.b64decode(i["raw"]).split(b"\r\n")[2] for i in lines] == [
-        f"Subject: m{i}".encode() for i in range(20)]
+        f"Subject: m{i}".encode() for i in range(20)
+    ]
     assert mailstack.maildir_count(user) == 0
     stat = (await client.get(f"/v1/accounts/{acc}/pop3")).json()
     assert stat == {"count": 0, "size": 0}
@@ -169,8 +192,9 @@ async def test_retrieve_ndjson_with_delete_empties_maildrop(client, mailstack):
 async def test_wrong_password_is_auth_failed(client, mailstack):
     acc, _user = await make_account(client, mailstack, password="not-the-password")
     for method, path in [("GET", ""), ("GET", "/messages"), ("POST", "/retrieve")]:
-        resp = await client.request(method, f"/v1/accounts/{acc}/pop3{path}",
-                                    json={} if method == "POST" else None)
+        resp = await client.request(
+            method, f"/v1/accounts/{acc}/pop3{path}", json={} if method == "POST" else None
+        )
         assert resp.status_code == 502, resp.text
         problem = resp.json()
         assert problem["code"] == "auth_failed"
@@ -181,8 +205,9 @@ async def test_wrong_password_is_auth_failed(client, mailstack):
 
 async def test_no_pop3_block_and_unknown_uidl(client, mailstack):
     user = mailstack.new_user("p3n")
-    resp = await client.post("/v1/accounts", json=account_spec(mailstack, user,
-                                                                protocols=("imap",)))
+    resp = await client.post(
+        "/v1/accounts", json=account_spec(mailstack, user, protocols=("imap",))
+    )
     acc = resp.json()["id"]
     resp = await client.get(f"/v1/accounts/{acc}/pop3")
     assert resp.status_code == 404 and resp.json()["code"] == "protocol_not_configured"
@@ -196,10 +221,13 @@ async def test_no_pop3_block_and_unknown_uidl(client, mailstack):
 async def test_concurrent_requests_same_account_are_serialised(client, mailstack):
     acc, user = await make_account(client, mailstack)
     mailstack.seed_maildir(user, [message(i) for i in range(30)])
-    results = await asyncio.gather(*[
-        client.post(f"/v1/accounts/{acc}/pop3/retrieve", json={"limit": 10, "format": "raw"})
-        for _ in range(3)
-    ], client.get(f"/v1/accounts/{acc}/pop3"))
+    results = await asyncio.gather(
+        *[
+            client.post(f"/v1/accounts/{acc}/pop3/retrieve", json={"limit": 10, "format": "raw"})
+            for _ in range(3)
+        ],
+        client.get(f"/v1/accounts/{acc}/pop3"),
+    )
     assert all(r.status_code == 200 for r in results), [r.text for r in results]
     got = [i["uidl"] for r in results[:3] for i in r.json()["items"]]
     # one session at a time: each retrieval saw the others' seen marks, no duplicates
@@ -224,8 +252,9 @@ async def test_ndjson_parsed_long_line_and_dot_lines(client, mailstack):
     acc, user = await make_account(client, mailstack)
     body = "." + "y" * 10_000 + "\r\n.\r\n..\r\n. dot space\r\nlast"
     mailstack.seed_maildir(user, [message(1, body)])
-    resp = await client.post(f"/v1/accounts/{acc}/pop3/retrieve", headers=NDJSON,
-                             json={"format": "parsed"})
+    resp = await client.post(
+        f"/v1/accounts/{acc}/pop3/retrieve", headers=NDJSON, json={"format": "parsed"}
+    )
     (item,) = ndjson_lines(resp.text)
     assert item["subject"] == "m1" and item["from"][0]["address"] == "s@example.test"
     assert item["text"] == body.replace("\r\n", "\n") + "\n"
@@ -237,16 +266,18 @@ async def test_verify_and_scopes(client, mailstack):
     mailstack.seed_maildir(user, [message(1)])
     verify = (await client.post(f"/v1/accounts/{acc}/verify")).json()
     assert verify["pop3"]["ok"] is True, verify
-    token = (await client.post("/v1/tokens", json={"description": "ro",
-                                                   "scopes": ["read"]})).json()["token"]
+    token = (
+        await client.post("/v1/tokens", json={"description": "ro", "scopes": ["read"]})
+    ).json()["token"]
     ro = {"Authorization": f"Bearer {token}"}
-    resp = await client.post(f"/v1/accounts/{acc}/pop3/retrieve", headers=ro,
-                             json={"delete": True})
+    resp = await client.post(f"/v1/accounts/{acc}/pop3/retrieve", headers=ro, json={"delete": True})
     assert resp.status_code == 403
-    uidl = (await client.get(f"/v1/accounts/{acc}/pop3/messages", headers=ro)).json()[
-        "items"][0]["uidl"]
-    assert (await client.delete(f"/v1/accounts/{acc}/pop3/messages/{uidl}",
-                                headers=ro)).status_code == 403
+    uidl = (await client.get(f"/v1/accounts/{acc}/pop3/messages", headers=ro)).json()["items"][0][
+        "uidl"
+    ]
+    assert (
+        await client.delete(f"/v1/accounts/{acc}/pop3/messages/{uidl}", headers=ro)
+    ).status_code == 403
     resp = await client.post(f"/v1/accounts/{acc}/pop3/retrieve", headers=ro, json={})
     assert resp.status_code == 200 and len(resp.json()["items"]) == 1
     assert mailstack.maildir_count(user) == 1
@@ -259,10 +290,12 @@ async def test_big_parsed_message_with_attachment(client, mailstack):
     blob = bytes(range(256)) * 4096  # 1 MiB
     encoded = base64.encodebytes(blob).decode().replace("\n", "\r\n")
     headers = 'MIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary="zz"\r\n'
-    body = ("--zz\r\nContent-Type: text/plain\r\n\r\nbig one\r\n--zz\r\n"
-            "Content-Type: application/octet-stream\r\nContent-Transfer-Encoding: base64\r\n"
-            'Content-Disposition: attachment; filename="blob.bin"\r\n\r\n'
-            f"{encoded}--zz--")
+    body = (
+        "--zz\r\nContent-Type: text/plain\r\n\r\nbig one\r\n--zz\r\n"
+        "Content-Type: application/octet-stream\r\nContent-Transfer-Encoding: base64\r\n"
+        'Content-Disposition: attachment; filename="blob.bin"\r\n\r\n'
+        f"{encoded}--zz--"
+    )
     mailstack.seed_maildir(user, [message(1, body, headers)])
     resp = await client.post(f"/v1/accounts/{acc}/pop3/retrieve", headers=NDJSON, json={})
     (item,) = ndjson_lines(resp.text)

@@ -33,8 +33,7 @@ async def new_account(client, stack) -> tuple[str, str]:
 
 
 @pytest.mark.parametrize("form", ["ndjson", "json"])
-async def test_drain_with_delete_does_not_end_short_once_deletions_start(settings, mailstack,
-                                                                         form):
+async def test_drain_with_delete_does_not_end_short_once_deletions_start(settings, mailstack, form):
     # Deletions start after this many unconfirmed bytes (plus the stream's 64 kB buffer):
     # with 0, they start after ~25 of these messages, far inside the 400.
     settings.pop3_unconfirmed_bytes = 0
@@ -43,18 +42,23 @@ async def test_drain_with_delete_does_not_end_short_once_deletions_start(setting
         assert fill(mailstack, user, [bulk_message(i, size=2_000) for i in range(400)]) == 400
         body = {"format": "raw", "delete": True}
         if form == "ndjson":
-            resp = await client.post(f"/v1/accounts/{acc}/pop3/retrieve", headers=NDJSON,
-                                     json=body)
+            resp = await client.post(f"/v1/accounts/{acc}/pop3/retrieve", headers=NDJSON, json=body)
             *items, end = [json.loads(line) for line in resp.text.splitlines()]
         else:
-            resp = await client.post(f"/v1/accounts/{acc}/pop3/retrieve",
-                                     json={**body, "limit": 1000})
+            resp = await client.post(
+                f"/v1/accounts/{acc}/pop3/retrieve", json={**body, "limit": 1000}
+            )
             end = resp.json()
             items = end.pop("items")
         assert resp.status_code == 200
         assert [subject(i["raw"]) for i in items] == [f"n{i}" for i in range(400)]
-        assert end == {"complete": True, "reason": None, "delivered": 400, "deleted": 400,
-                       "remaining": 0}
+        assert end == {
+            "complete": True,
+            "reason": None,
+            "delivered": 400,
+            "deleted": 400,
+            "remaining": 0,
+        }
         assert mailstack.maildir_count(user) == 0
 
 
@@ -65,17 +69,20 @@ async def test_drain_that_ends_early_says_why_and_how_many_remain(settings, mail
     async with running_client(settings) as client:
         acc, user = await new_account(client, mailstack)
         big = bulk_message(60, size=400_000)  # over the cap: the drain cannot go past it
-        messages = ([bulk_message(i, size=2_000) for i in range(60)] + [big]
-                    + [bulk_message(i) for i in range(61, 80)])
+        messages = (
+            [bulk_message(i, size=2_000) for i in range(60)]
+            + [big]
+            + [bulk_message(i) for i in range(61, 80)]
+        )
         assert fill(mailstack, user, messages) == 80
         body = {"format": "raw", "delete": True}
         if form == "ndjson":
-            resp = await client.post(f"/v1/accounts/{acc}/pop3/retrieve", headers=NDJSON,
-                                     json=body)
+            resp = await client.post(f"/v1/accounts/{acc}/pop3/retrieve", headers=NDJSON, json=body)
             *items, end = [json.loads(line) for line in resp.text.splitlines()]
         else:
-            resp = await client.post(f"/v1/accounts/{acc}/pop3/retrieve",
-                                     json={**body, "limit": 1000})
+            resp = await client.post(
+                f"/v1/accounts/{acc}/pop3/retrieve", json={**body, "limit": 1000}
+            )
             end = resp.json()
             items = end.pop("items")
         assert resp.status_code == 200  # the status went out with the first item
@@ -101,8 +108,13 @@ async def test_drain_of_600_messages_of_200_kb_over_lmtp_completes(settings, mai
         assert fill(mailstack, user, (bulk_message(i, size=200_000) for i in range(600))) == 600
         delivered = time.monotonic()
         got, last = 0, b""
-        async with client.stream("POST", f"/v1/accounts/{acc}/pop3/retrieve", headers=NDJSON,
-                                 json={"format": "raw", "delete": True}, timeout=300) as resp:
+        async with client.stream(
+            "POST",
+            f"/v1/accounts/{acc}/pop3/retrieve",
+            headers=NDJSON,
+            json={"format": "raw", "delete": True},
+            timeout=300,
+        ) as resp:
             assert resp.status_code == 200
             async for line in resp.aiter_lines():
                 if line.startswith('{"uidl"'):
@@ -112,6 +124,11 @@ async def test_drain_of_600_messages_of_200_kb_over_lmtp_completes(settings, mai
                     last = line.encode()
         print(f"deliver {delivered - started:.1f} s, drain {time.monotonic() - delivered:.1f} s")
         assert got == 600
-        assert json.loads(last) == {"complete": True, "reason": None, "delivered": 600,
-                                    "deleted": 600, "remaining": 0}
+        assert json.loads(last) == {
+            "complete": True,
+            "reason": None,
+            "delivered": 600,
+            "deleted": 600,
+            "remaining": 0,
+        }
         assert mailstack.maildir_count(user) == 0

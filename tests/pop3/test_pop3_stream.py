@@ -12,8 +12,9 @@ from tests.pop3.helpers import NDJSON, bulk_message, live_gateway, subject
 
 async def add_account(client, mailstack, count: int, size: int = 600):
     user = mailstack.new_user("p3s")
-    resp = await client.post("/v1/accounts", json=account_spec(mailstack, user,
-                                                                protocols=("pop3",)))
+    resp = await client.post(
+        "/v1/accounts", json=account_spec(mailstack, user, protocols=("pop3",))
+    )
     assert resp.status_code == 201, resp.text
     assert mailstack.seed_maildir(user, [bulk_message(i, size) for i in range(count)]) == count
     return resp.json()["id"], user
@@ -28,13 +29,19 @@ def many(stack) -> int:
 async def test_thousand_messages_in_one_streamed_call_with_delete(client, mailstack):
     count = many(mailstack)
     acc, user = await add_account(client, mailstack, count)
-    resp = await client.post(f"/v1/accounts/{acc}/pop3/retrieve", headers=NDJSON,
-                             json={"format": "raw", "delete": True})
+    resp = await client.post(
+        f"/v1/accounts/{acc}/pop3/retrieve", headers=NDJSON, json={"format": "raw", "delete": True}
+    )
     assert resp.status_code == 200
     *items, end = [json.loads(line) for line in resp.text.splitlines()]
-    assert end == {"complete": True, "reason": None, "delivered": count, "deleted": count,
-                   "remaining": 0,
-                   "summary": f"{count} messages delivered, {count} deleted, 0 left"}
+    assert end == {
+        "complete": True,
+        "reason": None,
+        "delivered": count,
+        "deleted": count,
+        "remaining": 0,
+        "summary": f"{count} messages delivered, {count} deleted, 0 left",
+    }
     assert len(items) == count
     assert [subject(i["raw"]) for i in items] == [f"n{i}" for i in range(count)]
     assert len({i["uidl"] for i in items}) == count
@@ -47,8 +54,9 @@ async def test_interrupted_retrieval_confirms_only_what_was_consumed(settings, m
     async with running_client(settings) as client:
         acc, user = await add_account(client, mailstack, 10)
         service = client.app.state.services.pop3
-        retrieval = await service.start_retrieval(acc, only_new=True, delete=True, limit=None,
-                                                  headers_only=False)
+        retrieval = await service.start_retrieval(
+            acc, only_new=True, delete=True, limit=None, headers_only=False
+        )
         consumed = []
         async for item in retrieval.items():
             consumed.append(item.uidl)
@@ -59,29 +67,34 @@ async def test_interrupted_retrieval_confirms_only_what_was_consumed(settings, m
         listing = (await client.get(f"/v1/accounts/{acc}/pop3/messages")).json()
         assert [m["seen"] for m in listing["items"]] == [False] * 7
         assert listing["items"][0]["uidl"] == consumed[3]
-        rest = (await client.post(f"/v1/accounts/{acc}/pop3/retrieve", headers=NDJSON,
-                                  json={"format": "raw", "delete": True})).text.splitlines()
-        assert [subject(json.loads(x)["raw"]) for x in rest[:-1]] == [
-            f"n{i}" for i in range(3, 10)]
+        rest = (
+            await client.post(
+                f"/v1/accounts/{acc}/pop3/retrieve",
+                headers=NDJSON,
+                json={"format": "raw", "delete": True},
+            )
+        ).text.splitlines()
+        assert [subject(json.loads(x)["raw"]) for x in rest[:-1]] == [f"n{i}" for i in range(3, 10)]
         assert json.loads(rest[-1])["complete"] is True
         assert mailstack.maildir_count(user) == 0
 
 
-async def test_uncommitted_retrieval_deletes_nothing_and_commit_deletes_all(settings,
-                                                                          mailstack):
+async def test_uncommitted_retrieval_deletes_nothing_and_commit_deletes_all(settings, mailstack):
     async with running_client(settings) as client:  # default margin: nothing confirmed early
         acc, user = await add_account(client, mailstack, 10)
         service = client.app.state.services.pop3
-        retrieval = await service.start_retrieval(acc, only_new=True, delete=True, limit=None,
-                                                  headers_only=False)
+        retrieval = await service.start_retrieval(
+            acc, only_new=True, delete=True, limit=None, headers_only=False
+        )
         assert len([item async for item in retrieval.items()]) == 10
         await retrieval.aclose()  # produced everything, but never confirmed as written
         assert mailstack.maildir_count(user) == 10
         listing = (await client.get(f"/v1/accounts/{acc}/pop3/messages")).json()
         assert not any(m["seen"] for m in listing["items"])
 
-        retrieval = await service.start_retrieval(acc, only_new=True, delete=True, limit=None,
-                                                  headers_only=False)
+        retrieval = await service.start_retrieval(
+            acc, only_new=True, delete=True, limit=None, headers_only=False
+        )
         assert len([item async for item in retrieval.items()]) == 10
         await retrieval.commit()
         await retrieval.aclose()
@@ -101,7 +114,9 @@ def read_items_then_close(port: int, path: str, body: bytes, want: int) -> int:
     sock.sendall(
         f"POST {path} HTTP/1.1\r\nHost: gw\r\nAuthorization: Bearer {ADMIN_TOKEN}\r\n"
         f"Accept: application/x-ndjson\r\nContent-Type: application/json\r\n"
-        f"Content-Length: {len(body)}\r\n\r\n".encode() + body)
+        f"Content-Length: {len(body)}\r\n\r\n".encode()
+        + body
+    )
     seen = 0
     data = b""
     while seen < want:
@@ -120,8 +135,12 @@ async def test_client_disconnect_mid_stream_loses_and_deletes_nothing(settings, 
         acc, user = await add_account(client, mailstack, count, size=10_000)
         port = int(str(client.base_url).rsplit(":", 1)[1].strip("/"))
         read = await asyncio.to_thread(
-            read_items_then_close, port, f"/v1/accounts/{acc}/pop3/retrieve",
-            b'{"format": "raw", "delete": true}', count // 2)
+            read_items_then_close,
+            port,
+            f"/v1/accounts/{acc}/pop3/retrieve",
+            b'{"format": "raw", "delete": true}',
+            count // 2,
+        )
         assert read >= count // 2
 
         # The session ended without deleting anything that was not delivered, and the
@@ -134,8 +153,11 @@ async def test_client_disconnect_mid_stream_loses_and_deletes_nothing(settings, 
         assert not any(m["seen"] for m in listing["items"])  # nothing was confirmed
 
         # Resuming returns every message not confirmed as delivered: nothing is lost.
-        resp = await client.post(f"/v1/accounts/{acc}/pop3/retrieve", headers=NDJSON,
-                                 json={"format": "raw", "delete": True})
+        resp = await client.post(
+            f"/v1/accounts/{acc}/pop3/retrieve",
+            headers=NDJSON,
+            json={"format": "raw", "delete": True},
+        )
         *second, end = [json.loads(x) for x in resp.text.splitlines()]
         assert [subject(x["raw"]) for x in second] == [f"n{i}" for i in range(count)]
         assert end["complete"] is True and end["deleted"] == count
@@ -159,7 +181,8 @@ async def test_client_that_stops_reading_frees_the_account(settings, mailstack):
                 f"POST /v1/accounts/{acc}/pop3/retrieve HTTP/1.1\r\nHost: gw\r\n"
                 f"Authorization: Bearer {ADMIN_TOKEN}\r\nAccept: application/x-ndjson\r\n"
                 f"Content-Type: application/json\r\nContent-Length: {len(body)}\r\n\r\n".encode()
-                + body)
+                + body
+            )
             for _ in range(100):  # until the retrieval has the account's session
                 if manager._lock.locked():
                     break

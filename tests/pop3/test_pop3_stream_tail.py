@@ -23,15 +23,20 @@ def response(ndjson: bool) -> RetrievalResponse:
 def test_json_tail_with_and_without_error():
     resp = response(False)
     assert json.loads(b'{"items":[' + resp._tail(None)) == {
-        "items": [], "complete": True, "reason": "limit", "delivered": 3, "deleted": 3,
-        "remaining": 7, "summary": "3 messages delivered, 3 deleted, 7 left (the limit was "
-        "reached: retrieve again for more)"}
+        "items": [],
+        "complete": True,
+        "reason": "limit",
+        "delivered": 3,
+        "deleted": 3,
+        "remaining": 7,
+        "summary": "3 messages delivered, 3 deleted, 7 left (the limit was "
+        "reached: retrieve again for more)",
+    }
     err = UpstreamUnavailable("connection lost", protocol="pop3")
     body = json.loads(b'{"items":[{"uidl":"a"}' + resp._tail(err))
     assert body["items"] == [{"uidl": "a"}] and body["remaining"] == 9
     assert body["complete"] is False and body["reason"] == "pop3_unavailable"
-    assert body["error"] == {"status": 503, "code": "pop3_unavailable",
-                             "detail": "connection lost"}
+    assert body["error"] == {"status": 503, "code": "pop3_unavailable", "detail": "connection lost"}
     assert resp.media_type == "application/json"
 
 
@@ -39,10 +44,17 @@ def test_ndjson_tail_is_one_line_with_or_without_error():
     resp = response(True)
     done = resp._tail(None)
     assert done.endswith(b"\n") and done.count(b"\n") == 1
-    assert json.loads(done) == {"complete": True, "reason": "limit", "delivered": 3,
-                                "deleted": 3, "remaining": 7, "summary": (
-                                    "3 messages delivered, 3 deleted, 7 left (the limit was "
-                                    "reached: retrieve again for more)")}
+    assert json.loads(done) == {
+        "complete": True,
+        "reason": "limit",
+        "delivered": 3,
+        "deleted": 3,
+        "remaining": 7,
+        "summary": (
+            "3 messages delivered, 3 deleted, 7 left (the limit was "
+            "reached: retrieve again for more)"
+        ),
+    }
     line = resp._tail(UpstreamUnavailable("gone", protocol="pop3"))
     assert line.endswith(b"\n") and line.count(b"\n") == 1
     end = json.loads(line)

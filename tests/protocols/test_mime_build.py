@@ -18,27 +18,51 @@ def _parse(raw: bytes) -> email.message.EmailMessage:
 
 
 def _draft(**kw) -> Draft:
-    base = dict(sender=Address("me@example.test", "Me"), to=[Address("you@example.test")],
-                subject="Hello", text="Hi there\n")
+    base = dict(
+        sender=Address("me@example.test", "Me"),
+        to=[Address("you@example.test")],
+        subject="Hello",
+        text="Hi there\n",
+    )
     base.update(kw)
     return Draft(**base)
 
 
 # -- addresses ---------------------------------------------------------------------------------
 
-@pytest.mark.parametrize("value", [
-    "a@example.test", "first.last+tag@sub.example.test", '"quoted local"@example.test',
-    "x@[127.0.0.1]", "o'brien@example.test",
-])
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        "a@example.test",
+        "first.last+tag@sub.example.test",
+        '"quoted local"@example.test',
+        "x@[127.0.0.1]",
+        "o'brien@example.test",
+    ],
+)
 def test_valid_addresses(value: str) -> None:
     assert parse_address(value).address == value
 
 
-@pytest.mark.parametrize("value", [
-    "", "plain", "a@", "@example.test", "a b@example.test", "a@exa mple.test", "a..b@example.test",
-    "a@example.test\r\nBcc: victim@example.test", "a@example.test\n", "a\x00@example.test",
-    "ü@example.test", "a@-bad-.test", "x" * 65 + "@example.test",
-])
+@pytest.mark.parametrize(
+    "value",
+    [
+        "",
+        "plain",
+        "a@",
+        "@example.test",
+        "a b@example.test",
+        "a@exa mple.test",
+        "a..b@example.test",
+        "a@example.test\r\nBcc: victim@example.test",
+        "a@example.test\n",
+        "a\x00@example.test",
+        "ü@example.test",
+        "a@-bad-.test",
+        "x" * 65 + "@example.test",
+    ],
+)
 def test_invalid_addresses(value: str) -> None:
     with pytest.raises(InvalidInput):
         parse_address(value)
@@ -54,6 +78,7 @@ def test_name_addr_forms_and_idn() -> None:
 
 # -- building ----------------------------------------------------------------------------------
 
+
 def test_text_only_message_has_ids_and_crlf() -> None:
     built = build_message(_draft())
     assert b"\r\n" in built.raw and b"\n" not in built.raw.replace(b"\r\n", b"")
@@ -66,8 +91,9 @@ def test_text_only_message_has_ids_and_crlf() -> None:
 
 
 def test_bcc_only_in_the_envelope() -> None:
-    built = build_message(_draft(cc=[Address("cc@example.test")],
-                                 bcc=[Address("hidden@example.test")]))
+    built = build_message(
+        _draft(cc=[Address("cc@example.test")], bcc=[Address("hidden@example.test")])
+    )
     assert b"hidden@example.test" not in built.raw
     assert _parse(built.raw)["Bcc"] is None
     assert built.rcpt_to == ["you@example.test", "cc@example.test", "hidden@example.test"]
@@ -79,8 +105,9 @@ def test_duplicate_recipients_are_sent_once() -> None:
 
 
 def test_non_ascii_names_and_subject_are_rfc2047() -> None:
-    built = build_message(_draft(sender=Address("me@example.test", "Jürgen Weiß"),
-                                 subject="Grüße aus Köln ☕"))
+    built = build_message(
+        _draft(sender=Address("me@example.test", "Jürgen Weiß"), subject="Grüße aus Köln ☕")
+    )
     assert built.raw.isascii()
     assert b"=?utf-8?" in built.raw
     msg = _parse(built.raw)
@@ -91,12 +118,16 @@ def test_non_ascii_names_and_subject_are_rfc2047() -> None:
 def test_alternative_related_and_mixed() -> None:
     png = bytes(range(256)) * 3
     pdf = b"%PDF-1.4\r\n\x00\xff binary"
-    built = build_message(_draft(
-        html='<p>see <img src="cid:logo@x"></p>',
-        attachments=[Attachment("logo.png", "image/png", png, content_id="logo@x", inline=True),
-                     Attachment("résumé.pdf", "application/pdf", pdf)],
-        reply_to=[Address("replies@example.test")],
-    ))
+    built = build_message(
+        _draft(
+            html='<p>see <img src="cid:logo@x"></p>',
+            attachments=[
+                Attachment("logo.png", "image/png", png, content_id="logo@x", inline=True),
+                Attachment("résumé.pdf", "application/pdf", pdf),
+            ],
+            reply_to=[Address("replies@example.test")],
+        )
+    )
     msg = _parse(built.raw)
     assert msg.get_content_type() == "multipart/mixed"
     alt, att = msg.get_payload()
@@ -122,8 +153,12 @@ def test_html_only_and_empty_body() -> None:
 
 
 def test_threading_headers() -> None:
-    built = build_message(_draft(in_reply_to="<parent@example.test>",
-                                 references=["<root@example.test>", "<parent@example.test>"]))
+    built = build_message(
+        _draft(
+            in_reply_to="<parent@example.test>",
+            references=["<root@example.test>", "<parent@example.test>"],
+        )
+    )
     msg = _parse(built.raw)
     assert msg["In-Reply-To"] == "<parent@example.test>"
     assert msg["References"].split() == ["<root@example.test>", "<parent@example.test>"]
@@ -134,21 +169,24 @@ def test_custom_headers() -> None:
     assert msg["X-Campaign"] == "spring" and msg["X-Note"] == "naïve"
 
 
-@pytest.mark.parametrize("kw", [
-    {"subject": "hi\r\nBcc: victim@example.test"},
-    {"subject": "hi\nX-Injected: 1"},
-    {"headers": {"X-Ok": "v\r\nBcc: victim@example.test"}},
-    {"headers": {"X-Bad Name": "v"}},
-    {"headers": {"X-Bad:Name": "v"}},
-    {"headers": {"Bcc": "victim@example.test"}},
-    {"headers": {"Content-Type": "text/html"}},
-    {"in_reply_to": "<a@b>\r\nX: y"},
-    {"attachments": [Attachment("a\r\nb.txt", "text/plain", b"x")]},
-    {"attachments": [Attachment("a.txt", "text/plain\r\nX: y", b"x")]},
-    {"attachments": [Attachment("a.txt", "multipart/mixed", b"x")]},
-    {"attachments": [Attachment("a.png", "image/png", b"x", content_id="a b")]},
-    {"to": [], "cc": [], "bcc": []},
-])
+@pytest.mark.parametrize(
+    "kw",
+    [
+        {"subject": "hi\r\nBcc: victim@example.test"},
+        {"subject": "hi\nX-Injected: 1"},
+        {"headers": {"X-Ok": "v\r\nBcc: victim@example.test"}},
+        {"headers": {"X-Bad Name": "v"}},
+        {"headers": {"X-Bad:Name": "v"}},
+        {"headers": {"Bcc": "victim@example.test"}},
+        {"headers": {"Content-Type": "text/html"}},
+        {"in_reply_to": "<a@b>\r\nX: y"},
+        {"attachments": [Attachment("a\r\nb.txt", "text/plain", b"x")]},
+        {"attachments": [Attachment("a.txt", "text/plain\r\nX: y", b"x")]},
+        {"attachments": [Attachment("a.txt", "multipart/mixed", b"x")]},
+        {"attachments": [Attachment("a.png", "image/png", b"x", content_id="a b")]},
+        {"to": [], "cc": [], "bcc": []},
+    ],
+)
 def test_rejected_drafts(kw) -> None:
     with pytest.raises(InvalidInput):
         build_message(_draft(**kw))
@@ -156,16 +194,21 @@ def test_rejected_drafts(kw) -> None:
 
 def test_size_limit() -> None:
     with pytest.raises(PayloadTooLarge):
-        build_message(_draft(attachments=[Attachment("big", "application/octet-stream",
-                                                     b"x" * 5000)]), max_bytes=4096)
+        build_message(
+            _draft(attachments=[Attachment("big", "application/octet-stream", b"x" * 5000)]),
+            max_bytes=4096,
+        )
 
 
 # -- raw ---------------------------------------------------------------------------------------
 
+
 def test_normalise_raw_line_endings_and_ids() -> None:
-    raw = (b"From: Me <me@example.test>\nTo: a@example.test, B <b@example.test>\n"
-           b"Cc: c@example.test\nBcc: secret@example.test,\n more@example.test\n"
-           b"Subject: raw\n\nline one\rline two\n.leading dot\n")
+    raw = (
+        b"From: Me <me@example.test>\nTo: a@example.test, B <b@example.test>\n"
+        b"Cc: c@example.test\nBcc: secret@example.test,\n more@example.test\n"
+        b"Subject: raw\n\nline one\rline two\n.leading dot\n"
+    )
     out = normalise_raw(raw, default_domain="example.test")
     assert b"\n" not in out.raw.replace(b"\r\n", b"") and b"\r" not in out.raw.replace(b"\r\n", b"")
     assert b"Bcc" not in out.raw and b"secret@" not in out.raw and b"more@" not in out.raw
@@ -173,8 +216,13 @@ def test_normalise_raw_line_endings_and_ids() -> None:
     assert msg["Message-ID"] == out.message_id and out.message_id.endswith("@example.test>")
     assert msg["Date"] is not None
     assert out.header_from == "me@example.test"
-    assert out.header_rcpts == ["a@example.test", "b@example.test", "c@example.test",
-                                "secret@example.test", "more@example.test"]
+    assert out.header_rcpts == [
+        "a@example.test",
+        "b@example.test",
+        "c@example.test",
+        "secret@example.test",
+        "more@example.test",
+    ]
     assert out.raw.endswith(b"line one\r\nline two\r\n.leading dot\r\n")
 
 
@@ -185,8 +233,9 @@ def test_normalise_raw_keeps_existing_message_id() -> None:
     assert out.raw == raw
 
 
-@pytest.mark.parametrize("raw", [b"", b"   \r\n", b" leading continuation\r\n\r\nx",
-                                 b"not a header line\r\n\r\nbody"])
+@pytest.mark.parametrize(
+    "raw", [b"", b"   \r\n", b" leading continuation\r\n\r\nx", b"not a header line\r\n\r\nbody"]
+)
 def test_normalise_raw_rejects_non_messages(raw: bytes) -> None:
     with pytest.raises(InvalidInput):
         normalise_raw(raw, default_domain="example.test")

@@ -14,8 +14,10 @@ from gateway.protocols.mime.encode import body_part
 
 
 def test_date_now_is_format_datetime(monkeypatch: pytest.MonkeyPatch) -> None:
-    instants = [datetime(2020, 1, 1, tzinfo=UTC) + timedelta(days=k * 1.37, seconds=k * 7919)
-                for k in range(2000)]
+    instants = [
+        datetime(2020, 1, 1, tzinfo=UTC) + timedelta(days=k * 1.37, seconds=k * 7919)
+        for k in range(2000)
+    ]
 
     class Clock(datetime):
         @classmethod
@@ -40,8 +42,9 @@ def test_parsed_addresses_are_remembered_but_errors_are_not() -> None:
     assert parse_address("bob@bücher.example") == Address("bob@xn--bcher-kva.example")
 
 
-@pytest.mark.parametrize("text", ["a\r\nb\rc\nd", "plain\nlines\n", "x" * 998, "x" * 999,
-                                  "é\r\n" + "y" * 2000, ""])
+@pytest.mark.parametrize(
+    "text", ["a\r\nb\rc\nd", "plain\nlines\n", "x" * 998, "x" * 999, "é\r\n" + "y" * 2000, ""]
+)
 def test_body_part_line_endings_and_long_lines(text: str) -> None:
     headers, body = body_part(text, "plain")
     normalised = text.replace("\r\n", "\n").replace("\r", "\n")

@@ -13,15 +13,41 @@ from gateway.model.messages import Address, Draft
 from gateway.protocols.mime import build as mime_build
 from gateway.protocols.mime.encode import encoded_words, fold, unstructured
 
-NAMES = [None, "Jane Doe", "Doe, Jane", 'The "Boss"', "Back\\slash", "Zoë Ünïcode",
-         "日本語の名前はとても長いかもしれません、そしてそれは折り返されるべきです", " spaced ",
-         "a=?utf-8?q?x?=b", "x" * 120]
-SUBJECTS = ["", "Hello", "Grüße ☕ – a test", "a" * 200, " ".join(["word"] * 60),
-            "=?utf-8?q?looks_encoded?=", "two  spaces and trailing ", "emoji 🎉🎉🎉 " * 12,
-            "x" * 1500]
-BODIES = ["", "plain\n", "no newline at end", "long line " * 200, "crlf\r\nlines\r\n",
-          "trailing spaces   \nand\ttabs\t\n", "ünïcödé\nтекст\n", ".leading dot\n..two\n",
-          "=3D looks like qp =\n", "From the start\n"]
+NAMES = [
+    None,
+    "Jane Doe",
+    "Doe, Jane",
+    'The "Boss"',
+    "Back\\slash",
+    "Zoë Ünïcode",
+    "日本語の名前はとても長いかもしれません、そしてそれは折り返されるべきです",
+    " spaced ",
+    "a=?utf-8?q?x?=b",
+    "x" * 120,
+]
+SUBJECTS = [
+    "",
+    "Hello",
+    "Grüße ☕ – a test",
+    "a" * 200,
+    " ".join(["word"] * 60),
+    "=?utf-8?q?looks_encoded?=",
+    "two  spaces and trailing ",
+    "emoji 🎉🎉🎉 " * 12,
+    "x" * 1500,
+]
+BODIES = [
+    "",
+    "plain\n",
+    "no newline at end",
+    "long line " * 200,
+    "crlf\r\nlines\r\n",
+    "trailing spaces   \nand\ttabs\t\n",
+    "ünïcödé\nтекст\n",
+    ".leading dot\n..two\n",
+    "=3D looks like qp =\n",
+    "From the start\n",
+]
 
 
 def _name(name: str) -> str:
@@ -32,13 +58,15 @@ def _name(name: str) -> str:
 
 def _decoded(raw: bytes) -> dict:
     msg = email.message_from_bytes(raw, policy=policy.default)
-    out = {k: str(msg[k]) for k in ("Subject", "X-Custom", "In-Reply-To", "Message-ID")
-           if msg[k] is not None}
+    out = {
+        k: str(msg[k])
+        for k in ("Subject", "X-Custom", "In-Reply-To", "Message-ID")
+        if msg[k] is not None
+    }
     out["refs"] = str(msg["References"]).split() if msg["References"] else []
     for key in ("From", "To", "Cc"):
         if msg[key] is not None:
-            out[key] = [(_name(a.display_name), a.addr_spec)
-                        for a in msg[key].addresses]
+            out[key] = [(_name(a.display_name), a.addr_spec) for a in msg[key].addresses]
     for subtype in ("plain", "html"):
         part = msg.get_body((subtype,))
         out[subtype] = None if part is None else part.get_content().replace("\r\n", "\n")
@@ -56,11 +84,16 @@ def _both(draft: Draft) -> tuple[bytes, bytes]:
 @pytest.mark.parametrize("name", NAMES)
 @pytest.mark.parametrize("subject", SUBJECTS)
 def test_headers_decode_the_same(name: str | None, subject: str) -> None:
-    draft = Draft(sender=Address("me@example.test", name),
-                  to=[Address(f"to{i}@example.test", name) for i in range(6)],
-                  cc=[Address("cc@example.test")], subject=subject, text="x",
-                  headers={"X-Custom": subject or "v"}, in_reply_to="<p@example.test>",
-                  references=[f"<ref{i}@example.test>" for i in range(12)])
+    draft = Draft(
+        sender=Address("me@example.test", name),
+        to=[Address(f"to{i}@example.test", name) for i in range(6)],
+        cc=[Address("cc@example.test")],
+        subject=subject,
+        text="x",
+        headers={"X-Custom": subject or "v"},
+        in_reply_to="<p@example.test>",
+        references=[f"<ref{i}@example.test>" for i in range(12)],
+    )
     fast, slow = _both(draft)
     a, b = _decoded(fast), _decoded(slow)
     # Unstructured values arrive exactly as typed. (The stdlib's own output is not the
@@ -77,8 +110,13 @@ def test_headers_decode_the_same(name: str | None, subject: str) -> None:
 @pytest.mark.parametrize("text", [*BODIES, None])
 @pytest.mark.parametrize("html", [None, "<p>hé</p>\n", "<b>x</b>"])
 def test_bodies_decode_the_same(text: str | None, html: str | None) -> None:
-    draft = Draft(sender=Address("me@example.test"), to=[Address("to@example.test")],
-                  subject="s", text=text, html=html)
+    draft = Draft(
+        sender=Address("me@example.test"),
+        to=[Address("to@example.test")],
+        subject="s",
+        text=text,
+        html=html,
+    )
     fast, slow = _both(draft)
     a, b = _decoded(fast), _decoded(slow)
     assert a == b
@@ -101,8 +139,7 @@ def test_names_decode_exactly_per_rfc2047(name: str) -> None:
 def test_encoded_words_keep_characters_whole() -> None:
     words = encoded_words("é" * 100 + "🎉" * 30)
     assert all(len(w) <= 75 for w in words)
-    decoded = "".join(
-        email.header.decode_header(w)[0][0].decode("utf-8") for w in words)
+    decoded = "".join(email.header.decode_header(w)[0][0].decode("utf-8") for w in words)
     assert decoded == "é" * 100 + "🎉" * 30
 
 

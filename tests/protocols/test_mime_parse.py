@@ -45,19 +45,22 @@ def test_headers_only_skips_body():
     assert parsed.text is None and parsed.attachments == []
 
 
-@pytest.mark.parametrize(("raw", "expected"), [
-    ("=?iso-8859-1?q?caf=E9?=", "café"),
-    ("=?UTF-8?Q?a_b?= =?UTF-8?Q?_c?=", "a b c"),
-    ("plain =?utf-8?b?w6k=?= text", "plain é text"),
-    # a multi-byte character split across two encoded words
-    ("=?utf-8?B?w6g=?= =?utf-8?B?4oKs?=", "è€"),
-    ("=?utf-8?B?4g==?=\r\n =?utf-8?B?gqw=?=", "€"),
-    ("=?x-unknown?q?caf=C3=A9?=", "café"),
-    ("=?utf-8*en?q?hi?=", "hi"),
-    ("=?utf-8?b?!!!?=", "=?utf-8?b?!!!?="),
-    ("folded\r\n value", "folded value"),
-    (None, None),
-])
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("=?iso-8859-1?q?caf=E9?=", "café"),
+        ("=?UTF-8?Q?a_b?= =?UTF-8?Q?_c?=", "a b c"),
+        ("plain =?utf-8?b?w6k=?= text", "plain é text"),
+        # a multi-byte character split across two encoded words
+        ("=?utf-8?B?w6g=?= =?utf-8?B?4oKs?=", "è€"),
+        ("=?utf-8?B?4g==?=\r\n =?utf-8?B?gqw=?=", "€"),
+        ("=?x-unknown?q?caf=C3=A9?=", "café"),
+        ("=?utf-8*en?q?hi?=", "hi"),
+        ("=?utf-8?b?!!!?=", "=?utf-8?b?!!!?="),
+        ("folded\r\n value", "folded value"),
+        (None, None),
+    ],
+)
 def test_decode_header(raw, expected):
     assert decode_header(raw) == expected
 
@@ -75,7 +78,9 @@ def test_parse_address_list_edge_cases():
     assert parse_address_list("") == []
     assert parse_address_list("undisclosed-recipients:;") == []
     assert parse_address_list('"Doe, John" <j@x.test>, k@x.test') == [
-        Address("Doe, John", "j@x.test"), Address(None, "k@x.test")]
+        Address("Doe, John", "j@x.test"),
+        Address(None, "k@x.test"),
+    ]
     assert parse_address_list("=?utf-8?q?Z=C3=BC?= <z@x.test>") == [Address("Zü", "z@x.test")]
 
 
@@ -135,22 +140,31 @@ Content-Type: text/html; charset=utf-8
     assert parsed.preview == "Hello & welcome"
 
 
-@pytest.mark.parametrize("raw", [
-    b"",
-    b"garbage without headers",
-    crlf("Content-Type: multipart/mixed\n\nno boundary at all\n"),
-    crlf('Content-Type: multipart/mixed; boundary="b"\n\n'
-         '--b\nContent-Type: text/plain\n\nunterminated'),
-    crlf("Content-Type: text/plain; charset=bogus-charset\n\nhello"),
-    crlf("Content-Transfer-Encoding: base64\nContent-Type: image/png\n\n!!!not base64***"),
-    crlf("Content-Transfer-Encoding: x-uuencode\nContent-Type: application/octet-stream\n\n"
-         "begin 644 x\nbad\n"),
-    b"Subject: caf\xc3\xa9 \xff\xfe\r\nFrom: J\xf6rg <j@x.test>\r\n"
-    b"Content-Type: text/plain; charset=\xff\r\n\r\nbody \xe9\r\n",
-    b"Date: not a date\r\nDate2: Mon, 99 Foo 9999 99:99:99 +9999\r\n\r\nx",
-    crlf('Content-Type: text/plain; charset="utf-8"\n'
-         "Content-Disposition: attachment; filename*=bogus''%ZZ\n\nx"),
-])
+@pytest.mark.parametrize(
+    "raw",
+    [
+        b"",
+        b"garbage without headers",
+        crlf("Content-Type: multipart/mixed\n\nno boundary at all\n"),
+        crlf(
+            'Content-Type: multipart/mixed; boundary="b"\n\n'
+            "--b\nContent-Type: text/plain\n\nunterminated"
+        ),
+        crlf("Content-Type: text/plain; charset=bogus-charset\n\nhello"),
+        crlf("Content-Transfer-Encoding: base64\nContent-Type: image/png\n\n!!!not base64***"),
+        crlf(
+            "Content-Transfer-Encoding: x-uuencode\nContent-Type: application/octet-stream\n\n"
+            "begin 644 x\nbad\n"
+        ),
+        b"Subject: caf\xc3\xa9 \xff\xfe\r\nFrom: J\xf6rg <j@x.test>\r\n"
+        b"Content-Type: text/plain; charset=\xff\r\n\r\nbody \xe9\r\n",
+        b"Date: not a date\r\nDate2: Mon, 99 Foo 9999 99:99:99 +9999\r\n\r\nx",
+        crlf(
+            'Content-Type: text/plain; charset="utf-8"\n'
+            "Content-Disposition: attachment; filename*=bogus''%ZZ\n\nx"
+        ),
+    ],
+)
 def test_broken_input_never_raises(raw):
     parsed = parse_message(raw)
     assert isinstance(parsed.headers, list)
@@ -168,9 +182,11 @@ def test_8bit_headers_decoded():
 
 
 def test_missing_boundary_end_keeps_parts():
-    raw = crlf('Content-Type: multipart/mixed; boundary="b"\n\n'
-               '--b\nContent-Type: text/plain\n\nhello\n--b\n'
-               'Content-Type: image/gif\nContent-Transfer-Encoding: base64\n\nR0lGODlh\n')
+    raw = crlf(
+        'Content-Type: multipart/mixed; boundary="b"\n\n'
+        "--b\nContent-Type: text/plain\n\nhello\n--b\n"
+        "Content-Type: image/gif\nContent-Transfer-Encoding: base64\n\nR0lGODlh\n"
+    )
     parsed = parse_message(raw)
     assert parsed.text.startswith("hello")
     assert [a.content_type for a in parsed.attachments] == ["image/gif"]
@@ -205,7 +221,7 @@ def test_mutated_messages_never_raise():
             if action == 0:
                 data[pos] = rng.randrange(256)
             elif action == 1:
-                del data[pos:pos + rng.randint(1, 40)]
+                del data[pos : pos + rng.randint(1, 40)]
             else:
                 data[pos:pos] = rng.choice(junk)
         raw = bytes(data)
@@ -216,15 +232,18 @@ def test_mutated_messages_never_raise():
             assert info.size == len(content)
 
 
-@pytest.mark.parametrize("raw", [
-    SIMPLE,
-    b"Subject: x\r\n\r\n",
-    b"Subject: a\r\nContent-Transfer-Encoding: base64\r\n\r\naGVsbG8=\r\n",
-    b"Subject: q\r\nContent-Type: text/plain; charset=latin-1\r\n"
-    b"Content-Transfer-Encoding: quoted-printable\r\n\r\ncaf=E9 \xe9\r\n=\r\nsoft\r\n",
-    b"not a header line\r\nSubject: y\r\n\r\nbody",
-    b"Subject: z\r\n continued\r\nContent-Type: application/pdf; name=a.pdf\r\n\r\n%PDF",
-])
+@pytest.mark.parametrize(
+    "raw",
+    [
+        SIMPLE,
+        b"Subject: x\r\n\r\n",
+        b"Subject: a\r\nContent-Transfer-Encoding: base64\r\n\r\naGVsbG8=\r\n",
+        b"Subject: q\r\nContent-Type: text/plain; charset=latin-1\r\n"
+        b"Content-Transfer-Encoding: quoted-printable\r\n\r\ncaf=E9 \xe9\r\n=\r\nsoft\r\n",
+        b"not a header line\r\nSubject: y\r\n\r\nbody",
+        b"Subject: z\r\n continued\r\nContent-Type: application/pdf; name=a.pdf\r\n\r\n%PDF",
+    ],
+)
 def test_single_part_fast_path_matches_the_stdlib_parser(raw):
     from email import message_from_bytes
     from email.policy import compat32

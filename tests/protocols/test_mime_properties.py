@@ -23,17 +23,41 @@ from gateway.protocols.mime.raw import normalise_raw
 
 # Every Unicode line break (str.splitlines), the other controls, an unpaired surrogate, and
 # text that means something in a header: these are what the strategies lean on.
-LINE_BREAKS = ["\r", "\n", "\r\n", "\v", "\f", "\x1c", "\x1d", "\x1e", "\x85", "\u2028",
-               "\u2029"]
-TRICKY = [*LINE_BREAKS, "\x00", "\x01", "\x7f", "\x80", "\x9f", "\ud800", "\t", " ", "  ",
-          "=?", "?=", "=?utf-8?b?QQ==?=", '"', "\\", "<", ">", ",", ";", ":", "@", "é", "☕",
-          "\U0001f389", "Bcc: victim@example.test", "\r\nBcc: victim@example.test", "zq4711"]
+LINE_BREAKS = ["\r", "\n", "\r\n", "\v", "\f", "\x1c", "\x1d", "\x1e", "\x85", "\u2028", "\u2029"]
+TRICKY = [
+    *LINE_BREAKS,
+    "\x00",
+    "\x01",
+    "\x7f",
+    "\x80",
+    "\x9f",
+    "\ud800",
+    "\t",
+    " ",
+    "  ",
+    "=?",
+    "?=",
+    "=?utf-8?b?QQ==?=",
+    '"',
+    "\\",
+    "<",
+    ">",
+    ",",
+    ";",
+    ":",
+    "@",
+    "é",
+    "☕",
+    "\U0001f389",
+    "Bcc: victim@example.test",
+    "\r\nBcc: victim@example.test",
+    "zq4711",
+]
 MARK = "zq4711"  # in no error text of the gateway: an error that holds it echoed its input
 PIECE = st.one_of(st.sampled_from(TRICKY), st.characters(codec="utf-8"), st.text(max_size=8))
 TEXT = st.lists(PIECE, max_size=12).map("".join)
 LONG_TEXT = st.one_of(TEXT, st.builds(lambda w, n: w * n, TEXT, st.integers(1, 40)))
-SETTINGS = settings(max_examples=200, deadline=None,
-                    suppress_health_check=[HealthCheck.too_slow])
+SETTINGS = settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 # What the builder refuses: C0 controls but TAB, DEL, C1 controls, unpaired surrogates.
 NOT_TEXT = re.compile(r"[\x00-\x08\x0a-\x1f\x7f-\x9f\ud800-\udfff]")
@@ -73,8 +97,12 @@ def assert_refusal_is_clean(exc: InvalidInput, *values: str) -> None:
 
 
 def _draft(**kw) -> Draft:
-    base = dict(sender=Address("me@example.test", "Me"), to=[Address("you@example.test")],
-                subject="s", text="t")
+    base = dict(
+        sender=Address("me@example.test", "Me"),
+        to=[Address("you@example.test")],
+        subject="s",
+        text="t",
+    )
     base.update(kw)
     return Draft(**base)
 
@@ -92,11 +120,17 @@ def _name_as_read(name: str) -> str | None:
 @SETTINGS
 @given(subject=LONG_TEXT, name=TEXT, value=LONG_TEXT, attach=st.booleans(), html=st.booleans())
 def test_any_subject_name_and_header_value_is_refused_or_round_trips(
-        subject: str, name: str, value: str, attach: bool, html: bool) -> None:
+    subject: str, name: str, value: str, attach: bool, html: bool
+) -> None:
     attachments = [Attachment("a.txt", "text/plain", b"x")] if attach else []
-    draft = _draft(subject=subject, to=[Address("you@example.test", name or None)],
-                   cc=[Address("cc@example.test", name or None)], headers={"X-Custom": value},
-                   attachments=attachments, html="<p>h</p>" if html else None)
+    draft = _draft(
+        subject=subject,
+        to=[Address("you@example.test", name or None)],
+        cc=[Address("cc@example.test", name or None)],
+        headers={"X-Custom": value},
+        attachments=attachments,
+        html="<p>h</p>" if html else None,
+    )
     bad = any(NOT_TEXT.search(v) for v in (subject, name, value)) or len(value) > 4096
     try:
         built = build_message(draft)
@@ -107,8 +141,9 @@ def test_any_subject_name_and_header_value_is_refused_or_round_trips(
     assert not bad
     assert_well_formed(built.raw)
     assert sorted(_field_names(built.raw)) == sorted(
-        {*BASE, "cc", "x-custom"} | ({"content-transfer-encoding"} if not attach and not html
-                                    else set()))
+        {*BASE, "cc", "x-custom"}
+        | ({"content-transfer-encoding"} if not attach and not html else set())
+    )
     raw_fields = email.message_from_bytes(built.raw, policy=policy.compat32)
     assert decode_header(raw_fields["Subject"]) == subject
     assert decode_header(raw_fields["X-Custom"]) == value
@@ -122,13 +157,30 @@ def test_any_subject_name_and_header_value_is_refused_or_round_trips(
 
 
 @SETTINGS
-@given(filename=st.one_of(st.none(), TEXT), content_type=st.one_of(
-    st.sampled_from(["text/plain", "image/png", "message/rfc822", "multipart/mixed",
-                     "text/plain\n", "text/plain\r\nX: y", "a/b;c=d", "text/plain\u2028"]),
-    TEXT), content_id=st.one_of(st.none(), TEXT), inline=st.booleans(), html=st.booleans())
+@given(
+    filename=st.one_of(st.none(), TEXT),
+    content_type=st.one_of(
+        st.sampled_from(
+            [
+                "text/plain",
+                "image/png",
+                "message/rfc822",
+                "multipart/mixed",
+                "text/plain\n",
+                "text/plain\r\nX: y",
+                "a/b;c=d",
+                "text/plain\u2028",
+            ]
+        ),
+        TEXT,
+    ),
+    content_id=st.one_of(st.none(), TEXT),
+    inline=st.booleans(),
+    html=st.booleans(),
+)
 def test_any_attachment_field_is_refused_or_round_trips(
-        filename: str | None, content_type: str, content_id: str | None, inline: bool,
-        html: bool) -> None:
+    filename: str | None, content_type: str, content_id: str | None, inline: bool, html: bool
+) -> None:
     att = Attachment(filename, content_type, b"\x00\x01payload", content_id, inline)
     draft = _draft(attachments=[att], html="<p>h</p>" if html else None)
     try:
@@ -150,15 +202,18 @@ def test_any_attachment_field_is_refused_or_round_trips(
         expected = expected[1:-1].strip() or None
     assert info.filename == decode_header(expected)
     main = content_type.lower()
-    assert info.content_type == ("application/octet-stream" if main.startswith("message/")
-                                 else main)
+    assert info.content_type == (
+        "application/octet-stream" if main.startswith("message/") else main
+    )
     if content_id is not None:
         assert info.content_id == decode_header("<" + content_id.strip("<> ") + ">")
 
 
 @SETTINGS
-@given(name=st.one_of(TEXT, st.from_regex(r"[!-9;-~]{1,80}", fullmatch=True)),
-       value=st.sampled_from(["v", "é", "a b"]))
+@given(
+    name=st.one_of(TEXT, st.from_regex(r"[!-9;-~]{1,80}", fullmatch=True)),
+    value=st.sampled_from(["v", "é", "a b"]),
+)
 def test_any_custom_header_name_is_refused_or_written_once(name: str, value: str) -> None:
     try:
         built = build_message(_draft(headers={name: value}))
@@ -175,8 +230,9 @@ def test_any_custom_header_name_is_refused_or_written_once(name: str, value: str
 
 @SETTINGS
 @given(in_reply_to=TEXT, references=st.lists(TEXT, max_size=4))
-def test_threading_ids_are_refused_or_written_as_ids(in_reply_to: str,
-                                                     references: list[str]) -> None:
+def test_threading_ids_are_refused_or_written_as_ids(
+    in_reply_to: str, references: list[str]
+) -> None:
     draft = _draft(in_reply_to=in_reply_to or "<p@example.test>", references=references)
     try:
         built = build_message(draft)
@@ -190,11 +246,27 @@ def test_threading_ids_are_refused_or_written_as_ids(in_reply_to: str,
 
 
 @SETTINGS
-@given(lines=st.lists(st.one_of(TEXT, st.sampled_from(
-    ["Subject: x", "To: a@example.test", " folded", "Bcc: b@example.test", "", "x:", ":x"])),
-    max_size=6), body=TEXT)
-def test_any_raw_message_is_refused_without_echo_or_normalised(lines: list[str],
-                                                               body: str) -> None:
+@given(
+    lines=st.lists(
+        st.one_of(
+            TEXT,
+            st.sampled_from(
+                [
+                    "Subject: x",
+                    "To: a@example.test",
+                    " folded",
+                    "Bcc: b@example.test",
+                    "",
+                    "x:",
+                    ":x",
+                ]
+            ),
+        ),
+        max_size=6,
+    ),
+    body=TEXT,
+)
+def test_any_raw_message_is_refused_without_echo_or_normalised(lines: list[str], body: str) -> None:
     raw = ("\r\n".join(lines) + "\r\n\r\n" + body).encode("utf-8", "surrogatepass")
     try:
         out = normalise_raw(raw, default_domain="example.test")
@@ -211,19 +283,26 @@ def test_unicode_line_separators_in_a_subject_with_attachment_are_encoded() -> N
     """U+2028/U+2029 are text: kept, inside encoded-words (they were a 500 with attachments)."""
     subject = "line\u2028separator\u2029paragraph"
     for attachments in ([], [Attachment("a.txt", "text/plain", b"x")]):
-        built = build_message(_draft(subject=subject, attachments=attachments,
-                                     to=[Address("you@example.test", "Ann\u2028Lee")]))
+        built = build_message(
+            _draft(
+                subject=subject,
+                attachments=attachments,
+                to=[Address("you@example.test", "Ann\u2028Lee")],
+            )
+        )
         assert_well_formed(built.raw)
         parsed = parse_message(built.raw)
         assert parsed.subject == subject and parsed.to[0].name == "Ann\u2028Lee"
 
 
 def test_nel_and_other_controls_are_refused_naming_the_field() -> None:
-    cases = {"subject": {"subject": "a\x85b"},
-             "to[0].name": {"to": [Address("you@example.test", "a\x1eb")]},
-             "headers.X-A": {"headers": {"X-A": "a\x0bb"}},
-             "attachments[0].filename": {"attachments": [Attachment("a\x85", "text/plain", b"")]},
-             "text": {"text": "lone \ud800 surrogate"}}
+    cases = {
+        "subject": {"subject": "a\x85b"},
+        "to[0].name": {"to": [Address("you@example.test", "a\x1eb")]},
+        "headers.X-A": {"headers": {"X-A": "a\x0bb"}},
+        "attachments[0].filename": {"attachments": [Attachment("a\x85", "text/plain", b"")]},
+        "text": {"text": "lone \ud800 surrogate"},
+    }
     for field, kw in cases.items():
         try:
             build_message(_draft(**kw))
@@ -234,12 +313,27 @@ def test_nel_and_other_controls_are_refused_naming_the_field() -> None:
             raise AssertionError(f"{field} was accepted")
 
 
-HEADER_LINE = st.one_of(TEXT, st.sampled_from([
-    "Subject: =?utf-8?b?4oCo?=", "Subject: =?x-unknown?q?=FF?=", "From: =?utf-8?q?a=0Ab?= <a@b>",
-    "Content-Type: multipart/mixed; boundary=b", "Content-Type: text/plain; charset=bogus",
-    "Content-Disposition: attachment; filename*=utf-8''%E2%80%A8%FF", "--b", "--b--",
-    "Content-Transfer-Encoding: base64", " folded", "Date: Mon, 99 Foo 99999 99:99:99",
-    "To: \"unterminated <a@b>", "Message-ID: <\x85@x>", "References: <a> <b\u2028c>"]))
+HEADER_LINE = st.one_of(
+    TEXT,
+    st.sampled_from(
+        [
+            "Subject: =?utf-8?b?4oCo?=",
+            "Subject: =?x-unknown?q?=FF?=",
+            "From: =?utf-8?q?a=0Ab?= <a@b>",
+            "Content-Type: multipart/mixed; boundary=b",
+            "Content-Type: text/plain; charset=bogus",
+            "Content-Disposition: attachment; filename*=utf-8''%E2%80%A8%FF",
+            "--b",
+            "--b--",
+            "Content-Transfer-Encoding: base64",
+            " folded",
+            "Date: Mon, 99 Foo 99999 99:99:99",
+            'To: "unterminated <a@b>',
+            "Message-ID: <\x85@x>",
+            "References: <a> <b\u2028c>",
+        ]
+    ),
+)
 
 
 @SETTINGS
@@ -258,10 +352,15 @@ def test_any_received_message_parses_without_raising(lines: list[str], body: str
                 assert "\r" not in value and "\n" not in value
 
 
-ADDRESS = st.one_of(TEXT, st.builds(lambda n, local, domain: f"{n} <{local}@{domain}>", TEXT,
-                                    st.sampled_from(["a", "a.b", '"q q"', "x\u2028"]),
-                                    st.sampled_from(["example.test", "bücher.example",
-                                                     "ex\x85ample.test", "a\u2028b.test"])))
+ADDRESS = st.one_of(
+    TEXT,
+    st.builds(
+        lambda n, local, domain: f"{n} <{local}@{domain}>",
+        TEXT,
+        st.sampled_from(["a", "a.b", '"q q"', "x\u2028"]),
+        st.sampled_from(["example.test", "bücher.example", "ex\x85ample.test", "a\u2028b.test"]),
+    ),
+)
 
 
 @SETTINGS

@@ -27,8 +27,11 @@ def test_parsed_fields_schema_and_subclass_extra():
         attachments: list[WithContent]
 
     parsed = parse_message(MULTI)
-    item = Item.from_parsed(parsed, uidl="u1", attachments=[
-        WithContent.of(a, content="eA==") for a in parsed.attachments])
+    item = Item.from_parsed(
+        parsed,
+        uidl="u1",
+        attachments=[WithContent.of(a, content="eA==") for a in parsed.attachments],
+    )
     dumped = item.model_dump(mode="json")
     assert dumped["uidl"] == "u1" and dumped["attachments"][1]["filename"] == "résumé.pdf"
     assert dumped["attachments"][1]["content"] == "eA=="

@@ -19,16 +19,23 @@ def mailstack(imap_server: MailStack) -> MailStack:
 
 
 def message(i: int, body: bytes = b"hello") -> bytes:
-    return (f"From: s@example.test\r\nSubject: m{i}\r\nMessage-ID: <m{i}@x>\r\n\r\n".encode()
-            + body + b"\r\n")
+    return (
+        f"From: s@example.test\r\nSubject: m{i}\r\nMessage-ID: <m{i}@x>\r\n\r\n".encode()
+        + body
+        + b"\r\n"
+    )
 
 
 async def connect(stack, security: str) -> Pop3Client:
     port = stack.pop3s if security == "tls" else stack.pop3
     return await Pop3Client.connect(
-        stack.host, port, security=security,
+        stack.host,
+        port,
+        security=security,
         ssl_context=client_ssl_context(verify=True, ca_file=str(stack.cert)),
-        connect_timeout=5, command_timeout=10)
+        connect_timeout=5,
+        command_timeout=10,
+    )
 
 
 @pytest.mark.parametrize("security", ["starttls", "tls"])
@@ -118,8 +125,13 @@ async def test_rejections_and_unreachable(mailstack):
         await Pop3Client.connect("127.0.0.1", 1, security="none", connect_timeout=2)
     # TLS verification failure (no CA given) is a clear unavailable error, not a hang
     with pytest.raises(UpstreamUnavailable) as info:
-        await Pop3Client.connect(mailstack.host, mailstack.pop3s, security="tls",
-                                 ssl_context=client_ssl_context(verify=True), connect_timeout=5)
+        await Pop3Client.connect(
+            mailstack.host,
+            mailstack.pop3s,
+            security="tls",
+            ssl_context=client_ssl_context(verify=True),
+            connect_timeout=5,
+        )
     assert "TLS" in info.value.detail
 
 

@@ -37,7 +37,7 @@ MESSAGE_WIRE = (
     b"Subject: x\r\n\r\n"
     b"..leading dot\r\n"
     b"...two dots\r\n"
-    b"..\r\n"          # a line that is just "." in the message
+    b"..\r\n"  # a line that is just "." in the message
     b"last\r\n"
     b".\r\n"
 )
@@ -53,7 +53,7 @@ def test_multiline_with_dot_stuffing():
 @pytest.mark.parametrize("size", [1, 2, 3, 5, 7])
 def test_split_across_reads_at_every_point(size):
     wire = MESSAGE_WIRE + b"+OK\r\n.\r\n" + MESSAGE_WIRE
-    chunks = [wire[i:i + size] for i in range(0, len(wire), size)]
+    chunks = [wire[i : i + size] for i in range(0, len(wire), size)]
     lines, bodies = feed_all(chunks)
     assert lines == [b"+OK 120 octets", b"+OK", b"+OK 120 octets"]
     assert bodies == [MESSAGE, b"", MESSAGE]
@@ -96,13 +96,16 @@ def test_bare_lf_status_line_and_unstuff():
     assert unstuff(b"..a\r\n..\r\nb\r\n") == b".a\r\n.\r\nb\r\n"
 
 
-@pytest.mark.parametrize(("verb", "text", "exc", "code"), [
-    ("PASS", "[AUTH] Authentication failed.", UpstreamAuthFailed, "auth_failed"),
-    ("AUTH", "Authentication failed.", UpstreamAuthFailed, "auth_failed"),
-    ("PASS", "[IN-USE] Mailbox locked", AccountBusy, "account_busy"),
-    ("RETR", "[SYS/TEMP] try later", UpstreamUnavailable, "pop3_unavailable"),
-    ("RETR", "no such message", UpstreamRejected, "pop3_rejected"),
-])
+@pytest.mark.parametrize(
+    ("verb", "text", "exc", "code"),
+    [
+        ("PASS", "[AUTH] Authentication failed.", UpstreamAuthFailed, "auth_failed"),
+        ("AUTH", "Authentication failed.", UpstreamAuthFailed, "auth_failed"),
+        ("PASS", "[IN-USE] Mailbox locked", AccountBusy, "account_busy"),
+        ("RETR", "[SYS/TEMP] try later", UpstreamUnavailable, "pop3_unavailable"),
+        ("RETR", "no such message", UpstreamRejected, "pop3_rejected"),
+    ],
+)
 def test_error_replies_map_to_gateway_errors(verb, text, exc, code):
     err = reply_error(Reply(verb, None, False, text))
     assert isinstance(err, exc) and err.code == code

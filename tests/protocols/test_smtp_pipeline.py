@@ -20,10 +20,12 @@ class _Owner(asyncio.Protocol):
 
 async def test_replies_split_anywhere_and_multiline() -> None:
     reader = ReplyReader(_Owner())
-    stream = (b"250 2.1.0 Ok\r\n250-first line\r\n250 2.1.5 Ok\r\n"
-              b"550 5.1.1 <x@example.test>: unknown\r\n354 End data with <CR><LF>.<CR><LF>\r\n")
+    stream = (
+        b"250 2.1.0 Ok\r\n250-first line\r\n250 2.1.5 Ok\r\n"
+        b"550 5.1.1 <x@example.test>: unknown\r\n354 End data with <CR><LF>.<CR><LF>\r\n"
+    )
     for i in range(0, len(stream), 7):  # arrives in odd pieces
-        reader.data_received(stream[i:i + 7])
+        reader.data_received(stream[i : i + 7])
     assert await reader.reply(1) == (250, "2.1.0 Ok")
     assert await reader.reply(1) == (250, "first line\n2.1.5 Ok")
     assert await reader.reply(1) == (550, "5.1.1 <x@example.test>: unknown")

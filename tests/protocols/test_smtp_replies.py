@@ -10,10 +10,18 @@ from gateway.protocols.smtp.replies import Category, classify, describe, enhance
 @pytest.mark.parametrize(
     ("code", "text", "permanent", "category"),
     [
-        (550, "5.1.1 <x@example.test>: Recipient address rejected: User unknown", True,
-         Category.RECIPIENT),
-        (553, "5.7.1 <x@example.test>: Sender address rejected: not owned by user", True,
-         Category.POLICY),
+        (
+            550,
+            "5.1.1 <x@example.test>: Recipient address rejected: User unknown",
+            True,
+            Category.RECIPIENT,
+        ),
+        (
+            553,
+            "5.7.1 <x@example.test>: Sender address rejected: not owned by user",
+            True,
+            Category.POLICY,
+        ),
         (554, "5.7.1 Relay access denied", True, Category.POLICY),
         (552, "5.3.4 Message size exceeds fixed limit", True, Category.SIZE),
         (552, "Message too big", True, Category.SIZE),
@@ -21,12 +29,20 @@ from gateway.protocols.smtp.replies import Category, classify, describe, enhance
         (500, "5.5.2 Error: command not recognized", True, Category.SYNTAX),
         (535, "5.7.8 Error: authentication failed", True, Category.AUTH),
         # 4xx is transient whatever it says
-        (450, "4.2.0 <x@example.test>: Recipient address rejected: Greylisted", False,
-         Category.GREYLIST),
+        (
+            450,
+            "4.2.0 <x@example.test>: Recipient address rejected: Greylisted",
+            False,
+            Category.GREYLIST,
+        ),
         (451, "4.3.0 Error: queue file write error", False, Category.OTHER),
         (452, "4.3.1 Insufficient system storage", False, Category.MAILBOX_FULL),
-        (421, "4.3.2 Service shutting down and closing transmission channel", False,
-         Category.SERVICE),
+        (
+            421,
+            "4.3.2 Service shutting down and closing transmission channel",
+            False,
+            Category.SERVICE,
+        ),
         (454, "4.7.0 Temporary authentication failure", False, Category.AUTH),
         # 5xx that servers use for temporary conditions are worth a retry
         (550, "5.2.2 Mailbox full", False, Category.MAILBOX_FULL),
@@ -44,8 +60,11 @@ def test_classify(code: int, text: str, permanent: bool, category: Category) -> 
 
 
 def test_success_replies_are_ok() -> None:
-    for code, text in ((250, "2.0.0 Ok: queued as ABC"), (251, "User not local; will forward"),
-                       (354, "End data with <CR><LF>.<CR><LF>")):
+    for code, text in (
+        (250, "2.0.0 Ok: queued as ABC"),
+        (251, "User not local; will forward"),
+        (354, "End data with <CR><LF>.<CR><LF>"),
+    ):
         verdict = classify(code, text)
         assert verdict.ok and not verdict.permanent and not verdict.transient
 

@@ -26,10 +26,18 @@ MSG = b"Subject: adapter test\r\nMessage-ID: <adapter@example.test>\r\n\r\nhello
 
 def _target(stack: MailStack, security: str, **kw) -> SmtpTarget:
     port = {"starttls": stack.submission, "tls": stack.smtps, "none": stack.submission}[security]
-    base = dict(host=stack.host, port=port, security=security, username="a@example.test",
-                password=stack.password, connect_timeout=3, command_timeout=5,
-                ssl_context=client_ssl_context(verify=True, ca_file=str(stack.cert))
-                if security != "none" else None)
+    base = dict(
+        host=stack.host,
+        port=port,
+        security=security,
+        username="a@example.test",
+        password=stack.password,
+        connect_timeout=3,
+        command_timeout=5,
+        ssl_context=client_ssl_context(verify=True, ca_file=str(stack.cert))
+        if security != "none"
+        else None,
+    )
     base.update(kw)
     return SmtpTarget(**base)
 
@@ -85,8 +93,9 @@ async def test_connection_refused_is_unavailable() -> None:
 async def test_server_that_never_greets_times_out() -> None:
     server = await asyncio.start_server(lambda r, w: None, "127.0.0.1", 0)
     port = server.sockets[0].getsockname()[1]
-    target = SmtpTarget(host="127.0.0.1", port=port, security="none", connect_timeout=0.3,
-                        command_timeout=0.3)
+    target = SmtpTarget(
+        host="127.0.0.1", port=port, security="none", connect_timeout=0.3, command_timeout=0.3
+    )
     try:
         with pytest.raises(UpstreamTimeout):
             async with SmtpSession(target):
@@ -96,15 +105,28 @@ async def test_server_that_never_greets_times_out() -> None:
 
 
 def _pool(stack: MailStack, **server_kw) -> SmtpPool:
-    fields = dict(host=stack.host, port=stack.submission, security="starttls",
-                  username="a@example.test", password=stack.password, ca_file=str(stack.cert))
+    fields = dict(
+        host=stack.host,
+        port=stack.submission,
+        security="starttls",
+        username="a@example.test",
+        password=stack.password,
+        ca_file=str(stack.cert),
+    )
     server = ServerConfig(**{**fields, **server_kw})
     now = utcnow()
-    account = Account(id="pool", name="pool", email="a@example.test", smtp=server,
-                      created_at=now, updated_at=now)
-    settings = Settings(database_url="sqlite+aiosqlite:///:memory:", secret_key="x",
-                        smtp_pool_size=2, connect_timeout=3, command_timeout=5,
-                        reconnect_base_delay=0.2, reconnect_max_delay=0.5)
+    account = Account(
+        id="pool", name="pool", email="a@example.test", smtp=server, created_at=now, updated_at=now
+    )
+    settings = Settings(
+        database_url="sqlite+aiosqlite:///:memory:",
+        secret_key="x",
+        smtp_pool_size=2,
+        connect_timeout=3,
+        command_timeout=5,
+        reconnect_base_delay=0.2,
+        reconnect_max_delay=0.5,
+    )
     return SmtpPool(account, server, settings)
 
 
@@ -124,8 +146,7 @@ async def test_pool_reuses_and_replaces_dead_sessions(mailstack: MailStack) -> N
         result = await pool.send("a@example.test", [rcpt], MSG)
         assert result.accepted == [rcpt]
         assert pool.status.state == "connected"
-        sends = await asyncio.gather(*(pool.send("a@example.test", [rcpt], MSG)
-                                       for _ in range(6)))
+        sends = await asyncio.gather(*(pool.send("a@example.test", [rcpt], MSG) for _ in range(6)))
         assert all(r.accepted == [rcpt] for r in sends)
         assert len(pool._idle) <= 2
     finally:
@@ -191,8 +212,7 @@ async def test_verify_and_status_through_the_api(client, mailstack: MailStack) -
     from tests.conftest import account_spec
 
     good = account_spec(mailstack, mailstack.new_user("v"), protocols=("smtp",))
-    bad = account_spec(mailstack, mailstack.new_user("w"), protocols=("smtp",),
-                       security="tls")
+    bad = account_spec(mailstack, mailstack.new_user("w"), protocols=("smtp",), security="tls")
     bad["smtp"]["password"] = "wrong"
     for spec in (good, bad):
         assert (await client.post("/v1/accounts", json=spec)).status_code == 201

@@ -52,9 +52,12 @@ class Instance:
 @contextlib.asynccontextmanager
 async def instance(settings: Settings) -> AsyncIterator[Instance]:
     app = create_app(settings)
-    async with serving(app) as url, httpx.AsyncClient(
+    async with (
+        serving(app) as url,
+        httpx.AsyncClient(
             base_url=url, timeout=30, headers={"Authorization": f"Bearer {ADMIN_TOKEN}"}
-    ) as client:
+        ) as client,
+    ):
         yield Instance(app, url, client)
 
 
@@ -67,19 +70,31 @@ def free_port() -> int:
 def gateway_env(database_url: str, **extra: str) -> dict[str, str]:
     """The environment of a ``mailgate serve`` subprocess (none of ours GATEWAY_ leaks)."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("GATEWAY_")}
-    env.update({"GATEWAY_DATABASE_URL": database_url, "GATEWAY_ADMIN_TOKEN": ADMIN_TOKEN,
-                "GATEWAY_SECRET_KEY": "scale-key", "GATEWAY_LOG_LEVEL": "info",
-                "GATEWAY_WEBHOOK_ALLOW_PRIVATE": "true", "GATEWAY_WATCH_POLL_INTERVAL": "1",
-                "GATEWAY_OUTBOX_POLL_INTERVAL": "0.2", **extra})
+    env.update(
+        {
+            "GATEWAY_DATABASE_URL": database_url,
+            "GATEWAY_ADMIN_TOKEN": ADMIN_TOKEN,
+            "GATEWAY_SECRET_KEY": "scale-key",
+            "GATEWAY_LOG_LEVEL": "info",
+            "GATEWAY_WEBHOOK_ALLOW_PRIVATE": "true",
+            "GATEWAY_WATCH_POLL_INTERVAL": "1",
+            "GATEWAY_OUTBOX_POLL_INTERVAL": "0.2",
+            **extra,
+        }
+    )
     return env
 
 
-def _spawn(env: dict[str, str], port: int, log: Path, args: tuple[str, ...]
-           ) -> subprocess.Popen:
+def _spawn(env: dict[str, str], port: int, log: Path, args: tuple[str, ...]) -> subprocess.Popen:
     with open(log, "ab") as out:
         return subprocess.Popen(
-            [sys.executable, "-m", "gateway", "serve", "--port", str(port), *args], env=env,
-            stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.STDOUT, cwd=ROOT)
+            [sys.executable, "-m", "gateway", "serve", "--port", str(port), *args],
+            env=env,
+            stdin=subprocess.DEVNULL,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            cwd=ROOT,
+        )
 
 
 def _tail(log: Path) -> str:
@@ -87,8 +102,9 @@ def _tail(log: Path) -> str:
 
 
 @contextlib.asynccontextmanager
-async def gateway_process(env: dict[str, str], port: int, log: Path, *args: str
-                          ) -> AsyncIterator[subprocess.Popen]:
+async def gateway_process(
+    env: dict[str, str], port: int, log: Path, *args: str
+) -> AsyncIterator[subprocess.Popen]:
     """``mailgate serve --port PORT ARGS`` once it answers /healthz; stopped (SIGTERM) at the
     end unless the test killed it."""
     proc = _spawn(env, port, log, args)
@@ -113,15 +129,21 @@ async def gateway_process(env: dict[str, str], port: int, log: Path, *args: str
                 await asyncio.to_thread(proc.wait, 10)
 
 
-async def add_accounts(client: httpx.AsyncClient, stack: MailStack, count: int, *,
-                       protocols: tuple[str, ...] = ("imap",), prefix: str = "sc"
-                       ) -> dict[str, str]:
+async def add_accounts(
+    client: httpx.AsyncClient,
+    stack: MailStack,
+    count: int,
+    *,
+    protocols: tuple[str, ...] = ("imap",),
+    prefix: str = "sc",
+) -> dict[str, str]:
     """``count`` fresh mail users as accounts; account id -> address."""
     out = {}
     for _ in range(count):
         user = stack.new_user(prefix)
-        resp = await client.post("/v1/accounts",
-                                 json=account_spec(stack, user, protocols=protocols))
+        resp = await client.post(
+            "/v1/accounts", json=account_spec(stack, user, protocols=protocols)
+        )
         assert resp.status_code == 201, resp.text
         out[resp.json()["id"]] = user
     return out
@@ -161,8 +183,11 @@ async def client_on(url: str, identity: str) -> AsyncIterator[httpx.AsyncClient]
     after uvicorn's keep-alive time (5 s)."""
     for _ in range(100):
         client = httpx.AsyncClient(
-            base_url=url, timeout=60, headers={"Authorization": f"Bearer {ADMIN_TOKEN}"},
-            limits=httpx.Limits(max_connections=1, max_keepalive_connections=1))
+            base_url=url,
+            timeout=60,
+            headers={"Authorization": f"Bearer {ADMIN_TOKEN}"},
+            limits=httpx.Limits(max_connections=1, max_keepalive_connections=1),
+        )
         if await instance_of(client) == identity:
             try:
                 yield client

@@ -42,26 +42,32 @@ def _spread(*instances: Instance) -> list[int]:
 def _each_watched_once(accounts: dict[str, str], *instances: Instance) -> bool:
     """Every account watched, by one instance, and connected."""
     watched = [i.watched for i in instances]
-    return (sum(map(len, watched)) == len(set().union(*watched)) == len(accounts)
-            and set().union(*watched) == set(accounts)
-            and all(i.sync.connected == len(i.watched) for i in instances))
+    return (
+        sum(map(len, watched)) == len(set().union(*watched)) == len(accounts)
+        and set().union(*watched) == set(accounts)
+        and all(i.sync.connected == len(i.watched) for i in instances)
+    )
 
 
 async def test_watchers_spread_evenly_and_move_when_an_instance_joins(
-        pg_settings: Callable[..., Settings], dovecot: MailStack) -> None:
+    pg_settings: Callable[..., Settings], dovecot: MailStack
+) -> None:
     async with contextlib.AsyncExitStack() as stack, receiver() as rec:
         settings = {"watch_lease_seconds": 6.0}
         one = await stack.enter_async_context(instance(pg_settings("one", **settings)))
         two = await stack.enter_async_context(instance(pg_settings("two", **settings)))
         assert await metric(one.client, "mailgate_accounts_watched") == 0
         accounts = await add_accounts(one.client, dovecot, ACCOUNTS)
-        resp = await one.client.post("/v1/webhooks",
-                                     json={"url": rec.url, "events": ["message.new"]})
+        resp = await one.client.post(
+            "/v1/webhooks", json={"url": rec.url, "events": ["message.new"]}
+        )
         assert resp.status_code == 201, resp.text
 
-        await until(lambda: _spread(one, two) == [15, 15]
-                    and _each_watched_once(accounts, one, two),
-                    within=60, what="30 accounts watched, 15 by each instance")
+        await until(
+            lambda: _spread(one, two) == [15, 15] and _each_watched_once(accounts, one, two),
+            within=60,
+            what="30 accounts watched, 15 by each instance",
+        )
         for inst in (one, two):
             assert await metric(inst.client, "mailgate_watch_leases_held") == 15
             assert await metric(inst.client, "mailgate_accounts_watched") == 15
@@ -70,9 +76,14 @@ async def test_watchers_spread_evenly_and_move_when_an_instance_joins(
             assert await metric(inst.client, "mailgate_instances_live") == 2
 
         three = await stack.enter_async_context(instance(pg_settings("three", **settings)))
-        await until(lambda: _spread(one, two, three) == [10, 10, 10]
-                    and _each_watched_once(accounts, one, two, three),
-                    within=60, what="the accounts spread over three instances, 10 each")
+        await until(
+            lambda: (
+                _spread(one, two, three) == [10, 10, 10]
+                and _each_watched_once(accounts, one, two, three)
+            ),
+            within=60,
+            what="the accounts spread over three instances, 10 each",
+        )
         for inst in (one, two, three):
             assert await metric(inst.client, "mailgate_instances_live") == 3
             assert await metric(inst.client, "mailgate_watch_leases_held") == 10
@@ -89,31 +100,40 @@ async def test_watchers_spread_evenly_and_move_when_an_instance_joins(
 
 
 async def test_a_killed_instances_accounts_are_watched_again_within_15_s_events_once(
-        pg_settings: Callable[..., Settings], pg_database: str, dovecot: MailStack,
-        tmp_path: Path) -> None:
+    pg_settings: Callable[..., Settings], pg_database: str, dovecot: MailStack, tmp_path: Path
+) -> None:
     port = free_port()
     victim_env = gateway_env(pg_database, GATEWAY_INSTANCE_ID="victim")
     async with contextlib.AsyncExitStack() as stack, receiver() as rec:
         one = await stack.enter_async_context(instance(pg_settings("one")))
         two = await stack.enter_async_context(instance(pg_settings("two")))
         victim = await stack.enter_async_context(
-            gateway_process(victim_env, port, tmp_path / "victim.log"))
+            gateway_process(victim_env, port, tmp_path / "victim.log")
+        )
         accounts = await add_accounts(one.client, dovecot, ACCOUNTS)
         await one.client.post("/v1/webhooks", json={"url": rec.url, "events": ["message.new"]})
         leases = LeaseRepo(one.app.state.services.store)
 
         async def victims() -> set[str]:
-            return {lease.name.removeprefix("watch:") for lease in await leases.held("watch:")
-                    if lease.owner.startswith("victim#")}
+            return {
+                lease.name.removeprefix("watch:")
+                for lease in await leases.held("watch:")
+                if lease.owner.startswith("victim#")
+            }
 
         async def settled() -> bool:
-            return (_spread(one, two) == [10, 10] and len(await victims()) == 10
-                    and all(i.sync.connected == 10 for i in (one, two)))
+            return (
+                _spread(one, two) == [10, 10]
+                and len(await victims()) == 10
+                and all(i.sync.connected == 10 for i in (one, two))
+            )
 
         await until(settled, within=60, what="10 accounts watched by each of 3 instances")
         its_accounts = await victims()
-        sse = [await stack.enter_async_context(open_sse(i.client, {"types": "message.new"}))
-               for i in (one, two)]
+        sse = [
+            await stack.enter_async_context(open_sse(i.client, {"types": "message.new"}))
+            for i in (one, two)
+        ]
         for reader in sse:
             await reader.wait_for(lambda _e, r=reader: "connected" in r.comments)
 
@@ -126,8 +146,12 @@ async def test_a_killed_instances_accounts_are_watched_again_within_15_s_events_
             sent[message_id] = account
             await asyncio.to_thread(dovecot.deliver, accounts[account], raw)
 
-        await until(lambda: _each_watched_once(accounts, one, two), within=FAILOVER + 5,
-                    every=0.1, what="every account watched by the two others")
+        await until(
+            lambda: _each_watched_once(accounts, one, two),
+            within=FAILOVER + 5,
+            every=0.1,
+            what="every account watched by the two others",
+        )
         took = time.monotonic() - killed
         assert took < FAILOVER, f"the accounts were watched again {took:.1f} s after the kill"
         assert _spread(one, two) == [15, 15]
@@ -137,6 +161,7 @@ async def test_a_killed_instances_accounts_are_watched_again_within_15_s_events_
             await reader.wait_for(lambda events: len(events) >= len(sent), within=30)
         await quiet_for(2 * 1.5)  # nothing reported twice, by any instance
         for received in (
-                [r.json()["data"]["message_id"] for r in rec.requests],
-                *([e["data"]["message_id"] for e in reader.events] for reader in sse)):
+            [r.json()["data"]["message_id"] for r in rec.requests],
+            *([e["data"]["message_id"] for e in reader.events] for reader in sse),
+        ):
             assert Counter(received) == Counter(list(sent))

@@ -35,16 +35,19 @@ def _logins(stack: MailStack, users: set[str]) -> list[str]:
 
 
 async def test_watchers_log_in_at_the_rate_per_server_and_a_request_goes_first(
-        settings: Settings, dovecot: MailStack) -> None:
-    rate = {"connect_rate_per_host": 2.0, "connect_burst_per_host": 1,
-            "watch_poll_interval": 1.0}
+    settings: Settings, dovecot: MailStack
+) -> None:
+    rate = {"connect_rate_per_host": 2.0, "connect_burst_per_host": 1, "watch_poll_interval": 1.0}
     async with running_client(settings.model_copy(update=rate)) as client:
         logins = client.app.state.services.accounts.logins
         sync = client.app.state.services.sync
         accounts = await add_accounts(client, dovecot, WATCHERS, prefix="rate")
         users = set(accounts.values())
-        await until(lambda: logins.waiting(background=True) >= 4, within=15,
-                    what="the watchers' logins queued")
+        await until(
+            lambda: logins.waiting(background=True) >= 4,
+            within=15,
+            what="the watchers' logins queued",
+        )
         asked = time.monotonic()
         resp = await client.get(f"/v1/accounts/{next(iter(accounts))}/mailboxes")
         took = time.monotonic() - asked
@@ -52,8 +55,11 @@ async def test_watchers_log_in_at_the_rate_per_server_and_a_request_goes_first(
         assert took < 2.5, f"the request waited {took:.1f} s for a login"
         assert logins.waiting(background=True) >= 1  # watchers still queued: it went first
         started = time.monotonic()
-        await until(lambda: len(_logins(dovecot, users)) >= WATCHERS + 1, within=30,
-                    what="every watcher's session and the request's logged in")
+        await until(
+            lambda: len(_logins(dovecot, users)) >= WATCHERS + 1,
+            within=30,
+            what="every watcher's session and the request's logged in",
+        )
         async with asyncio.timeout(10):
             for account in accounts:
                 await sync.wait_ready(account)
@@ -66,23 +72,39 @@ async def test_watchers_log_in_at_the_rate_per_server_and_a_request_goes_first(
 
 
 async def test_readyz_follows_the_share_of_watched_accounts_connected(
-        settings: Settings, dovecot: MailStack) -> None:
-    ready_at_half = settings.model_copy(update={"ready_min_connected": 0.5,
-                                                "reconnect_base_delay": 5.0})
+    settings: Settings, dovecot: MailStack
+) -> None:
+    ready_at_half = settings.model_copy(
+        update={"ready_min_connected": 0.5, "reconnect_base_delay": 5.0}
+    )
     async with running_client(ready_at_half) as client:
         sync = client.app.state.services.sync
         assert (await client.get("/readyz")).status_code == 200  # nothing to watch yet
         good = next(iter(await add_accounts(client, dovecot, 1, prefix="rdy")))
         broken = []
         for n in range(2):  # a server that refuses connections
-            resp = await client.post("/v1/accounts", json={
-                "id": f"down-{n}", "name": "down", "email": f"down{n}@example.test",
-                "imap": {"host": "127.0.0.1", "port": 9, "security": "none",
-                         "username": "u", "password": "p"}})
+            resp = await client.post(
+                "/v1/accounts",
+                json={
+                    "id": f"down-{n}",
+                    "name": "down",
+                    "email": f"down{n}@example.test",
+                    "imap": {
+                        "host": "127.0.0.1",
+                        "port": 9,
+                        "security": "none",
+                        "username": "u",
+                        "password": "p",
+                    },
+                },
+            )
             assert resp.status_code == 201, resp.text
             broken.append(f"down-{n}")
-        await until(lambda: len(sync.watched) == 3 and sync.connected == 1, within=20,
-                    what="the good account connected, the others failing")
+        await until(
+            lambda: len(sync.watched) == 3 and sync.connected == 1,
+            within=20,
+            what="the good account connected, the others failing",
+        )
         resp = await client.get("/readyz")
         assert resp.status_code == 503, resp.text
         assert resp.json()["code"] == "accounts_not_connected"
@@ -94,16 +116,18 @@ async def test_readyz_follows_the_share_of_watched_accounts_connected(
 
 
 async def test_metrics_count_event_lag_queues_and_connections(
-        settings: Settings, dovecot: MailStack) -> None:
+    settings: Settings, dovecot: MailStack
+) -> None:
     hooks = settings.model_copy(update={"webhook_allow_private": True, "sse_heartbeat": 0.5})
     async with instance(hooks) as gw, receiver() as rec:
         lag = 'mailgate_event_lag_seconds_count{sink="%s"}'
         assert await metric(gw.client, lag % "sse") == 0
         assert await metric(gw.client, 'mailgate_outbox_queue_depth{status="queued"}') == 0
         assert await metric(gw.client, "mailgate_webhook_queue_depth") == 0
-        accounts = await add_accounts(gw.client, dovecot, 1, protocols=("imap", "smtp"),
-                                      prefix="met")
-        (account, user), = accounts.items()
+        accounts = await add_accounts(
+            gw.client, dovecot, 1, protocols=("imap", "smtp"), prefix="met"
+        )
+        ((account, user),) = accounts.items()
         await gw.client.post("/v1/webhooks", json={"url": rec.url, "events": ["message.new"]})
         async with asyncio.timeout(20):
             await gw.sync.wait_ready(account)
@@ -116,14 +140,16 @@ async def test_metrics_count_event_lag_queues_and_connections(
             await sse.wait_for(lambda events: len(events) == 1, within=20)
             await rec.wait_for(1, within=20)
         assert await metric(gw.client, lag % "sse") == 1
-        await until(lambda: metric(gw.client, lag % "webhook"), within=10,
-                    what="the webhook's lag recorded")
+        await until(
+            lambda: metric(gw.client, lag % "webhook"), within=10, what="the webhook's lag recorded"
+        )
         assert await metric(gw.client, 'mailgate_event_lag_seconds_sum{sink="sse"}') < 20
         assert await metric(gw.client, "mailgate_logins_granted") >= 1  # the watcher's
 
 
 async def test_adding_changing_and_removing_an_account_leaves_the_others_alone(
-        settings: Settings, dovecot: MailStack) -> None:
+    settings: Settings, dovecot: MailStack
+) -> None:
     async with running_client(settings) as client:
         sync = client.app.state.services.sync
         accounts = await add_accounts(client, dovecot, 5, prefix="churn")
@@ -138,14 +164,19 @@ async def test_adding_changing_and_removing_an_account_leaves_the_others_alone(
         assert (await client.delete(f"/v1/accounts/{removed}")).status_code == 204
         resp = await client.patch(f"/v1/accounts/{changed}", json={"name": "renamed"})
         assert resp.status_code == 200, resp.text
-        (added, _), = (await add_accounts(client, dovecot, 1, prefix="churn")).items()
+        ((added, _),) = (await add_accounts(client, dovecot, 1, prefix="churn")).items()
         async with asyncio.timeout(20):
             await sync.wait_ready(added)
-            await until(lambda: removed not in sync.watched, within=10,
-                        what="the removed account's watcher stopped")
-            await until(lambda: sync.watchers(changed) and
-                        sync.watchers(changed)[0] is not before[changed], within=10,
-                        what="the changed account's fresh watcher")
+            await until(
+                lambda: removed not in sync.watched,
+                within=10,
+                what="the removed account's watcher stopped",
+            )
+            await until(
+                lambda: sync.watchers(changed) and sync.watchers(changed)[0] is not before[changed],
+                within=10,
+                what="the changed account's fresh watcher",
+            )
         for account in others:  # the very same watchers, never logged in again
             assert sync.watchers(account) == [before[account]]
             assert before[account].connected

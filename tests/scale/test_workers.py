@@ -52,8 +52,7 @@ def test_workers_are_refused_on_sqlite_with_a_reason(tmp_path: Path, monkeypatch
 
 
 def test_each_worker_has_an_identity_of_its_own_that_survives_restarts() -> None:
-    settings = Settings(database_url="sqlite+aiosqlite:///:memory:", secret_key="k",
-                        port=8025)
+    settings = Settings(database_url="sqlite+aiosqlite:///:memory:", secret_key="k", port=8025)
     first, second = (worker_identity(settings, i, hostname="mx1") for i in (1, 2))
     assert (first, second) == ("mx1/127.0.0.1:8025/w1", "mx1/127.0.0.1:8025/w2")
     assert worker_identity(settings, 1, hostname="mx1") == first
@@ -69,19 +68,25 @@ async def _watch_leases(database_url: str, *, runs: bool = False) -> dict[str, s
         rows = await conn.fetch("SELECT name, owner FROM leases WHERE name LIKE 'watch:%'")
     finally:
         await conn.close()
-    return {r["name"].removeprefix("watch:"): r["owner"] if runs else r["owner"].rpartition("#")[0]
-            for r in rows}
+    return {
+        r["name"].removeprefix("watch:"): r["owner"] if runs else r["owner"].rpartition("#")[0]
+        for r in rows
+    }
 
 
 async def test_two_workers_share_the_work_and_do_each_thing_once(
-        pg_database: str, dovecot: MailStack, tmp_path: Path) -> None:
+    pg_database: str, dovecot: MailStack, tmp_path: Path
+) -> None:
     port = free_port()
     url = f"http://127.0.0.1:{port}"
     env = gateway_env(pg_database, GATEWAY_POP3_LOCK_TIMEOUT="60")
-    async with gateway_process(env, port, tmp_path / "gateway.log", "--workers", "2") as sup, \
-            receiver() as rec, httpx.AsyncClient(
-                base_url=url, timeout=60,
-                headers={"Authorization": f"Bearer {ADMIN_TOKEN}"}) as client:
+    async with (
+        gateway_process(env, port, tmp_path / "gateway.log", "--workers", "2") as sup,
+        receiver() as rec,
+        httpx.AsyncClient(
+            base_url=url, timeout=60, headers={"Authorization": f"Bearer {ADMIN_TOKEN}"}
+        ) as client,
+    ):
         seen: set[str] = set()
         for _ in range(60):
             async with httpx.AsyncClient(base_url=url, headers=client.headers) as fresh:
@@ -91,8 +96,9 @@ async def test_two_workers_share_the_work_and_do_each_thing_once(
         assert sorted(i.rsplit("/", 1)[1] for i in seen) == ["w1", "w2"], seen
         workers = sorted(seen)
 
-        accounts = await add_accounts(client, dovecot, 6, protocols=("imap", "smtp", "pop3"),
-                                      prefix="wk")
+        accounts = await add_accounts(
+            client, dovecot, 6, protocols=("imap", "smtp", "pop3"), prefix="wk"
+        )
         resp = await client.post("/v1/webhooks", json={"url": rec.url, "events": ["message.new"]})
         assert resp.status_code == 201, resp.text
 
@@ -102,9 +108,11 @@ async def test_two_workers_share_the_work_and_do_each_thing_once(
 
         await until(spread, within=60, what="3 accounts watched by each worker")
         for worker in workers:
+
             async def connected(worker: str = worker) -> bool:
                 async with client_on(url, worker) as on:
                     return await metric(on, "mailgate_accounts_connected") == 3
+
             await until(connected, within=30, what=f"{worker}'s accounts connected")
 
         # Every event once on an SSE stream of either worker (and once to the webhook).
@@ -112,8 +120,7 @@ async def test_two_workers_share_the_work_and_do_each_thing_once(
             sse = []
             for worker in workers:
                 on = await streams.enter_async_context(client_on(url, worker))
-                reader = await streams.enter_async_context(
-                    open_sse(on, {"types": "message.new"}))
+                reader = await streams.enter_async_context(open_sse(on, {"types": "message.new"}))
                 await reader.wait_for(lambda _e, r=reader: "connected" in r.comments)
                 sse.append(reader)
             sent = []
@@ -125,17 +132,25 @@ async def test_two_workers_share_the_work_and_do_each_thing_once(
                 await reader.wait_for(lambda events: len(events) >= len(sent), within=30)
             await rec.wait_for(len(sent), within=30)
             await quiet_for()
-            for received in ([r.json()["data"]["message_id"] for r in rec.requests],
-                             *([e["data"]["message_id"] for e in r.events] for r in sse)):
+            for received in (
+                [r.json()["data"]["message_id"] for r in rec.requests],
+                *([e["data"]["message_id"] for e in r.events] for r in sse),
+            ):
                 assert Counter(received) == Counter(sent)
 
         # Each queued message sent once, by whichever worker claimed it.
         sender, recipient = list(accounts)[:2]
         queued = []
         for i in range(8):
-            resp = await client.post(f"/v1/accounts/{sender}/send", json={
-                "to": [accounts[recipient]], "subject": f"queued {i}", "text": "hi",
-                "mode": "queue"})
+            resp = await client.post(
+                f"/v1/accounts/{sender}/send",
+                json={
+                    "to": [accounts[recipient]],
+                    "subject": f"queued {i}",
+                    "text": "hi",
+                    "mode": "queue",
+                },
+            )
             assert resp.status_code == 202, resp.text
             queued.append(resp.json()["queue_id"])
 
@@ -145,8 +160,11 @@ async def test_two_workers_share_the_work_and_do_each_thing_once(
 
         for state in await until(all_sent, within=60, what="every queued message sent"):
             assert state["attempts"] == 1, state
-        await until(lambda: dovecot.maildir_count(accounts[recipient]) == 1 + 8, within=30,
-                    what="8 queued messages delivered")
+        await until(
+            lambda: dovecot.maildir_count(accounts[recipient]) == 1 + 8,
+            within=30,
+            what="8 queued messages delivered",
+        )
         await quiet_for()
         assert dovecot.maildir_count(accounts[recipient]) == 1 + 8  # none sent twice
 
@@ -155,22 +173,27 @@ async def test_two_workers_share_the_work_and_do_each_thing_once(
         # open), a retrieval through the other waits for the maildrop lock.
         pop3_user = accounts[list(accounts)[2]]
         retrieve = f"/v1/accounts/{list(accounts)[2]}/pop3/retrieve"
-        await asyncio.to_thread(dovecot.seed_maildir, pop3_user,
-                                [_big(pop3_user, i) for i in range(POP3_MESSAGES)])
+        await asyncio.to_thread(
+            dovecot.seed_maildir, pop3_user, [_big(pop3_user, i) for i in range(POP3_MESSAGES)]
+        )
         async with client_on(url, workers[0]) as first, client_on(url, workers[1]) as second:
-            async with first.stream("POST", retrieve, json={"delete": True, "format": "raw"},
-                                    headers={"Accept": "application/x-ndjson"}) as streamed:
+            async with first.stream(
+                "POST",
+                retrieve,
+                json={"delete": True, "format": "raw"},
+                headers={"Accept": "application/x-ndjson"},
+            ) as streamed:
                 lines = streamed.aiter_lines()
                 streamed_lines = [await anext(lines)]  # the session is open, mid-transfer
                 other = asyncio.create_task(
-                    second.post(retrieve, json={"delete": True, "format": "raw"}))
+                    second.post(retrieve, json={"delete": True, "format": "raw"})
+                )
                 await quiet_for(2)  # the other worker's retrieval does not get going
                 assert not other.done(), "a second POP3 session ran beside the first"
                 streamed_lines += [line async for line in lines]
             answer = await other
         assert answer.status_code == 200, answer.text
-        uidls = [json.loads(line)["uidl"] for line in streamed_lines
-                 if line.startswith('{"uidl"')]
+        uidls = [json.loads(line)["uidl"] for line in streamed_lines if line.startswith('{"uidl"')]
         uidls += [item["uidl"] for item in answer.json()["items"]]
         # The earlier message and the seeded ones, each once.
         assert len(uidls) == len(set(uidls)) == 1 + POP3_MESSAGES
@@ -182,8 +205,11 @@ async def test_two_workers_share_the_work_and_do_each_thing_once(
         dead_run = {o for o in before.values() if o.startswith(workers[0] + "#")}
         killed = _worker_pid(sup.pid, workers[0])
         os.kill(killed, signal.SIGKILL)
-        await until(lambda: _worker_pid(sup.pid, workers[0]) not in (None, killed),
-                    within=30, what="the killed worker started again")
+        await until(
+            lambda: _worker_pid(sup.pid, workers[0]) not in (None, killed),
+            within=30,
+            what="the killed worker started again",
+        )
         restarted = time.monotonic()
 
         async def taken_back() -> bool:
@@ -192,8 +218,9 @@ async def test_two_workers_share_the_work_and_do_each_thing_once(
             return len(mine) == 3 and not dead_run & set(mine)
 
         await until(taken_back, within=30, what="the restarted worker's accounts taken back")
-        assert await _watch_leases(pg_database) == {a: w for a, w in (
-            (a, o.rpartition("#")[0]) for a, o in before.items())}  # the same accounts
+        assert await _watch_leases(pg_database) == {
+            a: w for a, w in ((a, o.rpartition("#")[0]) for a, o in before.items())
+        }  # the same accounts
         assert time.monotonic() - restarted < 10  # the 10 s leases had not run out
 
 

@@ -16,9 +16,16 @@ NOW = datetime(2026, 12, 6, 12, 0, tzinfo=UTC)
 
 def _account(account_id: str, password: str = "pw", name: str = "A") -> Account:
     block = {"host": "127.0.0.1", "port": 143, "username": account_id, "password": password}
-    return Account.model_validate({"id": account_id, "name": name,
-                                   "email": f"{account_id}@example.test", "imap": block,
-                                   "created_at": NOW, "updated_at": NOW})
+    return Account.model_validate(
+        {
+            "id": account_id,
+            "name": name,
+            "email": f"{account_id}@example.test",
+            "imap": block,
+            "created_at": NOW,
+            "updated_at": NOW,
+        }
+    )
 
 
 async def test_unchanged_rows_are_not_decoded_again_and_changes_show(any_store: Store) -> None:
@@ -41,8 +48,9 @@ async def test_unchanged_rows_are_not_decoded_again_and_changes_show(any_store: 
 
     # An edit (its updated_at moves), a secret changed alone (same updated_at), a new one,
     # a deleted one: each shows at the next call, and only those rows are decoded.
-    await repo.update(_account("a", name="Renamed").model_copy(
-        update={"updated_at": NOW + timedelta(seconds=1)}))
+    await repo.update(
+        _account("a", name="Renamed").model_copy(update={"updated_at": NOW + timedelta(seconds=1)})
+    )
     await repo.update(_account("b", password="new secret"))
     await repo.insert(_account("c"))
     decoded.clear()

@@ -22,8 +22,12 @@ async def test_take_gets_free_run_out_and_own_earlier_leases_only(any_store: Sto
     taken = await repo.take(names, "me#1", 60, from_owners={"me#0"})
     assert taken == {"watch:ran-out", "watch:earlier", "watch:mine", "watch:new"}
     assert {lease.name: lease.owner for lease in await repo.held("watch:")} == {
-        "watch:live": "other#2", "watch:ran-out": "me#1", "watch:earlier": "me#1",
-        "watch:mine": "me#1", "watch:new": "me#1"}
+        "watch:live": "other#2",
+        "watch:ran-out": "me#1",
+        "watch:earlier": "me#1",
+        "watch:mine": "me#1",
+        "watch:new": "me#1",
+    }
     assert await repo.take(["watch:live"], "third#1", 60) == set()
     assert await repo.take([], "me#1", 60) == set()
 
@@ -31,7 +35,10 @@ async def test_take_gets_free_run_out_and_own_earlier_leases_only(any_store: Sto
 async def test_renew_tells_which_leases_are_still_held(any_store: Store) -> None:
     repo = LeaseRepo(any_store)
     assert await repo.take(["watch:a", "watch:b", "other:c"], "me#1", 0.2) == {
-        "watch:a", "watch:b", "other:c"}
+        "watch:a",
+        "watch:b",
+        "other:c",
+    }
     await asyncio.sleep(0.3)  # scenario: renewals came too late; another takes one over
     assert await repo.take(["watch:b"], "you#1", 60) == {"watch:b"}
     assert await repo.renew_mine("me#1", "watch:", 60) == {"watch:a"}
@@ -48,8 +55,12 @@ async def test_heartbeats_say_who_is_alive_and_old_ones_are_pruned(any_store: St
     assert await repo.beat("mx1/w1", "mx1/w1#01", 60)
     assert await repo.beat("mx1/w2", "mx1/w2#01", 0.2)
     assert not await repo.beat("mx1/w1", "mx1/w1#00", 60)  # not while a later run beats
-    assert await repo.beat("mx1/w1", "mx1/w1#02", 60,  # a restart takes its own back
-                           supersedes=lambda owner: owner == "mx1/w1#01")
+    assert await repo.beat(
+        "mx1/w1",
+        "mx1/w1#02",
+        60,  # a restart takes its own back
+        supersedes=lambda owner: owner == "mx1/w1#01",
+    )
     await asyncio.sleep(0.3)  # scenario: w2 died; its heartbeat runs out
     assert [lease.owner for lease in await repo.live_instances()] == ["mx1/w1#02"]
     assert await repo.prune(utcnow()) == 1

@@ -23,17 +23,16 @@ async def test_a_restarted_instance_takes_its_leases_back_at_once(any_store: Sto
     # Without knowing who it was, the new run waits like anyone else...
     assert not await repo.acquire_lease("watch:a", restarted.owner, 60)
     # ...knowing that it is an earlier run of itself, it takes the lease now.
-    assert await repo.acquire_lease("watch:a", restarted.owner, 60,
-                                    supersedes=restarted.supersedes)
+    assert await repo.acquire_lease("watch:a", restarted.owner, 60, supersedes=restarted.supersedes)
     assert await repo.lease_holder("watch:a") == restarted.owner
     # The earlier run (had it survived) cannot take it back.
-    assert not await repo.acquire_lease("watch:a", crashed.owner, 60,
-                                        supersedes=crashed.supersedes)
+    assert not await repo.acquire_lease("watch:a", crashed.owner, 60, supersedes=crashed.supersedes)
     assert await repo.lease_holder("watch:a") == restarted.owner
 
 
 async def test_a_crashed_instances_lease_goes_to_another_only_when_it_ran_out(
-        any_store: Store) -> None:
+    any_store: Store,
+) -> None:
     repo = SyncStateRepo(any_store)
     crashed, other = _name(8025, 1000.0), _name(8026, 2000.0)
     assert await repo.acquire_lease("watch:b", crashed.owner, 3)

@@ -8,14 +8,29 @@ from tests.conftest import ADMIN_TOKEN, running_client
 
 async def test_two_instances_share_accounts_and_tokens(pg_database: str) -> None:
     def settings() -> Settings:
-        return Settings(database_url=pg_database, admin_token=ADMIN_TOKEN,
-                        secret_key="shared-key", outbox_workers=0)
+        return Settings(
+            database_url=pg_database,
+            admin_token=ADMIN_TOKEN,
+            secret_key="shared-key",
+            outbox_workers=0,
+        )
 
     async with running_client(settings()) as one, running_client(settings()) as two:
-        resp = await one.post("/v1/accounts", json={
-            "id": "pg-1", "name": "PG", "email": "pg@example.test",
-            "imap": {"host": "127.0.0.1", "port": 9, "security": "tls", "username": "u",
-                     "password": "pw-secret"}})
+        resp = await one.post(
+            "/v1/accounts",
+            json={
+                "id": "pg-1",
+                "name": "PG",
+                "email": "pg@example.test",
+                "imap": {
+                    "host": "127.0.0.1",
+                    "port": 9,
+                    "security": "tls",
+                    "username": "u",
+                    "password": "pw-secret",
+                },
+            },
+        )
         assert resp.status_code == 201, resp.text
         got = await two.get("/v1/accounts/pg-1")
         assert got.status_code == 200 and got.json()["imap"]["has_password"] is True

@@ -11,8 +11,10 @@ from gateway.store.send_counts import SendCountRepo
 DAY = date(2026, 12, 6)
 
 
-async def test_concurrent_takes_never_pass_the_limit(any_store: Store, any_store_url: str,
-                                                     ) -> None:
+async def test_concurrent_takes_never_pass_the_limit(
+    any_store: Store,
+    any_store_url: str,
+) -> None:
     # Two stores on one database stand for two gateway instances.
     other = Store(any_store_url)
     await other.open()

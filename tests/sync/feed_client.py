@@ -17,8 +17,10 @@ import httpx
 def _mailbox(item: dict) -> dict:
     """A mailbox as the copy keeps it: without ``\\Marked``/``\\Unmarked``, hints that come
     and go by themselves (the feed does not report them)."""
-    return {**item, "flags": [f for f in item["flags"]
-                              if f.lower() not in ("\\marked", "\\unmarked")]}
+    return {
+        **item,
+        "flags": [f for f in item["flags"] if f.lower() not in ("\\marked", "\\unmarked")],
+    }
 
 
 @dataclass
@@ -42,8 +44,9 @@ async def full_listing(client: httpx.AsyncClient, account: str) -> tuple[Copy, s
         cursor = None
         while True:
             params = {"limit": 500, **({"cursor": cursor} if cursor else {})}
-            page = await client.get(f"/v1/accounts/{account}/mailboxes/{item['id']}/messages",
-                                    params=params)
+            page = await client.get(
+                f"/v1/accounts/{account}/mailboxes/{item['id']}/messages", params=params
+            )
             assert page.status_code == 200, page.text
             for m in page.json()["items"]:
                 copy.messages[m["id"]] = (m["mailbox"], tuple(sorted(m["flags"])))
@@ -62,15 +65,23 @@ class Synced:
     gone_meanwhile: int = 0  # created/updated ids already gone when read
 
 
-async def catch_up(client: httpx.AsyncClient, account: str, copy: Copy, state: str, *,
-                   limit: int = 500, read: bool = True) -> tuple[str, Synced]:
+async def catch_up(
+    client: httpx.AsyncClient,
+    account: str,
+    copy: Copy,
+    state: str,
+    *,
+    limit: int = 500,
+    read: bool = True,
+) -> tuple[str, Synced]:
     """Pull ``/changes`` from ``state`` until ``has_more`` is false, applying each page to
     ``copy`` (``read``: fetch created and updated messages; without it only ids change:
     created ones get no flags, updated ones keep theirs). The new state and what came."""
     synced = Synced()
     while True:
-        r = await client.get(f"/v1/accounts/{account}/changes",
-                             params={"since": state, "limit": limit})
+        r = await client.get(
+            f"/v1/accounts/{account}/changes", params={"since": state, "limit": limit}
+        )
         assert r.status_code == 200, r.text
         page = r.json()
         assert page["old_state"] == state

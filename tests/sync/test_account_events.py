@@ -20,8 +20,9 @@ async def test_wrong_password_reports_account_error_once(
         account = (await client.post("/v1/accounts", json=spec)).json()["id"]
         verify = (await client.post(f"/v1/accounts/{account}/verify")).json()
         assert verify["ok"] is False
-        got = await rec.wait_until(lambda reqs: {r.json()["data"]["source"] for r in reqs}
-                                   >= {"pool", "watcher"})
+        got = await rec.wait_until(
+            lambda reqs: {r.json()["data"]["source"] for r in reqs} >= {"pool", "watcher"}
+        )
     errors = [r.json() for r in got if r.json()["type"] == "account.error"]
     assert {e["data"]["source"] for e in errors} == {"pool", "watcher"}
     assert all(e["account"] == account and e["data"]["protocol"] == "imap" for e in errors)
@@ -31,8 +32,9 @@ async def test_wrong_password_reports_account_error_once(
     assert not [r for r in got if r.json()["type"] == "account.connected"]
 
 
-async def test_good_account_reports_connected(client: httpx.AsyncClient,
-                                              mailstack: MailStack) -> None:
+async def test_good_account_reports_connected(
+    client: httpx.AsyncClient, mailstack: MailStack
+) -> None:
     user = mailstack.new_user("good")
     async with receiver() as rec:
         await client.post("/v1/webhooks", json={"url": rec.url, "events": ["account.connected"]})

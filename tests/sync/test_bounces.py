@@ -25,18 +25,24 @@ async def test_postfix_bounce_gives_message_bounce_and_the_parsed_report(
 ) -> None:
     user = mailstack.new_user("b")
     gone = f"gone-{user.split('@')[0]}@example.test"
-    resp = await live.post("/v1/accounts", json=account_spec(mailstack, user,
-                                                             protocols=("imap", "smtp")))
+    resp = await live.post(
+        "/v1/accounts", json=account_spec(mailstack, user, protocols=("imap", "smtp"))
+    )
     assert resp.status_code == 201, resp.text
     account = resp.json()["id"]
     async with asyncio.timeout(20):
         await live.app.state.services.sync.wait_ready(account)
-    async with open_sse(live, {"account": account,
-                               "types": "message.new,message.bounce"}) as sse:
+    async with open_sse(live, {"account": account, "types": "message.new,message.bounce"}) as sse:
         await sse.wait_for(lambda _e: "connected" in sse.comments)
-        sent = await live.post(f"/v1/accounts/{account}/send", json={
-            "to": [gone], "subject": "Quarterly numbers", "text": "See attached.",
-            "save_to_sent": False})
+        sent = await live.post(
+            f"/v1/accounts/{account}/send",
+            json={
+                "to": [gone],
+                "subject": "Quarterly numbers",
+                "text": "See attached.",
+                "save_to_sent": False,
+            },
+        )
         assert sent.status_code == 200, sent.text
         assert sent.json()["accepted"] == [gone]  # Postfix took it: the bounce comes later
         message_id = sent.json()["message_id"]
@@ -57,9 +63,14 @@ async def test_postfix_bounce_gives_message_bounce_and_the_parsed_report(
     assert data["id"] == new["data"]["id"] and data["mailbox"] == "INBOX"
     assert data["from"]["address"].lower().startswith("mailer-daemon@")
     assert data["bounced_message_id"] == message_id
-    assert data["bounce"] == [{
-        "recipient": gone, "action": "failed", "status": "5.1.1",
-        "diagnostic": data["bounce"][0]["diagnostic"]}]
+    assert data["bounce"] == [
+        {
+            "recipient": gone,
+            "action": "failed",
+            "status": "5.1.1",
+            "diagnostic": data["bounce"][0]["diagnostic"],
+        }
+    ]
     assert data["bounce"][0]["diagnostic"] == f'unknown user: "{gone.split("@")[0]}"'
 
     read = (await live.get(f"/v1/accounts/{account}/messages/{data['id']}")).json()

@@ -16,12 +16,15 @@ STREAMS = 4
 
 
 def _raw(to: str, n: int) -> bytes:
-    return (f"From: burst@example.test\r\nTo: {to}\r\nSubject: burst {n}\r\n"
-            f"Message-ID: <burst-{n}@example.test>\r\n\r\nbody {n}\r\n").encode()
+    return (
+        f"From: burst@example.test\r\nTo: {to}\r\nSubject: burst {n}\r\n"
+        f"Message-ID: <burst-{n}@example.test>\r\n\r\nbody {n}\r\n"
+    ).encode()
 
 
-async def test_no_event_is_held_back_after_a_burst(live: httpx.AsyncClient,
-                                                   mailstack: MailStack) -> None:
+async def test_no_event_is_held_back_after_a_burst(
+    live: httpx.AsyncClient, mailstack: MailStack
+) -> None:
     """The watcher keeps syncing while mail keeps arriving, and never goes back to IDLE
     with a change it saw but did not report (it used to stop after 5 rounds, and the rest
     waited for the next delivery)."""
@@ -36,10 +39,13 @@ async def test_no_event_is_held_back_after_a_burst(live: httpx.AsyncClient,
         sent = 0
         for _ in range(BURSTS):
             # Several LMTP connections at once: mail arrives faster than a sync round.
-            batches = [[_raw(user, sent + k * PER_BURST + i) for i in range(PER_BURST)]
-                       for k in range(STREAMS)]
-            counts = await asyncio.gather(*(
-                asyncio.to_thread(mailstack.deliver_many, user, batch) for batch in batches))
+            batches = [
+                [_raw(user, sent + k * PER_BURST + i) for i in range(PER_BURST)]
+                for k in range(STREAMS)
+            ]
+            counts = await asyncio.gather(
+                *(asyncio.to_thread(mailstack.deliver_many, user, batch) for batch in batches)
+            )
             sent += sum(counts)
             # No further delivery follows to wake the watcher: what it saw must be reported.
             await sse.wait_for(lambda ev, n=sent: len(ev) >= n, within=10)

@@ -22,8 +22,11 @@ async def _start_watching(client: httpx.AsyncClient, account: str) -> None:
 
 
 def _uids(rec: Receiver, type_: str, mailbox: str = "INBOX") -> Counter:
-    return Counter(r.json()["data"]["uid"] for r in rec.requests
-                   if r.json()["type"] == type_ and r.json()["data"]["mailbox"] == mailbox)
+    return Counter(
+        r.json()["data"]["uid"]
+        for r in rec.requests
+        if r.json()["type"] == type_ and r.json()["data"]["mailbox"] == mailbox
+    )
 
 
 async def test_restart_while_mail_arrives_reports_each_message_once(
@@ -33,8 +36,9 @@ async def test_restart_while_mail_arrives_reports_each_message_once(
     account = user.split("@")[0]
     async with receiver() as rec:
         async with running_client(settings) as client:
-            assert (await client.post("/v1/accounts",
-                                      json=account_spec(mailstack, user))).status_code == 201
+            assert (
+                await client.post("/v1/accounts", json=account_spec(mailstack, user))
+            ).status_code == 201
             await client.post("/v1/webhooks", json={"url": rec.url, "events": ["message.*"]})
             await _start_watching(client, account)
             await asyncio.to_thread(mailstack.deliver, user, bytes(message(user, "before")))
@@ -82,8 +86,9 @@ async def test_uidvalidity_change_gives_one_reset_and_no_flood(
     await asyncio.to_thread(recreate_work, 3, delete=False)
     async with receiver() as rec:
         async with running_client(settings) as client:
-            assert (await client.post("/v1/accounts",
-                                      json=account_spec(mailstack, user))).status_code == 201
+            assert (
+                await client.post("/v1/accounts", json=account_spec(mailstack, user))
+            ).status_code == 201
             await client.post("/v1/webhooks", json={"url": rec.url, "events": ["*"]})
             await _start_watching(client, account)
 
@@ -105,8 +110,10 @@ async def test_uidvalidity_change_gives_one_reset_and_no_flood(
 
 # 'Projects/Ä "x"' as imaplib must send it: modified UTF-7 (RFC 3501 5.1.3), quoted.
 # Cyrus refuses '"' in names: there 'Projects/Ä x'.
-_NAMES = {"dovecot": ('Projects/Ä "x"', '"Projects/&AMQ- \\"x\\""'),
-          "cyrus": ("Projects/Ä x", '"Projects/&AMQ- x"')}
+_NAMES = {
+    "dovecot": ('Projects/Ä "x"', '"Projects/&AMQ- \\"x\\""'),
+    "cyrus": ("Projects/Ä x", '"Projects/&AMQ- x"'),
+}
 
 
 async def test_mailboxes_created_and_deleted_and_polled(
@@ -116,16 +123,20 @@ async def test_mailboxes_created_and_deleted_and_polled(
     account = user.split("@")[0]
     name, wire_name = _NAMES[mailstack.server]
     async with receiver() as rec, running_client(settings) as client:
-        assert (await client.post("/v1/accounts",
-                                  json=account_spec(mailstack, user))).status_code == 201
-        await client.post("/v1/webhooks", json={"url": rec.url, "events": ["mailbox.*",
-                                                                          "message.new"]})
+        assert (
+            await client.post("/v1/accounts", json=account_spec(mailstack, user))
+        ).status_code == 201
+        await client.post(
+            "/v1/webhooks", json={"url": rec.url, "events": ["mailbox.*", "message.new"]}
+        )
         await _start_watching(client, account)
         repo = client.app.state.services.sync.repo
 
         async def first_poll_done() -> bool:  # the baseline: what changes after it is reported
-            return ("Archive" in await repo.load(account)
-                    and await repo.load_snapshot(account, "list") is not None)
+            return (
+                "Archive" in await repo.load(account)
+                and await repo.load_snapshot(account, "list") is not None
+            )
 
         await until(first_poll_done, within=10, what="a first poll")
 

@@ -42,10 +42,12 @@ def _append(stack: MailStack, user: str, mailbox: str, *subjects: str) -> None:
         imap.logout()
 
 
-async def _ids(client: httpx.AsyncClient, account: str, mailbox: str = "INBOX"
-               ) -> tuple[dict[str, dict], str]:
-    r = await client.get(f"/v1/accounts/{account}/mailboxes/{mailbox}/messages",
-                         params={"limit": 500})
+async def _ids(
+    client: httpx.AsyncClient, account: str, mailbox: str = "INBOX"
+) -> tuple[dict[str, dict], str]:
+    r = await client.get(
+        f"/v1/accounts/{account}/mailboxes/{mailbox}/messages", params={"limit": 500}
+    )
     assert r.status_code == 200, r.text
     body = r.json()
     return {m["subject"]: m for m in body["items"]}, body["state"]
@@ -61,8 +63,9 @@ def _b64(path: str) -> str:
     return base64.urlsafe_b64encode(path.encode()).rstrip(b"=").decode()
 
 
-async def test_changes_report_what_another_client_did(client: httpx.AsyncClient,
-                                                       imap_server: MailStack) -> None:
+async def test_changes_report_what_another_client_did(
+    client: httpx.AsyncClient, imap_server: MailStack
+) -> None:
     stack = imap_server
     account, user = await _account(client, stack, "cf")
     _append(stack, user, "INBOX", "keep", "flag me", "delete me")
@@ -99,16 +102,19 @@ async def test_changes_report_what_another_client_did(client: httpx.AsyncClient,
     assert got["mailboxes"]["destroyed"] == []
 
     # The mailbox's own feed: only INBOX, from the state of its listing.
-    mine = await _changes(client, f"/v1/accounts/{account}/mailboxes/INBOX/changes",
-                          inbox_state)
+    mine = await _changes(client, f"/v1/accounts/{account}/mailboxes/INBOX/changes", inbox_state)
     assert (mine["created"], mine["updated"], mine["destroyed"]) == (
-        [now["new"]["id"]], [messages["flag me"]["id"]], [messages["delete me"]["id"]])
+        [now["new"]["id"]],
+        [messages["flag me"]["id"]],
+        [messages["delete me"]["id"]],
+    )
     assert mine["mailboxes"] == {"created": [], "updated": ["INBOX"], "destroyed": []}
 
     # Nothing since the new states; the same answer for the same state again.
-    for path, state in ((f"/v1/accounts/{account}/changes", got["new_state"]),
-                        (f"/v1/accounts/{account}/mailboxes/INBOX/changes",
-                         mine["new_state"])):
+    for path, state in (
+        (f"/v1/accounts/{account}/changes", got["new_state"]),
+        (f"/v1/accounts/{account}/mailboxes/INBOX/changes", mine["new_state"]),
+    ):
         again = await _changes(client, path, state)
         assert again["created"] == again["updated"] == again["destroyed"] == []
         assert again["new_state"] == state and not again["has_more"]
@@ -116,7 +122,8 @@ async def test_changes_report_what_another_client_did(client: httpx.AsyncClient,
 
 
 async def test_a_mailbox_renamed_and_a_uidvalidity_reset_are_destroyed_and_created_ids(
-        client: httpx.AsyncClient, imap_server: MailStack) -> None:
+    client: httpx.AsyncClient, imap_server: MailStack
+) -> None:
     stack = imap_server
     account, user = await _account(client, stack, "cr")
     imap = imap_client(stack, user)
@@ -149,13 +156,15 @@ async def test_a_mailbox_renamed_and_a_uidvalidity_reset_are_destroyed_and_creat
     assert got["mailboxes"]["destroyed"] == [_b64("Old")]
     assert _b64("Box") in got["mailboxes"]["updated"]  # deleted, then there again
     # The mailbox's feed from its listing's state says the same of it.
-    mine = await _changes(client, f"/v1/accounts/{account}/mailboxes/{_b64('Box')}/changes",
-                          box_state)
+    mine = await _changes(
+        client, f"/v1/accounts/{account}/mailboxes/{_b64('Box')}/changes", box_state
+    )
     assert (mine["created"], mine["destroyed"]) == ([box2["d"]["id"]], [box["c"]["id"]])
 
 
-async def test_changes_page_by_limit_until_has_more_is_false(client: httpx.AsyncClient,
-                                                             imap_server: MailStack) -> None:
+async def test_changes_page_by_limit_until_has_more_is_false(
+    client: httpx.AsyncClient, imap_server: MailStack
+) -> None:
     stack = imap_server
     account, user = await _account(client, stack, "cp")
     _, state = await _ids(client, account)
@@ -166,11 +175,13 @@ async def test_changes_page_by_limit_until_has_more_is_false(client: httpx.Async
     seen: list[str] = []
     pages = 0
     while True:
-        got = await _changes(client, f"/v1/accounts/{account}/mailboxes/INBOX/changes",
-                             state, limit=3)
+        got = await _changes(
+            client, f"/v1/accounts/{account}/mailboxes/INBOX/changes", state, limit=3
+        )
         pages += 1
-        ids = got["created"] + got["updated"] + got["destroyed"] + sum(
-            got["mailboxes"].values(), [])
+        ids = (
+            got["created"] + got["updated"] + got["destroyed"] + sum(got["mailboxes"].values(), [])
+        )
         assert 0 < len(ids) <= 3
         seen += got["created"]
         state = got["new_state"]
@@ -180,8 +191,9 @@ async def test_changes_page_by_limit_until_has_more_is_false(client: httpx.Async
     assert sorted(seen) == sorted(m["id"] for m in now.values()) and pages == 3
 
 
-async def test_states_the_gateway_cannot_answer_are_410(client: httpx.AsyncClient,
-                                                        dovecot: MailStack) -> None:
+async def test_states_the_gateway_cannot_answer_are_410(
+    client: httpx.AsyncClient, dovecot: MailStack
+) -> None:
     account, _ = await _account(client, dovecot, "cg")
     other, _ = await _account(client, dovecot, "ch")
     account_state = (await client.get(f"/v1/accounts/{account}/mailboxes")).json()["state"]
@@ -189,11 +201,13 @@ async def test_states_the_gateway_cannot_answer_are_410(client: httpx.AsyncClien
     other_state = (await client.get(f"/v1/accounts/{other}/mailboxes")).json()["state"]
     base = f"/v1/accounts/{account}"
     for path, since in (
-            (f"{base}/changes", "garbled!"), (f"{base}/changes", account_state[:-2]),
-            (f"{base}/changes", account_state[:-1] + ("A" if account_state[-1] != "A" else "B")),
-            (f"{base}/changes", other_state),  # another account's
-            (f"{base}/changes", inbox_state),  # a mailbox's state for the whole account
-            (f"{base}/mailboxes/{_b64('Sent')}/changes", inbox_state)):  # another mailbox's
+        (f"{base}/changes", "garbled!"),
+        (f"{base}/changes", account_state[:-2]),
+        (f"{base}/changes", account_state[:-1] + ("A" if account_state[-1] != "A" else "B")),
+        (f"{base}/changes", other_state),  # another account's
+        (f"{base}/changes", inbox_state),  # a mailbox's state for the whole account
+        (f"{base}/mailboxes/{_b64('Sent')}/changes", inbox_state),
+    ):  # another mailbox's
         r = await client.get(path, params={"since": since})
         assert r.status_code == 410, (path, since, r.text)
         assert r.json()["code"] == "cannot_calculate_changes"
@@ -218,8 +232,9 @@ def _user_of(account: str, stack: MailStack) -> str:
     return f"{account}@{stack.domain}"
 
 
-async def test_the_feed_on_postgresql(settings: Settings, pg_database: str,
-                                      dovecot: MailStack) -> None:
+async def test_the_feed_on_postgresql(
+    settings: Settings, pg_database: str, dovecot: MailStack
+) -> None:
     """The same log and states on PostgreSQL (row locks order the writers there)."""
     pg = settings.model_copy(update={"database_url": pg_database})
     async with running_client(pg) as client:
@@ -233,15 +248,18 @@ async def test_the_feed_on_postgresql(settings: Settings, pg_database: str,
         assert got["has_more"] and len(got["created"] + got["mailboxes"]["updated"]) == 1
         rest = await _changes(client, f"/v1/accounts/{account}/changes", got["new_state"])
         assert sorted(got["created"] + rest["created"]) == sorted(
-            now[s]["id"] for s in ("two", "three"))
-        mine = await _changes(client, f"/v1/accounts/{account}/mailboxes/INBOX/changes",
-                              inbox_state)
+            now[s]["id"] for s in ("two", "three")
+        )
+        mine = await _changes(
+            client, f"/v1/accounts/{account}/mailboxes/INBOX/changes", inbox_state
+        )
         assert sorted(mine["created"]) == sorted(now[s]["id"] for s in ("two", "three"))
         assert now["one"]["id"] == before["one"]["id"]
 
 
-async def test_a_state_newer_than_a_restored_store_is_410(settings: Settings,
-                                                           dovecot: MailStack) -> None:
+async def test_a_state_newer_than_a_restored_store_is_410(
+    settings: Settings, dovecot: MailStack
+) -> None:
     """The store restored from a backup: states handed out after the backup are ahead of
     its log. They get 410 (never an answer that would skip what happened since)."""
     db = settings.sqlite_path()
@@ -260,8 +278,9 @@ async def test_a_state_newer_than_a_restored_store_is_410(settings: Settings,
     for name, data in backup.items():
         (db.parent / name).write_bytes(data)
     async with running_client(settings) as client:
-        r = await client.get(f"/v1/accounts/{account}/changes",
-                             params={"since": later["new_state"]})
+        r = await client.get(
+            f"/v1/accounts/{account}/changes", params={"since": later["new_state"]}
+        )
         assert r.status_code == 410 and "newer" in r.json()["detail"]
         again = await _changes(client, f"/v1/accounts/{account}/changes", first)
         assert len(again["created"]) == 1  # the restored log catches up from the server

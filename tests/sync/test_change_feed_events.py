@@ -16,16 +16,22 @@ from tests.mailstack import MailStack
 from tests.sync.helpers import imap_client, message
 
 
-async def test_events_carry_the_state_that_covers_their_change(live: httpx.AsyncClient,
-                                                               mailstack: MailStack) -> None:
+async def test_events_carry_the_state_that_covers_their_change(
+    live: httpx.AsyncClient, mailstack: MailStack
+) -> None:
     user = mailstack.new_user("ev")
     spec = account_spec(mailstack, user, protocols=("imap",))
     account = spec["id"]
     async with receiver() as rec:
         assert (await live.post("/v1/accounts", json=spec)).status_code == 201
-        await live.post("/v1/webhooks", json={"url": rec.url, "accounts": [account],
-                                              "events": ["message.new", "message.flags",
-                                                         "message.deleted"]})
+        await live.post(
+            "/v1/webhooks",
+            json={
+                "url": rec.url,
+                "accounts": [account],
+                "events": ["message.new", "message.flags", "message.deleted"],
+            },
+        )
         async with asyncio.timeout(20):
             await live.app.state.services.sync.wait_ready(account)
         assert (await live.get(f"/v1/accounts/{account}/mailboxes")).status_code == 200
@@ -42,26 +48,35 @@ async def test_events_carry_the_state_that_covers_their_change(live: httpx.Async
             (posted,) = await rec.wait_for(1)
         assert posted.json()["state"] == event["state"] and event["state"] not in (None, state)
 
-        missed = (await live.get(f"/v1/accounts/{account}/mailboxes/INBOX/changes",
-                                 params={"since": state})).json()
+        missed = (
+            await live.get(
+                f"/v1/accounts/{account}/mailboxes/INBOX/changes", params={"since": state}
+            )
+        ).json()
         assert missed["created"] == [event["data"]["id"]]
-        caught_up = (await live.get(f"/v1/accounts/{account}/mailboxes/INBOX/changes",
-                                    params={"since": event["state"]})).json()
+        caught_up = (
+            await live.get(
+                f"/v1/accounts/{account}/mailboxes/INBOX/changes", params={"since": event["state"]}
+            )
+        ).json()
         assert caught_up["created"] == caught_up["updated"] == caught_up["destroyed"] == []
 
         # A flag change and an expunge: each event's state covers it as well.
         imap = imap_client(mailstack, user)
         try:
             imap.select("INBOX")
-            assert imap.uid("STORE", str(event["data"]["uid"]), "+FLAGS", "(\\Flagged)")[0] \
-                == "OK"
+            assert imap.uid("STORE", str(event["data"]["uid"]), "+FLAGS", "(\\Flagged)")[0] == "OK"
         finally:
             imap.logout()
         (_, flagged) = await rec.wait_for(2)
         assert flagged.json()["type"] == "message.flags"
-        got = (await live.get(f"/v1/accounts/{account}/changes",
-                              params={"since": event["state"]})).json()
+        got = (
+            await live.get(f"/v1/accounts/{account}/changes", params={"since": event["state"]})
+        ).json()
         assert got["updated"] == [event["data"]["id"]]
-        after = (await live.get(f"/v1/accounts/{account}/changes",
-                                params={"since": flagged.json()["state"]})).json()
+        after = (
+            await live.get(
+                f"/v1/accounts/{account}/changes", params={"since": flagged.json()["state"]}
+            )
+        ).json()
         assert after["updated"] == after["created"] == after["destroyed"] == []

@@ -26,10 +26,12 @@ SEEDED = 1000
 
 def message(to: str, subject: str) -> bytes:
     """A small text message (written out: the email package takes milliseconds each)."""
-    return (f"From: Sender <sender@example.test>\r\nTo: {to}\r\nSubject: {subject}\r\n"
-            f"Date: Mon, 2 Mar 2026 10:00:00 +0000\r\nMessage-ID: <{abs(hash(subject))}"
-            f".{subject.replace(' ', '.')}@example.test>\r\nMIME-Version: 1.0\r\n"
-            f"Content-Type: text/plain; charset=utf-8\r\n\r\nhello\r\n").encode()
+    return (
+        f"From: Sender <sender@example.test>\r\nTo: {to}\r\nSubject: {subject}\r\n"
+        f"Date: Mon, 2 Mar 2026 10:00:00 +0000\r\nMessage-ID: <{abs(hash(subject))}"
+        f".{subject.replace(' ', '.')}@example.test>\r\nMIME-Version: 1.0\r\n"
+        f"Content-Type: text/plain; charset=utf-8\r\n\r\nhello\r\n"
+    ).encode()
 
 
 @pytest.fixture
@@ -52,16 +54,27 @@ def _ten_thousand_changes(stack: MailStack, user: str) -> None:
         old = [int(u) for u in _ok(imap.uid("SEARCH", None, "ALL"))[0].split()]
         assert len(old) == SEEDED
         every = f"{old[0]}:{old[-1]}"
-        for action, flag in (("+", "\\Seen"), ("+", "$A"), ("+", "$B"), ("-", "$A"),
-                             ("+", "\\Flagged")):
+        for action, flag in (
+            ("+", "\\Seen"),
+            ("+", "$A"),
+            ("+", "$B"),
+            ("-", "$A"),
+            ("+", "\\Flagged"),
+        ):
             _ok(imap.uid("STORE", every, f"{action}FLAGS.SILENT", f"({flag})"))  # 5 x 1,000
         stack.seed_maildir(user, (message(user, f"new {i}") for i in range(3000)))  # 3,000
         _ok(imap.noop())
         new = [int(u) for u in _ok(imap.uid("SEARCH", None, "ALL"))[0].split()][SEEDED:]
         assert len(new) == 3000
         _ok(imap.uid("MOVE", f"{old[500]}:{old[-1]},{new[0]}:{new[499]}", "Archive"))  # 1,000
-        _ok(imap.uid("STORE", f"{old[0]}:{old[249]},{new[500]}:{new[1249]}", "+FLAGS.SILENT",
-                     "(\\Deleted)"))
+        _ok(
+            imap.uid(
+                "STORE",
+                f"{old[0]}:{old[249]},{new[500]}:{new[1249]}",
+                "+FLAGS.SILENT",
+                "(\\Deleted)",
+            )
+        )
         _ok(imap.expunge())  # 1,000
     finally:
         imap.logout()
@@ -75,7 +88,8 @@ async def _gone(client: httpx.AsyncClient, account: str, state: str) -> dict:
 
 
 async def test_offline_across_10000_changes_then_410_after_a_reset(
-        settings: Settings, imap_server: MailStack) -> None:
+    settings: Settings, imap_server: MailStack
+) -> None:
     stack = imap_server
     user = stack.new_user("off")
     spec = account_spec(stack, user, protocols=("imap",))
@@ -103,19 +117,19 @@ async def test_offline_across_10000_changes_then_410_after_a_reset(
     assert set(copy.messages) == set(fresh.messages)
     assert synced.created == fresh.messages.keys() - before.keys()
     assert synced.destroyed == before.keys() - fresh.messages.keys()
-    assert synced.updated == {i for i in before.keys() & fresh.messages.keys()
-                              if before[i] != fresh.messages[i]}
-    assert (len(synced.created), len(synced.destroyed), len(synced.updated)) == (
-        2750, 750, 250)
+    assert synced.updated == {
+        i for i in before.keys() & fresh.messages.keys() if before[i] != fresh.messages[i]
+    }
+    assert (len(synced.created), len(synced.destroyed), len(synced.updated)) == (2750, 750, 250)
     assert copy.mailboxes == fresh.mailboxes, [
         (k, copy.mailboxes.get(k), fresh.mailboxes.get(k))
         for k in copy.mailboxes.keys() | fresh.mailboxes.keys()
-        if copy.mailboxes.get(k) != fresh.mailboxes.get(k)]
+        if copy.mailboxes.get(k) != fresh.mailboxes.get(k)
+    ]
 
     # The gateway now keeps 1,000 entries (trimmed when it next records a change): the
     # state from before the 10,000 changes is too old, a 410; listing again recovers.
-    async with running_client(settings.model_copy(update={"change_log_entries": 1000})
-                              ) as client:
+    async with running_client(settings.model_copy(update={"change_log_entries": 1000})) as client:
         stack.seed_maildir(user, [message(user, "one more")])
         state, synced = await catch_up(client, account, copy, state, read=False)
         assert len(synced.created) == 1

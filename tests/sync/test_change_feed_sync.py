@@ -129,8 +129,9 @@ class OtherClient:
 
 
 @contextlib.asynccontextmanager
-async def gateway(settings: Settings, account: str | None = None
-                  ) -> AsyncIterator[httpx.AsyncClient]:
+async def gateway(
+    settings: Settings, account: str | None = None
+) -> AsyncIterator[httpx.AsyncClient]:
     """The gateway started (again) on the same store; its watchers running."""
     async with running_client(settings) as client:
         if account is not None:
@@ -141,8 +142,10 @@ async def gateway(settings: Settings, account: str | None = None
 
 def _differences(copy: Copy, fresh: Copy) -> list[str]:
     out = []
-    for name, mine, theirs in (("mailbox", copy.mailboxes, fresh.mailboxes),
-                               ("message", copy.messages, fresh.messages)):
+    for name, mine, theirs in (
+        ("mailbox", copy.mailboxes, fresh.mailboxes),
+        ("message", copy.messages, fresh.messages),
+    ):
         for key in sorted(mine.keys() | theirs.keys()):
             if mine.get(key) != theirs.get(key):
                 out.append(f"{name} {key}: copy {mine.get(key)!r} != listing {theirs.get(key)!r}")
@@ -150,7 +153,8 @@ def _differences(copy: Copy, fresh: Copy) -> list[str]:
 
 
 async def test_a_local_copy_kept_through_changes_equals_a_fresh_listing(
-        settings: Settings, imap_server: MailStack) -> None:
+    settings: Settings, imap_server: MailStack
+) -> None:
     stack = imap_server
     print(f"random seed {SEED}")  # noqa: T201 - to replay a failure
     user = stack.new_user("sync")
@@ -186,12 +190,15 @@ async def test_a_local_copy_kept_through_changes_equals_a_fresh_listing(
         async with gateway(settings, account) as client:
             state, _ = await catch_up(client, account, copy, state)
             fresh, _ = await full_listing(client, account)
-            again = (await client.get(f"/v1/accounts/{account}/changes",
-                                      params={"since": state})).json()
+            again = (
+                await client.get(f"/v1/accounts/{account}/changes", params={"since": state})
+            ).json()
             assert again["created"] == again["updated"] == again["destroyed"] == []
     finally:
         await asyncio.to_thread(other.close)
     differences = _differences(copy, fresh)
-    assert not differences, (f"seed {SEED}, {syncs} syncs: {len(differences)} differences",
-                             differences[:20])
+    assert not differences, (
+        f"seed {SEED}, {syncs} syncs: {len(differences)} differences",
+        differences[:20],
+    )
     assert len(fresh.messages) > 20 and len(fresh.mailboxes) >= 5

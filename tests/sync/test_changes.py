@@ -39,14 +39,22 @@ def test_name_and_uidl_diffs() -> None:
 
 def test_summary_from_envelope() -> None:
     env = Envelope(
-        date=datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC), subject=b"=?utf-8?q?Gr=C3=BC=C3=9Fe?=",
+        date=datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC),
+        subject=b"=?utf-8?q?Gr=C3=BC=C3=9Fe?=",
         from_=(Address(b"=?utf-8?q?J=C3=B6rg?=", None, b"joerg", b"example.test"),),
-        sender=None, reply_to=None,
-        to=(Address(None, None, b"undisclosed", None), Address(None, None, b"a", b"b.test"),
-            Address(None, None, None, None)),
-        cc=None, bcc=None, in_reply_to=None, message_id=b"<m1@example.test>")
-    data = {b"UID": 9, b"FLAGS": (b"\\Seen", b"\\Recent"), b"RFC822.SIZE": 1234,
-            b"ENVELOPE": env}
+        sender=None,
+        reply_to=None,
+        to=(
+            Address(None, None, b"undisclosed", None),
+            Address(None, None, b"a", b"b.test"),
+            Address(None, None, None, None),
+        ),
+        cc=None,
+        bcc=None,
+        in_reply_to=None,
+        message_id=b"<m1@example.test>",
+    )
+    data = {b"UID": 9, b"FLAGS": (b"\\Seen", b"\\Recent"), b"RFC822.SIZE": 1234, b"ENVELOPE": env}
     out = message_summary("Work/Ä", 77, 9, data)
     assert out["subject"] == "Grüße"
     assert out["from"] == {"name": "Jörg", "address": "joerg@example.test"}

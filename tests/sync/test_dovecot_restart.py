@@ -18,18 +18,21 @@ from tests.sync.helpers import message
 from tests.waiting import quiet_for
 
 
-async def test_watcher_reconnects_and_catches_up(settings: Settings,
-                                                 private_stack: MailStack) -> None:
+async def test_watcher_reconnects_and_catches_up(
+    settings: Settings, private_stack: MailStack
+) -> None:
     stack = private_stack
-    settings = settings.model_copy(update={"reconnect_base_delay": 0.3,
-                                           "reconnect_max_delay": 1.0})
+    settings = settings.model_copy(update={"reconnect_base_delay": 0.3, "reconnect_max_delay": 1.0})
     user = stack.new_user("d")
     account = user.split("@")[0]
     async with receiver() as rec, running_client(settings) as client:
-        assert (await client.post("/v1/accounts",
-                                  json=account_spec(stack, user))).status_code == 201
-        await client.post("/v1/webhooks", json={"url": rec.url, "events": [
-            "message.new", "account.error", "account.connected"]})
+        assert (
+            await client.post("/v1/accounts", json=account_spec(stack, user))
+        ).status_code == 201
+        await client.post(
+            "/v1/webhooks",
+            json={"url": rec.url, "events": ["message.new", "account.error", "account.connected"]},
+        )
         async with asyncio.timeout(20):
             await client.app.state.services.sync.wait_ready(account)
         await asyncio.to_thread(stack.deliver, user, bytes(message(user, "first")))
@@ -42,7 +45,8 @@ async def test_watcher_reconnects_and_catches_up(settings: Settings,
             await asyncio.to_thread(stack.deliver, user, bytes(message(user, subject)))
 
         await rec.wait_until(
-            lambda reqs: sum(r.json()["type"] == "message.new" for r in reqs) >= 3, within=20)
+            lambda reqs: sum(r.json()["type"] == "message.new" for r in reqs) >= 3, within=20
+        )
         await quiet_for()  # nothing reported twice
     events = [r.json() for r in rec.requests]
     subjects = Counter(e["data"]["subject"] for e in events if e["type"] == "message.new")
@@ -66,19 +70,23 @@ async def _imap_greets(stack: MailStack) -> bool:
 
 
 async def test_watcher_resumes_within_seconds_of_the_server_coming_back(
-        settings: Settings, private_stack: MailStack) -> None:
+    settings: Settings, private_stack: MailStack
+) -> None:
     """The watcher's reconnect delay grew to 10-20 s while Dovecot was down; it still reports
     mail delivered right after Dovecot greets again within 3 s."""
     stack = private_stack
-    settings = settings.model_copy(update={"reconnect_base_delay": 10.0,
-                                           "reconnect_max_delay": 30.0})
+    settings = settings.model_copy(
+        update={"reconnect_base_delay": 10.0, "reconnect_max_delay": 30.0}
+    )
     user = stack.new_user("w")
     account = user.split("@")[0]
     async with receiver() as rec, running_client(settings) as client:
-        assert (await client.post("/v1/accounts", json=account_spec(
-            stack, user, protocols=("imap",)))).status_code == 201
-        await client.post("/v1/webhooks", json={"url": rec.url, "events": [
-            "message.new", "account.error"]})
+        assert (
+            await client.post("/v1/accounts", json=account_spec(stack, user, protocols=("imap",)))
+        ).status_code == 201
+        await client.post(
+            "/v1/webhooks", json={"url": rec.url, "events": ["message.new", "account.error"]}
+        )
         async with asyncio.timeout(20):
             await client.app.state.services.sync.wait_ready(account)
 

@@ -30,14 +30,24 @@ def entries(*changes: Change, start: int = 1) -> list[Entry]:
     return [Entry(start + i, c) for i, c in enumerate(changes)]
 
 
-@pytest.mark.parametrize(("ops", "net"), [
-    ([CREATED], CREATED), ([UPDATED], UPDATED), ([DESTROYED], DESTROYED),
-    ([CREATED, UPDATED, UPDATED], CREATED), ([CREATED, DESTROYED], None),
-    ([CREATED, UPDATED, DESTROYED], None), ([UPDATED, DESTROYED], DESTROYED),
-    ([UPDATED, UPDATED], UPDATED), ([DESTROYED, CREATED], UPDATED),
-    ([DESTROYED, CREATED, UPDATED], UPDATED), ([DESTROYED, CREATED, DESTROYED], DESTROYED),
-    ([CREATED, DESTROYED, CREATED], CREATED), ([UPDATED, DESTROYED, CREATED], UPDATED),
-])
+@pytest.mark.parametrize(
+    ("ops", "net"),
+    [
+        ([CREATED], CREATED),
+        ([UPDATED], UPDATED),
+        ([DESTROYED], DESTROYED),
+        ([CREATED, UPDATED, UPDATED], CREATED),
+        ([CREATED, DESTROYED], None),
+        ([CREATED, UPDATED, DESTROYED], None),
+        ([UPDATED, DESTROYED], DESTROYED),
+        ([UPDATED, UPDATED], UPDATED),
+        ([DESTROYED, CREATED], UPDATED),
+        ([DESTROYED, CREATED, UPDATED], UPDATED),
+        ([DESTROYED, CREATED, DESTROYED], DESTROYED),
+        ([CREATED, DESTROYED, CREATED], CREATED),
+        ([UPDATED, DESTROYED, CREATED], UPDATED),
+    ],
+)
 def test_an_id_nets_out_by_its_first_and_last_entry(ops: list[str], net: str | None) -> None:
     assert coalesce(ops[0], ops[-1]) == net
     built = page(entries(*(msg(op, 1) for op in ops)), 0, 10, end=len(ops))
@@ -48,39 +58,56 @@ def test_a_new_uidvalidity_destroys_every_old_id_and_creates_every_new_one() -> 
     old = {1: ("\\Seen",), 2: ()}
     new = {1: (), 5: ("\\Flagged",)}
     got = message_changes("A", 10, old, 11, new)
-    assert got == [msg(DESTROYED, 1, "A", 10), msg(DESTROYED, 2, "A", 10),
-                   msg(CREATED, 1, "A", 11), msg(CREATED, 5, "A", 11)]
+    assert got == [
+        msg(DESTROYED, 1, "A", 10),
+        msg(DESTROYED, 2, "A", 10),
+        msg(CREATED, 1, "A", 11),
+        msg(CREATED, 5, "A", 11),
+    ]
 
 
 def test_same_uidvalidity_records_expunges_flag_changes_and_arrivals() -> None:
     old = {1: ("\\Seen",), 2: (), 3: ("$x",)}
     new = {1: ("\\Seen",), 3: ("$x", "\\Flagged"), 4: ()}
     assert message_changes("A", 9, old, 9, new) == [
-        msg(DESTROYED, 2, "A", 9), msg(UPDATED, 3, "A", 9), msg(CREATED, 4, "A", 9)]
+        msg(DESTROYED, 2, "A", 9),
+        msg(UPDATED, 3, "A", 9),
+        msg(CREATED, 4, "A", 9),
+    ]
 
 
 def test_a_first_look_records_nothing_and_a_new_mailbox_creates_everything() -> None:
     assert message_changes("A", None, None, 3, {1: (), 2: ()}) == []
     assert message_changes("A", None, {}, 3, {1: (), 2: ()}) == [
-        msg(CREATED, 1, "A", 3), msg(CREATED, 2, "A", 3)]
+        msg(CREATED, 1, "A", 3),
+        msg(CREATED, 2, "A", 3),
+    ]
 
 
 def test_a_mailbox_gone_takes_its_known_messages_with_it() -> None:
     assert mailbox_gone("A", 4, {2: (), 1: ()}) == [
-        Change(MAILBOX, DESTROYED, "A"), msg(DESTROYED, 1, "A", 4), msg(DESTROYED, 2, "A", 4)]
+        Change(MAILBOX, DESTROYED, "A"),
+        msg(DESTROYED, 1, "A", 4),
+        msg(DESTROYED, 2, "A", 4),
+    ]
     assert mailbox_gone("A", None, None) == [Change(MAILBOX, DESTROYED, "A")]
 
 
 def test_a_page_stops_before_the_id_over_the_limit_and_reaches_its_last_entry() -> None:
-    log = entries(msg(CREATED, 1), msg(UPDATED, 1), msg(CREATED, 2), msg(UPDATED, 1),
-                  msg(CREATED, 3), msg(DESTROYED, 2))
+    log = entries(
+        msg(CREATED, 1),
+        msg(UPDATED, 1),
+        msg(CREATED, 2),
+        msg(UPDATED, 1),
+        msg(CREATED, 3),
+        msg(DESTROYED, 2),
+    )
     first = page(log, 0, 2, end=6)
     assert first.has_more and first.last_seq == 4  # seq 5 would be a third id
     assert first.ops == {(MESSAGE, "INBOX", 7, 1): CREATED, (MESSAGE, "INBOX", 7, 2): CREATED}
     second = page([e for e in log if e.seq > first.last_seq], first.last_seq, 2, end=6)
     assert not second.has_more and second.last_seq == 6
-    assert second.ops == {(MESSAGE, "INBOX", 7, 3): CREATED,
-                          (MESSAGE, "INBOX", 7, 2): DESTROYED}
+    assert second.ops == {(MESSAGE, "INBOX", 7, 3): CREATED, (MESSAGE, "INBOX", 7, 2): DESTROYED}
 
 
 def test_a_page_that_is_not_full_reaches_the_end_it_was_read_up_to() -> None:

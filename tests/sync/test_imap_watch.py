@@ -41,15 +41,18 @@ async def test_smtp_delivery_gives_one_sse_event_and_one_signed_webhook(
     async with receiver() as rec:
         user = await _watched_account(live, mailstack)
         account = user.split("@")[0]
-        hook = (await live.post("/v1/webhooks", json={
-            "url": rec.url, "events": ["message.new"], "accounts": [account]})).json()
+        hook = (
+            await live.post(
+                "/v1/webhooks",
+                json={"url": rec.url, "events": ["message.new"], "accounts": [account]},
+            )
+        ).json()
         async with open_sse(live, {"account": account, "types": "message.new"}) as sse:
             await sse.wait_for(lambda _e: "connected" in sse.comments)
             if mailstack.server == "cyrus":
                 # Postfix delivers example.test to Dovecot: hand Cyrus the same message
                 # over its LMTP, as an MTA in front of it would.
-                await asyncio.to_thread(mailstack.deliver, user,
-                                        bytes(message(user, "Über news")))
+                await asyncio.to_thread(mailstack.deliver, user, bytes(message(user, "Über news")))
             else:
                 await asyncio.to_thread(smtp_send, mailstack, user, "Über news")
             (event,) = await sse.wait_for(lambda ev: len(ev) >= 1)
@@ -88,9 +91,12 @@ async def test_flag_change_and_expunge_by_another_client(
             imap.logout()
 
         await asyncio.to_thread(other_client)
-        await sse.wait_for(lambda _e: sse.of_type("message.deleted")
-                           and any("\\Flagged" in e["data"]["flags"]
-                                   for e in sse.of_type("message.flags")))
+        await sse.wait_for(
+            lambda _e: (
+                sse.of_type("message.deleted")
+                and any("\\Flagged" in e["data"]["flags"] for e in sse.of_type("message.flags"))
+            )
+        )
         await quiet_for()  # nothing else may follow
     new = {e["data"]["uid"]: e["data"]["id"] for e in sse.of_type("message.new")}
     assert sorted(new) == [1, 2]
@@ -149,13 +155,13 @@ async def test_watched_mailbox_is_idled_and_a_deleted_account_is_forgotten(
         assert len(rec.requests) == 1
 
 
-async def test_idle_is_renewed_and_keeps_working(settings: Settings,
-                                                 mailstack: MailStack) -> None:
+async def test_idle_is_renewed_and_keeps_working(settings: Settings, mailstack: MailStack) -> None:
     settings = settings.model_copy(update={"watch_idle_renew": 0.3})
     user = mailstack.new_user("renew")
     async with receiver() as rec, running_client(settings) as client:
-        account = (await client.post("/v1/accounts",
-                                     json=account_spec(mailstack, user))).json()["id"]
+        account = (await client.post("/v1/accounts", json=account_spec(mailstack, user))).json()[
+            "id"
+        ]
         await client.post("/v1/webhooks", json={"url": rec.url, "events": ["message.new"]})
         async with asyncio.timeout(20):
             await client.app.state.services.sync.wait_ready(account)

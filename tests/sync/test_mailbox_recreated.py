@@ -21,8 +21,7 @@ from tests.mailstack import MailStack
 from tests.sync.helpers import imap_client, message
 from tests.waiting import quiet_for
 
-_EVENTS = ["message.new", "mailbox.reset", "mailbox.created", "mailbox.deleted",
-           "account.error"]
+_EVENTS = ["message.new", "mailbox.reset", "mailbox.created", "mailbox.deleted", "account.error"]
 
 
 def _events(rec: Receiver, *types: str) -> list[dict]:
@@ -43,8 +42,9 @@ def _other_client(stack: MailStack, user: str, *steps: tuple[str, str]) -> None:
         imap.logout()
 
 
-async def _watching(client: httpx.AsyncClient, stack: MailStack, user: str, rec: Receiver,
-                    mailbox: str, **extra) -> str:
+async def _watching(
+    client: httpx.AsyncClient, stack: MailStack, user: str, rec: Receiver, mailbox: str, **extra
+) -> str:
     """The account watched, with ``mailbox`` synced once (its state stored)."""
     spec = account_spec(stack, user, protocols=("imap",), **extra)
     assert (await client.post("/v1/accounts", json=spec)).status_code == 201
@@ -58,22 +58,23 @@ async def _watching(client: httpx.AsyncClient, stack: MailStack, user: str, rec:
     return spec["id"]
 
 
-async def _recreated_at_once(client: httpx.AsyncClient, stack: MailStack, user: str,
-                             rec: Receiver, mailbox: str) -> None:
+async def _recreated_at_once(
+    client: httpx.AsyncClient, stack: MailStack, user: str, rec: Receiver, mailbox: str
+) -> None:
     await asyncio.to_thread(_other_client, stack, user, ("append", mailbox))
     await rec.wait_until(lambda _r: _events(rec, "message.new"), within=10)
-    await asyncio.to_thread(_other_client, stack, user, ("delete", mailbox),
-                            ("create", mailbox))
-    await rec.wait_until(lambda _r: _events(rec, "mailbox.reset", "mailbox.created"),
-                         within=8)
+    await asyncio.to_thread(_other_client, stack, user, ("delete", mailbox), ("create", mailbox))
+    await rec.wait_until(lambda _r: _events(rec, "mailbox.reset", "mailbox.created"), within=8)
     await asyncio.to_thread(_other_client, stack, user, ("append", mailbox))
     await rec.wait_until(lambda _r: len(_events(rec, "message.new")) >= 2, within=8)
     await quiet_for()  # nothing else may follow
     types = [e["type"] for e in _events(rec, *_EVENTS)]
     # A poll that falls between DELETE and CREATE (a few ms) sees the mailbox gone, then
     # back: mailbox.deleted and mailbox.created say as much as the reset.
-    assert types in (["message.new", "mailbox.reset", "message.new"],
-                     ["message.new", "mailbox.deleted", "mailbox.created", "message.new"]), types
+    assert types in (
+        ["message.new", "mailbox.reset", "message.new"],
+        ["message.new", "mailbox.deleted", "mailbox.created", "message.new"],
+    ), types
     for reset in _events(rec, "mailbox.reset"):
         assert reset["data"]["mailbox"] == mailbox and reset["data"]["total"] == 0
         assert reset["data"]["uidvalidity"] != reset["data"]["previous_uidvalidity"]
@@ -83,7 +84,8 @@ async def _recreated_at_once(client: httpx.AsyncClient, stack: MailStack, user: 
 
 
 async def test_idled_mailbox_recreated_gives_reset_then_new_mail(
-        settings: Settings, imap_server: MailStack) -> None:
+    settings: Settings, imap_server: MailStack
+) -> None:
     user = imap_server.new_user("rc")
     await asyncio.to_thread(_other_client, imap_server, user, ("create", "Work"))
     async with receiver() as rec, running_client(settings) as client:
@@ -92,7 +94,8 @@ async def test_idled_mailbox_recreated_gives_reset_then_new_mail(
 
 
 async def test_polled_mailbox_recreated_gives_reset_then_new_mail(
-        settings: Settings, imap_server: MailStack) -> None:
+    settings: Settings, imap_server: MailStack
+) -> None:
     settings = settings.model_copy(update={"watch_poll_interval": 0.5})
     user = imap_server.new_user("rp")
     await asyncio.to_thread(_other_client, imap_server, user, ("create", "Polled"))
@@ -102,7 +105,8 @@ async def test_polled_mailbox_recreated_gives_reset_then_new_mail(
 
 
 async def test_idled_mailbox_created_again_later_reports_its_mail(
-        settings: Settings, imap_server: MailStack) -> None:
+    settings: Settings, imap_server: MailStack
+) -> None:
     user = imap_server.new_user("rl")
     await asyncio.to_thread(_other_client, imap_server, user, ("create", "Work"))
     async with receiver() as rec, running_client(settings) as client:
@@ -110,8 +114,9 @@ async def test_idled_mailbox_created_again_later_reports_its_mail(
         await asyncio.to_thread(_other_client, imap_server, user, ("delete", "Work"))
         await rec.wait_until(lambda _r: _events(rec, "mailbox.deleted"), within=8)
         await asyncio.sleep(6)  # scenario: long enough for a reconnect backoff to grow past 4 s
-        await asyncio.to_thread(_other_client, imap_server, user, ("create", "Work"),
-                                ("append", "Work"))
+        await asyncio.to_thread(
+            _other_client, imap_server, user, ("create", "Work"), ("append", "Work")
+        )
         await rec.wait_until(lambda _r: _events(rec, "message.new"), within=6)
         await asyncio.to_thread(_other_client, imap_server, user, ("append", "Work"))
         await rec.wait_until(lambda _r: len(_events(rec, "message.new")) >= 2, within=6)
@@ -120,4 +125,3 @@ async def test_idled_mailbox_created_again_later_reports_its_mail(
     assert types == ["mailbox.deleted", "mailbox.created", "message.new", "message.new"], types
     assert {e["data"]["mailbox"] for e in _events(rec, *_EVENTS)} == {"Work"}
     assert len({e["data"]["uid"] for e in _events(rec, "message.new")}) == 2
-

@@ -20,8 +20,13 @@ _EVENTS = ["message.new", "mailbox.created", "account.error"]
 
 def imap_connections(stack: MailStack, user: str) -> int:
     """The user's IMAP connections as Dovecot counts them."""
-    out = subprocess.run(["doveadm", "-c", str(stack.dovecot_conf), "who", "-1", user],
-                         capture_output=True, text=True, timeout=30, check=True).stdout
+    out = subprocess.run(
+        ["doveadm", "-c", str(stack.dovecot_conf), "who", "-1", user],
+        capture_output=True,
+        text=True,
+        timeout=30,
+        check=True,
+    ).stdout
     return sum(1 for line in out.splitlines()[1:] if line.split()[1:2] == ["imap"])
 
 
@@ -48,15 +53,17 @@ async def _sampled(stack: MailStack, user: str, counts: list[int], stop: asyncio
         await asyncio.sleep(0.1)
 
 
-async def test_a_watched_account_holds_one_imap_connection(settings: Settings,
-                                                           dovecot: MailStack) -> None:
+async def test_a_watched_account_holds_one_imap_connection(
+    settings: Settings, dovecot: MailStack
+) -> None:
     settings = settings.model_copy(update={"watch_poll_interval": 0.5})  # polls often
     user = dovecot.new_user("one")
     async with receiver() as rec, running_client(settings) as client:
         spec = account_spec(dovecot, user, protocols=("imap",))
         assert (await client.post("/v1/accounts", json=spec)).status_code == 201
-        assert (await client.post("/v1/webhooks", json={"url": rec.url, "events": _EVENTS})
-                ).status_code == 201
+        assert (
+            await client.post("/v1/webhooks", json={"url": rec.url, "events": _EVENTS})
+        ).status_code == 201
         sync = client.app.state.services.sync
         async with asyncio.timeout(20):
             await sync.wait_ready(spec["id"])
@@ -66,8 +73,9 @@ async def test_a_watched_account_holds_one_imap_connection(settings: Settings,
         try:
             await asyncio.to_thread(dovecot.deliver, user, bytes(message(user, "to INBOX")))
             await rec.wait_until(lambda _r: _events(rec, "message.new"), within=10)
-            await asyncio.to_thread(_other_client, dovecot, user, ("create", "Later"),
-                                    ("append", "Later"))
+            await asyncio.to_thread(
+                _other_client, dovecot, user, ("create", "Later"), ("append", "Later")
+            )
             await rec.wait_until(lambda _r: len(_events(rec, "message.new")) >= 2, within=10)
             await asyncio.to_thread(dovecot.deliver, user, bytes(message(user, "again")))
             await rec.wait_until(lambda _r: len(_events(rec, "message.new")) >= 3, within=10)
@@ -82,8 +90,9 @@ async def test_a_watched_account_holds_one_imap_connection(settings: Settings,
     assert set(counts) == {1}, counts  # the account's one connection, IDLE and polls alike
 
 
-async def test_each_watched_mailbox_adds_one_connection(settings: Settings,
-                                                        dovecot: MailStack) -> None:
+async def test_each_watched_mailbox_adds_one_connection(
+    settings: Settings, dovecot: MailStack
+) -> None:
     user = dovecot.new_user("two")
     await asyncio.to_thread(_other_client, dovecot, user, ("create", "Work"))
     async with running_client(settings) as client:

@@ -30,16 +30,25 @@ def test_an_instance_over_its_share_gives_up_failing_accounts_first() -> None:
 
 def test_an_instance_under_its_share_takes_free_leases_only() -> None:
     holders = {
-        "held": ("other#1", LIVE),       # another live instance's
-        "expired": ("dead#1", GONE),     # a dead instance's, run out
-        "earlier": ("me#0", LIVE),       # an earlier run of this instance
+        "held": ("other#1", LIVE),  # another live instance's
+        "expired": ("dead#1", GONE),  # a dead instance's, run out
+        "earlier": ("me#0", LIVE),  # an earlier run of this instance
     }
     accounts = ["held", "expired", "earlier", "never", "mine", "stopping"]
-    out = placement.to_take(accounts, {"mine"}, 10, "me", holders=holders, now=NOW,
-                            busy={"stopping"}, ours=lambda owner: owner == "me#0")
+    out = placement.to_take(
+        accounts,
+        {"mine"},
+        10,
+        "me",
+        holders=holders,
+        now=NOW,
+        busy={"stopping"},
+        ours=lambda owner: owner == "me#0",
+    )
     assert sorted(out) == ["earlier", "expired", "never"]
-    limited = placement.to_take(accounts, {"mine"}, 2, "me", holders=holders, now=NOW,
-                                ours=lambda owner: owner == "me#0")
+    limited = placement.to_take(
+        accounts, {"mine"}, 2, "me", holders=holders, now=NOW, ours=lambda owner: owner == "me#0"
+    )
     assert len(limited) == 1  # one more makes the share of 2
 
 
@@ -50,8 +59,9 @@ def test_instances_prefer_different_accounts() -> None:
     assert len(set(first) & set(second)) <= 3  # racing for the same leases is rare
 
 
-def _converge(accounts: list[str], instances: list[str],
-              table: dict[str, str]) -> dict[str, list[str]]:
+def _converge(
+    accounts: list[str], instances: list[str], table: dict[str, str]
+) -> dict[str, list[str]]:
     """Rounds of every instance releasing and taking against one lease table (name ->
     owner), as the sync service does, until nothing moves."""
     for _ in range(20):
@@ -64,8 +74,7 @@ def _converge(accounts: list[str], instances: list[str],
                 moved = True
             mine = [a for a, owner in table.items() if owner == me]
             holders = {a: (owner, LIVE) for a, owner in table.items()}
-            for account in placement.to_take(accounts, mine, share, me, holders=holders,
-                                             now=NOW):
+            for account in placement.to_take(accounts, mine, share, me, holders=holders, now=NOW):
                 table[account] = me
                 moved = True
         if not moved:

@@ -37,9 +37,14 @@ def _free_port() -> int:
 
 def _spawn(env: dict[str, str], port: int, log: Path) -> subprocess.Popen:
     with open(log, "ab") as out:
-        return subprocess.Popen([sys.executable, "-m", "gateway", "serve", "--port", str(port)],
-                                env=env, stdin=subprocess.DEVNULL, stdout=out,
-                                stderr=subprocess.STDOUT, cwd=ROOT)
+        return subprocess.Popen(
+            [sys.executable, "-m", "gateway", "serve", "--port", str(port)],
+            env=env,
+            stdin=subprocess.DEVNULL,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            cwd=ROOT,
+        )
 
 
 def _tail(log: Path) -> str:
@@ -63,36 +68,60 @@ async def _serve(env: dict[str, str], port: int, log: Path) -> subprocess.Popen:
 
 
 def _new_mail(subject: str):
-    return lambda reqs: any(r.json()["type"] == "message.new"
-                            and r.json()["data"]["subject"] == subject for r in reqs)
+    return lambda reqs: any(
+        r.json()["type"] == "message.new" and r.json()["data"]["subject"] == subject for r in reqs
+    )
 
 
 async def test_a_killed_gateway_restarted_on_its_store_watches_at_once(
-        any_store_url: str, dovecot: MailStack, tmp_path: Path) -> None:
+    any_store_url: str, dovecot: MailStack, tmp_path: Path
+) -> None:
     mailstack = dovecot  # leases do not depend on the IMAP server: one is enough
     port = _free_port()
-    env = {k: v for k, v in os.environ.items()
-           if not k.startswith("GATEWAY_") or k == "GATEWAY_TEST_POSTGRES_URL"}
-    env.update({"GATEWAY_DATABASE_URL": any_store_url, "GATEWAY_ADMIN_TOKEN": ADMIN_TOKEN,
-                "GATEWAY_SECRET_KEY": "restart-test-key", "GATEWAY_LOG_LEVEL": "info",
-                "GATEWAY_WEBHOOK_ALLOW_PRIVATE": "true"})
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith("GATEWAY_") or k == "GATEWAY_TEST_POSTGRES_URL"
+    }
+    env.update(
+        {
+            "GATEWAY_DATABASE_URL": any_store_url,
+            "GATEWAY_ADMIN_TOKEN": ADMIN_TOKEN,
+            "GATEWAY_SECRET_KEY": "restart-test-key",
+            "GATEWAY_LOG_LEVEL": "info",
+            "GATEWAY_WEBHOOK_ALLOW_PRIVATE": "true",
+        }
+    )
     log = tmp_path / "gateway.log"
     user = mailstack.new_user("rs")
     procs: list[subprocess.Popen] = []
     try:
-        async with receiver() as rec, httpx.AsyncClient(
-                base_url=f"http://127.0.0.1:{port}", timeout=30,
-                headers={"Authorization": f"Bearer {ADMIN_TOKEN}"}) as client:
+        async with (
+            receiver() as rec,
+            httpx.AsyncClient(
+                base_url=f"http://127.0.0.1:{port}",
+                timeout=30,
+                headers={"Authorization": f"Bearer {ADMIN_TOKEN}"},
+            ) as client,
+        ):
             procs.append(await _serve(env, port, log))
-            resp = await client.post("/v1/accounts",
-                                     json=account_spec(mailstack, user, protocols=("imap",)))
+            resp = await client.post(
+                "/v1/accounts", json=account_spec(mailstack, user, protocols=("imap",))
+            )
             assert resp.status_code == 201, resp.text
-            resp = await client.post("/v1/webhooks", json={
-                "url": rec.url, "events": ["message.new", "account.connected"]})
+            resp = await client.post(
+                "/v1/webhooks",
+                json={"url": rec.url, "events": ["message.new", "account.connected"]},
+            )
             assert resp.status_code == 201, resp.text
-            await rec.wait_until(lambda reqs: any(
-                r.json()["type"] == "account.connected"
-                and r.json()["data"].get("source") == "watcher" for r in reqs), within=30)
+            await rec.wait_until(
+                lambda reqs: any(
+                    r.json()["type"] == "account.connected"
+                    and r.json()["data"].get("source") == "watcher"
+                    for r in reqs
+                ),
+                within=30,
+            )
             await asyncio.to_thread(mailstack.deliver, user, bytes(message(user, "before")))
             await rec.wait_until(_new_mail("before"), within=20)
 
@@ -104,12 +133,14 @@ async def test_a_killed_gateway_restarted_on_its_store_watches_at_once(
             try:
                 await rec.wait_until(_new_mail("after"), within=WITHIN)
             except TimeoutError:
-                raise AssertionError(f"no event within {WITHIN:g} s of the restart:\n"
-                                     + _tail(log)) from None
+                raise AssertionError(
+                    f"no event within {WITHIN:g} s of the restart:\n" + _tail(log)
+                ) from None
             assert time.monotonic() - delivered < WITHIN
             await quiet_for()  # nothing reported twice meanwhile
-        subjects = Counter(r.json()["data"]["subject"] for r in rec.requests
-                           if r.json()["type"] == "message.new")
+        subjects = Counter(
+            r.json()["data"]["subject"] for r in rec.requests if r.json()["type"] == "message.new"
+        )
         assert subjects == {"before": 1, "after": 1}
     finally:
         for proc in procs:

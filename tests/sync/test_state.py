@@ -26,8 +26,9 @@ def test_round_trip_of_any_state(state: SyncState, scope: str) -> None:
 
 
 def test_a_typical_state_is_short() -> None:
-    token = encode_state(SyncState(epoch=1, uidvalidity=1700000000, modseq=123456,
-                                   mailboxes=4), key=KEY, scope=SCOPE)
+    token = encode_state(
+        SyncState(epoch=1, uidvalidity=1700000000, modseq=123456, mailboxes=4), key=KEY, scope=SCOPE
+    )
     assert len(token) <= 32
 
 
@@ -57,12 +58,23 @@ def test_every_changed_character_is_refused(data: st.DataObject) -> None:
     alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
     new = data.draw(st.sampled_from(alphabet).filter(lambda c: c != token[at]))
     with pytest.raises(StateInvalid):
-        decode_state(token[:at] + new + token[at + 1:], key=KEY, scope=SCOPE)
+        decode_state(token[:at] + new + token[at + 1 :], key=KEY, scope=SCOPE)
 
 
-@pytest.mark.parametrize("token", [
-    "", "!", "a b", "AAAA", "=" * 8, "A" * 101, "é", "Zm9v", "AQ==",
-])
+@pytest.mark.parametrize(
+    "token",
+    [
+        "",
+        "!",
+        "a b",
+        "AAAA",
+        "=" * 8,
+        "A" * 101,
+        "é",
+        "Zm9v",
+        "AQ==",
+    ],
+)
 def test_garbage_is_refused(token: str) -> None:
     with pytest.raises(StateInvalid):
         decode_state(token, key=KEY, scope=SCOPE)
@@ -74,8 +86,9 @@ def test_an_unknown_version_is_refused_even_when_signed() -> None:
 
     body = bytes([2, 1, 2, 3, 4])
     scope = SCOPE.encode()
-    tag = hmac.new(KEY, b"mailgate-state\x00" + bytes([len(scope)]) + scope + body,
-                   hashlib.sha256).digest()[:12]
+    tag = hmac.new(
+        KEY, b"mailgate-state\x00" + bytes([len(scope)]) + scope + body, hashlib.sha256
+    ).digest()[:12]
     token = base64.urlsafe_b64encode(body + tag).rstrip(b"=").decode()
     with pytest.raises(StateInvalid, match="version"):
         decode_state(token, key=KEY, scope=SCOPE)

@@ -18,8 +18,15 @@ from gateway.threads.references import ThreadRecord, thread_id_for, thread_ids
 DAY = datetime(2024, 3, 4, 8, 0, tzinfo=UTC)
 
 
-def rec(key: str, mid: str | None, refs: list[str] | None = None, *, hour: int,
-        subject: str = "Plans", irt: str | None = None) -> ThreadRecord:
+def rec(
+    key: str,
+    mid: str | None,
+    refs: list[str] | None = None,
+    *,
+    hour: int,
+    subject: str = "Plans",
+    irt: str | None = None,
+) -> ThreadRecord:
     return ThreadRecord(key, mid, irt, refs, subject, DAY + timedelta(hours=hour))
 
 
@@ -42,11 +49,26 @@ def corpus(seed: int) -> list[ThreadRecord]:
                 continue  # a message of the conversation that is not here
             hour = conv * 10 + n
             if refs and rnd.random() < 0.2:  # a client that sets only In-Reply-To
-                out.append(rec(f"k{conv}.{n}", mid, [], hour=hour, irt=refs[-1],
-                               subject=f"Re: topic {conv}"))
+                out.append(
+                    rec(
+                        f"k{conv}.{n}",
+                        mid,
+                        [],
+                        hour=hour,
+                        irt=refs[-1],
+                        subject=f"Re: topic {conv}",
+                    )
+                )
             else:
-                out.append(rec(f"k{conv}.{n}", mid, refs, hour=hour, subject=f"Re: topic {conv}"
-                               if refs else f"topic {conv}"))
+                out.append(
+                    rec(
+                        f"k{conv}.{n}",
+                        mid,
+                        refs,
+                        hour=hour,
+                        subject=f"Re: topic {conv}" if refs else f"topic {conv}",
+                    )
+                )
             if rnd.random() < 0.1:  # the same mail in a second mailbox
                 out.append(rec(f"k{conv}.{n}.copy", mid, refs, hour=hour))
     out.append(rec("lonely", "<lonely@example.test>", hour=1, subject="Lunch"))
@@ -55,8 +77,9 @@ def corpus(seed: int) -> list[ThreadRecord]:
     return out
 
 
-async def _thread_all(indexer: ThreadIndexer, account: str, records: list[ThreadRecord],
-                      rnd: random.Random) -> None:
+async def _thread_all(
+    indexer: ThreadIndexer, account: str, records: list[ThreadRecord], rnd: random.Random
+) -> None:
     pending = records[:]
     rnd.shuffle(pending)
     while pending:
@@ -80,12 +103,12 @@ async def test_any_order_and_batching_gives_the_pure_thread_ids(any_store: Store
             nodes = await indexer.thread_nodes(account, thread_id)
             assert nodes, thread_id
             members = {r.msg_key for r in records if expected[r.msg_key] == thread_id}
-            assert {r.message_id or f"key:{r.msg_key}" for r in records
-                    if r.msg_key in members} <= set(nodes)
+            assert {
+                r.message_id or f"key:{r.msg_key}" for r in records if r.msg_key in members
+            } <= set(nodes)
 
 
-async def test_a_linking_message_merges_two_threads_into_the_older_one(any_store: Store
-                                                                       ) -> None:
+async def test_a_linking_message_merges_two_threads_into_the_older_one(any_store: Store) -> None:
     indexer = ThreadIndexer(ThreadRepo(any_store), by_subject=False)
     first = [rec("a", "<a@x>", hour=1), rec("b", "<b@x>", ["<a@x>"], hour=3)]
     second = [rec("p", "<p@x>", hour=2), rec("q", "<q@x>", ["<p@x>"], hour=4)]
@@ -107,7 +130,8 @@ async def test_a_linking_message_merges_two_threads_into_the_older_one(any_store
     ids = await indexer.thread_ids("m", [reply, early])
     assert ids["r"] == ids["early"] == thread_id_for("<early@x>")
     assert set((await indexer.thread_ids("m", first + second)).values()) == {
-        thread_id_for("<early@x>")}
+        thread_id_for("<early@x>")
+    }
 
 
 async def test_racing_writers_agree_with_the_pure_module(any_store: Store) -> None:
@@ -116,8 +140,9 @@ async def test_racing_writers_agree_with_the_pure_module(any_store: Store) -> No
     repo = ThreadRepo(any_store)
     # Separate indexers (as separate gateway instances): only the database orders them.
     writers = [ThreadIndexer(repo, by_subject=True) for _ in range(4)]
-    await asyncio.gather(*(_thread_all(w, "race", records, random.Random(n))
-                           for n, w in enumerate(writers)))
+    await asyncio.gather(
+        *(_thread_all(w, "race", records, random.Random(n)) for n, w in enumerate(writers))
+    )
     assert await writers[0].thread_ids("race", records) == expected
 
 

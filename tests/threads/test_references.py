@@ -27,8 +27,15 @@ from gateway.threads.tree import Thread, ThreadNode, thread_trees
 DAY = datetime(2024, 1, 8, 9, 0, tzinfo=UTC)
 
 
-def msg(key: str, mid: str | None, refs: str | list[str] | None = None, *,
-        irt: str | None = None, subject: str = "Plans", hour: int | None = None) -> ThreadRecord:
+def msg(
+    key: str,
+    mid: str | None,
+    refs: str | list[str] | None = None,
+    *,
+    irt: str | None = None,
+    subject: str = "Plans",
+    hour: int | None = None,
+) -> ThreadRecord:
     when = DAY + timedelta(hours=hour if hour is not None else int(key))
     return ThreadRecord(key, mid, irt, refs, subject, when)
 
@@ -63,12 +70,12 @@ def test_missing_parents_are_dummies_pruned_as_rfc5256_step3_says() -> None:
     # Two answers to a message that is not here: a dummy root holds them (step 3B keeps a
     # top-level dummy with more than one child).
     assert trees([msg("1", "<b@x>", "<a@x>"), msg("2", "<c@x>", "<a@x>")]) == [
-        (("<a@x>", ("1",), ("2",)),)]
+        (("<a@x>", ("1",), ("2",)),)
+    ]
     # One answer: it becomes the root itself.
     assert trees([msg("1", "<b@x>", "<a@x>")]) == [(("1",),)]
     # A missing message in the middle of a chain: its child moves up to its parent.
-    assert trees([msg("1", "<a@x>"), msg("2", "<c@x>", "<a@x> <b@x>")]) == [
-        (("1", ("2",)),)]
+    assert trees([msg("1", "<a@x>"), msg("2", "<c@x>", "<a@x> <b@x>")]) == [(("1", ("2",)),)]
 
 
 def test_in_reply_to_is_used_when_references_hold_no_valid_id() -> None:
@@ -81,15 +88,21 @@ def test_in_reply_to_is_used_when_references_hold_no_valid_id() -> None:
 def test_truncated_references_relink_to_the_last_reference() -> None:
     # 3's own References say its parent is 2 (step 1B), though 4 named 1 before it.
     records = [
-        msg("1", "<a@x>"), msg("2", "<b@x>", "<a@x>"),
-        msg("3", "<c@x>", "<a@x> <b@x>"), msg("4", "<d@x>", "<a@x> <c@x>"),
+        msg("1", "<a@x>"),
+        msg("2", "<b@x>", "<a@x>"),
+        msg("3", "<c@x>", "<a@x> <b@x>"),
+        msg("4", "<d@x>", "<a@x> <c@x>"),
     ]
     assert trees(records) == [(("1", ("2", ("3", ("4",)))),)]
 
 
 def test_loops_in_references_end_and_keep_one_thread() -> None:
-    records = [msg("1", "<a@x>", "<b@x>"), msg("2", "<b@x>", "<a@x>"),
-               msg("3", "<c@x>", "<c@x>"), msg("4", "<d@x>", "<d@x> <e@x> <d@x>")]
+    records = [
+        msg("1", "<a@x>", "<b@x>"),
+        msg("2", "<b@x>", "<a@x>"),
+        msg("3", "<c@x>", "<c@x>"),
+        msg("4", "<d@x>", "<d@x> <e@x> <d@x>"),
+    ]
     result = trees(records)
     # 1 first (sent order) under the then missing <b@x>; 2 fills <b@x>, and linking it
     # under 1 would close the loop, so it stays the root.
@@ -117,28 +130,30 @@ def test_messages_without_message_id_stand_alone_unless_they_reference() -> None
     assert ids["1"] == thread_id_for("key:1")
 
 
-@pytest.mark.parametrize(("subject", "expected"), [
-    ("Hello", ("hello", False)),
-    ("Re: Hello", ("hello", True)),
-    ("RE: re:  Hello  ", ("hello", True)),
-    ("Re[2]: Hello", ("hello", True)),
-    ("Fwd: Re: Hello", ("hello", True)),
-    ("FW: Hello (fwd)", ("hello", True)),
-    ("Hello (fwd) (fwd)", ("hello", True)),
-    ("[list] Re: Hello", ("hello", True)),
-    ("Re: [list] Hello", ("hello", True)),
-    ("[list] [tag] Hello", ("hello", False)),
-    ("[only a blob]", ("[only a blob]", False)),
-    ("[Fwd: Re: Hello]", ("hello", True)),
-    ("Re: [Fwd: Hello]", ("hello", True)),
-    ("Redo: the plan", ("redo: the plan", False)),
-    ("Re:", ("", True)),
-    ("", ("", False)),
-    (None, ("", False)),
-    ("Hello\t\r\n world", ("hello world", False)),
-])
-def test_base_subject_rfc5256_section_2_1(subject: str | None,
-                                          expected: tuple[str, bool]) -> None:
+@pytest.mark.parametrize(
+    ("subject", "expected"),
+    [
+        ("Hello", ("hello", False)),
+        ("Re: Hello", ("hello", True)),
+        ("RE: re:  Hello  ", ("hello", True)),
+        ("Re[2]: Hello", ("hello", True)),
+        ("Fwd: Re: Hello", ("hello", True)),
+        ("FW: Hello (fwd)", ("hello", True)),
+        ("Hello (fwd) (fwd)", ("hello", True)),
+        ("[list] Re: Hello", ("hello", True)),
+        ("Re: [list] Hello", ("hello", True)),
+        ("[list] [tag] Hello", ("hello", False)),
+        ("[only a blob]", ("[only a blob]", False)),
+        ("[Fwd: Re: Hello]", ("hello", True)),
+        ("Re: [Fwd: Hello]", ("hello", True)),
+        ("Redo: the plan", ("redo: the plan", False)),
+        ("Re:", ("", True)),
+        ("", ("", False)),
+        (None, ("", False)),
+        ("Hello\t\r\n world", ("hello world", False)),
+    ],
+)
+def test_base_subject_rfc5256_section_2_1(subject: str | None, expected: tuple[str, bool]) -> None:
     assert base_subject(subject) == expected
 
 
@@ -194,8 +209,7 @@ def test_incremental_assignment_and_merges() -> None:
 
 def test_an_earlier_message_arriving_late_moves_the_anchor() -> None:
     # A reply that only says In-Reply-To claims its parent as the root ...
-    index = apply(ThreadIndex(), late := assign(ThreadIndex(), [
-        msg("3", "<c@x>", irt="<b@x>")]))
+    index = apply(ThreadIndex(), late := assign(ThreadIndex(), [msg("3", "<c@x>", irt="<b@x>")]))
     assert late.threads == {"3": thread_id_for("<b@x>")}
     # ... until the parent (earlier, with full References) arrives: the id follows it.
     step = assign(index, [msg("2", "<b@x>", "<a@x>")])
@@ -236,16 +250,24 @@ _record_parts = st.tuples(
 
 
 def _records(parts: list[tuple]) -> list[ThreadRecord]:
-    return [ThreadRecord(str(n), mid, irt, refs, subject,
-                         None if hour is None else DAY + timedelta(hours=hour))
-            for n, (mid, refs, irt, subject, hour) in enumerate(parts)]
+    return [
+        ThreadRecord(
+            str(n), mid, irt, refs, subject, None if hour is None else DAY + timedelta(hours=hour)
+        )
+        for n, (mid, refs, irt, subject, hour) in enumerate(parts)
+    ]
 
 
 @settings(max_examples=300, deadline=None)
-@given(parts=st.lists(_record_parts, min_size=1, max_size=12), by_subject=st.booleans(),
-       seed=st.integers(0, 2**32), chunks=st.integers(1, 6))
+@given(
+    parts=st.lists(_record_parts, min_size=1, max_size=12),
+    by_subject=st.booleans(),
+    seed=st.integers(0, 2**32),
+    chunks=st.integers(1, 6),
+)
 def test_any_arrival_order_gives_the_same_threads_as_all_at_once(
-        parts: list[tuple], by_subject: bool, seed: int, chunks: int) -> None:
+    parts: list[tuple], by_subject: bool, seed: int, chunks: int
+) -> None:
     records = _records(parts)
     expected = assign(ThreadIndex(), records, by_subject=by_subject)
     shuffled = list(records)
@@ -253,11 +275,12 @@ def test_any_arrival_order_gives_the_same_threads_as_all_at_once(
     index = ThreadIndex()
     size = max(1, len(shuffled) // chunks)
     for start in range(0, len(shuffled), size):
-        index = apply(index, assign(index, shuffled[start:start + size], by_subject=by_subject))
+        index = apply(index, assign(index, shuffled[start : start + size], by_subject=by_subject))
     final = {r.msg_key: index.nodes[own_node(r)] for r in records}
     assert final == expected.threads
     assert index.anchors == expected.anchors
     # The trees, too, depend only on the set of messages.
-    assert thread_trees(shuffled, by_subject=by_subject) == \
-        thread_trees(records, by_subject=by_subject)
+    assert thread_trees(shuffled, by_subject=by_subject) == thread_trees(
+        records, by_subject=by_subject
+    )
     assert all(isinstance(t, Thread) for t in thread_trees(records))

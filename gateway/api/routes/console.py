@@ -32,11 +32,16 @@ STATIC = Path(__file__).resolve().parent.parent / "console" / "static"
 SWAGGER = "/ui/vendor/swagger-ui"
 
 _COMMON = (
-    "default-src 'none'", "connect-src 'self'", "img-src 'self' data:", "font-src 'self' data:",
+    "default-src 'none'",
+    "connect-src 'self'",
+    "img-src 'self' data:",
+    "font-src 'self' data:",
     # Inline style attributes: Swagger UI sets them, and a mail's HTML (in its sandboxed
     # frame, which inherits this policy) is unreadable without them. No script may run there.
     "style-src 'self' 'unsafe-inline'",
-    "base-uri 'none'", "form-action 'none'", "frame-ancestors 'none'",
+    "base-uri 'none'",
+    "form-action 'none'",
+    "frame-ancestors 'none'",
 )
 CONSOLE_CSP = "; ".join(("script-src 'self'", *_COMMON))
 _SECURITY_HEADERS = {
@@ -50,13 +55,22 @@ _INLINE_SCRIPT = re.compile(r"<script>(.*?)</script>", re.DOTALL)
 
 def install(app: FastAPI) -> None:
     """Serve ``/ui`` and ``/docs`` (create the app with ``docs_url=None, redoc_url=None``)."""
-    app.router.add_api_route("/ui", _to_console, methods=["GET"], include_in_schema=False,
-                             route_class_override=GatewayRoute)
-    app.router.add_api_route("/docs", _swagger_ui, methods=["GET"], include_in_schema=False,
-                             route_class_override=GatewayRoute)
+    app.router.add_api_route(
+        "/ui",
+        _to_console,
+        methods=["GET"],
+        include_in_schema=False,
+        route_class_override=GatewayRoute,
+    )
+    app.router.add_api_route(
+        "/docs",
+        _swagger_ui,
+        methods=["GET"],
+        include_in_schema=False,
+        route_class_override=GatewayRoute,
+    )
     headers = {**_SECURITY_HEADERS, "Content-Security-Policy": CONSOLE_CSP}
-    app.mount("/ui", WithHeaders(StaticFiles(directory=STATIC, html=True), headers),
-              name="console")
+    app.mount("/ui", WithHeaders(StaticFiles(directory=STATIC, html=True), headers), name="console")
 
 
 async def _to_console(request: Request) -> RedirectResponse:
@@ -74,8 +88,9 @@ async def _swagger_ui(request: Request) -> HTMLResponse:
         # Not the public validator: it would send the API description to another host.
         swagger_ui_parameters={"validatorUrl": None},
     )
-    page.headers.update({**_SECURITY_HEADERS,
-                         "Content-Security-Policy": docs_policy(bytes(page.body).decode())})
+    page.headers.update(
+        {**_SECURITY_HEADERS, "Content-Security-Policy": docs_policy(bytes(page.body).decode())}
+    )
     return page
 
 
@@ -83,7 +98,8 @@ def docs_policy(html: str) -> str:
     """The docs page's policy: the console's, plus exactly the page's own inline scripts."""
     hashes = " ".join(
         f"'sha256-{base64.b64encode(hashlib.sha256(s.encode()).digest()).decode()}'"
-        for s in _INLINE_SCRIPT.findall(html))
+        for s in _INLINE_SCRIPT.findall(html)
+    )
     return "; ".join((f"script-src 'self' {hashes}", *_COMMON))
 
 
@@ -92,8 +108,9 @@ class WithHeaders:
 
     def __init__(self, app: ASGIApp, headers: dict[str, str]) -> None:
         self.app = app
-        self.headers = [(k.lower().encode("latin-1"), v.encode("latin-1"))
-                        for k, v in headers.items()]
+        self.headers = [
+            (k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in headers.items()
+        ]
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         async def send_with_headers(message: Message) -> None:

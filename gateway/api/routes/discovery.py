@@ -16,13 +16,26 @@ from ..schemas.discovery import DiscoveryOut
 router = APIRouter(prefix="/v1/autodiscover", tags=["accounts"], route_class=GatewayRoute)
 
 
-@router.get("", response_model=DiscoveryOut, status_code=200, dependencies=requires("admin"),
-            responses=problem_responses(403))
+@router.get(
+    "",
+    response_model=DiscoveryOut,
+    status_code=200,
+    dependencies=requires("admin"),
+    responses=problem_responses(403),
+)
 async def autodiscover(
-    services: ServicesDep, principal: PrincipalDep,
-    email: Annotated[str, Query(min_length=3, max_length=EMAIL_MAX, pattern=EMAIL_PATTERN,
-                                description="The address to find servers for (an IDN domain "
-                                "in its xn-- form)", examples=["alice@example.com"])],
+    services: ServicesDep,
+    principal: PrincipalDep,
+    email: Annotated[
+        str,
+        Query(
+            min_length=3,
+            max_length=EMAIL_MAX,
+            pattern=EMAIL_PATTERN,
+            description="The address to find servers for (an IDN domain in its xn-- form)",
+            examples=["alice@example.com"],
+        ),
+    ],
 ) -> DiscoveryOut:
     """Propose an address's IMAP, SMTP and POP3 servers, each with where it came from, ready
     for POST /v1/accounts. Needs a token that may create accounts (admin, not limited to

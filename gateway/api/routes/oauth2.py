@@ -41,8 +41,12 @@ class CallbackQueryRedactor(logging.Filter):
 
     def filter(self, record: logging.LogRecord) -> bool:
         args = record.args
-        if (isinstance(args, tuple) and len(args) >= 3 and isinstance(args[2], str)
-                and args[2].startswith(CALLBACK_PATH + "?")):
+        if (
+            isinstance(args, tuple)
+            and len(args) >= 3
+            and isinstance(args[2], str)
+            and args[2].startswith(CALLBACK_PATH + "?")
+        ):
             record.args = (*args[:2], CALLBACK_PATH + "?[redacted]", *args[3:])
         return True
 
@@ -52,25 +56,41 @@ REDACT_CALLBACK_QUERY = CallbackQueryRedactor()
 
 def _gateway_wide(principal: Principal) -> None:
     if principal.accounts is not None:
-        raise Forbidden("OAuth2 apps are gateway-wide: a token limited to accounts may not "
-                        "manage them")
+        raise Forbidden(
+            "OAuth2 apps are gateway-wide: a token limited to accounts may not manage them"
+        )
 
 
-@router.post("/apps", response_model=OAuth2AppOut, status_code=201,
-             dependencies=requires("admin"), responses=problem_responses(403, 413))
-async def create_app(body: OAuth2AppCreate, services: ServicesDep,
-                     principal: PrincipalDep) -> OAuth2AppOut:
+@router.post(
+    "/apps",
+    response_model=OAuth2AppOut,
+    status_code=201,
+    dependencies=requires("admin"),
+    responses=problem_responses(403, 413),
+)
+async def create_app(
+    body: OAuth2AppCreate, services: ServicesDep, principal: PrincipalDep
+) -> OAuth2AppOut:
     _gateway_wide(principal)
     assert services.oauth2 is not None
     app = await services.oauth2.create_app(
-        provider=body.provider, name=body.name, client_id=body.client_id,
-        client_secret=body.client_secret.get_secret_value(), config=body.config(),
-        created_by=principal.token_id)
+        provider=body.provider,
+        name=body.name,
+        client_id=body.client_id,
+        client_secret=body.client_secret.get_secret_value(),
+        config=body.config(),
+        created_by=principal.token_id,
+    )
     return OAuth2AppOut.of(app)
 
 
-@router.get("/apps", response_model=OAuth2AppList, status_code=200,
-            dependencies=requires("admin"), responses=problem_responses(403))
+@router.get(
+    "/apps",
+    response_model=OAuth2AppList,
+    status_code=200,
+    dependencies=requires("admin"),
+    responses=problem_responses(403),
+)
 async def list_apps(services: ServicesDep, principal: PrincipalDep) -> OAuth2AppList:
     _gateway_wide(principal)
     assert services.oauth2 is not None
@@ -78,16 +98,26 @@ async def list_apps(services: ServicesDep, principal: PrincipalDep) -> OAuth2App
     return OAuth2AppList(items=[OAuth2AppOut.of(a) for a in apps], total=len(apps))
 
 
-@router.get("/apps/{app_id}", response_model=OAuth2AppOut, status_code=200,
-            dependencies=requires("admin"), responses=problem_responses(403, 404))
+@router.get(
+    "/apps/{app_id}",
+    response_model=OAuth2AppOut,
+    status_code=200,
+    dependencies=requires("admin"),
+    responses=problem_responses(403, 404),
+)
 async def get_app(app_id: str, services: ServicesDep, principal: PrincipalDep) -> OAuth2AppOut:
     _gateway_wide(principal)
     assert services.oauth2 is not None
     return OAuth2AppOut.of(await services.oauth2.repo.get_app(app_id))
 
 
-@router.delete("/apps/{app_id}", status_code=204, response_class=Response,
-               dependencies=requires("admin"), responses=problem_responses(403, 404))
+@router.delete(
+    "/apps/{app_id}",
+    status_code=204,
+    response_class=Response,
+    dependencies=requires("admin"),
+    responses=problem_responses(403, 404),
+)
 async def delete_app(app_id: str, services: ServicesDep, principal: PrincipalDep) -> Response:
     _gateway_wide(principal)
     assert services.oauth2 is not None
@@ -95,49 +125,87 @@ async def delete_app(app_id: str, services: ServicesDep, principal: PrincipalDep
     return Response(status_code=204)
 
 
-@router.post("/apps/{app_id}/authorize", response_model=AuthorizeResponse, status_code=200,
-             dependencies=requires("admin"), responses=problem_responses(403, 404, 413))
-async def authorize(app_id: str, body: AuthorizeRequest, services: ServicesDep,
-                    principal: PrincipalDep) -> AuthorizeResponse:
+@router.post(
+    "/apps/{app_id}/authorize",
+    response_model=AuthorizeResponse,
+    status_code=200,
+    dependencies=requires("admin"),
+    responses=problem_responses(403, 404, 413),
+)
+async def authorize(
+    app_id: str, body: AuthorizeRequest, services: ServicesDep, principal: PrincipalDep
+) -> AuthorizeResponse:
     if not principal.can_see(body.account):
         raise AccountNotFound("no such account")
     assert services.oauth2 is not None
-    url = await services.oauth2.authorize(app_id, body.account, login_hint=body.login_hint,
-                                          token_id=principal.token_id)
+    url = await services.oauth2.authorize(
+        app_id, body.account, login_hint=body.login_hint, token_id=principal.token_id
+    )
     return AuthorizeResponse(url=url)
 
 
-@router.post("/apps/{app_id}/accounts", response_model=CallbackResult, status_code=200,
-             dependencies=requires("admin"),
-             responses=problem_responses(403, 404, 409, 413, 502, 503, 504))
-async def connect_app_only(app_id: str, body: AppOnlyConnect, services: ServicesDep,
-                           principal: PrincipalDep) -> CallbackResult:
+@router.post(
+    "/apps/{app_id}/accounts",
+    response_model=CallbackResult,
+    status_code=200,
+    dependencies=requires("admin"),
+    responses=problem_responses(403, 404, 409, 413, 502, 503, 504),
+)
+async def connect_app_only(
+    app_id: str, body: AppOnlyConnect, services: ServicesDep, principal: PrincipalDep
+) -> CallbackResult:
     """Connect a mailbox with the app's own credentials (app-only access, no consent)."""
     _gateway_wide(principal)
     assert services.oauth2 is not None
-    connected = await services.oauth2.app_only(app_id, body.account, mailbox=body.mailbox,
-                                               name=body.name, scope=body.scope)
-    return CallbackResult(status="connected", account=connected.account.id,
-                          email=connected.account.email, created=connected.created)
+    connected = await services.oauth2.app_only(
+        app_id, body.account, mailbox=body.mailbox, name=body.name, scope=body.scope
+    )
+    return CallbackResult(
+        status="connected",
+        account=connected.account.id,
+        email=connected.account.email,
+        created=connected.created,
+    )
 
 
-@router.get("/callback", response_model=CallbackResult, status_code=200,
-            responses={**problem_responses(400, 409, 410, 502, 503, auth=False),
-                       200: {"content": {"text/html": {}},
-                             "description": "Connected (HTML unless JSON is asked for)"}})
-async def callback(request: Request, services: ServicesDep, code: str | None = None,
-                   state: str | None = None, error: str | None = None,
-                   error_description: str | None = None, scope: str | None = None,
-                   session_state: str | None = None, iss: str | None = None,
-                   authuser: str | None = None, prompt: str | None = None,
-                   hd: str | None = None) -> Response:
+@router.get(
+    "/callback",
+    response_model=CallbackResult,
+    status_code=200,
+    responses={
+        **problem_responses(400, 409, 410, 502, 503, auth=False),
+        200: {
+            "content": {"text/html": {}},
+            "description": "Connected (HTML unless JSON is asked for)",
+        },
+    },
+)
+async def callback(
+    request: Request,
+    services: ServicesDep,
+    code: str | None = None,
+    state: str | None = None,
+    error: str | None = None,
+    error_description: str | None = None,
+    scope: str | None = None,
+    session_state: str | None = None,
+    iss: str | None = None,
+    authuser: str | None = None,
+    prompt: str | None = None,
+    hd: str | None = None,
+) -> Response:
     """The provider's redirect after consent (no bearer token: ``state`` decides)."""
     assert services.oauth2 is not None
     connected = await services.oauth2.callback(code=code, state=state, error=error)
-    result = CallbackResult(status="connected", account=connected.account.id,
-                            email=connected.account.email, created=connected.created)
+    result = CallbackResult(
+        status="connected",
+        account=connected.account.id,
+        email=connected.account.email,
+        created=connected.created,
+    )
     if "application/json" in request.headers.get("accept", ""):
         return JSONResponse(result.model_dump())
     return HTMLResponse(
         "<!doctype html><title>Mailbox connected</title><p>"
-        f"{html.escape(result.email)} is connected. You can close this window.</p>")
+        f"{html.escape(result.email)} is connected. You can close this window.</p>"
+    )

@@ -36,12 +36,12 @@ class AccountUpdate(StrictModel):
     imap: ServerConfig | None = None
     smtp: ServerConfig | None = None
     pop3: ServerConfig | None = None
-    watch_mailboxes: Annotated[list[Annotated[SafeStr, Field(max_length=1024)]],
-                               Field(max_length=100)] | NotNull = None
+    watch_mailboxes: (
+        Annotated[list[Annotated[SafeStr, Field(max_length=1024)]], Field(max_length=100)] | NotNull
+    ) = None
     aliases: Aliases | NotNull = None
     allow_any_from: StrictBool | NotNull = None
-    daily_send_limit: DailySendLimit | None = Field(
-        default=None, description="null: no limit")
+    daily_send_limit: DailySendLimit | None = Field(default=None, description="null: no limit")
 
 
 class ServerOut(BaseModel):
@@ -54,7 +54,8 @@ class ServerOut(BaseModel):
     has_password: bool
     oauth2: bool
     oauth2_grant: Literal["refresh_token", "client_credentials"] | None = Field(
-        description="How the OAuth2 tokens are renewed (null without OAuth2)")
+        description="How the OAuth2 tokens are renewed (null without OAuth2)"
+    )
     max_connections: int | None
 
     @classmethod
@@ -62,9 +63,14 @@ class ServerOut(BaseModel):
         if server is None:
             return None
         return cls(
-            host=server.host, port=server.port, security=server.security,
-            username=server.username, tls_verify=server.tls_verify, ca_file=server.ca_file,
-            has_password=server.password is not None, oauth2=server.oauth2 is not None,
+            host=server.host,
+            port=server.port,
+            security=server.security,
+            username=server.username,
+            tls_verify=server.tls_verify,
+            ca_file=server.ca_file,
+            has_password=server.password is not None,
+            oauth2=server.oauth2 is not None,
             oauth2_grant=server.oauth2.grant if server.oauth2 is not None else None,
             max_connections=server.max_connections,
         )
@@ -88,12 +94,19 @@ class AccountOut(BaseModel):
     @classmethod
     def of(cls, account: Account) -> AccountOut:
         return cls(
-            id=account.id, name=account.name, email=account.email,
-            imap=ServerOut.of(account.imap), smtp=ServerOut.of(account.smtp),
-            pop3=ServerOut.of(account.pop3), watch_mailboxes=account.watch_mailboxes,
-            aliases=account.aliases, allow_any_from=account.allow_any_from,
+            id=account.id,
+            name=account.name,
+            email=account.email,
+            imap=ServerOut.of(account.imap),
+            smtp=ServerOut.of(account.smtp),
+            pop3=ServerOut.of(account.pop3),
+            watch_mailboxes=account.watch_mailboxes,
+            aliases=account.aliases,
+            allow_any_from=account.allow_any_from,
             daily_send_limit=account.daily_send_limit,
-            source=account.source, created_at=account.created_at, updated_at=account.updated_at,
+            source=account.source,
+            created_at=account.created_at,
+            updated_at=account.updated_at,
         )
 
 

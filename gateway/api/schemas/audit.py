@@ -12,8 +12,9 @@ from ...model.records import AuditEntry
 class AuditEntryOut(BaseModel):
     id: str
     at: datetime = Field(description="When the request arrived")
-    token: str | None = Field(description="The caller's token id (`admin-env`: "
-                                          "GATEWAY_ADMIN_TOKEN; null: no valid token)")
+    token: str | None = Field(
+        description="The caller's token id (`admin-env`: GATEWAY_ADMIN_TOKEN; null: no valid token)"
+    )
     method: str
     route: str = Field(description="The route template, e.g. `/v1/tokens/{token_id}`")
     account: str | None = Field(description="The account of the path or the created account")
@@ -24,9 +25,18 @@ class AuditEntryOut(BaseModel):
 
     @classmethod
     def of(cls, entry: AuditEntry) -> AuditEntryOut:
-        return cls(id=entry.id, at=entry.at, token=entry.token_id, method=entry.method,
-                   route=entry.route, account=entry.account_id, target=entry.target_id,
-                   status=entry.status, code=entry.code, client_ip=entry.client_ip)
+        return cls(
+            id=entry.id,
+            at=entry.at,
+            token=entry.token_id,
+            method=entry.method,
+            route=entry.route,
+            account=entry.account_id,
+            target=entry.target_id,
+            status=entry.status,
+            code=entry.code,
+            client_ip=entry.client_ip,
+        )
 
 
 class AuditList(BaseModel):

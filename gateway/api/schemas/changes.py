@@ -9,8 +9,9 @@ from ...sync.feed import FeedChanges
 
 class MailboxChanges(BaseModel):
     created: list[str] = Field(description="Mailbox ids")
-    updated: list[str] = Field(description="Mailbox ids whose listing entry changed "
-                                           "(counters, flags, subscription)")
+    updated: list[str] = Field(
+        description="Mailbox ids whose listing entry changed (counters, flags, subscription)"
+    )
     destroyed: list[str] = Field(description="Mailbox ids")
 
 
@@ -19,21 +20,31 @@ class ChangesOut(BaseModel):
     then destroyed: not reported; destroyed then created: updated)."""
 
     old_state: str
-    new_state: str = Field(description="The position this page reaches: the `since` of the "
-                                       "next request")
+    new_state: str = Field(
+        description="The position this page reaches: the `since` of the next request"
+    )
     has_more: bool = Field(description="More changes after new_state: ask again at once")
     created: list[str] = Field(description="Message ids")
     updated: list[str] = Field(description="Message ids whose flags changed")
-    destroyed: list[str] = Field(description="Message ids (deleted, moved away, or their "
-                                             "mailbox renamed, deleted or recreated)")
+    destroyed: list[str] = Field(
+        description="Message ids (deleted, moved away, or their "
+        "mailbox renamed, deleted or recreated)"
+    )
     mailboxes: MailboxChanges
 
     @classmethod
     def of(cls, changes: FeedChanges) -> ChangesOut:
         """The one serializer of a change page."""
-        return cls(old_state=changes.old_state, new_state=changes.new_state,
-                   has_more=changes.has_more, created=changes.created,
-                   updated=changes.updated, destroyed=changes.destroyed,
-                   mailboxes=MailboxChanges(created=changes.mailboxes_created,
-                                            updated=changes.mailboxes_updated,
-                                            destroyed=changes.mailboxes_destroyed))
+        return cls(
+            old_state=changes.old_state,
+            new_state=changes.new_state,
+            has_more=changes.has_more,
+            created=changes.created,
+            updated=changes.updated,
+            destroyed=changes.destroyed,
+            mailboxes=MailboxChanges(
+                created=changes.mailboxes_created,
+                updated=changes.mailboxes_updated,
+                destroyed=changes.mailboxes_destroyed,
+            ),
+        )

@@ -17,14 +17,23 @@ class ProposedServer(BaseModel):
     security: Literal["tls", "starttls", "none"]
     username: str
     auth: Literal["password", "oauth2"] = Field(
-        description="how the server wants the login: a password, or OAuth2 (an OAuth2 app)")
-    origin: str = Field(description="the record or element it came from "
-                                    "(`SRV _imaps._tcp.example.com`, `incomingServer type=imap`)")
+        description="how the server wants the login: a password, or OAuth2 (an OAuth2 app)"
+    )
+    origin: str = Field(
+        description="the record or element it came from "
+        "(`SRV _imaps._tcp.example.com`, `incomingServer type=imap`)"
+    )
 
     @classmethod
     def of(cls, block: ServerBlock) -> ProposedServer:
-        return cls(host=block.host, port=block.port, security=block.security,
-                   username=block.username, auth=block.auth, origin=block.origin)
+        return cls(
+            host=block.host,
+            port=block.port,
+            security=block.security,
+            username=block.username,
+            auth=block.auth,
+            origin=block.origin,
+        )
 
 
 class ProposedBlock(BaseModel):
@@ -51,27 +60,37 @@ class ProposedAccount(BaseModel):
 class ProposalOut(BaseModel):
     source: Literal["preset", "autoconfig", "srv"] = Field(
         description="`preset` (a known provider), `autoconfig` (the domain's autoconfig "
-                    "file), `srv` (RFC 6186 DNS records)")
+        "file), `srv` (RFC 6186 DNS records)"
+    )
     origin: str = Field(description="the preset's reason, the autoconfig URL, the SRV domain")
     provider: str | None = Field(description="the provider's or the file's display name")
     oauth2_provider: Literal["google", "microsoft"] | None = Field(
-        description="connect through an OAuth2 app of this provider (POST /v1/oauth2/apps)")
+        description="connect through an OAuth2 app of this provider (POST /v1/oauth2/apps)"
+    )
     imap: ProposedServer | None = None
     smtp: ProposedServer | None = None
     pop3: ProposedServer | None = None
     account: ProposedAccount = Field(
-        description="the same as a POST /v1/accounts body, passwords left out")
+        description="the same as a POST /v1/accounts body, passwords left out"
+    )
     notes: list[str] = Field(description="what to check before using it")
 
     @classmethod
     def of(cls, proposal: Proposal, email: str, local: str) -> ProposalOut:
         servers = {p: ProposedServer.of(b) for p, b in proposal.servers.items()}
-        blocks = {p: ProposedBlock(host=s.host, port=s.port, security=s.security,
-                                   username=s.username) for p, s in servers.items()}
-        return cls(source=proposal.source, origin=proposal.origin, provider=proposal.provider,
-                   oauth2_provider=proposal.oauth2_provider,  # type: ignore[arg-type]
-                   account=ProposedAccount(name=local, email=email, **blocks),
-                   notes=list(proposal.notes), **servers)
+        blocks = {
+            p: ProposedBlock(host=s.host, port=s.port, security=s.security, username=s.username)
+            for p, s in servers.items()
+        }
+        return cls(
+            source=proposal.source,
+            origin=proposal.origin,
+            provider=proposal.provider,
+            oauth2_provider=proposal.oauth2_provider,  # type: ignore[arg-type]
+            account=ProposedAccount(name=local, email=email, **blocks),
+            notes=list(proposal.notes),
+            **servers,
+        )
 
 
 class SourceOut(BaseModel):
@@ -82,8 +101,7 @@ class SourceOut(BaseModel):
 
     @classmethod
     def of(cls, report: SourceReport) -> SourceOut:
-        return cls(source=report.source, origin=report.origin, ok=report.ok,
-                   detail=report.detail)
+        return cls(source=report.source, origin=report.origin, ok=report.ok, detail=report.detail)
 
 
 class DiscoveryOut(BaseModel):
@@ -98,7 +116,9 @@ class DiscoveryOut(BaseModel):
     @classmethod
     def of(cls, found: Discovery) -> DiscoveryOut:
         address = found.address
-        return cls(email=address.email, domain=address.domain,
-                   proposals=[ProposalOut.of(p, address.email, address.local)
-                              for p in found.proposals],
-                   sources=[SourceOut.of(r) for r in found.reports])
+        return cls(
+            email=address.email,
+            domain=address.domain,
+            proposals=[ProposalOut.of(p, address.email, address.local) for p in found.proposals],
+            sources=[SourceOut.of(r) for r in found.reports],
+        )

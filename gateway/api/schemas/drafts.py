@@ -23,8 +23,13 @@ class DraftRequest(MessageContent):
     draft may have no recipient yet); Bcc is kept in the draft. `in_reply_to` makes it a
     reply: threaded now, and the original flagged \\Answered once the draft is sent."""
 
-    model_config = ConfigDict(extra="forbid", populate_by_name=True, json_schema_extra={
-        "examples": [{"to": ["bob@example.com"], "subject": "Plans", "text": "Half done."}]})
+    model_config = ConfigDict(
+        extra="forbid",
+        populate_by_name=True,
+        json_schema_extra={
+            "examples": [{"to": ["bob@example.com"], "subject": "Plans", "text": "Half done."}]
+        },
+    )
 
     def given(self) -> list[str]:
         """The send service's names of the fields the body gave (a PATCH changes those)."""
@@ -34,11 +39,14 @@ class DraftRequest(MessageContent):
 class DraftSaved(BaseModel):
     """A draft as saved: a new version, with a new id."""
 
-    id: str = Field(description="The draft's id: the message id of this version. Every "
-                                "update saves a new version, with a new id")
+    id: str = Field(
+        description="The draft's id: the message id of this version. Every "
+        "update saves a new version, with a new id"
+    )
     message_id: str = Field(description="The Message-ID of this version")
-    previous_id: str | None = Field(description="The id of the version this update "
-                                                "replaced (gone now); null for a new draft")
+    previous_id: str | None = Field(
+        description="The id of the version this update replaced (gone now); null for a new draft"
+    )
 
     @classmethod
     def of(cls, saved: SavedDraft) -> DraftSaved:
@@ -49,9 +57,13 @@ class DraftOut(MessageOut):
     """A draft, read as a message of the Drafts mailbox is (reading it sets no flag)."""
 
     bcc: list[AddressOut] = Field(default_factory=list)
-    in_reply_to_id: str | None = Field(default=None, description=(
-        "The message id (of this API) of the message this draft answers: its in_reply_to "
-        "when saved"))
+    in_reply_to_id: str | None = Field(
+        default=None,
+        description=(
+            "The message id (of this API) of the message this draft answers: its in_reply_to "
+            "when saved"
+        ),
+    )
 
 
 class DraftSendRequest(StrictModel):
@@ -69,20 +81,27 @@ class ForwardRequest(MessageParts):
     """A forward of a message: the new message's recipients and the sender's own words;
     the original goes inline (with its attachments) or whole as an attachment."""
 
-    model_config = ConfigDict(extra="forbid", populate_by_name=True, json_schema_extra={
-        "examples": [{"to": ["carol@example.com"], "text": "See below."}]})
+    model_config = ConfigDict(
+        extra="forbid",
+        populate_by_name=True,
+        json_schema_extra={"examples": [{"to": ["carol@example.com"], "text": "See below."}]},
+    )
 
     subject: Annotated[str, Field(max_length=2000)] | None = Field(
-        default=None, description="Default: \"Fwd: \" and the original's subject")
+        default=None, description='Default: "Fwd: " and the original\'s subject'
+    )
     as_attachment: StrictBool = Field(
-        default=False, description="true: the original goes whole, as a message/rfc822 "
-        "attachment; false: inline, after a \"Forwarded message\" block (From, Date, "
-        "Subject, To), its attachments attached again")
+        default=False,
+        description="true: the original goes whole, as a message/rfc822 "
+        'attachment; false: inline, after a "Forwarded message" block (From, Date, '
+        "Subject, To), its attachments attached again",
+    )
     save_to_sent: SaveToSent = None
     send_at: SendAt = None
     mode: SendMode = "sync"
 
     def forward(self) -> Forward:
         message: OutgoingMessage = self.outgoing(
-            subject="", save_to_sent=self.save_to_sent, send_at=self.send_at, mode=self.mode)
+            subject="", save_to_sent=self.save_to_sent, send_at=self.send_at, mode=self.mode
+        )
         return Forward(message=message, subject=self.subject, as_attachment=self.as_attachment)

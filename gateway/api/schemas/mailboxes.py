@@ -8,9 +8,15 @@ from pydantic import BaseModel, Field
 
 from .common import StrictModel
 
-MailboxPath = Annotated[str, Field(min_length=1, max_length=1024,
-                                   description="Full path, hierarchy parts joined by the "
-                                               "server's delimiter (e.g. 'Work/2024')")]
+MailboxPath = Annotated[
+    str,
+    Field(
+        min_length=1,
+        max_length=1024,
+        description="Full path, hierarchy parts joined by the "
+        "server's delimiter (e.g. 'Work/2024')",
+    ),
+]
 
 
 class MailboxOut(BaseModel):
@@ -31,9 +37,13 @@ class MailboxList(BaseModel):
     items: list[MailboxOut]
     next_cursor: str | None = None
     total: int
-    state: str | None = Field(default=None, description=(
-        "The account's change-feed state when the listing was taken: "
-        "GET .../changes?since=<state> gives what changed after it"))
+    state: str | None = Field(
+        default=None,
+        description=(
+            "The account's change-feed state when the listing was taken: "
+            "GET .../changes?since=<state> gives what changed after it"
+        ),
+    )
 
 
 class MailboxCreate(StrictModel):

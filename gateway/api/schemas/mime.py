@@ -29,17 +29,27 @@ class AttachmentOut(BaseModel):
     id: str = Field(description="IMAP body part number (RFC 3501 6.4.5), e.g. '2' or '1.2'")
     filename: str | None = None
     content_type: str
-    size: int = Field(description=(
-        "size in bytes of what the attachment download returns: the part decoded from "
-        "base64 or quoted-printable (other transfer encodings as stored); an attached "
-        "message (message/rfc822) is the whole encapsulated message"))
+    size: int = Field(
+        description=(
+            "size in bytes of what the attachment download returns: the part decoded from "
+            "base64 or quoted-printable (other transfer encodings as stored); an attached "
+            "message (message/rfc822) is the whole encapsulated message"
+        )
+    )
     content_id: str | None = None
     inline: bool = False
 
     @classmethod
     def of(cls, info: AttachmentInfo, **extra: Any) -> Self:
-        return cls(id=info.id, filename=info.filename, content_type=info.content_type,
-                   size=info.size, content_id=info.content_id, inline=info.inline, **extra)
+        return cls(
+            id=info.id,
+            filename=info.filename,
+            content_type=info.content_type,
+            size=info.size,
+            content_id=info.content_id,
+            inline=info.inline,
+            **extra,
+        )
 
 
 def _addresses(items: list[Address]) -> list[AddressOut]:
@@ -70,12 +80,17 @@ class ParsedFields(BaseModel):
     def parsed_kwargs(cls, parsed: ParsedMessage) -> dict[str, Any]:
         """The constructor arguments for ``parsed`` (subclasses add their own fields)."""
         return {
-            "message_id": parsed.message_id, "subject": parsed.subject,
-            "from_": _addresses(parsed.from_), "to": _addresses(parsed.to),
-            "cc": _addresses(parsed.cc), "reply_to": _addresses(parsed.reply_to),
+            "message_id": parsed.message_id,
+            "subject": parsed.subject,
+            "from_": _addresses(parsed.from_),
+            "to": _addresses(parsed.to),
+            "cc": _addresses(parsed.cc),
+            "reply_to": _addresses(parsed.reply_to),
             "date": parsed.date,
             "headers": [HeaderOut(name=n, value=v) for n, v in parsed.headers],
-            "text": parsed.text, "html": parsed.html, "in_reply_to": parsed.in_reply_to,
+            "text": parsed.text,
+            "html": parsed.html,
+            "in_reply_to": parsed.in_reply_to,
             "references": list(parsed.references),
             "attachments": [AttachmentOut.of(a) for a in parsed.attachments],
             "has_attachments": parsed.has_attachments,

@@ -42,18 +42,28 @@ class Pop3MessageList(BaseModel):
 class Pop3RetrieveRequest(StrictModel):
     # The retrieval refuses 'delete' with 'headers_only' (a DELE needs the whole message
     # sent): said in the schema too.
-    model_config = ConfigDict(extra="forbid", json_schema_extra={"not": {
-        "properties": {"delete": {"const": True}, "headers_only": {"const": True}},
-        "required": ["delete", "headers_only"]}})
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "not": {
+                "properties": {"delete": {"const": True}, "headers_only": {"const": True}},
+                "required": ["delete", "headers_only"],
+            }
+        },
+    )
 
     only_new: StrictBool = Field(
-        True, description="skip messages already retrieved through the gateway")
-    delete: StrictBool = Field(False, description="DELE each message once it was fully sent; "
-                                            "needs the 'write' scope")
+        True, description="skip messages already retrieved through the gateway"
+    )
+    delete: StrictBool = Field(
+        False, description="DELE each message once it was fully sent; needs the 'write' scope"
+    )
     limit: Annotated[int, Field(ge=1, le=1_000_000), JSON_INTEGER] | None = Field(
-        None, description="at most this many messages (JSON form: default 100)")
-    headers_only: StrictBool = Field(False, description="only the header block (TOP n 0); "
-                                                  "such items are not marked seen")
+        None, description="at most this many messages (JSON form: default 100)"
+    )
+    headers_only: StrictBool = Field(
+        False, description="only the header block (TOP n 0); such items are not marked seen"
+    )
     format: Pop3Format = "parsed"
 
 
@@ -89,19 +99,28 @@ class Pop3RetrieveError(BaseModel):
 class Pop3RetrieveEnd(BaseModel):
     """How a retrieval ended: the last NDJSON line, or members of the JSON body."""
 
-    complete: bool = Field(description="every message this call took on was sent and, with "
-                                        "'delete', deleted (the server confirmed the QUIT)")
-    reason: str | None = Field(description="null when complete and nothing is left; 'limit' "
-                                           "when complete but 'limit' left messages; else "
-                                           "why it ended early (an error code)")
+    complete: bool = Field(
+        description="every message this call took on was sent and, with "
+        "'delete', deleted (the server confirmed the QUIT)"
+    )
+    reason: str | None = Field(
+        description="null when complete and nothing is left; 'limit' "
+        "when complete but 'limit' left messages; else "
+        "why it ended early (an error code)"
+    )
     delivered: int = Field(description="messages confirmed as delivered")
     deleted: int = Field(description="messages deleted on the server by this call")
-    remaining: int = Field(description="matching messages left for a later call; after an "
-                                       "early end this includes messages that went out but "
-                                       "were not yet confirmed as delivered")
+    remaining: int = Field(
+        description="matching messages left for a later call; after an "
+        "early end this includes messages that went out but "
+        "were not yet confirmed as delivered"
+    )
     error: Pop3RetrieveError | None = Field(None, description="only after an early end")
-    summary: str = Field("", description="the same in words, for people reading the body: "
-                         "`0 messages delivered (nothing new), 0 deleted, 0 left`")
+    summary: str = Field(
+        "",
+        description="the same in words, for people reading the body: "
+        "`0 messages delivered (nothing new), 0 deleted, 0 left`",
+    )
 
 
 class Pop3RetrieveOut(Pop3RetrieveEnd):
@@ -113,9 +132,15 @@ class Pop3RetrieveOut(Pop3RetrieveEnd):
 
 def encode_end(outcome: RetrievalOutcome, error: Pop3RetrieveError | None) -> bytes:
     """The end of a retrieval as a JSON object (the NDJSON last line; JSON body members)."""
-    end = Pop3RetrieveEnd(complete=outcome.complete, reason=outcome.reason,
-                          delivered=outcome.delivered, deleted=outcome.deleted,
-                          remaining=outcome.remaining, error=error, summary=summary(outcome))
+    end = Pop3RetrieveEnd(
+        complete=outcome.complete,
+        reason=outcome.reason,
+        delivered=outcome.delivered,
+        deleted=outcome.deleted,
+        remaining=outcome.remaining,
+        error=error,
+        summary=summary(outcome),
+    )
     return end.model_dump_json(exclude={"error"} if error is None else None).encode()
 
 
@@ -143,13 +168,26 @@ def parsed_item(item: RetrievedItem, *, headers_only: bool = False) -> Pop3Parse
         for a in parsed.attachments
     ]
     return Pop3ParsedItem.from_parsed(
-        parsed, uidl=item.uidl, number=item.number, size=item.size, seen=item.seen,
-        preview=parsed.preview, attachments=attachments)
+        parsed,
+        uidl=item.uidl,
+        number=item.number,
+        size=item.size,
+        seen=item.seen,
+        preview=parsed.preview,
+        attachments=attachments,
+    )
 
 
 def encode_item(item: RetrievedItem, fmt: Pop3Format, *, headers_only: bool = False) -> bytes:
     """One retrieved item as JSON bytes (the same shape in the JSON and NDJSON forms)."""
     if fmt == "raw":
-        return orjson.dumps({"uidl": item.uidl, "number": item.number, "size": item.size,
-                             "seen": item.seen, "raw": base64.b64encode(item.raw).decode()})
+        return orjson.dumps(
+            {
+                "uidl": item.uidl,
+                "number": item.number,
+                "size": item.size,
+                "seen": item.seen,
+                "raw": base64.b64encode(item.raw).decode(),
+            }
+        )
     return parsed_item(item, headers_only=headers_only).model_dump_json().encode()

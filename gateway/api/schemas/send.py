@@ -31,12 +31,15 @@ class AttachmentIn(StrictModel):
     content_type: Annotated[str, Field(max_length=255)] = "application/octet-stream"
     content: str = Field(description="The file, base64-encoded")
     content_id: Annotated[str, Field(max_length=255)] | None = Field(
-        default=None, description="Set to reference the part from the html as `cid:<content_id>`")
+        default=None, description="Set to reference the part from the html as `cid:<content_id>`"
+    )
     inline: StrictBool = False
 
 
-SaveToSent = Annotated[StrictBool | None, Field(
-    description="Copy to the Sent mailbox (default: when the account has IMAP)")]
+SaveToSent = Annotated[
+    StrictBool | None,
+    Field(description="Copy to the Sent mailbox (default: when the account has IMAP)"),
+]
 SendAt = Annotated[JsonDateTime | None, Field(description="Queue until this time")]
 SendMode = Literal["sync", "queue"]
 
@@ -46,8 +49,9 @@ class MessageParts(StrictModel):
 
     model_config = ConfigDict(extra="forbid", populate_by_name=True)
 
-    from_: AddressLike | None = Field(default=None, alias="from",
-                                      description="Defaults to the account's address")
+    from_: AddressLike | None = Field(
+        default=None, alias="from", description="Defaults to the account's address"
+    )
     to: list[AddressLike] = Field(default_factory=list, max_length=MAX_RECIPIENTS)
     cc: list[AddressLike] = Field(default_factory=list, max_length=MAX_RECIPIENTS)
     bcc: list[AddressLike] = Field(default_factory=list, max_length=MAX_RECIPIENTS)
@@ -64,16 +68,29 @@ class MessageParts(StrictModel):
         reply_to = self.reply_to
         fields: dict[str, Any] = dict(
             sender=_address_input(self.from_) if self.from_ is not None else None,
-            to=tuple(map(_address_input, self.to)), cc=tuple(map(_address_input, self.cc)),
+            to=tuple(map(_address_input, self.to)),
+            cc=tuple(map(_address_input, self.cc)),
             bcc=tuple(map(_address_input, self.bcc)),
-            reply_to=(tuple(map(_address_input, reply_to)) if isinstance(reply_to, list)
-                      else None if reply_to is None else _address_input(reply_to)),
-            subject=self.subject, text=self.text, html=self.html,
+            reply_to=(
+                tuple(map(_address_input, reply_to))
+                if isinstance(reply_to, list)
+                else None
+                if reply_to is None
+                else _address_input(reply_to)
+            ),
+            subject=self.subject,
+            text=self.text,
+            html=self.html,
             attachments=tuple(
-                AttachmentInput(content_base64=a.content, filename=a.filename,
-                                content_type=a.content_type, content_id=a.content_id,
-                                inline=a.inline)
-                for a in self.attachments),
+                AttachmentInput(
+                    content_base64=a.content,
+                    filename=a.filename,
+                    content_type=a.content_type,
+                    content_id=a.content_id,
+                    inline=a.inline,
+                )
+                for a in self.attachments
+            ),
             headers=dict(self.headers),
         )
         return OutgoingMessage(**(fields | options))
@@ -83,8 +100,10 @@ class MessageContent(MessageParts):
     """A message's content, a reply's link to the message it answers included."""
 
     in_reply_to: Annotated[str, Field(max_length=1024)] | None = Field(
-        default=None, description="A message id of this API: threads the reply and flags "
-        "the original \\Answered after the send")
+        default=None,
+        description="A message id of this API: threads the reply and flags "
+        "the original \\Answered after the send",
+    )
 
     def outgoing(self, **options: Any) -> OutgoingMessage:
         return super().outgoing(in_reply_to=self.in_reply_to, **options)
@@ -93,8 +112,13 @@ class MessageContent(MessageParts):
 class SendRequest(MessageContent):
     """A message to send. An address is `"a@b"`, `"Name <a@b>"` or `{name, address}`."""
 
-    model_config = ConfigDict(extra="forbid", populate_by_name=True, json_schema_extra={
-        "examples": [{"to": ["bob@example.com"], "subject": "Hi", "text": "Hello Bob."}]})
+    model_config = ConfigDict(
+        extra="forbid",
+        populate_by_name=True,
+        json_schema_extra={
+            "examples": [{"to": ["bob@example.com"], "subject": "Hi", "text": "Hello Bob."}]
+        },
+    )
 
     save_to_sent: SaveToSent = None
     send_at: SendAt = None
@@ -102,8 +126,9 @@ class SendRequest(MessageContent):
 
     def outgoing(self, **options: Any) -> OutgoingMessage:
         """The send service's typed form of this body."""
-        return super().outgoing(save_to_sent=self.save_to_sent, send_at=self.send_at,
-                                mode=self.mode, **options)
+        return super().outgoing(
+            save_to_sent=self.save_to_sent, send_at=self.send_at, mode=self.mode, **options
+        )
 
 
 def _address_input(value: AddressIn | str) -> AddressInput:
@@ -127,9 +152,11 @@ class SendResult(BaseModel):
     queue_id: str | None = Field(description="null: sync sends do not go through the outbox")
     smtp_response: str
     saved_to_sent: bool | None = Field(
-        default=None, description="null: not requested; false: the copy failed (see sent_error). "
+        default=None,
+        description="null: not requested; false: the copy failed (see sent_error). "
         "On Gmail (its IMAP server offers X-GM-EXT-1) Gmail files sent mail in its Sent Mail "
-        "itself, so the gateway appends no copy: true")
+        "itself, so the gateway appends no copy: true",
+    )
     sent_error: str | None = None
 
 
@@ -146,14 +173,21 @@ def send_outcome_json(result: SendOutcome) -> bytes:
     """The one serializer of a send's answer: ``SendQueued`` or ``SendResult``."""
     if isinstance(result, Queued):
         body: dict[str, Any] = {
-            "queue_id": result.queue_id, "status_url": f"/v1/outbox/{result.queue_id}",
+            "queue_id": result.queue_id,
+            "status_url": f"/v1/outbox/{result.queue_id}",
             "message_id": result.message_id,
-            "send_at": result.send_at.isoformat() if result.send_at else None}
+            "send_at": result.send_at.isoformat() if result.send_at else None,
+        }
     else:
-        body = {"message_id": result.message_id, "accepted": result.accepted,
-                "rejected": [refusal_json(r) for r in result.rejected], "queue_id": None,
-                "smtp_response": result.smtp_response, "saved_to_sent": result.saved_to_sent,
-                "sent_error": result.sent_error}
+        body = {
+            "message_id": result.message_id,
+            "accepted": result.accepted,
+            "rejected": [refusal_json(r) for r in result.rejected],
+            "queue_id": None,
+            "smtp_response": result.smtp_response,
+            "saved_to_sent": result.saved_to_sent,
+            "sent_error": result.sent_error,
+        }
     # orjson: the stdlib encoder costs more per request.
     return orjson.dumps(body)
 
@@ -188,12 +222,21 @@ class OutboxItem(BaseModel):
     def of(cls, job: OutboxJob) -> OutboxItem:
         """The one serializer of a queued message (never its raw content)."""
         return cls(
-            queue_id=job.id, account=job.account_id, status=job.status, attempts=job.attempts,
+            queue_id=job.id,
+            account=job.account_id,
+            status=job.status,
+            attempts=job.attempts,
             next_attempt_at=job.next_attempt_at if job.status == "queued" else None,
-            last_error=job.last_error, message_id=job.message_id,
-            smtp_response=job.smtp_response, mail_from=job.mail_from, rcpt_to=job.rcpt_to,
-            accepted=job.accepted, rejected=job.rejected, history=job.history,
-            created_at=job.created_at, updated_at=job.updated_at,
+            last_error=job.last_error,
+            message_id=job.message_id,
+            smtp_response=job.smtp_response,
+            mail_from=job.mail_from,
+            rcpt_to=job.rcpt_to,
+            accepted=job.accepted,
+            rejected=job.rejected,
+            history=job.history,
+            created_at=job.created_at,
+            updated_at=job.updated_at,
         )
 
 

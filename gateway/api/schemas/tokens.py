@@ -46,9 +46,15 @@ class TokenCreated(TokenOut):
 
 
 def _token_fields(record: TokenRecord) -> dict[str, Any]:
-    return {"id": record.id, "description": record.description, "scopes": record.scopes,
-            "accounts": record.accounts, "prefix": record.prefix,
-            "created_at": record.created_at, "last_used_at": record.last_used_at}
+    return {
+        "id": record.id,
+        "description": record.description,
+        "scopes": record.scopes,
+        "accounts": record.accounts,
+        "prefix": record.prefix,
+        "created_at": record.created_at,
+        "last_used_at": record.last_used_at,
+    }
 
 
 class TokenList(BaseModel):

@@ -54,9 +54,13 @@ _TIMING = re.compile(r" *\([0-9.+ ]+ secs\)\.?\Z")  # Dovecot appends "(0.001 + 
 # not allow is answered here as the server would answer it (BAD), without a round trip.
 # The state a tagged OK leads to:
 _STATE_AFTER_OK = {
-    b"LOGIN": aioimaplib.AUTH, b"AUTHENTICATE": aioimaplib.AUTH,
-    b"SELECT": aioimaplib.SELECTED, b"EXAMINE": aioimaplib.SELECTED,
-    b"UNSELECT": aioimaplib.AUTH, b"CLOSE": aioimaplib.AUTH, b"LOGOUT": aioimaplib.LOGOUT,
+    b"LOGIN": aioimaplib.AUTH,
+    b"AUTHENTICATE": aioimaplib.AUTH,
+    b"SELECT": aioimaplib.SELECTED,
+    b"EXAMINE": aioimaplib.SELECTED,
+    b"UNSELECT": aioimaplib.AUTH,
+    b"CLOSE": aioimaplib.AUTH,
+    b"LOGOUT": aioimaplib.LOGOUT,
 }
 # RFC 3501 section 6.3.1: a SELECT or EXAMINE that fails leaves no mailbox selected.
 _STATE_AFTER_FAILURE = {b"SELECT": aioimaplib.AUTH, b"EXAMINE": aioimaplib.AUTH}
@@ -97,8 +101,13 @@ class ImapConnection:
     """
 
     def __init__(
-        self, host: str, port: int, *, security: str = "tls",
-        ssl_context: ssl.SSLContext | None = None, connect_timeout: float = 10.0,
+        self,
+        host: str,
+        port: int,
+        *,
+        security: str = "tls",
+        ssl_context: ssl.SSLContext | None = None,
+        connect_timeout: float = 10.0,
         command_timeout: float = 30.0,
     ) -> None:
         self.host = host
@@ -129,8 +138,13 @@ class ImapConnection:
     @property
     def alive(self) -> bool:
         proto = self._proto
-        return (not self._closed and proto is not None and proto.lost is None
-                and proto.transport is not None and not proto.transport.is_closing())
+        return (
+            not self._closed
+            and proto is not None
+            and proto.lost is None
+            and proto.transport is not None
+            and not proto.transport.is_closing()
+        )
 
     @property
     def pushed(self) -> asyncio.Queue[Untagged]:
@@ -156,14 +170,18 @@ class ImapConnection:
             async with asyncio.timeout(self.connect_timeout):
                 proto = ImapWireProtocol(loop)
                 await loop.create_connection(
-                    lambda: proto.shim, self.host, self.port,
-                    ssl=context if tls else None, server_hostname=self.host if tls else None,
+                    lambda: proto.shim,
+                    self.host,
+                    self.port,
+                    ssl=context if tls else None,
+                    server_hostname=self.host if tls else None,
                 )
                 self._proto = proto
                 greeting = await proto.greeting
                 if greeting.kind == b"BYE":
                     raise _slow_down(_text(greeting.text)) or UpstreamUnavailable(
-                        _text(greeting.text), protocol="imap")
+                        _text(greeting.text), protocol="imap"
+                    )
                 # RFC 3501 section 7.1.4: PREAUTH means already authenticated.
                 proto.state = aioimaplib.AUTH if greeting.kind == b"PREAUTH" else aioimaplib.NONAUTH
                 if self.security == "starttls":
@@ -175,16 +193,19 @@ class ImapConnection:
         except TimeoutError as exc:
             self.close()
             raise UpstreamTimeout(
-                f"no IMAP greeting from {self.host}:{self.port} within "
-                f"{self.connect_timeout:g} s", protocol="imap") from exc
+                f"no IMAP greeting from {self.host}:{self.port} within {self.connect_timeout:g} s",
+                protocol="imap",
+            ) from exc
         except ssl.SSLError as exc:
             self.close()
-            raise UpstreamUnavailable(f"TLS with {self.host}:{self.port} failed: {exc}",
-                                      protocol="imap") from exc
+            raise UpstreamUnavailable(
+                f"TLS with {self.host}:{self.port} failed: {exc}", protocol="imap"
+            ) from exc
         except OSError as exc:
             self.close()
-            raise UpstreamUnavailable(f"cannot connect to {self.host}:{self.port}: {exc}",
-                                      protocol="imap") from exc
+            raise UpstreamUnavailable(
+                f"cannot connect to {self.host}:{self.port}: {exc}", protocol="imap"
+            ) from exc
         except BaseException:
             self.close()
             raise
@@ -195,7 +216,8 @@ class ImapConnection:
         proto = self._proto
         assert proto is not None and proto.transport is not None
         proto.transport = await loop.start_tls(
-            proto.transport, proto.shim, context, server_hostname=self.host)
+            proto.transport, proto.shim, context, server_hostname=self.host
+        )
 
     def hold_reading(self) -> None:
         """Leave the response in flight in the socket buffers for now, to give way to
@@ -238,8 +260,9 @@ class ImapConnection:
                 yield
         except TimeoutError as exc:
             self.close()
-            raise UpstreamTimeout(f"IMAP server did not answer {what}within {limit:g} s",
-                                  protocol="imap") from exc
+            raise UpstreamTimeout(
+                f"IMAP server did not answer {what}within {limit:g} s", protocol="imap"
+            ) from exc
         except (ConnectionError, OSError) as exc:
             self.close()
             raise UpstreamUnavailable(f"IMAP connection lost: {exc}", protocol="imap") from exc
@@ -248,8 +271,9 @@ class ImapConnection:
             self.close("cancelled")
             raise
 
-    async def _run(self, *parts: Arg, time_limit: float | None = None, check: bool = True,
-                   idle: bool = False) -> Completion:
+    async def _run(
+        self, *parts: Arg, time_limit: float | None = None, check: bool = True, idle: bool = False
+    ) -> Completion:
         """Send one command and wait for its tagged response."""
         proto = self._proto
         if proto is None or not self.alive and parts[0] != b"LOGOUT":
@@ -269,7 +293,8 @@ class ImapConnection:
                     return Completion("+", await pending.continuation, [])
                 result = await pending.future
             after = (_STATE_AFTER_OK if result.status == "OK" else _STATE_AFTER_FAILURE).get(
-                parts[0])
+                parts[0]
+            )
             if after is not None:
                 proto.state = after
         self.last_used = time.monotonic()
@@ -278,8 +303,9 @@ class ImapConnection:
             raise _rejected(parts, result)
         return result
 
-    async def _pipelined(self, first: tuple[bytes, ...], second: tuple[bytes, ...]
-                         ) -> tuple[Completion, Completion, int]:
+    async def _pipelined(
+        self, first: tuple[bytes, ...], second: tuple[bytes, ...]
+    ) -> tuple[Completion, Completion, int]:
         """Two commands of atoms in one write (RFC 3501 section 5.5). Returns both
         completions and how many of the shared untagged responses came before the
         first one completed."""
@@ -296,16 +322,27 @@ class ImapConnection:
             self._tagnum += 2
             pending = proto.pending = Pending(tag2, asyncio.get_running_loop(), earlier=(tag1,))
             async with self._awaiting("", self.command_timeout):
-                proto.write(tag1 + b" " + b" ".join(first) + b"\r\n"
-                            + tag2 + b" " + b" ".join(second) + b"\r\n")
+                proto.write(
+                    tag1
+                    + b" "
+                    + b" ".join(first)
+                    + b"\r\n"
+                    + tag2
+                    + b" "
+                    + b" ".join(second)
+                    + b"\r\n"
+                )
                 result2 = await pending.future
         self.last_used = time.monotonic()
         self._track_selected(result2)
         done = pending.earlier[tag1]
         if done is None:  # answered out of order: not IMAP
             self.close()
-            raise UpstreamError("IMAP server answered pipelined commands out of order",
-                                code="imap_protocol_error", protocol="imap")
+            raise UpstreamError(
+                "IMAP server answered pipelined commands out of order",
+                code="imap_protocol_error",
+                protocol="imap",
+            )
         result1, count = done
         result1 = Completion(result1.status, result1.text, result2.untagged[:count])
         for parts, result in ((first, result1), (second, result2)):
@@ -322,8 +359,9 @@ class ImapConnection:
                 elif untagged.kind == b"EXPUNGE":
                     selected.exists = max(0, selected.exists - 1)
 
-    async def _send(self, proto: ImapWireProtocol, tag: bytes, parts: tuple[Arg, ...],
-                    pending: Pending) -> None:
+    async def _send(
+        self, proto: ImapWireProtocol, tag: bytes, parts: tuple[Arg, ...], pending: Pending
+    ) -> None:
         literal_plus = "LITERAL+" in self.capabilities
         chunk = bytearray(tag)
         for part in parts:
@@ -338,8 +376,9 @@ class ImapConnection:
                 proto.write(bytes(chunk))
                 chunk = bytearray()
                 cont = pending.continuation
-                done, _ = await asyncio.wait({cont, pending.future},
-                                             return_when=asyncio.FIRST_COMPLETED)
+                done, _ = await asyncio.wait(
+                    {cont, pending.future}, return_when=asyncio.FIRST_COMPLETED
+                )
                 if pending.future in done:  # NO/BAD instead of "+": the command is over
                     return
                 await cont
@@ -369,12 +408,14 @@ class ImapConnection:
             result = await self._run(b"LOGIN", astring(username), astring(password))
         except ImapRejected as exc:
             # "NO [UNAVAILABLE] Maximum number of connections ...": not the password's fault.
-            raise _slow_down(f"LOGIN: {exc.status} {exc.reason}", exc.reason) or \
-                UpstreamAuthFailed(exc.detail, protocol="imap") from None
+            raise _slow_down(f"LOGIN: {exc.status} {exc.reason}", exc.reason) or UpstreamAuthFailed(
+                exc.detail, protocol="imap"
+            ) from None
         await self._after_auth(result)
 
-    async def authenticate_oauth2(self, username: str, access_token: str, *,
-                                  mechanism: MechanismChoice = "auto") -> None:
+    async def authenticate_oauth2(
+        self, username: str, access_token: str, *, mechanism: MechanismChoice = "auto"
+    ) -> None:
         """AUTHENTICATE OAUTHBEARER or XOAUTH2 (RFC 3501 section 6.2.2, RFC 7628; see
         ``gateway.protocols.sasl``), the initial response on the command line when the
         server offers SASL-IR (RFC 4959), else after its empty continuation.
@@ -386,8 +427,9 @@ class ImapConnection:
         """
         offered = [cap[5:] for cap in self.capabilities if cap.startswith("AUTH=")]
         mech = choose_mechanism(offered, mechanism)
-        initial = encoded_initial_response(mech, username, access_token, host=self.host,
-                                           port=self.port).encode("ascii")
+        initial = encoded_initial_response(
+            mech, username, access_token, host=self.host, port=self.port
+        ).encode("ascii")
         proto = self._proto
         if proto is None or not self.alive:
             raise UpstreamUnavailable("IMAP connection is closed", protocol="imap")
@@ -418,7 +460,7 @@ class ImapConnection:
                 proto.state = aioimaplib.AUTH
         self.last_used = time.monotonic()
         if result.status != "OK":
-            text = _TIMING.sub('', _text(result.text))
+            text = _TIMING.sub("", _text(result.text))
             reply = f"{result.status} {text}"
             slow = _slow_down(f"AUTHENTICATE {mech}: {reply}", text)
             if slow is not None:
@@ -440,9 +482,11 @@ class ImapConnection:
             return parser(untagged)
         except (ProtocolError, ValueError, IndexError, TypeError) as exc:
             # The exception's text may quote the server's data (message content): name it only.
-            raise UpstreamError(f"malformed IMAP response ({type(exc).__name__})",
-                                code="imap_protocol_error",
-                                protocol="imap") from None
+            raise UpstreamError(
+                f"malformed IMAP response ({type(exc).__name__})",
+                code="imap_protocol_error",
+                protocol="imap",
+            ) from None
 
     # -- IDLE (RFC 2177) -----------------------------------------------------------------------
 
@@ -484,8 +528,9 @@ def _not_in_state(state: str, verb: Arg) -> Completion | None:
     command = aioimaplib.Commands.get(verb.decode("ascii", "replace").upper())
     if command is None or state in command.valid_states:
         return None
-    return Completion("BAD", b"not valid in the %s state (RFC 3501 section 3)"
-                      % state.encode("ascii"), [])
+    return Completion(
+        "BAD", b"not valid in the %s state (RFC 3501 section 3)" % state.encode("ascii"), []
+    )
 
 
 def _slow_down(detail: str, text: str | None = None) -> UpstreamThrottled | None:
@@ -511,8 +556,9 @@ def _rejected(parts: tuple[Arg, ...], result: Completion) -> ImapRejected:
     # Cut the command's strings out before shortening: a cut name could not be found.
     text = result.text[:4096].decode("utf-8", "replace")
     reason = _without_arguments(_TIMING.sub("", text), parts)[:500]
-    exc = ImapRejected(f"{_verb(parts)}: {result.status} {reason}".strip(),
-                       code="imap_rejected", protocol="imap")
+    exc = ImapRejected(
+        f"{_verb(parts)}: {result.status} {reason}".strip(), code="imap_rejected", protocol="imap"
+    )
     exc.response_code = response_code(result.text)
     exc.status = result.status.upper()
     exc.reason = reason

@@ -18,8 +18,17 @@ from imapclient import imap_utf7
 from ...errors import InvalidInput
 
 __all__ = [
-    "Literal", "Arg", "astring", "mailbox_arg", "encode_mailbox", "decode_mailbox",
-    "flag_atom", "flag_list", "sequence_set", "search_date", "parse_sequence_set",
+    "Literal",
+    "Arg",
+    "astring",
+    "mailbox_arg",
+    "encode_mailbox",
+    "decode_mailbox",
+    "flag_atom",
+    "flag_list",
+    "sequence_set",
+    "search_date",
+    "parse_sequence_set",
 ]
 
 _MAX_QUOTED = 1000  # longer strings go as literals: some servers cap quoted strings
@@ -82,8 +91,10 @@ def mailbox_arg(name: str) -> Arg:
     if not name or len(name) > 1024:
         raise InvalidInput("a mailbox name must have 1 to 1024 characters")
     if _NOT_NAME.search(name):
-        raise InvalidInput("a mailbox name must not contain control characters (CR, LF, NEL, "
-                           "...) or unpaired surrogates")
+        raise InvalidInput(
+            "a mailbox name must not contain control characters (CR, LF, NEL, "
+            "...) or unpaired surrogates"
+        )
     return astring(encode_mailbox(name))
 
 
@@ -94,8 +105,10 @@ def flag_atom(flag: str) -> bytes:
     # pass here and come back as the server's NO, a 502).
     if not body or len(body) > 50 or not _ATOM.match(body):
         # The flag is not quoted back: it is the caller's text, and may hold anything.
-        raise InvalidInput("flags: a flag is \\Name or a keyword of 1 to 50 ASCII characters "
-                           "without spaces, controls or ( ) { % * \" \\ ]")
+        raise InvalidInput(
+            "flags: a flag is \\Name or a keyword of 1 to 50 ASCII characters "
+            'without spaces, controls or ( ) { % * " \\ ]'
+        )
     if flag.startswith("\\") and body.lower() == "recent":
         raise InvalidInput("\\Recent cannot be set by a client (RFC 3501 section 2.3.2)")
     return flag.encode("ascii")

@@ -23,7 +23,13 @@ from ...errors import InvalidInput
 from .encoding import Arg, Literal, astring, decode_mailbox, encode_mailbox
 
 __all__ = [
-    "CAPABILITY", "FETCH_IDS", "FETCH_LABELS", "gmail_id", "hex_id", "label_list", "labels",
+    "CAPABILITY",
+    "FETCH_IDS",
+    "FETCH_LABELS",
+    "gmail_id",
+    "hex_id",
+    "label_list",
+    "labels",
     "raw_search",
 ]
 
@@ -79,8 +85,7 @@ def _label_arg(label: str) -> bytes:
         return label.encode("ascii")  # a system label (\\Inbox), as Google's examples send it
     encoded = encode_mailbox(label)  # modified UTF-7: printable ASCII
     if len(encoded) > _MAX_LABEL:
-        raise InvalidInput(f"labels: a label has at most {_MAX_LABEL} octets in modified "
-                           "UTF-7")
+        raise InvalidInput(f"labels: a label has at most {_MAX_LABEL} octets in modified UTF-7")
     if _ATOM.fullmatch(encoded) and encoded.upper() != b"NIL":
         return encoded  # an atom is an astring too (RFC 3501 section 9)
     arg = astring(encoded)  # printable ASCII of at most 1000 octets: a quoted string

@@ -26,8 +26,15 @@ from .tokens import parse_pieces
 from .wire import Piece, Untagged
 
 __all__ = [
-    "ListEntry", "parse_fetch", "parse_fetch_numbered", "parse_list", "parse_status",
-    "parse_esearch", "parse_search", "parse_capabilities", "response_code",
+    "ListEntry",
+    "parse_fetch",
+    "parse_fetch_numbered",
+    "parse_list",
+    "parse_status",
+    "parse_esearch",
+    "parse_search",
+    "parse_capabilities",
+    "response_code",
 ]
 
 
@@ -112,14 +119,19 @@ def _fetch_items(fetches: list[Untagged]) -> list[dict[bytes, Any]]:
     if all(len(r.pieces) == 1 and type(r.pieces[0]) is bytes for r in fetches):
         # No literals: all responses in one tokenizer pass, then cut into triples.
         flat = parse_pieces([b" ".join(r.pieces[0] for r in fetches)])  # type: ignore[misc]
-        parsed = [flat[i:i + 3] for i in range(0, len(flat), 3)]
+        parsed = [flat[i : i + 3] for i in range(0, len(flat), 3)]
     else:
         parsed = [parse_pieces(r.pieces) for r in fetches]
     out: list[dict[bytes, Any]] = []
     for values in parsed:
-        if (len(values) < 3 or not isinstance(values[0], int) or not isinstance(values[1], bytes)
-                or values[1].upper() != b"FETCH" or not isinstance(values[2], tuple)
-                or len(values[2]) % 2):
+        if (
+            len(values) < 3
+            or not isinstance(values[0], int)
+            or not isinstance(values[1], bytes)
+            or values[1].upper() != b"FETCH"
+            or not isinstance(values[2], tuple)
+            or len(values[2]) % 2
+        ):
             raise ProtocolError("malformed FETCH response (not name/value pairs)")
         items = values[2]
         data: dict[bytes, Any] = {b"SEQ": values[0]}
@@ -172,13 +184,16 @@ def parse_list(responses: Iterable[Untagged], kind: bytes = b"LIST") -> list[Lis
             continue
         flags, delimiter, name = parsed[0], parsed[1], parsed[2]
         raw = name if isinstance(name, bytes) else str(name).encode()
-        out.append(ListEntry(
-            name=decode_mailbox(raw),
-            raw_name=raw,
-            delimiter=(delimiter.decode("utf-8", "replace")
-                       if isinstance(delimiter, bytes) else None),
-            flags=[f.decode("utf-8", "replace") for f in flags or () if isinstance(f, bytes)],
-        ))
+        out.append(
+            ListEntry(
+                name=decode_mailbox(raw),
+                raw_name=raw,
+                delimiter=(
+                    delimiter.decode("utf-8", "replace") if isinstance(delimiter, bytes) else None
+                ),
+                flags=[f.decode("utf-8", "replace") for f in flags or () if isinstance(f, bytes)],
+            )
+        )
     return out
 
 

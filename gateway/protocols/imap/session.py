@@ -40,8 +40,9 @@ class ImapSession(ImapConnection):
             result = await self._run(b"EXAMINE" if readonly else b"SELECT", mailbox_arg(mailbox))
         except ImapRejected as exc:
             raise MailboxNotFound(f"no such mailbox ({exc.status} {exc.reason})") from None
-        info = SelectedMailbox(mailbox, 0, None, 0,
-                               readonly or b"[READ-ONLY]" in result.text.upper())
+        info = SelectedMailbox(
+            mailbox, 0, None, 0, readonly or b"[READ-ONLY]" in result.text.upper()
+        )
         for untagged in result.untagged:
             if untagged.kind == b"EXISTS" and untagged.number is not None:
                 info.exists = untagged.number
@@ -57,8 +58,9 @@ class ImapSession(ImapConnection):
         self.selected = info
         return info
 
-    async def fetch_then_noop(self, messages: bytes, items: bytes, *, uid: bool = False
-                              ) -> tuple[dict[int, dict[bytes, Any]], bool]:
+    async def fetch_then_noop(
+        self, messages: bytes, items: bytes, *, uid: bool = False
+    ) -> tuple[dict[int, dict[bytes, Any]], bool]:
         """FETCH (by numbers, or UID FETCH) and a NOOP, pipelined in one round trip.
         Returns the FETCH data and whether the NOOP (or the FETCH itself) brought news: new mail,
         expunges, flag changes or a complaint about the mailbox. Without news the FETCH
@@ -69,8 +71,9 @@ class ImapSession(ImapConnection):
         fetched, noop, count = await self._pipelined(command, (b"NOOP",))
         news = noop.untagged[count:]
         # A FETCH response without UID is an unsolicited flag change by someone else.
-        changed = bool(news) or any(u.kind != b"FETCH" or b"UID " not in u.text
-                                    for u in fetched.untagged)
+        changed = bool(news) or any(
+            u.kind != b"FETCH" or b"UID " not in u.text for u in fetched.untagged
+        )
         if any(u.kind in (b"NO", b"BAD") for u in news):
             self.selected = None
         return self._parsed(parse_fetch, fetched.untagged), changed
@@ -92,9 +95,14 @@ class ImapSession(ImapConnection):
         if self.has("UNSELECT"):
             await self._run(b"UNSELECT")
 
-    async def list(self, reference: str = "", pattern: str = "*", *,
-                   status_items: tuple[str, ...] = (),
-                   special_use: bool = False) -> tuple[list[ListEntry], dict[bytes, dict]]:
+    async def list(
+        self,
+        reference: str = "",
+        pattern: str = "*",
+        *,
+        status_items: tuple[str, ...] = (),
+        special_use: bool = False,
+    ) -> tuple[list[ListEntry], dict[bytes, dict]]:
         """LIST, with LIST-STATUS (RFC 5819) and SPECIAL-USE (RFC 6154) returns when offered."""
         parts: list[Arg] = [b"LIST", astring(reference), astring(pattern)]
         returns: list[bytes] = []
@@ -117,8 +125,9 @@ class ImapSession(ImapConnection):
 
     async def status(self, mailbox: str, items: tuple[str, ...]) -> dict[str, int]:
         try:
-            result = await self._run(b"STATUS", mailbox_arg(mailbox),
-                                     b"(" + " ".join(items).encode() + b")")
+            result = await self._run(
+                b"STATUS", mailbox_arg(mailbox), b"(" + " ".join(items).encode() + b")"
+            )
         except ImapRejected as exc:
             raise MailboxNotFound(f"no such mailbox ({exc.status} {exc.reason})") from None
         values = parse_status(result.untagged)
@@ -145,8 +154,9 @@ class ImapSession(ImapConnection):
 
     # -- selected state ------------------------------------------------------------------------
 
-    async def uid_search(self, criteria: list[Arg], *, charset: bool = False
-                         ) -> tuple[list[tuple[int, int]], int]:
+    async def uid_search(
+        self, criteria: list[Arg], *, charset: bool = False
+    ) -> tuple[list[tuple[int, int]], int]:
         """UID SEARCH; with ESEARCH (RFC 4731) the UIDs come back as compact ranges."""
         parts: list[Arg] = [b"UID", b"SEARCH"]
         esearch = self.has("ESEARCH")
@@ -169,8 +179,9 @@ class ImapSession(ImapConnection):
         uids = parse_search(result.untagged)
         return [(u, u) for u in uids], len(uids)
 
-    async def uid_fetch(self, uids: bytes, items: bytes, *,
-                        time_limit: float | None = None) -> dict[int, dict[bytes, Any]]:
+    async def uid_fetch(
+        self, uids: bytes, items: bytes, *, time_limit: float | None = None
+    ) -> dict[int, dict[bytes, Any]]:
         """UID FETCH (RFC 3501 section 6.4.8), parsed; keyed by UID."""
         result = await self._run(b"UID", b"FETCH", uids, items, time_limit=time_limit)
         return self._parsed(parse_fetch, result.untagged)
@@ -191,14 +202,16 @@ class ImapSession(ImapConnection):
             result = await self._run(b"UID", b"STORE", uids, action, flag_list(flags))
         except ImapRejected as exc:
             if exc.refuses_input:
-                raise _refused("flags", "the mail server refuses one of these flags or "
-                               "keywords", exc) from None
+                raise _refused(
+                    "flags", "the mail server refuses one of these flags or keywords", exc
+                ) from None
             raise
         parsed = self._parsed(parse_fetch, result.untagged)
         return {uid: data.get(b"FLAGS", ()) for uid, data in parsed.items()}
 
-    async def uid_store_labels(self, uids: bytes, action: bytes, labels: list[str]
-                               ) -> dict[int, tuple[str, ...]]:
+    async def uid_store_labels(
+        self, uids: bytes, action: bytes, labels: list[str]
+    ) -> dict[int, tuple[str, ...]]:
         """Gmail (X-GM-EXT-1): UID STORE ``+X-GM-LABELS``/``-X-GM-LABELS``/``X-GM-LABELS``
         -> the labels after, per UID: Gmail answers with each message's X-GM-LABELS. An
         answer without UID (Google's documented answer to STORE has none) counts for the
@@ -210,11 +223,15 @@ class ImapSession(ImapConnection):
                 raise _refused("labels", "Gmail refuses one of these labels", exc) from None
             raise
         parsed = self._parsed(parse_fetch, result.untagged)
-        after = {uid: data[b"X-GM-LABELS"] for uid, data in parsed.items()
-                 if b"X-GM-LABELS" in data}
+        after = {
+            uid: data[b"X-GM-LABELS"] for uid, data in parsed.items() if b"X-GM-LABELS" in data
+        }
         if not after and uids.isdigit():
-            numbered = [d for d in self._parsed(parse_fetch_numbered, result.untagged).values()
-                        if b"X-GM-LABELS" in d]
+            numbered = [
+                d
+                for d in self._parsed(parse_fetch_numbered, result.untagged).values()
+                if b"X-GM-LABELS" in d
+            ]
             if len(numbered) == 1:
                 after = {int(uids): numbered[0][b"X-GM-LABELS"]}
         return after
@@ -236,8 +253,14 @@ class ImapSession(ImapConnection):
         else:
             await self._run(b"EXPUNGE")
 
-    async def append(self, mailbox: str, message: bytes, *, flags: list[str] | None = None,
-                     time_limit: float | None = None) -> tuple[int, int] | None:
+    async def append(
+        self,
+        mailbox: str,
+        message: bytes,
+        *,
+        flags: list[str] | None = None,
+        time_limit: float | None = None,
+    ) -> tuple[int, int] | None:
         """APPEND (RFC 3501 section 6.3.11) -> (uidvalidity, uid) from APPENDUID, if sent."""
         parts: list[Arg] = [b"APPEND", mailbox_arg(mailbox)]
         if flags:
@@ -261,8 +284,7 @@ class ImapSession(ImapConnection):
 def _refused(field: str, what: str, exc: ImapRejected) -> InvalidInput:
     """InvalidInput for a refusal the request caused, with the server's words (which never
     hold the command's strings: see ``ImapRejected.reason``) and a stable code."""
-    return InvalidInput(f"{field}: {what} ({exc.status} {exc.reason})",
-                        code=f"{field}_refused")
+    return InvalidInput(f"{field}: {what} ({exc.status} {exc.reason})", code=f"{field}_refused")
 
 
 def _copyuid(result: Completion) -> list[str] | None:

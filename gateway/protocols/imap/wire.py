@@ -117,13 +117,13 @@ class ResponseReader:
         literal = self._literal
         if literal is not None:
             filled = self._filled
-            return memoryview(literal)[filled:filled + _READ_UNIT]
+            return memoryview(literal)[filled : filled + _READ_UNIT]
         buf = self._buf
         if len(buf) - self._end < _MIN_READ:
             self._make_room()
             buf = self._buf
         self._offered = len(buf) - self._end
-        return memoryview(buf)[self._end:]
+        return memoryview(buf)[self._end :]
 
     def _make_room(self) -> None:
         # Move the unconsumed bytes to the front, into a larger buffer if they need it.
@@ -145,8 +145,12 @@ class ResponseReader:
     def release(self) -> None:
         """Give the line buffer up while nothing is pending in it (the connection waits:
         IDLE); the next bytes from the server allocate a new one."""
-        if (self._start == self._end and self._literal is None and not self._need
-                and not self._pieces):
+        if (
+            self._start == self._end
+            and self._literal is None
+            and not self._need
+            and not self._pieces
+        ):
             self._buf = bytearray()
             self._start = self._end = self._scanned = 0
             self._size = _MIN_READ
@@ -180,7 +184,7 @@ class ResponseReader:
             while pos < len(view):
                 with self.buffer() as target:
                     count = min(len(target), len(view) - pos)
-                    target[:count] = view[pos:pos + count]
+                    target[:count] = view[pos : pos + count]
                 pos += count
                 out += self.advance(count)
         return out
@@ -194,7 +198,7 @@ class ResponseReader:
             if self._need:
                 if end_of_buf - pos < self._need:
                     break  # _make_room keeps space for all of it
-                self._pieces.append((self._prefix, bytes(buf[pos:pos + self._need])))
+                self._pieces.append((self._prefix, bytes(buf[pos : pos + self._need])))
                 pos += self._need
                 self._need = 0
                 continue
@@ -262,8 +266,14 @@ class Pending:
 
     __slots__ = ("tag", "future", "untagged", "continuation", "idle", "earlier")
 
-    def __init__(self, tag: bytes, loop: asyncio.AbstractEventLoop, *, idle: bool = False,
-                 earlier: tuple[bytes, ...] = ()) -> None:
+    def __init__(
+        self,
+        tag: bytes,
+        loop: asyncio.AbstractEventLoop,
+        *,
+        idle: bool = False,
+        earlier: tuple[bytes, ...] = (),
+    ) -> None:
         self.tag = tag  # the last one
         self.future: asyncio.Future[Completion] = loop.create_future()
         self.untagged: list[Untagged] = []
@@ -419,16 +429,20 @@ class ImapWireProtocol(aioimaplib.IMAP4ClientProtocol):
                 self.transport.resume_reading()
 
     def _pause_if_held(self) -> None:
-        if (not self._paused and self._since_resume >= MIN_PROGRESS
-                and self.transport is not None and not self.transport.is_closing()):
+        if (
+            not self._paused
+            and self._since_resume >= MIN_PROGRESS
+            and self.transport is not None
+            and not self.transport.is_closing()
+        ):
             self.transport.pause_reading()
             self._paused = True
 
     def connection_lost(self, exc: Exception | None) -> None:
         self.state = aioimaplib.LOGOUT
         reason = exc or ConnectionResetError(
-            "connection closed by the server" + (f": {self.bye.decode(errors='replace')}"
-                                                 if self.bye else "")
+            "connection closed by the server"
+            + (f": {self.bye.decode(errors='replace')}" if self.bye else "")
         )
         self._fail(reason)
         self._push(Untagged(LOST, None, [str(reason).encode("utf-8", "replace")]))
@@ -441,8 +455,9 @@ class ImapWireProtocol(aioimaplib.IMAP4ClientProtocol):
     def _fail(self, exc: BaseException) -> None:
         if self.lost is None:
             self.lost = exc
-        for fut in (self.greeting,) + ((self.pending.future, self.pending.continuation)
-                                       if self.pending else ()):
+        for fut in (self.greeting,) + (
+            (self.pending.future, self.pending.continuation) if self.pending else ()
+        ):
             if not fut.done():
                 fut.set_exception(ConnectionResetError(str(exc) or type(exc).__name__))
                 fut.exception()  # mark retrieved: nobody may be waiting on this one
@@ -478,12 +493,14 @@ class ImapWireProtocol(aioimaplib.IMAP4ClientProtocol):
             if tag != pending.tag:
                 pending.earlier[tag] = (
                     Completion(status.decode("ascii", "replace").upper(), text, []),
-                    len(pending.untagged))
+                    len(pending.untagged),
+                )
                 return
             self.pending = None
             if not pending.future.done():
                 pending.future.set_result(
-                    Completion(status.decode("ascii", "replace").upper(), text, pending.untagged))
+                    Completion(status.decode("ascii", "replace").upper(), text, pending.untagged)
+                )
 
     def _push(self, untagged: Untagged) -> None:
         try:

@@ -22,17 +22,32 @@ COPY_MARKERS = (
     "----- original message -----",  # Gmail
     "original message headers",  # Exchange
     "----- message header follows -----",  # Gmail
-    "undelivered message headers", "unsent message below",  # sendmail
-    "original message follows", "----- the header of the original message",
+    "undelivered message headers",
+    "unsent message below",  # sendmail
+    "original message follows",
+    "----- the header of the original message",
 )
 
 _DELAY_WORDS = (
-    "has not yet been delivered", "have not yet been delivered", "has been delayed",
-    "this is a warning only", "still being retried", "will continue to try",
-    "will keep trying", "will retry", "temporary failure", "delivery is delayed",
+    "has not yet been delivered",
+    "have not yet been delivered",
+    "has been delayed",
+    "this is a warning only",
+    "still being retried",
+    "will continue to try",
+    "will keep trying",
+    "will retry",
+    "temporary failure",
+    "delivery is delayed",
 )
-_PERMANENT_WORDS = ("permanent error", "failed permanently", "permanent fatal error",
-                    "i've given up", "permanent failure", "could not be delivered")
+_PERMANENT_WORDS = (
+    "permanent error",
+    "failed permanently",
+    "permanent fatal error",
+    "i've given up",
+    "permanent failure",
+    "could not be delivered",
+)
 _ENHANCED_OR_CODE = re.compile(r"(?<![\d.])(?:[245]\.\d{1,3}\.\d{1,3}|[245][0-5]\d)(?![\d.])")
 _SPLIT = re.compile(r"[\s<>()\[\],;\"']+")
 
@@ -46,18 +61,29 @@ def parse_bounce_text(text: str, failed: Sequence[str] = ()) -> list[Found]:
             lines = lines[:idx]
             break
     wording = "\n".join(lines).lower()
-    action = "delayed" if any(w in wording for w in _DELAY_WORDS) \
-        and not any(w in wording for w in _PERMANENT_WORDS) else "failed"
+    action = (
+        "delayed"
+        if any(w in wording for w in _DELAY_WORDS)
+        and not any(w in wording for w in _PERMANENT_WORDS)
+        else "failed"
+    )
     readers: tuple[Callable[[list[str], str], list[Found]], ...] = (
-        _exim, _gmail, _exchange, _sentence, _angle)
+        _exim,
+        _gmail,
+        _exchange,
+        _sentence,
+        _angle,
+    )
     for reader in readers:
         found = reader(lines, action)
         if found:
             return _unique(found)
     addresses = [a for a in (address_in(f) for f in failed) if a]
     if addresses:
-        diagnostic = next((line.strip() for line in lines
-                           if len(line) < 500 and _ENHANCED_OR_CODE.search(line)), None)
+        diagnostic = next(
+            (line.strip() for line in lines if len(line) < 500 and _ENHANCED_OR_CODE.search(line)),
+            None,
+        )
         return _unique([(a, action, diagnostic) for a in addresses])
     return []
 
@@ -69,8 +95,14 @@ def address_in(text: str) -> str | None:
         if piece.lower().startswith("mailto:"):
             piece = piece[7:]
         local, at, domain = piece.rpartition("@")
-        if at and local and domain and "." in domain and len(piece) <= 320 \
-                and "@" not in local.strip('"'):
+        if (
+            at
+            and local
+            and domain
+            and "." in domain
+            and len(piece) <= 320
+            and "@" not in local.strip('"')
+        ):
             return piece
     return None
 
@@ -97,9 +129,23 @@ def _joined(parts: list[str]) -> str | None:
 def _exim(lines: list[str], action: str) -> list[Found]:
     """Exim: addresses indented under "The following address(es) failed:", each followed
     by its more indented reason."""
-    start = next((i + 1 for i, line in enumerate(lines) if line.strip().lower().endswith(
-        ("address(es) failed:", "addresses failed:", "not yet been delivered is:",
-         "not yet been delivered are:"))), None)
+    start = next(
+        (
+            i + 1
+            for i, line in enumerate(lines)
+            if line.strip()
+            .lower()
+            .endswith(
+                (
+                    "address(es) failed:",
+                    "addresses failed:",
+                    "not yet been delivered is:",
+                    "not yet been delivered are:",
+                )
+            )
+        ),
+        None,
+    )
     if start is None:
         return []
     found: list[Found] = []
@@ -129,8 +175,14 @@ def _exim(lines: list[str], action: str) -> list[Found]:
 def _gmail(lines: list[str], action: str) -> list[Found]:
     """Gmail: "Delivery to the following recipient(s) failed permanently:", the addresses
     indented, then "Technical details of permanent failure:" and the reason."""
-    start = next((i for i, line in enumerate(lines) if line.strip().lower().startswith(
-        "delivery to the following recipient")), None)
+    start = next(
+        (
+            i
+            for i, line in enumerate(lines)
+            if line.strip().lower().startswith("delivery to the following recipient")
+        ),
+        None,
+    )
     if start is None:
         return []
     if "delayed" in lines[start].lower():
@@ -138,7 +190,7 @@ def _gmail(lines: list[str], action: str) -> list[Found]:
     recipients: list[str] = []
     reason: list[str] = []
     in_reason = False
-    for line in lines[start + 1:]:
+    for line in lines[start + 1 :]:
         low = line.strip().lower()
         if in_reason:
             if not low or low.startswith("-----"):
@@ -156,13 +208,19 @@ def _exchange(lines: list[str], action: str) -> list[Found]:
     """Exchange: "Delivery has failed to these recipients or distribution lists:", and
     under "Diagnostic information for administrators:" each address with its ``#550 ...``
     reason."""
-    start = next((i for i, line in enumerate(lines) if line.strip().lower().startswith(
-        "delivery has failed to these recipients")), None)
+    start = next(
+        (
+            i
+            for i, line in enumerate(lines)
+            if line.strip().lower().startswith("delivery has failed to these recipients")
+        ),
+        None,
+    )
     if start is None:
         return []
     recipients: list[str] = []
     notes: dict[str, list[str]] = {}
-    for line in lines[start + 1:]:
+    for line in lines[start + 1 :]:
         low = line.strip().lower()
         if low.startswith(("diagnostic information", "_____", "sent by microsoft")):
             break
@@ -182,8 +240,10 @@ def _exchange(lines: list[str], action: str) -> list[Found]:
                 reasons[current] = text.strip("#' ")
         elif "@" in stripped and " " not in stripped:
             current = (address_in(stripped) or "").lower() or None
-    return [(r, action, _joined([reasons.get(r.lower(), "")]) or _joined(notes[r.lower()]))
-            for r in recipients]
+    return [
+        (r, action, _joined([reasons.get(r.lower(), "")]) or _joined(notes[r.lower()]))
+        for r in recipients
+    ]
 
 
 _SENTENCES = (
@@ -206,15 +266,20 @@ def _sentence(lines: list[str], action: str) -> list[Found]:
         for before, after in _SENTENCES:
             at = low.find(before)
             if at >= 0 and after in low[at:]:
-                address = address_in(line[at + len(before):])
+                address = address_in(line[at + len(before) :])
                 if address:
                     recipients.append(address)
                     reason = reason or [line]
-        if low.strip().startswith(("the response from the remote server was:",
-                                   "the response was:", "remote server returned")):
+        if low.strip().startswith(
+            (
+                "the response from the remote server was:",
+                "the response was:",
+                "remote server returned",
+            )
+        ):
             tail = line.strip().partition(":")[2] if low.strip().endswith(":") else line
             following = []
-            for nxt in lines[idx + 1:idx + 20]:
+            for nxt in lines[idx + 1 : idx + 20]:
                 if not nxt.strip():
                     if following:
                         break
@@ -253,9 +318,9 @@ def _angle_address(line: str) -> tuple[str, str] | None:
     inside = line[1:end]
     if end < 0 or "@" not in inside or any(c.isspace() or c == "<" for c in inside):
         return None
-    rest = line[end + 1:].lstrip()
+    rest = line[end + 1 :].lstrip()
     if rest.startswith("("):
         close = rest.find(")")
-        rest = rest[close + 1:].lstrip() if close >= 0 else ""
+        rest = rest[close + 1 :].lstrip() if close >= 0 else ""
     rest = rest[1:] if rest.startswith(":") else rest.lstrip(".")
     return inside, rest.strip()

@@ -56,11 +56,28 @@ CONTENT_ID_PATTERN = re.compile(r"[!#-;=?-~]{1,250}")
 _CONTENT_ID = CONTENT_ID_PATTERN
 
 # Headers the builder writes itself: a custom header may not replace them.
-RESERVED_HEADERS = frozenset({
-    "from", "to", "cc", "bcc", "reply-to", "subject", "date", "message-id", "in-reply-to",
-    "references", "mime-version", "content-type", "content-transfer-encoding",
-    "content-disposition", "content-id", "sender", "return-path", "received",
-})
+RESERVED_HEADERS = frozenset(
+    {
+        "from",
+        "to",
+        "cc",
+        "bcc",
+        "reply-to",
+        "subject",
+        "date",
+        "message-id",
+        "in-reply-to",
+        "references",
+        "mime-version",
+        "content-type",
+        "content-transfer-encoding",
+        "content-disposition",
+        "content-id",
+        "sender",
+        "return-path",
+        "received",
+    }
+)
 MAX_RECIPIENTS = 1000
 
 
@@ -80,8 +97,10 @@ _MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct",
 def date_now() -> str:
     """``format_datetime(datetime.now(UTC))`` (RFC 5322 §3.3) without its detours."""
     d = datetime.now(UTC)
-    return (f"{_DAYS[d.weekday()]}, {d.day:02d} {_MONTHS[d.month - 1]} {d.year:04d} "
-            f"{d.hour:02d}:{d.minute:02d}:{d.second:02d} +0000")
+    return (
+        f"{_DAYS[d.weekday()]}, {d.day:02d} {_MONTHS[d.month - 1]} {d.year:04d} "
+        f"{d.hour:02d}:{d.minute:02d}:{d.second:02d} +0000"
+    )
 
 
 def domain_of(address: str) -> str:
@@ -91,8 +110,9 @@ def domain_of(address: str) -> str:
 # -- building ----------------------------------------------------------------------------------
 
 
-def build_message(draft: Draft, *, max_bytes: int | None = None,
-                  for_storage: bool = False) -> BuiltMessage:
+def build_message(
+    draft: Draft, *, max_bytes: int | None = None, for_storage: bool = False
+) -> BuiltMessage:
     """Turn a draft into a message with CRLF line endings; raise InvalidInput when it is bad.
 
     ``for_storage``: a message that is stored, not sent (a draft in the Drafts mailbox): it
@@ -114,8 +134,9 @@ def build_message(draft: Draft, *, max_bytes: int | None = None,
     raw = build(draft, subject, message_id, for_storage)
     if max_bytes is not None and len(raw) > max_bytes:
         raise PayloadTooLarge(f"the message is {len(raw)} bytes, over the limit of {max_bytes}")
-    return BuiltMessage(raw=raw, message_id=message_id, mail_from=draft.sender.address,
-                        rcpt_to=rcpts)
+    return BuiltMessage(
+        raw=raw, message_id=message_id, mail_from=draft.sender.address, rcpt_to=rcpts
+    )
 
 
 def _utf8_len(text: str | None, where: str) -> int:
@@ -131,8 +152,13 @@ def _utf8_len(text: str | None, where: str) -> int:
 
 def _check_names(draft: Draft) -> None:
     """Display names become header text: the same rule as every header value."""
-    for where, addrs in (("from", [draft.sender]), ("to", draft.to), ("cc", draft.cc),
-                         ("bcc", draft.bcc), ("reply_to", draft.reply_to)):
+    for where, addrs in (
+        ("from", [draft.sender]),
+        ("to", draft.to),
+        ("cc", draft.cc),
+        ("bcc", draft.bcc),
+        ("reply_to", draft.reply_to),
+    ):
         for index, addr in enumerate(addrs):
             if addr.name is not None:
                 check_header_value(addr.name, where=f"{where}[{index}].name")
@@ -154,8 +180,7 @@ def _build_mime(draft: Draft, subject: str, message_id: str, keep_bcc: bool = Fa
     return ("\r\n".join(lines) + "\r\n").encode("ascii") + out
 
 
-def _build_simple(draft: Draft, subject: str, message_id: str,
-                  keep_bcc: bool = False) -> bytes:
+def _build_simple(draft: Draft, subject: str, message_id: str, keep_bcc: bool = False) -> bytes:
     """Text and/or html only: written directly (``mime_encode``), 5-10x faster."""
     lines = _header_lines(draft, subject, message_id, keep_bcc)
     lines.append("MIME-Version: 1.0")
@@ -164,10 +189,10 @@ def _build_simple(draft: Draft, subject: str, message_id: str,
     return ("\r\n".join(lines) + "\r\n\r\n").encode("ascii") + body
 
 
-def _header_lines(draft: Draft, subject: str, message_id: str,
-                  keep_bcc: bool = False) -> list[str]:
+def _header_lines(draft: Draft, subject: str, message_id: str, keep_bcc: bool = False) -> list[str]:
     """The message's own header fields (RFC 5322 §3.6), encoded and folded by ``mime_encode``:
     ASCII only, every value unfolds and decodes to exactly what was given."""
+
     def mailboxes(addrs: list[Address]) -> list[tuple[str, str | None]]:
         return [(a.address, a.name) for a in addrs]
 
@@ -218,8 +243,10 @@ def _check_msg_id(value: str, *, where: str) -> str:
 def _check_custom_header(name: str, value: str) -> None:
     """A header name is echoed in errors only once it is known to be a plain field name."""
     if not isinstance(name, str) or not _FIELD_NAME.fullmatch(name):
-        raise InvalidInput("headers: a header name must be 1 to 76 printable ASCII characters "
-                           "without ':' or spaces")
+        raise InvalidInput(
+            "headers: a header name must be 1 to 76 printable ASCII characters "
+            "without ':' or spaces"
+        )
     if name.lower() in RESERVED_HEADERS:
         raise InvalidInput(f"headers: {name} is set by the gateway; use the matching field")
     check_header_value(value, where=f"headers.{name}")
@@ -230,10 +257,14 @@ def _check_custom_header(name: str, value: str) -> None:
 def _set_body(msg: EmailMessage, draft: Draft) -> dict[bytes, bytes]:
     """Set the MIME body; returns the attached messages' placeholders and their bytes."""
     # Errors name an attachment by its index in the request, in both groups.
-    related = [(i, a) for i, a in enumerate(draft.attachments)
-               if a.content_id and draft.html is not None]
-    others = [(i, a) for i, a in enumerate(draft.attachments)
-              if not (a.content_id and draft.html is not None)]
+    related = [
+        (i, a) for i, a in enumerate(draft.attachments) if a.content_id and draft.html is not None
+    ]
+    others = [
+        (i, a)
+        for i, a in enumerate(draft.attachments)
+        if not (a.content_id and draft.html is not None)
+    ]
     if draft.text is not None:
         msg.set_content(draft.text)
     if draft.html is not None:
@@ -250,8 +281,13 @@ def _set_body(msg: EmailMessage, draft: Draft) -> dict[bytes, bytes]:
         # RFC 2387: the html and the images it references by cid: share a multipart/related.
         _attach(html_part.add_related, att, index, messages, disposition="inline")
     for index, att in others:
-        _attach(msg.add_attachment, att, index, messages,
-                disposition="inline" if att.inline else "attachment")
+        _attach(
+            msg.add_attachment,
+            att,
+            index,
+            messages,
+            disposition="inline" if att.inline else "attachment",
+        )
     return messages
 
 
@@ -263,14 +299,20 @@ def _message_transfer(content: bytes) -> str | None:
     """The 7bit or 8bit transfer encoding an attached message can go in, or None when it
     cannot be a message/rfc822 body (RFC 2046 §5.2.1: no base64 or quoted-printable)."""
     crlf = content.count(b"\r\n")
-    if (b"\x00" in content or content.count(b"\r") != crlf or content.count(b"\n") != crlf
-            or _LONG_LINE.search(content) or not _FIRST_FIELD.match(content)):
+    if (
+        b"\x00" in content
+        or content.count(b"\r") != crlf
+        or content.count(b"\n") != crlf
+        or _LONG_LINE.search(content)
+        or not _FIRST_FIELD.match(content)
+    ):
         return None
     return "7bit" if content.isascii() else "8bit"
 
 
-def _attach(add, att: Attachment, index: int, messages: dict[bytes, bytes], *,
-            disposition: str) -> None:
+def _attach(
+    add, att: Attachment, index: int, messages: dict[bytes, bytes], *, disposition: str
+) -> None:
     where = f"attachments[{index}]"
     if not isinstance(att.content_type, str) or not _MIME_TYPE.fullmatch(att.content_type):
         raise InvalidInput(f"{where}.content_type: not a MIME type (type/subtype)")
@@ -297,8 +339,9 @@ def _attach(add, att: Attachment, index: int, messages: dict[bytes, bytes], *,
     if att.content_id is not None:
         cid = check_header_value(att.content_id, where=f"{where}.content_id").strip("<> ")
         if not _CONTENT_ID.fullmatch(cid):
-            raise InvalidInput(f"{where}.content_id: not a valid Content-ID (visible ASCII, "
-                               "no spaces, quotes or angle brackets)")
+            raise InvalidInput(
+                f"{where}.content_id: not a valid Content-ID (visible ASCII, "
+                "no spaces, quotes or angle brackets)"
+            )
         cid = f"<{cid}>"
-    add(content, maintype, subtype, cte=cte, filename=filename, cid=cid,
-        disposition=disposition)
+    add(content, maintype, subtype, cte=cte, filename=filename, cid=cid, disposition=disposition)

@@ -53,9 +53,14 @@ def custom_headers(parsed: ParsedMessage) -> dict[str, str]:
     out: dict[str, str] = {}
     for name, value in parsed.headers:
         lower = name.lower()
-        if (lower in RESERVED_HEADERS or lower == "mime-version" or lower.startswith(_NOT_CUSTOM)
-                or not _FIELD_NAME.fullmatch(name) or NOT_TEXT.search(value)
-                or len(value) > 4096):
+        if (
+            lower in RESERVED_HEADERS
+            or lower == "mime-version"
+            or lower.startswith(_NOT_CUSTOM)
+            or not _FIELD_NAME.fullmatch(name)
+            or NOT_TEXT.search(value)
+            or len(value) > 4096
+        ):
             continue
         out[name] = value
         if len(out) == CUSTOM_HEADERS_MAX:

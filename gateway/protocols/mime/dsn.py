@@ -87,38 +87,56 @@ class DeliveryReport:
 def parse_dsn(message: Message | bytes) -> DeliveryReport | None:
     """The delivery report in ``message`` (raw bytes or a parsed stdlib message, any
     policy), or None when it is not a bounce."""
-    msg = message_from_bytes(bytes(message), policy=compat32) \
-        if isinstance(message, bytes | bytearray | memoryview) else message
+    msg = (
+        message_from_bytes(bytes(message), policy=compat32)
+        if isinstance(message, bytes | bytearray | memoryview)
+        else message
+    )
     parts = _parts(msg)
     notification = _notification_text(parts)
     for part in parts:
         if part.get_content_type() in _STATUS_TYPES:
             per_message, bounces = _status_fields(part)
             if bounces:
-                original = _original_id(msg, parts, notification,
-                                        per_message.get("x-original-message-id"))
-                return DeliveryReport(bounces, original,
-                                      _typed(per_message.get("reporting-mta")), True)
+                original = _original_id(
+                    msg, parts, notification, per_message.get("x-original-message-id")
+                )
+                return DeliveryReport(
+                    bounces, original, _typed(per_message.get("reporting-mta")), True
+                )
     if not _from_mail_system(msg):
         return None
-    failed = [address for value in header_values(msg, "x-failed-recipients")
-              for address in value.split(",") if "@" in address]
+    failed = [
+        address
+        for value in header_values(msg, "x-failed-recipients")
+        for address in value.split(",")
+        if "@" in address
+    ]
     found = tuple(
-        Bounce(recipient, action, status_code(None, diagnostic, _CLASS[action]),
-               clean_diagnostic(diagnostic))
-        for recipient, action, diagnostic in parse_bounce_text(notification, failed))
+        Bounce(
+            recipient,
+            action,
+            status_code(None, diagnostic, _CLASS[action]),
+            clean_diagnostic(diagnostic),
+        )
+        for recipient, action, diagnostic in parse_bounce_text(notification, failed)
+    )
     if not found:
         return None
-    return DeliveryReport(found[:MAX_RECIPIENTS], _original_id(msg, parts, notification),
-                          None, False)
+    return DeliveryReport(
+        found[:MAX_RECIPIENTS], _original_id(msg, parts, notification), None, False
+    )
 
 
 def may_be_bounce(header: Message | bytes) -> bool:
     """Whether a message whose header is ``header`` (bytes or a parsed header) may be a
     bounce, so worth reading whole with ``parse_dsn``: a delivery status report
     (``multipart/report; report-type=delivery-status``) or a message from a mail system."""
-    msg = BytesHeaderParser(policy=compat32).parsebytes(bytes(header)[:MAX_TEXT]) \
-        if isinstance(header, bytes | bytearray | memoryview) else header
+    msg = (
+        BytesHeaderParser(policy=compat32).parsebytes(bytes(header)[:MAX_TEXT])
+        if isinstance(header, bytes | bytearray | memoryview)
+        else header
+    )
     if msg.get_content_type() == "multipart/report":
         report = str(msg.get_param("report-type") or "").lower()
         if report in ("delivery-status", "global-delivery-status"):
@@ -126,13 +144,19 @@ def may_be_bounce(header: Message | bytes) -> bool:
     return _from_mail_system(msg)
 
 
-def status_code(status: str | None, diagnostic: str | None = None,
-                default_class: str | None = None) -> str | None:
+def status_code(
+    status: str | None, diagnostic: str | None = None, default_class: str | None = None
+) -> str | None:
     """The RFC 3463 status from a ``Status`` value and a diagnostic (module docstring)."""
     given = _ENHANCED.search(status or "")
     told = _ENHANCED.search(diagnostic or "")
-    if given and told and given.group(1) == told.group(1) \
-            and given.group(0).endswith(".0.0") and not told.group(0).endswith(".0.0"):
+    if (
+        given
+        and told
+        and given.group(1) == told.group(1)
+        and given.group(0).endswith(".0.0")
+        and not told.group(0).endswith(".0.0")
+    ):
         return told.group(0)
     found = given or told
     if found:
@@ -147,7 +171,7 @@ def clean_diagnostic(text: str | None) -> str | None:
     """One line, whitespace collapsed, at most ``MAX_DIAGNOSTIC`` characters."""
     if not text:
         return None
-    flat = " ".join(text[:MAX_DIAGNOSTIC * 4].split())
+    flat = " ".join(text[: MAX_DIAGNOSTIC * 4].split())
     return flat[:MAX_DIAGNOSTIC] or None
 
 
@@ -214,13 +238,13 @@ def _field_blocks(part: Message) -> list[dict[str, str]]:
     # and message/global-delivery-status into one message: its first block as headers, the
     # other blocks as its body.
     blocks = []
-    for block in payload[:MAX_RECIPIENTS + 1]:
+    for block in payload[: MAX_RECIPIENTS + 1]:
         if isinstance(block, Message):
             blocks.append(_items(block))
             body = None if block.is_multipart() else block.get_payload(decode=True)
             if isinstance(body, bytes) and body.strip():
                 blocks.extend(_text_blocks(body[:MAX_TEXT].decode("utf-8", "replace")))
-    return blocks[:MAX_RECIPIENTS + 1]
+    return blocks[: MAX_RECIPIENTS + 1]
 
 
 def _text_blocks(text: str) -> list[dict[str, str]]:
@@ -286,20 +310,40 @@ def _status_fields(part: Message) -> tuple[dict[str, str], tuple[Bounce, ...]]:
         if (recipient.lower(), action) in seen:
             continue
         seen.add((recipient.lower(), action))
-        bounces.append(Bounce(recipient, action, status, diagnostic, original,
-                              _typed(fields.get("remote-mta"))))
+        bounces.append(
+            Bounce(
+                recipient, action, status, diagnostic, original, _typed(fields.get("remote-mta"))
+            )
+        )
     return per_message, tuple(bounces[:MAX_RECIPIENTS])
 
 
-_DAEMONS = ("mailer-daemon", "mailer_daemon", "maildaemon", "mail-daemon", "postmaster",
-            "mail delivery", "mdaemon")
+_DAEMONS = (
+    "mailer-daemon",
+    "mailer_daemon",
+    "maildaemon",
+    "mail-daemon",
+    "postmaster",
+    "mail delivery",
+    "mdaemon",
+)
 
 
 _BOUNCE_SUBJECTS = (
-    "undeliverable", "undelivered", "delivery status notification", "returned mail",
-    "delivery failure", "failure notice", "delivery failed", "could not be delivered",
-    "delivery has failed", "unzustellbar", "non remis", "no se puede entregar",
-    "onbestelbaar", "delayed mail",
+    "undeliverable",
+    "undelivered",
+    "delivery status notification",
+    "returned mail",
+    "delivery failure",
+    "failure notice",
+    "delivery failed",
+    "could not be delivered",
+    "delivery has failed",
+    "unzustellbar",
+    "non remis",
+    "no se puede entregar",
+    "onbestelbaar",
+    "delayed mail",
 )
 
 
@@ -315,14 +359,14 @@ def _from_mail_system(msg: Message) -> bool:
     # An auto-reply is a bounce only by its subject: an out-of-office reply is one too.
     auto = _header(msg, "auto-submitted").lower()
     subject = _decoded(_header(msg, "subject")).lower()
-    return auto.startswith(("auto-replied", "auto-generated")) \
-        and any(word in subject for word in _BOUNCE_SUBJECTS)
+    return auto.startswith(("auto-replied", "auto-generated")) and any(
+        word in subject for word in _BOUNCE_SUBJECTS
+    )
 
 
-
-
-def _original_id(msg: Message, parts: list[Message], notification: str,
-                 reported: str | None = None) -> str | None:
+def _original_id(
+    msg: Message, parts: list[Message], notification: str, reported: str | None = None
+) -> str | None:
     for part in parts:
         kind = part.get_content_type()
         if kind in _MESSAGE_TYPES:
@@ -338,8 +382,7 @@ def _original_id(msg: Message, parts: list[Message], notification: str,
                 return found
     # Gmail's per-message X-Original-Message-ID, the copy a plain bounce quotes, and last
     # the report's own In-Reply-To.
-    return _first_id(reported) or _quoted_id(notification) \
-        or _first_id(_header(msg, "in-reply-to"))
+    return _first_id(reported) or _quoted_id(notification) or _first_id(_header(msg, "in-reply-to"))
 
 
 def _quoted_id(text: str) -> str | None:
@@ -348,7 +391,7 @@ def _quoted_id(text: str) -> str | None:
     for idx, line in enumerate(lines):
         low = line.lower()
         if len(low) < 200 and any(marker in low for marker in COPY_MARKERS):
-            for candidate in lines[idx + 1:idx + 400]:
+            for candidate in lines[idx + 1 : idx + 400]:
                 head, colon, value = candidate.partition(":")
                 if colon and head.strip().lower() == "message-id":
                     return _first_id(value)

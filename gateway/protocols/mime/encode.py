@@ -74,8 +74,12 @@ def unstructured(name: str, value: str) -> str:
     space (parsers strip it) or has a run over 900 characters goes as encoded-words.
     """
     pieces = _PIECES.findall(" " + value)
-    if (_needs_encoding(value) or value != value.strip(" \t")
-            or "".join(pieces) != " " + value or max(map(len, pieces), default=0) > 900):
+    if (
+        _needs_encoding(value)
+        or value != value.strip(" \t")
+        or "".join(pieces) != " " + value
+        or max(map(len, pieces), default=0) > 900
+    ):
         return fold(name, encoded_words(value)) if value else f"{name}: "
     return _fold(f"{name}:", pieces)
 
@@ -120,8 +124,10 @@ def body_part(text: str, subtype: str) -> tuple[list[str], bytes]:
     body = body.replace(b"\n", b"\r\n")
     if not body.endswith(b"\r\n"):
         body += b"\r\n"
-    headers = [f'Content-Type: text/{subtype}; charset="utf-8"',
-               f"Content-Transfer-Encoding: {cte}"]
+    headers = [
+        f'Content-Type: text/{subtype}; charset="utf-8"',
+        f"Content-Transfer-Encoding: {cte}",
+    ]
     return headers, body
 
 
@@ -130,8 +136,10 @@ def simple_body(text: str | None, html: str | None) -> tuple[list[str], bytes]:
     if text is None and html is None:
         text = ""
     if text is None or html is None:
-        return body_part(text if text is not None else html,  # type: ignore[arg-type]
-                         "plain" if text is not None else "html")
+        return body_part(
+            text if text is not None else html,  # type: ignore[arg-type]
+            "plain" if text is not None else "html",
+        )
     parts = [body_part(text, "plain"), body_part(html, "html")]
     while True:
         boundary = "=_" + secrets.token_hex(16)
@@ -141,7 +149,6 @@ def simple_body(text: str | None, html: str | None) -> tuple[list[str], bytes]:
     out = [b"This is a multi-part message in MIME format.\r\n"]
     for headers, body in parts:
         # RFC 2046 §5.1.1: the CRLF before a delimiter belongs to the delimiter.
-        out.append(marker + b"\r\n" + "\r\n".join(headers).encode() + b"\r\n\r\n" + body
-                   + b"\r\n")
+        out.append(marker + b"\r\n" + "\r\n".join(headers).encode() + b"\r\n\r\n" + body + b"\r\n")
     out.append(marker + b"--\r\n")
     return [f'Content-Type: multipart/alternative; boundary="{boundary}"'], b"".join(out)

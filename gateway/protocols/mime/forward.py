@@ -50,8 +50,7 @@ def forward_subject(subject: str | None) -> str:
 
 
 def _addresses(items: list[ParsedAddress]) -> str:
-    return ", ".join(f"{_clean(a.name)} <{a.address}>" if a.name else a.address
-                     for a in items)
+    return ", ".join(f"{_clean(a.name)} <{a.address}>" if a.name else a.address for a in items)
 
 
 def forwarded_fields(original: ParsedMessage) -> list[tuple[str, str]]:
@@ -59,8 +58,12 @@ def forwarded_fields(original: ParsedMessage) -> list[tuple[str, str]]:
     date = next((value for name, value in original.headers if name.lower() == "date"), None)
     if date is None and original.date is not None:
         date = format_datetime(original.date)
-    fields = [("From", _addresses(original.from_)), ("Date", _clean(date)),
-              ("Subject", _clean(original.subject)), ("To", _addresses(original.to))]
+    fields = [
+        ("From", _addresses(original.from_)),
+        ("Date", _clean(date)),
+        ("Subject", _clean(original.subject)),
+        ("To", _addresses(original.to)),
+    ]
     if original.cc:
         fields.append(("Cc", _addresses(original.cc)))
     return fields
@@ -96,31 +99,33 @@ def inline_html(own_html: str | None, own_text: str | None, original: ParsedMess
     """The HTML part of an inline forward: the sender's HTML (or text), the block as HTML,
     the original's HTML (or its text)."""
     own = own_html if own_html is not None else _text_html(own_text) if own_text else ""
-    block = "<br>".join([html_lib.escape(FORWARD_MARKER)] + [
-        f"{name}: {html_lib.escape(value)}" for name, value in forwarded_fields(original)])
-    body = (_body_of(original.html) if original.html is not None
-            else _text_html(original.text or ""))
-    return (f'{own}<br><br><div class="mailgate_forward">{block}</div><br>'
-            f"<div>{body}</div>")
+    block = "<br>".join(
+        [html_lib.escape(FORWARD_MARKER)]
+        + [f"{name}: {html_lib.escape(value)}" for name, value in forwarded_fields(original)]
+    )
+    body = _body_of(original.html) if original.html is not None else _text_html(original.text or "")
+    return f'{own}<br><br><div class="mailgate_forward">{block}</div><br><div>{body}</div>'
 
 
-def attachments_of(original: ParsedMessage, contents: dict[str, bytes]
-                   ) -> list[Attachment]:
+def attachments_of(original: ParsedMessage, contents: dict[str, bytes]) -> list[Attachment]:
     """A message's attachments (inline images too), fit to be attached again (a forward,
     a draft read back): an odd type, name or Content-ID from the message is made plain."""
     out = []
     for info in original.attachments:
         content_type = info.content_type.lower()
-        if not MIME_TYPE_PATTERN.fullmatch(content_type) or content_type.startswith(
-                "multipart/"):
+        if not MIME_TYPE_PATTERN.fullmatch(content_type) or content_type.startswith("multipart/"):
             content_type = "application/octet-stream"
         content_id = (info.content_id or "").strip("<> ")
         filename = _clean(info.filename)[:255] or None
-        out.append(Attachment(
-            filename=filename, content_type=content_type,
-            content=contents.get(info.id, b""),
-            content_id=content_id if CONTENT_ID_PATTERN.fullmatch(content_id) else None,
-            inline=info.inline))
+        out.append(
+            Attachment(
+                filename=filename,
+                content_type=content_type,
+                content=contents.get(info.id, b""),
+                content_id=content_id if CONTENT_ID_PATTERN.fullmatch(content_id) else None,
+                inline=info.inline,
+            )
+        )
     return out
 
 

@@ -97,7 +97,7 @@ def _decode_words(value: str) -> str:
         pending_charset = None
 
     for match in _ENCODED_WORD.finditer(value):
-        between = value[pos:match.start()]
+        between = value[pos : match.start()]
         # RFC 2047 section 6.2: whitespace between adjacent encoded words is ignored.
         if between and not (last_was_word and between.isspace()):
             flush()

@@ -15,11 +15,39 @@ from html.parser import HTMLParser
 
 MAX_HTML = 1024 * 1024
 
-_BLOCKS = frozenset({
-    "address", "article", "aside", "div", "dl", "dt", "dd", "fieldset", "figure", "footer",
-    "form", "h1", "h2", "h3", "h4", "h5", "h6", "header", "hr", "li", "main", "nav", "ol", "p",
-    "pre", "section", "table", "tr", "ul",
-})
+_BLOCKS = frozenset(
+    {
+        "address",
+        "article",
+        "aside",
+        "div",
+        "dl",
+        "dt",
+        "dd",
+        "fieldset",
+        "figure",
+        "footer",
+        "form",
+        "h1",
+        "h2",
+        "h3",
+        "h4",
+        "h5",
+        "h6",
+        "header",
+        "hr",
+        "li",
+        "main",
+        "nav",
+        "ol",
+        "p",
+        "pre",
+        "section",
+        "table",
+        "tr",
+        "ul",
+    }
+)
 _HIDDEN = frozenset({"script", "style", "head", "title", "template"})
 
 

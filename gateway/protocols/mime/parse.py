@@ -38,8 +38,15 @@ from .headers import (
 )
 
 __all__ = [
-    "Address", "AttachmentInfo", "ParsedMessage", "attachment_content", "decode_bytes",
-    "decode_header", "make_preview", "parse_address_list", "parse_message",
+    "Address",
+    "AttachmentInfo",
+    "ParsedMessage",
+    "attachment_content",
+    "decode_bytes",
+    "decode_header",
+    "make_preview",
+    "parse_address_list",
+    "parse_message",
     "parse_message_with_content",
 ]
 
@@ -52,6 +59,7 @@ _CRLF = compat32.clone(linesep="\r\n")
 
 # -- header decoding ---------------------------------------------------------------
 # -- body structure ---------------------------------------------------------------
+
 
 def _leaves(msg: Message) -> Iterator[tuple[str, Message, str | None]]:
     """Yield ``(part_number, part, parent_subtype)`` for every leaf, in IMAP numbering."""
@@ -105,8 +113,7 @@ def _payload_bytes(part: Message) -> bytes:
         if isinstance(inner, list):
             try:
                 # CRLF line ends, as the message is stored (compat32 would write bare LF).
-                return b"".join(m.as_bytes(policy=_CRLF) for m in inner
-                                if isinstance(m, Message))
+                return b"".join(m.as_bytes(policy=_CRLF) for m in inner if isinstance(m, Message))
             except Exception:  # noqa: BLE001
                 return b""
     try:
@@ -141,16 +148,25 @@ def _disposition(part: Message) -> str | None:
         return None
 
 
-def _attachment_info(number: str, part: Message, parent: str | None,
-                     filename: str | None, disposition: str | None,
-                     payload: bytes) -> AttachmentInfo:
+def _attachment_info(
+    number: str,
+    part: Message,
+    parent: str | None,
+    filename: str | None,
+    disposition: str | None,
+    payload: bytes,
+) -> AttachmentInfo:
     content_id = _content_id(part)
     inline = disposition == "inline" or (
         disposition is None and content_id is not None and parent == "related"
     )
     return AttachmentInfo(
-        id=number, filename=filename, content_type=part.get_content_type(),
-        size=len(payload), content_id=content_id, inline=inline,
+        id=number,
+        filename=filename,
+        content_type=part.get_content_type(),
+        size=len(payload),
+        content_id=content_id,
+        inline=inline,
     )
 
 
@@ -167,6 +183,7 @@ def make_preview(text: str | None, html: str | None) -> str | None:
 
 # -- public entry points ---------------------------------------------------------
 
+
 def _parse(raw: bytes, headers_only: bool) -> Message:
     end = _HEADER_END.search(raw)
     head = raw[: end.end()] if end else raw
@@ -178,9 +195,12 @@ def _parse(raw: bytes, headers_only: bool) -> Message:
         # then attach the body as BytesParser would (ASCII with surrogateescape).
         msg = BytesHeaderParser(policy=compat32).parsebytes(head)
         leftover = msg.get_payload()
-        if (msg.get_content_maintype() not in ("multipart", "message")
-                and isinstance(leftover, str) and not leftover.strip()):
-            msg.set_payload(raw[end.end():].decode("ascii", "surrogateescape"))
+        if (
+            msg.get_content_maintype() not in ("multipart", "message")
+            and isinstance(leftover, str)
+            and not leftover.strip()
+        ):
+            msg.set_payload(raw[end.end() :].decode("ascii", "surrogateescape"))
             return msg
     return message_from_bytes(raw, policy=compat32)
 
@@ -196,8 +216,9 @@ def parse_message_with_content(raw: bytes) -> tuple[ParsedMessage, dict[str, byt
     return _parse_message(raw, False, contents), contents
 
 
-def _parse_message(raw: bytes, headers_only: bool,
-                   contents: dict[str, bytes] | None) -> ParsedMessage:
+def _parse_message(
+    raw: bytes, headers_only: bool, contents: dict[str, bytes] | None
+) -> ParsedMessage:
     msg = _parse(raw, headers_only)
     headers = [(str(name), decode_header(value) or "") for name, value in msg.raw_items()]
     first: dict[str, str] = {}
@@ -227,9 +248,13 @@ def _parse_message(raw: bytes, headers_only: bool,
         disposition = _disposition(part)
         filename = _filename(part)
         is_body = (
-            ctype in ("text/plain", "text/html")
-            or (part.get_content_maintype() == "multipart")  # unparseable multipart: show it
-        ) and disposition != "attachment" and filename is None
+            (
+                ctype in ("text/plain", "text/html")
+                or (part.get_content_maintype() == "multipart")  # unparseable multipart: show it
+            )
+            and disposition != "attachment"
+            and filename is None
+        )
         if is_body and ctype == "text/html" and out.html is None:
             out.html = _part_text(part)
         elif is_body and ctype != "text/html" and out.text is None:
@@ -237,7 +262,8 @@ def _parse_message(raw: bytes, headers_only: bool,
         else:
             payload = _payload_bytes(part)
             out.attachments.append(
-                _attachment_info(number, part, parent, filename, disposition, payload))
+                _attachment_info(number, part, parent, filename, disposition, payload)
+            )
             if contents is not None:
                 contents[number] = payload
     out.has_attachments = bool(out.attachments)
@@ -251,7 +277,8 @@ def attachment_content(raw: bytes, attachment_id: str) -> tuple[AttachmentInfo, 
     for number, part, parent in _leaves(msg):
         if number == attachment_id:
             payload = _payload_bytes(part)
-            info = _attachment_info(number, part, parent, _filename(part), _disposition(part),
-                                    payload)
+            info = _attachment_info(
+                number, part, parent, _filename(part), _disposition(part), payload
+            )
             return info, payload
     raise AttachmentNotFound("this message has no attachment with that id")

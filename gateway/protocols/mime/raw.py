@@ -61,14 +61,25 @@ def normalise_raw(raw: bytes, *, default_domain: str, max_bytes: int | None = No
     new_head = b"\r\n".join([*extra, *kept])
     out = new_head + b"\r\n\r\n" + body
 
-    senders = [a for _n, a in getaddresses(headers.get_all("Sender", []) or
-                                            headers.get_all("From", [])) if a]
-    rcpts = [a for _n, a in getaddresses(
-        [*headers.get_all("To", []), *headers.get_all("Cc", []), *headers.get_all("Bcc", [])]
-    ) if a]
-    return RawMessage(raw=out, message_id=message_id,
-                      header_from=senders[0] if senders else None, header_rcpts=rcpts,
-                      from_fields=tuple(str(v) for v in headers.get_all("From", [])))
+    senders = [
+        a
+        for _n, a in getaddresses(headers.get_all("Sender", []) or headers.get_all("From", []))
+        if a
+    ]
+    rcpts = [
+        a
+        for _n, a in getaddresses(
+            [*headers.get_all("To", []), *headers.get_all("Cc", []), *headers.get_all("Bcc", [])]
+        )
+        if a
+    ]
+    return RawMessage(
+        raw=out,
+        message_id=message_id,
+        header_from=senders[0] if senders else None,
+        header_rcpts=rcpts,
+        from_fields=tuple(str(v) for v in headers.get_all("From", [])),
+    )
 
 
 def message_fault(raw: bytes) -> str | None:
@@ -92,8 +103,7 @@ def eight_bit_header_line(raw: bytes) -> int | None:
     head = _LINE_END.sub(b"\r\n", raw).split(b"\r\n\r\n", 1)[0]
     if head.isascii():
         return None
-    return next(number for number, line in enumerate(head.split(b"\r\n"), 1)
-                if not line.isascii())
+    return next(number for number, line in enumerate(head.split(b"\r\n"), 1) if not line.isascii())
 
 
 def _header_fault(lines: list[bytes]) -> str | None:
@@ -104,8 +114,10 @@ def _header_fault(lines: list[bytes]) -> str | None:
         return "the message does not start with a header"
     for number, line in enumerate(lines, 1):
         if line[:1] not in (b" ", b"\t") and not _FIELD.match(line):
-            return (f"header line {number} is not a field (name: value) nor a folded "
-                    "continuation; a blank line must end the header")
+            return (
+                f"header line {number} is not a field (name: value) nor a folded "
+                "continuation; a blank line must end the header"
+            )
     return None
 
 

@@ -59,29 +59,87 @@ _WEAK_ENDINGS = ("wrote:", "schrieb:", "a écrit :", "a écrit:", "escribió:", 
 _WEAK_INFIXES = (" schrieb am ", " schreef op ", " escribió el ")
 _OPENERS = frozenset(opener for opener, _, _ in _ATTRIBUTIONS)
 
-_SEPARATOR_TITLES = frozenset({
-    "original message", "forwarded message", "ursprüngliche nachricht", "original-nachricht",
-    "weitergeleitete nachricht", "message d'origine", "message transféré", "message original",
-    "mensaje original", "mensaje reenviado", "oorspronkelijk bericht", "origineel bericht",
-    "doorgestuurd bericht",
-})
-_FORWARD_LINES = frozenset({
-    "begin forwarded message:", "anfang der weitergeleiteten nachricht:",
-    "début du message réexpédié:", "début du message transféré:",
-    "inicio del mensaje reenviado:", "begin doorgestuurd bericht:",
-})
+_SEPARATOR_TITLES = frozenset(
+    {
+        "original message",
+        "forwarded message",
+        "ursprüngliche nachricht",
+        "original-nachricht",
+        "weitergeleitete nachricht",
+        "message d'origine",
+        "message transféré",
+        "message original",
+        "mensaje original",
+        "mensaje reenviado",
+        "oorspronkelijk bericht",
+        "origineel bericht",
+        "doorgestuurd bericht",
+    }
+)
+_FORWARD_LINES = frozenset(
+    {
+        "begin forwarded message:",
+        "anfang der weitergeleiteten nachricht:",
+        "début du message réexpédié:",
+        "début du message transféré:",
+        "inicio del mensaje reenviado:",
+        "begin doorgestuurd bericht:",
+    }
+)
 
 _FROM_LABELS = frozenset({"from", "von", "de", "van", "da"})
-_SENT_LABELS = frozenset({"sent", "date", "gesendet", "datum", "envoyé", "enviado",
-                          "enviado el", "fecha", "verzonden", "verstuurd", "inviato"})
-_TO_LABELS = frozenset({"to", "subject", "an", "betreff", "à", "objet", "para", "asunto",
-                        "aan", "onderwerp", "cc", "oggetto", "a"})
+_SENT_LABELS = frozenset(
+    {
+        "sent",
+        "date",
+        "gesendet",
+        "datum",
+        "envoyé",
+        "enviado",
+        "enviado el",
+        "fecha",
+        "verzonden",
+        "verstuurd",
+        "inviato",
+    }
+)
+_TO_LABELS = frozenset(
+    {
+        "to",
+        "subject",
+        "an",
+        "betreff",
+        "à",
+        "objet",
+        "para",
+        "asunto",
+        "aan",
+        "onderwerp",
+        "cc",
+        "oggetto",
+        "a",
+    }
+)
 
 _MOBILE_PREFIXES = (
-    "sent from my ", "sent from ", "sent via ", "sent with ", "get outlook for ",
-    "envoyé de mon ", "envoyé depuis ", "envoyé à partir de ", "von meinem ",
-    "gesendet von ", "gesendet mit ", "enviado desde mi ", "enviado desde ", "enviado de meu ",
-    "verzonden vanaf mijn ", "verzonden met ", "verstuurd vanaf mijn ", "inviato da ",
+    "sent from my ",
+    "sent from ",
+    "sent via ",
+    "sent with ",
+    "get outlook for ",
+    "envoyé de mon ",
+    "envoyé depuis ",
+    "envoyé à partir de ",
+    "von meinem ",
+    "gesendet von ",
+    "gesendet mit ",
+    "enviado desde mi ",
+    "enviado desde ",
+    "enviado de meu ",
+    "verzonden vanaf mijn ",
+    "verzonden met ",
+    "verstuurd vanaf mijn ",
+    "inviato da ",
 )
 _MOBILE_MAX = 80
 
@@ -132,8 +190,11 @@ def _without_history(lines: list[str]) -> tuple[list[str | None], bool]:
         stripped = line.strip()
         # Most lines are text: only a line with a colon, a leading dash or an opener
         # ("On ", "Am ", ...) can be a header, and only a short one.
-        if not stripped or len(line) > MAX_HEADER_LINE or not (
-                ":" in stripped or stripped[0] == "-" or stripped[:3].lower() in _OPENERS):
+        if (
+            not stripped
+            or len(line) > MAX_HEADER_LINE
+            or not (":" in stripped or stripped[0] == "-" or stripped[:3].lower() in _OPENERS)
+        ):
             kept.append(line)
             continue
         if _is_history_marker(lines, i - 1):
@@ -159,7 +220,8 @@ def _attribution_span(lines: list[str], i: int) -> int:
     """How many lines (1-3) from ``i`` form an attribution line, 0 if none."""
     low = _clean(lines[i]).lower()
     if low.endswith(_WEAK_ENDINGS) or (
-            low.endswith(":") and any(infix in low for infix in _WEAK_INFIXES)):
+        low.endswith(":") and any(infix in low for infix in _WEAK_INFIXES)
+    ):
         if _followed_by_quote(lines, i + 1):
             return 1
     if low[:3] not in _OPENERS:
@@ -168,8 +230,9 @@ def _attribution_span(lines: list[str], i: int) -> int:
     joined = low
     for span in range(1, 4):
         # A date has digits: "On Monday I said\nthey wrote:" is no attribution.
-        if any(needle in joined and joined.endswith(end) for _, needle, end in openers) \
-                and any(c.isdigit() for c in joined):
+        if any(needle in joined and joined.endswith(end) for _, needle, end in openers) and any(
+            c.isdigit() for c in joined
+        ):
             return span
         nxt = i + span
         if span == 3 or nxt >= len(lines) or _is_blank(lines[nxt]) or _is_quoted(lines[nxt]):
@@ -193,10 +256,12 @@ def _is_history_marker(lines: list[str], i: int) -> bool:
         return " ".join(line.strip("- ").lower().split()) in _SEPARATOR_TITLES
     label = _label(line)
     if label not in _FROM_LABELS:
-        return line.endswith(":") and \
-            " ".join(line.lower().replace(" :", ":").split()) in _FORWARD_LINES
+        return (
+            line.endswith(":")
+            and " ".join(line.lower().replace(" :", ":").split()) in _FORWARD_LINES
+        )
     sent = to = False
-    for nxt in lines[i + 1:i + 1 + _OUTLOOK_BLOCK_SPAN]:
+    for nxt in lines[i + 1 : i + 1 + _OUTLOOK_BLOCK_SPAN]:
         label = _label(_clean(nxt))
         sent = sent or label in _SENT_LABELS
         to = to or label in _TO_LABELS
@@ -247,7 +312,7 @@ def _without_signature(kept: list[str | None]) -> tuple[list[str | None], bool]:
         last = _clean(kept[end - 1] or "").lower()
         if len(last) > _MOBILE_MAX or not last.startswith(_MOBILE_PREFIXES):
             break
-        kept = kept[:end - 1]
+        kept = kept[: end - 1]
         removed = True
     return kept, removed
 

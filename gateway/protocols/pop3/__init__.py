@@ -3,5 +3,12 @@
 from .client import PIPELINE_WINDOW, Pop3Client
 from .framing import FramingError, Reply, ResponseBuffer, reply_error, unstuff
 
-__all__ = ["PIPELINE_WINDOW", "FramingError", "Pop3Client", "Reply", "ResponseBuffer",
-           "reply_error", "unstuff"]
+__all__ = [
+    "PIPELINE_WINDOW",
+    "FramingError",
+    "Pop3Client",
+    "Reply",
+    "ResponseBuffer",
+    "reply_error",
+    "unstuff",
+]

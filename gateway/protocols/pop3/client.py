@@ -55,8 +55,15 @@ def _check_arg(value: str) -> str:
 class Pop3Client:
     """One POP3 session. Build it with ``await Pop3Client.connect(...)``."""
 
-    def __init__(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter, *,
-                 host: str, timeout: float, max_message_bytes: int) -> None:
+    def __init__(
+        self,
+        reader: asyncio.StreamReader,
+        writer: asyncio.StreamWriter,
+        *,
+        host: str,
+        timeout: float,
+        max_message_bytes: int,
+    ) -> None:
         self._reader = reader
         self._writer = writer
         self._host = host
@@ -71,10 +78,17 @@ class Pop3Client:
     # -- connection ---------------------------------------------------------------
 
     @classmethod
-    async def connect(cls, host: str, port: int, *, security: str = "tls",
-                      ssl_context: ssl.SSLContext | None = None, connect_timeout: float = 10.0,
-                      command_timeout: float = 30.0,
-                      max_message_bytes: int = DEFAULT_MAX_MESSAGE) -> Pop3Client:
+    async def connect(
+        cls,
+        host: str,
+        port: int,
+        *,
+        security: str = "tls",
+        ssl_context: ssl.SSLContext | None = None,
+        connect_timeout: float = 10.0,
+        command_timeout: float = 30.0,
+        max_message_bytes: int = DEFAULT_MAX_MESSAGE,
+    ) -> Pop3Client:
         """Connect, read the greeting, ask CAPA and (``security="starttls"``) run STLS."""
         implicit = security == "tls"
         if security != "none" and ssl_context is None:
@@ -82,19 +96,26 @@ class Pop3Client:
         try:
             async with asyncio.timeout(connect_timeout):
                 reader, writer = await asyncio.open_connection(
-                    host, port, ssl=ssl_context if implicit else None,
-                    server_hostname=host if implicit else None)
+                    host,
+                    port,
+                    ssl=ssl_context if implicit else None,
+                    server_hostname=host if implicit else None,
+                )
         except TimeoutError:
-            raise UpstreamUnavailable(f"no connection to {host}:{port} within "
-                                      f"{connect_timeout:g} s", protocol=PROTOCOL) from None
+            raise UpstreamUnavailable(
+                f"no connection to {host}:{port} within {connect_timeout:g} s", protocol=PROTOCOL
+            ) from None
         except ssl.SSLError as exc:
-            raise UpstreamUnavailable(f"TLS with {host}:{port} failed: {exc}",
-                                      protocol=PROTOCOL) from None
+            raise UpstreamUnavailable(
+                f"TLS with {host}:{port} failed: {exc}", protocol=PROTOCOL
+            ) from None
         except OSError as exc:
-            raise UpstreamUnavailable(f"cannot connect to {host}:{port}: {exc}",
-                                      protocol=PROTOCOL) from None
-        client = cls(reader, writer, host=host, timeout=command_timeout,
-                     max_message_bytes=max_message_bytes)
+            raise UpstreamUnavailable(
+                f"cannot connect to {host}:{port}: {exc}", protocol=PROTOCOL
+            ) from None
+        client = cls(
+            reader, writer, host=host, timeout=command_timeout, max_message_bytes=max_message_bytes
+        )
         try:
             client._pending.append(("greeting", None, False))
             greeting = await client._next()
@@ -102,8 +123,9 @@ class Pop3Client:
                 refused = reply_error(greeting)
                 if isinstance(refused, UpstreamUnavailable):  # a limit, or [SYS/TEMP]
                     raise refused
-                raise UpstreamUnavailable(f"server refused the session: {greeting.text}",
-                                          protocol=PROTOCOL)
+                raise UpstreamUnavailable(
+                    f"server refused the session: {greeting.text}", protocol=PROTOCOL
+                )
             client.greeting = greeting.text
             await client.capa()
             if security == "starttls":
@@ -117,12 +139,16 @@ class Pop3Client:
         """RFC 2595 section 4: upgrade to TLS, then forget and re-ask the capabilities."""
         if self.capabilities and "STLS" not in self.capabilities:
             # (A server without CAPA lists nothing: just try, its -ERR says the rest.)
-            raise UpstreamRejected("the server does not offer STLS (RFC 2595)",
-                                   code="pop3_rejected", protocol=PROTOCOL)
+            raise UpstreamRejected(
+                "the server does not offer STLS (RFC 2595)", code="pop3_rejected", protocol=PROTOCOL
+            )
         await self.command("STLS")
         if len(self._buf):
-            raise UpstreamRejected("the server sent data after STLS before the TLS handshake",
-                                   code="pop3_rejected", protocol=PROTOCOL)
+            raise UpstreamRejected(
+                "the server sent data after STLS before the TLS handshake",
+                code="pop3_rejected",
+                protocol=PROTOCOL,
+            )
         try:
             async with asyncio.timeout(self.timeout):
                 await self._writer.start_tls(ssl_context, server_hostname=self._host)
@@ -156,8 +182,14 @@ class Pop3Client:
 
     # -- wire ---------------------------------------------------------------------
 
-    def _write(self, verb: str, *args: str | int, arg: int | None = None,
-               multiline: bool = False, raw: str | None = None) -> None:
+    def _write(
+        self,
+        verb: str,
+        *args: str | int,
+        arg: int | None = None,
+        multiline: bool = False,
+        raw: str | None = None,
+    ) -> None:
         if self.closed:
             raise UpstreamUnavailable("the POP3 session is closed", protocol=PROTOCOL)
         line = raw if raw is not None else " ".join([verb, *(_check_arg(str(a)) for a in args)])
@@ -190,8 +222,9 @@ class Pop3Client:
                 data = await self._reader.read(READ_CHUNK)
         except TimeoutError:
             self.abort()
-            raise UpstreamTimeout(f"no answer from the POP3 server within {self.timeout:g} s",
-                                  protocol=PROTOCOL) from None
+            raise UpstreamTimeout(
+                f"no answer from the POP3 server within {self.timeout:g} s", protocol=PROTOCOL
+            ) from None
         except (OSError, ssl.SSLError) as exc:
             self.abort()
             raise UpstreamUnavailable(f"connection lost: {exc}", protocol=PROTOCOL) from None
@@ -221,17 +254,22 @@ class Pop3Client:
                     await self._fill()
         except MessageTooLarge as exc:
             self.abort()
-            raise UpstreamError(f"{verb} {arg}: {exc} (pop3_max_message_bytes)",
-                                code="pop3_message_too_large", protocol=PROTOCOL) from None
+            raise UpstreamError(
+                f"{verb} {arg}: {exc} (pop3_max_message_bytes)",
+                code="pop3_message_too_large",
+                protocol=PROTOCOL,
+            ) from None
         except FramingError as exc:
             self.abort()
-            raise UpstreamError(f"POP3 protocol error: {exc}", code="pop3_protocol_error",
-                                protocol=PROTOCOL) from None
+            raise UpstreamError(
+                f"POP3 protocol error: {exc}", code="pop3_protocol_error", protocol=PROTOCOL
+            ) from None
         self._pending.popleft()
         return Reply(verb, arg, ok, text.decode("utf-8", "replace").strip(), body, cont)
 
-    async def command(self, verb: str, *args: str | int, multiline: bool = False,
-                      arg: int | None = None) -> Reply:
+    async def command(
+        self, verb: str, *args: str | int, multiline: bool = False, arg: int | None = None
+    ) -> Reply:
         """Send one command and wait for its reply (after the pending ones); raise on -ERR."""
         self._write(verb, *args, arg=arg, multiline=multiline)
         await self._drain()
@@ -288,9 +326,15 @@ class Pop3Client:
         if reply.cont:
             await self._sasl_cancel()
 
-    async def auth_oauth2(self, username: str, access_token: str, *,
-                          mechanism: MechanismChoice = "auto", host: str | None = None,
-                          port: int | None = None) -> None:
+    async def auth_oauth2(
+        self,
+        username: str,
+        access_token: str,
+        *,
+        mechanism: MechanismChoice = "auto",
+        host: str | None = None,
+        port: int | None = None,
+    ) -> None:
         """AUTH OAUTHBEARER or XOAUTH2 (RFC 5034, RFC 7628; ``gateway.protocols.sasl``).
 
         The initial response goes on the AUTH line when the line fits in 255 octets (RFC
@@ -302,8 +346,7 @@ class Pop3Client:
         mech = choose_mechanism(self.capabilities.get("SASL", []), mechanism)
         initial = encoded_initial_response(mech, username, access_token, host=host, port=port)
         with_initial = len(f"AUTH {mech} {initial}\r\n") <= _AUTH_LINE_LIMIT
-        reply = await self._sasl_step(f"AUTH {mech} {initial}" if with_initial
-                                      else f"AUTH {mech}")
+        reply = await self._sasl_step(f"AUTH {mech} {initial}" if with_initial else f"AUTH {mech}")
         if reply.cont and not with_initial:
             reply = await self._sasl_step(initial)
         challenge = None
@@ -400,8 +443,9 @@ class Pop3Client:
     async def noop(self) -> None:
         await self.command("NOOP")
 
-    async def retrieve_many(self, numbers: Iterable[int], *, top_lines: int | None = None,
-                            window: int | None = None) -> AsyncIterator[tuple[int, bytes]]:
+    async def retrieve_many(
+        self, numbers: Iterable[int], *, top_lines: int | None = None, window: int | None = None
+    ) -> AsyncIterator[tuple[int, bytes]]:
         """Yield ``(number, message)`` for each number, in order, pipelining RETR (or TOP).
 
         With PIPELINING (RFC 2449 section 6.6) up to ``window`` RETR/TOP are in flight;

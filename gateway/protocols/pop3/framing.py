@@ -46,8 +46,9 @@ class ResponseBuffer:
     (so the body ends at CRLF "." CRLF; an empty body is just "." CRLF).
     """
 
-    def __init__(self, *, max_line: int = MAX_STATUS_LINE,
-                 max_body: int = DEFAULT_MAX_MESSAGE) -> None:
+    def __init__(
+        self, *, max_line: int = MAX_STATUS_LINE, max_body: int = DEFAULT_MAX_MESSAGE
+    ) -> None:
         self._buf = bytearray()
         self._scan = 0  # where the terminator search resumes in an unfinished body
         self.max_line = max_line
@@ -112,8 +113,7 @@ def reply_error(reply: Reply) -> UpstreamError:
     throttle = pop3_throttle(reply.text) if reply.verb in _LOGIN_VERBS else None
     if throttle is not None:  # [LOGIN-DELAY], a connection limit: back off, no retry now
         wait = max(1, round(throttle.retry_after)) if throttle.retry_after else 5
-        return UpstreamThrottled(detail, kind=throttle.kind, protocol=PROTOCOL,
-                                 retry_after=wait)
+        return UpstreamThrottled(detail, kind=throttle.kind, protocol=PROTOCOL, retry_after=wait)
     if code == "IN-USE":
         return AccountBusy(detail)  # type: ignore[return-value]
     if code == "SYS/TEMP":

@@ -54,8 +54,16 @@ from .errors import (
 from .pipeline import ReplyReader
 from .replies import classify, describe
 
-__all__ = ["RecipientResult", "RecipientsRefused", "SendResult", "SmtpSession", "SmtpTarget",
-           "is_retryable", "reply_error", "translate"]
+__all__ = [
+    "RecipientResult",
+    "RecipientsRefused",
+    "SendResult",
+    "SmtpSession",
+    "SmtpTarget",
+    "is_retryable",
+    "reply_error",
+    "translate",
+]
 
 _AUTH_LINE_LIMIT = 12_288  # RFC 4954 section 4: the AUTH command line, CRLF included
 _LINE_END = re.compile(rb"\r\n|\r|\n")
@@ -104,8 +112,12 @@ def _stuffed(message: bytes) -> bytes:
     """CRLF line endings, and RFC 5321 §4.5.2 dot-stuffing: a line starting with "." gets
     one more."""
     lf = message.count(b"\n")
-    if (lf == message.count(b"\r\n") == message.count(b"\r") and b"\n." not in message
-            and not message.startswith(b".") and message.endswith(b"\r\n")):
+    if (
+        lf == message.count(b"\r\n") == message.count(b"\r")
+        and b"\n." not in message
+        and not message.startswith(b".")
+        and message.endswith(b"\r\n")
+    ):
         return message  # the usual case (built here, or normalised): nothing to change
     body = _LEADING_DOT.sub(b"..", _LINE_END.sub(b"\r\n", message))
     return body if body.endswith(b"\r\n") else body + b"\r\n"
@@ -191,11 +203,15 @@ class SmtpSession:
         """Connect, greet (EHLO), secure (implicit TLS or STARTTLS) and log in."""
         t = self.target
         smtp = aiosmtplib.SMTP(
-            hostname=t.host, port=t.port, local_hostname=t.local_hostname,
-            timeout=t.command_timeout, use_tls=t.security == "tls",
+            hostname=t.host,
+            port=t.port,
+            local_hostname=t.local_hostname,
+            timeout=t.command_timeout,
+            use_tls=t.security == "tls",
             # STARTTLS is mandatory for "starttls" accounts: the library default (None) would
             # silently stay in plain text if the server (or a MITM) hides the capability.
-            start_tls=t.security == "starttls", tls_context=t.ssl_context,
+            start_tls=t.security == "starttls",
+            tls_context=t.ssl_context,
             validate_certs=t.ssl_context is not None,
         )
         stage = "connect"
@@ -214,9 +230,13 @@ class SmtpSession:
             smtp.close()
             if isinstance(exc, asyncio.CancelledError):
                 raise
-            if isinstance(exc, SMTPException) and not isinstance(
-                exc, SMTPResponseException | SMTPServerDisconnected | SMTPTimeoutError
-            ) and stage == "AUTH":
+            if (
+                isinstance(exc, SMTPException)
+                and not isinstance(
+                    exc, SMTPResponseException | SMTPServerDisconnected | SMTPTimeoutError
+                )
+                and stage == "AUTH"
+            ):
                 raise UpstreamAuthFailed(f"AUTH: {exc}", protocol="smtp") from exc
             raise translate(exc, stage=stage) from exc
         self._smtp = smtp
@@ -267,7 +287,11 @@ class SmtpSession:
         return self._smtp is not None and self._smtp.supports_extension(extension)
 
     async def send(
-        self, mail_from: str, rcpt_to: list[str], message: bytes, *,
+        self,
+        mail_from: str,
+        rcpt_to: list[str],
+        message: bytes,
+        *,
         before_end_of_data: Callable[[], Awaitable[None]] | None = None,
     ) -> SendResult:
         """One mail transaction. Raises RecipientsRefused when nobody was accepted.
@@ -279,8 +303,9 @@ class SmtpSession:
         smtp = self._require()
         limit = smtp.esmtp_extensions.get("size", "")
         if limit.isdigit() and 0 < int(limit) < len(message):  # RFC 1870 §4: SIZE 0 = none
-            raise PayloadTooLarge(f"the message is {len(message)} bytes; the SMTP server "
-                                  f"takes at most {limit}")
+            raise PayloadTooLarge(
+                f"the message is {len(message)} bytes; the SMTP server takes at most {limit}"
+            )
         self.clean = False
         self.dot_sent = False
         self.last_used = time.monotonic()
@@ -288,7 +313,8 @@ class SmtpSession:
         transaction = self._pipelined if self.supports("pipelining") else self._one_by_one
         try:
             accepted, rejected, (code, text) = await transaction(
-                smtp, mail_from, rcpt_to, message, before_end_of_data)
+                smtp, mail_from, rcpt_to, message, before_end_of_data
+            )
         except (SMTPException, OSError, TimeoutError) as exc:
             self.close()
             error = translate(exc, stage=self._stage)
@@ -318,12 +344,19 @@ class SmtpSession:
             options.append(b"BODY=8BITMIME")  # RFC 6152
         return options
 
-    async def _pipelined(self, smtp: aiosmtplib.SMTP, mail_from: str, rcpt_to: list[str],
-                         message: bytes, hook: Callable[[], Awaitable[None]] | None):
+    async def _pipelined(
+        self,
+        smtp: aiosmtplib.SMTP,
+        mail_from: str,
+        rcpt_to: list[str],
+        message: bytes,
+        hook: Callable[[], Awaitable[None]] | None,
+    ):
         """RFC 2920: MAIL, every RCPT and DATA in one write; then the content."""
         wait = self.target.command_timeout
-        mail = b" ".join([b"MAIL FROM:<" + mail_from.encode("ascii") + b">",
-                          *self._mail_options(message)])
+        mail = b" ".join(
+            [b"MAIL FROM:<" + mail_from.encode("ascii") + b">", *self._mail_options(message)]
+        )
         commands = [mail, *(b"RCPT TO:<" + r.encode("ascii") + b">" for r in rcpt_to), b"DATA"]
         with _replies_taken_over(smtp) as (transport, reader):
             transport.write(b"\r\n".join(commands) + b"\r\n")
@@ -355,12 +388,19 @@ class SmtpSession:
         if closing is not None:
             raise reply_error(*closing, stage="RCPT")
         if not accepted:
-            raise RecipientsRefused(rejected, transient=all(
-                not classify(r.code, r.message).permanent for r in rejected))
+            raise RecipientsRefused(
+                rejected, transient=all(not classify(r.code, r.message).permanent for r in rejected)
+            )
         raise reply_error(*data_reply, stage="DATA")
 
-    async def _content(self, transport, reader: ReplyReader, message: bytes,
-                       hook: Callable[[], Awaitable[None]] | None, wait: float):
+    async def _content(
+        self,
+        transport,
+        reader: ReplyReader,
+        message: bytes,
+        hook: Callable[[], Awaitable[None]] | None,
+        wait: float,
+    ):
         body = _stuffed(message)
         if hook is None:
             transport.write(body + b".\r\n")  # one write: one TLS record
@@ -376,13 +416,22 @@ class SmtpSession:
             raise reply_error(code, text, stage="end of DATA")
         return code, text
 
-    async def _one_by_one(self, smtp: aiosmtplib.SMTP, mail_from: str, rcpt_to: list[str],
-                          message: bytes, hook: Callable[[], Awaitable[None]] | None):
+    async def _one_by_one(
+        self,
+        smtp: aiosmtplib.SMTP,
+        mail_from: str,
+        rcpt_to: list[str],
+        message: bytes,
+        hook: Callable[[], Awaitable[None]] | None,
+    ):
         """Without PIPELINING: each command waits for its reply."""
         timeout = self.target.command_timeout
         reply = await smtp.execute_command(
-            b"MAIL", b"FROM:<" + mail_from.encode("ascii") + b">", *self._mail_options(message),
-            timeout=timeout)
+            b"MAIL",
+            b"FROM:<" + mail_from.encode("ascii") + b">",
+            *self._mail_options(message),
+            timeout=timeout,
+        )
         if reply.code != 250:
             raise reply_error(reply.code, reply.message, stage="MAIL")
         self._stage = "RCPT"
@@ -390,7 +439,8 @@ class SmtpSession:
         rejected: list[RecipientResult] = []
         for rcpt in rcpt_to:
             reply = await smtp.execute_command(
-                b"RCPT", b"TO:<" + rcpt.encode("ascii") + b">", timeout=timeout)
+                b"RCPT", b"TO:<" + rcpt.encode("ascii") + b">", timeout=timeout
+            )
             if reply.code in (250, 251):
                 accepted.append(rcpt)
             elif reply.code == 421:
@@ -398,8 +448,9 @@ class SmtpSession:
             else:
                 rejected.append(RecipientResult(rcpt, reply.code, reply.message))
         if not accepted:
-            raise RecipientsRefused(rejected, transient=all(
-                not classify(r.code, r.message).permanent for r in rejected))
+            raise RecipientsRefused(
+                rejected, transient=all(not classify(r.code, r.message).permanent for r in rejected)
+            )
         self._stage = "DATA"
         reply = await smtp.execute_command(b"DATA", timeout=timeout)
         if reply.code != 354:

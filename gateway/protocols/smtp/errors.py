@@ -1,13 +1,13 @@
 """SMTP replies and library errors as the gateway's exceptions (the one mapping point).
 
-    5xx reply               -> UpstreamRejected(code="smtp_rejected"), the reply in detail
-    4xx reply               -> UpstreamTransient(code="smtp_deferred")   (retry later)
-    421 / dropped socket    -> UpstreamUnavailable(protocol="smtp")      (reconnect, retry)
-    535 and friends         -> UpstreamAuthFailed
-    a 4xx to the greeting, EHLO or AUTH that asks to slow down (421 4.7.0, 454 4.7.0
-    temporary authentication failure, too many connections: ``protocols.throttling``)
-                            -> UpstreamThrottled                         (back off)
-    no answer in time       -> UpstreamTimeout
+5xx reply               -> UpstreamRejected(code="smtp_rejected"), the reply in detail
+4xx reply               -> UpstreamTransient(code="smtp_deferred")   (retry later)
+421 / dropped socket    -> UpstreamUnavailable(protocol="smtp")      (reconnect, retry)
+535 and friends         -> UpstreamAuthFailed
+a 4xx to the greeting, EHLO or AUTH that asks to slow down (421 4.7.0, 454 4.7.0
+temporary authentication failure, too many connections: ``protocols.throttling``)
+                        -> UpstreamThrottled                         (back off)
+no answer in time       -> UpstreamTimeout
 """
 
 from __future__ import annotations
@@ -47,9 +47,12 @@ class RecipientsRefused(UpstreamRejected):
 
     def __init__(self, rejected: list[RecipientRefusal], *, transient: bool) -> None:
         detail = "; ".join(f"{r.address}: {describe(r.code, r.message)}" for r in rejected[:10])
-        super().__init__(f"all recipients refused: {detail}",
-                         code="smtp_deferred" if transient else "smtp_rejected", protocol="smtp",
-                         rejected=rejected)
+        super().__init__(
+            f"all recipients refused: {detail}",
+            code="smtp_deferred" if transient else "smtp_rejected",
+            protocol="smtp",
+            rejected=rejected,
+        )
         self.transient = transient
 
 
@@ -60,8 +63,9 @@ def reply_error(code: int, message: str, *, stage: str) -> GatewayError:
     throttle = smtp_throttle(code, message) if stage in _SESSION_STAGES else None
     if throttle is not None:
         wait = max(1, round(throttle.retry_after)) if throttle.retry_after else 5
-        return UpstreamThrottled(detail, kind=throttle.kind, protocol="smtp", smtp_code=code,
-                                 retry_after=wait)
+        return UpstreamThrottled(
+            detail, kind=throttle.kind, protocol="smtp", smtp_code=code, retry_after=wait
+        )
     if verdict.category is Category.AUTH and stage == "AUTH":
         return UpstreamAuthFailed(detail, protocol="smtp", smtp_code=code)
     if verdict.category is Category.SERVICE:
@@ -95,8 +99,9 @@ def translate(exc: BaseException, *, stage: str) -> GatewayError:
     if isinstance(exc, SMTPServerDisconnected):
         return UpstreamUnavailable(f"smtp {stage}: connection lost", protocol="smtp")
     if isinstance(exc, ssl.SSLError):
-        return UpstreamUnavailable(f"smtp {stage}: TLS failed: {exc.reason or exc}",
-                                   protocol="smtp")
+        return UpstreamUnavailable(
+            f"smtp {stage}: TLS failed: {exc.reason or exc}", protocol="smtp"
+        )
     if isinstance(exc, OSError):
         return UpstreamUnavailable(f"smtp {stage}: {exc.strerror or exc}", protocol="smtp")
     if isinstance(exc, SMTPException):

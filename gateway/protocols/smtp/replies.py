@@ -18,8 +18,9 @@ _ENHANCED = re.compile(r"^\s*([245])\.(\d{1,3})\.(\d{1,3})\b")
 _GREYLIST = re.compile(
     r"greylist|graylist|try again later|temporar(?:il)?y|please retry|deferred", re.I
 )
-_MAILBOX_FULL = re.compile(r"mailbox (?:is )?full|over ?quota|quota exceeded|insufficient storage",
-                           re.I)
+_MAILBOX_FULL = re.compile(
+    r"mailbox (?:is )?full|over ?quota|quota exceeded|insufficient storage", re.I
+)
 _RATE = re.compile(r"too many (?:messages|connections|recipients)|rate limit|throttl", re.I)
 
 
@@ -75,8 +76,7 @@ def classify(code: int, text: str = "") -> ReplyClass:
         # A 5xx is final unless the server tells us, in words or in the enhanced code, that
         # the condition is temporary (greylisting with a 5xx, "mailbox full": RFC 3463 §3.3
         # says X.2.2 is useful "for both permanent and persistent transient errors").
-        permanent = category not in (Category.GREYLIST, Category.MAILBOX_FULL,
-                                     Category.RATE_LIMIT)
+        permanent = category not in (Category.GREYLIST, Category.MAILBOX_FULL, Category.RATE_LIMIT)
         if enhanced is not None and enhanced.startswith("4."):
             permanent = False
     else:

@@ -16,13 +16,21 @@ config = context.config
 
 if context.is_offline_mode():
     dialect = config.attributes["dialect"]
-    context.configure(dialect_name=dialect, literal_binds=True, target_metadata=metadata,
-                      version_table=VERSION_TABLE, render_as_batch=dialect == "sqlite")
+    context.configure(
+        dialect_name=dialect,
+        literal_binds=True,
+        target_metadata=metadata,
+        version_table=VERSION_TABLE,
+        render_as_batch=dialect == "sqlite",
+    )
 else:
     connection = config.attributes["connection"]
-    context.configure(connection=connection, target_metadata=metadata,
-                      version_table=VERSION_TABLE,
-                      render_as_batch=connection.dialect.name == "sqlite")
+    context.configure(
+        connection=connection,
+        target_metadata=metadata,
+        version_table=VERSION_TABLE,
+        render_as_batch=connection.dialect.name == "sqlite",
+    )
 
 with context.begin_transaction():
     context.run_migrations()

@@ -14,8 +14,9 @@ from tests.mailstack import MailStack
 
 async def test_state_follows_login_select_and_a_failed_select(mailstack: MailStack) -> None:
     user = mailstack.new_user("state")
-    async with ImapSession(mailstack.host, mailstack.imaps, security="tls",
-                           ssl_context=mailstack.ssl_context()) as session:
+    async with ImapSession(
+        mailstack.host, mailstack.imaps, security="tls", ssl_context=mailstack.ssl_context()
+    ) as session:
         assert session.state == "NONAUTH"
         await session.login(user, mailstack.password)
         assert session.state == "AUTH"
@@ -34,10 +35,12 @@ async def test_state_follows_login_select_and_a_failed_select(mailstack: MailSta
 
 
 async def test_command_the_state_does_not_allow_is_refused_before_the_server(
-        mailstack: MailStack) -> None:
+    mailstack: MailStack,
+) -> None:
     user = mailstack.new_user("state")
-    async with ImapSession(mailstack.host, mailstack.imaps, security="tls",
-                           ssl_context=mailstack.ssl_context()) as session:
+    async with ImapSession(
+        mailstack.host, mailstack.imaps, security="tls", ssl_context=mailstack.ssl_context()
+    ) as session:
         with pytest.raises(ImapRejected) as info:
             await session.uid_fetch(b"1:*", b"(FLAGS)")
         assert info.value.status == "BAD"

@@ -51,7 +51,8 @@ def test_mailbox_names_use_modified_utf7() -> None:
         assert encode_mailbox(sample) == imap_utf7.encode(sample)
         assert decode_mailbox(encode_mailbox(sample)) == sample
     assert decode_mailbox(b"bad&-utf7&") == "bad&utf7&" or isinstance(
-        decode_mailbox(b"bad&-utf7&"), str)
+        decode_mailbox(b"bad&-utf7&"), str
+    )
 
 
 @pytest.mark.parametrize("name", ["a\r\nb", "tab\there", "", "x" * 1025])

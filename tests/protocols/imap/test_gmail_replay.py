@@ -18,8 +18,7 @@ GOOGLE = load_transcript("google_imap_extensions")
 
 
 def _session(port: int) -> ImapSession:
-    return ImapSession("127.0.0.1", port, security="none", connect_timeout=5,
-                       command_timeout=5)
+    return ImapSession("127.0.0.1", port, security="none", connect_timeout=5, command_timeout=5)
 
 
 async def test_the_gateway_client_replays_a_recorded_gmail_session_strictly() -> None:
@@ -39,7 +38,8 @@ async def test_the_gateway_client_replays_a_recorded_gmail_session_strictly() ->
     assert b"authenticated (Success)" in authenticated.text
     xlist = parse_list(results[b"A00000004"].untagged, b"XLIST")
     assert ("[Gmail]/Sent Mail", ["\\HasNoChildren", "\\Sent"]) in [
-        (e.name, e.flags) for e in xlist]
+        (e.name, e.flags) for e in xlist
+    ]
     assert parse_search(results[b"A00000059"].untagged)[:4] == [1, 2, 3, 5]
     summary = parse_fetch(results[b"A00000060"].untagged)
     assert summary[2][b"ENVELOPE"].subject == b"just testing..."
@@ -54,8 +54,9 @@ async def test_a_command_the_recording_does_not_expect_is_refused_and_noted() ->
         with pytest.raises(ImapRejected):
             await session.command(b"NOOP")  # the recording continues with AUTHENTICATE
         await session.logout()
-    assert server.mismatches[0].endswith("expected b'AUTHENTICATE PLAIN "
-                                         "AHVzZXJuYW1lAHBhc3N3b3Jk', got b'NOOP'")
+    assert server.mismatches[0].endswith(
+        "expected b'AUTHENTICATE PLAIN AHVzZXJuYW1lAHBhc3N3b3Jk', got b'NOOP'"
+    )
 
 
 async def test_rules_answer_by_verb_and_arguments_with_the_clients_tags() -> None:
@@ -78,14 +79,23 @@ async def test_rules_answer_by_verb_and_arguments_with_the_clients_tags() -> Non
             await session.logout()
     assert server.connections == 2
     assert server.mismatches == ["no rule for b'NOOP'"] * 2
-    assert server.commands()[:4] == [b"CAPABILITY", b'LOGIN "someone@gmail.com" '
-                                     b'"app password"', b"CAPABILITY", b"NOOP"]
+    assert server.commands()[:4] == [
+        b"CAPABILITY",
+        b'LOGIN "someone@gmail.com" "app password"',
+        b"CAPABILITY",
+        b"NOOP",
+    ]
 
 
 def test_retag_replaces_the_recorded_tag_only_where_a_tag_stands() -> None:
-    lines = (b'* ESEARCH (TAG "a5") UID ALL 1:3', b"* 1 FETCH (X-GM-LABELS (a5))",
-             b"a5 OK SEARCH (Success)")
-    assert retag(lines, b"a5", b"G7") == [b'* ESEARCH (TAG "G7") UID ALL 1:3',
-                                          b"* 1 FETCH (X-GM-LABELS (a5))",
-                                          b"G7 OK SEARCH (Success)"]
+    lines = (
+        b'* ESEARCH (TAG "a5") UID ALL 1:3',
+        b"* 1 FETCH (X-GM-LABELS (a5))",
+        b"a5 OK SEARCH (Success)",
+    )
+    assert retag(lines, b"a5", b"G7") == [
+        b'* ESEARCH (TAG "G7") UID ALL 1:3',
+        b"* 1 FETCH (X-GM-LABELS (a5))",
+        b"G7 OK SEARCH (Success)",
+    ]
     assert GOOGLE.exchange("a001").trailing == (b"a001 OK Login successful",)

@@ -48,8 +48,11 @@ def _responses(lines) -> list:
 
 def test_every_transcript_reads_cleanly_through_the_gateway_reader() -> None:
     names = sorted(p.name for p in TRANSCRIPTS.glob("*.txt"))
-    assert names == ["google_imap_extensions.txt", "mailkit_2014_session.txt",
-                     "sitebricks_fetch.txt"]
+    assert names == [
+        "google_imap_extensions.txt",
+        "mailkit_2014_session.txt",
+        "sitebricks_fetch.txt",
+    ]
     for name in names:
         transcript = load_transcript(name)
         assert transcript.greeting or name == "sitebricks_fetch.txt"
@@ -78,8 +81,7 @@ def test_google_x_gm_labels_fetch_and_store() -> None:
         4: ("\\Drafts",),
     }
     stored = parse_fetch_numbered(_responses(GOOGLE.exchange("a011").response))
-    assert stored[1][b"X-GM-LABELS"] == ("\\Inbox", "\\Sent", "Important", "Muy Importante",
-                                         "foo")
+    assert stored[1][b"X-GM-LABELS"] == ("\\Inbox", "\\Sent", "Important", "Muy Importante", "foo")
 
 
 def test_google_ids_are_64_bit_numbers() -> None:
@@ -87,7 +89,11 @@ def test_google_ids_are_64_bit_numbers() -> None:
     assert msgid[1][b"X-GM-MSGID"] == 1278455344230334865
     thrid = parse_fetch_numbered(_responses(GOOGLE.exchange("a008").response))
     assert [thrid[n][b"X-GM-THRID"] for n in (1, 2, 3, 4)] == [
-        1278455344230334865, 1266894439832287888, 1266894439832287888, 1266894439832287888]
+        1278455344230334865,
+        1266894439832287888,
+        1266894439832287888,
+        1266894439832287888,
+    ]
     assert gmail.hex_id(1278455344230334865) == "11bdfc5cae0c8191"  # the Gmail API's form
 
 
@@ -95,16 +101,17 @@ def test_google_x_gm_raw_search_as_the_gateway_sends_it() -> None:
     exchange = GOOGLE.exchange("a005")
     # The gateway's encoding of the key gives the recorded command byte for byte.
     assert b" ".join([b"SEARCH", *gmail.raw_search("has:attachment in:unread")]) == (
-        exchange.command)
+        exchange.command
+    )
     assert parse_search(_responses(exchange.response)) == [123, 5992, 12344]
     assert parse_search(_responses(GOOGLE.exchange("a009").response)) == [2, 3, 4]
 
 
 def test_label_list_encodes_the_recorded_store_commands() -> None:
-    assert b"STORE 1 +X-GM-LABELS " + gmail.label_list(["foo"]) == (
-        GOOGLE.exchange("a011").command)
+    assert b"STORE 1 +X-GM-LABELS " + gmail.label_list(["foo"]) == (GOOGLE.exchange("a011").command)
     assert gmail.label_list(["\\Inbox", "\\Sent", "Important", "Muy Importante"]) == (
-        b'(\\Inbox \\Sent Important "Muy Importante")')  # a010's answer, spelled as sent
+        b'(\\Inbox \\Sent Important "Muy Importante")'
+    )  # a010's answer, spelled as sent
 
 
 def test_google_list_marks_gmail_special_folders() -> None:
@@ -128,7 +135,8 @@ def test_sitebricks_fetches_with_quoted_bare_and_spaced_labels() -> None:
     assert sent[b"X-GM-THRID"] == 1390598643992212864
     assert sent[b"X-GM-MSGID"] == 1390601544708584716
     assert sent[b"ENVELOPE"].subject == (
-        b'Re: throw in backslash quote \\" and double backslash quote \\\\" is that OK?')
+        b'Re: throw in backslash quote \\" and double backslash quote \\\\" is that OK?'
+    )
     assert data[24317][b"ENVELOPE"].date is None  # ENVELOPE NIL date, as recorded
     assert all(d[b"X-GM-THRID"] == d[b"X-GM-MSGID"] for u, d in data.items() if u != 107228)
 
@@ -138,7 +146,8 @@ def test_sitebricks_subject_literal_next_to_gmail_items() -> None:
     first, second = data[60961], data[60962]
     assert first[b"ENVELOPE"].subject == (
         b"Ttkii Regency The quick brown fox ran over AK 7 Day Arrival Notice\r\n"
-        b" - BATTY SCORTI - 16257294")
+        b" - BATTY SCORTI - 16257294"
+    )
     assert first[b"X-GM-LABELS"] == () and first[b"X-GM-MSGID"] == 1279068049360518352
     assert second[b"X-GM-THRID"] == 1279040815276852413  # an earlier message's thread
     assert second[b"X-GM-MSGID"] == 1279068775892017394
@@ -168,20 +177,31 @@ def test_mailkit_session_search_summary_and_body() -> None:
 def test_labels_in_every_astring_form_constructed() -> None:
     """Constructed, not recorded: X-GM-LABELS is a list of ASTRINGs (RFC 3501 section 9),
     so a label may come as a literal, as digits, with "]" unquoted, in modified UTF-7."""
-    responses = _responses([
-        b'* 7 FETCH (UID 70 X-GM-LABELS ({9}',
-        b'Big "one" 2024 NIL [Work]/x &AOk-t&AOk- "\\\\Starred" "a\\\\b" 007) FLAGS ())',
-    ])
+    responses = _responses(
+        [
+            b"* 7 FETCH (UID 70 X-GM-LABELS ({9}",
+            b'Big "one" 2024 NIL [Work]/x &AOk-t&AOk- "\\\\Starred" "a\\\\b" 007) FLAGS ())',
+        ]
+    )
     assert parse_fetch(responses)[70][b"X-GM-LABELS"] == (
-        'Big "one"', "2024", "[Work]/x", "été", "\\Starred", "a\\b", "007")
+        'Big "one"',
+        "2024",
+        "[Work]/x",
+        "été",
+        "\\Starred",
+        "a\\b",
+        "007",
+    )
 
 
 def test_gmail_ids_outside_64_bits_are_dropped_constructed() -> None:
     """Constructed, not recorded: ids that are not 64-bit unsigned numbers."""
-    responses = _responses([
-        b"* 1 FETCH (UID 1 X-GM-MSGID 18446744073709551615 X-GM-THRID 18446744073709551616)",
-        b"* 2 FETCH (UID 2 X-GM-MSGID 0042 X-GM-THRID NIL X-GM-LABELS NIL)",
-    ])
+    responses = _responses(
+        [
+            b"* 1 FETCH (UID 1 X-GM-MSGID 18446744073709551615 X-GM-THRID 18446744073709551616)",
+            b"* 2 FETCH (UID 2 X-GM-MSGID 0042 X-GM-THRID NIL X-GM-LABELS NIL)",
+        ]
+    )
     data = parse_fetch(responses)
     assert data[1][b"X-GM-MSGID"] == 2**64 - 1 and data[1][b"X-GM-THRID"] is None
     assert data[2][b"X-GM-MSGID"] == 42 and data[2][b"X-GM-THRID"] is None
@@ -190,7 +210,8 @@ def test_gmail_ids_outside_64_bits_are_dropped_constructed() -> None:
 
 def test_label_and_raw_search_refusals() -> None:
     assert gmail.label_list(["été", "NIL", 'a"b', "[Work]/x", "2024"]) == (
-        b'(&AOk-t&AOk- "NIL" "a\\"b" "[Work]/x" 2024)')
+        b'(&AOk-t&AOk- "NIL" "a\\"b" "[Work]/x" 2024)'
+    )
     for bad in ([""], ["a\r\nb"], ["x\x85"], ["é" * 400]):
         with pytest.raises(InvalidInput):
             gmail.label_list(bad)

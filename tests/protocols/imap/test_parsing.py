@@ -20,7 +20,7 @@ def _untagged(raw: bytes):
 
 def test_fetch_keyed_by_uid_ignoring_unsolicited() -> None:
     resp = _untagged(
-        b'* 4 FETCH (UID 10 FLAGS (\\Seen $Forwarded) RFC822.SIZE 120 ENVELOPE '
+        b"* 4 FETCH (UID 10 FLAGS (\\Seen $Forwarded) RFC822.SIZE 120 ENVELOPE "
         b'("Mon, 1 Jan 2024 10:00:00 +0000" "=?utf-8?q?Gr=C3=BC=C3=9Fe?=" '
         b'(("Ann" NIL "ann" "example.test")) NIL NIL ((NIL NIL "bob" "example.test")) '
         b'NIL NIL NIL "<id@x>"))\r\n'
@@ -45,8 +45,9 @@ def test_list_with_quoted_literal_and_utf7_names() -> None:
     entries = parse_list(resp)
     assert [e.name for e in entries] == ["Sent", 'Tëst "quoted" \\ {3}', "a\r\nbc"]
     assert entries[0].flags == ["\\HasNoChildren", "\\Sent"] and entries[0].delimiter == "/"
-    assert parse_status(resp) == {b"Sent": {"MESSAGES": 3, "UNSEEN": 1, "UIDVALIDITY": 7,
-                                           "UIDNEXT": 4}}
+    assert parse_status(resp) == {
+        b"Sent": {"MESSAGES": 3, "UNSEEN": 1, "UIDVALIDITY": 7, "UIDNEXT": 4}
+    }
 
 
 def test_search_esearch_capabilities_and_codes() -> None:
@@ -54,14 +55,15 @@ def test_search_esearch_capabilities_and_codes() -> None:
     ranges, count = parse_esearch(_untagged(b'* ESEARCH (TAG "G1") UID ALL 1:3,7 COUNT 4\r\n'))
     assert ranges == [(1, 3), (7, 7)] and count == 4
     assert parse_esearch(_untagged(b'* ESEARCH (TAG "G1") UID COUNT 0\r\n')) == ([], 0)
-    assert parse_esearch(_untagged(b'* ESEARCH (TAG "G1") UID ALL 8 COUNT 1\r\n')) == (
-        [(8, 8)], 1)
+    assert parse_esearch(_untagged(b'* ESEARCH (TAG "G1") UID ALL 8 COUNT 1\r\n')) == ([(8, 8)], 1)
     caps = parse_capabilities(_untagged(b"* CAPABILITY IMAP4rev1 MOVE uidplus\r\n"))
     assert caps == {"IMAP4REV1", "MOVE", "UIDPLUS"}
-    assert parse_capabilities([], b"[CAPABILITY IMAP4rev1 IDLE] Logged in") == {
-        "IMAP4REV1", "IDLE"}
+    assert parse_capabilities([], b"[CAPABILITY IMAP4rev1 IDLE] Logged in") == {"IMAP4REV1", "IDLE"}
     assert response_code(b"[APPENDUID 38505 3955] APPEND completed") == [
-        "APPENDUID", "38505", "3955"]
+        "APPENDUID",
+        "38505",
+        "3955",
+    ]
     assert response_code(b"[COPYUID 7 1:3 10:12] Done") == ["COPYUID", "7", "1:3", "10:12"]
     assert response_code(b"no code") is None
 
@@ -74,13 +76,17 @@ def test_fast_tokenizer_agrees_with_imapclient() -> None:
     from gateway.protocols.imap.tokens import parse_pieces
 
     samples = [
-        [b'12 (UID 10 FLAGS (\\Seen $Forwarded) RFC822.SIZE 120 ENVELOPE ("Mon, 1 Jan 2024 '
-         b'10:00:00 +0000" "=?utf-8?q?x?=" (("Ann" NIL "ann" "example.test")) NIL NIL '
-         b'((NIL NIL "bob" "example.test")) NIL NIL NIL "<id@x>"))'],
+        [
+            b'12 (UID 10 FLAGS (\\Seen $Forwarded) RFC822.SIZE 120 ENVELOPE ("Mon, 1 Jan 2024 '
+            b'10:00:00 +0000" "=?utf-8?q?x?=" (("Ann" NIL "ann" "example.test")) NIL NIL '
+            b'((NIL NIL "bob" "example.test")) NIL NIL NIL "<id@x>"))'
+        ],
         [(b"1 (UID 5 BODY[HEADER.FIELDS (A B)]<0> {3}", b"a)c"), b" FLAGS ())"],
-        [b'1 (BODYSTRUCTURE (("text" "plain" ("charset" "utf-8") NIL NIL "7bit" 10 1 NIL NIL '
-         b'NIL NIL)("application" "pdf" ("name" "a \\"q\\".pdf") NIL NIL "base64" 400 NIL '
-         b'("attachment" ("filename" "x")) NIL NIL) "mixed" ("boundary" "b") NIL NIL NIL))'],
+        [
+            b'1 (BODYSTRUCTURE (("text" "plain" ("charset" "utf-8") NIL NIL "7bit" 10 1 NIL NIL '
+            b'NIL NIL)("application" "pdf" ("name" "a \\"q\\".pdf") NIL NIL "base64" 400 NIL '
+            b'("attachment" ("filename" "x")) NIL NIL) "mixed" ("boundary" "b") NIL NIL NIL))'
+        ],
         [b'007 "a\\\\b" NIL nil 0 10 \\* () (()) ""'],
         [b"1 (FLAGS (\\Seen) UID 3 MODSEQ (12))  "],
     ]
@@ -94,9 +100,11 @@ def test_fast_tokenizer_agrees_with_imapclient() -> None:
 def test_fetch_of_uid_and_flags_takes_the_quick_path_with_the_same_result() -> None:
     from gateway.protocols.imap.parsing import _parse_fetch_tokens, _uid_flags_only
 
-    raw = (b"* 1 FETCH (UID 7 FLAGS ())\r\n"
-           b"* 2 FETCH (UID 9 FLAGS (\\Seen \\Answered $Label1 Junk))\r\n"
-           b"* 3 FETCH (FLAGS (\\Flagged) UID 11)\r\n")
+    raw = (
+        b"* 1 FETCH (UID 7 FLAGS ())\r\n"
+        b"* 2 FETCH (UID 9 FLAGS (\\Seen \\Answered $Label1 Junk))\r\n"
+        b"* 3 FETCH (FLAGS (\\Flagged) UID 11)\r\n"
+    )
     fetches = _untagged(raw)
     quick = _uid_flags_only(fetches)
     assert quick == {
@@ -121,8 +129,9 @@ def test_fetch_quick_path_leaves_anything_else_to_the_tokenizer() -> None:
         fetches = _untagged(raw)
         assert _uid_flags_only(fetches) is None, raw
         parse_fetch(fetches)  # and the general path copes
-    merged = parse_fetch(_untagged(b"* 1 FETCH (UID 7 FLAGS (\\Seen))\r\n"
-                                   b"* 1 FETCH (UID 7 RFC822.SIZE 5)\r\n"))
+    merged = parse_fetch(
+        _untagged(b"* 1 FETCH (UID 7 FLAGS (\\Seen))\r\n* 1 FETCH (UID 7 RFC822.SIZE 5)\r\n")
+    )
     assert merged == {7: {b"SEQ": 1, b"UID": 7, b"FLAGS": (b"\\Seen",), b"RFC822.SIZE": 5}}
     lower = parse_fetch(_untagged(b"* 1 fetch (uid 7 flags (\\Seen))\r\n"))
     assert lower[7][b"FLAGS"] == (b"\\Seen",)

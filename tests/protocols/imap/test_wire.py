@@ -42,7 +42,7 @@ def test_any_split_gives_the_same_result(seed: int) -> None:
     out, pos = [], 0
     while pos < len(STREAM):
         step = rng.randint(1, 12)
-        out += reader.feed(STREAM[pos:pos + step])
+        out += reader.feed(STREAM[pos : pos + step])
         pos += step
     assert out == ResponseReader().feed(STREAM)
 
@@ -63,7 +63,7 @@ def test_large_literal_in_small_chunks() -> None:
     reader = ResponseReader()
     out = []
     for i in range(0, len(data), 65536):
-        out += reader.feed(data[i:i + 65536])
+        out += reader.feed(data[i : i + 65536])
     assert out == [[(b"* 1 FETCH (BODY[] {%d}" % len(body), body), b")"]]
 
 
@@ -89,7 +89,7 @@ def test_the_line_buffer_is_allocated_on_demand_grows_when_busy_and_is_given_up(
         target = reader.buffer()
         offered.append(len(target))
         count = min(len(target), len(lines) - pos)
-        target[:count] = lines[pos:pos + count]
+        target[:count] = lines[pos : pos + count]
         target.release()
         pos += count
         reader.advance(count)
@@ -126,7 +126,7 @@ def _read_in_place(reader: ResponseReader, data: bytes, sizes: random.Random) ->
         target = reader.buffer()
         assert len(target) > 0
         count = min(len(target), len(data) - pos, sizes.randint(1, 300_000))
-        target[:count] = data[pos:pos + count]
+        target[:count] = data[pos : pos + count]
         target.release()
         pos += count
         out += reader.advance(count)
@@ -138,9 +138,17 @@ def test_reading_into_the_buffers_gives_the_same_result(seed: int) -> None:
     body = bytes(range(256)) * 4096  # 1 MiB, with CR/LF bytes inside
     small = b"x\r\n" * 10_000  # through the line buffer (30 kB)
     long_line = b"* 9 FETCH (FLAGS (" + b"\\Seen " * 40_000 + b"))\r\n"  # longer than a buffer
-    data = (STREAM + b"* 1 FETCH (UID 5 BODY[]<0> {%d}\r\n" % len(body) + body + b")\r\n"
-            + b"* 2 FETCH (BODY[1] {%d}\r\n" % len(small) + small + b")\r\n" + long_line
-            + b"G2 OK done\r\n")
+    data = (
+        STREAM
+        + b"* 1 FETCH (UID 5 BODY[]<0> {%d}\r\n" % len(body)
+        + body
+        + b")\r\n"
+        + b"* 2 FETCH (BODY[1] {%d}\r\n" % len(small)
+        + small
+        + b")\r\n"
+        + long_line
+        + b"G2 OK done\r\n"
+    )
     expected = ResponseReader().feed(data)
     assert expected[5] == [(b"* 1 FETCH (UID 5 BODY[]<0> {%d}" % len(body), body), b")"]
     assert expected[6] == [(b"* 2 FETCH (BODY[1] {%d}" % len(small), small), b")"]
@@ -161,7 +169,7 @@ def test_a_large_literal_is_received_in_place() -> None:
         target = reader.buffer()
         count = len(target)
         assert 0 < count <= reader.literal_remaining
-        target[:] = body[pos:pos + count]
+        target[:] = body[pos : pos + count]
         target.release()
         pos += count
         assert reader.advance(count) == []

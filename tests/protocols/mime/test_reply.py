@@ -24,21 +24,23 @@ def test_gmail_top_post_with_attribution_wrapped_over_two_lines() -> None:
 
 
 def test_apple_mail_attribution_on_one_line() -> None:
-    body = ("Yes.\n\nOn 8 Jan 2024, at 10:02, Jane Example <jane@example.com> wrote:\n\n"
-            "> Coming?\n")
+    body = "Yes.\n\nOn 8 Jan 2024, at 10:02, Jane Example <jane@example.com> wrote:\n\n> Coming?\n"
     assert reply_text(body).text == "Yes."
 
 
-@pytest.mark.parametrize("attribution", [
-    "Am 08.01.2024 um 10:02 schrieb Jane Example <jane@example.com>:",
-    "Jane Example <jane@example.com> schrieb am 08.01.2024 um 10:02:",
-    "Le lun. 8 janv. 2024 à 10:02, Jane Example <jane@example.com> a écrit :",
-    "Le 08/01/2024 à 10:02, Jane Example a\u00a0écrit\u00a0:",
-    "El lun, 8 ene 2024 a las 10:02, Jane Example (<jane@example.com>) escribió:",
-    "Op ma 8 jan. 2024 om 10:02 schreef Jane Example <jane@example.com>:",
-    "Jane Example schreef op 8 jan. 2024 10:02:",
-    "Jane wrote:",
-])
+@pytest.mark.parametrize(
+    "attribution",
+    [
+        "Am 08.01.2024 um 10:02 schrieb Jane Example <jane@example.com>:",
+        "Jane Example <jane@example.com> schrieb am 08.01.2024 um 10:02:",
+        "Le lun. 8 janv. 2024 à 10:02, Jane Example <jane@example.com> a écrit :",
+        "Le 08/01/2024 à 10:02, Jane Example a\u00a0écrit\u00a0:",
+        "El lun, 8 ene 2024 a las 10:02, Jane Example (<jane@example.com>) escribió:",
+        "Op ma 8 jan. 2024 om 10:02 schreef Jane Example <jane@example.com>:",
+        "Jane Example schreef op 8 jan. 2024 10:02:",
+        "Jane wrote:",
+    ],
+)
 def test_attributions_in_other_languages(attribution: str) -> None:
     body = f"Antwort.\n\n{attribution}\n> Frage?\n> Jane\n"
     result = reply_text(body)
@@ -76,23 +78,30 @@ def test_outlook_original_message_cuts_unquoted_history() -> None:
     assert reply_text(body) == ReplyText("Approved.", True, False)
 
 
-@pytest.mark.parametrize("header", [
-    ("________________________________\n"
-     "From: Jane Example <jane@example.com>\nSent: Monday, January 8, 2024 10:02\n"
-     "To: John <john@example.com>\nSubject: Budget\n"),
-    ("*From:* Jane Example <jane@example.com>\n*Sent:* Monday, January 8, 2024 10:02\n"
-     "*To:* John\n*Subject:* Budget\n"),
-    "Von: Jane\nGesendet: Montag, 8. Januar 2024 10:02\nAn: John\nBetreff: Budget\n",
-    "De : Jane\nEnvoyé : lundi 8 janvier 2024 10:02\nÀ : John\nObjet : Budget\n",
-    "De: Jane\nEnviado el: lunes, 8 de enero de 2024 10:02\nPara: John\nAsunto: Budget\n",
-    "Van: Jane\nVerzonden: maandag 8 januari 2024 10:02\nAan: John\nOnderwerp: Budget\n",
-    "-----Ursprüngliche Nachricht-----\nVon: Jane\n",
-    "-----Message d'origine-----\n",
-    "---------- Forwarded message ---------\nFrom: Jane <jane@example.com>\n",
-    "-------- Forwarded Message --------\n",
-    "Begin forwarded message:\n\nFrom: Jane\n",
-    "Anfang der weitergeleiteten Nachricht:\n",
-])
+@pytest.mark.parametrize(
+    "header",
+    [
+        (
+            "________________________________\n"
+            "From: Jane Example <jane@example.com>\nSent: Monday, January 8, 2024 10:02\n"
+            "To: John <john@example.com>\nSubject: Budget\n"
+        ),
+        (
+            "*From:* Jane Example <jane@example.com>\n*Sent:* Monday, January 8, 2024 10:02\n"
+            "*To:* John\n*Subject:* Budget\n"
+        ),
+        "Von: Jane\nGesendet: Montag, 8. Januar 2024 10:02\nAn: John\nBetreff: Budget\n",
+        "De : Jane\nEnvoyé : lundi 8 janvier 2024 10:02\nÀ : John\nObjet : Budget\n",
+        "De: Jane\nEnviado el: lunes, 8 de enero de 2024 10:02\nPara: John\nAsunto: Budget\n",
+        "Van: Jane\nVerzonden: maandag 8 januari 2024 10:02\nAan: John\nOnderwerp: Budget\n",
+        "-----Ursprüngliche Nachricht-----\nVon: Jane\n",
+        "-----Message d'origine-----\n",
+        "---------- Forwarded message ---------\nFrom: Jane <jane@example.com>\n",
+        "-------- Forwarded Message --------\n",
+        "Begin forwarded message:\n\nFrom: Jane\n",
+        "Anfang der weitergeleiteten Nachricht:\n",
+    ],
+)
 def test_outlook_header_blocks_and_forward_markers(header: str) -> None:
     body = f"Approved.\n\n{header}\nPlease approve the budget.\n"
     assert reply_text(body).text == "Approved."
@@ -109,8 +118,10 @@ def test_attribution_without_quotes_or_date_is_text() -> None:
 
 
 def test_html_converted_history_without_quote_marks_is_cut() -> None:
-    body = ("Thanks!\n\nOn Mon, Jan 8, 2024 at 10:02 AM Jane <jane@example.com> wrote:\n"
-            "Here is the file.\n")
+    body = (
+        "Thanks!\n\nOn Mon, Jan 8, 2024 at 10:02 AM Jane <jane@example.com> wrote:\n"
+        "Here is the file.\n"
+    )
     assert reply_text(body) == ReplyText("Thanks!", True, False)
 
 
@@ -127,11 +138,17 @@ def test_signature_before_the_quote_and_mobile_lines() -> None:
     assert reply_text(body) == ReplyText("Fine by me.", True, True)
 
 
-@pytest.mark.parametrize("line", [
-    "Get Outlook for iOS<https://aka.ms/o0ukef>", "Sent from my Galaxy",
-    "Von meinem iPhone gesendet", "Envoyé de mon iPhone", "Enviado desde mi iPhone",
-    "Verzonden vanaf mijn iPhone",
-])
+@pytest.mark.parametrize(
+    "line",
+    [
+        "Get Outlook for iOS<https://aka.ms/o0ukef>",
+        "Sent from my Galaxy",
+        "Von meinem iPhone gesendet",
+        "Envoyé de mon iPhone",
+        "Enviado desde mi iPhone",
+        "Verzonden vanaf mijn iPhone",
+    ],
+)
 def test_mobile_signatures(line: str) -> None:
     assert reply_text(f"Ok.\n\n{line}\n") == ReplyText("Ok.", False, True)
 
@@ -161,11 +178,11 @@ def test_huge_hostile_bodies_finish_in_bounded_time() -> None:
     second here (the limit leaves room for a loaded machine; an explosion takes hours)."""
     size = 5 * 1024 * 1024
     bodies = [
-        "On " * (size // 3),                                    # one endless line
+        "On " * (size // 3),  # one endless line
         ("On Mon, 1 Jan 2024 " + "a" * 300 + "\n") * (size // 320),  # near-attributions
-        ("From: x\n" + "Sent: y\n" * 5) * (size // 48),         # Outlook blocks w/o Subject
-        (">" * 1000 + "\n" + "x\n") * (size // 1004),           # alternating quotes
-        (" " * 399 + "wrote:\n\n") * (size // 407),             # long weak attributions
+        ("From: x\n" + "Sent: y\n" * 5) * (size // 48),  # Outlook blocks w/o Subject
+        (">" * 1000 + "\n" + "x\n") * (size // 1004),  # alternating quotes
+        (" " * 399 + "wrote:\n\n") * (size // 407),  # long weak attributions
     ]
     for body in bodies:
         started = time.perf_counter()

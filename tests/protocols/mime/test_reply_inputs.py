@@ -17,14 +17,16 @@ GMAIL_HTML = (
     '<div dir="ltr">Sounds good, see you then.<br><br>Bob</div><br>'
     '<div class="gmail_quote"><div dir="ltr" class="gmail_attr">On Mon, 1 Jan 2024 at 10:00, '
     'Alice &lt;alice@example.test&gt; wrote:<br></div><blockquote class="gmail_quote" '
-    'style="margin:0px 0px 0px 0.8ex"><div>Lunch tomorrow?<br>A</div></blockquote></div>')
+    'style="margin:0px 0px 0px 0.8ex"><div>Lunch tomorrow?<br>A</div></blockquote></div>'
+)
 OUTLOOK_HTML = (
     "<html><head><style>p.MsoNormal{margin:0}</style></head><body><div class=WordSection1>"
     "<p class=MsoNormal>Approved.</p><p class=MsoNormal>&nbsp;</p>"
     "<div style='border:none;border-top:solid #E1E1E1 1.0pt'><p class=MsoNormal><b>From:</b> "
     "Alice &lt;alice@example.test&gt;<br><b>Sent:</b> Monday, January 1, 2024 10:00 AM<br>"
     "<b>To:</b> Bob &lt;bob@example.test&gt;<br><b>Subject:</b> Budget</p></div>"
-    "<p class=MsoNormal>Can you approve the budget?</p></div></body></html>")
+    "<p class=MsoNormal>Can you approve the budget?</p></div></body></html>"
+)
 
 
 def test_blockquotes_become_quoted_lines() -> None:
@@ -44,8 +46,13 @@ def test_outlook_html_reply_keeps_only_the_answer() -> None:
 
 
 def test_markup_is_dropped_and_text_kept() -> None:
-    assert html_to_text("<script>alert(1)</script><p>a &amp; b</p><pre>x\n  y</pre>"
-                        "<table><tr><td>1</td><td>2</td></tr></table>") == "a & b\nx\n  y\n1 2"
+    assert (
+        html_to_text(
+            "<script>alert(1)</script><p>a &amp; b</p><pre>x\n  y</pre>"
+            "<table><tr><td>1</td><td>2</td></tr></table>"
+        )
+        == "a & b\nx\n  y\n1 2"
+    )
     assert html_to_text("") is None and html_to_text("<style>x</style>") is None
 
 
@@ -67,12 +74,18 @@ def test_every_bounce_of_the_corpus_passes_the_header_check(name: str) -> None:
 
 
 def test_the_header_check_passes_ordinary_mail_by() -> None:
-    ordinary = (b"From: Alice <alice@example.test>\r\nTo: bob@example.test\r\n"
-                b"Subject: Undelivered? no, lunch\r\nContent-Type: text/plain\r\n\r\n")
+    ordinary = (
+        b"From: Alice <alice@example.test>\r\nTo: bob@example.test\r\n"
+        b"Subject: Undelivered? no, lunch\r\nContent-Type: text/plain\r\n\r\n"
+    )
     assert not may_be_bounce(ordinary)
-    receipt = (b"From: Bob <bob@example.test>\r\nContent-Type: multipart/report; "
-               b'report-type=disposition-notification; boundary="b"\r\n\r\n')
+    receipt = (
+        b"From: Bob <bob@example.test>\r\nContent-Type: multipart/report; "
+        b'report-type=disposition-notification; boundary="b"\r\n\r\n'
+    )
     assert not may_be_bounce(receipt)  # a read receipt (RFC 8098) is no bounce
-    report = (b"From: Mail System <postmaster@example.test>\r\nContent-Type: multipart/report;"
-              b' report-type="delivery-status"; boundary="b"\r\n\r\n')
+    report = (
+        b"From: Mail System <postmaster@example.test>\r\nContent-Type: multipart/report;"
+        b' report-type="delivery-status"; boundary="b"\r\n\r\n'
+    )
     assert may_be_bounce(report)

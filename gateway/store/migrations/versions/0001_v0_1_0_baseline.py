@@ -81,8 +81,12 @@ def upgrade() -> None:
     )
     op.create_table(
         "events",
-        sa.Column("seq", sa.BigInteger().with_variant(sa.Integer, "sqlite"), primary_key=True,
-                  autoincrement=True),
+        sa.Column(
+            "seq",
+            sa.BigInteger().with_variant(sa.Integer, "sqlite"),
+            primary_key=True,
+            autoincrement=True,
+        ),
         sa.Column("id", sa.String(40), nullable=False, unique=True),
         sa.Column("type", sa.String(64), nullable=False),
         sa.Column("account_id", sa.String(64), nullable=True, index=True),
@@ -139,6 +143,16 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    for table in ("leases", "pop3_seen", "mailbox_state", "webhook_deliveries", "webhooks",
-                  "events", "outbox", "idempotency_keys", "api_tokens", "accounts"):
+    for table in (
+        "leases",
+        "pop3_seen",
+        "mailbox_state",
+        "webhook_deliveries",
+        "webhooks",
+        "events",
+        "outbox",
+        "idempotency_keys",
+        "api_tokens",
+        "accounts",
+    ):
         op.drop_table(table)
