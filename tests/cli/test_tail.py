@@ -104,7 +104,7 @@ def test_tail_json_prints_each_event_as_one_json_line(
         ("message.sent", account["id"], first["message_id"]),
         ("message.sent", account["id"], second["message_id"]),
     ]
-    assert all(set(e) == {"id", "type", "account", "created_at", "data"} for e in events)
+    assert all(set(e) == {"id", "type", "account", "created_at", "data", "state"} for e in events)
 
     # --since replays what came after an event: the second one again.
     replay = mailgate(

@@ -41,5 +41,6 @@ async def test_seen_tracking_on_postgres(pg_database, mailstack):
             "delivered": 0,
             "deleted": 0,
             "remaining": 0,
+            "summary": "0 messages delivered (nothing new), 0 deleted, 0 left",
         }
         assert await client.app.state.services.pop3._seen.seen(acc) == set()
