@@ -58,6 +58,7 @@ async def test_drain_with_delete_does_not_end_short_once_deletions_start(setting
             "delivered": 400,
             "deleted": 400,
             "remaining": 0,
+            "summary": "400 messages delivered, 400 deleted, 0 left",
         }
         assert mailstack.maildir_count(user) == 0
 
@@ -130,5 +131,6 @@ async def test_drain_of_600_messages_of_200_kb_over_lmtp_completes(settings, mai
             "delivered": 600,
             "deleted": 600,
             "remaining": 0,
+            "summary": "600 messages delivered, 600 deleted, 0 left",
         }
         assert mailstack.maildir_count(user) == 0
