@@ -46,6 +46,9 @@ def _each_watched_once(accounts: dict[str, str], *instances: Instance) -> bool:
         sum(map(len, watched)) == len(set().union(*watched)) == len(accounts)
         and set().union(*watched) == set(accounts)
         and all(i.sync.connected == len(i.watched) for i in instances)
+        # each has listed every account at least once (a round that started before the last
+        # account was added counts one fewer; the next round, 1 s later, counts them all)
+        and all(i.sync.accounts_total == len(accounts) for i in instances)
     )
 
 
