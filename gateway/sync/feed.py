@@ -24,6 +24,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import secrets
+import time
 from collections import defaultdict
 from dataclasses import dataclass, field
 
@@ -46,7 +47,7 @@ from .feed_log import (
     Page,
     PageBuilder,
 )
-from .feed_reader import enable_condstore, read_mailbox
+from .feed_reader import read_mailbox
 from .feed_recorder import FeedRecorder, record_mailbox, record_mailbox_list, record_missing
 from .feed_states import FeedStates, KnownFeed
 
@@ -129,9 +130,12 @@ class ChangeFeed:
         known = self._states.known.get(account_id)
         if known is not None and known.fresh:
             return known
+        if self._states.is_absent(account_id):
+            return None  # no store read per listing until the feed starts
         feed = await self._feed(account_id)
         if feed is None:
             self._states.forget(account_id)
+            self._states.absent[account_id] = time.monotonic()
             return None
         heads = await self._repo.heads(account_id)
         known = KnownFeed(feed, {name for name, head in heads.items() if head.baselined})
@@ -152,6 +156,7 @@ class ChangeFeed:
         feed = await self._repo.create(
             account_id, secrets.randbits(62) + 1, {i["path"]: _listing_info(i) for i in items}
         )
+        self._states.forget(account_id)  # (also when another request started it: look again)
         if feed is None:
             return None
         self._states.known[account_id] = KnownFeed(feed)
@@ -297,7 +302,7 @@ class ChangeFeed:
         pool = await self._pool(account_id)
         async with pool.session() as session:
             await self._ensure_feed(account_id, session)
-            condstore = await enable_condstore(session)
+            condstore = await session.enable_condstore()
             items = await mb.list_mailboxes(session, modseq=True)
             listed = {item["path"]: item for item in items}
             async with self._repo.begin(account_id) as tx:

@@ -17,7 +17,6 @@ when one arrives while we read, the mailbox is read again.
 
 from __future__ import annotations
 
-import weakref
 from typing import Any
 
 from ..protocols.imap import ImapSession
@@ -28,27 +27,6 @@ from ..store.sync_state import MailboxState
 from .changes import normalise_flags
 
 _ROUNDS = 5
-_ENABLED: weakref.WeakSet[ImapSession] = weakref.WeakSet()
-
-
-async def enable_condstore(session: ImapSession) -> bool:
-    """CONDSTORE enabled once per session (RFC 7162 section 3.1), so that SELECT reports
-    HIGHESTMODSEQ: ENABLE (RFC 5161), which only the authenticated state takes, so a pooled
-    session with a mailbox selected leaves it first (UNSELECT); without UNSELECT, a STATUS
-    asking for HIGHESTMODSEQ, itself a CONDSTORE enabling command. False when the server
-    has no CONDSTORE."""
-    if not session.has("CONDSTORE"):
-        return False
-    if session not in _ENABLED:
-        if session.state == "SELECTED" and session.has("UNSELECT"):
-            await session.command(b"UNSELECT")
-            session.selected = None
-        if session.state == "SELECTED" or not session.has("ENABLE"):
-            await session.command(b"STATUS", b"INBOX", b"(HIGHESTMODSEQ)")
-        else:
-            await session.command(b"ENABLE", b"CONDSTORE")
-        _ENABLED.add(session)
-    return True
 
 
 def _news(untagged: list[Untagged]) -> bool:
@@ -62,7 +40,7 @@ def _flags_of(fetched: dict[int, dict[bytes, Any]]) -> dict[int, tuple[str, ...]
 async def read_mailbox(session: ImapSession, name: str, known: MailboxState | None) -> MailboxState:
     """``name`` as it is now (``MailboxNotFound`` when it is not there); ``known`` itself
     when CONDSTORE says nothing changed."""
-    condstore = await enable_condstore(session)
+    condstore = await session.enable_condstore()
     state = None
     for _ in range(_ROUNDS):
         state, settled = await _read_once(session, name, known, condstore)

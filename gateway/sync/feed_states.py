@@ -52,10 +52,19 @@ class FeedStates:
         self._repo = repo
         self._key = key
         self.known: dict[str, KnownFeed] = {}
+        # Accounts found without a feed, and when: a message listing before the account's
+        # first mailbox listing reads no store row either (while ``_FRESH``).
+        self.absent: dict[str, float] = {}
 
     def forget(self, account_id: str) -> None:
         """This process wrote the account's feed: read it again before the next listing."""
         self.known.pop(account_id, None)
+        self.absent.pop(account_id, None)
+
+    def is_absent(self, account_id: str) -> bool:
+        """The account had no feed at a look less than ``_FRESH`` seconds ago."""
+        at = self.absent.get(account_id)
+        return at is not None and time.monotonic() - at < _FRESH
 
     def encode(self, account_id: str, feed: FeedRow, mailbox: str | None = None) -> str:
         scope = account_scope(account_id) if mailbox is None else mailbox_scope(account_id, mailbox)

@@ -43,7 +43,7 @@ from ..settings import Settings
 from ..store.sync_state import MailboxState, SyncStateRepo
 from .changes import diff_names
 from .feed_recorder import FeedRecorder
-from .mailbox_sync import MailboxSyncer, enable_condstore
+from .mailbox_sync import MailboxSyncer
 
 log = logging.getLogger(__name__)
 
@@ -221,7 +221,7 @@ class ImapWatcher:
         polls = mailbox == "INBOX"
         next_poll = 0.0  # monotonic
         async with self._session() as session:
-            condstore = await enable_condstore(session)
+            condstore = await session.enable_condstore()
             while not stop.is_set():
                 recheck.clear()  # what the poll saw until now, this SELECT sees too
                 # No command when still selected (a poll that selected no other mailbox).

@@ -49,15 +49,6 @@ async def command(session: ImapSession, *parts: bytes) -> Completion:
     return await session.command(*parts)
 
 
-async def enable_condstore(session: ImapSession) -> bool:
-    """ENABLE CONDSTORE (RFC 7162 section 3.1), so SELECT reports HIGHESTMODSEQ."""
-    if not session.has("CONDSTORE"):
-        return False
-    if session.has("ENABLE"):
-        await command(session, b"ENABLE", b"CONDSTORE")
-    return True
-
-
 def _updates_in(untagged: list[Untagged], *, fetch_is_update: bool) -> bool:
     for response in untagged:
         if response.kind in (b"EXISTS", b"EXPUNGE", b"VANISHED"):

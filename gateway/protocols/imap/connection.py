@@ -120,6 +120,7 @@ class ImapConnection:
         self.selected: SelectedMailbox | None = None
         self.last_used = time.monotonic()
         self.reused = False  # set by a pool: True when handed out again after earlier use
+        self.condstore_enabled = False  # ``ImapSession.enable_condstore`` ran on it
         self.closed_reason: str | None = None
         self._proto: ImapWireProtocol | None = None
         self._tagnum = 0

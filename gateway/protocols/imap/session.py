@@ -87,6 +87,25 @@ class ImapSession(ImapConnection):
         if any(u.kind in (b"NO", b"BAD") for u in untagged):
             self.selected = None
 
+    async def enable_condstore(self) -> bool:
+        """CONDSTORE enabled once per session (RFC 7162 section 3.1), so that SELECT
+        reports HIGHESTMODSEQ: ENABLE (RFC 5161), which only the authenticated state takes,
+        so a pooled session with a mailbox selected leaves it first (UNSELECT); without
+        UNSELECT, a STATUS asking for HIGHESTMODSEQ, itself a CONDSTORE enabling command.
+        False when the server has no CONDSTORE."""
+        if not self.has("CONDSTORE"):
+            return False
+        if not self.condstore_enabled:
+            if self.state == "SELECTED" and self.has("UNSELECT"):
+                await self.command(b"UNSELECT")
+                self.selected = None
+            if self.state == "SELECTED" or not self.has("ENABLE"):
+                await self.command(b"STATUS", b"INBOX", b"(HIGHESTMODSEQ)")
+            else:
+                await self.command(b"ENABLE", b"CONDSTORE")
+            self.condstore_enabled = True
+        return True
+
     async def unselect(self) -> None:
         """Leave the selected mailbox without expunging (RFC 3691), else by EXAMINE of nothing."""
         if self.selected is None:
