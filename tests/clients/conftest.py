@@ -4,10 +4,12 @@ real socket with an account on the session's Dovecot + Postfix and a token for i
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import fcntl
 import json
 import os
 import subprocess
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -25,17 +27,30 @@ ROOT = Path(__file__).resolve().parents[2]
 CLIENT_PYTHON = ROOT / ".venv-clients" / "bin" / "python"  # the client package is installed there
 
 
+@contextlib.contextmanager
+def _one_at_a_time() -> Iterator[None]:
+    """The test processes (pytest-xdist) share the checkout: one installs or builds at a
+    time, the others then find it done."""
+    with open("/tmp/mailgate-clients.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        yield
+
+
 @pytest.fixture(scope="session")
 def client_tools() -> None:
     """The pinned generators, the Python client package and the TypeScript toolchain
     (scripts/clients.sh: a virtualenv and `npm ci`, once per machine)."""
-    subprocess.run(["bash", "scripts/clients.sh", "tools"], cwd=ROOT, check=True, timeout=600)
+    with _one_at_a_time():
+        subprocess.run(["bash", "scripts/clients.sh", "tools"], cwd=ROOT, check=True, timeout=600)
 
 
 @pytest.fixture(scope="session")
 def typescript_build(client_tools: None) -> Path:
     """The TypeScript client and its examples compiled (tsc) into clients/typescript/dist."""
-    subprocess.run(["bash", "scripts/clients.sh", "build-ts"], cwd=ROOT, check=True, timeout=300)
+    with _one_at_a_time():
+        subprocess.run(
+            ["bash", "scripts/clients.sh", "build-ts"], cwd=ROOT, check=True, timeout=300
+        )
     return ROOT / "clients" / "typescript" / "dist"
 
 
