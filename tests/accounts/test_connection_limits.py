@@ -199,13 +199,15 @@ async def test_a_refused_connection_backs_off_without_a_login_storm(settings, si
             assert first.json()["code"] == "imap_too_many_connections"
             assert "Maximum number of connections" in first.json()["detail"]
             assert int(first.headers["Retry-After"]) >= 1
-            assert refusals(single_stack, user) == 1
+            # Dovecot's log process writes the line a moment after the refusal.
+            await until(lambda: refusals(single_stack, user) == 1, within=5, what="one refusal")
             # Within the backoff: answered at once, no login tried.
             for _ in range(10):
                 again = await gateway.get(path)
                 assert again.status_code == 503
                 assert again.json()["code"] == "imap_too_many_connections"
                 assert int(again.headers["Retry-After"]) >= 1
+            await quiet_for()  # a refusal the requests caused would be logged by now
             assert refusals(single_stack, user) == 1
             status = (await gateway.get(f"/v1/accounts/{spec['id']}/status")).json()
             assert status["imap"]["state"] == "error"
