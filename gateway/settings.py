@@ -147,6 +147,12 @@ class Settings(BaseSettings):
         "is not searched by then is reported as not searched",
     )
     smtp_pool_size: int = Field(default=3, ge=1, le=32, description="SMTP connections per account")
+    smtp_session_max_idle: float = Field(
+        default=120.0,
+        gt=0,
+        description="A pooled SMTP connection unused this many seconds is closed (QUIT); "
+        "the next message opens a new one",
+    )
     smtp_helo_name: str = Field(
         default="localhost",
         pattern=r"^[A-Za-z0-9.\[\]:-]{1,255}$",

@@ -3,7 +3,9 @@
 A message takes one session for its transaction. After a transaction the session goes
 back to the pool (an unfinished one gets RSET first); a session idle for a while gets a
 NOOP before reuse and one idle too long is closed, because servers drop idle clients
-(Postfix after ``smtpd_timeout``, 300 s). A reused session found dead before the final
+(Postfix after ``smtpd_timeout``, 300 s): a timer closes (QUIT) the sessions unused for
+``settings.smtp_session_max_idle`` (``GATEWAY_SMTP_SESSION_MAX_IDLE``, 120 s), so an account
+that sent a burst holds no connection afterwards. A reused session found dead before the final
 "." (421, dropped socket) is replaced and the message tried once more on a fresh one:
 the server discards a transaction that did not end (RFC 5321 §4.1.1.4).
 After a failed connect, new connects wait for an exponential backoff with jitter and
@@ -42,7 +44,6 @@ from .probe import ServerProbe
 log = logging.getLogger(__name__)
 
 NOOP_AFTER = 20.0  # seconds idle before a session is checked with NOOP
-MAX_IDLE = 120.0  # seconds idle before a session is closed instead of reused
 
 
 class SmtpPool(ProtocolManager):
@@ -53,6 +54,9 @@ class SmtpPool(ProtocolManager):
         self.size = settings.smtp_pool_size
         self._slots = asyncio.Semaphore(self.size)
         self._idle: list[SmtpSession] = []
+        self.max_idle = settings.smtp_session_max_idle
+        self._reaper: asyncio.TimerHandle | None = None
+        self._quitting: set[asyncio.Task] = set()  # QUITs of sessions the reaper closed
         self._failures = 0
         self._retry_at = 0.0
         self._last_exc: GatewayError | None = None
@@ -209,7 +213,7 @@ class SmtpPool(ProtocolManager):
         while self._idle:
             session = self._idle.pop()
             idle = time.monotonic() - session.last_used
-            if not session.connected or idle > MAX_IDLE:
+            if not session.connected or idle > self.max_idle:
                 await session.quit()
                 self.cap.released()
                 continue
@@ -231,6 +235,29 @@ class SmtpPool(ProtocolManager):
             self.cap.released()
         else:
             self._idle.append(session)
+            self._schedule_reap()
+
+    def _schedule_reap(self, delay: float | None = None) -> None:
+        if self._reaper is None and not self._closed:
+            self._reaper = asyncio.get_running_loop().call_later(
+                self.max_idle if delay is None else delay, self._reap
+            )
+
+    def _reap(self) -> None:
+        """Close the sessions unused for ``max_idle`` (a timer, not a task: an account that
+        sends nothing costs nothing); QUIT goes out in the background."""
+        self._reaper = None
+        limit = time.monotonic() - self.max_idle
+        stale = [s for s in self._idle if s.last_used <= limit or not s.connected]
+        for session in stale:
+            self._idle.remove(session)
+            self.cap.released()
+            task = asyncio.get_running_loop().create_task(session.quit())
+            self._quitting.add(task)
+            task.add_done_callback(self._quitting.discard)
+        if self._idle:  # again when the longest unused of the others is due
+            due = min(s.last_used for s in self._idle) + self.max_idle
+            self._schedule_reap(max(0.05, due - time.monotonic()))
 
     @contextlib.asynccontextmanager
     async def session(self) -> AsyncIterator[SmtpSession]:
@@ -277,7 +304,10 @@ class SmtpPool(ProtocolManager):
 
     async def close(self) -> None:
         self._closed = True
+        if self._reaper is not None:
+            self._reaper.cancel()
+            self._reaper = None
         idle, self._idle = self._idle, []
-        await asyncio.gather(*(s.quit() for s in idle), return_exceptions=True)
+        await asyncio.gather(*(s.quit() for s in idle), *self._quitting, return_exceptions=True)
         await self.probe.close()
         self.mark(ConnState.DISCONNECTED)
