@@ -27,6 +27,25 @@ class MailboxState:
     uidnext: int | None = None
     highestmodseq: int | None = None
     flags: dict[int, tuple[str, ...]] = field(default_factory=dict)  # uid -> flags
+    # False: ``flags`` was left in the store (a watcher between syncs keeps nothing per
+    # message in memory); ``count`` says how many messages it holds.
+    flags_loaded: bool = True
+    count: int = 0
+
+    @property
+    def messages(self) -> int:
+        return len(self.flags) if self.flags_loaded else self.count
+
+    def head(self) -> MailboxState:
+        """This state without its per-message flags (``flags_loaded`` False)."""
+        return MailboxState(
+            self.mailbox,
+            self.uidvalidity,
+            self.uidnext,
+            self.highestmodseq,
+            flags_loaded=False,
+            count=self.messages,
+        )
 
     def to_json(self) -> dict[str, Any]:
         """Compact: UID ranges per distinct flag set, ``{"\\Seen $x": "1:500,502"}``."""
@@ -71,14 +90,16 @@ class SyncStateRepo:
         self._store = store
         self.leases = LeaseRepo(store)
 
-    async def load(self, account_id: str, protocol: str = "imap") -> dict[str, MailboxState]:
+    async def load(
+        self, account_id: str, protocol: str = "imap", *, mailbox: str | None = None
+    ) -> dict[str, MailboxState]:
+        """The account's states by mailbox (``mailbox``: that one's alone)."""
         m = mailbox_state
+        where = [m.c.account_id == account_id, m.c.protocol == protocol]
+        if mailbox is not None:
+            where.append(m.c.mailbox == mailbox)
         async with self._store.engine.connect() as conn:
-            rows = (
-                await conn.execute(
-                    sa.select(m).where(m.c.account_id == account_id, m.c.protocol == protocol)
-                )
-            ).all()
+            rows = (await conn.execute(sa.select(m).where(*where))).all()
         return {
             row.mailbox: MailboxState(
                 mailbox=row.mailbox,

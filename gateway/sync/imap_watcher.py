@@ -416,7 +416,7 @@ class ImapWatcher:
         return (
             status.get("UIDVALIDITY") != state.uidvalidity
             or status.get("UIDNEXT") != state.uidnext
-            or status.get("MESSAGES") != len(state.flags)
+            or status.get("MESSAGES") != state.messages
             or (
                 "HIGHESTMODSEQ" in status
                 and state.highestmodseq is not None

@@ -79,7 +79,10 @@ class MailboxSyncer:
         self.account_id = account_id
         self._bus = bus
         self._repo = repo
-        self.states = states
+        # Between syncs only each mailbox's head is kept in memory (UIDVALIDITY, UIDNEXT,
+        # HIGHESTMODSEQ, count): its UID -> flags map is read from the store when a sync
+        # needs it, so an account nobody reads costs nothing per message.
+        self.states = {name: state.head() for name, state in states.items()}
         self._feed = feed  # the change feed records what we saw, before the events
 
     async def sync(self, session: ImapSession, info: SelectedMailbox, *, condstore: bool) -> None:
@@ -106,6 +109,8 @@ class MailboxSyncer:
     ) -> bool:
         mailbox = info.name
         state = self.states.get(mailbox)
+        if state is not None and not state.flags_loaded:
+            state = (await self._repo.load(self.account_id, mailbox=mailbox)).get(mailbox)
         if state is None or state.uidvalidity != info.uidvalidity:
             await self._baseline(session, info, previous=state)
             return False
@@ -160,6 +165,8 @@ class MailboxSyncer:
             or new_state.uidnext != state.uidnext
         ):
             await self._commit(new_state, changes, summaries, state, reports)
+        else:
+            self.states[mailbox] = new_state.head()
         return dirty
 
     async def _present_uids(self, session: ImapSession) -> tuple[set[int], bool]:
@@ -205,7 +212,7 @@ class MailboxSyncer:
                     },
                 )
             await self._repo.save(tx.conn, self.account_id, state)
-        self.states[info.name] = state
+        self.states[info.name] = state.head()
 
     async def _commit(
         self,
@@ -249,4 +256,4 @@ class MailboxSyncer:
                         bounces.bounce_event(summaries[uid], reports[uid]),
                     )
             await self._repo.save(tx.conn, self.account_id, state)
-        self.states[mailbox] = state
+        self.states[mailbox] = state.head()
