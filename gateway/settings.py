@@ -269,6 +269,16 @@ class Settings(BaseSettings):
         gt=0,
         description="Seconds between polls of the mailboxes not watched with IMAP IDLE",
     )
+    watch_notify: bool = Field(
+        default=True,
+        description="Where the server offers IMAP NOTIFY (RFC 5465), let it report changes "
+        "of the mailboxes not in IDLE, instead of polling them",
+    )
+    watch_notify_poll_interval: float = Field(
+        default=600.0,
+        gt=0,
+        description="With NOTIFY, seconds between the polls that remain as a safety net",
+    )
     webhook_retry_base_delay: float = Field(
         default=10.0,
         gt=0,

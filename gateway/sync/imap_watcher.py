@@ -5,12 +5,16 @@ IDLE (RFC 2177), separate from the request pool and re-issued well before the
 server's 30-minute limit. Any push ends IDLE and the mailbox is synced
 (``MailboxSyncer``). INBOX's session also polls, at ``watch_poll_interval``
 (leaving IDLE meanwhile, then syncing INBOX again): LIST for created/deleted
-mailboxes, STATUS of every other mailbox, and a sync of those that changed. So
-an account that watches INBOX alone costs one connection (issue #15: a
-connection is most of a watched account's memory, on both sides); each of its
-``watch_mailboxes`` adds one. A dropped connection is re-opened with backoff (cut short
-when the server, having been down, accepts connections again: ``pause``); the
-sync after it catches up from the stored state.
+mailboxes, STATUS of every other mailbox, and a sync of those that changed. Where the
+server offers NOTIFY (RFC 5465; Dovecot does, Cyrus 3.6 does not), INBOX's session sets
+it, and the server reports the other mailboxes' new, expunged and re-flagged messages
+(untagged STATUS) and created, deleted or renamed mailboxes (LIST) by itself, in IDLE
+too: such a report starts that poll at once, and the timed poll is only a safety net
+(``watch_notify_poll_interval``). So an account that watches INBOX alone costs one
+connection (issue #15: a connection is most of a watched account's memory, on both
+sides); each of its ``watch_mailboxes`` adds one. A dropped connection is re-opened
+with backoff (cut short when the server, having been down, accepts connections again:
+``pause``); the sync after it catches up from the stored state.
 
 An IDLE'd mailbox deleted (and perhaps created again) by another client: servers
 do not say so reliably. Dovecot ends the session with BYE after a DELETE, sends an
@@ -38,6 +42,7 @@ from ..events.types import ACCOUNT_CONNECTED, ACCOUNT_ERROR, MAILBOX_CREATED, MA
 from ..imap.ids import encode_mailbox_id
 from ..model.accounts import Account
 from ..protocols.imap import ImapRejected, ImapSession, SelectedMailbox
+from ..protocols.imap.connection import NOTIFY_KINDS
 from ..protocols.imap.wire import LOST
 from ..settings import Settings
 from ..store.sync_state import MailboxState, SyncStateRepo
@@ -222,6 +227,14 @@ class ImapWatcher:
         next_poll = 0.0  # monotonic
         async with self._session() as session:
             condstore = await session.enable_condstore()
+            # With NOTIFY the server says when another mailbox changes (even in IDLE): it is
+            # looked at then, and polled only as a safety net.
+            notify = polls and self._settings.watch_notify and await session.notify_set()
+            interval = (
+                self._settings.watch_notify_poll_interval
+                if notify
+                else self._settings.watch_poll_interval
+            )
             while not stop.is_set():
                 recheck.clear()  # what the poll saw until now, this SELECT sees too
                 # No command when still selected (a poll that selected no other mailbox).
@@ -232,9 +245,10 @@ class ImapWatcher:
                 if mailbox == "INBOX":
                     await self._report_connected()
                     self.ready.set()
-                if polls and time.monotonic() >= next_poll:
+                if polls and (time.monotonic() >= next_poll or session.notified):
+                    session.notified = False  # the poll sees what it was about
                     await self.poll_once(session, condstore=condstore)
-                    next_poll = time.monotonic() + self._settings.watch_poll_interval
+                    next_poll = time.monotonic() + interval
                     if recheck.is_set():
                         return  # INBOX is gone, back, or has a new UIDVALIDITY
                     continue
@@ -267,7 +281,8 @@ class ImapWatcher:
                 await asyncio.sleep(_PUSH_SETTLE)
             await session.idle_done()
             while not session.pushed.empty():
-                session.pushed.get_nowait()
+                if session.pushed.get_nowait().kind in NOTIFY_KINDS and session.notify_active:
+                    session.notified = True
             if stop.is_set():
                 return "stop"
             if outcome in ("recheck", "poll"):
@@ -325,6 +340,9 @@ class ImapWatcher:
                     raise UpstreamUnavailable("IDLE connection lost", protocol="imap")
                 if response.kind in _CHANGE_PUSHES:
                     return "push"
+                if response.kind in NOTIFY_KINDS and session.notify_active:
+                    session.notified = True  # another mailbox changed: poll now
+                    return "poll"
                 if response.kind in (b"NO", b"BAD"):
                     # Dovecot, when the mailbox was deleted and created again meanwhile.
                     log.info(

@@ -62,6 +62,11 @@ _STATE_AFTER_OK = {
     b"CLOSE": aioimaplib.AUTH,
     b"LOGOUT": aioimaplib.LOGOUT,
 }
+# RFC 5465 section 5: what NOTIFY sends about mailboxes other than the selected one (STATUS
+# for new, expunged and re-flagged messages, LIST for created, deleted, renamed mailboxes);
+# unsolicited unless the command itself asked for them.
+NOTIFY_KINDS = frozenset({b"STATUS", b"LIST"})
+_ASKS_STATUS = frozenset({b"STATUS", b"LIST", b"LSUB", b"NOTIFY"})
 # RFC 3501 section 6.3.1: a SELECT or EXAMINE that fails leaves no mailbox selected.
 _STATE_AFTER_FAILURE = {b"SELECT": aioimaplib.AUTH, b"EXAMINE": aioimaplib.AUTH}
 
@@ -121,6 +126,11 @@ class ImapConnection:
         self.last_used = time.monotonic()
         self.reused = False  # set by a pool: True when handed out again after earlier use
         self.condstore_enabled = False  # ``ImapSession.enable_condstore`` ran on it
+        # NOTIFY (RFC 5465) is set: the server reports other mailboxes' changes by itself.
+        self.notify_active = False
+        # Such a report (an unsolicited STATUS or LIST) came with a command's responses:
+        # its reader (the watcher) looks at the mailboxes again and clears this.
+        self.notified = False
         self.closed_reason: str | None = None
         self._proto: ImapWireProtocol | None = None
         self._tagnum = 0
@@ -300,6 +310,12 @@ class ImapConnection:
                 proto.state = after
         self.last_used = time.monotonic()
         self._track_selected(result)
+        if (
+            self.notify_active
+            and parts[0] not in _ASKS_STATUS
+            and any(u.kind in NOTIFY_KINDS for u in result.untagged)
+        ):
+            self.notified = True
         if check and result.status != "OK":
             raise _rejected(parts, result)
         return result

@@ -106,6 +106,24 @@ class ImapSession(ImapConnection):
             self.condstore_enabled = True
         return True
 
+    async def notify_set(self, *, flag_changes: bool = True) -> bool:
+        """NOTIFY SET (RFC 5465): the selected mailbox's changes as usual, and every other
+        personal mailbox's new, expunged (and re-flagged) messages as untagged STATUS and
+        its creation, deletion or renaming as LIST, also during IDLE (``notified``, and
+        ``pushed`` in IDLE). False when the server has no NOTIFY or refuses it."""
+        if not self.has("NOTIFY"):
+            return False
+        events = b"MessageNew MessageExpunge" + (b" FlagChange" if flag_changes else b"")
+        result = await self.command(
+            b"NOTIFY",
+            b"SET",
+            b"(selected (" + events + b"))",
+            b"(personal (" + events + b" MailboxName))",
+            check=False,
+        )
+        self.notify_active = result.status == "OK"
+        return self.notify_active
+
     async def unselect(self) -> None:
         """Leave the selected mailbox without expunging (RFC 3691), else by EXAMINE of nothing."""
         if self.selected is None:
