@@ -61,6 +61,7 @@ _PUSH_SETTLE = 0.02  # Dovecot sends EXISTS then RECENT: take both before syncin
 # 1,000 accounts: issue #15.)
 _ALIVE_CHECK = 30.0
 _STATUS_ITEMS = ("MESSAGES", "UIDNEXT", "UIDVALIDITY")
+_NOTIFY_GAP = 0.5  # seconds at least between two looks that NOTIFY reports start
 _CHANGE_PUSHES = {b"EXISTS", b"EXPUNGE", b"FETCH", b"VANISHED"}
 # A session that the server ends (BYE) is re-opened at once, unreported, at most once in
 # this many seconds; another BYE sooner goes through the backoff (and is reported), so a
@@ -224,7 +225,7 @@ class ImapWatcher:
         after a poll, since pushes during its commands are not reported)."""
         assert self._syncer is not None
         polls = mailbox == "INBOX"
-        next_poll = 0.0  # monotonic
+        next_poll = last_poll = 0.0  # monotonic
         async with self._session() as session:
             condstore = await session.enable_condstore()
             # With NOTIFY the server says when another mailbox changes (even in IDLE): it is
@@ -245,16 +246,25 @@ class ImapWatcher:
                 if mailbox == "INBOX":
                     await self._report_connected()
                     self.ready.set()
-                if polls and (time.monotonic() >= next_poll or session.notified):
+                # A NOTIFY report: look now, but not more often than every _NOTIFY_GAP (a
+                # server that reported the look itself would otherwise keep us polling).
+                poll_at = min(next_poll, last_poll + _NOTIFY_GAP if session.notified else next_poll)
+                if polls and time.monotonic() >= poll_at:
                     session.notified = False  # the poll sees what it was about
                     await self.poll_once(session, condstore=condstore)
-                    next_poll = time.monotonic() + interval
+                    last_poll = time.monotonic()
+                    next_poll = last_poll + interval
                     if recheck.is_set():
                         return  # INBOX is gone, back, or has a new UIDVALIDITY
                     continue
                 if (
                     await self._idle_until(
-                        session, stop, recheck, info, condstore, next_poll if polls else None
+                        session,
+                        stop,
+                        recheck,
+                        info,
+                        condstore,
+                        poll_at if polls else None,
                     )
                     != "poll"
                 ):
