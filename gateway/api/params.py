@@ -7,9 +7,12 @@ only parser (FastAPI validates against it), the only source of the OpenAPI entry
 
 from __future__ import annotations
 
+import re
+from datetime import date
 from typing import Annotated
 
 from fastapi import Path, Query
+from pydantic import BeforeValidator
 
 MAILBOX_ID_MAX = 2048  # characters of a mailbox id, in a path or a body
 MESSAGE_ID_MAX = 4096  # characters of a message id, in a path or a body
@@ -34,3 +37,18 @@ PageLimit = Annotated[int, Query(ge=1, le=PAGE_MAX, description="Items per page"
 PageCursor = Annotated[
     str | None, Query(max_length=CURSOR_MAX, description="`next_cursor` of the previous page")
 ]
+
+
+_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+def _iso_date(value: object) -> object:
+    """A day as the document says (`YYYY-MM-DD`); pydantic alone would also take a number of
+    seconds since 1970 (`before=0`), which is not a date."""
+    if isinstance(value, str) and not _ISO_DATE.fullmatch(value):
+        raise ValueError("expected a date as YYYY-MM-DD")
+    return value
+
+
+# A day in a query (`since`, `before`): `YYYY-MM-DD`, nothing else.
+IsoDate = Annotated[date, BeforeValidator(_iso_date)]

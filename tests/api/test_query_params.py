@@ -58,6 +58,22 @@ async def test_listing_with_a_misspelt_filter_is_refused(
     assert resp.status_code == 422 and resp.json()["errors"][0]["loc"] == ["query", "unsen"]
 
 
+async def test_dates_in_queries_are_days_as_the_document_says(
+    client: httpx.AsyncClient, account: dict
+) -> None:
+    """`since`/`before` are `format: date`: a number (which pydantic would read as seconds
+    since 1970) or a date-time is a 422 naming the form (found by the contract fuzzer)."""
+    for url in (f"/v1/accounts/{account['id']}/mailboxes/INBOX/messages", "/v1/search"):
+        ok = await client.get(url, params={"since": "2024-01-02", "before": "2030-12-31"})
+        assert ok.status_code == 200, (url, ok.text)
+        for bad in ("0", "1700000000", "2024-01-02T10:00:00", "2024-1-2", "yesterday"):
+            resp = await client.get(url, params={"before": bad})
+            assert resp.status_code == 422, (url, bad, resp.text)
+            (error,) = resp.json()["errors"]
+            assert error["loc"] == ["query", "before"], (url, bad)
+            assert "YYYY-MM-DD" in error["msg"] or "date" in error["msg"].lower(), error
+
+
 async def _page(cursor: str | None = None) -> str | None:
     return cursor
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections import OrderedDict
-from datetime import date
 from typing import Annotated, Any
 
 import orjson
@@ -17,7 +16,7 @@ from ...imap.service import ListQuery
 from ...model.messages import ParsedMessage
 from ..deps import AccountDep, AccountId, ServicesDep, account_of, requires, services_of
 from ..errors import problem_responses
-from ..params import MailboxId, MessageId, PageCursor, PageLimit
+from ..params import IsoDate, MailboxId, MessageId, PageCursor, PageLimit
 from ..routing import GatewayRoute
 from ..schemas.common import comma_list_pattern
 from ..schemas.messages import (
@@ -120,8 +119,8 @@ async def list_messages(
     to: SearchFilter = None,
     subject: SearchFilter = None,
     text: SearchFilter = None,
-    since: date | None = None,
-    before: date | None = None,
+    since: IsoDate | None = None,
+    before: IsoDate | None = None,
     x_gm_raw: GmailSearch = None,
     limit: PageLimit = 50,
     cursor: PageCursor = None,

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request, Response
@@ -12,6 +11,7 @@ from ...imap.service import ListQuery
 from ...model.accounts import ACCOUNT_ID_PATTERN
 from ..deps import ServicesDep, principal_of, requires
 from ..errors import problem_responses
+from ..params import IsoDate
 from ..routing import GatewayRoute
 from ..schemas.common import comma_list_pattern
 from ..schemas.search import SearchResult, search_result_json
@@ -76,8 +76,8 @@ async def search(
     from_: Annotated[str | None, Query(alias="from", max_length=FILTER_MAX)] = None,
     to: SearchFilter = None,
     subject: SearchFilter = None,
-    since: date | None = None,
-    before: date | None = None,
+    since: IsoDate | None = None,
+    before: IsoDate | None = None,
     unseen: bool | None = None,
     flagged: bool | None = None,
     limit: SearchLimit = 50,
