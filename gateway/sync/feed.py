@@ -22,6 +22,7 @@ than the kept log (``change_log_entries``) or newer than the log (a restored bac
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import secrets
 import time
@@ -54,6 +55,7 @@ from .feed_states import FeedStates, KnownFeed
 log = logging.getLogger(__name__)
 
 _READ_CHUNK = 2000  # log entries read per query while a page fills
+_CONFIRM_ITEMS = ("UIDVALIDITY", "UIDNEXT", "MESSAGES", "HIGHESTMODSEQ")
 _UNSELECTABLE = {"\\noselect", "\\nonexistent"}
 
 
@@ -110,6 +112,9 @@ class ChangeFeed:
         self._states = states
         self._recorder = recorder
         self._locks: defaultdict[str, asyncio.Lock] = defaultdict(asyncio.Lock)
+        # (account, mailbox) -> (feed epoch, (UIDVALIDITY, UIDNEXT, MESSAGES, HIGHESTMODSEQ))
+        # of the mailbox when this process last made the log complete for it.
+        self._confirmed: dict[tuple[str, str], tuple[int, tuple[int | None, ...]]] = {}
 
     async def _pool(self, account_id: str) -> ImapPool:
         manager = await self._accounts.manager(account_id, "imap")
@@ -203,10 +208,14 @@ class ChangeFeed:
             async with self._locks[account_id]:
                 if mailbox is None:
                     await self._catch_up_account(account_id)
+                    looked = True
                 else:
-                    await self._catch_up_mailbox(account_id, mailbox, missing_ok=True)
-            feed = await self._checked(account_id, epoch, seq)
-            page = await self._page(account_id, seq, limit, feed.seq, mailbox)
+                    looked = await self._catch_up_mailbox(
+                        account_id, mailbox, missing_ok=True, epoch=epoch
+                    )
+            if looked:
+                feed = await self._checked(account_id, epoch, seq)
+                page = await self._page(account_id, seq, limit, feed.seq, mailbox)
         reached = FeedRow(feed.epoch, page.last_seq, feed.min_seq, feed.created_at)
         out = FeedChanges(since, self._states.encode(account_id, reached, mailbox), page.has_more)
         for op, mailboxes, messages in (
@@ -270,9 +279,25 @@ class ChangeFeed:
         return feed
 
     async def _catch_up_mailbox(
-        self, account_id: str, mailbox: str, *, missing_ok: bool = False
-    ) -> None:
+        self, account_id: str, mailbox: str, *, missing_ok: bool = False, epoch: int | None = None
+    ) -> bool:
+        """Bring ``mailbox`` into the log as the server has it now; False when a STATUS
+        showed it just as this process last left the log complete for it (``_confirmed``,
+        for feed ``epoch``): nothing read, nothing written."""
         pool = await self._pool(account_id)
+        confirmed = self._confirmed.get((account_id, mailbox))
+        if epoch is not None and confirmed is not None and confirmed[0] == epoch:
+
+            async def status(session: ImapSession) -> tuple[int | None, ...] | None:
+                if not await session.enable_condstore():
+                    return None
+                found = await session.status_now(mailbox, _CONFIRM_ITEMS)
+                return tuple(found.get(item) for item in _CONFIRM_ITEMS)
+
+            with contextlib.suppress(MailboxNotFound):
+                if await pool.run(status) == confirmed[1]:
+                    return False
+        self._confirmed.pop((account_id, mailbox), None)
 
         known: MailboxState | None = None
 
@@ -297,6 +322,14 @@ class ChangeFeed:
             await self._record_missing(account_id, mailbox)
         elif state is not known:
             await self._record(account_id, state)
+        if state is not None and epoch is not None and state.highestmodseq is not None:
+            # The log now holds the mailbox as the server has it at this HIGHESTMODSEQ (a
+            # mod-sequence never goes back): while STATUS says the same, it is complete.
+            self._confirmed[(account_id, mailbox)] = (
+                epoch,
+                (state.uidvalidity, state.uidnext, len(state.flags), state.highestmodseq),
+            )
+        return True
 
     async def _catch_up_account(self, account_id: str) -> None:
         pool = await self._pool(account_id)

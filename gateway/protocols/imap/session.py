@@ -170,6 +170,15 @@ class ImapSession(ImapConnection):
         values = parse_status(result.untagged)
         return next(iter(values.values()), {})
 
+    async def status_now(self, mailbox: str, items: tuple[str, ...]) -> dict[str, int]:
+        """STATUS of ``mailbox`` as it is now. A session that has it selected answers STATUS
+        from its own view of it (Dovecot), so a NOOP brings that view up to date first (not
+        pipelined: Dovecot may answer a STATUS before the NOOP ahead of it)."""
+        current = self.selected
+        if current is not None and current.name == mailbox:
+            await self.resync()
+        return await self.status(mailbox, items)
+
     async def create(self, mailbox: str) -> None:
         await self._run(b"CREATE", mailbox_arg(mailbox))
 
