@@ -3,7 +3,7 @@
 Run by hand (not in CI), from the repository root:
 
     .venv/bin/python bench/changes.py [--messages 10000] [--changes 100] [--rounds 200]
-        [--unwatched]
+        [--unwatched] [--database-url URL]
 
 Starts a private Dovecot (tests/mailstack.py), seeds an INBOX of 10,000 messages (straight
 into the Maildir), starts the gateway as a real server (``python -m gateway serve``), adds
@@ -98,6 +98,11 @@ async def main() -> None:
     parser.add_argument("--changes", type=int, default=100)
     parser.add_argument("--rounds", type=int, default=200)
     parser.add_argument(
+        "--database-url",
+        default=None,
+        help="the gateway's store (default: a SQLite file in the stack's directory)",
+    )
+    parser.add_argument(
         "--unwatched",
         action="store_true",
         help="no watcher (GATEWAY_WATCH_ENABLED=false): /changes reads the server itself",
@@ -116,7 +121,8 @@ async def main() -> None:
             **os.environ,
             "GATEWAY_ADMIN_TOKEN": ADMIN,
             "GATEWAY_SECRET_KEY": "bench",
-            "GATEWAY_DATABASE_URL": f"sqlite+aiosqlite:///{stack.dir}/bench.db",
+            "GATEWAY_DATABASE_URL": args.database_url
+            or f"sqlite+aiosqlite:///{stack.dir}/bench.db",
             "GATEWAY_PORT": str(port),
             "GATEWAY_LOG_LEVEL": "warning",
             "GATEWAY_WATCH_ENABLED": "false" if args.unwatched else "true",
