@@ -37,6 +37,10 @@ class Receiver:
     def url(self) -> str:
         return f"http://{self.host}:{self.port}/hook"
 
+    def data_of(self, kind: str) -> list[dict]:
+        """The ``data`` of the events of type ``kind`` received so far, in order."""
+        return [r.json()["data"] for r in self.requests if r.json()["type"] == kind]
+
     async def wait_for(self, count: int, within: float = 10.0) -> list[Received]:
         async with asyncio.timeout(within), self._arrived:
             await self._arrived.wait_for(lambda: len(self.requests) >= count)

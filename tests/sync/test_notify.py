@@ -26,10 +26,6 @@ def mailstack(dovecot: MailStack) -> MailStack:
     return dovecot
 
 
-def _of(rec: Receiver, kind: str) -> list[dict]:
-    return [r.json()["data"] for r in rec.requests if r.json()["type"] == kind]
-
-
 def _other_client(stack: MailStack, user: str, *steps: tuple) -> None:
     imap = imap_client(stack, user)
     try:
@@ -79,28 +75,28 @@ async def test_other_mailboxes_changes_arrive_through_notify_without_polling(
         (watcher,) = client.app.state.services.sync.watchers(spec["id"])
 
         await asyncio.to_thread(_other_client, dovecot, user, ("append", "Projects", "first"))
-        await rec.wait_until(lambda _r: _of(rec, "message.new"), within=10)
-        assert [m["subject"] for m in _of(rec, "message.new")] == ["first"]
+        await rec.wait_until(lambda _r: rec.data_of("message.new"), within=10)
+        assert [m["subject"] for m in rec.data_of("message.new")] == ["first"]
 
         await asyncio.to_thread(_other_client, dovecot, user, ("flag", "Projects"))
-        await rec.wait_until(lambda _r: _of(rec, "message.flags"), within=10)
-        assert _of(rec, "message.flags")[0]["added"] == ["\\Flagged"]
+        await rec.wait_until(lambda _r: rec.data_of("message.flags"), within=10)
+        assert rec.data_of("message.flags")[0]["added"] == ["\\Flagged"]
 
         await asyncio.to_thread(_other_client, dovecot, user, ("expunge", "Projects"))
-        await rec.wait_until(lambda _r: _of(rec, "message.deleted"), within=10)
+        await rec.wait_until(lambda _r: rec.data_of("message.deleted"), within=10)
 
         await asyncio.to_thread(
             _other_client, dovecot, user, ("create", "Later"), ("append", "Later", "in later")
         )
         await rec.wait_until(
-            lambda _r: _of(rec, "mailbox.created") and len(_of(rec, "message.new")) == 2,
+            lambda _r: rec.data_of("mailbox.created") and len(rec.data_of("message.new")) == 2,
             within=10,
         )
-        assert _of(rec, "mailbox.created")[0]["mailbox"] == "Later"
-        assert _of(rec, "message.new")[1]["subject"] == "in later"
+        assert rec.data_of("mailbox.created")[0]["mailbox"] == "Later"
+        assert rec.data_of("message.new")[1]["subject"] == "in later"
 
         await asyncio.to_thread(dovecot.deliver, user, bytes(message(user, "to inbox")))
-        await rec.wait_until(lambda _r: len(_of(rec, "message.new")) == 3, within=10)
+        await rec.wait_until(lambda _r: len(rec.data_of("message.new")) == 3, within=10)
         await quiet_for()
         assert watcher.connected
     kinds = [r.json()["type"] for r in rec.requests]
@@ -119,7 +115,7 @@ async def test_without_notify_the_other_mailboxes_wait_for_the_poll(
         await _watched(client, rec, dovecot, user)
         await asyncio.to_thread(_other_client, dovecot, user, ("append", "Projects", "unseen"))
         await quiet_for(3.0)  # scenario: NOTIFY brings it in well under a second
-        assert _of(rec, "message.new") == []
+        assert rec.data_of("message.new") == []
         await asyncio.to_thread(dovecot.deliver, user, bytes(message(user, "to inbox")))
-        await rec.wait_until(lambda _r: _of(rec, "message.new"), within=10)
-        assert [m["subject"] for m in _of(rec, "message.new")] == ["to inbox"]
+        await rec.wait_until(lambda _r: rec.data_of("message.new"), within=10)
+        assert [m["subject"] for m in rec.data_of("message.new")] == ["to inbox"]

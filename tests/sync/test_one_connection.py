@@ -11,7 +11,7 @@ import subprocess
 
 from gateway.settings import Settings
 from tests.conftest import account_spec, running_client
-from tests.events.receiver import Receiver, receiver
+from tests.events.receiver import receiver
 from tests.mailstack import MailStack
 from tests.sync.helpers import imap_client, message
 
@@ -43,10 +43,6 @@ def _other_client(stack: MailStack, user: str, *steps: tuple[str, str]) -> None:
         imap.logout()
 
 
-def _events(rec: Receiver, kind: str) -> list[dict]:
-    return [r.json()["data"] for r in rec.requests if r.json()["type"] == kind]
-
-
 async def _sampled(stack: MailStack, user: str, counts: list[int], stop: asyncio.Event) -> None:
     while not stop.is_set():
         counts.append(await asyncio.to_thread(imap_connections, stack, user))
@@ -72,20 +68,20 @@ async def test_a_watched_account_holds_one_imap_connection(
         sampler = asyncio.create_task(_sampled(dovecot, user, counts, stop))
         try:
             await asyncio.to_thread(dovecot.deliver, user, bytes(message(user, "to INBOX")))
-            await rec.wait_until(lambda _r: _events(rec, "message.new"), within=10)
+            await rec.wait_until(lambda _r: rec.data_of("message.new"), within=10)
             await asyncio.to_thread(
                 _other_client, dovecot, user, ("create", "Later"), ("append", "Later")
             )
-            await rec.wait_until(lambda _r: len(_events(rec, "message.new")) >= 2, within=10)
+            await rec.wait_until(lambda _r: len(rec.data_of("message.new")) >= 2, within=10)
             await asyncio.to_thread(dovecot.deliver, user, bytes(message(user, "again")))
-            await rec.wait_until(lambda _r: len(_events(rec, "message.new")) >= 3, within=10)
+            await rec.wait_until(lambda _r: len(rec.data_of("message.new")) >= 3, within=10)
             await asyncio.sleep(1.2)  # scenario: two more polls on the same connection
         finally:
             stop.set()
             await sampler
-    assert [e["mailbox"] for e in _events(rec, "mailbox.created")] == ["Later"]
-    assert [e["mailbox"] for e in _events(rec, "message.new")] == ["INBOX", "Later", "INBOX"]
-    assert _events(rec, "account.error") == []
+    assert [e["mailbox"] for e in rec.data_of("mailbox.created")] == ["Later"]
+    assert [e["mailbox"] for e in rec.data_of("message.new")] == ["INBOX", "Later", "INBOX"]
+    assert rec.data_of("account.error") == []
     assert len(counts) >= 5
     assert set(counts) == {1}, counts  # the account's one connection, IDLE and polls alike
 

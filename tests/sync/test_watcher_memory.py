@@ -10,16 +10,12 @@ import asyncio
 from gateway.settings import Settings
 from gateway.sync.imap_watcher import ImapWatcher
 from tests.conftest import account_spec, running_client
-from tests.events.receiver import Receiver, receiver
+from tests.events.receiver import receiver
 from tests.mailstack import MailStack
 from tests.sync.helpers import imap_client, message
 from tests.waiting import quiet_for
 
 _EVENTS = ["message.new", "message.flags"]
-
-
-def _of(rec: Receiver, kind: str) -> list[dict]:
-    return [r.json()["data"] for r in rec.requests if r.json()["type"] == kind]
 
 
 def _flag_one(stack: MailStack, user: str, uid: int) -> None:
@@ -60,14 +56,14 @@ async def test_a_watched_mailbox_keeps_only_its_head_in_memory(
         )
         newest = listed.json()["items"][0]
         await asyncio.to_thread(_flag_one, mailstack, user, newest["uid"])
-        await rec.wait_until(lambda _r: _of(rec, "message.flags"), within=15)
-        (flagged,) = _of(rec, "message.flags")
+        await rec.wait_until(lambda _r: rec.data_of("message.flags"), within=15)
+        (flagged,) = rec.data_of("message.flags")
         assert flagged["id"] == newest["id"]
         assert flagged["added"] == ["\\Flagged"] and flagged["removed"] == []
 
         await asyncio.to_thread(mailstack.deliver, user, bytes(message(user, "one more")))
-        await rec.wait_until(lambda _r: _of(rec, "message.new"), within=15)
-        assert [n["subject"] for n in _of(rec, "message.new")] == ["one more"]
+        await rec.wait_until(lambda _r: rec.data_of("message.new"), within=15)
+        assert [n["subject"] for n in rec.data_of("message.new")] == ["one more"]
         await quiet_for()  # nothing reported twice
         head = inbox()
         assert not head.flags_loaded and head.flags == {} and head.messages == 31
