@@ -55,7 +55,7 @@ from ..model.records import OAuth2App
 from ..store.oauth2 import OAuth2Repo
 from ..store.schema import utcnow
 from .providers import GOOGLE, MULTI_TENANT, MailServer, Provider, microsoft
-from .tokens import APP_ONLY_REFUSALS, TokenGrant, parse_token_response
+from .tokens import APP_ONLY_REFUSALS, TokenGrant, parse_token_response, post_token_form
 
 log = logging.getLogger(__name__)
 
@@ -414,20 +414,13 @@ class OAuth2Connect:
             "client_id": app.client_id,
             "client_secret": app.client_secret,
         }
-        try:
-            reply = await self._http.post(
-                provider.token_url,
-                data=form,
-                timeout=self._timeout,
-                headers={"Accept": "application/json"},
-                extensions=await self._pinned(provider.token_url),
-            )
-        except httpx.HTTPError as exc:
-            raise UpstreamUnavailable(
-                f"token endpoint unreachable ({type(exc).__name__})",
-                code="oauth2_unavailable",
-                protocol="oauth2",
-            ) from None
+        reply = await post_token_form(
+            self._http,
+            provider.token_url,
+            form,
+            http_timeout=self._timeout,
+            extensions=await self._pinned(provider.token_url),
+        )
         try:
             grant = parse_token_response(reply.status_code, reply.content, now=datetime.now(UTC))
         except OAuth2ReauthRequired as exc:  # invalid_grant here: a bad or used code
@@ -452,20 +445,13 @@ class OAuth2Connect:
         }
         if scope:
             form["scope"] = scope
-        try:
-            reply = await self._http.post(
-                provider.token_url,
-                data=form,
-                timeout=self._timeout,
-                headers={"Accept": "application/json"},
-                extensions=await self._pinned(provider.token_url),
-            )
-        except httpx.HTTPError as exc:
-            raise UpstreamUnavailable(
-                f"token endpoint unreachable ({type(exc).__name__})",
-                code="oauth2_unavailable",
-                protocol="oauth2",
-            ) from None
+        reply = await post_token_form(
+            self._http,
+            provider.token_url,
+            form,
+            http_timeout=self._timeout,
+            extensions=await self._pinned(provider.token_url),
+        )
         try:
             return parse_token_response(
                 reply.status_code, reply.content, now=datetime.now(UTC), refusals=APP_ONLY_REFUSALS

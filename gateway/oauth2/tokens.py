@@ -80,6 +80,32 @@ class TokenGrant:
     refresh_token: str | None  # a rotated one; None: keep the one used
 
 
+async def post_token_form(
+    http: httpx.AsyncClient,
+    token_url: str,
+    form: dict[str, str],
+    *,
+    http_timeout: float,
+    extensions: dict[str, object],
+) -> httpx.Response:
+    """POST ``form`` to a token endpoint (RFC 6749 section 3.2); one it cannot reach is
+    ``UpstreamUnavailable`` (``oauth2_unavailable``)."""
+    try:
+        return await http.post(
+            token_url,
+            data=form,
+            timeout=http_timeout,
+            headers={"Accept": "application/json"},
+            extensions=extensions,
+        )
+    except httpx.HTTPError as exc:
+        raise UpstreamUnavailable(
+            f"token endpoint unreachable ({type(exc).__name__})",
+            code="oauth2_unavailable",
+            protocol="oauth2",
+        ) from None
+
+
 def parse_token_response(
     status: int, body: bytes, *, now: datetime, refusals: frozenset[str] = _REAUTH_ERRORS
 ) -> TokenGrant:
@@ -381,20 +407,9 @@ class TokenRefresher:
                     code="oauth2_token_url_refused",
                     protocol="oauth2",
                 ) from None
-        try:
-            reply = await self._http.post(
-                token_url,
-                data=form,
-                timeout=self.timeout,
-                headers={"Accept": "application/json"},
-                extensions=extensions,
-            )
-        except httpx.HTTPError as exc:
-            raise UpstreamUnavailable(
-                f"token endpoint unreachable ({type(exc).__name__})",
-                code="oauth2_unavailable",
-                protocol="oauth2",
-            ) from None
+        reply = await post_token_form(
+            self._http, token_url, form, http_timeout=self.timeout, extensions=extensions
+        )
         return parse_token_response(
             reply.status_code, reply.content, now=self._now(), refusals=refusals
         )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
@@ -105,29 +106,16 @@ class AccountRepo:
         ``expires_at`` (ISO 8601 or None) and ``refresh_token`` (the rotated one, or the
         same). Returns whether any block was updated; ``updated_at`` stays (no new config).
         """
-        async with self._store.engine.begin() as conn:
-            query = sa.select(accounts.c.secrets).where(accounts.c.id == account_id)
-            if self._store.dialect == "postgresql":
-                query = query.with_for_update()
-            row = (await conn.execute(query)).first()
-            if row is None:
-                raise AccountNotFound(f"no account {account_id!r}")
-            secrets = json.loads(self._box.decrypt(row.secrets))
-            changed = False
-            for block in secrets.values():
-                oauth2 = block.get("oauth2") if isinstance(block, dict) else None
-                if oauth2 and oauth2.get("refresh_token") == used_refresh_token:
-                    oauth2.update({k: v for k, v in tokens.items() if v is not None})
-                    if tokens.get("expires_at") is None:
-                        oauth2.pop("expires_at", None)
-                    changed = True
-            if changed:
-                await conn.execute(
-                    accounts.update()
-                    .where(accounts.c.id == account_id)
-                    .values(secrets=self._box.encrypt(json.dumps(secrets)))
-                )
-        return changed
+
+        def update(oauth2: dict) -> bool:
+            if oauth2.get("refresh_token") != used_refresh_token:
+                return False
+            oauth2.update({k: v for k, v in tokens.items() if v is not None})
+            if tokens.get("expires_at") is None:
+                oauth2.pop("expires_at", None)
+            return True
+
+        return await self._update_oauth2_blocks(account_id, update)
 
     async def store_app_token(
         self, account_id: str, client_id: str, token_url: str, tokens: dict[str, str | None]
@@ -137,6 +125,26 @@ class AccountRepo:
         ``token_url`` that way, in one transaction (the row locked on PostgreSQL).
         ``tokens``: ``access_token`` and ``expires_at`` (ISO 8601 or None). Returns whether
         any block was updated; ``updated_at`` stays."""
+
+        def update(oauth2: dict) -> bool:
+            if not (
+                oauth2.get("grant") == "client_credentials"
+                and oauth2.get("client_id") == client_id
+                and oauth2.get("token_url") == token_url
+            ):
+                return False
+            oauth2["access_token"] = tokens["access_token"]
+            if tokens.get("expires_at") is None:
+                oauth2.pop("expires_at", None)
+            else:
+                oauth2["expires_at"] = tokens["expires_at"]
+            return True
+
+        return await self._update_oauth2_blocks(account_id, update)
+
+    async def _update_oauth2_blocks(self, account_id: str, update: Callable[[dict], bool]) -> bool:
+        """``update`` each server block's ``oauth2`` secrets in one transaction that re-reads
+        the row (locked on PostgreSQL); written back when it changed any (True)."""
         async with self._store.engine.begin() as conn:
             query = sa.select(accounts.c.secrets).where(accounts.c.id == account_id)
             if self._store.dialect == "postgresql":
@@ -148,17 +156,7 @@ class AccountRepo:
             changed = False
             for block in secrets.values():
                 oauth2 = block.get("oauth2") if isinstance(block, dict) else None
-                if (
-                    oauth2
-                    and oauth2.get("grant") == "client_credentials"
-                    and oauth2.get("client_id") == client_id
-                    and oauth2.get("token_url") == token_url
-                ):
-                    oauth2["access_token"] = tokens["access_token"]
-                    if tokens.get("expires_at") is None:
-                        oauth2.pop("expires_at", None)
-                    else:
-                        oauth2["expires_at"] = tokens["expires_at"]
+                if oauth2 and update(oauth2):
                     changed = True
             if changed:
                 await conn.execute(
