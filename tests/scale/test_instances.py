@@ -14,8 +14,11 @@ from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
 
+import httpx
+
 from gateway.settings import Settings
 from gateway.store.leases import LeaseRepo
+from tests.conftest import ADMIN_TOKEN
 from tests.events.receiver import receiver
 from tests.events.sse_client import open_sse
 from tests.mailstack import MailStack
@@ -127,14 +130,25 @@ async def test_a_killed_instances_accounts_are_watched_again_within_15_s_events_
                 if lease.owner.startswith("victim#")
             }
 
+        victim_client = await stack.enter_async_context(
+            httpx.AsyncClient(
+                base_url=f"http://127.0.0.1:{port}",
+                headers={"Authorization": f"Bearer {ADMIN_TOKEN}"},
+                timeout=30,
+            )
+        )
+
         async def settled() -> bool:
-            # every account watched once, each instance's share within +-20 % of a third
+            # every account watched once, each instance's share within +-20 % of a third,
+            # and every watcher past its first sync (the victim's too: mail that comes before
+            # an account's first look is its starting point, not news)
             held = [len(one.watched), len(two.watched), len(await victims())]
             return (
                 sum(held) == FAILOVER_ACCOUNTS
                 and all(0.8 * third <= n <= 1.2 * third for n in held)
                 and all(i.sync.connected == len(i.watched) for i in (one, two))
                 and len(set(one.watched) | set(two.watched) | await victims()) == FAILOVER_ACCOUNTS
+                and await metric(victim_client, "mailgate_accounts_connected") == held[2]
             )
 
         await until(settled, within=90, what="300 accounts watched, a third by each instance")
