@@ -42,16 +42,6 @@ class MailboxHead:
     since_seq: int
 
 
-@dataclass(frozen=True, slots=True)
-class LogRow:
-    seq: int
-    kind: str
-    op: str
-    mailbox: str
-    uidvalidity: int | None
-    uid: int | None
-
-
 _HEAD_COLUMNS = (
     change_mailboxes.c.mailbox,
     change_mailboxes.c.uidvalidity,
@@ -104,6 +94,40 @@ async def _snapshot(conn: AsyncConnection, account_id: str, mailbox: str) -> Sna
     return head, MailboxState(
         mailbox, row.uidvalidity, row.uidnext, row.highestmodseq, flags_from_json(row.uids)
     )
+
+
+# The hot reads, built once (bound parameters; SQLAlchemy compiles each once per dialect).
+_FEED = sa.select(
+    change_feeds.c.epoch, change_feeds.c.seq, change_feeds.c.min_seq, change_feeds.c.created_at
+).where(change_feeds.c.account_id == sa.bindparam("account"))
+_LOG = (
+    sa.select(
+        change_log.c.seq,
+        change_log.c.kind,
+        change_log.c.op,
+        change_log.c.mailbox,
+        change_log.c.uidvalidity,
+        change_log.c.uid,
+    )
+    .where(
+        change_log.c.account_id == sa.bindparam("account"),
+        change_log.c.seq > sa.bindparam("after"),
+        change_log.c.seq <= sa.bindparam("upto"),
+    )
+    .order_by(change_log.c.seq)
+    .limit(sa.bindparam("limit"))
+)
+_LOG_OF_MAILBOX = _LOG.where(change_log.c.mailbox == sa.bindparam("mailbox"))
+
+
+async def _log_rows(
+    conn: AsyncConnection, account_id: str, after: int, upto: int, limit: int, mailbox: str | None
+) -> Sequence[tuple]:
+    params: dict[str, Any] = {"account": account_id, "after": after, "upto": upto, "limit": limit}
+    if mailbox is None:
+        return (await conn.execute(_LOG, params)).all()
+    params["mailbox"] = mailbox
+    return (await conn.execute(_LOG_OF_MAILBOX, params)).all()
 
 
 class FeedTransaction:
@@ -221,16 +245,15 @@ class ChangeFeedRepo:
         return self._store.dialect
 
     async def feed(self, account_id: str, conn: AsyncConnection | None = None) -> FeedRow | None:
-        f = change_feeds.c
-        query = sa.select(f.epoch, f.seq, f.min_seq, f.created_at).where(f.account_id == account_id)
         if conn is not None:
-            row = (await conn.execute(query)).first()
+            row = (await conn.execute(_FEED, {"account": account_id})).first()
         else:
             async with self._store.engine.connect() as own:
-                row = (await own.execute(query)).first()
+                row = (await own.execute(_FEED, {"account": account_id})).first()
         if row is None:
             return None
-        return FeedRow(int(row.epoch), row.seq, row.min_seq, row.created_at)
+        epoch, seq, min_seq, created_at = row
+        return FeedRow(int(epoch), seq, min_seq, created_at)
 
     async def create(
         self, account_id: str, epoch: int, mailboxes: dict[str, dict[str, Any] | None]
@@ -286,17 +309,23 @@ class ChangeFeedRepo:
 
     async def entries(
         self, account_id: str, after: int, upto: int, *, limit: int, mailbox: str | None = None
-    ) -> list[LogRow]:
-        c = change_log.c
-        query = sa.select(c.seq, c.kind, c.op, c.mailbox, c.uidvalidity, c.uid).where(
-            c.account_id == account_id, c.seq > after, c.seq <= upto
-        )
-        if mailbox is not None:
-            query = query.where(c.mailbox == mailbox)
-        query = query.order_by(c.seq).limit(limit)
+    ) -> Sequence[tuple]:
+        """Up to ``limit`` log entries after ``after`` up to ``upto`` (of ``mailbox`` only, if
+        given), in order, as ``(seq, kind, op, mailbox, uidvalidity, uid)`` tuples."""
         async with self._store.engine.connect() as conn:
-            rows = (await conn.execute(query)).all()
-        return [LogRow(r.seq, r.kind, r.op, r.mailbox, r.uidvalidity, r.uid) for r in rows]
+            return await _log_rows(conn, account_id, after, upto, limit, mailbox)
+
+    async def read_page(
+        self, account_id: str, after: int, *, limit: int, mailbox: str | None = None
+    ) -> tuple[FeedRow | None, Sequence[tuple]]:
+        """The account's feed row and up to ``limit`` log entries after ``after`` (of
+        ``mailbox`` only, if given) up to the row's ``seq``, read on one connection, as
+        ``entries`` gives them (the hot read of ``/changes``)."""
+        async with self._store.engine.connect() as conn:
+            feed = await self.feed(account_id, conn)
+            if feed is None or after >= feed.seq:
+                return feed, ()
+            return feed, await _log_rows(conn, account_id, after, feed.seq, limit, mailbox)
 
     async def forget(self, account_id: str) -> None:
         """The account is gone: its feed too (a new account of that id starts a new epoch)."""

@@ -43,8 +43,6 @@ from .feed_log import (
     MAILBOX,
     MESSAGE,
     UPDATED,
-    Change,
-    Entry,
     Page,
     PageBuilder,
 )
@@ -122,11 +120,16 @@ class ChangeFeed:
         return manager
 
     async def _feed(self, account_id: str) -> FeedRow | None:
-        """The account's feed in the store; one older than the account belongs to an earlier
-        account of the same id and is dropped (its states get 410)."""
+        return await self._current(account_id, await self._repo.feed(account_id))
+
+    async def _current(self, account_id: str, feed: FeedRow | None) -> FeedRow | None:
+        """``feed``, the account's feed as the store holds it, unless it is older than the
+        account: it then belongs to an earlier account of the same id and is dropped (its
+        states get 410)."""
+        if feed is None:
+            return None
         account = await self._accounts.get(account_id)
-        feed = await self._repo.feed(account_id)
-        if feed is not None and feed.created_at < account.created_at:
+        if feed.created_at < account.created_at:
             await self._recorder.forget_account(account_id)
             return None
         return feed
@@ -202,8 +205,7 @@ class ChangeFeed:
         ids. A page that is not full first brings the log up to date from the server."""
         decoded = self._states.decode(account_id, since, mailbox)
         seq, epoch = decoded.modseq, decoded.epoch
-        feed = await self._checked(account_id, epoch, seq)
-        page = await self._page(account_id, seq, limit, feed.seq, mailbox)
+        feed, page = await self._page(account_id, epoch, seq, limit, mailbox)
         if not page.has_more:
             async with self._locks[account_id]:
                 if mailbox is None:
@@ -214,24 +216,27 @@ class ChangeFeed:
                         account_id, mailbox, missing_ok=True, epoch=epoch
                     )
             if looked:
-                feed = await self._checked(account_id, epoch, seq)
-                page = await self._page(account_id, seq, limit, feed.seq, mailbox)
+                feed, page = await self._page(account_id, epoch, seq, limit, mailbox)
         reached = FeedRow(feed.epoch, page.last_seq, feed.min_seq, feed.created_at)
         out = FeedChanges(since, self._states.encode(account_id, reached, mailbox), page.has_more)
-        for op, mailboxes, messages in (
-            (CREATED, out.mailboxes_created, out.created),
-            (UPDATED, out.mailboxes_updated, out.updated),
-            (DESTROYED, out.mailboxes_destroyed, out.destroyed),
-        ):
-            mailboxes += [encode_mailbox_id(name) for name, _, _ in page.keys(MAILBOX, op)]
-            messages += [
-                encode_message_id(name, validity or 0, uid or 0)
-                for name, validity, uid in page.keys(MESSAGE, op)
-            ]
+        lists = {
+            (MAILBOX, CREATED): out.mailboxes_created,
+            (MAILBOX, UPDATED): out.mailboxes_updated,
+            (MAILBOX, DESTROYED): out.mailboxes_destroyed,
+            (MESSAGE, CREATED): out.created,
+            (MESSAGE, UPDATED): out.updated,
+            (MESSAGE, DESTROYED): out.destroyed,
+        }
+        for (kind, name, validity, uid), op in page.ops.items():
+            lists[kind, op].append(
+                encode_mailbox_id(name)
+                if kind == MAILBOX
+                else encode_message_id(name, validity or 0, uid or 0)
+            )
         return out
 
-    async def _checked(self, account_id: str, epoch: int, seq: int) -> FeedRow:
-        feed = await self._feed(account_id)
+    @staticmethod
+    def _check(feed: FeedRow | None, epoch: int, seq: int) -> FeedRow:
         if feed is None or feed.epoch != epoch:
             raise CannotCalculateChanges(
                 "the account's change feed started again since this state (a reset): list again"
@@ -248,22 +253,20 @@ class ChangeFeed:
         return feed
 
     async def _page(
-        self, account_id: str, since: int, limit: int, end: int, mailbox: str | None
-    ) -> Page:
+        self, account_id: str, epoch: int, since: int, limit: int, mailbox: str | None
+    ) -> tuple[FeedRow, Page]:
+        """The account's feed (checked against the state's ``epoch`` and ``since``) and the
+        page after ``since``: the feed row and the first entries come in one store read."""
+        found, rows = await self._repo.read_page(
+            account_id, since, limit=_READ_CHUNK, mailbox=mailbox
+        )
+        feed = self._check(await self._current(account_id, found), epoch, since)
         builder = PageBuilder(since, limit)
-        after = since
-        while after < end:
+        while builder.add_rows(rows) and len(rows) == _READ_CHUNK:
             rows = await self._repo.entries(
-                account_id, after, end, limit=_READ_CHUNK, mailbox=mailbox
+                account_id, rows[-1][0], feed.seq, limit=_READ_CHUNK, mailbox=mailbox
             )
-            for row in rows:
-                change = Change(row.kind, row.op, row.mailbox, row.uidvalidity, row.uid)
-                if not builder.add(Entry(row.seq, change)):
-                    break
-            if builder.full or len(rows) < _READ_CHUNK:
-                break
-            after = rows[-1].seq
-        return builder.finish(end)
+        return feed, builder.finish(feed.seq)
 
     # -- catching up from the server -----------------------------------------------------------
 

@@ -108,9 +108,6 @@ class Page:
     has_more: bool
     ops: dict[tuple[str, str, int | None, int | None], str] = field(default_factory=dict)
 
-    def keys(self, kind: str, op: str) -> list[tuple[str, int | None, int | None]]:
-        return [key[1:] for key, net in self.ops.items() if key[0] == kind and net == op]
-
 
 class PageBuilder:
     """Coalesces entries, fed in log order after ``since``, into a page of at most ``limit``
@@ -126,14 +123,23 @@ class PageBuilder:
 
     def add(self, entry: Entry) -> bool:
         """Take ``entry``; False (and nothing taken) once the page is full."""
-        key = entry.change.key
-        if key not in self._firsts:
-            if len(self._firsts) >= self.limit:
-                self.full = True
-                return False
-            self._firsts[key] = entry.change.op
-        self._lasts[key] = entry.change.op
-        self.reached = entry.seq
+        c = entry.change
+        return self.add_rows(((entry.seq, c.kind, c.op, c.mailbox, c.uidvalidity, c.uid),))
+
+    def add_rows(self, rows: Iterable[tuple]) -> bool:
+        """Take stored entries as ``(seq, kind, op, mailbox, uidvalidity, uid)`` rows (the
+        store's form: no object per entry); False once the page is full (the rest of
+        ``rows`` not taken)."""
+        firsts, lasts, limit = self._firsts, self._lasts, self.limit
+        for seq, kind, op, mailbox, validity, uid in rows:
+            key = (kind, mailbox, validity, uid)
+            if key not in firsts:
+                if len(firsts) >= limit:
+                    self.full = True
+                    return False
+                firsts[key] = op
+            lasts[key] = op
+            self.reached = seq
         return True
 
     def finish(self, end: int) -> Page:

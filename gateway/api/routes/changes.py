@@ -5,13 +5,15 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Response
 
+from ...model.accounts import Account
+from ...services import Services
 from ..deps import AccountDep, ServicesDep, requires
 from ..errors import problem_responses
 from ..params import MAILBOX_ID_MAX, MailboxId
 from ..routing import GatewayRoute
-from ..schemas.changes import ChangesOut
+from ..schemas.changes import ChangesOut, changes_json
 
 router = APIRouter(prefix="/v1/accounts/{account}", tags=["changes"], route_class=GatewayRoute)
 
@@ -64,11 +66,9 @@ async def account_changes(
     since: Since,
     limit: ChangesLimit = 500,
     mailbox: MailboxFilter = None,
-) -> ChangesOut:
+) -> Response:
     """What changed in the account's mailboxes and messages after `since`."""
-    return ChangesOut.of(
-        await services.mail.changes(account.id, since, limit=limit, mailbox_id=mailbox)
-    )
+    return await _changes(services, account, since, limit, mailbox)
 
 
 @router.get(
@@ -84,8 +84,15 @@ async def mailbox_changes(
     services: ServicesDep,
     since: Since,
     limit: ChangesLimit = 500,
-) -> ChangesOut:
+) -> Response:
     """What changed in one mailbox after `since` (its listing's state, or the account's)."""
-    return ChangesOut.of(
-        await services.mail.changes(account.id, since, limit=limit, mailbox_id=mailbox)
-    )
+    return await _changes(services, account, since, limit, mailbox)
+
+
+async def _changes(
+    services: Services, account: Account, since: str, limit: int, mailbox: str | None
+) -> Response:
+    # The account comes from a dependency: another tenant's account is a 404 before any
+    # query parameter is looked at.
+    changes = await services.mail.changes(account.id, since, limit=limit, mailbox_id=mailbox)
+    return Response(changes_json(changes), media_type="application/json")
