@@ -120,6 +120,38 @@ _LOG = (
 _LOG_OF_MAILBOX = _LOG.where(change_log.c.mailbox == sa.bindparam("mailbox"))
 
 
+def _page_statement(of_mailbox: bool) -> sa.Select:
+    """The feed row joined with the log entries after ``after`` up to the row's ``seq`` (the
+    first ``limit``, of ``mailbox`` only if ``of_mailbox``): one statement, one row per
+    entry, one row with empty entry columns when there is none."""
+    f, c = change_feeds.c, change_log.c
+    joined = [c.account_id == f.account_id, c.seq > sa.bindparam("after"), c.seq <= f.seq]
+    if of_mailbox:
+        joined.append(c.mailbox == sa.bindparam("mailbox"))
+    return (
+        sa.select(
+            f.epoch,
+            f.seq,
+            f.min_seq,
+            f.created_at,
+            c.seq.label("entry_seq"),
+            c.kind,
+            c.op,
+            c.mailbox,
+            c.uidvalidity,
+            c.uid,
+        )
+        .select_from(change_feeds.outerjoin(change_log, sa.and_(*joined)))
+        .where(f.account_id == sa.bindparam("account"))
+        .order_by(c.seq)
+        .limit(sa.bindparam("limit"))
+    )
+
+
+_PAGE = _page_statement(False)
+_PAGE_OF_MAILBOX = _page_statement(True)
+
+
 async def _log_rows(
     conn: AsyncConnection, account_id: str, after: int, upto: int, limit: int, mailbox: str | None
 ) -> Sequence[tuple]:
@@ -317,15 +349,24 @@ class ChangeFeedRepo:
 
     async def read_page(
         self, account_id: str, after: int, *, limit: int, mailbox: str | None = None
-    ) -> tuple[FeedRow | None, Sequence[tuple]]:
+    ) -> tuple[FeedRow | None, list[tuple]]:
         """The account's feed row and up to ``limit`` log entries after ``after`` (of
-        ``mailbox`` only, if given) up to the row's ``seq``, read on one connection, as
-        ``entries`` gives them (the hot read of ``/changes``)."""
+        ``mailbox`` only, if given) up to the row's ``seq``, as ``entries`` gives them, in
+        one statement (the hot read of ``/changes``)."""
+        params: dict[str, Any] = {"account": account_id, "after": after, "limit": limit}
+        if mailbox is not None:
+            params["mailbox"] = mailbox
         async with self._store.engine.connect() as conn:
-            feed = await self.feed(account_id, conn)
-            if feed is None or after >= feed.seq:
-                return feed, ()
-            return feed, await _log_rows(conn, account_id, after, feed.seq, limit, mailbox)
+            rows = (
+                await conn.execute(_PAGE if mailbox is None else _PAGE_OF_MAILBOX, params)
+            ).all()
+        if not rows:
+            return None, []
+        epoch, seq, min_seq, created_at = rows[0][:4]
+        feed = FeedRow(int(epoch), seq, min_seq, created_at)
+        if rows[0][4] is None:
+            return feed, []
+        return feed, [row[4:] for row in rows]
 
     async def forget(self, account_id: str) -> None:
         """The account is gone: its feed too (a new account of that id starts a new epoch)."""

@@ -24,7 +24,6 @@ A state that is damaged, forged, of another scope or key, or of an unknown versi
 from __future__ import annotations
 
 import base64
-import hashlib
 import hmac
 import re
 from dataclasses import dataclass
@@ -94,7 +93,7 @@ def decode_state(token: str, *, key: bytes, scope: str) -> SyncState:
 def _tag(key: bytes, scope: str, body: bytes) -> bytes:
     scope_bytes = scope.encode("utf-8", "surrogatepass")
     message = b"mailgate-state\x00" + _varint(len(scope_bytes)) + scope_bytes + body
-    return hmac.new(key, message, hashlib.sha256).digest()[:_TAG]
+    return hmac.digest(key, message, "sha256")[:_TAG]
 
 
 def _varint(value: int) -> bytes:

@@ -97,6 +97,9 @@ class SelectedMailbox:
     readonly: bool
     highestmodseq: int | None = None
     flags: list[str] = field(default_factory=list)
+    # ``ImapSession.status_now``: (items, the connection's ``news`` after the NOOP before the
+    # STATUS, the STATUS values).
+    status_seen: tuple[tuple[str, ...], int, dict[str, int]] | None = None
 
 
 class ImapConnection:
@@ -162,6 +165,12 @@ class ImapConnection:
         """Untagged responses that came outside a command (or during IDLE)."""
         assert self._proto is not None
         return self._proto.pushed
+
+    @property
+    def news(self) -> int:
+        """How many untagged responses so far could report a change of the selected mailbox
+        (EXISTS, EXPUNGE, FETCH, VANISHED, or a complaint), with any command or in IDLE."""
+        return self._proto.news if self._proto is not None else 0
 
     def has(self, capability: str) -> bool:
         return capability.upper() in self.capabilities

@@ -173,11 +173,22 @@ class ImapSession(ImapConnection):
     async def status_now(self, mailbox: str, items: tuple[str, ...]) -> dict[str, int]:
         """STATUS of ``mailbox`` as it is now. A session that has it selected answers STATUS
         from its own view of it (Dovecot), so a NOOP brings that view up to date first (not
-        pipelined: Dovecot may answer a STATUS before the NOOP ahead of it)."""
+        pipelined: Dovecot may answer a STATUS before the NOOP ahead of it). When nothing
+        that could change the mailbox was reported on this connection since the NOOP before
+        this selection's last STATUS (RFC 3501 section 6.1.2: a NOOP reports every change),
+        the mailbox is as that STATUS saw it: its values, without asking again."""
         current = self.selected
-        if current is not None and current.name == mailbox:
-            await self.resync()
-        return await self.status(mailbox, items)
+        if current is None or current.name != mailbox:
+            return await self.status(mailbox, items)
+        await self.resync()
+        seen = current.status_seen
+        if self.selected is current and seen is not None and seen[:2] == (items, self.news):
+            return dict(seen[2])
+        mark = self.news
+        values = await self.status(mailbox, items)
+        if self.selected is current:
+            current.status_seen = (items, mark, values)
+        return values
 
     async def create(self, mailbox: str) -> None:
         await self._run(b"CREATE", mailbox_arg(mailbox))

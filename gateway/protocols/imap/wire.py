@@ -62,6 +62,11 @@ _TCP_QUICKACK = getattr(socket, "TCP_QUICKACK", None)
 LOST = b"*LOST"
 
 
+# RFC 3501 section 7.3-7.4 (and RFC 7162 VANISHED): what a server reports of changes to
+# the selected mailbox; NO/BAD/BYE: a complaint about it (Dovecot: deleted and recreated).
+_MAILBOX_NEWS = frozenset({b"EXISTS", b"EXPUNGE", b"FETCH", b"VANISHED", b"NO", b"BAD", b"BYE"})
+
+
 class WireError(Exception):
     """The server broke the protocol (oversized line or literal)."""
 
@@ -333,6 +338,9 @@ class ImapWireProtocol(aioimaplib.IMAP4ClientProtocol):
         self.pushed: asyncio.Queue[Untagged] = asyncio.Queue(maxsize=1_000)
         self.lost: BaseException | None = None
         self.bye: bytes | None = None
+        # Untagged responses that may say the selected mailbox changed, counted over the
+        # connection's life, whatever command (or IDLE) they came with (``ImapSession.status_now``).
+        self.news = 0
         self._push_overflow = False
         self._held = False  # asked to stop reading for now (``hold``)
         self._paused = False
@@ -467,6 +475,8 @@ class ImapWireProtocol(aioimaplib.IMAP4ClientProtocol):
         head = first if isinstance(first, bytes) else first[0]
         if head.startswith(b"* "):
             untagged = _classify(pieces)
+            if untagged.kind in _MAILBOX_NEWS:
+                self.news += 1
             if not self.greeting.done():
                 self.greeting.set_result(untagged)
                 return
