@@ -133,7 +133,6 @@ def _page_statement(of_mailbox: bool) -> sa.Select:
             f.epoch,
             f.seq,
             f.min_seq,
-            f.created_at,
             c.seq.label("entry_seq"),
             c.kind,
             c.op,
@@ -271,6 +270,7 @@ class FeedTransaction:
 class ChangeFeedRepo:
     def __init__(self, store: Store) -> None:
         self._store = store
+        self._created: dict[str, tuple[int, datetime]] = {}  # account -> (epoch, created_at)
 
     @property
     def dialect(self) -> str:
@@ -356,17 +356,27 @@ class ChangeFeedRepo:
         params: dict[str, Any] = {"account": account_id, "after": after, "limit": limit}
         if mailbox is not None:
             params["mailbox"] = mailbox
+        statement = _PAGE if mailbox is None else _PAGE_OF_MAILBOX
         async with self._store.engine.connect() as conn:
-            rows = (
-                await conn.execute(_PAGE if mailbox is None else _PAGE_OF_MAILBOX, params)
-            ).all()
-        if not rows:
-            return None, []
-        epoch, seq, min_seq, created_at = rows[0][:4]
-        feed = FeedRow(int(epoch), seq, min_seq, created_at)
-        if rows[0][4] is None:
+            for _ in range(2):
+                rows = (await conn.execute(statement, params)).all()
+                if not rows:
+                    return None, []
+                epoch = int(rows[0][0])
+                # A feed's creation time never changes (a new feed has a new random epoch):
+                # read once per epoch, not converted again on each of the page's rows.
+                known = self._created.get(account_id)
+                if known is not None and known[0] == epoch:
+                    break
+                feed = await self.feed(account_id, conn)
+                if feed is not None:
+                    self._created[account_id] = (feed.epoch, feed.created_at)
+            else:
+                return None, []  # the feed started again while read, twice: answered as gone
+        feed = FeedRow(epoch, rows[0][1], rows[0][2], known[1])
+        if rows[0][3] is None:
             return feed, []
-        return feed, [row[4:] for row in rows]
+        return feed, [row[3:] for row in rows]
 
     async def forget(self, account_id: str) -> None:
         """The account is gone: its feed too (a new account of that id starts a new epoch)."""
