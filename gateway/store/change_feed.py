@@ -352,27 +352,26 @@ class ChangeFeedRepo:
     ) -> tuple[FeedRow | None, list[tuple]]:
         """The account's feed row and up to ``limit`` log entries after ``after`` (of
         ``mailbox`` only, if given) up to the row's ``seq``, as ``entries`` gives them, in
-        one statement (the hot read of ``/changes``)."""
+        one statement outside a transaction (the hot read of ``/changes``)."""
         params: dict[str, Any] = {"account": account_id, "after": after, "limit": limit}
         if mailbox is not None:
             params["mailbox"] = mailbox
         statement = _PAGE if mailbox is None else _PAGE_OF_MAILBOX
-        async with self._store.engine.connect() as conn:
-            for _ in range(2):
-                rows = (await conn.execute(statement, params)).all()
-                if not rows:
-                    return None, []
-                epoch = int(rows[0][0])
-                # A feed's creation time never changes (a new feed has a new random epoch):
-                # read once per epoch, not converted again on each of the page's rows.
-                known = self._created.get(account_id)
-                if known is not None and known[0] == epoch:
-                    break
-                feed = await self.feed(account_id, conn)
-                if feed is not None:
-                    self._created[account_id] = (feed.epoch, feed.created_at)
-            else:
-                return None, []  # the feed started again while read, twice: answered as gone
+        for _ in range(2):
+            rows = await self._store.read(statement, params)
+            if not rows:
+                return None, []
+            epoch = int(rows[0][0])
+            # A feed's creation time never changes (a new feed has a new random epoch): read
+            # once per epoch, not converted again on each of the page's rows.
+            known = self._created.get(account_id)
+            if known is not None and known[0] == epoch:
+                break
+            feed = await self.feed(account_id)
+            if feed is not None:
+                self._created[account_id] = (feed.epoch, feed.created_at)
+        else:
+            return None, []  # the feed started again while read, twice: answered as gone
         feed = FeedRow(epoch, rows[0][1], rows[0][2], known[1])
         if rows[0][3] is None:
             return feed, []
