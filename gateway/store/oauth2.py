@@ -87,13 +87,6 @@ class OAuth2Repo:
         if result.rowcount == 0:
             raise OAuth2AppNotFound("no such OAuth2 app")
 
-    async def app_of_client(self, client_id: str, token_url: str) -> OAuth2App | None:
-        """The app whose registration an account's OAuth2 block came from."""
-        for app in await self.list_apps():
-            if app.client_id == client_id and app.config.get("token_url") == token_url:
-                return app
-        return None
-
     # -- states ------------------------------------------------------------------------------
 
     async def add_state(

@@ -68,4 +68,3 @@ async def test_client_secret_is_encrypted_at_rest(repo, any_store) -> None:
         row = (await conn.execute(oauth2_apps.select())).one()
     assert "very-secret-value" not in str(tuple(row))
     assert (await repo.get_app("oa_1")).client_secret == "very-secret-value"
-    assert await repo.app_of_client("cid", "https://x/token") is None
