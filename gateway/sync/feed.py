@@ -22,7 +22,6 @@ than the kept log (``change_log_entries``) or newer than the log (a restored bac
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import secrets
 import time
@@ -31,7 +30,7 @@ from dataclasses import dataclass, field
 
 from ..accounts.imap_pool import ImapPool
 from ..accounts.registry import AccountRegistry
-from ..errors import CannotCalculateChanges, MailboxNotFound, UpstreamRejected
+from ..errors import CannotCalculateChanges, GatewayError, MailboxNotFound, UpstreamRejected
 from ..imap import mailboxes as mb
 from ..imap.ids import encode_mailbox_id, encode_message_id
 from ..protocols.imap import ImapSession
@@ -95,6 +94,14 @@ def _needs_look(head: MailboxHead, item: dict, condstore: bool) -> bool:
     if not condstore or modseq is None or head.highestmodseq is None:
         return True  # no cheap sign of flag changes: read the flags
     return modseq != head.highestmodseq
+
+
+async def _outcome(task: asyncio.Task[bool]) -> bool:
+    """The task's result; False when it failed (the caller then reads the server anyway)."""
+    try:
+        return await task
+    except GatewayError:
+        return False
 
 
 class ChangeFeed:
@@ -205,15 +212,30 @@ class ChangeFeed:
         ids. A page that is not full first brings the log up to date from the server."""
         decoded = self._states.decode(account_id, since, mailbox)
         seq, epoch = decoded.modseq, decoded.epoch
-        feed, page = await self._page(account_id, epoch, seq, limit, mailbox)
-        if not page.has_more:
+        # A mailbox the log was complete for (at these STATUS values): the STATUS that tells
+        # whether it still is goes out while the page is read (the page is complete either
+        # way: the log held everything up to those values before this request began).
+        confirmed = self._confirmed.get((account_id, mailbox)) if mailbox is not None else None
+        confirm: asyncio.Task[bool] | None = None
+        if mailbox is not None and confirmed is not None and confirmed[0] == epoch:
+            confirm = asyncio.create_task(self._unchanged(account_id, mailbox, confirmed[1]))
+        try:
+            feed, page = await self._page(account_id, epoch, seq, limit, mailbox)
+        finally:
+            # (never cancelled: a command cut off mid-way would cost the pooled session)
+            unchanged = confirm is not None and await _outcome(confirm)
+        if not page.has_more and not unchanged:
             async with self._locks[account_id]:
                 if mailbox is None:
                     await self._catch_up_account(account_id)
                     looked = True
                 else:
                     looked = await self._catch_up_mailbox(
-                        account_id, mailbox, missing_ok=True, epoch=epoch
+                        account_id,
+                        mailbox,
+                        missing_ok=True,
+                        epoch=epoch,
+                        status_first=confirm is None,
                     )
             if looked:
                 feed, page = await self._page(account_id, epoch, seq, limit, mailbox)
@@ -282,24 +304,23 @@ class ChangeFeed:
         return feed
 
     async def _catch_up_mailbox(
-        self, account_id: str, mailbox: str, *, missing_ok: bool = False, epoch: int | None = None
+        self,
+        account_id: str,
+        mailbox: str,
+        *,
+        missing_ok: bool = False,
+        epoch: int | None = None,
+        status_first: bool = True,
     ) -> bool:
         """Bring ``mailbox`` into the log as the server has it now; False when a STATUS
         showed it just as this process last left the log complete for it (``_confirmed``,
-        for feed ``epoch``): nothing read, nothing written."""
+        for feed ``epoch``): nothing read, nothing written. ``status_first`` False: the
+        caller made that STATUS already."""
         pool = await self._pool(account_id)
         confirmed = self._confirmed.get((account_id, mailbox))
-        if epoch is not None and confirmed is not None and confirmed[0] == epoch:
-
-            async def status(session: ImapSession) -> tuple[int | None, ...] | None:
-                if not await session.enable_condstore():
-                    return None
-                found = await session.status_now(mailbox, _CONFIRM_ITEMS)
-                return tuple(found.get(item) for item in _CONFIRM_ITEMS)
-
-            with contextlib.suppress(MailboxNotFound):
-                if await pool.run(status) == confirmed[1]:
-                    return False
+        if status_first and epoch is not None and confirmed is not None and confirmed[0] == epoch:
+            if await self._unchanged(account_id, mailbox, confirmed[1]):
+                return False
         self._confirmed.pop((account_id, mailbox), None)
 
         known: MailboxState | None = None
@@ -333,6 +354,22 @@ class ChangeFeed:
                 (state.uidvalidity, state.uidnext, len(state.flags), state.highestmodseq),
             )
         return True
+
+    async def _unchanged(self, account_id: str, mailbox: str, values: tuple) -> bool:
+        """Whether ``mailbox``'s STATUS shows ``values`` (its confirmed UIDVALIDITY, UIDNEXT,
+        MESSAGES and HIGHESTMODSEQ) now."""
+        pool = await self._pool(account_id)
+
+        async def status(session: ImapSession) -> tuple[int | None, ...] | None:
+            if not await session.enable_condstore():
+                return None
+            found = await session.status_now(mailbox, _CONFIRM_ITEMS)
+            return tuple(found.get(item) for item in _CONFIRM_ITEMS)
+
+        try:
+            return await pool.run(status) == values
+        except MailboxNotFound:
+            return False
 
     async def _catch_up_account(self, account_id: str) -> None:
         pool = await self._pool(account_id)

@@ -3,6 +3,7 @@ client changes the mailboxes, the gateway (not watching: computed on request) re
 
 from __future__ import annotations
 
+import asyncio
 import base64
 from collections.abc import AsyncIterator
 
@@ -284,3 +285,63 @@ async def test_a_state_newer_than_a_restored_store_is_410(
         assert r.status_code == 410 and "newer" in r.json()["detail"]
         again = await _changes(client, f"/v1/accounts/{account}/changes", first)
         assert len(again["created"]) == 1  # the restored log catches up from the server
+
+
+async def test_repeated_mailbox_changes_see_each_change_at_once_and_503_while_down(
+    private_stack: MailStack, settings: Settings
+) -> None:
+    """A client polling one mailbox's ``/changes``: while nothing changes, the answers are
+    empty (the log is known complete: one STATUS, or only a NOOP, per call); each change
+    another client makes is in the very next answer; with the server gone the answer is a
+    503, not a stale page, and once it is back the polling goes on where it was."""
+    settings = settings.model_copy(
+        update={"command_timeout": 3, "connect_timeout": 3, "reconnect_base_delay": 0.2}
+    )
+    stack = private_stack
+    async with running_client(settings) as client:
+        account, user = await _account(client, stack, "poll")
+        _append(stack, user, "INBOX", "a", "b", "c")
+        assert (await client.get(f"/v1/accounts/{account}/mailboxes")).status_code == 200
+        messages, state = await _ids(client, account)
+        path = f"/v1/accounts/{account}/mailboxes/INBOX/changes"
+
+        async def poll(expect: tuple[list, list, list]) -> None:
+            nonlocal state
+            got = await _changes(client, path, state)
+            assert (got["created"], got["updated"], got["destroyed"]) == expect, got
+            state = got["new_state"]
+
+        for _ in range(3):
+            await poll(([], [], []))
+        imap = imap_client(stack, user)
+        try:
+            imap.select("INBOX")
+            uids = imap.uid("SEARCH", None, "ALL")[1][0].split()
+            assert imap.uid("STORE", uids[0], "+FLAGS", "(\\Flagged)")[0] == "OK"
+            await poll(([], [messages["a"]["id"]], []))
+            await poll(([], [], []))
+            assert imap.uid("STORE", uids[1], "+FLAGS", "(\\Seen)")[0] == "OK"
+            await poll(([], [messages["b"]["id"]], []))
+            assert imap.uid("STORE", uids[2], "+FLAGS", "(\\Deleted)")[0] == "OK"
+            assert imap.expunge()[0] == "OK"
+            await poll(([], [], [messages["c"]["id"]]))
+        finally:
+            imap.logout()
+        await poll(([], [], []))
+
+        stack.kill_dovecot()
+        try:
+            down = await client.get(path, params={"since": state})
+            assert down.status_code == 503, down.text
+            assert down.headers["content-type"].startswith("application/problem+json")
+        finally:
+            stack.start_dovecot()
+        _append(stack, user, "INBOX", "d")
+        for _ in range(50):
+            back = await client.get(path, params={"since": state})
+            if back.status_code == 200:
+                break
+            await asyncio.sleep(0.1)
+        assert back.status_code == 200, back.text
+        now, _ = await _ids(client, account)
+        assert back.json()["created"] == [now["d"]["id"]]
