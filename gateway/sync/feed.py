@@ -45,14 +45,13 @@ from .feed_log import (
     Page,
     PageBuilder,
 )
-from .feed_reader import read_mailbox
+from .feed_reader import STATUS_ITEMS, read_mailbox
 from .feed_recorder import FeedRecorder, record_mailbox, record_mailbox_list, record_missing
 from .feed_states import FeedStates, KnownFeed
 
 log = logging.getLogger(__name__)
 
 _READ_CHUNK = 2000  # log entries read per query while a page fills
-_CONFIRM_ITEMS = ("UIDVALIDITY", "UIDNEXT", "MESSAGES", "HIGHESTMODSEQ")
 _UNSELECTABLE = {"\\noselect", "\\nonexistent"}
 
 
@@ -363,8 +362,8 @@ class ChangeFeed:
         async def status(session: ImapSession) -> tuple[int | None, ...] | None:
             if not await session.enable_condstore():
                 return None
-            found = await session.status_now(mailbox, _CONFIRM_ITEMS)
-            return tuple(found.get(item) for item in _CONFIRM_ITEMS)
+            found = await session.status_now(mailbox, STATUS_ITEMS)
+            return tuple(found.get(item) for item in STATUS_ITEMS)
 
         try:
             return await pool.run(status) == values

@@ -50,7 +50,8 @@ async def read_mailbox(session: ImapSession, name: str, known: MailboxState | No
     return state
 
 
-_STATUS_ITEMS = ("UIDVALIDITY", "UIDNEXT", "MESSAGES", "HIGHESTMODSEQ")
+# What tells whether a mailbox changed (RFC 3501 6.3.10, RFC 7162 HIGHESTMODSEQ).
+STATUS_ITEMS = ("UIDVALIDITY", "UIDNEXT", "MESSAGES", "HIGHESTMODSEQ")
 
 
 async def _read_once(
@@ -92,16 +93,15 @@ async def _read_by_status(
 ) -> tuple[MailboxState, bool] | None:
     """STATUS first (no mailbox opened): the same UIDVALIDITY, HIGHESTMODSEQ, UIDNEXT and
     count is no change at all. A session with the mailbox selected already answers STATUS
-    from its own view of it (Dovecot), so a NOOP brings that view up to date first, and
-    then stands in for a new SELECT (which on a large mailbox costs more than the rest
-    together). None: read it with a new SELECT."""
+    from its own view of it (Dovecot), so ``status_now`` brings that view up to date first
+    (a NOOP; the STATUS itself only when the connection reported something since its last
+    one), and the selection then stands in for a new SELECT (which on a large mailbox costs
+    more than the rest together). None: read it with a new SELECT."""
     current = session.selected
     selected = current is not None and current.name == name
-    if selected:
-        await session.noop()  # the session's view now: its EXPUNGE and EXISTS come in here
-        if session.selected is None:  # the server complained about the mailbox
-            return None
-    status = await session.status(name, _STATUS_ITEMS)
+    status = await session.status_now(name, STATUS_ITEMS)
+    if selected and session.selected is None:  # the server complained about the mailbox
+        return None
     validity, modseq = status.get("UIDVALIDITY"), status.get("HIGHESTMODSEQ")
     assert known.highestmodseq is not None
     if validity != known.uidvalidity or modseq is None or modseq < known.highestmodseq:
