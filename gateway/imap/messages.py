@@ -147,6 +147,14 @@ def _check_flags(flags: list[str]) -> list[str]:
     return flags
 
 
+def check_flag_changes(add: list[str], remove: list[str], set_: list[str] | None) -> None:
+    """Every flag of a change is one the gateway would send (InvalidInput otherwise)."""
+    _check_flags(add)
+    _check_flags(remove)
+    if set_ is not None:
+        _check_flags(set_)
+
+
 async def store_flags(
     session: ImapSession,
     refs: list[MessageRef],
@@ -156,10 +164,7 @@ async def store_flags(
     set_: list[str] | None,
 ) -> dict[int, list[str]]:
     """Change flags of messages of one mailbox; returns the flags after, per UID."""
-    _check_flags(add)
-    _check_flags(remove)
-    if set_ is not None:
-        _check_flags(set_)
+    check_flag_changes(add, remove, set_)
     await select_for(session, refs[0])
     uids = sequence_set(r.uid for r in refs)
     if set_ is not None:

@@ -420,6 +420,10 @@ class MailService:
             raise InvalidInput("'mailbox' is required for move and copy")
         if action == "flag" and not flags:
             raise InvalidInput("'flags' is required for the flag action")
+        if flags:  # checked before any message is looked at, whatever the action
+            msgs.check_flag_changes(
+                flags.get("add") or [], flags.get("remove") or [], flags.get("set")
+            )
         pool = await self.pool(account_id)
         for members in groups.values():
             refs = [ref for _, ref in members]

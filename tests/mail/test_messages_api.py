@@ -245,6 +245,29 @@ async def test_batch(client, account, acct_url, mailstack: MailStack) -> None:
     assert resp.status_code == 422
 
 
+async def test_batch_checks_its_flags_whatever_the_action_and_the_ids(
+    client, account, acct_url, mailstack: MailStack
+) -> None:
+    """Found by the contract fuzzer: flags the schema refuses were accepted (200) when the
+    action does not use them (copy) or when no id named a message."""
+    mailstack.seed_maildir(account["email"], [make_message("keep")])
+    ids = [m["id"] for m in (await _list(client, acct_url))["items"]]
+    bad = {"add": [], "remove": [], "set": ["\u00d7\u00f8\u009b"]}
+    for body in (
+        {"ids": ids, "action": "copy", "mailbox": "QXJjaGl2ZQ", "flags": bad},
+        {"ids": ["0"], "action": "copy", "mailbox": "0", "flags": bad},
+        {"ids": ["0"], "action": "flag", "flags": {"add": ["two words"]}},
+        {"ids": ids, "action": "delete", "flags": {"remove": ["(paren"]}},
+    ):
+        resp = await client.post(f"{acct_url}/messages/batch", json=body)
+        assert resp.status_code == 422, (body, resp.text)
+        assert resp.json()["code"] == "validation_error", resp.text
+        assert resp.json()["detail"].startswith("flags: "), resp.text
+    assert [m["id"] for m in (await _list(client, acct_url))["items"]] == ids  # untouched
+    archived = await client.get(f"{acct_url}/mailboxes/QXJjaGl2ZQ/messages")
+    assert archived.status_code == 404 or archived.json()["total"] == 0
+
+
 async def test_append_raw_and_draft(client, account, acct_url, mailstack: MailStack) -> None:
     resp = await client.post(
         f"{acct_url}/mailboxes/RHJhZnRz/messages",  # "Drafts"
