@@ -26,10 +26,8 @@ import argparse
 import asyncio
 import contextlib
 import json
-import os
 import random
 import re
-import subprocess
 import sys
 import time
 from pathlib import Path
@@ -45,9 +43,12 @@ from bench.imap import (  # noqa: E402
     QuickAckIMAP4,
     atime_calls,
     free_port,
+    imap_account,
     make_messages,
     p50,
+    start_gateway,
     time_calls,
+    wait_healthy,
     wait_quiet,
 )
 from bench.leanhttp import LeanHttp  # noqa: E402
@@ -117,40 +118,15 @@ async def main() -> None:
         count = stack.seed_maildir(user, make_messages(args.messages))
         print(f"seeded {count} messages in {time.perf_counter() - t:.1f} s", file=sys.stderr)
         port = free_port()
-        env = {
-            **os.environ,
-            "GATEWAY_ADMIN_TOKEN": ADMIN,
-            "GATEWAY_SECRET_KEY": "bench",
-            "GATEWAY_DATABASE_URL": args.database_url
-            or f"sqlite+aiosqlite:///{stack.dir}/bench.db",
-            "GATEWAY_PORT": str(port),
-            "GATEWAY_LOG_LEVEL": "warning",
-            "GATEWAY_WATCH_ENABLED": "false" if args.unwatched else "true",
-        }
-        gateway = subprocess.Popen(  # noqa: ASYNC220 - started once, before measuring
-            [sys.executable, "-m", "gateway", "serve"], cwd=ROOT, env=env
-        )
+        settings = {"GATEWAY_WATCH_ENABLED": "false" if args.unwatched else "true"}
+        if args.database_url:
+            settings["GATEWAY_DATABASE_URL"] = args.database_url
+        gateway = start_gateway(stack, port, **settings)
         base = f"http://127.0.0.1:{port}"
         headers = {"Authorization": f"Bearer {ADMIN}"}
         async with httpx.AsyncClient(base_url=base, headers=headers, timeout=120) as client:
-            for _ in range(100):
-                with contextlib.suppress(httpx.TransportError):
-                    if (await client.get("/healthz")).status_code == 200:
-                        break
-                await asyncio.sleep(0.1)
-            spec = {
-                "id": "bench",
-                "name": "bench",
-                "email": user,
-                "imap": {
-                    "host": stack.host,
-                    "port": stack.imap,
-                    "security": "starttls",
-                    "username": user,
-                    "password": stack.password,
-                    "ca_file": str(stack.cert),
-                },
-            }
+            await wait_healthy(client)
+            spec = imap_account(stack, user)
             resp = await client.post("/v1/accounts", json=spec)
             assert resp.status_code == 201, resp.text
             assert (await client.get("/v1/accounts/bench/mailboxes")).status_code == 200

@@ -108,6 +108,51 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+def start_gateway(
+    stack: MailStack, port: int, command: list[str] | None = None, **settings: str
+) -> subprocess.Popen:
+    """``gateway serve`` (or ``command``) on ``port``, a SQLite store in the stack's directory
+    unless ``GATEWAY_DATABASE_URL`` is among ``settings`` (more ``GATEWAY_*`` values)."""
+    env = {
+        **os.environ,
+        "GATEWAY_ADMIN_TOKEN": ADMIN,
+        "GATEWAY_SECRET_KEY": "bench",
+        "GATEWAY_DATABASE_URL": f"sqlite+aiosqlite:///{stack.dir}/bench.db",
+        "GATEWAY_PORT": str(port),
+        "GATEWAY_LOG_LEVEL": "warning",
+        **settings,
+    }
+    return subprocess.Popen(
+        command or [sys.executable, "-m", "gateway", "serve"], cwd=ROOT, env=env
+    )
+
+
+async def wait_healthy(client: httpx.AsyncClient) -> None:
+    """Until the gateway answers ``/healthz`` (10 s at most)."""
+    for _ in range(100):
+        with contextlib.suppress(httpx.TransportError):
+            if (await client.get("/healthz")).status_code == 200:
+                return
+        await asyncio.sleep(0.1)
+
+
+def imap_account(stack: MailStack, user: str, security: str = "starttls") -> dict:
+    """The account ``bench`` of ``user``, IMAP only, trusting the stack's CA."""
+    return {
+        "id": "bench",
+        "name": "bench",
+        "email": user,
+        "imap": {
+            "host": stack.host,
+            "port": stack.imap,
+            "security": security,
+            "username": user,
+            "password": stack.password,
+            "ca_file": str(stack.cert),
+        },
+    }
+
+
 def p50(values: list[float]) -> float:
     return statistics.median(values)
 
@@ -277,41 +322,15 @@ async def main() -> None:
         print(f"seeded {count} messages in {time.perf_counter() - t:.1f} s", file=sys.stderr)
 
         port = free_port()
-        env = {
-            **os.environ,
-            "GATEWAY_ADMIN_TOKEN": ADMIN,
-            "GATEWAY_SECRET_KEY": "bench",
-            "GATEWAY_DATABASE_URL": f"sqlite+aiosqlite:///{stack.dir}/bench.db",
-            "GATEWAY_PORT": str(port),
-            "GATEWAY_LOG_LEVEL": "warning",
-        }
         command = [sys.executable, "-m", "gateway", "serve"]
         if args.no_quickack:
             command[1:3] = ["-c", NO_QUICKACK]
-        gateway = subprocess.Popen(  # noqa: ASYNC220 - started once, before measuring
-            command, cwd=ROOT, env=env
-        )
+        gateway = start_gateway(stack, port, command)
         base = f"http://127.0.0.1:{port}"
         headers = {"Authorization": f"Bearer {ADMIN}"}
         async with httpx.AsyncClient(base_url=base, headers=headers, timeout=120) as client:
-            for _ in range(100):
-                with contextlib.suppress(httpx.TransportError):
-                    if (await client.get("/healthz")).status_code == 200:
-                        break
-                await asyncio.sleep(0.1)
-            spec = {
-                "id": "bench",
-                "name": "bench",
-                "email": user,
-                "imap": {
-                    "host": stack.host,
-                    "port": stack.imap,
-                    "security": SECURITY,
-                    "username": user,
-                    "password": stack.password,
-                    "ca_file": str(stack.cert),
-                },
-            }
+            await wait_healthy(client)
+            spec = imap_account(stack, user, SECURITY)
             resp = await client.post("/v1/accounts", json=spec)
             assert resp.status_code == 201, resp.text
             list_url = "/v1/accounts/bench/mailboxes/INBOX/messages"
