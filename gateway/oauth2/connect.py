@@ -403,6 +403,16 @@ class OAuth2Connect:
                 protocol="oauth2",
             ) from None
 
+    async def _post_token(self, provider: Provider, form: dict[str, str]) -> httpx.Response:
+        """``form`` to the provider's token endpoint, through the pinned transport."""
+        return await post_token_form(
+            self._http,
+            provider.token_url,
+            form,
+            http_timeout=self._timeout,
+            extensions=await self._pinned(provider.token_url),
+        )
+
     async def _exchange(
         self, app: OAuth2App, provider: Provider, code: str, verifier: str
     ) -> tuple[Any, dict]:
@@ -414,13 +424,7 @@ class OAuth2Connect:
             "client_id": app.client_id,
             "client_secret": app.client_secret,
         }
-        reply = await post_token_form(
-            self._http,
-            provider.token_url,
-            form,
-            http_timeout=self._timeout,
-            extensions=await self._pinned(provider.token_url),
-        )
+        reply = await self._post_token(provider, form)
         try:
             grant = parse_token_response(reply.status_code, reply.content, now=datetime.now(UTC))
         except OAuth2ReauthRequired as exc:  # invalid_grant here: a bad or used code
@@ -445,13 +449,7 @@ class OAuth2Connect:
         }
         if scope:
             form["scope"] = scope
-        reply = await post_token_form(
-            self._http,
-            provider.token_url,
-            form,
-            http_timeout=self._timeout,
-            extensions=await self._pinned(provider.token_url),
-        )
+        reply = await self._post_token(provider, form)
         try:
             return parse_token_response(
                 reply.status_code, reply.content, now=datetime.now(UTC), refusals=APP_ONLY_REFUSALS
